@@ -1,0 +1,36 @@
+#!/bin/sh
+# scripts/deps.sh -- installs the Debian 12 packages geosteer needs to build, test and
+# run, and only those that are missing (safe to run any number of times; needs root).
+set -eu
+
+# Build: toolchain and libraries. Tests: clients, resolver, valgrind, GeoIP writer.
+PKGS="build-essential autoconf automake pkg-config clang clang-format
+libldns-dev libmaxminddb-dev libev-dev libyaml-dev libcmocka-dev liburcu-dev
+libcurl4-openssl-dev libssl-dev
+mmdb-bin libmaxmind-db-writer-perl
+bind9-dnsutils knot-dnsutils ldnsutils unbound dnsperf valgrind python3 python3-dnspython
+curl openssl procps iproute2"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+if [ -z "$missing" ]; then
+	exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: missing packages:$missing" >&2
+	echo "deps.sh: run as root (or: sudo apt-get install$missing)" >&2
+	exit 1
+fi
+echo "deps.sh: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# The unbound package starts a system resolver on port 53; the tests run their own.
+if command -v systemctl >/dev/null 2>&1; then
+	systemctl disable --now unbound >/dev/null 2>&1 || true
+fi

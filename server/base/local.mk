@@ -1,0 +1,11 @@
+# server/base: the bottom layer (errors, logging, diagnostics, arena, names, addresses).
+noinst_LIBRARIES += server/base/libbase.a
+server_base_libbase_a_SOURCES = \
+	server/base/compiler.h \
+	server/base/err.c server/base/err.h \
+	server/base/log.c server/base/log.h \
+	server/base/diag.c server/base/diag.h \
+	server/base/arena.c server/base/arena.h \
+	server/base/xalloc.c server/base/xalloc.h \
+	server/base/dname.c server/base/dname.h \
+	server/base/netaddr.c server/base/netaddr.h

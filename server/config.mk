@@ -1,0 +1,5 @@
+# server/config*: YAML configuration loading and validation (libconfig.a, on libbase.a).
+noinst_LIBRARIES += server/libconfig.a
+server_libconfig_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
+server_libconfig_a_SOURCES = \
+	server/config.c server/config.h

@@ -1,0 +1,15 @@
+# server/daemon and friends: snapshot, sockets, workers, UDP and TCP (libdaemon.a), and
+# the geosteerd program.
+noinst_LIBRARIES += server/libdaemon.a
+server_libdaemon_a_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS)
+server_libdaemon_a_SOURCES = \
+	server/snapshot.c server/snapshot.h
+
+# Everything a program that runs the server code links, outermost first.
+GS_SERVER_LIBS = server/libdaemon.a server/libanswer.a server/libconfig.a zones/libzones.a \
+	server/base/libbase.a $(YAML_LIBS) $(URCU_LIBS) $(LDNS_LIBS) $(EV_LIBS) $(PTHREAD_LIBS)
+
+sbin_PROGRAMS += server/geosteerd
+server_geosteerd_SOURCES = server/main.c
+server_geosteerd_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS)
+server_geosteerd_LDADD = $(GS_SERVER_LIBS)

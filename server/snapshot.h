@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT
+ * snapshot.h -- everything a query needs, built once per (re)load into one arena and
+ * published with RCU: workers read the current snapshot without locks; a reload builds
+ * a complete new one off the query path and swaps it in; a failed build leaves the old
+ * one serving. */
+#ifndef GS_SNAPSHOT_H
+#define GS_SNAPSHOT_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "server/base/arena.h"
+#include "server/base/compiler.h"
+#include "server/base/diag.h"
+#include "server/config.h"
+#include "zones/zoneset.h"
+
+struct snapshot {
+	struct arena *arena; /* owns everything below */
+	struct zoneset zones;
+	/* CHAOS TXT id.server / hostname.bind and NSID (RFC 5001) payload; NULL when the
+	 * config sets no identity (then those queries are REFUSED and NSID is not sent). */
+	const uint8_t *identity;
+	uint8_t identity_len;
+	uint64_t generation; /* 1 for the first load, +1 per successful reload */
+	time_t loaded_at;
+};
+
+/* Builds a snapshot from cfg: loads every zone and runs the checks that need zone data.
+ * Problems go to d as FILE:LINE lines. Returns GS_OK and sets *out, or GS_EPARSE /
+ * GS_EIO (nothing is leaked). Load thread only. */
+int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out) GS_NONNULL
+	GS_WUR;
+/* Frees s and its arena; accepts NULL. Only once no reader can hold s. */
+void snapshot_free(struct snapshot *s);
+
+/* The published snapshot. Worker threads call this inside an RCU read-side section
+ * (liburcu-qsbr: while online) and must not keep the pointer past their next quiescent
+ * state. */
+const struct snapshot *snapshot_current(void);
+/* Publishes next (which may be NULL at shutdown), waits for every reader to pass a
+ * quiescent state, and frees the previous snapshot. Control/main thread only. */
+void snapshot_publish(struct snapshot *next);
+
+#endif

@@ -1,0 +1,16 @@
+# tests: cmocka unit tests (one binary per module) and system tests against the daemon.
+TEST_EXTENSIONS = .sh
+SH_LOG_COMPILER = $(SHELL)
+AM_TESTS_ENVIRONMENT = \
+	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
+	top_builddir='$(abs_top_builddir)'; export top_builddir;
+
+GS_UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+
+if HAVE_CMOCKA
+include tests/unit/base.mk
+#include tests/unit/zones.mk
+#include tests/unit/config.mk
+#include tests/unit/answer.mk
+endif
+#include tests/system/local.mk

@@ -1,0 +1,1 @@
+# tests/system: shell tests that start the real daemon on loopback.

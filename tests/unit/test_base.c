@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: MIT
+ * test_base.c -- unit tests for server/base: names, addresses, diagnostics, arena. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "server/base/arena.h"
+#include "server/base/diag.h"
+#include "server/base/dname.h"
+#include "server/base/err.h"
+#include "server/base/netaddr.h"
+
+static void roundtrip(const char *text, const char *expect)
+{
+	uint8_t wire[DNAME_MAX];
+	size_t len;
+	char out[DNAME_TEXT_MAX];
+	assert_int_equal(dname_from_text(text, NULL, wire, &len), GS_OK);
+	assert_int_equal(len, dname_len(wire));
+	dname_to_text(wire, out);
+	assert_string_equal(out, expect);
+}
+
+static void test_dname_text(void **state)
+{
+	(void)state;
+	roundtrip("www.Example.COM.", "www.Example.COM.");
+	roundtrip("www.example.com", "www.example.com.");
+	roundtrip(".", ".");
+	roundtrip("a\\.b.c.", "a\\.b.c.");
+	roundtrip("\\065bc.", "Abc.");
+	roundtrip("\\000x.", "\\000x.");
+
+	uint8_t wire[DNAME_MAX], origin[DNAME_MAX];
+	size_t len, olen;
+	assert_int_equal(dname_from_text("geo.example.", NULL, origin, &olen), GS_OK);
+	assert_int_equal(dname_from_text("www", origin, wire, &len), GS_OK);
+	assert_memory_equal(wire, "\3www\3geo\7example", 17);
+	assert_int_equal(dname_from_text("@", origin, wire, &len), GS_OK);
+	assert_int_equal(len, olen);
+
+	/* Malformed: empty labels, a 64-byte label, a name over 255 bytes. */
+	assert_int_equal(dname_from_text("a..b.", NULL, wire, &len), GS_EINVAL);
+	assert_int_equal(dname_from_text(".a.", NULL, wire, &len), GS_EINVAL);
+	char big[400];
+	memset(big, 'a', 64);
+	strcpy(big + 64, ".");
+	assert_int_equal(dname_from_text(big, NULL, wire, &len), GS_EINVAL);
+	for (int i = 0; i < 64; i++)
+		memcpy(big + i * 4, "abc.", 4);
+	big[256] = '\0';
+	assert_int_equal(dname_from_text(big, NULL, wire, &len), GS_EINVAL);
+	assert_int_equal(dname_from_text("\\256.", NULL, wire, &len), GS_EINVAL);
+}
+
+static void test_dname_compare(void **state)
+{
+	(void)state;
+	const uint8_t *a = (const uint8_t *)"\3WWW\7example\0";
+	const uint8_t *b = (const uint8_t *)"\3www\7EXAMPLE\0";
+	const uint8_t *p = (const uint8_t *)"\7example\0";
+	assert_true(dname_equal(a, b));
+	assert_true(dname_is_subdomain(a, p));
+	assert_true(dname_is_subdomain(p, p));
+	assert_false(dname_is_subdomain(p, a));
+	assert_int_equal(dname_labels(a), 2);
+	assert_int_equal(dname_compare(a, b), 0);
+	assert_true(dname_compare(p, a) < 0); /* parent sorts first (RFC 4034 6.1) */
+	assert_true(dname_compare((const uint8_t *)"\1a\7example\0",
+				   (const uint8_t *)"\1Z\7example\0") < 0);
+	assert_true(dname_compare((const uint8_t *)"\1z\7example\0",
+				   (const uint8_t *)"\2aa\7example\0") > 0);
+	uint8_t n[] = "\3WwW\7ExAmPlE";
+	dname_lower(n);
+	assert_memory_equal(n, "\3www\7example", 13);
+	assert_ptr_equal(dname_suffix(a, 1), a + 4);
+}
+
+static void test_dname_wire(void **state)
+{
+	(void)state;
+	/* header(12) + "\3www\7example\0" at 12, then "\4mail" + pointer to 16. */
+	uint8_t pkt[64] = {0};
+	size_t n = 12;
+	memcpy(pkt + n, "\3www\7example", 13); /* 13 bytes with the root label */
+	n += 13;
+	size_t second = n;
+	memcpy(pkt + n, "\4mail\xc0\x10", 7);
+	n += 7;
+	uint8_t out[DNAME_MAX];
+	size_t len, pos = 12;
+	assert_int_equal(dname_read_wire(pkt, n, &pos, out, &len), GS_OK);
+	assert_int_equal(pos, 25);
+	pos = second;
+	assert_int_equal(dname_read_wire(pkt, n, &pos, out, &len), GS_OK);
+	assert_int_equal(pos, n);
+	assert_memory_equal(out, "\4mail\7example\0", 14);
+
+	/* A pointer to itself, a forward pointer, and a two-pointer loop are refused. */
+	uint8_t loop[16] = {0};
+	loop[12] = 0xc0;
+	loop[13] = 12;
+	pos = 12;
+	assert_int_equal(dname_read_wire(loop, 14, &pos, out, &len), GS_EPARSE);
+	loop[13] = 14;
+	loop[14] = 0;
+	pos = 12;
+	assert_int_equal(dname_read_wire(loop, 15, &pos, out, &len), GS_EPARSE);
+	uint8_t loop2[20] = {0};
+	loop2[12] = 0xc0, loop2[13] = 14, loop2[14] = 0xc0, loop2[15] = 12;
+	pos = 14;
+	assert_int_equal(dname_read_wire(loop2, 16, &pos, out, &len), GS_EPARSE);
+	/* Truncated label, and the reserved 0x40 label type. */
+	uint8_t trunc[] = {3, 'w', 'w'};
+	pos = 0;
+	assert_int_equal(dname_read_wire(trunc, sizeof(trunc), &pos, out, &len), GS_EPARSE);
+	uint8_t ext[] = {0x41, 0};
+	pos = 0;
+	assert_int_equal(dname_read_wire(ext, sizeof(ext), &pos, out, &len), GS_EPARSE);
+}
+
+static void test_netaddr(void **state)
+{
+	(void)state;
+	struct netprefix p;
+	const char *why = NULL;
+	assert_int_equal(netprefix_parse("203.0.113.0/24", &p, &why), GS_OK);
+	assert_int_equal(p.len, 24);
+	assert_int_equal(netprefix_parse("2001:db8:ff::/48", &p, &why), GS_OK);
+	assert_int_equal(p.a.family, AF_INET6);
+	assert_int_equal(netprefix_parse("203.0.113.1/24", &p, &why), GS_EINVAL);
+	assert_string_equal(why, "host bits set");
+	assert_int_equal(netprefix_parse("203.0.113.0/33", &p, &why), GS_EINVAL);
+	assert_string_equal(why, "prefix length out of range");
+	assert_int_equal(netprefix_parse("203.0.113/24", &p, &why), GS_EINVAL);
+	assert_string_equal(why, "not an IP address");
+	assert_int_equal(netprefix_parse("192.0.2.1", &p, &why), GS_OK);
+	assert_int_equal(p.len, 32);
+
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	char text[NETADDR_TEXT_MAX];
+	assert_int_equal(netaddr_parse_endpoint("127.0.0.1:5353", 53, &ss, &sl, &why), GS_OK);
+	netaddr_format_sockaddr((struct sockaddr *)&ss, text);
+	assert_string_equal(text, "127.0.0.1:5353");
+	assert_int_equal(netaddr_parse_endpoint("[::1]:5353", 53, &ss, &sl, &why), GS_OK);
+	netaddr_format_sockaddr((struct sockaddr *)&ss, text);
+	assert_string_equal(text, "[::1]:5353");
+	assert_int_equal(netaddr_parse_endpoint("0.0.0.0", 53, &ss, &sl, &why), GS_OK);
+	netaddr_format_sockaddr((struct sockaddr *)&ss, text);
+	assert_string_equal(text, "0.0.0.0:53");
+	assert_int_equal(netaddr_parse_endpoint("::1:53", 53, &ss, &sl, &why), GS_EINVAL);
+	assert_int_equal(netaddr_parse_endpoint("127.0.0.1:0", 53, &ss, &sl, &why), GS_EINVAL);
+	assert_int_equal(netaddr_parse_endpoint("127.0.0.1:x", 53, &ss, &sl, &why), GS_EINVAL);
+	assert_int_equal(netaddr_parse_endpoint("localhost:53", 53, &ss, &sl, &why), GS_EINVAL);
+}
+
+static void test_diag_and_arena(void **state)
+{
+	(void)state;
+	struct diag d;
+	diag_init(&d);
+	diag_err(&d, (struct srcpos){"a.yaml", 3}, "bad %s", "thing");
+	diag_warn(&d, (struct srcpos){"a.yaml", 0}, "note");
+	assert_int_equal(d.n, 2);
+	assert_int_equal(d.n_errors, 1);
+	assert_string_equal(d.v[0].text, "a.yaml:3: bad thing");
+	assert_string_equal(d.v[1].text, "a.yaml: warning: note");
+	diag_free(&d);
+
+	struct arena *a = arena_new();
+	for (int i = 0; i < 10000; i++) {
+		uint8_t *p = arena_alloc(a, (size_t)(i % 100) + 1);
+		assert_int_equal((uintptr_t)p % 16, 0);
+		assert_int_equal(p[0], 0);
+		p[0] = 1;
+	}
+	void *big = arena_alloc(a, 1 << 20);
+	assert_non_null(big);
+	assert_string_equal(arena_strdup(a, "x"), "x");
+	assert_true(arena_used(a) >= (1 << 20));
+	arena_destroy(a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dname_text),     cmocka_unit_test(test_dname_compare),
+		cmocka_unit_test(test_dname_wire),     cmocka_unit_test(test_netaddr),
+		cmocka_unit_test(test_diag_and_arena),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

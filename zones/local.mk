@@ -1,0 +1,8 @@
+# zones: RFC 1035 zone files loaded with ldns into the immutable compiled form.
+noinst_LIBRARIES += zones/libzones.a
+zones_libzones_a_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS)
+zones_libzones_a_SOURCES = \
+	zones/zone.h \
+	zones/zone_load.c zones/zone_load.h \
+	zones/zone_lookup.c \
+	zones/zoneset.c zones/zoneset.h

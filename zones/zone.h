@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT
+ * zone.h -- the immutable, compiled form of one zone, as worker threads read it.
+ *
+ * Shape: a zone is a flat array of nodes (one per owner name that has data, plus every
+ * empty non-terminal between the apex and those names), indexed by an open-addressing
+ * hash of the lowercase wire name. Each node holds its RRsets sorted by type; each RRset
+ * holds its records' rdata pre-rendered in wire format, with the offsets of the embedded
+ * names that RFC 3597 section 4 allows us to compress.
+ *
+ * Life cycle: zone_load() builds it once on the load thread, entirely inside the
+ * snapshot's arena; from then on it is read-only and shared by every worker without
+ * locks; it is freed with the arena after the RCU grace period that retires it. */
+#ifndef GS_ZONE_H
+#define GS_ZONE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/base/compiler.h"
+#include "server/base/dname.h"
+
+#define ZONE_NO_NAME 0xffffu /* zone_rdata.name_off: no (further) compressible name */
+
+/* One record's rdata in wire format. Embedded names are stored lowercase and
+ * uncompressed; name_off[] gives where the compressible ones start (NS, CNAME, PTR,
+ * MX, SOA, ...), in increasing order, ZONE_NO_NAME when unused. */
+struct zone_rdata {
+	const uint8_t *data; /* arena */
+	uint16_t len;
+	uint16_t name_off[2];
+};
+
+/* All records of one type at one name. RFC 2181 5.2: one TTL per RRset (the loader
+ * uses the lowest and warns when they differ). */
+struct zone_rrset {
+	uint16_t type;
+	uint16_t count;
+	uint32_t ttl;
+	const struct zone_rdata *rdata; /* count entries, arena */
+	unsigned line;                  /* zone-file line of the first record */
+};
+
+enum zone_node_flag {
+	ZONE_NODE_APEX = 1u << 0,     /* the zone's origin */
+	ZONE_NODE_CUT = 1u << 1,      /* has NS and is not the apex: a delegation point */
+	ZONE_NODE_OCCLUDED = 1u << 2, /* strictly below a cut: glue, never answered directly */
+	ZONE_NODE_WILDCARD = 1u << 3, /* first label is "*" */
+};
+
+struct zone_node {
+	const uint8_t *name; /* lowercase wire format, arena */
+	uint8_t name_len;
+	uint8_t n_labels;
+	uint16_t flags; /* enum zone_node_flag */
+	uint16_t n_rrsets;
+	const struct zone_rrset *rrsets; /* sorted by type, arena; NULL for empty non-terminals */
+};
+
+struct zone {
+	const uint8_t *origin; /* lowercase wire format, arena */
+	uint8_t origin_len;
+	uint8_t origin_labels;
+	const char *file; /* path the zone was loaded from, arena */
+	uint32_t serial;
+	const struct zone_node *apex;
+	const struct zone_rrset *soa; /* the apex SOA (exactly one record) */
+	/* TTL for negative answers: min(SOA TTL, SOA MINIMUM), RFC 2308 section 5. */
+	uint32_t neg_ttl;
+	const struct zone_node *nodes; /* n_nodes entries, arena */
+	size_t n_nodes;
+	/* Hash index over nodes: slot values are node index + 1, 0 = empty; hash_mask + 1
+	 * slots (a power of two, at most half full). */
+	const uint32_t *slots;
+	size_t hash_mask;
+	size_t n_records; /* for status reports */
+};
+
+enum zone_match {
+	ZONE_MATCH_EXACT,      /* hit.node is qname (no rrsets: an empty non-terminal) */
+	ZONE_MATCH_WILDCARD,   /* hit.node is the "*" node to synthesise from (RFC 4592);
+				* hit.encloser is the closest encloser */
+	ZONE_MATCH_DELEGATION, /* hit.node is the topmost zone cut at or above qname */
+	ZONE_MATCH_NXDOMAIN,   /* hit.encloser is the closest encloser */
+};
+
+struct zone_hit {
+	const struct zone_node *node;
+	const struct zone_node *encloser;
+};
+
+/* Finds how z answers qname_lc, a lowercase wire name at or below z->origin. Walks from
+ * the apex down, so a zone cut above qname wins (a referral) even when qname itself has
+ * data (occluded). For qname equal to a cut, the result is ZONE_MATCH_DELEGATION too;
+ * the caller answers DS there from the parent side (hit.node's DS rrset).
+ * No allocation, no locks; any thread. */
+enum zone_match zone_lookup(const struct zone *z, const uint8_t *qname_lc, struct zone_hit *hit)
+	GS_NONNULL GS_HOT;
+
+/* Exact-name lookup that also finds occluded (glue) nodes. name_lc must be lowercase and
+ * at or below the origin. Returns NULL when absent. Any thread. */
+const struct zone_node *zone_find(const struct zone *z, const uint8_t *name_lc) GS_NONNULL GS_HOT;
+
+/* Returns the node's RRset of the given type, or NULL. */
+static inline const struct zone_rrset *zone_node_rrset(const struct zone_node *n, uint16_t type)
+{
+	for (uint16_t i = 0; i < n->n_rrsets; i++)
+		if (n->rrsets[i].type == type)
+			return &n->rrsets[i];
+	return NULL;
+}
+
+#endif
