@@ -43,7 +43,7 @@ const struct answer_stats *answer_ctx_stats(const struct answer_ctx *ctx) GS_NON
  * Returns the response length, or 0 when the message must be dropped (QR=1, too short
  * to carry a header). snap may be NULL only before the first load (then REFUSED). */
 size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const uint8_t *q,
-		     size_t qlen, const struct sockaddr *src, bool tcp, uint8_t *out,
-		     size_t out_cap) GS_NONNULLX(2, 3, 5, 7) GS_HOT;
+                     size_t qlen, const struct sockaddr *src, bool tcp, uint8_t *out,
+                     size_t out_cap) GS_NONNULLX(2, 3, 5, 7) GS_HOT;
 
 #endif

@@ -80,7 +80,7 @@ struct cfg_dclist {
 };
 
 struct cfg_map_rule {
-	char *key; /* owned: "NA", "GB", "US-CA", "64500", "203.0.113.0/24" */
+	char *key;            /* owned: "NA", "GB", "US-CA", "64500", "203.0.113.0/24" */
 	struct netprefix net; /* networks rules only */
 	uint32_t asn;         /* asns rules only */
 	struct cfg_dclist list;
@@ -95,9 +95,9 @@ struct cfg_map {
 };
 
 struct cfg_datacenter {
-	char *name;               /* owned */
-	struct netaddr *addrs;    /* owned */
-	struct srcpos *addr_pos;  /* owned, one per address */
+	char *name;              /* owned */
+	struct netaddr *addrs;   /* owned */
+	struct srcpos *addr_pos; /* owned, one per address */
 	size_t n_addrs;
 	struct srcpos pos;
 };
@@ -108,7 +108,7 @@ struct cfg_service {
 		uint8_t wire[DNAME_MAX]; /* lowercase */
 		size_t len;
 		struct srcpos pos;
-	} *names; /* owned */
+	} * names; /* owned */
 	size_t n_names;
 	char *map;   /* owned */
 	char *check; /* owned or NULL */
@@ -119,8 +119,8 @@ struct cfg_service {
 };
 
 struct cfg {
-	char *path; /* owned; every srcpos.file points here */
-	char *dir;  /* owned; folder of path, for relative file names */
+	char *path;                /* owned; every srcpos.file points here */
+	char *dir;                 /* owned; folder of path, for relative file names */
 	struct cfg_listen *listen; /* owned; default 0.0.0.0:53 and [::]:53 */
 	size_t n_listen;
 	unsigned threads; /* 0 = auto (one per CPU) */

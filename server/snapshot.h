@@ -29,8 +29,7 @@ struct snapshot {
 /* Builds a snapshot from cfg: loads every zone and runs the checks that need zone data.
  * Problems go to d as FILE:LINE lines. Returns GS_OK and sets *out, or GS_EPARSE /
  * GS_EIO (nothing is leaked). Load thread only. */
-int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out) GS_NONNULL
-	GS_WUR;
+int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out) GS_NONNULL GS_WUR;
 /* Frees s and its arena; accepts NULL. Only once no reader can hold s. */
 void snapshot_free(struct snapshot *s);
 

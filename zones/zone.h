@@ -79,7 +79,7 @@ struct zone {
 enum zone_match {
 	ZONE_MATCH_EXACT,      /* hit.node is qname (no rrsets: an empty non-terminal) */
 	ZONE_MATCH_WILDCARD,   /* hit.node is the "*" node to synthesise from (RFC 4592);
-				* hit.encloser is the closest encloser */
+	                        * hit.encloser is the closest encloser */
 	ZONE_MATCH_DELEGATION, /* hit.node is the topmost zone cut at or above qname */
 	ZONE_MATCH_NXDOMAIN,   /* hit.encloser is the closest encloser */
 };
@@ -94,8 +94,8 @@ struct zone_hit {
  * data (occluded). For qname equal to a cut, the result is ZONE_MATCH_DELEGATION too;
  * the caller answers DS there from the parent side (hit.node's DS rrset).
  * No allocation, no locks; any thread. */
-enum zone_match zone_lookup(const struct zone *z, const uint8_t *qname_lc, struct zone_hit *hit)
-	GS_NONNULL GS_HOT;
+enum zone_match zone_lookup(const struct zone *z, const uint8_t *qname_lc,
+                            struct zone_hit *hit) GS_NONNULL GS_HOT;
 
 /* Exact-name lookup that also finds occluded (glue) nodes. name_lc must be lowercase and
  * at or below the origin. Returns NULL when absent. Any thread. */

@@ -20,6 +20,6 @@
  * Returns GS_OK and sets *out (arena-owned), GS_EIO when the file cannot be opened
  * (also recorded in d), or GS_EPARSE. ldns objects never outlive this call. */
 int zone_load(const char *path, const uint8_t *origin, struct arena *a, struct diag *d,
-	      const struct zone **out) GS_NONNULL GS_WUR;
+              const struct zone **out) GS_NONNULL GS_WUR;
 
 #endif

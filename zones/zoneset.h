@@ -22,11 +22,11 @@ struct zoneset {
 /* Builds the set from n zones (borrowed: they must live in the same arena). Duplicate
  * origins are the caller's error to report; here the first one wins. Never fails. */
 void zoneset_build(struct zoneset *zs, struct arena *a, const struct zone **zones, size_t n)
-	GS_NONNULLX(1, 2);
+        GS_NONNULLX(1, 2);
 
 /* Returns the zone with the longest origin that qname_lc (lowercase wire) is at or below,
  * or NULL when no zone covers it. No allocation, no locks; any thread. */
-const struct zone *zoneset_find(const struct zoneset *zs, const uint8_t *qname_lc) GS_NONNULL
-	GS_HOT;
+const struct zone *zoneset_find(const struct zoneset *zs,
+                                const uint8_t *qname_lc) GS_NONNULL GS_HOT;
 
 #endif

@@ -24,8 +24,7 @@ void diag_free(struct diag *d)
 	memset(d, 0, sizeof(*d));
 }
 
-static void diag_add(struct diag *d, int is_warning, struct srcpos pos, const char *fmt,
-		     va_list ap)
+static void diag_add(struct diag *d, int is_warning, struct srcpos pos, const char *fmt, va_list ap)
 {
 	char msg[1024];
 	vsnprintf(msg, sizeof(msg), fmt, ap);

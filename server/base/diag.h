@@ -30,10 +30,10 @@ void diag_init(struct diag *d) GS_NONNULL;
 void diag_free(struct diag *d);
 /* Records an error at pos (pos.file may be NULL for messages that have no file). */
 void diag_err(struct diag *d, struct srcpos pos, const char *fmt, ...) GS_PRINTF(3, 4)
-	GS_NONNULLX(1, 3);
+        GS_NONNULLX(1, 3);
 /* Records a warning: printed, but does not make a load fail. */
 void diag_warn(struct diag *d, struct srcpos pos, const char *fmt, ...) GS_PRINTF(3, 4)
-	GS_NONNULLX(1, 3);
+        GS_NONNULLX(1, 3);
 /* Prints every entry, one per line, in the order recorded. */
 void diag_print(const struct diag *d, FILE *out) GS_NONNULL;
 /* Logs every entry through log_err/log_warn. */

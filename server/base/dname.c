@@ -102,7 +102,7 @@ int dname_compare(const uint8_t *a, const uint8_t *b)
 }
 
 int dname_from_text(const char *text, const uint8_t *origin, uint8_t out[DNAME_MAX],
-		    size_t *out_len)
+                    size_t *out_len)
 {
 	size_t pos = 0;
 	const char *s = text;
@@ -197,7 +197,7 @@ void dname_to_text(const uint8_t *name, char out[DNAME_TEXT_MAX])
 }
 
 int dname_read_wire(const uint8_t *pkt, size_t pkt_len, size_t *pos, uint8_t out[DNAME_MAX],
-		    size_t *out_len)
+                    size_t *out_len)
 {
 	size_t p = *pos, o = 0, end_pos = 0;
 	size_t floor = *pos; /* a pointer must point strictly before this */

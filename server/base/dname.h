@@ -39,7 +39,7 @@ int dname_compare(const uint8_t *a, const uint8_t *b) GS_NONNULL;
  * A name without a trailing dot is made absolute relative to origin (which may be NULL,
  * meaning the root). Returns GS_OK, or GS_EINVAL for a malformed or too long name. */
 int dname_from_text(const char *text, const uint8_t *origin, uint8_t out[DNAME_MAX],
-		    size_t *out_len) GS_NONNULLX(1, 3) GS_WUR;
+                    size_t *out_len) GS_NONNULLX(1, 3) GS_WUR;
 /* Writes name in presentation format, always absolute ("." for the root). */
 void dname_to_text(const uint8_t *name, char out[DNAME_TEXT_MAX]) GS_NONNULL;
 
@@ -48,6 +48,6 @@ void dname_to_text(const uint8_t *name, char out[DNAME_TEXT_MAX]) GS_NONNULL;
  * packet. Returns GS_OK, or GS_EPARSE for truncation, bad label types, forward or
  * looping pointers, or a name over 255 bytes. */
 int dname_read_wire(const uint8_t *pkt, size_t pkt_len, size_t *pos, uint8_t out[DNAME_MAX],
-		    size_t *out_len) GS_NONNULL GS_WUR;
+                    size_t *out_len) GS_NONNULL GS_WUR;
 
 #endif

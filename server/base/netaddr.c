@@ -78,7 +78,7 @@ int netprefix_parse(const char *text, struct netprefix *out, const char **why)
 }
 
 int netaddr_parse_endpoint(const char *text, uint16_t default_port, struct sockaddr_storage *ss,
-			   socklen_t *ss_len, const char **why)
+                           socklen_t *ss_len, const char **why)
 {
 	char host[NETADDR_TEXT_MAX];
 	const char *port_text = NULL;
@@ -180,8 +180,8 @@ void netaddr_format_sockaddr(const struct sockaddr *sa, char out[NETADDR_TEXT_MA
 	netaddr_format(&a, host);
 	if (a.family == AF_INET)
 		snprintf(out, NETADDR_TEXT_MAX, "%s:%u", host,
-			 ntohs(((const struct sockaddr_in *)sa)->sin_port));
+		         ntohs(((const struct sockaddr_in *)sa)->sin_port));
 	else
 		snprintf(out, NETADDR_TEXT_MAX, "[%s]:%u", host,
-			 ntohs(((const struct sockaddr_in6 *)sa)->sin6_port));
+		         ntohs(((const struct sockaddr_in6 *)sa)->sin6_port));
 }

@@ -71,9 +71,9 @@ static void test_dname_compare(void **state)
 	assert_int_equal(dname_compare(a, b), 0);
 	assert_true(dname_compare(p, a) < 0); /* parent sorts first (RFC 4034 6.1) */
 	assert_true(dname_compare((const uint8_t *)"\1a\7example\0",
-				   (const uint8_t *)"\1Z\7example\0") < 0);
+	                          (const uint8_t *)"\1Z\7example\0") < 0);
 	assert_true(dname_compare((const uint8_t *)"\1z\7example\0",
-				   (const uint8_t *)"\2aa\7example\0") > 0);
+	                          (const uint8_t *)"\2aa\7example\0") > 0);
 	uint8_t n[] = "\3WwW\7ExAmPlE";
 	dname_lower(n);
 	assert_memory_equal(n, "\3www\7example", 13);
@@ -189,9 +189,9 @@ static void test_diag_and_arena(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_dname_text),     cmocka_unit_test(test_dname_compare),
-		cmocka_unit_test(test_dname_wire),     cmocka_unit_test(test_netaddr),
-		cmocka_unit_test(test_diag_and_arena),
+	        cmocka_unit_test(test_dname_text),     cmocka_unit_test(test_dname_compare),
+	        cmocka_unit_test(test_dname_wire),     cmocka_unit_test(test_netaddr),
+	        cmocka_unit_test(test_diag_and_arena),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
