@@ -5,7 +5,6 @@ set -eu
 cd "$(dirname "$0")/.."
 sh scripts/deps.sh
 sh scripts/build.sh
-make -s examples >/dev/null
 cat <<TXT
 
 geosteerd is starting on 127.0.0.1:5353 (UDP and TCP) with examples/geosteer.yaml.

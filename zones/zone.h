@@ -22,9 +22,9 @@
 
 #define ZONE_NO_NAME 0xffffu /* zone_rdata.name_off: no (further) compressible name */
 
-/* One record's rdata in wire format. Embedded names are stored lowercase and
- * uncompressed; name_off[] gives where the compressible ones start (NS, CNAME, PTR,
- * MX, SOA, ...), in increasing order, ZONE_NO_NAME when unused. */
+/* One record's rdata in wire format. Embedded names are stored uncompressed, as written
+ * in the zone file; name_off[] gives where the ones RFC 3597 lets us compress start
+ * (NS, CNAME, PTR, MX, SOA, ...), in increasing order, ZONE_NO_NAME when unused. */
 struct zone_rdata {
 	const uint8_t *data; /* arena */
 	uint16_t len;
