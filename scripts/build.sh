@@ -1,13 +1,20 @@
 #!/bin/sh
-# scripts/build.sh -- (re)generates the build system when needed, configures once, and
-# builds. Extra arguments go to ./configure on the first run.
-# Usage: scripts/build.sh [CONFIGURE-ARGS...]
+# scripts/build.sh -- generates the build system when needed and builds out of tree in
+# build/ (or $GS_BUILD_DIR), configuring on the first run. Extra arguments go to
+# ./configure on that first run. Usage: scripts/build.sh [CONFIGURE-ARGS...]
 set -eu
 cd "$(dirname "$0")/.."
-if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt configure ]; then
-	autoreconf -fi >/dev/null
+top=$(pwd)
+if [ ! -x configure ] || [ configure.ac -nt configure ]; then
+	autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
 fi
-if [ ! -f Makefile ] || [ configure -nt config.status ]; then
-	./configure --enable-developer "$@" >/dev/null
+dir=${GS_BUILD_DIR:-build}
+mkdir -p "$dir"
+cd "$dir"
+if [ ! -f Makefile ] || [ "$top/configure" -nt config.status ]; then
+	"$top/configure" --enable-developer "$@" >configure.out 2>&1 || {
+		cat configure.out >&2
+		exit 1
+	}
 fi
 make -j"$(nproc)" >/dev/null

@@ -15,4 +15,4 @@ In another terminal, try:
 
 Press Ctrl-C to stop.
 TXT
-exec ./server/geosteerd -c examples/geosteer.yaml
+exec ./build/server/geosteerd -c examples/geosteer.yaml
