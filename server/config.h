@@ -176,6 +176,18 @@ enum cfg_section {
  * Returns GS_OK and sets *out (owned by the caller, free with cfg_free), or GS_EIO /
  * GS_EPARSE. Cross-checks that need zone or GeoIP data are not done here. */
 int cfg_load(const char *path, struct diag *d, struct cfg **out) GS_NONNULL GS_WUR;
+/* Frees c and everything it owns; accepts NULL. */
 void cfg_free(struct cfg *c);
+
+/* The top-level key for s as written in the file ("listen", "rate_limit", ...), or "?"
+ * for a value outside the enum. Static string. */
+const char *cfg_section_name(enum cfg_section s);
+
+/* Records "PATH:LINE: 'KEY' is not supported yet by this version of geosteer" in d for
+ * every top-level key present in c whose bit (1u << CFG_SEC_x) is clear in
+ * supported_mask, so a daemon never silently ignores a section it cannot serve.
+ * Returns GS_OK when every present section is supported, GS_ENOTSUP otherwise. */
+int cfg_check_supported(const struct cfg *c, unsigned supported_mask,
+                        struct diag *d) GS_NONNULL GS_WUR;
 
 #endif
