@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: MIT
+ * zone_load.c -- reads RFC 1035 zone files with ldns, record by record, so that every
+ * problem gets its file and line and the parse goes on after a bad record. Handles the
+ * $ORIGIN, $TTL and $INCLUDE directives itself and feeds each record to zone_compile.c.
+ * Load thread only; no ldns object outlives zone_load().
+ *
+ * Each file is read whole into memory and parsed through fmemopen(), so the byte range
+ * ldns consumed for a record is known exactly (ftell is cheap there): that is how a
+ * record's first line is found (ldns only counts lines up to the record's end) and how
+ * the text of a directive is read back (ldns drops the $INCLUDE file name). */
+#include "zones/zone_load.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ldns/ldns.h>
+
+#include "server/base/dname.h"
+#include "server/base/err.h"
+#include "server/base/xalloc.h"
+#include "zones/zone_compile.h"
+
+/* $INCLUDE depth beyond which we assume a loop (a file including itself). */
+#define INCLUDE_DEPTH_MAX 16
+/* How much of a bad record is quoted back in a syntax error. */
+#define QUOTE_MAX 60
+/* Directive arguments we look at ($INCLUDE FILE ORIGIN, plus one to detect extras). */
+#define ARGS_MAX 4
+
+struct loader {
+	struct zone_compile zc;
+	char *dir;    /* owned: folder of the main zone file, "" for the current one */
+	uint32_t ttl; /* $TTL in force; 0 lets ldns use its default (3600) */
+};
+
+/* One zone file being parsed (the main file or an $INCLUDE). */
+struct source {
+	const char *buf; /* owned by load_file() */
+	size_t len;
+	uint16_t file; /* zone_compile file index */
+	const char *path;
+	uint8_t origin[DNAME_MAX]; /* $ORIGIN in force, lowercase */
+	size_t scan_off;           /* line counting: buf[0..scan_off) holds scan_line - 1 '\n' */
+	unsigned scan_line;
+};
+
+static int load_file(struct loader *ld, uint16_t file, const uint8_t *origin, unsigned depth,
+                     struct srcpos from);
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+/* Skips blanks, newlines and comments from p; returns the offset of the first token at
+ * or after p and before end, or end when there is none. */
+static size_t skip_blank(const char *buf, size_t p, size_t end)
+{
+	while (p < end) {
+		if (buf[p] == ';') {
+			const char *nl = memchr(buf + p, '\n', end - p);
+			if (!nl)
+				return end;
+			p = (size_t)(nl - buf);
+		} else if (is_space(buf[p])) {
+			p++;
+		} else {
+			return p;
+		}
+	}
+	return end;
+}
+
+/* Line number of offset off (which never moves backwards between calls). */
+static unsigned line_at(struct source *src, size_t off)
+{
+	const char *p = src->buf + src->scan_off, *end = src->buf + off;
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		src->scan_line++;
+		p++;
+	}
+	src->scan_off = off;
+	return src->scan_line;
+}
+
+/* Copies the first line of the text at buf[off..end) into out (at most QUOTE_MAX
+ * characters, "..." when cut), for quoting in messages. */
+static void quote_line(const char *buf, size_t off, size_t end, char out[QUOTE_MAX + 4])
+{
+	size_t n = 0;
+	while (off + n < end && buf[off + n] != '\n' && buf[off + n] != '\r')
+		n++;
+	while (n && is_space(buf[off + n - 1]))
+		n--;
+	if (n > QUOTE_MAX) {
+		memcpy(out, buf + off, QUOTE_MAX);
+		memcpy(out + QUOTE_MAX, "...", 4);
+	} else {
+		memcpy(out, buf + off, n);
+		out[n] = '\0';
+	}
+}
+
+/* Splits the directive line at buf[off..end) into words (a "quoted" word may hold
+ * blanks), stopping at a comment or at the end of the line unless inside parentheses.
+ * Writes into line (NUL-separated words); returns the number of words (at most
+ * ARGS_MAX are kept). */
+static unsigned split_directive(const char *buf, size_t off, size_t end, char *line,
+                                size_t line_cap, char *argv[ARGS_MAX])
+{
+	unsigned argc = 0;
+	size_t o = 0;
+	size_t p = off;
+	int parens = 0;
+	while (p < end && o + 1 < line_cap) {
+		char c = buf[p];
+		if (c == ';') {
+			while (p < end && buf[p] != '\n')
+				p++;
+			continue;
+		}
+		if (c == '\n' && parens == 0)
+			break;
+		if (c == '(' || c == ')') {
+			parens += c == '(' ? 1 : -1;
+			p++;
+			continue;
+		}
+		if (is_space(c)) {
+			p++;
+			continue;
+		}
+		char *word = line + o;
+		if (c == '"') {
+			p++;
+			while (p < end && buf[p] != '"' && buf[p] != '\n' && o + 1 < line_cap)
+				line[o++] = buf[p++];
+			p++; /* the closing quote */
+		} else {
+			while (p < end && !is_space(buf[p]) && buf[p] != ';' && buf[p] != '(' &&
+			       buf[p] != ')' && o + 1 < line_cap)
+				line[o++] = buf[p++];
+		}
+		line[o++] = '\0';
+		if (argc < ARGS_MAX)
+			argv[argc] = word;
+		argc++;
+	}
+	return argc;
+}
+
+/* Replaces ldns's origin with ours (ldns resolves a relative $ORIGIN against the root,
+ * RFC 1035 section 5.1 says against the current origin). */
+static void set_ldns_origin(ldns_rdf **origin_rdf, const uint8_t *origin)
+{
+	if (*origin_rdf)
+		ldns_rdf_deep_free(*origin_rdf);
+	*origin_rdf = ldns_dname_new_frm_data((uint16_t)dname_len(origin), origin);
+}
+
+/* Handles a $ directive at buf[tok..end). ttl_before is the $TTL before ldns saw it. */
+static void directive(struct loader *ld, struct source *src, size_t tok, size_t end, unsigned line,
+                      ldns_rdf **origin_rdf, uint32_t ttl_before, unsigned depth)
+{
+	struct diag *d = ld->zc.d;
+	struct srcpos pos = {src->path, line};
+	char words[1024];
+	char *argv[ARGS_MAX] = {NULL};
+	unsigned argc = split_directive(src->buf, tok, end, words, sizeof(words), argv);
+	const char *kw = argv[0];
+
+	if (strcmp(kw, "$ORIGIN") == 0) {
+		/* RFC 1035 section 5.1: $ORIGIN <domain-name> */
+		uint8_t name[DNAME_MAX];
+		size_t len;
+		if (argc != 2)
+			diag_err(d, pos, "$ORIGIN needs exactly one domain name");
+		else if (dname_from_text(argv[1], src->origin, name, &len) != GS_OK)
+			diag_err(d, pos, "$ORIGIN: bad domain name \"%s\"", argv[1]);
+		else
+			memcpy(src->origin, name, len);
+		dname_lower(src->origin);
+		set_ldns_origin(origin_rdf, src->origin);
+	} else if (strcmp(kw, "$TTL") == 0) {
+		/* RFC 2308 section 4: $TTL <TTL>, in seconds or BIND's 1h30m units. */
+		const char *endp = NULL;
+		uint32_t v = argc == 2 ? ldns_str2period(argv[1], &endp) : 0;
+		if (argc != 2 || argv[1][0] < '0' || argv[1][0] > '9' || *endp != '\0') {
+			diag_err(d, pos,
+			         "$TTL needs one TTL value (seconds, or units like 1h30m)%s%s%s",
+			         argc >= 2 ? ", not \"" : "", argc >= 2 ? argv[1] : "",
+			         argc >= 2 ? "\"" : "");
+			ld->ttl = ttl_before;
+		} else {
+			ld->ttl = v;
+		}
+	} else if (strcmp(kw, "$INCLUDE") == 0) {
+		/* RFC 1035 section 5.1: $INCLUDE <file-name> [<domain-name>]. Relative file
+		 * names are taken from the main zone file's folder. */
+		uint8_t origin[DNAME_MAX];
+		size_t len;
+		memcpy(origin, src->origin, dname_len(src->origin));
+		if (argc < 2 || argc > 3) {
+			diag_err(d, pos, "$INCLUDE needs a file name and optionally an origin");
+			return;
+		}
+		if (argc == 3) {
+			if (dname_from_text(argv[2], src->origin, origin, &len) != GS_OK) {
+				diag_err(d, pos, "$INCLUDE: bad origin \"%s\"", argv[2]);
+				return;
+			}
+			dname_lower(origin);
+		}
+		if (depth + 1 >= INCLUDE_DEPTH_MAX) {
+			diag_err(d, pos,
+			         "$INCLUDE nested more than %d deep (does a file include itself?)",
+			         INCLUDE_DEPTH_MAX);
+			return;
+		}
+		char *path;
+		if (argv[1][0] == '/' || ld->dir[0] == '\0')
+			path = xstrdup(argv[1]);
+		else {
+			size_t dl = strlen(ld->dir), n = dl + strlen(argv[1]) + 2;
+			path = xmalloc(n);
+			snprintf(path, n, "%s%s%s", ld->dir, ld->dir[dl - 1] == '/' ? "" : "/",
+			         argv[1]);
+		}
+		uint16_t file = zone_compile_file(&ld->zc, path);
+		free(path);
+		uint32_t ttl = ld->ttl;
+		(void)load_file(ld, file, origin, depth + 1, pos);
+		ld->ttl = ttl; /* what the included file set stays there, like its origin */
+	} else {
+		diag_err(d, pos, "unsupported directive %s (only $ORIGIN, $TTL and $INCLUDE)", kw);
+	}
+}
+
+/* Zone files carry data only: no meta or question types (RFC 6895 section 3.1). */
+static bool type_allowed(uint16_t type)
+{
+	switch (type) {
+	case 0:
+	case LDNS_RR_TYPE_OPT:
+	case LDNS_RR_TYPE_TKEY:
+	case LDNS_RR_TYPE_TSIG:
+	case LDNS_RR_TYPE_IXFR:
+	case LDNS_RR_TYPE_AXFR:
+	case LDNS_RR_TYPE_MAILB:
+	case LDNS_RR_TYPE_MAILA:
+	case LDNS_RR_TYPE_ANY:
+		return false;
+	default:
+		return true;
+	}
+}
+
+/* Checks one parsed record and hands it to the compiler. */
+static void record(struct loader *ld, struct source *src, const ldns_rr *rr, unsigned line)
+{
+	struct srcpos pos = {src->path, line};
+	ldns_rr_class cls = ldns_rr_get_class(rr);
+	uint16_t type = (uint16_t)ldns_rr_get_type(rr);
+	if (cls != LDNS_RR_CLASS_IN) {
+		char *name = ldns_rr_class2str(cls);
+		diag_err(ld->zc.d, pos, "class %s is not supported (only IN)", name ? name : "?");
+		free(name);
+		return;
+	}
+	if (!type_allowed(type)) {
+		char *name = ldns_rr_type2str(type);
+		diag_err(ld->zc.d, pos, "record type %s cannot appear in a zone file",
+		         name ? name : "?");
+		free(name);
+		return;
+	}
+	uint8_t rdata[UINT16_MAX];
+	size_t len = 0;
+	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
+		const ldns_rdf *f = ldns_rr_rdf(rr, i);
+		size_t n = ldns_rdf_size(f);
+		if (n > sizeof(rdata) - len) {
+			diag_err(ld->zc.d, pos, "record data longer than %zu bytes", sizeof(rdata));
+			return;
+		}
+		memcpy(rdata + len, ldns_rdf_data(f), n);
+		len += n;
+	}
+	zone_compile_add(&ld->zc, ldns_rdf_data(ldns_rr_owner(rr)), type, ldns_rr_ttl(rr), rdata,
+	                 len, src->file, line);
+}
+
+/* Reads the whole file; returns NULL with errno set on failure. */
+static char *read_file(const char *path, size_t *len_out)
+{
+	FILE *fp = fopen(path, "r");
+	if (!fp)
+		return NULL;
+	size_t cap = 65536, len = 0;
+	char *buf = xmalloc(cap);
+	for (;;) {
+		if (len == cap) {
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		size_t n = fread(buf + len, 1, cap - len, fp);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	int err = ferror(fp) ? errno : 0;
+	fclose(fp);
+	if (err) {
+		free(buf);
+		errno = err;
+		return NULL;
+	}
+	*len_out = len;
+	return buf;
+}
+
+/* Parses buf (the text of src) record by record. */
+static void parse(struct loader *ld, struct source *src, unsigned depth)
+{
+	FILE *fp = fmemopen((void *)src->buf, src->len, "r");
+	if (!fp) {
+		diag_err(ld->zc.d, (struct srcpos){src->path, 0}, "cannot read: %s",
+		         strerror(errno));
+		return;
+	}
+	ldns_rdf *origin_rdf = NULL;
+	ldns_rdf *prev = NULL;
+	set_ldns_origin(&origin_rdf, src->origin);
+	for (;;) {
+		long start = ftell(fp);
+		if (start < 0 || (size_t)start >= src->len)
+			break;
+		ldns_rr *rr = NULL;
+		int ldns_line = 0;
+		uint32_t ttl_before = ld->ttl;
+		ldns_status st =
+		        ldns_rr_new_frm_fp_l(&rr, fp, &ld->ttl, &origin_rdf, &prev, &ldns_line);
+		long end = ftell(fp);
+		if (end < start)
+			end = start;
+		size_t tok = skip_blank(src->buf, (size_t)start, (size_t)end);
+		if (tok < (size_t)end) {
+			unsigned line = line_at(src, tok);
+			if (src->buf[tok] == '$') {
+				directive(ld, src, tok, (size_t)end, line, &origin_rdf, ttl_before,
+				          depth);
+			} else if (st == LDNS_STATUS_OK) {
+				record(ld, src, rr, line);
+			} else if (st != LDNS_STATUS_SYNTAX_EMPTY) {
+				char q[QUOTE_MAX + 4];
+				quote_line(src->buf, tok, (size_t)end, q);
+				diag_err(ld->zc.d, (struct srcpos){src->path, line},
+				         "cannot parse \"%s\": %s", q, ldns_get_errorstr_by_id(st));
+			}
+		}
+		ldns_rr_free(rr);
+		if (end == start)
+			break;
+	}
+	ldns_rdf_deep_free(origin_rdf);
+	ldns_rdf_deep_free(prev);
+	fclose(fp);
+}
+
+/* Loads one file; from is where it was included (line 0 for the main zone file).
+ * Returns GS_EIO when it cannot be read, GS_OK otherwise (problems go to the diag). */
+static int load_file(struct loader *ld, uint16_t file, const uint8_t *origin, unsigned depth,
+                     struct srcpos from)
+{
+	struct source src;
+	memset(&src, 0, sizeof(src));
+	src.file = file;
+	src.path = zone_compile_file_name(&ld->zc, file);
+	src.scan_line = 1;
+	memcpy(src.origin, origin, dname_len(origin));
+	char *buf = read_file(src.path, &src.len);
+	if (!buf) {
+		if (from.line)
+			diag_err(ld->zc.d, from, "cannot open $INCLUDE file %s: %s", src.path,
+			         strerror(errno));
+		else
+			diag_err(ld->zc.d, (struct srcpos){src.path, 0}, "cannot open: %s",
+			         strerror(errno));
+		return GS_EIO;
+	}
+	src.buf = buf;
+	if (src.len)
+		parse(ld, &src, depth);
+	free(buf);
+	return GS_OK;
+}
+
+int zone_load(const char *path, const uint8_t *origin, struct arena *a, struct diag *d,
+              const struct zone **out)
+{
+	struct loader ld;
+	memset(&ld, 0, sizeof(ld));
+	*out = NULL;
+	zone_compile_init(&ld.zc, a, d, origin);
+	const char *slash = strrchr(path, '/');
+	ld.dir = slash ? xstrndup(path, (size_t)(slash - path) + (slash == path)) : xstrdup("");
+	uint16_t file = zone_compile_file(&ld.zc, path);
+	int rc = load_file(&ld, file, ld.zc.origin, 0, (struct srcpos){path, 0});
+	if (rc == GS_OK)
+		rc = zone_compile_finish(&ld.zc, out);
+	zone_compile_free(&ld.zc);
+	free(ld.dir);
+	return rc;
+}

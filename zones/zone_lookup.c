@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT
+ * zone_lookup.c -- how a zone answers a name: exact match, empty non-terminal, wildcard
+ * (RFC 4592), delegation, or NXDOMAIN with its closest encloser. Worker threads: no
+ * allocation, no locks; each byte of the query name is hashed once (zones/zone_hash.h). */
+#include "zones/zone.h"
+
+#include <string.h>
+
+#include "zones/zone_hash.h"
+
+/* Labels in a wire name: at most 127 (RFC 1035 section 2.3.4: 255 bytes). */
+#define LABELS_MAX (DNAME_MAX / 2 + 1)
+
+/* Fills off[] with the offset of each label of name; returns the label count and sets
+ * *len to the name's length. */
+static inline unsigned split_labels(const uint8_t *name, uint8_t off[LABELS_MAX], size_t *len)
+{
+	unsigned n = 0;
+	size_t p = 0;
+	while (name[p] && n < LABELS_MAX) {
+		off[n++] = (uint8_t)p;
+		p += name[p] + 1u;
+	}
+	*len = p + 1;
+	return n;
+}
+
+/* The node named name[0..len) whose hash fold (below the origin) is h, or NULL. */
+static inline const struct zone_node *slot_find(const struct zone *z, uint32_t h,
+                                                const uint8_t *name, size_t len)
+{
+	size_t i = zone_hash_final(h) & z->hash_mask;
+	for (;;) {
+		uint32_t v = z->slots[i];
+		if (!v)
+			return NULL;
+		const struct zone_node *n = &z->nodes[v - 1];
+		if (n->name_len == len && memcmp(n->name, name, len) == 0)
+			return n;
+		i = (i + 1) & z->hash_mask;
+	}
+}
+
+/* qname does not exist; ce is its closest encloser and ce_hash ce's hash fold.
+ * RFC 4592 section 3.3.1: the wildcard "*.<closest encloser>" is the source of
+ * synthesis when it exists (even as an empty non-terminal: then the answer is NODATA). */
+static enum zone_match no_such_name(const struct zone *z, const struct zone_node *ce,
+                                    uint32_t ce_hash, struct zone_hit *hit)
+{
+	hit->encloser = ce;
+	if (ce->name_len + 2u <= DNAME_MAX) {
+		uint8_t wild[DNAME_MAX];
+		wild[0] = 1;
+		wild[1] = '*';
+		memcpy(wild + 2, ce->name, ce->name_len);
+		const struct zone_node *w =
+		        slot_find(z, zone_hash_label(ce_hash, wild), wild, ce->name_len + 2u);
+		if (w) {
+			hit->node = w;
+			return ZONE_MATCH_WILDCARD;
+		}
+	}
+	hit->node = NULL;
+	return ZONE_MATCH_NXDOMAIN;
+}
+
+enum zone_match zone_lookup(const struct zone *z, const uint8_t *qname_lc, struct zone_hit *hit)
+{
+	uint8_t off[LABELS_MAX];
+	size_t qlen;
+	unsigned n = split_labels(qname_lc, off, &qlen);
+	if (GS_UNLIKELY(n < z->origin_labels)) {
+		/* Outside the zone: a caller bug; answer as if nothing existed. */
+		hit->node = NULL;
+		hit->encloser = z->apex;
+		return ZONE_MATCH_NXDOMAIN;
+	}
+	/* Walk down from the apex one label at a time. Every name between the apex and an
+	 * owner name is a node (empty non-terminals included), so the first missing label
+	 * ends the walk at the closest encloser; the first cut met is the topmost one. */
+	const struct zone_node *cur = z->apex;
+	uint32_t h = ZONE_HASH_SEED;
+	for (unsigned i = n - z->origin_labels; i-- > 0;) {
+		const uint8_t *suffix = qname_lc + off[i];
+		uint32_t hc = zone_hash_label(h, suffix);
+		const struct zone_node *next = slot_find(z, hc, suffix, qlen - off[i]);
+		if (!next)
+			return no_such_name(z, cur, h, hit);
+		if (next->flags & ZONE_NODE_CUT) {
+			/* RFC 1034 section 4.3.2 step 3b: a referral, even for the cut itself
+			 * and for names below it that have (occluded) data. */
+			hit->node = next;
+			hit->encloser = next;
+			return ZONE_MATCH_DELEGATION;
+		}
+		cur = next;
+		h = hc;
+	}
+	hit->node = cur;
+	hit->encloser = cur;
+	return ZONE_MATCH_EXACT;
+}
+
+const struct zone_node *zone_find(const struct zone *z, const uint8_t *name_lc)
+{
+	uint8_t off[LABELS_MAX];
+	size_t len;
+	unsigned n = split_labels(name_lc, off, &len);
+	if (GS_UNLIKELY(n < z->origin_labels))
+		return NULL;
+	uint32_t h = ZONE_HASH_SEED;
+	for (unsigned i = n - z->origin_labels; i-- > 0;)
+		h = zone_hash_label(h, name_lc + off[i]);
+	return slot_find(z, h, name_lc, len);
+}

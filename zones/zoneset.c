@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT
+ * zoneset.c -- the set of zones and the "longest origin wins" lookup, over a hash of
+ * whole origin names (zones/zone_hash.h). Built on the load thread; zoneset_find() runs
+ * on worker threads without allocation or locks. */
+#include "zones/zoneset.h"
+
+#include <string.h>
+
+#include "zones/zone_hash.h"
+
+#define LABELS_MAX (DNAME_MAX / 2 + 1)
+
+/* Hash fold of a whole name, from the root label down. */
+static uint32_t full_hash(const uint8_t *name)
+{
+	const uint8_t *lab[LABELS_MAX];
+	unsigned n = 0;
+	for (const uint8_t *p = name; *p && n < LABELS_MAX; p += *p + 1u)
+		lab[n++] = p;
+	uint32_t h = ZONE_HASH_SEED;
+	while (n--)
+		h = zone_hash_label(h, lab[n]);
+	return h;
+}
+
+void zoneset_build(struct zoneset *zs, struct arena *a, const struct zone **zones, size_t n)
+{
+	/* Power of two, at least twice the zone count, so probes stay short. */
+	size_t cap = 2;
+	while (cap < 2 * n)
+		cap *= 2;
+	uint32_t *slots = arena_alloc(a, cap * sizeof(*slots));
+	const struct zone **kept = arena_alloc(a, (n ? n : 1) * sizeof(*kept));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct zone *z = zones[i];
+		size_t s = zone_hash_final(full_hash(z->origin)) & (cap - 1);
+		bool is_dup = false;
+		while (slots[s]) {
+			const struct zone *o = kept[slots[s] - 1];
+			if (o->origin_len == z->origin_len &&
+			    memcmp(o->origin, z->origin, z->origin_len) == 0) {
+				is_dup = true; /* the first one wins */
+				break;
+			}
+			s = (s + 1) & (cap - 1);
+		}
+		if (is_dup)
+			continue;
+		kept[k] = z;
+		slots[s] = (uint32_t)++k;
+	}
+	zs->zones = kept;
+	zs->n = k;
+	zs->slots = slots;
+	zs->hash_mask = cap - 1;
+}
+
+const struct zone *zoneset_find(const struct zoneset *zs, const uint8_t *qname_lc)
+{
+	if (!zs->n)
+		return NULL;
+	/* Hash every suffix once, from the root down, then probe from the longest suffix
+	 * (qname itself) up: the first hit is the most specific zone. */
+	uint8_t off[LABELS_MAX + 1];
+	uint32_t hs[LABELS_MAX + 1];
+	unsigned n = 0;
+	size_t p = 0;
+	while (qname_lc[p] && n < LABELS_MAX) {
+		off[n++] = (uint8_t)p;
+		p += qname_lc[p] + 1u;
+	}
+	size_t len = p + 1;
+	off[n] = (uint8_t)p; /* the root label */
+	hs[n] = ZONE_HASH_SEED;
+	for (unsigned i = n; i-- > 0;)
+		hs[i] = zone_hash_label(hs[i + 1], qname_lc + off[i]);
+	for (unsigned i = 0; i <= n; i++) {
+		size_t s = zone_hash_final(hs[i]) & zs->hash_mask, slen = len - off[i];
+		for (uint32_t v; (v = zs->slots[s]) != 0; s = (s + 1) & zs->hash_mask) {
+			const struct zone *z = zs->zones[v - 1];
+			if (z->origin_len == slen &&
+			    memcmp(z->origin, qname_lc + off[i], slen) == 0)
+				return z;
+		}
+	}
+	return NULL;
+}
