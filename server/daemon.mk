@@ -3,7 +3,13 @@
 noinst_LIBRARIES += server/libdaemon.a
 server_libdaemon_a_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS)
 server_libdaemon_a_SOURCES = \
-	server/snapshot.c server/snapshot.h
+	server/snapshot.c server/snapshot.h \
+	server/daemon.c server/daemon.h \
+	server/listen.c server/listen.h \
+	server/worker.c server/worker.h \
+	server/udp.c server/udp.h \
+	server/tcp.c server/tcp.h \
+	server/sdnotify.c server/sdnotify.h
 
 # Everything a program that runs the server code links, outermost first.
 GS_SERVER_LIBS = server/libdaemon.a server/libanswer.a server/libconfig.a zones/libzones.a \

@@ -11,6 +11,6 @@ if HAVE_CMOCKA
 include tests/unit/base.mk
 #include tests/unit/zones.mk
 #include tests/unit/config.mk
-#include tests/unit/answer.mk
+include tests/unit/answer.mk
 endif
 #include tests/system/local.mk

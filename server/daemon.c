@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: MIT
+ * daemon.c -- the daemon's life cycle after loading: sockets, privileges, snapshot
+ * publication, worker threads, readiness notification, signals, orderly shutdown.
+ * Main thread only; the workers are started and stopped from here. */
+#include <config.h> /* first: _GNU_SOURCE for recvmmsg, accept4, in6_pktinfo */
+
+#include "server/daemon.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "server/answer.h"
+#include "server/base/err.h"
+#include "server/base/log.h"
+#include "server/base/xalloc.h"
+#include "server/listen.h"
+#include "server/sdnotify.h"
+#include "server/tcp.h"
+#include "server/worker.h"
+
+unsigned daemon_thread_count(const struct cfg *cfg)
+{
+	if (cfg->threads > 0)
+		return cfg->threads;
+	long n = 0;
+	cpu_set_t set;
+	/* The CPUs we may run on (cgroups, taskset), not every CPU of the host. */
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		n = CPU_COUNT(&set);
+	if (n <= 0)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n <= 0)
+		n = 1;
+	if (n > DAEMON_MAX_AUTO_THREADS)
+		n = DAEMON_MAX_AUTO_THREADS;
+	return (unsigned)n;
+}
+
+void daemon_check_user(const struct cfg *cfg, struct diag *d)
+{
+	if (!cfg->user)
+		return;
+	errno = 0;
+	if (!getpwnam(cfg->user))
+		diag_err(d, cfg->pos_of[CFG_SEC_USER], "user %s does not exist%s%s", cfg->user,
+		         errno ? ": " : "", errno ? strerror(errno) : "");
+}
+
+/* Switches to cfg->user once the sockets are bound (ports below 1024 need root).
+ * Supplementary groups go first, then the group, then the user: once the user is set we
+ * could no longer change the others. Returns GS_OK or an error (logged). */
+static int drop_privileges(const struct cfg *cfg)
+{
+	if (!cfg->user)
+		return GS_OK;
+	struct srcpos pos = cfg->pos_of[CFG_SEC_USER];
+	const char *file = pos.file ? pos.file : cfg->path;
+	errno = 0;
+	const struct passwd *pw = getpwnam(cfg->user);
+	if (!pw) {
+		log_err("%s:%u: user %s does not exist", file, pos.line, cfg->user);
+		return GS_EINVAL;
+	}
+	uid_t uid = pw->pw_uid;
+	gid_t gid = pw->pw_gid;
+	if (geteuid() != 0) {
+		/* Started as that user already (systemd User= with CAP_NET_BIND_SERVICE):
+		 * nothing to switch. */
+		if (geteuid() == uid && getegid() == gid) {
+			log_info("already running as user %s", cfg->user);
+			return GS_OK;
+		}
+		log_err("%s:%u: cannot switch to user %s: geosteerd is not running as root", file,
+		        pos.line, cfg->user);
+		return GS_EINVAL;
+	}
+	if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid(uid) < 0) {
+		log_err("%s:%u: cannot switch to user %s: %s", file, pos.line, cfg->user,
+		        strerror(errno));
+		return GS_EIO;
+	}
+	/* Paranoia: if root could be regained, the switch did not happen. */
+	if (uid != 0 && setuid(0) == 0) {
+		log_err("cannot drop root privileges: setuid(0) still succeeds");
+		return GS_EIO;
+	}
+	log_info("running as user %s (uid %u, gid %u)", cfg->user, (unsigned)uid, (unsigned)gid);
+	return GS_OK;
+}
+
+/* Blocks the signals the main thread handles, in every thread created from now on
+ * (workers inherit the mask), and returns a signalfd that reads them. */
+static int signals_take(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	/* A client closing its TCP connection must not kill us; sends use MSG_NOSIGNAL too. */
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &set, SFD_CLOEXEC);
+}
+
+static void notify(const char *state)
+{
+	if (sdnotify_send(state) != GS_OK)
+		log_warn("cannot notify systemd ($NOTIFY_SOCKET=%s): %s", getenv("NOTIFY_SOCKET"),
+		         strerror(errno));
+}
+
+/* Sleeps until SIGTERM or SIGINT. Returns the signal. */
+static int wait_for_stop(int sfd)
+{
+	for (;;) {
+		struct signalfd_siginfo si;
+		ssize_t r = read(sfd, &si, sizeof(si));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r != (ssize_t)sizeof(si)) {
+			log_err("reading signals failed: %s; stopping", strerror(errno));
+			return SIGTERM;
+		}
+		if (si.ssi_signo == SIGHUP) {
+			log_info(
+			        "SIGHUP received: reloading comes in a later version of geosteerd; "
+			        "still serving the configuration loaded at start");
+			continue;
+		}
+		return (int)si.ssi_signo;
+	}
+}
+
+size_t daemon_count_records(const struct snapshot *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->zones.n; i++)
+		n += s->zones.zones[i]->n_records;
+	return n;
+}
+
+static void log_totals(struct worker **workers, unsigned n)
+{
+	uint64_t queries = 0, udp = 0, tcp = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const struct answer_stats *st = answer_ctx_stats(workers[i]->actx);
+		queries += st->queries;
+		udp += st->udp;
+		tcp += st->tcp;
+	}
+	log_info("answered %llu queries (%llu over UDP, %llu over TCP)",
+	         (unsigned long long)queries, (unsigned long long)udp, (unsigned long long)tcp);
+}
+
+/* Starts n_threads workers on ls, reports readiness, waits for a stop signal on sfd,
+ * then stops and frees the workers. Returns the exit status. */
+static int serve(const struct cfg *cfg, const struct listen_set *ls, unsigned n_threads,
+                 const struct snapshot *snap, int sfd)
+{
+	int status = 1;
+	struct worker **workers = xcalloc(n_threads, sizeof(*workers));
+	struct tcp_shared *shared = xmalloc(sizeof(*shared));
+	tcp_shared_init(shared, &cfg->tcp, n_threads);
+	for (unsigned i = 0; i < n_threads; i++)
+		workers[i] = worker_new(i, ls, shared);
+	unsigned n_started = 0;
+	while (n_started < n_threads && worker_start(workers[n_started]) == GS_OK)
+		n_started++;
+
+	if (n_started < n_threads) {
+		log_err("cannot start worker thread %u: %s", n_started, strerror(errno));
+	} else {
+		size_t n_zones = snap->zones.n;
+		char where[1024];
+		listen_describe(ls, where, sizeof(where));
+		log_info("geosteerd %s ready: %zu zone%s (%zu records), listening on %s (UDP and "
+		         "TCP), %u worker thread%s",
+		         PACKAGE_VERSION, n_zones, n_zones == 1 ? "" : "s",
+		         daemon_count_records(snap), where, n_threads, n_threads == 1 ? "" : "s");
+		char state[256];
+		snprintf(state, sizeof(state),
+		         "READY=1\nSTATUS=serving %zu zone%s on %zu address%s", n_zones,
+		         n_zones == 1 ? "" : "s", ls->n_addrs, ls->n_addrs == 1 ? "" : "es");
+		notify(state);
+
+		int sig = wait_for_stop(sfd);
+		log_info("%s received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+		notify("STOPPING=1\nSTATUS=stopping");
+		status = 0;
+	}
+
+	for (unsigned i = 0; i < n_started; i++)
+		worker_stop(workers[i]);
+	for (unsigned i = 0; i < n_started; i++)
+		worker_join(workers[i]);
+	if (status == 0)
+		log_totals(workers, n_threads);
+	for (unsigned i = 0; i < n_threads; i++)
+		worker_free(workers[i]);
+	free(shared);
+	free(workers);
+	return status;
+}
+
+int daemon_run(const struct cfg *cfg, struct snapshot *snap)
+{
+	int status = 1;
+	unsigned n_threads = daemon_thread_count(cfg);
+	struct listen_set ls = {0};
+	bool is_published = false;
+
+	int sfd = signals_take();
+	if (sfd < 0) {
+		log_err("signalfd: %s", strerror(errno));
+		goto out;
+	}
+	if (listen_open(&ls, cfg->listen, cfg->n_listen, n_threads) != GS_OK)
+		goto out;
+	if (drop_privileges(cfg) != GS_OK)
+		goto out;
+	/* Workers read the snapshot from their first packet on: publish it first. */
+	snapshot_publish(snap);
+	is_published = true;
+	status = serve(cfg, &ls, n_threads, snap, sfd);
+out:
+	listen_close(&ls);
+	/* No reader is left: this frees the snapshot at once. */
+	if (is_published)
+		snapshot_publish(NULL);
+	else
+		snapshot_free(snap);
+	if (sfd >= 0)
+		close(sfd);
+	return status;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT
+ * daemon.h -- the running daemon's life cycle once its configuration and first snapshot
+ * are loaded: bind, drop privileges, publish the snapshot, start the workers, tell
+ * systemd we are ready, wait for a signal, stop everything and free it. Main thread. */
+#ifndef GS_DAEMON_H
+#define GS_DAEMON_H
+
+#include <stddef.h>
+
+#include "server/base/compiler.h"
+#include "server/config.h"
+#include "server/snapshot.h"
+
+/* Top-level configuration sections this build implements, as a mask of
+ * 1u << enum cfg_section. The others are reported by cfg_check_supported. */
+#define DAEMON_SUPPORTED_SECTIONS                                                                  \
+	((1u << CFG_SEC_LISTEN) | (1u << CFG_SEC_THREADS) | (1u << CFG_SEC_USER) |                 \
+	 (1u << CFG_SEC_IDENTITY) | (1u << CFG_SEC_TCP) | (1u << CFG_SEC_ZONES))
+
+/* Most worker threads "threads: auto" starts, whatever the number of CPUs. */
+#define DAEMON_MAX_AUTO_THREADS 64
+
+/* Worker threads for cfg: its threads value, or one per CPU this process may run on
+ * (capped at DAEMON_MAX_AUTO_THREADS) for auto. */
+unsigned daemon_thread_count(const struct cfg *cfg) GS_NONNULL;
+
+/* Checks what can be checked about cfg->user without switching to it (the account
+ * exists); problems go to d at the user: line. Used by --check and before binding. */
+void daemon_check_user(const struct cfg *cfg, struct diag *d) GS_NONNULL;
+
+/* Records in every zone of s, for status lines. */
+size_t daemon_count_records(const struct snapshot *s) GS_NONNULL;
+
+/* Runs the daemon until SIGTERM or SIGINT. Takes ownership of snap (it is published,
+ * then freed at exit); cfg stays the caller's. Returns the process exit status: 0 after
+ * a clean stop, 1 when start-up failed (already logged). */
+int daemon_run(const struct cfg *cfg, struct snapshot *snap) GS_NONNULL GS_WUR;
+
+#endif

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT
+ * main.c -- geosteerd's entry point: command line, loading and checking the
+ * configuration and zones (--check stops there), then daemon_run(). Main thread. */
+#include <config.h> /* first: _GNU_SOURCE for recvmmsg, accept4, in6_pktinfo */
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/base/diag.h"
+#include "server/base/err.h"
+#include "server/base/log.h"
+#include "server/config.h"
+#include "server/daemon.h"
+#include "server/snapshot.h"
+
+/* Exit statuses (documented in --help). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,  /* bad configuration or zones, or the daemon could not start */
+	EXIT_USAGE = 2, /* bad command line */
+};
+
+static void print_version(void)
+{
+	printf("geosteerd %s\n", PACKAGE_VERSION);
+}
+
+static void print_help(FILE *out)
+{
+	fprintf(out,
+	        "NAME\n"
+	        "    geosteerd - authoritative DNS server for geographic traffic steering\n"
+	        "\n"
+	        "SYNOPSIS\n"
+	        "    geosteerd -c FILE [-v]\n"
+	        "    geosteerd -c FILE --check [-v]\n"
+	        "    geosteerd -h | -V\n"
+	        "\n"
+	        "DESCRIPTION\n"
+	        "    geosteerd answers DNS queries for the zones named in its YAML configuration,\n"
+	        "    over UDP and TCP, on every address in its `listen:` list. It runs in the\n"
+	        "    foreground and logs to standard error (journald priorities when started by\n"
+	        "    systemd); it suits a systemd unit with Type=notify, as it reports READY=1\n"
+	        "    on $NOTIFY_SOCKET once it serves, and STOPPING=1 when it stops.\n"
+	        "\n"
+	        "    At start it loads the configuration and every zone file and reports every\n"
+	        "    problem it finds as FILE:LINE: message; any error stops it before it binds\n"
+	        "    a socket. It then binds its sockets (one UDP and one TCP socket per address\n"
+	        "    and worker thread, with SO_REUSEPORT), switches to `user:` if one is set,\n"
+	        "    and starts `threads:` worker threads.\n"
+	        "\n"
+	        "    This version supports the listen, threads, user, identity, tcp and zones\n"
+	        "    sections of the configuration; any other section is reported as not yet\n"
+	        "    supported.\n"
+	        "\n"
+	        "OPTIONS\n"
+	        "    -c FILE, --config FILE\n"
+	        "        The configuration file (required). Relative zone file names in it are\n"
+	        "        relative to the folder that holds FILE.\n"
+	        "    --check\n"
+	        "        Load and validate the configuration and every zone, print each problem\n"
+	        "        as FILE:LINE: message on standard error, print a one-line summary on\n"
+	        "        standard output when all is well, and exit. Binds no socket, changes no\n"
+	        "        user, and needs no privileges beyond reading the files.\n"
+	        "    -v, --verbose\n"
+	        "        Also log debug messages.\n"
+	        "    -h, --help\n"
+	        "        Print this help and exit.\n"
+	        "    -V, --version\n"
+	        "        Print the version and exit.\n"
+	        "\n"
+	        "EXIT STATUS\n"
+	        "    0   --check found no error; or the daemon stopped cleanly on a signal.\n"
+	        "    1   The configuration or a zone has errors, or the daemon could not start\n"
+	        "        (an address in use, a port below 1024 without privileges, `user:`\n"
+	        "        without root, ...). The reason is on standard error.\n"
+	        "    2   Bad command line.\n"
+	        "\n"
+	        "SIGNALS\n"
+	        "    SIGTERM, SIGINT\n"
+	        "        Stop: finish the packets in hand, close every socket and exit with 0.\n"
+	        "    SIGHUP\n"
+	        "        Logged and otherwise ignored: reloading comes in a later version.\n"
+	        "\n"
+	        "TCP\n"
+	        "    Connections follow RFC 7766: pipelined queries are answered in order; a\n"
+	        "    connection is closed after tcp.idle_timeout without traffic, and after\n"
+	        "    tcp.max_queries queries once their answers are sent. A connection beyond\n"
+	        "    tcp.max_connections (all workers together) or tcp.max_per_client (per\n"
+	        "    client address) is accepted and reset at once. While a client does not\n"
+	        "    read its answers, its further queries are not read either.\n"
+	        "\n"
+	        "FILES\n"
+	        "    /etc/geosteer/geosteer.yaml\n"
+	        "        The usual configuration file (no default: pass it with -c).\n"
+	        "    examples/geosteer.yaml, examples/zones/geo.example.zone\n"
+	        "        The quick-start configuration in the source tree.\n"
+	        "\n"
+	        "ENVIRONMENT\n"
+	        "    NOTIFY_SOCKET\n"
+	        "        Set by systemd: where readiness is reported (a path, or @name for an\n"
+	        "        abstract socket).\n"
+	        "\n"
+	        "EXAMPLE\n"
+	        "    geosteerd -c examples/geosteer.yaml --check\n"
+	        "    geosteerd -c examples/geosteer.yaml &\n"
+	        "    dig @127.0.0.1 -p 5353 geo.example SOA\n"
+	        "    kill -TERM %%1\n"
+	        "\n"
+	        "SEE ALSO\n"
+	        "    geosteerctl(8), dig(1), systemd.service(5)\n");
+}
+
+/* Loads and checks everything: configuration, sections this build supports, the user
+ * account, every zone. Diagnostics accumulate in d. Returns GS_OK with *cfg and *snap
+ * set (both owned by the caller), or an error with both NULL. */
+static int load_all(const char *path, struct diag *d, struct cfg **cfg, struct snapshot **snap)
+{
+	*cfg = NULL;
+	*snap = NULL;
+	struct cfg *c = NULL;
+	int rc = cfg_load(path, d, &c);
+	if (rc != GS_OK)
+		return rc;
+	/* Keep going after a problem here: the zones may have errors worth reporting too;
+	 * the error count in d decides below. */
+	if (cfg_check_supported(c, DAEMON_SUPPORTED_SECTIONS, d) != GS_OK)
+		log_debug("%s: sections this version does not support", path);
+	daemon_check_user(c, d);
+	struct snapshot *s = NULL;
+	rc = snapshot_build(c, d, &s);
+	if (rc == GS_OK && diag_has_errors(d)) {
+		snapshot_free(s);
+		s = NULL;
+		rc = GS_EPARSE;
+	}
+	if (rc != GS_OK) {
+		cfg_free(c);
+		return rc;
+	}
+	*cfg = c;
+	*snap = s;
+	return GS_OK;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_CHECK = 256 };
+	static const struct option longopts[] = {
+	        {"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, OPT_CHECK},
+	        {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
+	        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+	};
+	const char *path = NULL;
+	bool is_check = false;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "c:vhV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			path = optarg;
+			break;
+		case OPT_CHECK:
+			is_check = true;
+			break;
+		case 'v':
+			log_set_level(LOG_LVL_DEBUG);
+			break;
+		case 'h':
+			print_help(stdout);
+			return EXIT_OK;
+		case 'V':
+			print_version();
+			return EXIT_OK;
+		default:
+			fprintf(stderr, "Try 'geosteerd --help' for more information.\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "geosteerd: unexpected argument '%s'\n", argv[optind]);
+		fprintf(stderr, "Try 'geosteerd --help' for more information.\n");
+		return EXIT_USAGE;
+	}
+	if (!path) {
+		fprintf(stderr, "geosteerd: no configuration file: use -c FILE\n");
+		fprintf(stderr, "Try 'geosteerd --help' for more information.\n");
+		return EXIT_USAGE;
+	}
+
+	struct diag d;
+	diag_init(&d);
+	struct cfg *cfg = NULL;
+	struct snapshot *snap = NULL;
+	int rc = load_all(path, &d, &cfg, &snap);
+	int status;
+	if (is_check) {
+		diag_print(&d, stderr);
+		if (rc == GS_OK) {
+			size_t n = snap->zones.n;
+			printf("%s: OK: %zu zone%s, %zu records\n", path, n, n == 1 ? "" : "s",
+			       daemon_count_records(snap));
+		}
+		status = rc == GS_OK ? EXIT_OK : EXIT_FAIL;
+		snapshot_free(snap);
+	} else {
+		diag_log(&d);
+		if (rc != GS_OK) {
+			log_err("%s: not starting: the configuration has errors", path);
+			status = EXIT_FAIL;
+		} else {
+			status = daemon_run(cfg, snap); /* takes snap */
+		}
+	}
+	diag_free(&d);
+	cfg_free(cfg);
+	return status;
+}

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT
+ * snapshot.c -- builds the immutable struct snapshot (every zone, the identity) in one
+ * arena, and publishes it to the workers with liburcu-qsbr. snapshot_build and
+ * snapshot_publish run on the main (later: reload) thread; snapshot_current runs on
+ * worker threads, inside their RCU read-side (online) periods. */
+#include <config.h> /* first: _GNU_SOURCE for recvmmsg, accept4, in6_pktinfo */
+
+#include "server/snapshot.h"
+
+#include <string.h>
+#include <urcu-qsbr.h>
+
+#include "server/base/dname.h"
+#include "server/base/err.h"
+#include "server/base/xalloc.h"
+#include "zones/zone_load.h"
+
+/* The published snapshot. Written only by snapshot_publish (one writer thread); read by
+ * workers through rcu_dereference. */
+static struct snapshot *g_current;
+/* Generation of the last published snapshot; writer thread only. */
+static uint64_t g_last_generation;
+
+/* Reports a zone configured twice (the same origin under two entries). Returns true
+ * when zones[i] repeats an earlier entry. */
+static bool is_duplicate_zone(const struct cfg *cfg, size_t i, struct diag *d)
+{
+	const struct cfg_zone *z = &cfg->zones[i];
+	for (size_t j = 0; j < i; j++) {
+		const struct cfg_zone *prev = &cfg->zones[j];
+		if (!dname_equal(prev->name, z->name))
+			continue;
+		char text[DNAME_TEXT_MAX];
+		dname_to_text(z->name, text);
+		diag_err(d, z->pos, "zone %s is already configured at line %u", text,
+		         prev->pos.line);
+		return true;
+	}
+	return false;
+}
+
+/* Copies the identity string into the arena; an empty one counts as none. RFC 5001
+ * section 2.3 allows any bytes in an NSID; a TXT character-string (RFC 1035 section
+ * 3.3) holds at most 255, which the config loader enforces already. */
+static void copy_identity(const struct cfg *cfg, struct snapshot *s, struct diag *d)
+{
+	if (!cfg->identity || !cfg->identity[0])
+		return;
+	size_t len = strlen(cfg->identity);
+	if (len > 255) {
+		diag_err(d, cfg->pos_of[CFG_SEC_IDENTITY],
+		         "identity must be 1 to 255 bytes long (it is %zu)", len);
+		return;
+	}
+	s->identity = arena_memdup(s->arena, cfg->identity, len);
+	s->identity_len = (uint8_t)len;
+}
+
+int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out)
+{
+	*out = NULL;
+	size_t errors_before = d->n_errors;
+	int rc = GS_OK;
+
+	struct arena *a = arena_new();
+	struct snapshot *s = arena_alloc(a, sizeof(*s));
+	s->arena = a;
+
+	const struct zone **zones =
+	        arena_alloc(a, (cfg->n_zones ? cfg->n_zones : 1) * sizeof(*zones));
+	size_t n = 0;
+	for (size_t i = 0; i < cfg->n_zones; i++) {
+		if (is_duplicate_zone(cfg, i, d))
+			continue;
+		const struct zone *z = NULL;
+		int zrc = zone_load(cfg->zones[i].file, cfg->zones[i].name, a, d, &z);
+		if (zrc != GS_OK) {
+			/* Keep loading the other zones: one run reports every problem. */
+			if (rc == GS_OK || zrc == GS_EIO)
+				rc = zrc;
+			continue;
+		}
+		zones[n++] = z;
+	}
+	zoneset_build(&s->zones, a, zones, n);
+	copy_identity(cfg, s, d);
+	s->loaded_at = time(NULL);
+	s->generation = g_last_generation + 1;
+
+	if (d->n_errors > errors_before && rc == GS_OK)
+		rc = GS_EPARSE;
+	if (rc != GS_OK) {
+		arena_destroy(a);
+		return rc;
+	}
+	*out = s;
+	return GS_OK;
+}
+
+void snapshot_free(struct snapshot *s)
+{
+	if (!s)
+		return;
+	/* The struct itself lives in its own arena. */
+	arena_destroy(s->arena);
+}
+
+const struct snapshot *snapshot_current(void)
+{
+	return rcu_dereference(g_current);
+}
+
+void snapshot_publish(struct snapshot *next)
+{
+	if (next)
+		g_last_generation = next->generation;
+	struct snapshot *old = rcu_xchg_pointer(&g_current, next);
+	/* After this every worker has passed a quiescent state (or was offline), so none
+	 * can still hold a pointer into old. The calling thread must not be an online
+	 * RCU reader itself, or this would wait for itself forever. */
+	synchronize_rcu();
+	snapshot_free(old);
+}

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT
+ * worker.c -- worker threads: set-up on the main thread, then one libev loop per thread
+ * serving that worker's UDP and TCP sockets. The RCU bookkeeping lives here: the thread
+ * registers with liburcu-qsbr, goes offline before the loop blocks and online again as
+ * soon as it wakes, so a snapshot swap never waits for an idle worker, and the UDP and
+ * TCP handlers announce a quiescent state after each batch they answer. */
+#include <config.h> /* first: _GNU_SOURCE for recvmmsg, accept4, in6_pktinfo */
+
+#include "server/worker.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <urcu-qsbr.h>
+
+#include "server/answer.h"
+#include "server/base/err.h"
+#include "server/base/log.h"
+#include "server/base/xalloc.h"
+#include "server/tcp.h"
+#include "server/udp.h"
+
+/* ev_prepare runs just before the loop polls: nothing of ours runs until it returns,
+ * so no snapshot pointer is held. */
+static void on_rcu_sleep(struct ev_loop *loop, ev_prepare *p, int revents)
+{
+	(void)loop;
+	(void)p;
+	(void)revents;
+	rcu_thread_offline();
+}
+
+/* ev_check runs right after the poll, at EV_MAXPRI, before any I/O callback. */
+static void on_rcu_wake(struct ev_loop *loop, ev_check *c, int revents)
+{
+	(void)loop;
+	(void)c;
+	(void)revents;
+	rcu_thread_online();
+}
+
+static void on_stop(struct ev_loop *loop, ev_async *a, int revents)
+{
+	(void)a;
+	(void)revents;
+	ev_break(loop, EVBREAK_ALL);
+}
+
+struct worker *worker_new(unsigned id, const struct listen_set *ls, struct tcp_shared *shared)
+{
+	struct worker *w = xcalloc(1, sizeof(*w));
+	w->id = id;
+	/* EVFLAG_NOSIGMASK: libev must not touch the signal mask (the main thread owns
+	 * signals, every worker keeps them blocked). */
+	w->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
+	if (!w->loop) {
+		log_err("worker %u: cannot create an event loop", id);
+		abort();
+	}
+	w->actx = answer_ctx_new();
+	w->batch = udp_batch_new();
+
+	ev_async_init(&w->stop, on_stop);
+	ev_async_start(w->loop, &w->stop);
+	ev_prepare_init(&w->rcu_sleep, on_rcu_sleep);
+	ev_set_priority(&w->rcu_sleep, EV_MINPRI);
+	ev_prepare_start(w->loop, &w->rcu_sleep);
+	ev_check_init(&w->rcu_wake, on_rcu_wake);
+	ev_set_priority(&w->rcu_wake, EV_MAXPRI);
+	ev_check_start(w->loop, &w->rcu_wake);
+
+	size_t base = (size_t)id * ls->n_addrs;
+	w->n_udp = ls->n_addrs;
+	w->udp = xcalloc(w->n_udp ? w->n_udp : 1, sizeof(*w->udp));
+	for (size_t i = 0; i < ls->n_addrs; i++)
+		udp_sock_start(&w->udp[i], w, ls->udp_fds[base + i], ls->addrs[i].is_wildcard);
+	w->tcp = tcp_worker_new(w, shared, ls->tcp_fds + base, ls->n_addrs);
+	return w;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	rcu_register_thread(); /* online from here on */
+	ev_run(w->loop, 0);
+	/* ev_run returns from a callback, after on_rcu_wake: the thread is online. */
+	rcu_unregister_thread();
+	return NULL;
+}
+
+int worker_start(struct worker *w)
+{
+	int rc = pthread_create(&w->thread, NULL, worker_main, w);
+	if (rc != 0) {
+		errno = rc;
+		return GS_EIO;
+	}
+	w->is_running = true;
+	return GS_OK;
+}
+
+void worker_stop(struct worker *w)
+{
+	ev_async_send(w->loop, &w->stop);
+}
+
+void worker_join(struct worker *w)
+{
+	if (!w->is_running)
+		return;
+	pthread_join(w->thread, NULL);
+	w->is_running = false;
+}
+
+void worker_free(struct worker *w)
+{
+	if (!w)
+		return;
+	tcp_worker_free(w->tcp);
+	for (size_t i = 0; i < w->n_udp; i++)
+		udp_sock_stop(&w->udp[i]);
+	free(w->udp);
+	ev_async_stop(w->loop, &w->stop);
+	ev_prepare_stop(w->loop, &w->rcu_sleep);
+	ev_check_stop(w->loop, &w->rcu_wake);
+	ev_loop_destroy(w->loop);
+	udp_batch_free(w->batch);
+	answer_ctx_free(w->actx);
+	free(w);
+}
