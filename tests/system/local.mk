@@ -1,1 +1,20 @@
 # tests/system: shell tests that start the real daemon on loopback.
+# Each script sources lib.sh, starts server/geosteerd on a free random port and checks
+# its answers with dig, kdig, drill and rawdns.py. `make check` builds the daemon first
+# (it is in sbin_PROGRAMS, built by `all`); a script run without it fails loudly (99).
+# One alone: make check TESTS=tests/system/answers.sh
+# or: top_builddir=$PWD bash $(top_srcdir)/tests/system/answers.sh
+# Longest first, so that `make -j2 check` overlaps it with the rest.
+GS_SYSTEM_TESTS = \
+	tests/system/valgrind.sh \
+	tests/system/answers.sh \
+	tests/system/edns.sh \
+	tests/system/tcp.sh \
+	tests/system/tcp-limits.sh \
+	tests/system/malformed.sh \
+	tests/system/special.sh \
+	tests/system/lifecycle.sh
+
+TESTS += $(GS_SYSTEM_TESTS)
+EXTRA_DIST += $(GS_SYSTEM_TESTS) tests/system/lib.sh tests/system/rawdns.py \
+	tests/data/system

@@ -1,0 +1,70 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# malformed.sh -- what is not a plain query: opcodes other than QUERY get NOTIMP;
+# FORMERR for QDCOUNT 0 and 2 (RFC 9619), for two OPT records (RFC 6891 6.1.1) and for a
+# compression loop in the additional section; QR=1 packets get no reply; junk (random
+# bytes, 1 and 11 bytes, 4 kB, bad names, lying counts) is dropped or FORMERR'd and never
+# stops the server: every group ends by checking that normal queries still work.
+[ -n "${BASH_VERSION:-}" ] || exec /bin/bash "$0" "$@"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/system/lib.sh"
+
+gs_start <<EOF
+$(zones_yaml)
+EOF
+
+section "opcodes other than QUERY: NOTIMP"
+for op in 1 2 3 4 5 6 15; do
+	raw query a.test. SOA --opcode $op --id 4321 -e rcode=NOTIMP -e qr=1 -e opcode=$op -e id=4321 -e an=0
+done
+raw --tcp query a.test. SOA --opcode 2 -e rcode=NOTIMP -e opcode=2
+raw --tcp query a.test. SOA --opcode 5 -e rcode=NOTIMP -e opcode=5
+q udp +opcode=status a.test. SOA
+expect_status NOTIMP
+expect_out 'opcode: STATUS'
+q udp +opcode=notify a.test. SOA
+expect_status NOTIMP
+q tcp +opcode=update a.test. SOA
+expect_status NOTIMP
+gs_alive "other opcodes"
+
+for t in "" --tcp; do
+	section "FORMERR ${t:-udp}"
+	# RFC 9619: exactly one question.
+	raw $t query a.test. SOA --qdcount 0 --id 77 -e rcode=FORMERR -e qr=1 -e id=77
+	raw $t query a.test. SOA --qdcount 2 --id 78 -e rcode=FORMERR -e qr=1 -e id=78
+	raw $t query a.test. SOA --qdcount 0 --edns 1232 -e rcode=FORMERR
+	# RFC 6891 6.1.1: more than one OPT is a format error.
+	raw $t query www.a.test. A --two-opt -e rcode=FORMERR -e an=0
+	# An additional record whose owner name points at itself.
+	raw $t query www.a.test. A --ar-loop -e rcode=FORMERR -e an=0
+	raw $t query www.a.test. A --edns 1232 --ar-loop -e rcode=FORMERR -e an=0
+	gs_alive "FORMERR cases over ${t:-udp}"
+done
+
+section "QR=1: no reply"
+raw query www.a.test. A --qr --noreply
+raw query www.a.test. A --qr --edns 1232 --noreply
+raw query www.a.test. A --qr --opcode 2 --noreply
+raw --timeout 1 --tcp query www.a.test. A --qr --noreply
+gs_alive "QR=1 packets"
+
+section "junk over UDP: dropped or FORMERR"
+raw junk empty --noreply
+raw junk short1 --noreply
+raw junk short11 --noreply
+raw --timeout 1 junk random --count 40 --bulk -e qr=1
+raw junk huge -e qr=1
+for kind in header-only truncated-question qname-loop qname-forward label-too-long \
+	name-too-long bad-label-type ancount opt-truncated; do
+	raw junk $kind -e rcode=FORMERR -e qr=1
+done
+# Trailing bytes after the counted records: whatever the answer, the ID is echoed.
+raw junk trailing -e qr=1
+gs_alive "UDP junk"
+
+section "junk in bulk"
+raw --timeout 1 junk random --count 300 --seed 7 --bulk -e qr=1
+raw --tcp --timeout 0.5 junk random --count 10 --seed 8 -e qr=1
+gs_alive "bulk junk"
+
+finish

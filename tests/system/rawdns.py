@@ -1,0 +1,953 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+# rawdns.py -- raw DNS packet helper for the system tests (standard library only).
+#
+# Builds queries byte by byte (including malformed ones), sends them over UDP or TCP
+# to a server on loopback, parses the reply with its own small wire parser (counting
+# compression pointers), and checks expectations given on the command line. Also holds
+# the TCP behaviour checks of RFC 7766 (pipelining, idle timeout, connection cap,
+# queries per connection) and a few utilities for lib.sh (free port, port holder).
+#
+# Usage: rawdns.py [-s ADDR] -p PORT [--tcp] [--timeout SEC] COMMAND ...
+#   query NAME TYPE [build options] [--expect K=V ...] [--noreply]
+#   hex HEXBYTES [--expect ...] [--noreply]         send these exact bytes
+#   junk KIND [--expect ...]                        random|short1|short11|huge|...
+#   pipeline --count N | --split-length | --split-message
+#   tcp-idle --min S --max S [--query]              seconds until the server closes
+#   tcp-active --interval S --duration S            queries spaced out stay served
+#   tcp-cap --limit N --extra M
+#   tcp-maxq --limit N [--pipelined]
+#   burst --count N                                 many queries, replies checked
+#   freeport                                        prints a free UDP+TCP port
+#   hold PORT SECONDS                               binds UDP+TCP on PORT, prints "held"
+# Expectations: K=V, K!=V, K<V, K>V, K<=V, K>=V over the keys printed in the summary
+# line (id qr opcode aa tc rd ra ad cd rcode qd an ns ar len ulen ptrs qname qtype
+# qecho edns udp ver do nsid ans_types ...). Exit status: 0 all met, 1 not met, 2 usage.
+
+import argparse
+import os
+import random
+import select
+import socket
+import struct
+import sys
+import time
+
+TYPES = {
+    "A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "HINFO": 13, "MX": 15, "TXT": 16,
+    "AAAA": 28, "SRV": 33, "OPT": 41, "DS": 43, "RRSIG": 46, "NSEC": 47, "DNSKEY": 48,
+    "IXFR": 251, "AXFR": 252, "ANY": 255, "CAA": 257,
+}
+TYPE_NAMES = {v: k for k, v in TYPES.items()}
+CLASSES = {"IN": 1, "CH": 3, "HS": 4, "NONE": 254, "ANY": 255}
+RCODES = {
+    0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED",
+    6: "YXDOMAIN", 7: "YXRRSET", 8: "NXRRSET", 9: "NOTAUTH", 10: "NOTZONE", 16: "BADVERS",
+    23: "BADCOOKIE",
+}
+# RDATA layouts whose embedded names may be compressed (RFC 3597 section 4).
+NAME_RDATA = {2: "n", 5: "n", 12: "n", 15: "2n", 6: "nn"}
+
+
+class Malformed(Exception):
+    pass
+
+
+def type_code(s):
+    s = s.upper()
+    if s in TYPES:
+        return TYPES[s]
+    if s.startswith("TYPE"):
+        return int(s[4:])
+    return int(s)
+
+
+def class_code(s):
+    s = s.upper()
+    if s in CLASSES:
+        return CLASSES[s]
+    if s.startswith("CLASS"):
+        return int(s[5:])
+    return int(s)
+
+
+def encode_name(text):
+    """Text name to uncompressed wire form, keeping the case as given."""
+    if text in (".", ""):
+        return b"\x00"
+    out = b""
+    for label in text.rstrip(".").split("."):
+        raw = label.encode("ascii")
+        if not 0 < len(raw) < 64:
+            raise ValueError("bad label in %r" % text)
+        out += bytes([len(raw)]) + raw
+    return out + b"\x00"
+
+
+def read_name(buf, off):
+    """Returns (text, offset after the name, pointers followed, expanded wire length).
+    Rejects forward or self pointers and loops, as a careful server must."""
+    labels = []
+    ptrs = 0
+    end = None
+    wire_len = 1
+    pos = off
+    hops = 0
+    while True:
+        if pos >= len(buf):
+            raise Malformed("name runs past the end at %d" % pos)
+        c = buf[pos]
+        if c & 0xC0 == 0xC0:
+            if pos + 1 >= len(buf):
+                raise Malformed("truncated pointer at %d" % pos)
+            target = ((c & 0x3F) << 8) | buf[pos + 1]
+            if target >= pos:
+                raise Malformed("forward or self pointer at %d -> %d" % (pos, target))
+            hops += 1
+            if hops > 127:
+                raise Malformed("pointer loop")
+            ptrs += 1
+            if end is None:
+                end = pos + 2
+            pos = target
+            continue
+        if c & 0xC0:
+            raise Malformed("bad label type 0x%02x at %d" % (c, pos))
+        if c == 0:
+            if end is None:
+                end = pos + 1
+            break
+        if pos + 1 + c > len(buf):
+            raise Malformed("label runs past the end at %d" % pos)
+        labels.append(buf[pos + 1:pos + 1 + c])
+        wire_len += c + 1
+        pos += 1 + c
+    if wire_len > 255:
+        raise Malformed("name longer than 255 octets")
+    text = ".".join(l.decode("latin-1") for l in labels) + "."
+    return text, end, ptrs, wire_len
+
+
+def parse(buf):
+    """Parses a whole message. Returns a dict; raises Malformed."""
+    if len(buf) < 12:
+        raise Malformed("shorter than a header (%d bytes)" % len(buf))
+    mid, flags, qd, an, ns, ar = struct.unpack("!HHHHHH", buf[:12])
+    m = {
+        "id": mid, "qr": flags >> 15 & 1, "opcode": flags >> 11 & 15, "aa": flags >> 10 & 1,
+        "tc": flags >> 9 & 1, "rd": flags >> 8 & 1, "ra": flags >> 7 & 1, "z": flags >> 6 & 1,
+        "ad": flags >> 5 & 1, "cd": flags >> 4 & 1, "rcode_num": flags & 15,
+        "qd": qd, "an": an, "ns": ns, "ar": ar, "len": len(buf),
+        "ptrs": 0, "edns": 0, "questions": [], "sections": {"an": [], "ns": [], "ar": []},
+    }
+    off = 12
+    ulen = 12
+    for _ in range(qd):
+        qstart = off
+        name, off, p, wl = read_name(buf, off)
+        if off + 4 > len(buf):
+            raise Malformed("truncated question")
+        qtype, qclass = struct.unpack("!HH", buf[off:off + 4])
+        off += 4
+        m["ptrs"] += p
+        ulen += wl + 4
+        m["questions"].append((name, qtype, qclass, bytes(buf[qstart:off])))
+    n_opt = 0
+    for sec, count in (("an", an), ("ns", ns), ("ar", ar)):
+        for _ in range(count):
+            name, off, p, wl = read_name(buf, off)
+            m["ptrs"] += p
+            if off + 10 > len(buf):
+                raise Malformed("truncated RR header in %s" % sec)
+            rtype, rclass, ttl, rdlen = struct.unpack("!HHIH", buf[off:off + 10])
+            off += 10
+            if off + rdlen > len(buf):
+                raise Malformed("rdata runs past the end in %s" % sec)
+            rdata = bytes(buf[off:off + rdlen])
+            rd_ulen = rdlen
+            layout = NAME_RDATA.get(rtype)
+            if layout:
+                pos = off
+                rd_ulen = 0
+                for part in layout:
+                    if part == "2":
+                        pos += 2
+                        rd_ulen += 2
+                    else:
+                        _, pos, p2, wl2 = read_name(buf, pos)
+                        m["ptrs"] += p2
+                        rd_ulen += wl2
+                if rtype == 6:
+                    pos += 20
+                    rd_ulen += 20
+                if pos != off + rdlen:
+                    raise Malformed("rdata length mismatch for type %d" % rtype)
+            off += rdlen
+            ulen += wl + 10 + rd_ulen
+            rr = {"name": name, "type": rtype, "class": rclass, "ttl": ttl, "rdata": rdata}
+            m["sections"][sec].append(rr)
+            if rtype == 41:
+                if sec != "ar" or name != ".":
+                    raise Malformed("OPT outside the additional section or not at root")
+                n_opt += 1
+                m["edns"] = 1
+                m["udp"] = rclass
+                m["ext_rcode"] = ttl >> 24
+                m["ver"] = ttl >> 16 & 0xFF
+                m["do"] = ttl >> 15 & 1
+                opts = []
+                p = 0
+                while p + 4 <= len(rdata):
+                    code, olen = struct.unpack("!HH", rdata[p:p + 4])
+                    opts.append((code, rdata[p + 4:p + 4 + olen]))
+                    p += 4 + olen
+                if p != len(rdata):
+                    raise Malformed("OPT options do not add up")
+                m["opts"] = opts
+                for code, val in opts:
+                    if code == 3:
+                        m["nsid"] = val.decode("latin-1")
+    if off != len(buf):
+        raise Malformed("%d trailing bytes" % (len(buf) - off))
+    m["n_opt"] = n_opt
+    m["ulen"] = ulen
+    full = m["rcode_num"] | (m.get("ext_rcode", 0) << 4)
+    m["rcode"] = RCODES.get(full, str(full))
+    if m["questions"]:
+        m["qname"] = m["questions"][0][0]
+        m["qtype"] = TYPE_NAMES.get(m["questions"][0][1], str(m["questions"][0][1]))
+        m["qclass"] = m["questions"][0][2]
+    m["ans_types"] = ",".join(sorted({TYPE_NAMES.get(r["type"], str(r["type"]))
+                                      for r in m["sections"]["an"]})) or "-"
+    m["ans_owners"] = ",".join(sorted({r["name"] for r in m["sections"]["an"]})) or "-"
+    m["n_ans_types"] = len({r["type"] for r in m["sections"]["an"]})
+    m["saved"] = ulen - len(buf)
+    m["auth_types"] = ",".join(sorted({TYPE_NAMES.get(r["type"], str(r["type"]))
+                                       for r in m["sections"]["ns"]})) or "-"
+    return m
+
+
+SUMMARY_KEYS = ("id", "qr", "opcode", "aa", "tc", "rd", "ra", "ad", "cd", "rcode", "qd", "an",
+                "ns", "ar", "len", "ulen", "ptrs", "qname", "qtype", "qecho", "edns", "udp",
+                "ver", "do", "n_opt", "nsid", "saved", "n_ans_types", "ans_types", "ans_owners",
+                "auth_types")
+
+
+def summary(m):
+    return " ".join("%s=%s" % (k, m[k]) for k in SUMMARY_KEYS if k in m)
+
+
+def check(m, expects):
+    """Returns a list of failed expectations, each 'K: expected OP V, got X'."""
+    bad = []
+    for e in expects:
+        for op in ("!=", "<=", ">=", "=", "<", ">"):
+            if op in e:
+                k, v = e.split(op, 1)
+                break
+        else:
+            raise SystemExit("rawdns: bad expectation %r" % e)
+        got = m.get(k)
+        if got is None:
+            bad.append("%s: expected %s%s, key absent" % (k, op, v))
+            continue
+        if op in ("<", ">", "<=", ">="):
+            g, w = float(got), float(v)
+            ok = {"<": g < w, ">": g > w, "<=": g <= w, ">=": g >= w}[op]
+        elif op == "=":
+            ok = str(got) == v
+        else:
+            ok = str(got) != v
+        if not ok:
+            bad.append("%s: expected %s%s, got %s" % (k, op, v, got))
+    return bad
+
+
+def build_query(name, qtype, qclass=1, qid=None, opcode=0, rd=False, qr=False, cd=False,
+                qdcount=None, edns=None, edns_version=0, nsid=False, do=False,
+                extra_opt=False, ar_loop=False, options=(), ixfr_serial=None, tail=b""):
+    qid = random.randrange(65536) if qid is None else qid
+    flags = (qr << 15) | (opcode << 11) | (rd << 8) | (cd << 4)
+    question = encode_name(name) + struct.pack("!HH", qtype, qclass)
+    ns = b""
+    if ixfr_serial is not None:
+        # RFC 1995 section 3: the client's SOA goes in the authority section.
+        soa = encode_name("ns." + name) + encode_name("h." + name) + struct.pack(
+            "!IIIII", ixfr_serial, 3600, 600, 86400, 60)
+        ns = encode_name(name) + struct.pack("!HHIH", 6, qclass, 0, len(soa)) + soa
+    ar = b""
+    n_ar = 0
+    if edns is not None:
+        opts = b""
+        if nsid:
+            opts += struct.pack("!HH", 3, 0)
+        for code, val in options:
+            opts += struct.pack("!HH", code, len(val)) + val
+        opt = b"\x00" + struct.pack("!HHBBHH", 41, edns, 0, edns_version, do << 15, len(opts)) + opts
+        ar += opt
+        n_ar += 1
+        if extra_opt:
+            ar += opt
+            n_ar += 1
+    if ar_loop:
+        # An additional RR whose owner is a pointer to itself: offset of this name.
+        self_off = 12 + len(question) + len(ar)
+        ar += struct.pack("!H", 0xC000 | self_off) + struct.pack("!HHIH", 1, 1, 0, 4) + b"\x7f\x00\x00\x01"
+        n_ar += 1
+    qd = 1 if qdcount is None else qdcount
+    body = question if qdcount is None else question * max(qdcount, 0)
+    if qdcount == 0:
+        body = b""
+    hdr = struct.pack("!HHHHHH", qid, flags, qd, 0, 1 if ns else 0, n_ar)
+    return hdr + body + ns + ar + tail
+
+
+class Conn:
+    """One transport: UDP socket or TCP connection to the server."""
+
+    def __init__(self, args, server=None):
+        self.args = args
+        server = server or args.server
+        fam = socket.AF_INET6 if ":" in server else socket.AF_INET
+        self.addr = (server, args.port)
+        if args.tcp:
+            self.s = socket.create_connection(self.addr, timeout=args.timeout)
+            self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        else:
+            self.s = socket.socket(fam, socket.SOCK_DGRAM)
+            self.s.connect(self.addr)
+        self.s.settimeout(args.timeout)
+        self.rbuf = b""
+
+    def send(self, msg):
+        if self.args.tcp:
+            self.s.sendall(struct.pack("!H", len(msg)) + msg)
+        else:
+            self.s.send(msg)
+
+    def recv(self, timeout=None):
+        """One message, None on timeout, b'' on EOF/reset (TCP)."""
+        self.s.settimeout(self.args.timeout if timeout is None else timeout)
+        try:
+            if not self.args.tcp:
+                return self.s.recv(65535)
+            while True:
+                if len(self.rbuf) >= 2:
+                    n = struct.unpack("!H", self.rbuf[:2])[0]
+                    if len(self.rbuf) >= 2 + n:
+                        msg = self.rbuf[2:2 + n]
+                        self.rbuf = self.rbuf[2 + n:]
+                        return msg
+                chunk = self.s.recv(65537)
+                if not chunk:
+                    return b""
+                self.rbuf += chunk
+        except socket.timeout:
+            return None
+        except ConnectionError:
+            return b""
+
+    def close(self):
+        self.s.close()
+
+
+def report(args, query, reply, expects, noreply):
+    """Prints the reply summary and checks it; returns the exit status."""
+    if reply is None or reply == b"":
+        what = "no reply" if reply is None else "connection closed"
+        if noreply:
+            print("OK %s" % what)
+            return 0
+        print("FAIL: %s within %.1fs (expected a reply)" % (what, args.timeout))
+        return 1
+    if noreply:
+        print("FAIL: got a %d-byte reply, expected none: %s" % (len(reply), reply[:64].hex()))
+        return 1
+    try:
+        m = parse(reply)
+    except Malformed as e:
+        print("FAIL: unparseable reply (%s): %s" % (e, reply[:64].hex()))
+        return 1
+    if query is not None and len(query) >= 2:
+        qid = struct.unpack("!H", query[:2])[0]
+        if m["id"] != qid:
+            print("FAIL: reply id %d != query id %d" % (m["id"], qid))
+            return 1
+        try:
+            qm = parse_question_only(query)
+            if qm is not None and m["questions"]:
+                m["qecho"] = int(m["questions"][0][3] == qm)
+        except Malformed:
+            pass
+    print(summary(m))
+    bad = check(m, expects)
+    for b in bad:
+        print("FAIL: " + b)
+    return 1 if bad else 0
+
+
+def parse_question_only(query):
+    if len(query) < 12 or struct.unpack("!H", query[4:6])[0] < 1:
+        return None
+    _, off, _, _ = read_name(query, 12)
+    return bytes(query[12:off + 4])
+
+
+def exchange(args, msg):
+    c = Conn(args)
+    try:
+        c.send(msg)
+        return c.recv()
+    finally:
+        c.close()
+
+
+def cmd_query(args):
+    options = []
+    for o in args.option:
+        code, _, val = o.partition(":")
+        options.append((int(code), bytes.fromhex(val)))
+    if args.edns is None and (args.nsid or args.edns_version or args.two_opt or args.do or options):
+        args.edns = 1232
+    msg = build_query(args.name, type_code(args.type), class_code(args.qclass), args.id,
+                      args.opcode, args.rd, args.qr, args.cd, args.qdcount, args.edns,
+                      args.edns_version, args.nsid, args.do, args.two_opt, args.ar_loop,
+                      options, args.ixfr_serial)
+    return report(args, msg, exchange(args, msg), args.expect, args.noreply)
+
+
+def cmd_hex(args):
+    msg = bytes.fromhex("".join(args.bytes))
+    return report(args, msg, exchange(args, msg), args.expect, args.noreply)
+
+
+def junk_bytes(kind, rng):
+    q = build_query("www.a.test.", 1, qid=0x4242)
+    if kind == "random":
+        return bytes(rng.randrange(256) for _ in range(rng.randrange(12, 600)))
+    if kind == "short1":
+        return b"\x42"
+    if kind == "short11":
+        return q[:11]
+    if kind == "huge":
+        return q[:12] + bytes(rng.randrange(256) for _ in range(4000))
+    if kind == "header-only":
+        return q[:12]
+    if kind == "truncated-question":
+        return q[:-3]
+    if kind == "trailing":
+        return q + b"\x00" * 7
+    if kind == "qname-loop":
+        # QDCOUNT 1, question name is a pointer to itself.
+        return q[:12] + b"\xc0\x0c" + struct.pack("!HH", 1, 1)
+    if kind == "qname-forward":
+        return q[:12] + b"\xc0\x20" + struct.pack("!HH", 1, 1) + b"\x00" * 20
+    if kind == "label-too-long":
+        return q[:12] + b"\x40" + b"a" * 64 + b"\x00" + struct.pack("!HH", 1, 1)
+    if kind == "name-too-long":
+        name = (b"\x3f" + b"a" * 63) * 4 + b"\x00"
+        return q[:12] + name + struct.pack("!HH", 1, 1)
+    if kind == "bad-label-type":
+        return q[:12] + b"\x41abc\x00" + struct.pack("!HH", 1, 1)
+    if kind == "ancount":
+        # ANCOUNT 5 with nothing behind the question.
+        return q[:6] + b"\x00\x05" + q[8:]
+    if kind == "empty":
+        return b""
+    if kind == "opt-truncated":
+        return build_query("www.a.test.", 1, qid=0x4242, edns=1232)[:-3]
+    raise SystemExit("rawdns: unknown junk kind %r" % kind)
+
+
+# Written to a TCP connection as they are, without the two-byte length prefix.
+UNFRAMED = {
+    "unframed-http": b"GET / HTTP/1.0\r\n\r\n",
+    "length-only": b"\x00\x64",  # announces 100 bytes that never come
+    "partial": b"\x00\x64" + b"\x12\x34\x00\x00\x00\x01" + b"\x00" * 4,
+}
+
+
+def junk_bulk(args, rng):
+    """UDP only: sends every packet from one socket, then collects what comes back."""
+    sent = {}
+    c = Conn(args)
+    for i in range(args.count):
+        msg = junk_bytes(args.kind, rng)
+        sent.setdefault(msg[:2], msg)
+        c.send(msg)
+        if i % 50 == 49:
+            time.sleep(0.01)
+    status = 0
+    n = 0
+    while True:
+        reply = c.recv(timeout=args.timeout)
+        if reply is None:
+            break
+        n += 1
+        try:
+            m = parse(reply)
+        except Malformed as e:
+            print("FAIL: junk %s: unparseable reply (%s)" % (args.kind, e))
+            status = 1
+            continue
+        bad = check(m, args.expect)
+        if reply[:2] not in sent:
+            bad.append("id: %d was not the id of any packet sent" % m["id"])
+        for b in bad:
+            print("FAIL: junk %s: %s [%s]" % (args.kind, b, summary(m)))
+            status = 1
+    c.close()
+    if status == 0:
+        print("OK junk %s x%d in bulk: %d replies, all well-formed" % (args.kind, args.count, n))
+    return status
+
+
+def cmd_junk(args):
+    rng = random.Random(args.seed)
+    if args.bulk and not args.tcp:
+        return junk_bulk(args, rng)
+    status = 0
+    for _ in range(args.count):
+        unframed = args.kind in UNFRAMED
+        msg = UNFRAMED[args.kind] if unframed else junk_bytes(args.kind, rng)
+        c = Conn(args)
+        try:
+            if unframed and args.tcp:
+                c.s.sendall(msg)
+                c.s.shutdown(socket.SHUT_WR)
+            else:
+                c.send(msg)
+            reply = c.recv()
+        finally:
+            c.close()
+        if reply is None or reply == b"":
+            if args.reply_required:
+                print("FAIL: junk %s (%d bytes): no reply, expected %s" %
+                      (args.kind, len(msg), " ".join(args.expect)))
+                status = 1
+            continue
+        if args.noreply:
+            print("FAIL: junk %s (%d bytes) got a reply, expected none: %s" %
+                  (args.kind, len(msg), reply[:32].hex()))
+            status = 1
+            continue
+        try:
+            m = parse(reply)
+        except Malformed as e:
+            print("FAIL: junk %s: unparseable reply (%s)" % (args.kind, e))
+            status = 1
+            continue
+        bad = check(m, args.expect)
+        if len(msg) >= 2 and m["id"] != struct.unpack("!H", msg[:2])[0]:
+            bad.append("id: expected echo %d, got %d" % (struct.unpack("!H", msg[:2])[0], m["id"]))
+        for b in bad:
+            print("FAIL: junk %s (%d bytes): %s [%s]" % (args.kind, len(msg), b, summary(m)))
+            status = 1
+    if status == 0:
+        print("OK junk %s x%d" % (args.kind, args.count))
+    return status
+
+
+PIPE_NAMES = ["www.a.test.", "a.test.", "mail.a.test.", "nope.a.test.", "alias.a.test.",
+              "ns1.a.test.", "foo.wild.a.test.", "www.sub.a.test.", "big.a.test.",
+              "medium.a.test.", "ns2.a.test.", "host.wild.a.test."]
+
+
+def read_replies(c, want, deadline):
+    got = []
+    while len(got) < want and time.monotonic() < deadline:
+        r = c.recv(timeout=max(0.05, deadline - time.monotonic()))
+        if r is None or r == b"":
+            break
+        got.append(r)
+    return got
+
+
+def cmd_pipeline(args):
+    args.tcp = True
+    c = Conn(args)
+    status = 0
+    if args.split_length or args.split_message:
+        msg = build_query("www.a.test.", 1, qid=0x1234)
+        framed = struct.pack("!H", len(msg)) + msg
+        cut = 1 if args.split_length else 2 + len(msg) // 2
+        c.s.sendall(framed[:cut])
+        time.sleep(0.3)
+        c.s.sendall(framed[cut:])
+        r = c.recv()
+        if not r:
+            print("FAIL: split query (cut at byte %d): no reply" % cut)
+            return 1
+        m = parse(r)
+        bad = check(m, ["id=%d" % 0x1234, "rcode=NOERROR", "an=1", "qname=www.a.test."])
+        for b in bad:
+            print("FAIL: split query: " + b)
+        if not bad:
+            print("OK split at byte %d: %s" % (cut, summary(m)))
+        return 1 if bad else 0
+    queries = {}
+    blob = b""
+    for i in range(args.count):
+        name = PIPE_NAMES[i % len(PIPE_NAMES)]
+        qid = 1000 + i
+        msg = build_query(name, 1, qid=qid)
+        queries[qid] = name.lower()
+        blob += struct.pack("!H", len(msg)) + msg
+    c.s.sendall(blob)
+    replies = read_replies(c, args.count, time.monotonic() + args.timeout + 2)
+    c.close()
+    seen = set()
+    for r in replies:
+        m = parse(r)
+        if m["id"] not in queries:
+            print("FAIL: reply with unknown id %d" % m["id"])
+            status = 1
+            continue
+        if m["id"] in seen:
+            print("FAIL: two replies for id %d" % m["id"])
+            status = 1
+        seen.add(m["id"])
+        if m["qname"].lower() != queries[m["id"]] or m["rcode"] not in ("NOERROR", "NXDOMAIN"):
+            print("FAIL: id %d: expected an answer for %s, got %s" % (m["id"], queries[m["id"]], summary(m)))
+            status = 1
+    if len(seen) != args.count:
+        print("FAIL: %d pipelined queries in one write, expected %d replies, got %d" %
+              (args.count, args.count, len(seen)))
+        status = 1
+    if status == 0:
+        print("OK %d pipelined queries answered" % args.count)
+    return status
+
+
+def wait_closed(c, limit):
+    """Seconds until the peer closes the connection, or None if still open at limit."""
+    t0 = time.monotonic()
+    while True:
+        left = limit - (time.monotonic() - t0)
+        if left <= 0:
+            return None
+        r = c.recv(timeout=left)
+        if r == b"":
+            return time.monotonic() - t0
+        if r is None:
+            return None
+        # an unexpected message: keep waiting for the close
+
+
+def cmd_tcp_idle(args):
+    args.tcp = True
+    c = Conn(args)
+    if args.query:
+        c.send(build_query("www.a.test.", 1, qid=7))
+        r = c.recv()
+        if not r:
+            print("FAIL: no reply to the first query on the connection")
+            return 1
+    took = wait_closed(c, args.max)
+    c.close()
+    if took is None:
+        print("FAIL: idle connection still open after %.1fs (expected closed within [%.1f, %.1f]s)" %
+              (args.max, args.min, args.max))
+        return 1
+    if took < args.min:
+        print("FAIL: idle connection closed after %.2fs, expected at least %.1fs" % (took, args.min))
+        return 1
+    print("OK idle connection closed by the server after %.2fs" % took)
+    return 0
+
+
+def cmd_tcp_active(args):
+    args.tcp = True
+    c = Conn(args)
+    t0 = time.monotonic()
+    n = 0
+    while time.monotonic() - t0 < args.duration:
+        c.send(build_query("www.a.test.", 1, qid=n))
+        r = c.recv()
+        if not r:
+            print("FAIL: query %d at %.2fs on a busy connection: %s" %
+                  (n, time.monotonic() - t0, "closed" if r == b"" else "no reply"))
+            return 1
+        n += 1
+        time.sleep(args.interval)
+    c.close()
+    print("OK %d queries spaced %.1fs apart over %.1fs on one connection" % (n, args.interval, args.duration))
+    return 0
+
+
+def served(c, qid):
+    """True if the connection answers one query."""
+    try:
+        c.send(build_query("www.a.test.", 1, qid=qid))
+    except OSError:
+        return False
+    r = c.recv()
+    if not r:
+        return False
+    m = parse(r)
+    return m["id"] == qid and m["rcode"] == "NOERROR"
+
+
+def cmd_tcp_cap(args):
+    args.tcp = True
+    status = 0
+    first = []
+    for i in range(args.limit):
+        c = Conn(args)
+        if not served(c, 100 + i):
+            print("FAIL: connection %d of %d (within the cap) not served" % (i + 1, args.limit))
+            status = 1
+        first.append(c)
+    extras = []
+    saved = args.timeout
+    args.timeout = args.extra_timeout
+    served_extra = 0
+    for i in range(args.extra):
+        try:
+            c = Conn(args)
+        except OSError:
+            continue  # refused outright: fine
+        if served(c, 200 + i):
+            served_extra += 1
+        extras.append(c)
+    args.timeout = saved
+    if served_extra:
+        print("FAIL: cap %d: %d of %d connections beyond the cap were served (expected 0)" %
+              (args.limit, served_extra, args.extra))
+        status = 1
+    if args.other_client:
+        # A per-client cap: a client at another address is still served meanwhile.
+        c = Conn(args, args.other_client)
+        if not served(c, 250):
+            print("FAIL: a client at %s was refused while %s was at its cap" %
+                  (args.other_client, args.server))
+            status = 1
+        c.close()
+    for c in extras:
+        c.close()
+    for i, c in enumerate(first):
+        if not served(c, 300 + i):
+            print("FAIL: connection %d within the cap stopped working after extras were refused" % (i + 1))
+            status = 1
+        c.close()
+    # Once those are closed, room again (the server may need a moment to notice).
+    deadline = time.monotonic() + 3
+    ok = False
+    while time.monotonic() < deadline and not ok:
+        c = Conn(args)
+        ok = served(c, 400)
+        c.close()
+        if not ok:
+            time.sleep(0.2)
+    if not ok:
+        print("FAIL: no new connection served after the capped ones were closed")
+        status = 1
+    if status == 0:
+        print("OK cap %d: %d extra connections refused, first ones kept working" % (args.limit, args.extra))
+    return status
+
+
+def cmd_tcp_maxq(args):
+    args.tcp = True
+    c = Conn(args)
+    answered = 0
+    attempts = args.limit + 5
+    if args.pipelined:
+        blob = b""
+        for i in range(attempts):
+            msg = build_query("www.a.test.", 1, qid=i)
+            blob += struct.pack("!H", len(msg)) + msg
+        c.s.sendall(blob)
+        answered = len(read_replies(c, attempts, time.monotonic() + args.timeout + 1))
+        closed = wait_closed(c, 2.0) is not None if answered < attempts else False
+    else:
+        closed = False
+        for i in range(attempts):
+            try:
+                c.send(build_query("www.a.test.", 1, qid=i))
+            except OSError:
+                closed = True
+                break
+            r = c.recv()
+            if r == b"":
+                closed = True
+                break
+            if r is None:
+                break
+            answered += 1
+    c.close()
+    mode = "pipelined" if args.pipelined else "one at a time"
+    if answered != args.limit or not closed:
+        print("FAIL: max_queries %d (%s): expected %d answers then close, got %d answers, %s" %
+              (args.limit, mode, args.limit, answered, "closed" if closed else "not closed"))
+        return 1
+    print("OK max_queries %d (%s): %d answers then closed" % (args.limit, mode, answered))
+    return 0
+
+
+BURST = [("www.a.test.", "A"), ("a.test.", "SOA"), ("nope.a.test.", "A"), ("www.a.test.", "MX"),
+         ("chain.a.test.", "A"), ("x.wild.a.test.", "TXT"), ("www.deleg.a.test.", "A"),
+         ("www.example.org.", "A"), ("mx.a.test.", "MX"), ("big.a.test.", "A"),
+         ("huge.a.test.", "TXT"), ("www.a.test.", "ANY"), ("WwW.A.tEsT.", "AAAA")]
+
+
+def cmd_burst(args):
+    rng = random.Random(args.seed)
+    c = Conn(args)
+    fails = 0
+    for i in range(args.count):
+        name, t = BURST[i % len(BURST)]
+        edns = rng.choice([None, 512, 1232, 4096])
+        msg = build_query(name, type_code(t), qid=i, edns=edns)
+        c.send(msg)
+        r = c.recv()
+        if not r:
+            fails += 1
+            if r == b"" and args.tcp:
+                c.close()
+                c = Conn(args)
+            continue
+        m = parse(r)
+        if m["id"] != i:
+            fails += 1
+    c.close()
+    if fails:
+        print("FAIL: burst of %d %s queries: %d without a proper reply" %
+              (args.count, "TCP" if args.tcp else "UDP", fails))
+        return 1
+    print("OK burst of %d %s queries" % (args.count, "TCP" if args.tcp else "UDP"))
+    return 0
+
+
+def bindable(port, hosts):
+    socks = []
+    try:
+        for h in hosts:
+            fam = socket.AF_INET6 if ":" in h else socket.AF_INET
+            for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+                s = socket.socket(fam, kind)
+                socks.append(s)
+                s.bind((h, port))
+        return socks
+    except OSError:
+        for s in socks:
+            s.close()
+        return None
+
+
+def cmd_freeport(args):
+    hosts = args.hosts.split(",")
+    # Below the kernel's ephemeral range (32768-60999) so that clients' source ports
+    # do not collide with it.
+    lo, hi = 20000, 32000
+    rng = random.Random(os.getpid() ^ int(time.time() * 1000))
+    for _ in range(200):
+        p = rng.randint(lo, hi)
+        socks = bindable(p, hosts)
+        if socks:
+            for s in socks:
+                s.close()
+            print(p)
+            return 0
+    print("rawdns: no free port found", file=sys.stderr)
+    return 1
+
+
+def cmd_hold(args):
+    socks = bindable(args.hold_port, ["127.0.0.1"])
+    if not socks:
+        print("rawdns: cannot bind port %d" % args.hold_port, file=sys.stderr)
+        return 1
+    for s in socks:
+        if s.type == socket.SOCK_STREAM:
+            s.listen(5)
+    print("held", flush=True)
+    time.sleep(args.seconds)
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description="raw DNS helper for geosteer system tests")
+    ap.add_argument("-s", "--server", default="127.0.0.1")
+    ap.add_argument("-p", "--port", type=int, default=53)
+    ap.add_argument("--tcp", action="store_true")
+    ap.add_argument("--timeout", type=float, default=2.0)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+
+    def expectations(p):
+        p.add_argument("--expect", "-e", action="append", default=[])
+        p.add_argument("--noreply", action="store_true", help="expect no reply at all")
+
+    q = sub.add_parser("query")
+    q.add_argument("name")
+    q.add_argument("type")
+    q.add_argument("--class", dest="qclass", default="IN")
+    q.add_argument("--id", type=int)
+    q.add_argument("--opcode", type=int, default=0)
+    q.add_argument("--rd", action="store_true")
+    q.add_argument("--qr", action="store_true")
+    q.add_argument("--cd", action="store_true")
+    q.add_argument("--qdcount", type=int)
+    q.add_argument("--edns", type=int)
+    q.add_argument("--edns-version", type=int, default=0)
+    q.add_argument("--nsid", action="store_true")
+    q.add_argument("--do", action="store_true")
+    q.add_argument("--two-opt", action="store_true")
+    q.add_argument("--ar-loop", action="store_true")
+    q.add_argument("--option", action="append", default=[], help="EDNS option CODE:HEX")
+    q.add_argument("--ixfr-serial", type=int, help="SOA with this serial in authority")
+    expectations(q)
+    h = sub.add_parser("hex")
+    h.add_argument("bytes", nargs="+")
+    expectations(h)
+    j = sub.add_parser("junk")
+    j.add_argument("kind")
+    j.add_argument("--count", type=int, default=1)
+    j.add_argument("--seed", type=int, default=1)
+    j.add_argument("--reply-required", action="store_true")
+    j.add_argument("--bulk", action="store_true", help="UDP: send all, then collect replies")
+    expectations(j)
+    p = sub.add_parser("pipeline")
+    p.add_argument("--count", type=int, default=10)
+    p.add_argument("--split-length", action="store_true")
+    p.add_argument("--split-message", action="store_true")
+    ti = sub.add_parser("tcp-idle")
+    ti.add_argument("--min", type=float, required=True)
+    ti.add_argument("--max", type=float, required=True)
+    ti.add_argument("--query", action="store_true")
+    ta = sub.add_parser("tcp-active")
+    ta.add_argument("--interval", type=float, required=True)
+    ta.add_argument("--duration", type=float, required=True)
+    tc = sub.add_parser("tcp-cap")
+    tc.add_argument("--limit", type=int, required=True)
+    tc.add_argument("--extra", type=int, default=3)
+    tc.add_argument("--extra-timeout", type=float, default=1.0)
+    tc.add_argument("--other-client", help="address that must still be served at the cap")
+    tm = sub.add_parser("tcp-maxq")
+    tm.add_argument("--limit", type=int, required=True)
+    tm.add_argument("--pipelined", action="store_true")
+    b = sub.add_parser("burst")
+    b.add_argument("--count", type=int, default=100)
+    b.add_argument("--seed", type=int, default=1)
+    f = sub.add_parser("freeport")
+    f.add_argument("--hosts", default="127.0.0.1")
+    ho = sub.add_parser("hold")
+    ho.add_argument("hold_port", type=int)
+    ho.add_argument("seconds", type=float)
+    args = ap.parse_args()
+    fn = {"query": cmd_query, "hex": cmd_hex, "junk": cmd_junk, "pipeline": cmd_pipeline,
+          "tcp-idle": cmd_tcp_idle, "tcp-active": cmd_tcp_active, "tcp-cap": cmd_tcp_cap,
+          "tcp-maxq": cmd_tcp_maxq, "burst": cmd_burst, "freeport": cmd_freeport,
+          "hold": cmd_hold}[args.cmd]
+    try:
+        return fn(args)
+    except (ConnectionError, socket.timeout) as e:
+        print("FAIL: %s: %s" % (args.cmd, e))
+        return 1
+    except Malformed as e:
+        print("FAIL: %s: unparseable reply: %s" % (args.cmd, e))
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

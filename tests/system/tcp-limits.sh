@@ -1,0 +1,47 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# tcp-limits.sh -- the tcp: limits of the config (RFC 7766 section 6.2.3 and 10):
+# idle_timeout (a silent connection is closed by the server after it, a busy one is not),
+# max_queries (answers on one connection, then the server closes it), max_connections
+# and max_per_client (connections over the cap are not served while the first ones keep
+# working, and room comes back when they close). One daemon per set of limits.
+[ -n "${BASH_VERSION:-}" ] || exec /bin/bash "$0" "$@"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/system/lib.sh"
+
+section "idle_timeout 1s, max_queries 5"
+gs_start <<EOF
+tcp: {idle_timeout: 1s, max_queries: 5}
+$(zones_yaml)
+EOF
+# Closed after about a second of silence: not before 0.5 s, and surely by 4 s.
+raw --tcp tcp-idle --min 0.5 --max 4
+raw --tcp tcp-idle --query --min 0.5 --max 4
+# Activity resets the timer: 4 queries 0.6 s apart span 1.8 s on one connection.
+raw --tcp tcp-active --interval 0.6 --duration 2.0
+# Five answers, then the server closes the connection.
+raw --tcp tcp-maxq --limit 5
+raw --tcp tcp-maxq --limit 5 --pipelined
+# UDP is not limited by any of this.
+raw burst --count 20
+gs_stop
+
+section "max_connections 4 (one worker thread)"
+gs_start <<EOF
+threads: 1
+tcp: {max_connections: 4, idle_timeout: 10s}
+$(zones_yaml)
+EOF
+raw --tcp tcp-cap --limit 4 --extra 3
+gs_alive "the connection cap"
+gs_stop
+
+section "max_per_client 2"
+gs_start <<EOF
+tcp: {max_connections: 100, max_per_client: 2, idle_timeout: 10s}
+$(zones_yaml)
+EOF
+# Another client (::1 is another address) is still served while 127.0.0.1 is at its cap.
+raw --tcp tcp-cap --limit 2 --extra 2 ${HAVE_V6:+--other-client ::1}
+gs_alive "the per-client cap"
+
+finish
