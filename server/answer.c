@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: MIT
+ * answer.c -- the query path: parse (query.c), decide, render (render.c). Resolution
+ * of class IN questions against the snapshot's zones: exact answers, CNAME chains,
+ * wildcards, referrals with glue, DS at cuts, NXDOMAIN/NODATA, ANY per RFC 8482;
+ * CHAOS identity names; EDNS, ECS echo, truncation and counters.
+ * Worker threads: no allocation, no locks, no logging per packet. */
+#include "server/answer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/base/dname.h"
+#include "server/base/xalloc.h"
+#include "server/chaos.h"
+#include "server/edns.h"
+#include "server/query.h"
+#include "server/render.h"
+#include "zones/zone.h"
+#include "zones/zoneset.h"
+
+/* Most CNAME records one answer carries. RFC 1034 3.6.2 lets chains exist but does not
+ * bound them; 8 follows common resolver practice and bounds the work per query (a loop
+ * in the zone data stops here at the latest). */
+#define ANSWER_CNAME_MAX 8u
+
+/* Requestors advertising less than this get it anyway (RFC 6891 6.2.5). */
+#define ANSWER_UDP_MIN 512u
+
+struct answer_ctx {
+	struct answer_stats stats;
+	struct query q;
+	struct render r;
+	uint8_t name_lc[DNAME_MAX]; /* lowercase copy of a CNAME or NS target */
+};
+
+/* How the response turns out; filled by the resolution functions. */
+struct reply {
+	unsigned rcode; /* 12-bit extended RCODE */
+	bool aa;
+	bool echo_ecs;     /* answered from zone data: echo the ECS option */
+	uint8_t ecs_scope; /* SCOPE PREFIX-LENGTH for that echo; 0 = valid for everyone */
+};
+
+struct answer_ctx *answer_ctx_new(void)
+{
+	return xcalloc(1, sizeof(struct answer_ctx));
+}
+
+void answer_ctx_free(struct answer_ctx *ctx)
+{
+	free(ctx);
+}
+
+const struct answer_stats *answer_ctx_stats(const struct answer_ctx *ctx)
+{
+	return &ctx->stats;
+}
+
+/* Copies name (an rdata name in zone-file case) into ctx->name_lc, lowercased. */
+static const uint8_t *lower_copy(struct answer_ctx *ctx, const uint8_t *name)
+{
+	size_t len = dname_len(name);
+	for (size_t i = 0; i < len; i++)
+		ctx->name_lc[i] = dname_lower_byte(name[i]);
+	return ctx->name_lc;
+}
+
+/* RFC 2308 section 3: NXDOMAIN and NODATA carry the zone's SOA in the authority
+ * section, with the negative-caching TTL (section 5) as its TTL. */
+static void add_soa(struct answer_ctx *ctx, const struct zone *z)
+{
+	render_rrset(&ctx->r, RENDER_AUTHORITY, z->origin, z->soa, z->neg_ttl);
+}
+
+static bool node_is(const struct zone_node *n, const uint8_t *name_lc, size_t name_len)
+{
+	return n->name_len == name_len && memcmp(n->name, name_lc, name_len) == 0;
+}
+
+/* Follows a CNAME chain from target (the rdata of the CNAME just written, in zone-file
+ * case) through every zone of the snapshot (RFC 1034 4.3.2 step 3a, applied across the
+ * zones we are authoritative for, since the answer is authoritative data either way).
+ * Stops when the target leaves our zones or reaches a delegation (the resolver follows
+ * those itself), at ANSWER_CNAME_MAX records, or when the chain comes back to a node
+ * already answered. A chain ending in a name that does not exist is NXDOMAIN (RFC 6604
+ * section 3); one ending in NODATA carries that zone's SOA. */
+static void follow_cname(const struct snapshot *snap, struct answer_ctx *ctx, const uint8_t *target,
+                         const struct zone_node *first, struct reply *rep)
+{
+	const struct zone_node *seen[ANSWER_CNAME_MAX + 1];
+	unsigned n_seen = 0, n_cname = 1;
+	uint16_t qtype = ctx->q.qtype;
+	if (first)
+		seen[n_seen++] = first;
+	for (;;) {
+		const uint8_t *lc = lower_copy(ctx, target);
+		const struct zone *z = zoneset_find(&snap->zones, lc);
+		if (!z)
+			return;
+		struct zone_hit hit;
+		enum zone_match m = zone_lookup(z, lc, &hit);
+		if (m == ZONE_MATCH_NXDOMAIN) {
+			rep->rcode = DNS_RCODE_NXDOMAIN;
+			add_soa(ctx, z);
+			return;
+		}
+		if (m == ZONE_MATCH_DELEGATION)
+			return;
+		const struct zone_node *node = hit.node;
+		if (m == ZONE_MATCH_EXACT) {
+			for (unsigned i = 0; i < n_seen; i++)
+				if (seen[i] == node)
+					return; /* loop */
+			seen[n_seen++] = node;
+		}
+		const struct zone_rrset *set = zone_node_rrset(node, qtype);
+		if (set) {
+			render_rrset(&ctx->r, RENDER_ANSWER, target, set, set->ttl);
+			return;
+		}
+		const struct zone_rrset *cname = zone_node_rrset(node, DNS_TYPE_CNAME);
+		if (!cname) {
+			add_soa(ctx, z);
+			return;
+		}
+		if (n_cname == ANSWER_CNAME_MAX)
+			return;
+		render_rrset(&ctx->r, RENDER_ANSWER, target, cname, cname->ttl);
+		n_cname++;
+		target = cname->rdata[0].data;
+	}
+}
+
+/* Answers from node (qname itself, or the wildcard that synthesises it: the owner is
+ * always qname, RFC 4592 section 3.4). */
+static void answer_node(const struct snapshot *snap, struct answer_ctx *ctx, const struct zone *z,
+                        const struct zone_node *node, bool exact, struct reply *rep)
+{
+	const struct query *q = &ctx->q;
+	if (q->qtype == DNS_TYPE_ANY) {
+		/* RFC 8482 section 4.1: answer ANY with a subset of the node's RRsets. We
+		 * send exactly one, the one with the lowest type number (the node keeps
+		 * them sorted), over UDP and TCP alike: predictable, cheap, and never a
+		 * large amplifier. An empty non-terminal is NODATA. */
+		if (node->n_rrsets == 0) {
+			add_soa(ctx, z);
+			return;
+		}
+		render_rrset(&ctx->r, RENDER_ANSWER, q->qname, &node->rrsets[0],
+		             node->rrsets[0].ttl);
+		return;
+	}
+	const struct zone_rrset *set = zone_node_rrset(node, q->qtype);
+	if (set) {
+		render_rrset(&ctx->r, RENDER_ANSWER, q->qname, set, set->ttl);
+		return;
+	}
+	const struct zone_rrset *cname =
+	        q->qtype == DNS_TYPE_CNAME ? NULL : zone_node_rrset(node, DNS_TYPE_CNAME);
+	if (cname) {
+		render_rrset(&ctx->r, RENDER_ANSWER, q->qname, cname, cname->ttl);
+		follow_cname(snap, ctx, cname->rdata[0].data, exact ? node : NULL, rep);
+		return;
+	}
+	add_soa(ctx, z); /* NODATA: NOERROR, no answer */
+}
+
+/* RFC 1034 4.3.2 step 3b: a referral. Not authoritative; the cut's NS RRset in the
+ * authority section, and the addresses of the name servers that live inside this zone
+ * (glue, found even below the cut) in the additional section. Glue that does not fit
+ * makes the response truncated as a whole (render rolls back), which is what RFC 9471
+ * requires for in-domain glue. */
+static void referral(struct answer_ctx *ctx, const struct zone *z, const struct zone_node *cut,
+                     struct reply *rep)
+{
+	rep->aa = false;
+	const struct zone_rrset *ns = zone_node_rrset(cut, DNS_TYPE_NS);
+	if (!ns)
+		return; /* not a cut after all; zone_lookup never says so */
+	render_rrset(&ctx->r, RENDER_AUTHORITY, cut->name, ns, ns->ttl);
+	for (uint16_t k = 0; k < ns->count; k++) {
+		const uint8_t *target = ns->rdata[k].data;
+		if (!dname_is_subdomain(target, z->origin))
+			continue;
+		const struct zone_node *glue = zone_find(z, lower_copy(ctx, target));
+		if (!glue)
+			continue;
+		const struct zone_rrset *a = zone_node_rrset(glue, DNS_TYPE_A);
+		const struct zone_rrset *aaaa = zone_node_rrset(glue, DNS_TYPE_AAAA);
+		if (a)
+			render_rrset(&ctx->r, RENDER_ADDITIONAL, target, a, a->ttl);
+		if (aaaa)
+			render_rrset(&ctx->r, RENDER_ADDITIONAL, target, aaaa, aaaa->ttl);
+	}
+}
+
+/* Class IN: the zones. */
+static void answer_in(const struct snapshot *snap, struct answer_ctx *ctx, struct reply *rep)
+{
+	const struct query *q = &ctx->q;
+	/* Zone transfers are not offered (no secondaries to serve); RFC 5936 section 3.2
+	 * lets a server refuse them. */
+	if (q->qtype == DNS_TYPE_AXFR || q->qtype == DNS_TYPE_IXFR || !snap) {
+		rep->rcode = DNS_RCODE_REFUSED;
+		return;
+	}
+	const struct zone *z = zoneset_find(&snap->zones, q->qname_lc);
+	if (!z) {
+		rep->rcode = DNS_RCODE_REFUSED; /* not ours; no AA (RFC 1035 4.1.1) */
+		return;
+	}
+	/* DS lives on the parent side of a cut (RFC 4035 section 3.1.4.1): at a zone's
+	 * apex, answer from the enclosing zone when we have it too. */
+	if (q->qtype == DNS_TYPE_DS && q->qname_len == z->origin_len && q->qname_labels > 0) {
+		const struct zone *parent =
+		        zoneset_find(&snap->zones, q->qname_lc + q->qname_lc[0] + 1);
+		if (parent)
+			z = parent;
+	}
+	rep->aa = true;
+	rep->echo_ecs = true;
+	struct zone_hit hit;
+	switch (zone_lookup(z, q->qname_lc, &hit)) {
+	case ZONE_MATCH_EXACT:
+		answer_node(snap, ctx, z, hit.node, true, rep);
+		break;
+	case ZONE_MATCH_WILDCARD:
+		answer_node(snap, ctx, z, hit.node, false, rep);
+		break;
+	case ZONE_MATCH_DELEGATION:
+		if (q->qtype == DNS_TYPE_DS && node_is(hit.node, q->qname_lc, q->qname_len)) {
+			const struct zone_rrset *ds = zone_node_rrset(hit.node, DNS_TYPE_DS);
+			if (ds)
+				render_rrset(&ctx->r, RENDER_ANSWER, q->qname, ds, ds->ttl);
+			else
+				add_soa(ctx, z);
+			break;
+		}
+		referral(ctx, z, hit.node, rep);
+		break;
+	case ZONE_MATCH_NXDOMAIN:
+		rep->rcode = DNS_RCODE_NXDOMAIN;
+		add_soa(ctx, z);
+		break;
+	}
+}
+
+/* Class CH: id.server. and hostname.bind. when an identity is configured. Other types
+ * at those names get an empty NOERROR; everything else in CH is REFUSED. */
+static void answer_ch(const struct snapshot *snap, struct answer_ctx *ctx, struct reply *rep)
+{
+	const struct query *q = &ctx->q;
+	if (!snap || !snap->identity || !chaos_is_identity_name(q->qname_lc)) {
+		rep->rcode = DNS_RCODE_REFUSED;
+		return;
+	}
+	rep->aa = true;
+	if (q->qtype == DNS_TYPE_TXT || q->qtype == DNS_TYPE_ANY)
+		chaos_render(&ctx->r, q->qname, snap->identity, snap->identity_len);
+}
+
+/* The UDP response size limit: RFC 6891 6.2.3 (the requestor's payload size, never
+ * less than 512, 6.2.5) capped at what we are willing to send; 512 without EDNS
+ * (RFC 1035 4.2.1). TCP takes anything that fits the buffer and the 16-bit length. */
+static size_t size_limit(const struct query *q, bool tcp, size_t out_cap)
+{
+	size_t limit;
+	if (tcp) {
+		limit = ANSWER_TCP_MAX;
+	} else if (q->edns.present) {
+		limit = q->edns.payload < ANSWER_UDP_MIN ? ANSWER_UDP_MIN : q->edns.payload;
+		if (limit > ANSWER_UDP_MAX)
+			limit = ANSWER_UDP_MAX;
+	} else {
+		limit = ANSWER_UDP_MIN;
+	}
+	return limit < out_cap ? limit : out_cap;
+}
+
+size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const uint8_t *q_msg,
+                     size_t qlen, const struct sockaddr *src, bool tcp, uint8_t *out,
+                     size_t out_cap)
+{
+	struct answer_stats *st = &ctx->stats;
+	struct query *q = &ctx->q;
+	struct render *r = &ctx->r;
+	st->queries++;
+	if (tcp)
+		st->tcp++;
+	else
+		st->udp++;
+
+	enum query_verdict verdict = query_parse(q, q_msg, qlen);
+	if (verdict == QUERY_DROP || out_cap < DNS_HEADER_LEN) {
+		st->dropped++;
+		return 0;
+	}
+	if (q->edns.present)
+		st->edns++;
+	if (q->edns.has_ecs)
+		st->ecs++;
+
+	struct reply rep = {.rcode = DNS_RCODE_NOERROR};
+	if (verdict == QUERY_FORMERR)
+		rep.rcode = DNS_RCODE_FORMERR;
+	else if (verdict == QUERY_NOTIMP)
+		rep.rcode = DNS_RCODE_NOTIMP;
+	else if (q->edns.present && q->edns.version > 0)
+		rep.rcode = DNS_RCODE_BADVERS; /* RFC 6891 6.1.3, no answer */
+
+	/* The OPT record goes last but its room is set aside first, so that records can
+	 * be dropped for it and never the other way round. It holds NSID when asked and
+	 * known, and the ECS echo when the query had one (reserved even if this turns
+	 * out to be an answer that does not echo it; 8 to 24 bytes). */
+	size_t limit = size_limit(q, tcp, out_cap);
+	struct edns_reply opt = {.do_bit = q->edns.do_bit};
+	size_t base_len = DNS_HEADER_LEN + (q->has_question ? q->qname_len + 4u : 0u);
+	size_t opt_len = 0;
+	if (q->edns.present) {
+		if (q->edns.want_nsid && snap && snap->identity) {
+			opt.nsid = snap->identity;
+			opt.nsid_len = snap->identity_len;
+		}
+		opt.ecs = q->edns.has_ecs ? &q->edns.ecs : NULL;
+		opt_len = edns_reply_len(&opt);
+		if (base_len + opt_len > limit && opt.nsid) {
+			opt.nsid = NULL; /* a long identity must not crowd out the question */
+			opt_len = edns_reply_len(&opt);
+		}
+	}
+	if (base_len + opt_len > limit) {
+		st->dropped++; /* cannot even echo the question; out_cap below contract */
+		return 0;
+	}
+
+	render_init(r, out, limit - opt_len);
+	if (q->has_question)
+		render_question(r, q->qname, q->qname_len, q->qtype, q->qclass);
+	struct render_mark after_question = render_mark(r);
+	if (verdict == QUERY_ANSWER && rep.rcode == DNS_RCODE_NOERROR) {
+		if (q->qclass == DNS_CLASS_IN)
+			answer_in(snap, ctx, &rep);
+		else if (q->qclass == DNS_CLASS_CH)
+			answer_ch(snap, ctx, &rep);
+		else
+			rep.rcode = DNS_RCODE_REFUSED;
+	}
+
+	uint16_t flags =
+	        (uint16_t)(DNS_FLAG_QR | (q->flags & (0x7800u | DNS_FLAG_RD | DNS_FLAG_CD)));
+	if (render_is_full(r)) {
+		/* RFC 2181 section 9 / RFC 6891 7: never a partial RRset; over UDP the
+		 * client retries over TCP. Only a >64 KiB answer gets here over TCP. */
+		render_rollback(r, &after_question);
+		flags |= DNS_FLAG_TC;
+		if (!tcp)
+			st->truncated++;
+	}
+	if (rep.aa)
+		flags |= DNS_FLAG_AA;
+	flags |= (uint16_t)(rep.rcode & 0xfu);
+
+	if (q->edns.present) {
+		render_extend(r, limit);
+		opt.ext_rcode = (uint8_t)(rep.rcode >> 4);
+		if (!rep.echo_ecs)
+			opt.ecs = NULL;
+		opt.ecs_scope = rep.ecs_scope;
+		edns_write(&r->w, &opt, ANSWER_UDP_MAX);
+		r->count[RENDER_ADDITIONAL]++;
+	}
+	if (rep.rcode < GS_ARRAY_LEN(st->rcode))
+		st->rcode[rep.rcode]++;
+	return render_finish(r, q->id, flags, q->has_question ? 1 : 0);
+}

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT
+ * query.c -- parses a query message in place (RFC 1035 4.1): header, question, and a
+ * validating walk over the remaining sections that picks up the OPT record.
+ * Worker threads; no allocation, no logging. */
+#include "server/query.h"
+
+#include <string.h>
+
+#include "server/base/err.h"
+#include "server/wire.h"
+
+/* Section indexes for the walk after the question. */
+enum { SEC_AN, SEC_NS, SEC_AR, SEC_COUNT };
+
+/* Reads the question at offset 12. The name must be plain labels: a compression pointer
+ * in the first name of a message could only point into the header, so it is refused
+ * rather than followed. Returns false when the question does not parse. */
+static bool parse_question(struct query *q, struct wire_rd *r)
+{
+	const uint8_t *msg = r->base;
+	size_t p = r->pos, o = 0;
+	unsigned labels = 0;
+	for (;;) {
+		if (p >= r->len)
+			return false;
+		uint8_t l = msg[p];
+		if (l & 0xc0)
+			return false; /* pointer or extended label type */
+		if (o + l + 1u > DNAME_MAX || r->len - p < l + 1u)
+			return false;
+		q->qname_lc[o] = l;
+		for (unsigned i = 1; i <= l; i++)
+			q->qname_lc[o + i] = dname_lower_byte(msg[p + i]);
+		p += l + 1u;
+		o += l + 1u;
+		if (l == 0)
+			break;
+		labels++;
+	}
+	q->qname = msg + r->pos;
+	q->qname_len = (uint8_t)o;
+	q->qname_labels = (uint8_t)labels;
+	r->pos = p;
+	q->qtype = wire_rd_u16(r);
+	q->qclass = wire_rd_u16(r);
+	return !r->bad;
+}
+
+/* Validates the records of the answer, authority and additional sections. Their content
+ * is ignored except for OPT (RFC 6891 6.1.1: at most one, in the additional section,
+ * owned by the root). Returns false when the message is malformed. */
+static bool walk_sections(struct query *q, struct wire_rd *r, const uint16_t count[SEC_COUNT])
+{
+	uint8_t name[DNAME_MAX];
+	size_t name_len;
+	for (unsigned sec = SEC_AN; sec < SEC_COUNT; sec++) {
+		for (unsigned i = 0; i < count[sec]; i++) {
+			if (dname_read_wire(r->base, r->len, &r->pos, name, &name_len) != GS_OK)
+				return false;
+			uint16_t type = wire_rd_u16(r);
+			uint16_t rclass = wire_rd_u16(r);
+			uint32_t ttl = wire_rd_u32(r);
+			uint16_t rdlen = wire_rd_u16(r);
+			const uint8_t *rdata = wire_rd_take(r, rdlen);
+			if (r->bad)
+				return false;
+			if (type != EDNS_TYPE_OPT)
+				continue;
+			bool dup = q->edns.present;
+			int rc = edns_parse_opt(&q->edns, rclass, ttl, rdata, rdlen);
+			if (dup || sec != SEC_AR || name_len != 1 || rc != GS_OK) {
+				q->opt_bad = true;
+				return false;
+			}
+		}
+	}
+	return r->pos == r->len; /* trailing bytes after the counted records */
+}
+
+enum query_verdict query_parse(struct query *q, const uint8_t *msg, size_t len)
+{
+	q->has_question = false;
+	q->opt_bad = false;
+	q->edns.present = false;
+	q->edns.has_ecs = false;
+	q->edns.want_nsid = false;
+	if (len < DNS_HEADER_LEN)
+		return QUERY_DROP;
+
+	struct wire_rd r;
+	wire_rd_init(&r, msg, len);
+	q->id = wire_rd_u16(&r);
+	q->flags = wire_rd_u16(&r);
+	uint16_t qdcount = wire_rd_u16(&r);
+	uint16_t count[SEC_COUNT];
+	count[SEC_AN] = wire_rd_u16(&r);
+	count[SEC_NS] = wire_rd_u16(&r);
+	count[SEC_AR] = wire_rd_u16(&r);
+	q->opcode = (uint8_t)((q->flags >> 11) & 0xfu);
+	if (q->flags & DNS_FLAG_QR)
+		return QUERY_DROP; /* a response: answering it could start a loop */
+
+	bool is_query = q->opcode == DNS_OPCODE_QUERY;
+	/* RFC 9619: a QUERY carries exactly one question. Other opcodes are not ours to
+	 * judge; they get NOTIMP, with the question echoed when there is one. */
+	if (qdcount != 1)
+		return is_query ? QUERY_FORMERR : QUERY_NOTIMP;
+	if (!parse_question(q, &r))
+		return is_query ? QUERY_FORMERR : QUERY_NOTIMP;
+	q->has_question = true;
+	if (!walk_sections(q, &r, count)) {
+		if (is_query)
+			return QUERY_FORMERR;
+		/* NOTIMP for a malformed non-QUERY: do not trust its OPT. */
+		q->edns.present = false;
+		q->edns.has_ecs = false;
+		q->edns.want_nsid = false;
+		return QUERY_NOTIMP;
+	}
+	return is_query ? QUERY_ANSWER : QUERY_NOTIMP;
+}

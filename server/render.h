@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT
+ * render.h -- the response writer: header, question, resource records with name
+ * compression (RFC 1035 4.1.4), a size limit with all-or-nothing rollback for
+ * truncation, and the final header counts. Worker threads; no allocation: struct render
+ * lives in the per-worker answer context and writes into the caller's buffer. */
+#ifndef GS_RENDER_H
+#define GS_RENDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/base/compiler.h"
+#include "server/wire.h"
+#include "zones/zone.h"
+
+/* Compression table size. Each entry is a place in the response where a name suffix is
+ * spelt out in full (not via a pointer); a referral with a dozen NS names and glue uses
+ * about 40. When the table is full, later names are still compressed against the
+ * entries already there, just not recorded themselves. */
+#define RENDER_COMP_MAX 128
+
+/* Largest offset a compression pointer can express (14 bits). */
+#define RENDER_PTR_MAX 0x3fffu
+
+enum render_section { RENDER_ANSWER, RENDER_AUTHORITY, RENDER_ADDITIONAL, RENDER_N_SECTIONS };
+
+struct render_comp {
+	uint16_t off;   /* where the suffix starts in the response */
+	uint8_t labels; /* labels from there to the root, to skip hopeless comparisons */
+};
+
+/* Writer state. Records are written after the question; count[] becomes ANCOUNT,
+ * NSCOUNT and ARCOUNT. Once a record does not fit (w.bad), the caller rolls back. */
+struct render {
+	struct wire_wr w;
+	uint16_t count[RENDER_N_SECTIONS];
+	unsigned n_comp;
+	struct render_comp comp[RENDER_COMP_MAX];
+};
+
+/* A point to roll back to: everything written after it is forgotten, including the
+ * compression entries that point into it. */
+struct render_mark {
+	size_t pos;
+	unsigned n_comp;
+	uint16_t count[RENDER_N_SECTIONS];
+};
+
+/* Starts a response in buf; limit is the most the records may use (the caller keeps
+ * room for the OPT record outside it). Leaves room for the 12-byte header. */
+void render_init(struct render *r, uint8_t *buf, size_t limit) GS_NONNULL;
+
+/* Copies the question (the name as the client spelt it) and records its suffixes for
+ * compression, so answer owners become a pointer to offset 12 and keep the client's
+ * case. qname has no compression pointers (query_parse refused them). */
+void render_question(struct render *r, const uint8_t *qname, size_t qname_len, uint16_t qtype,
+                     uint16_t qclass) GS_NONNULL;
+
+/* Appends name (uncompressed wire format), compressed against what is already written. */
+void render_name(struct render *r, const uint8_t *name) GS_NONNULL GS_HOT;
+
+/* Appends every record of set with the given owner and TTL, class IN, compressing the
+ * owner and the rdata names listed in zone_rdata.name_off. */
+void render_rrset(struct render *r, enum render_section sec, const uint8_t *owner,
+                  const struct zone_rrset *set, uint32_t ttl) GS_NONNULL GS_HOT;
+
+/* Appends one record whose rdata is written verbatim (no embedded names to compress). */
+void render_rr(struct render *r, enum render_section sec, const uint8_t *owner, uint16_t type,
+               uint16_t rclass, uint32_t ttl, const uint8_t *rdata, uint16_t rdlen)
+        GS_NONNULLX(1, 3);
+
+static inline bool render_is_full(const struct render *r)
+{
+	return r->w.bad;
+}
+
+static inline struct render_mark render_mark(const struct render *r)
+{
+	struct render_mark m = {.pos = r->w.pos, .n_comp = r->n_comp};
+	for (unsigned i = 0; i < RENDER_N_SECTIONS; i++)
+		m.count[i] = r->count[i];
+	return m;
+}
+
+static inline void render_rollback(struct render *r, const struct render_mark *m)
+{
+	r->w.pos = m->pos;
+	r->w.bad = false;
+	r->n_comp = m->n_comp;
+	for (unsigned i = 0; i < RENDER_N_SECTIONS; i++)
+		r->count[i] = m->count[i];
+}
+
+/* Lets the OPT record (or anything else outside the record limit) use the buffer up to
+ * cap, which must be >= the limit given to render_init. */
+static inline void render_extend(struct render *r, size_t cap)
+{
+	r->w.cap = cap;
+}
+
+/* Writes the 12-byte header: id, flags (QR and the rest as the caller sets them, RCODE
+ * in the low 4 bits), QDCOUNT and the section counts. Returns the response length. */
+size_t render_finish(struct render *r, uint16_t id, uint16_t flags, uint16_t qdcount) GS_NONNULL;
+
+#endif
