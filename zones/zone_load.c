@@ -85,22 +85,25 @@ static unsigned line_at(struct source *src, size_t off)
 	return src->scan_line;
 }
 
-/* Copies the first line of the text at buf[off..end) into out (at most QUOTE_MAX
- * characters, "..." when cut), for quoting in messages. */
+/* Copies the first line of the text at buf[off..end) into out for quoting in messages:
+ * blank runs become one space, at most QUOTE_MAX characters ("..." when cut). */
 static void quote_line(const char *buf, size_t off, size_t end, char out[QUOTE_MAX + 4])
 {
-	size_t n = 0;
-	while (off + n < end && buf[off + n] != '\n' && buf[off + n] != '\r')
-		n++;
-	while (n && is_space(buf[off + n - 1]))
-		n--;
-	if (n > QUOTE_MAX) {
-		memcpy(out, buf + off, QUOTE_MAX);
-		memcpy(out + QUOTE_MAX, "...", 4);
-	} else {
-		memcpy(out, buf + off, n);
-		out[n] = '\0';
+	size_t o = 0;
+	for (size_t p = off; p < end && buf[p] != '\n' && buf[p] != '\r'; p++) {
+		if (o == QUOTE_MAX) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (!is_space(buf[p]))
+			out[o++] = buf[p];
+		else if (o && out[o - 1] != ' ')
+			out[o++] = ' ';
 	}
+	while (o && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
 }
 
 /* Splits the directive line at buf[off..end) into words (a "quoted" word may hold
@@ -188,10 +191,11 @@ static void directive(struct loader *ld, struct source *src, size_t tok, size_t 
 		const char *endp = NULL;
 		uint32_t v = argc == 2 ? ldns_str2period(argv[1], &endp) : 0;
 		if (argc != 2 || argv[1][0] < '0' || argv[1][0] > '9' || *endp != '\0') {
+			char q[QUOTE_MAX + 4];
+			quote_line(src->buf, tok + strlen(kw), end, q);
 			diag_err(d, pos,
-			         "$TTL needs one TTL value (seconds, or units like 1h30m)%s%s%s",
-			         argc >= 2 ? ", not \"" : "", argc >= 2 ? argv[1] : "",
-			         argc >= 2 ? "\"" : "");
+			         "bad $TTL \"%s\": expected one TTL (seconds, or units like 1h30m)",
+			         q);
 			ld->ttl = ttl_before;
 		} else {
 			ld->ttl = v;
