@@ -782,16 +782,14 @@ static void parse_dc(struct config_yaml *y, const char *name, yaml_node_t *knode
 	config_yaml_join(sub, where, name);
 	if (!config_yaml_ident(y, dc.pos, "datacenter", name, where))
 		return;
-	if (!config_yaml_is_list(y, v, sub))
-		return;
-	size_t n = config_yaml_n_items(v);
-	if (n == 0) {
-		diag_err(y->d, config_yaml_pos(y, v), "%s: expected at least one address", sub);
-		return;
-	}
+	/* A datacenter with a bad address list is still recorded, so that the map checks
+	 * do not add a second, misleading "not defined" error about it. */
 	dc.name = xstrdup(name);
-	dc.addrs = xcalloc(n, sizeof(*dc.addrs));
-	dc.addr_pos = xcalloc(n, sizeof(*dc.addr_pos));
+	size_t n = config_yaml_is_list(y, v, sub) ? config_yaml_n_items(v) : 0;
+	if (v->type == YAML_SEQUENCE_NODE && n == 0)
+		diag_err(y->d, config_yaml_pos(y, v), "%s: expected at least one address", sub);
+	dc.addrs = xcalloc(n ? n : 1, sizeof(*dc.addrs));
+	dc.addr_pos = xcalloc(n ? n : 1, sizeof(*dc.addr_pos));
 	for (size_t i = 0; i < n; i++) {
 		yaml_node_t *it = config_yaml_item(y, v, i);
 		struct netaddr a;
