@@ -12,5 +12,6 @@ include tests/unit/base.mk
 include tests/unit/zones.mk
 include tests/unit/config.mk
 include tests/unit/answer.mk
+include tests/unit/health.mk
 endif
 #include tests/system/local.mk

@@ -1,0 +1,1146 @@
+/* SPDX-License-Identifier: MIT
+ * test_health.c -- unit tests for server/health and server/monitor: the rise/fall state
+ * machine with exact counts, forces (datacenter over address over monitor), the state
+ * file and its diagnostics, carrying states to a new layout, and the real probes
+ * (http, https, tcp, exec) against servers and scripts this test starts on 127.0.0.1.
+ * Every wait is a bounded poll on the monotonic clock. */
+#include <config.h> /* first: _GNU_SOURCE */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "server/base/diag.h"
+#include "server/base/err.h"
+#include "server/base/log.h"
+#include "server/health.h"
+#include "server/monitor.h"
+
+#ifndef GS_HEALTH_TEST_DATA
+#define GS_HEALTH_TEST_DATA "tests/data/health"
+#endif
+
+extern char **environ;
+
+/* ---- Helpers. ---- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+static struct netaddr addr_of(const char *text)
+{
+	struct netaddr a;
+	assert_int_equal(netaddr_parse(text, &a), GS_OK);
+	return a;
+}
+
+static char *make_tmpdir(void)
+{
+	char tmpl[] = "/tmp/gs-health-XXXXXX";
+	char *d = mkdtemp(tmpl);
+	assert_non_null(d);
+	return strdup(d);
+}
+
+static void rm_rf(const char *dir)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	static char buf[8192];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* A check filled by hand, as the YAML loader would (strings borrowed from literals). */
+struct check_spec {
+	struct cfg_check c;
+	unsigned expect[4];
+	char *argv[8];
+};
+
+static void spec_init(struct check_spec *s, const char *name, enum cfg_check_type type,
+                      unsigned port)
+{
+	memset(s, 0, sizeof(*s));
+	s->c.name = (char *)name;
+	s->c.type = type;
+	s->c.port = port;
+	s->expect[0] = 200;
+	s->c.expect = s->expect;
+	s->c.n_expect = 1;
+	s->c.interval_ms = 200;
+	s->c.timeout_ms = 1000;
+	s->c.rise = 1;
+	s->c.fall = 1;
+	s->c.tls_verify = true;
+	s->c.command = s->argv;
+}
+
+/* Builds a one-cell table for spec and returns its only check, for probe_once. */
+static const struct health_check *one_check(struct health_table **t, const struct cfg_check *c)
+{
+	*t = health_table_new();
+	uint32_t idx;
+	struct netaddr a = addr_of("127.0.0.1");
+	assert_int_equal(health_table_add_cell(*t, "lo", &a, c, &idx), GS_OK);
+	return health_table_target(*t, 0)->check;
+}
+
+static bool probe(const struct cfg_check *c, const char *addr, char *text, size_t cap)
+{
+	struct health_table *t;
+	const struct health_check *hc = one_check(&t, c);
+	struct netaddr a = addr_of(addr);
+	bool ok = monitor_probe_once(hc, &a, text, cap);
+	health_table_free(t);
+	return ok;
+}
+
+/* ---- State machine, forces, listing. ---- */
+
+static uint8_t cell(struct health_table *t, uint32_t i)
+{
+	return atomic_load_explicit(&health_table_cells(t)[i], memory_order_relaxed);
+}
+
+static void test_rise_fall(void **state)
+{
+	(void)state;
+	struct diag d;
+	diag_init(&d);
+	struct health *h;
+	assert_int_equal(health_new(NULL, &d, &h), GS_OK);
+	struct check_spec s;
+	spec_init(&s, "web", CFG_CHECK_HTTP, 80);
+	s.c.rise = 2;
+	s.c.fall = 3;
+	struct health_table *t = health_table_new();
+	struct netaddr a = addr_of("192.0.2.10");
+	uint32_t i0, i1, i2;
+	assert_int_equal(health_table_add_cell(t, "us-east", &a, &s.c, &i0), GS_OK);
+	assert_int_equal(health_table_add_cell(t, "us-west", &a, &s.c, &i1), GS_OK);
+	assert_int_equal(health_table_add_cell(t, "us-east", &a, &s.c, &i2), GS_OK);
+	assert_int_equal(i2, i0); /* same key, same cell */
+	assert_int_equal(health_table_n_cells(t), 2);
+	assert_int_equal(health_table_n_targets(t), 1); /* one target for both cells */
+	assert_null(health_install(h, t));
+
+	/* Initial: up, flagged initial. */
+	assert_true(health_cell_is_up(health_table_cells(t), i0));
+	assert_int_equal(cell(t, i0), HEALTH_CELL_UP | HEALTH_CELL_CHECKED | HEALTH_CELL_INITIAL);
+
+	/* fall = 3: two failures keep it up, the third takes it (both cells) down. */
+	assert_false(health_record(h, t, 0, false, "HTTP 503 (expected 200)"));
+	assert_int_equal(cell(t, i0), HEALTH_CELL_UP | HEALTH_CELL_CHECKED);
+	assert_false(health_record(h, t, 0, false, "HTTP 503 (expected 200)"));
+	assert_true(health_cell_is_up(health_table_cells(t), i1));
+	assert_true(health_record(h, t, 0, false, "HTTP 503 (expected 200)"));
+	assert_false(health_cell_is_up(health_table_cells(t), i0));
+	assert_false(health_cell_is_up(health_table_cells(t), i1));
+	assert_false(health_record(h, t, 0, false, "HTTP 503 (expected 200)"));
+
+	/* rise = 2: a success then a failure resets the count; two in a row bring it up. */
+	assert_false(health_record(h, t, 0, true, "HTTP 200"));
+	assert_false(health_cell_is_up(health_table_cells(t), i0));
+	assert_false(health_record(h, t, 0, false, "connect timeout after 2000 ms"));
+	assert_false(health_record(h, t, 0, true, "HTTP 200"));
+	assert_false(health_cell_is_up(health_table_cells(t), i0));
+	assert_true(health_record(h, t, 0, true, "HTTP 200"));
+	assert_true(health_cell_is_up(health_table_cells(t), i0));
+	assert_true(health_cell_is_up(health_table_cells(t), i1));
+
+	/* Two failures and a success: still up, the failure count starts over. */
+	assert_false(health_record(h, t, 0, false, "x"));
+	assert_false(health_record(h, t, 0, false, "x"));
+	assert_false(health_record(h, t, 0, true, "HTTP 200"));
+	assert_false(health_record(h, t, 0, false, "x"));
+	assert_false(health_record(h, t, 0, false, "x"));
+	assert_true(health_cell_is_up(health_table_cells(t), i0));
+	assert_true(health_record(h, t, 0, false, "x"));
+
+	struct health_target *tg = health_table_target(t, 0);
+	assert_int_equal(tg->n_checks, 14);
+	assert_string_equal(tg->last_result, "x");
+
+	/* Results for a table that is not installed are ignored. */
+	struct health_table *other = health_table_new();
+	uint32_t oi;
+	assert_int_equal(health_table_add_cell(other, "x", &a, &s.c, &oi), GS_OK);
+	assert_false(health_record(h, other, 0, false, "x"));
+	assert_int_equal(health_table_target(other, 0)->n_checks, 0);
+	health_table_free(other);
+
+	assert_ptr_equal(health_install(h, NULL), t);
+	health_table_free(t);
+	health_free(h);
+	diag_free(&d);
+}
+
+static void test_fall_one_from_initial(void **state)
+{
+	(void)state;
+	struct diag d;
+	diag_init(&d);
+	struct health *h;
+	assert_int_equal(health_new(NULL, &d, &h), GS_OK);
+	struct check_spec s;
+	spec_init(&s, "db", CFG_CHECK_TCP, 5432);
+	s.c.rise = 3;
+	s.c.fall = 1;
+	struct health_table *t = health_table_new();
+	struct netaddr a = addr_of("2001:db8::5");
+	uint32_t i;
+	assert_int_equal(health_table_add_cell(t, "eu", &a, &s.c, &i), GS_OK);
+	health_install(h, t);
+	assert_true(health_record(h, t, 0, false, "connect to port 5432: Connection refused"));
+	assert_false(health_cell_is_up(health_table_cells(t), i));
+	assert_false(health_record(h, t, 0, true, "ok"));
+	assert_false(health_record(h, t, 0, true, "ok"));
+	assert_false(health_cell_is_up(health_table_cells(t), i));
+	assert_true(health_record(h, t, 0, true, "ok"));
+	assert_true(health_cell_is_up(health_table_cells(t), i));
+	health_install(h, NULL);
+	health_table_free(t);
+	health_free(h);
+	diag_free(&d);
+}
+
+static void test_forces(void **state)
+{
+	(void)state;
+	struct diag d;
+	diag_init(&d);
+	struct health *h;
+	assert_int_equal(health_new(NULL, &d, &h), GS_OK);
+	struct check_spec s;
+	spec_init(&s, "web", CFG_CHECK_HTTP, 80);
+	struct health_table *t = health_table_new();
+	struct netaddr a = addr_of("192.0.2.10"), b = addr_of("198.51.100.10"),
+	               c = addr_of("203.0.113.7");
+	uint32_t ea, wa, wb, ec;
+	assert_int_equal(health_table_add_cell(t, "us-east", &a, &s.c, &ea), GS_OK);
+	assert_int_equal(health_table_add_cell(t, "eu-central", &a, &s.c, &wa), GS_OK);
+	assert_int_equal(health_table_add_cell(t, "eu-central", &b, &s.c, &wb), GS_OK);
+	assert_int_equal(health_table_add_cell(t, "us-east", &c, NULL, &ec), GS_OK); /* no check */
+	health_install(h, t);
+	const _Atomic uint8_t *cells = health_table_cells(t);
+	assert_int_equal(cell(t, ec), HEALTH_CELL_UP);
+
+	/* Monitor: a down (fall 1). */
+	assert_true(health_record(h, t, 0, false, "HTTP 503 (expected 200)"));
+	assert_false(health_cell_is_up(cells, ea));
+	assert_false(health_cell_is_up(cells, wa));
+	assert_true(health_cell_is_up(cells, wb));
+
+	/* Address force over monitor, in every datacenter. */
+	assert_int_equal(health_force_addr(h, &a, HEALTH_FORCE_UP), GS_OK);
+	assert_true(health_cell_is_up(cells, ea));
+	assert_true(health_cell_is_up(cells, wa));
+	assert_int_equal(cell(t, ea), HEALTH_CELL_UP | HEALTH_CELL_FORCED | HEALTH_CELL_CHECKED);
+
+	/* Datacenter force over address force. */
+	assert_int_equal(health_force_dc(h, "eu-central", HEALTH_FORCE_DOWN), GS_OK);
+	assert_false(health_cell_is_up(cells, wa));
+	assert_false(health_cell_is_up(cells, wb));
+	assert_true(health_cell_is_up(cells, ea));
+	assert_int_equal(health_force_dc(h, "us-east", HEALTH_FORCE_UP), GS_OK);
+	assert_int_equal(health_force_addr(h, &a, HEALTH_FORCE_DOWN), GS_OK);
+	assert_true(health_cell_is_up(cells, ea)); /* dc up wins over addr down */
+	assert_true(health_cell_is_up(cells, ec));
+
+	/* The datacenter test of the answer path. */
+	uint32_t eu[] = {wa, wb}, us[] = {ea, ec};
+	assert_false(health_cells_any_up(cells, eu, 2));
+	assert_true(health_cells_any_up(cells, us, 2));
+	assert_false(health_cells_any_up(cells, us, 0));
+
+	/* Auto removes: back to the address force (down), then to the monitor (down). */
+	assert_int_equal(health_force_dc(h, "us-east", HEALTH_FORCE_AUTO), GS_OK);
+	assert_false(health_cell_is_up(cells, ea));
+	assert_int_equal(health_force_addr(h, &a, HEALTH_FORCE_AUTO), GS_OK);
+	assert_false(health_cell_is_up(cells, ea));
+	assert_int_equal(cell(t, ea), HEALTH_CELL_CHECKED);
+	assert_true(health_record(h, t, 0, true, "HTTP 200"));
+	assert_true(health_cell_is_up(cells, ea));
+	assert_int_equal(health_force_dc(h, "eu-central", HEALTH_FORCE_AUTO), GS_OK);
+	assert_true(health_cells_any_up(cells, eu, 2));
+
+	/* A unchecked address is forced like any other. */
+	assert_int_equal(health_force_addr(h, &c, HEALTH_FORCE_DOWN), GS_OK);
+	assert_false(health_cell_is_up(cells, ec));
+	assert_int_equal(health_force_addr(h, &c, HEALTH_FORCE_AUTO), GS_OK);
+
+	/* Unknown names, bad names; auto on nothing is not an error worth a file write. */
+	struct netaddr z = addr_of("192.0.2.99");
+	assert_int_equal(health_force_dc(h, "mars", HEALTH_FORCE_DOWN), GS_ENOENT);
+	assert_int_equal(health_force_dc(h, "mars", HEALTH_FORCE_AUTO), GS_ENOENT);
+	assert_int_equal(health_force_addr(h, &z, HEALTH_FORCE_UP), GS_ENOENT);
+	assert_int_equal(health_force_dc(h, "bad name", HEALTH_FORCE_UP), GS_EINVAL);
+	enum health_force f;
+	assert_int_equal(health_force_parse("down", &f), GS_OK);
+	assert_int_equal(f, HEALTH_FORCE_DOWN);
+	assert_int_equal(health_force_parse("Down", &f), GS_EINVAL);
+
+	health_install(h, NULL);
+	health_table_free(t);
+	health_free(h);
+	diag_free(&d);
+}
+
+static void test_table_errors(void **state)
+{
+	(void)state;
+	struct health_table *t = health_table_new();
+	struct netaddr a = addr_of("192.0.2.1");
+	uint32_t i;
+	struct check_spec s, s2;
+	spec_init(&s, "web", CFG_CHECK_HTTP, 0);
+	assert_int_equal(health_table_add_cell(t, "", &a, &s.c, &i), GS_EINVAL);
+	assert_int_equal(health_table_add_cell(t, "a b", &a, &s.c, &i), GS_EINVAL);
+	assert_int_equal(health_table_add_cell(t, "dc", &a, &s.c, &i), GS_OK);
+	const struct health_check *hc = health_table_target(t, 0)->check;
+	assert_int_equal(hc->port, 80); /* defaults */
+	assert_string_equal(hc->path, "/");
+	/* Same name, different definition. */
+	spec_init(&s2, "web", CFG_CHECK_HTTP, 8080);
+	assert_int_equal(health_table_add_cell(t, "dc", &a, &s2.c, &i), GS_EEXIST);
+	spec_init(&s2, "x", CFG_CHECK_EXEC, 0); /* exec without command */
+	assert_int_equal(health_table_add_cell(t, "dc", &a, &s2.c, &i), GS_EINVAL);
+	spec_init(&s2, "y", CFG_CHECK_TCP, 0); /* tcp without port */
+	assert_int_equal(health_table_add_cell(t, "dc", &a, &s2.c, &i), GS_EINVAL);
+	spec_init(&s2, "z", CFG_CHECK_HTTPS, 0);
+	s2.c.path = "healthz";
+	assert_int_equal(health_table_add_cell(t, "dc", &a, &s2.c, &i), GS_OK);
+	assert_int_equal(i, 1);
+	assert_int_equal(health_table_target(t, 1)->check->port, 443);
+	assert_string_equal(health_table_target(t, 1)->check->path, "/healthz");
+	assert_int_equal(health_table_find_cell(t, "dc", &a, "z"), 1);
+	assert_int_equal(health_table_find_cell(t, "dc", &a, NULL), -1);
+	health_table_free(t);
+}
+
+static void test_add_cfg(void **state)
+{
+	(void)state;
+	struct check_spec s;
+	spec_init(&s, "web", CFG_CHECK_HTTP, 80);
+	struct netaddr ue[2] = {addr_of("192.0.2.10"), addr_of("2001:db8:1::10")};
+	struct netaddr eu[1] = {addr_of("198.51.100.10")};
+	struct cfg_datacenter dcs[2] = {{.name = "us-east", .addrs = ue, .n_addrs = 2},
+	                                {.name = "eu-central", .addrs = eu, .n_addrs = 1}};
+	struct cfg_service svcs[2] = {
+	        {.name = "www", .check = "web", .dcs = dcs, .n_dcs = 2},
+	        {.name = "api",
+	         .check = "nope",
+	         .dcs = dcs,
+	         .n_dcs = 1,
+	         .check_pos = {"geosteer.yaml", 42}},
+	};
+	struct cfg cfg = {.checks = &s.c, .n_checks = 1, .services = svcs, .n_services = 1};
+	struct diag d;
+	diag_init(&d);
+	struct health_table *t = health_table_new();
+	assert_int_equal(health_table_add_cfg(t, &cfg, &d), GS_OK);
+	assert_int_equal(health_table_n_cells(t), 3);
+	assert_int_equal(health_table_n_targets(t), 3);
+	assert_int_equal(health_table_find_cell(t, "eu-central", &eu[0], "web"), 2);
+	cfg.n_services = 2;
+	assert_int_equal(health_table_add_cfg(t, &cfg, &d), GS_EPARSE);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.v[0].text, "geosteer.yaml:42: service api: unknown check 'nope'");
+	assert_int_equal(health_table_n_cells(t), 3); /* re-adding www found the same cells */
+	health_table_free(t);
+	diag_free(&d);
+}
+
+static void test_carry_over(void **state)
+{
+	(void)state;
+	struct diag d;
+	diag_init(&d);
+	struct health *h;
+	assert_int_equal(health_new(NULL, &d, &h), GS_OK);
+	struct check_spec web, db, db2;
+	spec_init(&web, "web", CFG_CHECK_HTTP, 80);
+	spec_init(&db, "db", CFG_CHECK_TCP, 5432);
+	struct netaddr a = addr_of("192.0.2.10"), b = addr_of("192.0.2.11");
+	struct health_table *t1 = health_table_new();
+	uint32_t i;
+	assert_int_equal(health_table_add_cell(t1, "east", &a, &web.c, &i), GS_OK);
+	assert_int_equal(health_table_add_cell(t1, "east", &a, &db.c, &i), GS_OK);
+	assert_int_equal(health_table_add_cell(t1, "east", &b, &web.c, &i), GS_OK);
+	health_install(h, t1);
+	assert_true(health_record(h, t1, 0, false, "HTTP 500 (expected 200)")); /* web a */
+	assert_true(health_record(h, t1, 1, false, "connect timeout after 1000 ms"));
+	assert_true(health_record(h, t1, 2, false, "HTTP 500 (expected 200)")); /* web b */
+	assert_int_equal(health_force_dc(h, "east", HEALTH_FORCE_UP), GS_OK);
+
+	/* New layout: another order, a new datacenter, db's port changed (not carried),
+	 * web's interval changed (carried), b gone, c new. */
+	spec_init(&db2, "db", CFG_CHECK_TCP, 5433);
+	web.c.interval_ms = 999;
+	struct netaddr c = addr_of("192.0.2.12");
+	struct health_table *t2 = health_table_new();
+	uint32_t nc, na, nd, nw;
+	assert_int_equal(health_table_add_cell(t2, "west", &c, &web.c, &nc), GS_OK);
+	assert_int_equal(health_table_add_cell(t2, "west", &a, &web.c, &nw), GS_OK);
+	assert_int_equal(health_table_add_cell(t2, "east", &a, &web.c, &na), GS_OK);
+	assert_int_equal(health_table_add_cell(t2, "east", &a, &db2.c, &nd), GS_OK);
+	assert_ptr_equal(health_install(h, t2), t1);
+	health_table_free(t1);
+	const _Atomic uint8_t *cells = health_table_cells(t2);
+	assert_true(health_cell_is_up(cells, na));  /* forced: east up carried by name */
+	assert_false(health_cell_is_up(cells, nw)); /* web a carried: down */
+	assert_true(health_cell_is_up(cells, nc));  /* new: up (initial) */
+	assert_int_equal(cell(t2, nc), HEALTH_CELL_UP | HEALTH_CELL_CHECKED | HEALTH_CELL_INITIAL);
+	assert_true(health_cell_is_up(cells, nd)); /* db definition changed: initial */
+	assert_int_equal(health_force_dc(h, "east", HEALTH_FORCE_AUTO), GS_OK);
+	assert_false(health_cell_is_up(cells, na));
+	struct health_target *tw = health_table_target(t2, 1);
+	assert_string_equal(tw->last_result, "HTTP 500 (expected 200)");
+	assert_int_equal(tw->n_checks, 1);
+
+	/* carry_over alone, for the count. */
+	struct health_table *t3 = health_table_new();
+	assert_int_equal(health_table_add_cell(t3, "x", &a, &web.c, &i), GS_OK);
+	assert_int_equal(health_table_add_cell(t3, "x", &b, &web.c, &i), GS_OK);
+	assert_int_equal(health_table_carry_over(t3, t2), 1);
+	health_table_free(t3);
+
+	health_install(h, NULL);
+	health_table_free(t2);
+	health_free(h);
+	diag_free(&d);
+}
+
+static void test_list_format(void **state)
+{
+	(void)state;
+	struct diag d;
+	diag_init(&d);
+	struct health *h;
+	assert_int_equal(health_new(NULL, &d, &h), GS_OK);
+	struct check_spec web, db;
+	spec_init(&web, "web", CFG_CHECK_HTTP, 80);
+	spec_init(&db, "db", CFG_CHECK_TCP, 5432);
+	struct netaddr a = addr_of("192.0.2.10"), b = addr_of("192.0.2.9"),
+	               c = addr_of("192.0.2.50");
+	struct health_table *t = health_table_new();
+	uint32_t i;
+	assert_int_equal(health_table_add_cell(t, "east", &a, &web.c, &i), GS_OK);
+	assert_int_equal(health_table_add_cell(t, "east", &b, &web.c, &i), GS_OK);
+	assert_int_equal(health_table_add_cell(t, "east", &a, &db.c, &i), GS_OK);
+	assert_int_equal(health_table_add_cell(t, "west", &c, NULL, &i), GS_OK);
+	health_install(h, t);
+	assert_true(health_record(h, t, 0, false, "HTTP 503 (expected 200)"));
+	assert_int_equal(health_force_addr(h, &b, HEALTH_FORCE_DOWN), GS_OK);
+	assert_int_equal(health_force_addr(h, &c, HEALTH_FORCE_UP), GS_OK);
+	assert_int_equal(health_force_dc(h, "west", HEALTH_FORCE_DOWN), GS_OK);
+
+	struct health_entry *v;
+	size_t n;
+	char st[96];
+	assert_int_equal(health_list(h, &v, &n), GS_OK);
+	assert_int_equal(n, 5);
+	assert_string_equal(v[0].check, "db"); /* sorted by check, then address */
+	assert_string_equal(v[0].addr, "192.0.2.10");
+	assert_string_equal(health_entry_state(&v[0], st, sizeof(st)), "up (initial)");
+	assert_string_equal(v[1].addr, "192.0.2.9");
+	assert_string_equal(health_entry_state(&v[1], st, sizeof(st)),
+	                    "down (forced; monitor says up, initial)");
+	assert_string_equal(v[2].addr, "192.0.2.10");
+	assert_string_equal(health_entry_state(&v[2], st, sizeof(st)), "down");
+	assert_string_equal(v[2].last_result, "HTTP 503 (expected 200)");
+	assert_true(v[2].since > 0 && v[2].last_check >= v[2].since);
+	assert_string_equal(v[3].addr, "192.0.2.50"); /* forced, unchecked */
+	assert_string_equal(v[3].check, "");
+	assert_string_equal(health_entry_state(&v[3], st, sizeof(st)), "up (forced)");
+	assert_string_equal(v[4].dc, "west");
+	assert_string_equal(health_entry_state(&v[4], st, sizeof(st)), "down (forced)");
+	free(v);
+
+	char *text;
+	assert_int_equal(health_format(h, &text), GS_OK);
+	assert_non_null(strstr(text, "CHECK"));
+	assert_non_null(strstr(text, "up (initial)"));
+	assert_non_null(strstr(text, "HTTP 503 (expected 200)"));
+	assert_non_null(strstr(text, "west"));
+	free(text);
+	health_install(h, NULL);
+	health_table_free(t);
+	health_free(h);
+	diag_free(&d);
+}
+
+/* ---- State file. ---- */
+
+static void test_state_file(void **state)
+{
+	(void)state;
+	char *dir = make_tmpdir();
+	char path[512];
+	snprintf(path, sizeof(path), "%s/state", dir);
+	struct diag d;
+	diag_init(&d);
+
+	/* Missing file: no overrides, no diagnostics. */
+	struct health *h;
+	assert_int_equal(health_new(path, &d, &h), GS_OK);
+	assert_int_equal(d.n, 0);
+	struct health_table *t = health_table_new();
+	struct netaddr a = addr_of("192.0.2.10"), b = addr_of("2001:db8::10");
+	uint32_t ia, ib;
+	assert_int_equal(health_table_add_cell(t, "us-east", &a, NULL, &ia), GS_OK);
+	assert_int_equal(health_table_add_cell(t, "eu-central", &b, NULL, &ib), GS_OK);
+	health_install(h, t);
+	assert_int_equal(health_force_dc(h, "us-east", HEALTH_FORCE_DOWN), GS_OK);
+	assert_int_equal(health_force_addr(h, &b, HEALTH_FORCE_DOWN), GS_OK);
+	assert_int_equal(health_force_addr(h, &a, HEALTH_FORCE_UP), GS_OK);
+	const char *want = "# geosteer state file: admin overrides, rewritten by geosteerd on "
+	                   "every change.\n"
+	                   "# One per line: 'dc NAME up|down' or 'addr ADDRESS up|down'.\n"
+	                   "dc us-east down\n"
+	                   "addr 2001:db8::10 down\n"
+	                   "addr 192.0.2.10 up\n";
+	assert_string_equal(read_file(path), want);
+	assert_int_equal(health_force_addr(h, &b, HEALTH_FORCE_AUTO), GS_OK);
+	assert_null(strstr(read_file(path), "2001:db8::10"));
+	assert_int_equal(health_force_addr(h, &b, HEALTH_FORCE_DOWN), GS_OK);
+	/* No temporary file is left behind. */
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "test $(ls -A '%s' | wc -l) -eq 1", dir);
+	assert_int_equal(system(cmd), 0);
+	health_install(h, NULL);
+	health_free(h);
+
+	/* Loaded at start: the same forces apply to a fresh table. */
+	assert_int_equal(health_new(path, &d, &h), GS_OK);
+	assert_int_equal(d.n, 0);
+	health_install(h, t);
+	assert_false(health_cell_is_up(health_table_cells(t), ia));
+	assert_false(health_cell_is_up(health_table_cells(t), ib));
+	assert_int_equal(health_force_dc(h, "us-east", HEALTH_FORCE_AUTO), GS_OK);
+	assert_true(health_cell_is_up(health_table_cells(t), ia)); /* addr up */
+	health_install(h, NULL);
+	health_free(h);
+
+	/* Corrupt lines: FILE:LINE warnings, skipped; the good lines still count. */
+	write_file(dir, "state",
+	           "# comment\n"
+	           "\n"
+	           "dc us-east down\n"
+	           "addr 192.0.2.300 down\n"
+	           "dc eu-central sideways\n"
+	           "host x down\n"
+	           "addr 2001:db8::10\n"
+	           "   addr   2001:db8::10   down  \r\n"
+	           "dc a b c d e\n");
+	diag_free(&d);
+	diag_init(&d);
+	assert_int_equal(health_new(path, &d, &h), GS_OK);
+	assert_int_equal(d.n, 5);
+	assert_false(diag_has_errors(&d));
+	char exp[5][800];
+	snprintf(exp[0], 800, "%s:4: warning: state file: bad address '192.0.2.300', line ignored",
+	         path);
+	snprintf(exp[1], 800,
+	         "%s:5: warning: state file: bad state 'sideways' (expected up or down), line "
+	         "ignored",
+	         path);
+	snprintf(exp[2], 800,
+	         "%s:6: warning: state file: unknown keyword 'host' (expected dc or addr), line "
+	         "ignored",
+	         path);
+	snprintf(exp[3], 800,
+	         "%s:7: warning: state file: expected 'dc NAME up|down' or 'addr ADDRESS up|down', "
+	         "line ignored",
+	         path);
+	snprintf(exp[4], 800,
+	         "%s:9: warning: state file: expected 'dc NAME up|down' or 'addr ADDRESS up|down', "
+	         "line ignored",
+	         path);
+	for (size_t k = 0; k < 5; k++)
+		assert_string_equal(d.v[k].text, exp[k]);
+	health_install(h, t);
+	assert_false(health_cell_is_up(health_table_cells(t), ia));
+	assert_false(health_cell_is_up(health_table_cells(t), ib));
+	health_install(h, NULL);
+	health_free(h);
+
+	/* An unwritable folder: the force applies, the caller hears GS_EIO. */
+	snprintf(path, sizeof(path), "%s/no/such/dir/state", dir);
+	diag_free(&d);
+	diag_init(&d);
+	assert_int_equal(health_new(path, &d, &h), GS_OK);
+	health_install(h, t);
+	assert_int_equal(health_force_dc(h, "us-east", HEALTH_FORCE_DOWN), GS_EIO);
+	assert_false(health_cell_is_up(health_table_cells(t), ia));
+	health_install(h, NULL);
+	health_free(h);
+
+	health_table_free(t);
+	diag_free(&d);
+	rm_rf(dir);
+	free(dir);
+}
+
+/* ---- Real probes. ---- */
+
+struct server {
+	char *dir;
+	pid_t pid;
+	unsigned port;
+};
+
+static void server_start(struct server *s, bool tls)
+{
+	s->dir = make_tmpdir();
+	char script[512], cert[512], key[512];
+	snprintf(script, sizeof(script), "%s/httpd.py", GS_HEALTH_TEST_DATA);
+	snprintf(cert, sizeof(cert), "%s/cert.pem", s->dir);
+	snprintf(key, sizeof(key), "%s/key.pem", s->dir);
+	if (tls) {
+		/* A fresh self-signed certificate for health.test, never committed. */
+		char cmd[1600];
+		snprintf(cmd, sizeof(cmd),
+		         "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+		         "-nodes -days 1 -subj /CN=health.test "
+		         "-addext subjectAltName=DNS:health.test -keyout '%s' -out '%s' "
+		         ">/dev/null 2>&1",
+		         key, cert);
+		assert_int_equal(system(cmd), 0);
+	}
+	char *argv[] = {"python3", script, s->dir, tls ? cert : NULL, tls ? key : NULL, NULL};
+	assert_int_equal(posix_spawnp(&s->pid, "python3", NULL, NULL, argv, environ), 0);
+	char port_path[600];
+	snprintf(port_path, sizeof(port_path), "%s/port", s->dir);
+	double deadline = now_s() + 10;
+	char *text = NULL;
+	while (!(text = read_file(port_path)) && now_s() < deadline)
+		sleep_ms(20);
+	assert_non_null(text);
+	s->port = (unsigned)atoi(text);
+	assert_true(s->port > 0);
+}
+
+static void server_stop(struct server *s)
+{
+	if (s->pid > 0) {
+		kill(s->pid, SIGTERM);
+		waitpid(s->pid, NULL, 0);
+	}
+	if (s->dir) {
+		rm_rf(s->dir);
+		free(s->dir);
+	}
+	memset(s, 0, sizeof(*s));
+}
+
+static int setup_http(void **state)
+{
+	struct server *s = calloc(1, sizeof(*s));
+	server_start(s, false);
+	*state = s;
+	return 0;
+}
+
+static int setup_https(void **state)
+{
+	struct server *s = calloc(1, sizeof(*s));
+	server_start(s, true);
+	*state = s;
+	return 0;
+}
+
+static int teardown_server(void **state)
+{
+	server_stop(*state);
+	free(*state);
+	return 0;
+}
+
+/* A port on 127.0.0.1 nobody listens on (bound, then closed). */
+static unsigned closed_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	socklen_t len = sizeof(sin);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	close(fd);
+	return ntohs(sin.sin_port);
+}
+
+static void test_http(void **state)
+{
+	struct server *s = *state;
+	struct check_spec c;
+	char text[HEALTH_RESULT_MAX];
+	spec_init(&c, "web", CFG_CHECK_HTTP, s->port);
+	c.c.path = "/healthz";
+	assert_true(probe(&c.c, "127.0.0.1", text, sizeof(text)));
+	assert_string_equal(text, "HTTP 200");
+
+	write_file(s->dir, "status", "503\n");
+	assert_false(probe(&c.c, "127.0.0.1", text, sizeof(text)));
+	assert_string_equal(text, "HTTP 503 (expected 200)");
+	c.expect[1] = 503;
+	c.c.n_expect = 2;
+	assert_true(probe(&c.c, "127.0.0.1", text, sizeof(text)));
+	assert_string_equal(text, "HTTP 503");
+	c.expect[0] = 204;
+	c.expect[1] = 301;
+	write_file(s->dir, "status", "302\n"); /* redirects are not followed */
+	assert_false(probe(&c.c, "127.0.0.1", text, sizeof(text)));
+	assert_string_equal(text, "HTTP 302 (expected 204, 301)");
+	c.expect[0] = 200;
+	c.c.n_expect = 1;
+	write_file(s->dir, "status", "200\n");
+
+	/* Host header from `host`, while the connection goes to the address. */
+	c.c.path = "/host/www.geo.example";
+	assert_false(probe(&c.c, "127.0.0.1", text, sizeof(text)));
+	assert_string_equal(text, "HTTP 400 (expected 200)");
+	c.c.host = "www.geo.example";
+	assert_true(probe(&c.c, "127.0.0.1", text, sizeof(text)));
+
+	/* Timeout, measured. */
+	c.c.host = NULL;
+	c.c.path = "/sleep";
+	c.c.timeout_ms = 300;
+	double t0 = now_s();
+	assert_false(probe(&c.c, "127.0.0.1", text, sizeof(text)));
+	double took = now_s() - t0;
+	assert_string_equal(text, "response timeout after 300 ms");
+	assert_true(took >= 0.25 && took < 2.0);
+
+	/* Nothing listening. */
+	spec_init(&c, "web", CFG_CHECK_HTTP, closed_port());
+	assert_false(probe(&c.c, "127.0.0.1", text, sizeof(text)));
+	assert_non_null(strstr(text, "onnect"));
+}
+
+static void test_https(void **state)
+{
+	struct server *s = *state;
+	struct check_spec c;
+	char text[HEALTH_RESULT_MAX], sni[600];
+	snprintf(sni, sizeof(sni), "%s/sni", s->dir);
+	spec_init(&c, "tls", CFG_CHECK_HTTPS, s->port);
+	c.c.host = "health.test";
+	c.c.tls_verify = false;
+	assert_true(probe(&c.c, "127.0.0.1", text, sizeof(text)));
+	assert_string_equal(text, "HTTP 200");
+	const char *got = read_file(sni);
+	assert_non_null(got);
+	assert_string_equal(got, "health.test"); /* SNI from `host` */
+
+	/* Verification on (the default): the self-signed certificate is refused. */
+	c.c.tls_verify = true;
+	assert_false(probe(&c.c, "127.0.0.1", text, sizeof(text)));
+	assert_non_null(strstr(text, "TLS: "));
+	assert_non_null(strstr(text, "certificate"));
+
+	/* The expected status list applies over TLS too. */
+	c.c.tls_verify = false;
+	write_file(s->dir, "status", "503\n");
+	assert_false(probe(&c.c, "127.0.0.1", text, sizeof(text)));
+	assert_string_equal(text, "HTTP 503 (expected 200)");
+}
+
+static void test_tcp(void **state)
+{
+	(void)state;
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	socklen_t len = sizeof(sin);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
+	struct check_spec c;
+	char text[HEALTH_RESULT_MAX];
+	spec_init(&c, "port", CFG_CHECK_TCP, ntohs(sin.sin_port));
+	assert_true(probe(&c.c, "127.0.0.1", text, sizeof(text)));
+	assert_non_null(strstr(text, "connected to port"));
+	close(lfd);
+
+	assert_false(probe(&c.c, "127.0.0.1", text, sizeof(text)));
+	char want[100];
+	snprintf(want, sizeof(want), "connect to port %u: Connection refused", c.c.port);
+	assert_string_equal(text, want);
+
+	/* IPv6 loopback, when the machine has it. */
+	int l6 = socket(AF_INET6, SOCK_STREAM, 0);
+	struct sockaddr_in6 s6 = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	if (l6 >= 0 && bind(l6, (struct sockaddr *)&s6, sizeof(s6)) == 0 && listen(l6, 4) == 0) {
+		len = sizeof(s6);
+		assert_int_equal(getsockname(l6, (struct sockaddr *)&s6, &len), 0);
+		c.c.port = ntohs(s6.sin6_port);
+		assert_true(probe(&c.c, "::1", text, sizeof(text)));
+	}
+	if (l6 >= 0)
+		close(l6);
+}
+
+/* A listener whose accept queue is full drops new SYNs: the connect hangs. */
+static void test_tcp_timeout(void **state)
+{
+	(void)state;
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(lfd, 0), 0);
+	socklen_t len = sizeof(sin);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
+	int fill[4];
+	for (size_t i = 0; i < GS_ARRAY_LEN(fill); i++) {
+		fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		connect(fill[i], (struct sockaddr *)&sin, sizeof(sin));
+	}
+	sleep_ms(50);
+	struct check_spec c;
+	char text[HEALTH_RESULT_MAX];
+	spec_init(&c, "port", CFG_CHECK_TCP, ntohs(sin.sin_port));
+	c.c.timeout_ms = 300;
+	double t0 = now_s();
+	bool ok = probe(&c.c, "127.0.0.1", text, sizeof(text));
+	double took = now_s() - t0;
+	for (size_t i = 0; i < GS_ARRAY_LEN(fill); i++)
+		close(fill[i]);
+	close(lfd);
+	assert_false(ok);
+	assert_string_equal(text, "connect timeout after 300 ms");
+	assert_true(took >= 0.25 && took < 2.0);
+}
+
+static void test_exec_argv(void **state)
+{
+	(void)state;
+	struct check_spec c;
+	spec_init(&c, "x", CFG_CHECK_EXEC, 0);
+	c.argv[0] = "/bin/check";
+	c.argv[1] = "%a";
+	c.argv[2] = "--host=%a:%a";
+	c.argv[3] = "100%";
+	c.argv[4] = "%b";
+	c.c.n_command = 5;
+	struct health_table *t;
+	const struct health_check *hc = one_check(&t, &c.c);
+	struct netaddr a = addr_of("2001:db8::1");
+	char **argv = check_exec_argv(hc, &a);
+	assert_string_equal(argv[0], "/bin/check");
+	assert_string_equal(argv[1], "2001:db8::1");
+	assert_string_equal(argv[2], "--host=2001:db8::1:2001:db8::1");
+	assert_string_equal(argv[3], "100%");
+	assert_string_equal(argv[4], "%b");
+	assert_null(argv[5]);
+	for (size_t i = 0; argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+	health_table_free(t);
+}
+
+/* True when no process with this pid exists any more, or only as a zombie that is not
+ * ours (a killed grandchild waiting for init). */
+static bool gone(pid_t pid)
+{
+	if (kill(pid, 0) != 0 && errno == ESRCH)
+		return true;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	char *st = read_file(path);
+	if (!st)
+		return true;
+	char *rp = strrchr(st, ')');
+	return rp && rp[1] == ' ' && rp[2] == 'Z' && getppid() != pid;
+}
+
+static void test_exec(void **state)
+{
+	(void)state;
+	char *dir = make_tmpdir();
+	write_file(dir, "check.sh",
+	           "#!/bin/sh\n"
+	           "# exits 0 when the flag file for the address exists\n"
+	           "echo \"checked $1\"\n"
+	           "test -e \"$2/up-$1\"\n");
+	char script[600], flag[600];
+	snprintf(script, sizeof(script), "%s/check.sh", dir);
+	assert_int_equal(chmod(script, 0755), 0);
+	struct check_spec c;
+	spec_init(&c, "x", CFG_CHECK_EXEC, 0);
+	c.argv[0] = script;
+	c.argv[1] = "%a";
+	c.argv[2] = dir;
+	c.c.n_command = 3;
+	char text[HEALTH_RESULT_MAX];
+	assert_false(probe(&c.c, "127.0.0.1", text, sizeof(text)));
+	assert_string_equal(text, "exit status 1: checked 127.0.0.1");
+	snprintf(flag, sizeof(flag), "up-127.0.0.1");
+	write_file(dir, flag, "");
+	assert_true(probe(&c.c, "127.0.0.1", text, sizeof(text)));
+	assert_string_equal(text, "exit status 0: checked 127.0.0.1");
+	assert_false(probe(&c.c, "::1", text, sizeof(text)));
+
+	/* PATH lookup, and a missing program. */
+	spec_init(&c, "x", CFG_CHECK_EXEC, 0);
+	c.argv[0] = "true";
+	c.c.n_command = 1;
+	assert_true(probe(&c.c, "127.0.0.1", text, sizeof(text)));
+	assert_string_equal(text, "exit status 0");
+	c.argv[0] = "/nonexistent/check";
+	assert_false(probe(&c.c, "127.0.0.1", text, sizeof(text)));
+	assert_string_equal(text, "command not found or not executable: /nonexistent/check");
+
+	/* No child of ours is left, reaped or not. */
+	assert_int_equal(waitpid(-1, NULL, __WALL | WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+	rm_rf(dir);
+	free(dir);
+}
+
+static void test_exec_timeout(void **state)
+{
+	(void)state;
+	char *dir = make_tmpdir();
+	/* The script starts a grandchild in its group, records both pids, and sleeps. */
+	char body[1200];
+	snprintf(body, sizeof(body),
+	         "#!/bin/sh\n"
+	         "sleep 30 &\n"
+	         "echo $$ $! > '%s/pids.tmp'\n"
+	         "mv '%s/pids.tmp' '%s/pids'\n"
+	         "sleep 30\n",
+	         dir, dir, dir);
+	write_file(dir, "slow.sh", body);
+	char script[600], pids_path[600];
+	snprintf(script, sizeof(script), "%s/slow.sh", dir);
+	snprintf(pids_path, sizeof(pids_path), "%s/pids", dir);
+	assert_int_equal(chmod(script, 0755), 0);
+	struct check_spec c;
+	spec_init(&c, "slow", CFG_CHECK_EXEC, 0);
+	c.argv[0] = script;
+	c.c.n_command = 1;
+	c.c.timeout_ms = 500;
+	char text[HEALTH_RESULT_MAX];
+	double t0 = now_s();
+	assert_false(probe(&c.c, "127.0.0.1", text, sizeof(text)));
+	double took = now_s() - t0;
+	assert_string_equal(text, "timeout after 500 ms (killed with its process group)");
+	assert_true(took >= 0.45 && took < 3.0);
+	char *pids = read_file(pids_path);
+	assert_non_null(pids);
+	int p1 = 0, p2 = 0;
+	assert_int_equal(sscanf(pids, "%d %d", &p1, &p2), 2);
+	/* The script was our child and is reaped; the grandchild dies with the group. */
+	assert_int_equal(waitpid(p1, NULL, __WALL | WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+	double deadline = now_s() + 5;
+	while (!(gone(p1) && gone(p2)) && now_s() < deadline)
+		sleep_ms(10);
+	assert_true(gone(p1));
+	assert_true(gone(p2));
+
+	/* A command that exits at once but leaves a background process: the group is
+	 * killed when the command exits. */
+	snprintf(body, sizeof(body),
+	         "#!/bin/sh\n"
+	         "sleep 30 &\n"
+	         "echo $! > '%s/bg'\n"
+	         "exit 0\n",
+	         dir);
+	write_file(dir, "bg.sh", body);
+	snprintf(script, sizeof(script), "%s/bg.sh", dir);
+	assert_int_equal(chmod(script, 0755), 0);
+	c.argv[0] = script;
+	assert_true(probe(&c.c, "127.0.0.1", text, sizeof(text)));
+	snprintf(pids_path, sizeof(pids_path), "%s/bg", dir);
+	pids = read_file(pids_path);
+	assert_non_null(pids);
+	int p3 = atoi(pids);
+	assert_true(p3 > 0);
+	deadline = now_s() + 5;
+	while (!gone(p3) && now_s() < deadline)
+		sleep_ms(10);
+	assert_true(gone(p3));
+	rm_rf(dir);
+	free(dir);
+}
+
+/* ---- The monitor thread end to end. ---- */
+
+static bool wait_cell(struct health_table *t, uint32_t i, bool up, double max_s)
+{
+	double deadline = now_s() + max_s;
+	while (now_s() < deadline) {
+		if (health_cell_is_up(health_table_cells(t), i) == up)
+			return true;
+		sleep_ms(10);
+	}
+	return health_cell_is_up(health_table_cells(t), i) == up;
+}
+
+static void test_monitor(void **state)
+{
+	struct server *s = *state;
+	char *dir = make_tmpdir();
+	write_file(dir, "ok.sh", "#!/bin/sh\ntest -e \"$(dirname \"$0\")/up\"\n");
+	char script[600];
+	snprintf(script, sizeof(script), "%s/ok.sh", dir);
+	assert_int_equal(chmod(script, 0755), 0);
+
+	struct diag d;
+	diag_init(&d);
+	struct health *h;
+	assert_int_equal(health_new(NULL, &d, &h), GS_OK);
+	struct check_spec web, ex;
+	spec_init(&web, "web", CFG_CHECK_HTTP, s->port);
+	web.c.interval_ms = 100;
+	web.c.timeout_ms = 500;
+	web.c.rise = 2;
+	web.c.fall = 2;
+	spec_init(&ex, "ex", CFG_CHECK_EXEC, 0);
+	ex.argv[0] = script;
+	ex.c.n_command = 1;
+	ex.c.interval_ms = 100;
+	ex.c.timeout_ms = 2000;
+	struct netaddr lo = addr_of("127.0.0.1");
+	struct health_table *t1 = health_table_new();
+	uint32_t cw, cx;
+	assert_int_equal(health_table_add_cell(t1, "dc1", &lo, &web.c, &cw), GS_OK);
+	assert_int_equal(health_table_add_cell(t1, "dc1", &lo, &ex.c, &cx), GS_OK);
+	assert_null(health_install(h, t1));
+	struct monitor *m;
+	assert_int_equal(monitor_start(h, &m), GS_OK);
+
+	/* exec: no flag file, fall 1: down within a few intervals. */
+	assert_true(wait_cell(t1, cx, false, 5));
+	write_file(dir, "up", "");
+	assert_true(wait_cell(t1, cx, true, 5));
+
+	/* http: 503 -> down after 2 failures, 200 -> up after 2 successes. */
+	assert_true(health_cell_is_up(health_table_cells(t1), cw));
+	write_file(s->dir, "status", "503\n");
+	double t0 = now_s();
+	assert_true(wait_cell(t1, cw, false, 5));
+	assert_true(now_s() - t0 >= 0.1); /* two probes at least one interval apart */
+	struct health_entry *v;
+	size_t n;
+	assert_int_equal(health_list(h, &v, &n), GS_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[1].check, "web");
+	assert_false(v[1].up);
+	assert_string_equal(v[1].last_result, "HTTP 503 (expected 200)");
+	free(v);
+	write_file(s->dir, "status", "200\n");
+	assert_true(wait_cell(t1, cw, true, 5));
+
+	/* Reload: a new layout; web keeps its state, a new target starts up (initial). */
+	write_file(s->dir, "status", "500\n");
+	assert_true(wait_cell(t1, cw, false, 5));
+	struct check_spec web2;
+	spec_init(&web2, "web", CFG_CHECK_HTTP, s->port);
+	web2.c.interval_ms = 100;
+	web2.c.timeout_ms = 500;
+	web2.c.rise = 2;
+	web2.c.fall = 2;
+	struct health_table *t2 = health_table_new();
+	uint32_t n_new, n_web;
+	struct netaddr lo2 = addr_of("127.0.0.2");
+	spec_init(&ex, "ex2", CFG_CHECK_EXEC, 0);
+	ex.argv[0] = "/bin/sleep";
+	ex.argv[1] = "5";
+	ex.c.n_command = 2;
+	ex.c.interval_ms = 10000;
+	ex.c.timeout_ms = 9000;
+	assert_int_equal(health_table_add_cell(t2, "dc2", &lo2, &ex.c, &n_new), GS_OK);
+	assert_int_equal(health_table_add_cell(t2, "dc1", &lo, &web2.c, &n_web), GS_OK);
+	assert_ptr_equal(monitor_install(m, t2), t1);
+	health_table_free(t1);
+	assert_false(health_cell_is_up(health_table_cells(t2), n_web)); /* carried: down */
+	assert_true(health_cell_is_up(health_table_cells(t2), n_new));
+	write_file(s->dir, "status", "200\n");
+	assert_true(wait_cell(t2, n_web, true, 5));
+
+	/* Stop while the sleep child may be running: it is killed and reaped. */
+	sleep_ms(300);
+	monitor_stop(m);
+	assert_int_equal(waitpid(-1, NULL, __WALL | WNOHANG), 0); /* only the server is left */
+	health_install(h, NULL);
+	health_table_free(t2);
+	health_free(h);
+	diag_free(&d);
+	rm_rf(dir);
+	free(dir);
+}
+
+int main(void)
+{
+	/* The transitions are logged; keep the test output readable. */
+	log_set_level(LOG_LVL_ERR);
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_rise_fall),
+	        cmocka_unit_test(test_fall_one_from_initial),
+	        cmocka_unit_test(test_forces),
+	        cmocka_unit_test(test_table_errors),
+	        cmocka_unit_test(test_add_cfg),
+	        cmocka_unit_test(test_carry_over),
+	        cmocka_unit_test(test_list_format),
+	        cmocka_unit_test(test_state_file),
+	        cmocka_unit_test_setup_teardown(test_http, setup_http, teardown_server),
+	        cmocka_unit_test_setup_teardown(test_https, setup_https, teardown_server),
+	        cmocka_unit_test(test_tcp),
+	        cmocka_unit_test(test_tcp_timeout),
+	        cmocka_unit_test(test_exec_argv),
+	        cmocka_unit_test(test_exec),
+	        cmocka_unit_test(test_exec_timeout),
+	        cmocka_unit_test_setup_teardown(test_monitor, setup_http, teardown_server),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
