@@ -14,10 +14,11 @@
 #include "zones/zone.h"
 #include "zones/zone_load.h"
 
-static double now_s(void)
+/* Wall-clock time, and CPU time of this process (steadier on a busy machine). */
+static double now_s(clockid_t clock)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -71,15 +72,15 @@ int main(int argc, char **argv)
 	if (runs < 1)
 		runs = 1;
 
-	double best = 1e9;
+	double best = 1e9, best_cpu = 1e9;
 	for (int r = 0; r < runs; r++) {
 		struct arena *a = arena_new();
 		struct diag d;
 		diag_init(&d);
 		const struct zone *z = NULL;
-		double t0 = now_s();
+		double t0 = now_s(CLOCK_MONOTONIC), c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
 		int rc = zone_load(argv[1], origin, a, &d, &z);
-		double t = now_s() - t0;
+		double t = now_s(CLOCK_MONOTONIC) - t0, cpu = now_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
 		diag_print(&d, stderr);
 		diag_free(&d);
 		if (rc != GS_OK) {
@@ -94,13 +95,17 @@ int main(int argc, char **argv)
 		}
 		if (t < best)
 			best = t;
-		printf("run %d: zone_load %.3f s (%zu records, %zu nodes, %.1f MiB arena)\n", r + 1,
-		       t, z->n_records, z->n_nodes, (double)arena_used(a) / (1024.0 * 1024.0));
+		if (cpu < best_cpu)
+			best_cpu = cpu;
+		printf("run %d: zone_load %.3f s wall, %.3f s CPU (%zu records, %zu nodes, %.1f "
+		       "MiB "
+		       "arena)\n",
+		       r + 1, t, cpu, z->n_records, z->n_nodes, (double)arena_used(a) / 1048576.0);
 		if (r == runs - 1) {
 			/* Lookup every node name (and a missing child of each) a few times. */
 			size_t counts[4] = {0}, n = 0;
 			uint8_t q[DNAME_MAX];
-			double l0 = now_s();
+			double l0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
 			for (int rep = 0; rep < 10; rep++)
 				for (size_t i = 0; i < z->n_nodes; i++) {
 					const struct zone_node *node = &z->nodes[i];
@@ -113,8 +118,8 @@ int main(int argc, char **argv)
 					}
 					n += 2;
 				}
-			double lt = now_s() - l0;
-			printf("zone_lookup: %zu lookups in %.3f s, %.0f ns each", n, lt,
+			double lt = now_s(CLOCK_PROCESS_CPUTIME_ID) - l0;
+			printf("zone_lookup: %zu lookups in %.3f s CPU, %.0f ns each", n, lt,
 			       lt * 1e9 / (double)n);
 			for (int m = 0; m < 4; m++)
 				printf(", %s %zu", match_name((enum zone_match)m), counts[m]);
@@ -122,6 +127,6 @@ int main(int argc, char **argv)
 		}
 		arena_destroy(a);
 	}
-	printf("best zone_load of %d runs: %.3f s\n", runs, best);
+	printf("best zone_load of %d runs: %.3f s wall, %.3f s CPU\n", runs, best, best_cpu);
 	return 0;
 }

@@ -477,6 +477,8 @@ static void check_rrset(struct zone_compile *zc, uint32_t idx, size_t gs, size_t
                         const bool *dup)
 {
 	const struct zone_compile_rec *first = &zc->recs[gs];
+	if (ge - gs == 1 && first->type != T_SOA)
+		return; /* the common case: nothing to check, so nothing to format */
 	char nm[DNAME_TEXT_MAX], zn[DNAME_TEXT_MAX], tb[16], w[WHERE_MAX], w2[WHERE_MAX];
 	dname_to_text(zc->names[idx].name, nm);
 	dname_to_text(zc->origin, zn);
@@ -525,6 +527,9 @@ static void check_name(struct zone_compile *zc, uint32_t idx, const uint16_t *fl
 {
 	const struct zone_compile_name *n = &zc->names[idx];
 	size_t end = n->first_rec + n->n_recs;
+	const struct zone_compile_rec *cname = name_rec(zc, idx, T_CNAME);
+	if (idx != 0 && !cname && !(flags[idx] & (ZONE_NODE_CUT | ZONE_NODE_OCCLUDED)))
+		return; /* the common case: nothing to check, so nothing to format */
 	char nm[DNAME_TEXT_MAX], tb[16], w[WHERE_MAX];
 	dname_to_text(n->name, nm);
 
@@ -537,7 +542,6 @@ static void check_name(struct zone_compile *zc, uint32_t idx, const uint16_t *fl
 
 	/* RFC 1034 section 3.6.2, RFC 2181 section 10.1: a CNAME admits no other data
 	 * (DNSSEC's RRSIG and NSEC excepted, RFC 4035 section 2.5). */
-	const struct zone_compile_rec *cname = name_rec(zc, idx, T_CNAME);
 	if (cname) {
 		char list[LIST_MAX + 64];
 		size_t len = 0;

@@ -21,7 +21,18 @@
 #include "zones/zone_load.h"
 #include "zones/zoneset.h"
 
-enum { T_A = 1, T_NS = 2, T_CNAME = 5, T_SOA = 6, T_MX = 15, T_TXT = 16, T_AAAA = 28 };
+enum {
+	T_A = 1,
+	T_NS = 2,
+	T_CNAME = 5,
+	T_SOA = 6,
+	T_PTR = 12,
+	T_MINFO = 14,
+	T_MX = 15,
+	T_TXT = 16,
+	T_AAAA = 28,
+	T_SRV = 33,
+};
 
 /* tests/data/zones under the source tree ($top_srcdir when run by make check). */
 static char data_dir[2048];
@@ -313,6 +324,27 @@ static void test_compiled(void **state)
 	unload(&l);
 }
 
+/* Name offsets only for the types RFC 3597 section 4 lets us compress. */
+static void test_rdata_types(void **state)
+{
+	(void)state;
+	struct loaded l;
+	load_clean(&l, "rdata.zone", "rdata.test.");
+	const struct zone *z = l.z;
+	assert_int_equal(z->neg_ttl, 30);
+	const struct zone_rrset *s = zone_node_rrset(find(z, "ptr.rdata.test."), T_PTR);
+	rdata_is(&s->rdata[0], "\6Target\5rdata\4test\0", 19, 0, ZONE_NO_NAME);
+	s = zone_node_rrset(find(z, "minfo.rdata.test."), T_MINFO);
+	rdata_is(&s->rdata[0], "\5rmail\5rdata\4test\0\5email\5rdata\4test\0", 36, 0, 18);
+	s = zone_node_rrset(find(z, "srv.rdata.test."), T_SRV);
+	rdata_is(&s->rdata[0], "\0\1\0\2\0\65\2ns\5rdata\4test\0", 21, ZONE_NO_NAME, ZONE_NO_NAME);
+	s = zone_node_rrset(find(z, "txt.rdata.test."), T_TXT);
+	rdata_is(&s->rdata[0], "\1a\2bc", 5, ZONE_NO_NAME, ZONE_NO_NAME);
+	s = zone_node_rrset(find(z, "unknown.rdata.test."), 65280);
+	rdata_is(&s->rdata[0], "\xab\xcd\xef", 3, ZONE_NO_NAME, ZONE_NO_NAME);
+	unload(&l);
+}
+
 /* Glue: zone_find reaches occluded nodes that zone_lookup answers with a referral. */
 static void test_glue(void **state)
 {
@@ -587,6 +619,7 @@ int main(void)
 	        cmocka_unit_test(test_lookup_example_com),
 	        cmocka_unit_test(test_lookup_rfc4592),
 	        cmocka_unit_test(test_compiled),
+	        cmocka_unit_test(test_rdata_types),
 	        cmocka_unit_test(test_glue),
 	        cmocka_unit_test(test_zoneset),
 	        cmocka_unit_test(test_diagnostics),
