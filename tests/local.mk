@@ -13,5 +13,6 @@ include tests/unit/zones.mk
 include tests/unit/config.mk
 include tests/unit/answer.mk
 include tests/unit/health.mk
+include tests/unit/geoip.mk
 endif
 #include tests/system/local.mk

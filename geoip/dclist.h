@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT
+ * dclist.h -- interned ordered datacenter lists. Every distinct list a map's rules
+ * name is stored once and known by a small id; a list is a run of indices into the
+ * map's datacenter-name table. Building happens on the load thread (heap builder);
+ * the frozen table lives in the snapshot arena and is read by workers.
+ *
+ * Shape: names[] holds each datacenter name once, in order of first use in the map
+ * (default list first). Lists are concatenated in dcs[]; list id i is
+ * dcs[off[i] .. off[i+1]). Id 0 is always the map's default list, the first one
+ * interned. */
+#ifndef GS_DCLIST_H
+#define GS_DCLIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/base/arena.h"
+#include "server/base/compiler.h"
+#include "server/base/diag.h"
+#include "server/config.h"
+
+/* List ids at or above DCLIST_MAX are reserved (geo.c uses them as markers for IPv6
+ * ranges that embed an IPv4 address), so a map may have at most DCLIST_MAX lists. */
+#define DCLIST_MAX 0xfff0u
+
+struct dclist_table {
+	const char *const *names; /* arena; datacenter names */
+	uint32_t n_names;
+	uint32_t n_lists;
+	const uint32_t *off; /* arena; n_lists + 1 offsets into dcs */
+	const uint16_t *dcs; /* arena; indices into names */
+};
+
+struct dclist_builder;
+
+/* Returns a new, empty builder (heap, owned by the caller; never NULL). Load thread. */
+struct dclist_builder *dclist_builder_new(void) GS_WUR;
+/* Frees b; accepts NULL. */
+void dclist_builder_free(struct dclist_builder *b);
+/* Interns list l and sets *id. An empty list is an error; a datacenter named twice in
+ * one list is a warning and its repeat is dropped (the first place counts). Problems
+ * go to d at l->pos. Returns GS_OK, GS_EPARSE (empty list) or GS_ERANGE (more than
+ * DCLIST_MAX lists or 65535 names, also reported in d). */
+int dclist_intern(struct dclist_builder *b, const struct cfg_dclist *l, struct diag *d,
+                  uint16_t *id) GS_NONNULL GS_WUR;
+/* Number of lists interned so far. */
+uint32_t dclist_count(const struct dclist_builder *b) GS_NONNULL;
+/* Copies the lists into arena a as an immutable table. b is unchanged. */
+void dclist_freeze(const struct dclist_builder *b, struct arena *a,
+                   struct dclist_table *out) GS_NONNULL;
+
+/* Returns list id's datacenter indices and sets *n. id must be < t->n_lists. Any
+ * thread. */
+static inline const uint16_t *dclist_get(const struct dclist_table *t, uint32_t id, size_t *n)
+{
+	*n = t->off[id + 1] - t->off[id];
+	return t->dcs + t->off[id];
+}
+
+#endif

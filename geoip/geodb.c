@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: MIT
+ * geodb.c -- opening, checking and walking the GeoIP databases (see geodb.h). Load
+ * thread only. */
+#include "geoip/geodb.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <maxminddb.h>
+
+#include "geoip/geo_compile.h"
+#include "server/base/err.h"
+#include "server/base/xalloc.h"
+
+struct geo_db {
+	MMDB_s mmdb;
+	MMDB_s asn_mmdb;
+	bool is_open, asn_open;
+	char *path, *asn_path; /* owned */
+	struct geo_loc *locs;  /* owned; locs[0] is "unknown" */
+	uint32_t n_locs, cap_locs;
+	unsigned fields;
+	struct geopart part4, part6; /* values: loc ids */
+};
+
+/* Per-walk state of the record decoders: data offset -> value cache, and for the
+ * location database the interned (continent, country, subdivision) triples. */
+struct decode_ctx {
+	struct geo_db *db;
+	struct geopart_idmap by_offset; /* data offset -> value */
+	struct geopart_idmap by_key;    /* packed location -> geo id */
+	struct geo_loc *geo;            /* owned; geo ids -> location (asn 0) */
+	uint32_t n_geo, cap_geo;
+};
+
+/* Reads a string at path into out (upper-cased). Returns 1 when present, 0 when
+ * absent, GS_EINVAL when present but not a string of min..max printable characters. */
+static int read_code(MMDB_entry_s *e, const char *const *path, char *out, size_t min, size_t max)
+{
+	MMDB_entry_data_s ed;
+	int rc = MMDB_aget_value(e, &ed, path);
+	if (rc == MMDB_LOOKUP_PATH_DOES_NOT_MATCH_DATA_ERROR ||
+	    (rc == MMDB_SUCCESS && !ed.has_data))
+		return 0;
+	if (rc != MMDB_SUCCESS)
+		return GS_EINVAL;
+	if (ed.type != MMDB_DATA_TYPE_UTF8_STRING || ed.data_size < min || ed.data_size > max)
+		return GS_EINVAL;
+	for (uint32_t i = 0; i < ed.data_size; i++) {
+		unsigned char c = (unsigned char)ed.utf8_string[i];
+		if (!isalnum(c))
+			return GS_EINVAL;
+		out[i] = (char)toupper(c);
+	}
+	out[ed.data_size] = '\0';
+	return 1;
+}
+
+static const char *const path_continent[] = {"continent", "code", NULL};
+static const char *const path_country[] = {"country", "iso_code", NULL};
+static const char *const path_subdivision[] = {"subdivisions", "0", "iso_code", NULL};
+static const char *const path_asn[] = {"autonomous_system_number", NULL};
+
+static int decode_geo(MMDB_entry_s *e, struct geo_loc *loc, unsigned *fields, char *why,
+                      size_t why_len)
+{
+	memset(loc, 0, sizeof(*loc));
+	int rc = read_code(e, path_continent, loc->continent, 2, 2);
+	if (rc < 0) {
+		snprintf(why, why_len,
+		         "record at data offset %u: continent.code is not a 2-letter code",
+		         e->offset);
+		return GS_EPARSE;
+	}
+	*fields |= rc ? GEODB_CONTINENT : 0;
+	rc = read_code(e, path_country, loc->country, 2, 2);
+	if (rc < 0) {
+		snprintf(why, why_len,
+		         "record at data offset %u: country.iso_code is not a 2-letter code",
+		         e->offset);
+		return GS_EPARSE;
+	}
+	*fields |= rc ? GEODB_COUNTRY : 0;
+	rc = read_code(e, path_subdivision, loc->subdivision, 1, 3);
+	if (rc < 0) {
+		snprintf(why, why_len,
+		         "record at data offset %u: subdivisions.0.iso_code is not a 1-3 character "
+		         "code",
+		         e->offset);
+		return GS_EPARSE;
+	}
+	*fields |= rc ? GEODB_SUBDIVISION : 0;
+	return GS_OK;
+}
+
+static int decode_asn(MMDB_entry_s *e, uint32_t *asn, char *why, size_t why_len)
+{
+	MMDB_entry_data_s ed;
+	*asn = 0;
+	int rc = MMDB_aget_value(e, &ed, path_asn);
+	if (rc == MMDB_LOOKUP_PATH_DOES_NOT_MATCH_DATA_ERROR ||
+	    (rc == MMDB_SUCCESS && !ed.has_data))
+		return GS_OK;
+	uint64_t v = 0;
+	if (rc == MMDB_SUCCESS && ed.type == MMDB_DATA_TYPE_UINT32)
+		v = ed.uint32;
+	else if (rc == MMDB_SUCCESS && ed.type == MMDB_DATA_TYPE_UINT16)
+		v = ed.uint16;
+	else if (rc == MMDB_SUCCESS && ed.type == MMDB_DATA_TYPE_UINT64)
+		v = ed.uint64;
+	else
+		v = UINT64_MAX;
+	if (v == 0 || v > UINT32_MAX) {
+		snprintf(why, why_len,
+		         "record at data offset %u: autonomous_system_number is not a number in "
+		         "1..%u",
+		         e->offset, UINT32_MAX);
+		return GS_EPARSE;
+	}
+	*asn = (uint32_t)v;
+	return GS_OK;
+}
+
+/* Packs continent, country and subdivision (2 + 2 + 3 characters) into one key. */
+static uint64_t pack_geo(const struct geo_loc *l)
+{
+	uint64_t k = 0;
+	const char *parts[3] = {l->continent, l->country, l->subdivision};
+	const size_t widths[3] = {2, 2, 3};
+	for (size_t p = 0; p < 3; p++)
+		for (size_t i = 0; i < widths[p]; i++)
+			k = k << 8 | (unsigned char)(i < strlen(parts[p]) ? parts[p][i] : 0);
+	return k;
+}
+
+static int leaf_geo(void *ctx, MMDB_entry_s *e, uint32_t *val, char *why, size_t why_len)
+{
+	struct decode_ctx *c = ctx;
+	if (geopart_idmap_get(&c->by_offset, e->offset, val))
+		return GS_OK;
+	struct geo_loc loc;
+	int rc = decode_geo(e, &loc, &c->db->fields, why, why_len);
+	if (rc != GS_OK)
+		return rc;
+	uint64_t key = pack_geo(&loc);
+	if (!geopart_idmap_get(&c->by_key, key, val)) {
+		if (c->n_geo == c->cap_geo) {
+			c->cap_geo *= 2;
+			c->geo = xrealloc(c->geo, c->cap_geo * sizeof(*c->geo));
+		}
+		c->geo[c->n_geo] = loc;
+		*val = c->n_geo++;
+		geopart_idmap_put(&c->by_key, key, *val);
+	}
+	geopart_idmap_put(&c->by_offset, e->offset, *val);
+	return GS_OK;
+}
+
+static int leaf_asn(void *ctx, MMDB_entry_s *e, uint32_t *val, char *why, size_t why_len)
+{
+	struct decode_ctx *c = ctx;
+	if (geopart_idmap_get(&c->by_offset, e->offset, val))
+		return GS_OK;
+	int rc = decode_asn(e, val, why, why_len);
+	if (rc != GS_OK)
+		return rc;
+	if (*val)
+		c->db->fields |= GEODB_ASN;
+	geopart_idmap_put(&c->by_offset, e->offset, *val);
+	return GS_OK;
+}
+
+/* Combines a geo id and an ASN into an interned location id. */
+struct combine_ctx {
+	struct geo_db *db;
+	const struct geo_loc *geo;
+	struct geopart_idmap ids;
+};
+
+static uint32_t combine_loc(void *ctx, uint32_t geo, uint32_t asn)
+{
+	struct combine_ctx *c = ctx;
+	uint64_t key = (uint64_t)geo << 32 | asn;
+	uint32_t id;
+	if (geopart_idmap_get(&c->ids, key, &id))
+		return id;
+	struct geo_db *db = c->db;
+	if (db->n_locs == db->cap_locs) {
+		db->cap_locs = db->cap_locs ? db->cap_locs * 2 : 256;
+		db->locs = xrealloc(db->locs, db->cap_locs * sizeof(*db->locs));
+	}
+	db->locs[db->n_locs] = c->geo[geo];
+	db->locs[db->n_locs].asn = asn;
+	id = db->n_locs++;
+	geopart_idmap_put(&c->ids, key, id);
+	return id;
+}
+
+static int open_one(const char *path, struct srcpos pos, const char *key, MMDB_s *mmdb,
+                    struct diag *d)
+{
+	int rc = MMDB_open(path, MMDB_MODE_MMAP, mmdb);
+	if (rc == MMDB_SUCCESS)
+		return GS_OK;
+	if (rc == MMDB_FILE_OPEN_ERROR || rc == MMDB_IO_ERROR)
+		diag_err(d, pos, "%s: cannot read %s: %s", key, path, strerror(errno));
+	else if (rc == MMDB_INVALID_METADATA_ERROR || rc == MMDB_UNKNOWN_DATABASE_FORMAT_ERROR)
+		diag_err(d, pos, "%s: %s is not a MaxMind DB file (%s)", key, path,
+		         MMDB_strerror(rc));
+	else
+		diag_err(d, pos, "%s: cannot open %s: %s", key, path, MMDB_strerror(rc));
+	return GS_EPARSE;
+}
+
+/* Walks the location database (and the ASN one) and fills db->locs and the parts. */
+static int walk_all(struct geo_db *db, const struct cfg_geoip *g, struct diag *d)
+{
+	int rc = GS_OK;
+	char why[256] = "";
+	struct decode_ctx geo = {.db = db, .cap_geo = 64};
+	struct decode_ctx asn = {.db = db};
+	struct geopart g4, g6, a4, a6;
+	struct combine_ctx cc = {.db = db};
+	geopart_init(&g4);
+	geopart_init(&g6);
+	geopart_init(&a4);
+	geopart_init(&a6);
+	geopart_idmap_init(&geo.by_offset);
+	geopart_idmap_init(&geo.by_key);
+	geopart_idmap_init(&asn.by_offset);
+	geopart_idmap_init(&cc.ids);
+	geo.geo = xcalloc(geo.cap_geo, sizeof(*geo.geo));
+	geo.n_geo = 1; /* geo id 0: no record */
+	geopart_idmap_put(&geo.by_key, 0, 0);
+
+	rc = geo_compile_walk(&db->mmdb, leaf_geo, &geo, &g4, &g6, why, sizeof(why));
+	if (rc != GS_OK) {
+		diag_err(d, g->database_pos, "database: %s: %s", db->path, why);
+		goto out;
+	}
+	if (!(db->fields & (GEODB_CONTINENT | GEODB_COUNTRY))) {
+		diag_err(d, g->database_pos,
+		         "database: %s (%s) has no record with continent.code or country.iso_code; "
+		         "it needs the GeoIP2/GeoLite2 Country or City shape",
+		         db->path, db->mmdb.metadata.database_type);
+		rc = GS_EPARSE;
+		goto out;
+	}
+	if (db->asn_open) {
+		rc = geo_compile_walk(&db->asn_mmdb, leaf_asn, &asn, &a4, &a6, why, sizeof(why));
+		if (rc != GS_OK) {
+			diag_err(d, g->asn_database_pos, "asn_database: %s: %s", db->asn_path, why);
+			goto out;
+		}
+		if (!(db->fields & GEODB_ASN)) {
+			diag_err(d, g->asn_database_pos,
+			         "asn_database: %s (%s) has no record with "
+			         "autonomous_system_number; "
+			         "it needs the GeoLite2/GeoIP2 ASN shape",
+			         db->asn_path, db->asn_mmdb.metadata.database_type);
+			rc = GS_EPARSE;
+			goto out;
+		}
+	} else {
+		geopart_push(&a4, 0, 0);
+		geopart_push(&a6, 0, 0);
+	}
+	/* Intersect the two trees' networks; loc 0 stays "known to neither". */
+	cc.geo = geo.geo;
+	(void)combine_loc(&cc, 0, 0);
+	geopart_combine(&g4, &a4, combine_loc, &cc, &db->part4);
+	geopart_combine(&g6, &a6, combine_loc, &cc, &db->part6);
+out:
+	geopart_free(&g4);
+	geopart_free(&g6);
+	geopart_free(&a4);
+	geopart_free(&a6);
+	geopart_idmap_free(&geo.by_offset);
+	geopart_idmap_free(&geo.by_key);
+	geopart_idmap_free(&asn.by_offset);
+	geopart_idmap_free(&cc.ids);
+	free(geo.geo);
+	return rc;
+}
+
+int geodb_open(const struct cfg_geoip *g, struct diag *d, struct geo_db **out)
+{
+	*out = NULL;
+	if (!g->database)
+		return GS_EINVAL;
+	struct geo_db *db = xcalloc(1, sizeof(*db));
+	db->path = xstrdup(g->database);
+	int rc = open_one(db->path, g->database_pos, "database", &db->mmdb, d);
+	if (rc != GS_OK)
+		goto out;
+	db->is_open = true;
+	if (g->asn_database) {
+		db->asn_path = xstrdup(g->asn_database);
+		rc = open_one(db->asn_path, g->asn_database_pos, "asn_database", &db->asn_mmdb, d);
+		if (rc != GS_OK)
+			goto out;
+		db->asn_open = true;
+	}
+	geopart_init(&db->part4);
+	geopart_init(&db->part6);
+	rc = walk_all(db, g, d);
+out:
+	if (rc != GS_OK) {
+		geodb_close(db);
+		return rc;
+	}
+	*out = db;
+	return GS_OK;
+}
+
+void geodb_close(struct geo_db *db)
+{
+	if (!db)
+		return;
+	if (db->is_open)
+		MMDB_close(&db->mmdb);
+	if (db->asn_open)
+		MMDB_close(&db->asn_mmdb);
+	free(db->path);
+	free(db->asn_path);
+	free(db->locs);
+	geopart_free(&db->part4);
+	geopart_free(&db->part6);
+	free(db);
+}
+
+const struct geopart *geodb_part(const struct geo_db *db, int family)
+{
+	return family == AF_INET ? &db->part4 : &db->part6;
+}
+
+const struct geo_loc *geodb_locs(const struct geo_db *db, uint32_t *n)
+{
+	*n = db->n_locs;
+	return db->locs;
+}
+
+unsigned geodb_fields(const struct geo_db *db)
+{
+	return db->fields;
+}
+
+const char *geodb_path(const struct geo_db *db)
+{
+	return db->path;
+}
+
+const char *geodb_type(const struct geo_db *db)
+{
+	return db->mmdb.metadata.database_type ? db->mmdb.metadata.database_type : "?";
+}
+
+static void to_sockaddr(const struct netaddr *a, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, a->addr, 4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, a->addr, 16);
+	}
+}
+
+int geodb_locate(const struct geo_db *db, const struct netaddr *a, struct geo_loc *out)
+{
+	struct sockaddr_storage ss;
+	char why[256];
+	unsigned fields = 0;
+	int err = 0;
+	memset(out, 0, sizeof(*out));
+	to_sockaddr(a, &ss);
+	MMDB_lookup_result_s r = MMDB_lookup_sockaddr(&db->mmdb, (struct sockaddr *)&ss, &err);
+	if (err == MMDB_SUCCESS && r.found_entry &&
+	    decode_geo(&r.entry, out, &fields, why, sizeof(why)))
+		return GS_EINVAL;
+	if (!db->asn_open)
+		return GS_OK;
+	r = MMDB_lookup_sockaddr(&db->asn_mmdb, (struct sockaddr *)&ss, &err);
+	if (err == MMDB_SUCCESS && r.found_entry &&
+	    decode_asn(&r.entry, &out->asn, why, sizeof(why)))
+		return GS_EINVAL;
+	return GS_OK;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT
+ * geodb.h -- the GeoIP databases behind geo maps: opens the `geoip.database` (GeoIP2 /
+ * GeoLite2 Country or City shape) and the optional `geoip.asn_database` with
+ * libmaxminddb, checks them, and walks each search tree once into a location table
+ * that every map is then compiled from (geo_compile.h). Load thread only; the
+ * compiled maps never point into a struct geo_db, so it may be closed once the
+ * snapshot is built (geosteerctl explain keeps one open for its slow path).
+ *
+ * What is read from each record: continent.code, country.iso_code and
+ * subdivisions.0.iso_code (the most significant subdivision, as GeoIP2 City orders
+ * them) from `database`; autonomous_system_number from `asn_database`. Other fields
+ * are ignored.
+ *
+ * Refusals (errors at the config key's FILE:LINE): a file libmaxminddb cannot open or
+ * that is not a MaxMind DB; a search tree that is corrupt or loops; a `database` where
+ * no record carries continent.code or country.iso_code (an ASN file given as the
+ * location database, say); an `asn_database` where no record carries
+ * autonomous_system_number. Whether a map's rules fit the database (subdivisions rules
+ * against a Country database, ...) is decided per map by geo_map_compile. */
+#ifndef GS_GEODB_H
+#define GS_GEODB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "geoip/geopart.h"
+#include "server/base/compiler.h"
+#include "server/base/diag.h"
+#include "server/base/netaddr.h"
+#include "server/config.h"
+
+struct geo_db;
+
+/* A location: what the databases say about one range. Loc id 0 is the location of
+ * addresses neither database knows (all fields empty). */
+struct geo_loc {
+	char continent[3];   /* "EU", or "" when absent */
+	char country[3];     /* "DE", or "" */
+	char subdivision[4]; /* first subdivision's own code ("BY", "ENG"), or "" */
+	uint32_t asn;        /* from asn_database; 0 when absent */
+};
+
+/* Which fields at least one record carries (so that a map can be checked). */
+enum geodb_field {
+	GEODB_CONTINENT = 1,
+	GEODB_COUNTRY = 2,
+	GEODB_SUBDIVISION = 4,
+	GEODB_ASN = 8,
+};
+
+/* Opens and walks g->database and, when set, g->asn_database. Problems go to d at
+ * g->database_pos / g->asn_database_pos. Returns GS_OK and sets *out (owned, close
+ * with geodb_close), GS_EINVAL when g names no database, or GS_EPARSE. */
+int geodb_open(const struct cfg_geoip *g, struct diag *d, struct geo_db **out) GS_NONNULL GS_WUR;
+/* Closes the databases and frees db; accepts NULL. */
+void geodb_close(struct geo_db *db);
+
+/* The location partition of one family (AF_INET: 32-bit space, AF_INET6: 128-bit):
+ * each range's value is a loc id. In the IPv6 partition the ranges that embed an IPv4
+ * address (geo_compile.h) are placeholders; they are located through IPv4. */
+const struct geopart *geodb_part(const struct geo_db *db, int family) GS_NONNULL;
+/* The location table: locs[0 .. *n). */
+const struct geo_loc *geodb_locs(const struct geo_db *db, uint32_t *n) GS_NONNULL;
+/* GEODB_* bits of the fields present in the databases. */
+unsigned geodb_fields(const struct geo_db *db) GS_NONNULL;
+const char *geodb_path(const struct geo_db *db) GS_NONNULL;
+/* The database's metadata database_type ("GeoIP2-City", ...). */
+const char *geodb_type(const struct geo_db *db) GS_NONNULL;
+
+/* Slow path (geosteerctl explain): asks libmaxminddb directly where address a is.
+ * Sets *out (all empty when unknown). Returns GS_OK or GS_EINVAL (a record that does
+ * not decode). */
+int geodb_locate(const struct geo_db *db, const struct netaddr *a,
+                 struct geo_loc *out) GS_NONNULL GS_WUR;
+
+#endif

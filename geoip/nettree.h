@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT
+ * nettree.h -- the immutable address table a compiled geo map is looked up in:
+ * address -> (list id, ECS scope). Built once on the load thread in the snapshot arena;
+ * looked up by worker threads with no allocation, no locks and no libmaxminddb.
+ *
+ * Shape. Not a bit trie but a sorted array of range starts. The compiler hands over a
+ * partition of the whole address space into maximal ranges [start[i], start[i+1]) that
+ * carry one list id each, neighbours always differing (equal neighbours were merged).
+ * A lookup is a predecessor search for the address; a 2^16-entry jump table indexed by
+ * the top 16 address bits narrows the search to the few ranges that start inside that
+ * /16, so a typical IPv4 lookup touches the jump table, one or two cache lines of keys
+ * and the value array: a handful of cache misses instead of the 20-30 pointer hops of a
+ * bit trie (gdnsd's ntree walks one node per prefix bit). Keys and values are kept in
+ * separate arrays so that the binary search reads keys only.
+ *
+ * Scope. The ECS scope (RFC 7871 7.2.1) of address x is the length of the widest
+ * aligned network around x lying inside x's range. It is not stored: with s the range
+ * start and e its last address, an aligned network of length L around x leaves the range
+ * exactly when it also holds s-1 or e+1, i.e. when x and s-1 (or e+1) agree on their
+ * first L bits. So scope = max(clz(x ^ (s-1)) + 1, clz(x ^ (e+1)) + 1), each term only
+ * when that neighbour exists. Because equal neighbours were merged, this is both the
+ * widest honest scope and never wider than the region where the list is the same.
+ *
+ * Keys are host-order integers: uint32_t for IPv4, unsigned __int128 for IPv6 (a GCC
+ * and Clang extension, available on every target geosteer builds for). */
+#ifndef GS_NETTREE_H
+#define GS_NETTREE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/base/arena.h"
+#include "server/base/compiler.h"
+
+/* Bits of the address that index the jump table. 16 gives 65,537 uint32_t (256 KiB)
+ * per table, which for IPv4 leaves one to three ranges per bucket on a world map. */
+#define NETTREE_JUMP_BITS 16u
+
+struct nettree {
+	unsigned bits;               /* 32 (IPv4) or 128 (IPv6) */
+	uint32_t n;                  /* ranges, >= 1; range 0 starts at address 0 */
+	const uint32_t *jump;        /* arena; 2^16 + 1 entries: index of the range
+	                              * holding the first address of each /16; the
+	                              * last entry is n - 1 */
+	const uint32_t *k4;          /* arena; IPv4 range starts, ascending */
+	const unsigned __int128 *k6; /* arena; IPv6 range starts, ascending */
+	const uint16_t *val;         /* arena; list id of each range */
+};
+
+struct nettree_hit {
+	uint16_t val;  /* the range's value (a list id) */
+	uint8_t scope; /* prefix length of the widest aligned network with this value */
+};
+
+/* Builds t in arena a from n ranges: starts[0] must be 0, starts strictly ascending,
+ * vals[i] != vals[i+1]. bits is 32 (starts below 2^32) or 128. Borrowed inputs; t's
+ * arrays are arena-owned. Load thread. Returns GS_OK or GS_EINVAL (bad input). */
+int nettree_build(struct nettree *t, unsigned bits, const unsigned __int128 *starts,
+                  const uint16_t *vals, size_t n, struct arena *a) GS_NONNULL GS_WUR;
+
+static inline unsigned nettree_clz32(uint32_t v)
+{
+	return v ? (unsigned)__builtin_clz(v) : 32u;
+}
+
+static inline unsigned nettree_clz128(unsigned __int128 v)
+{
+	uint64_t hi = (uint64_t)(v >> 64), lo = (uint64_t)v;
+	if (hi)
+		return (unsigned)__builtin_clzll(hi);
+	return lo ? 64u + (unsigned)__builtin_clzll(lo) : 128u;
+}
+
+/* Looks up IPv4 address x (host order). Any thread; no allocation, no locks. */
+static inline GS_HOT void nettree_lookup4(const struct nettree *t, uint32_t x,
+                                          struct nettree_hit *hit)
+{
+	uint32_t b = x >> (32 - NETTREE_JUMP_BITS);
+	uint32_t lo = t->jump[b], hi = t->jump[b + 1];
+	/* The range holding x lies between the ranges holding the first address of
+	 * x's /16 and of the next /16: k4[lo] <= x, and the answer is in [lo, hi]. */
+	while (lo < hi) {
+		uint32_t mid = (lo + hi + 1) >> 1;
+		if (t->k4[mid] <= x)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	unsigned scope = 0, s;
+	uint32_t start = t->k4[lo];
+	if (start > 0 && (s = nettree_clz32(x ^ (start - 1)) + 1) > scope)
+		scope = s;
+	if (lo + 1 < t->n && (s = nettree_clz32(x ^ t->k4[lo + 1]) + 1) > scope)
+		scope = s;
+	hit->val = t->val[lo];
+	hit->scope = (uint8_t)scope;
+}
+
+/* Looks up IPv6 address x (host order). Any thread; no allocation, no locks. */
+static inline GS_HOT void nettree_lookup6(const struct nettree *t, unsigned __int128 x,
+                                          struct nettree_hit *hit)
+{
+	uint32_t b = (uint32_t)(x >> (128 - NETTREE_JUMP_BITS));
+	uint32_t lo = t->jump[b], hi = t->jump[b + 1];
+	while (lo < hi) {
+		uint32_t mid = (lo + hi + 1) >> 1;
+		if (t->k6[mid] <= x)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	unsigned scope = 0, s;
+	unsigned __int128 start = t->k6[lo];
+	if (start > 0 && (s = nettree_clz128(x ^ (start - 1)) + 1) > scope)
+		scope = s;
+	if (lo + 1 < t->n && (s = nettree_clz128(x ^ t->k6[lo + 1]) + 1) > scope)
+		scope = s;
+	hit->val = t->val[lo];
+	hit->scope = (uint8_t)scope;
+}
+
+#endif

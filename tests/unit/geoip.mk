@@ -1,0 +1,24 @@
+# tests/unit/geoip.mk -- geo maps: rule precedence, scopes, embedded IPv4, databases.
+# The tiny .mmdb files are built here from tests/data/geo/*.txt (never committed).
+GEO_TEST_DBS = tests/data/geo/city.mmdb tests/data/geo/country4.mmdb tests/data/geo/asn.mmdb
+GEO_MKMMDB = $(top_srcdir)/tests/data/geo/mkmmdb.pl
+EXTRA_DIST += tests/data/geo/mkmmdb.pl tests/data/geo/city.txt tests/data/geo/country4.txt \
+	tests/data/geo/asn.txt
+CLEANFILES += $(GEO_TEST_DBS)
+
+tests/data/geo/city.mmdb: $(top_srcdir)/tests/data/geo/city.txt $(GEO_MKMMDB)
+	$(AM_V_GEN)$(MKDIR_P) tests/data/geo && perl $(GEO_MKMMDB) $(top_srcdir)/tests/data/geo/city.txt $@
+tests/data/geo/country4.mmdb: $(top_srcdir)/tests/data/geo/country4.txt $(GEO_MKMMDB)
+	$(AM_V_GEN)$(MKDIR_P) tests/data/geo && perl $(GEO_MKMMDB) $(top_srcdir)/tests/data/geo/country4.txt $@
+tests/data/geo/asn.mmdb: $(top_srcdir)/tests/data/geo/asn.txt $(GEO_MKMMDB)
+	$(AM_V_GEN)$(MKDIR_P) tests/data/geo && perl $(GEO_MKMMDB) $(top_srcdir)/tests/data/geo/asn.txt $@
+
+check_PROGRAMS += tests/unit/test_geo
+TESTS += tests/unit/test_geo
+tests_unit_test_geo_SOURCES = tests/unit/test_geo.c
+tests_unit_test_geo_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DGEO_TEST_DATA='"$(abs_top_builddir)/tests/data/geo"' \
+	-DGEO_WORLD_MMDB='"$(abs_top_srcdir)/../shared/testdata/world.mmdb"'
+tests_unit_test_geo_CFLAGS = $(GS_UNIT_CFLAGS) $(MMDB_CFLAGS)
+tests_unit_test_geo_LDADD = $(GS_GEOIP_LIBS) $(CMOCKA_LIBS)
+EXTRA_tests_unit_test_geo_DEPENDENCIES = $(GEO_TEST_DBS)
