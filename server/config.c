@@ -139,7 +139,9 @@ static int load_yaml(struct cfg *c, struct diag *d, const char *buf, size_t len)
 		yaml_parser_delete(&parser);
 		return GS_EPARSE;
 	}
-	struct config_yaml y = {&doc, c, d};
+	struct config_yaml y = {.doc = &doc, .c = c, .d = d};
+	size_t n_nodes = (size_t)(doc.nodes.top - doc.nodes.start);
+	y.budget = n_nodes * 2 > CONFIG_YAML_MIN_BUDGET ? n_nodes * 2 : CONFIG_YAML_MIN_BUDGET;
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	if (!root) {
 		diag_err(d, (struct srcpos){c->path, 0},
@@ -168,6 +170,8 @@ static int load_yaml(struct cfg *c, struct diag *d, const char *buf, size_t len)
 		yaml_document_delete(&next);
 	}
 	config_schema_apply(&y, root);
+	if (y.over_budget)
+		rc = GS_EPARSE; /* a half-read tree would only produce misleading cross-checks */
 out:
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);

@@ -182,7 +182,8 @@ static void parse_exempt(struct config_yaml *y, yaml_node_t *v, void *obj, const
 	struct cfg_rate_limit *rl = obj;
 	if (!config_yaml_is_list(y, v, where))
 		return;
-	for (size_t i = 0; i < config_yaml_n_items(v); i++) {
+	size_t n = config_yaml_n_items(v);
+	for (size_t i = 0; i < n; i++) {
 		struct netprefix p;
 		if (config_yaml_prefix(y, config_yaml_item(y, v, i), where, &p))
 			*(struct netprefix *)grow((void **)&rl->exempt, &rl->n_exempt, sizeof(p)) =
@@ -307,7 +308,8 @@ static void parse_zones(struct config_yaml *y, yaml_node_t *v, void *obj, const 
 	struct cfg *c = obj;
 	if (!config_yaml_is_list(y, v, where))
 		return;
-	for (size_t i = 0; i < config_yaml_n_items(v); i++) {
+	size_t n = config_yaml_n_items(v);
+	for (size_t i = 0; i < n; i++) {
 		yaml_node_t *it = config_yaml_item(y, v, i);
 		struct cfg_zone z = {.pos = config_yaml_pos(y, it)};
 		if (config_yaml_walk(y, it, where, zone_keys, &z, NULL))
@@ -785,8 +787,9 @@ static void parse_dc(struct config_yaml *y, const char *name, yaml_node_t *knode
 	/* A datacenter with a bad address list is still recorded, so that the map checks
 	 * do not add a second, misleading "not defined" error about it. */
 	dc.name = xstrdup(name);
-	size_t n = config_yaml_is_list(y, v, sub) ? config_yaml_n_items(v) : 0;
-	if (v->type == YAML_SEQUENCE_NODE && n == 0)
+	bool is_list = config_yaml_is_list(y, v, sub);
+	size_t n = is_list ? config_yaml_n_items(v) : 0;
+	if (is_list && n == 0)
 		diag_err(y->d, config_yaml_pos(y, v), "%s: expected at least one address", sub);
 	dc.addrs = xcalloc(n ? n : 1, sizeof(*dc.addrs));
 	dc.addr_pos = xcalloc(n ? n : 1, sizeof(*dc.addr_pos));

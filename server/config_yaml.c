@@ -61,10 +61,26 @@ bool config_yaml_is_map(struct config_yaml *y, yaml_node_t *n, const char *where
 	return false;
 }
 
+/* Pays for walking n more nodes; false once the budget is spent (reported once). */
+static bool charge(struct config_yaml *y, size_t n)
+{
+	if (y->over_budget)
+		return false;
+	y->visits += n;
+	if (y->visits <= y->budget)
+		return true;
+	y->over_budget = true;
+	diag_err(y->d, (struct srcpos){y->c->path, 0},
+	         "the configuration expands to more than %zu values through YAML aliases; "
+	         "refusing to read it",
+	         y->budget);
+	return false;
+}
+
 bool config_yaml_is_list(struct config_yaml *y, yaml_node_t *n, const char *where)
 {
 	if (n->type == YAML_SEQUENCE_NODE)
-		return true;
+		return charge(y, config_yaml_n_items(n) + 1);
 	diag_err(y->d, config_yaml_pos(y, n), "%s: expected a list, found %s", where,
 	         config_yaml_kind_name(n));
 	return false;
@@ -123,6 +139,8 @@ bool config_yaml_each(struct config_yaml *y, yaml_node_t *n, const char *where,
 		return false;
 	yaml_node_pair_t *pairs = n->data.mapping.pairs.start;
 	size_t np = (size_t)(n->data.mapping.pairs.top - pairs);
+	if (!charge(y, np + 1))
+		return false;
 	struct key_ref *refs = xcalloc(np, sizeof(*refs));
 	/* first[i]: index of the earlier pair with the same key, or SIZE_MAX. */
 	size_t *first = xcalloc(np, sizeof(*first));

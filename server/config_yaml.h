@@ -25,7 +25,16 @@ struct config_yaml {
 	yaml_document_t *doc;
 	struct cfg *c;
 	struct diag *d;
+	/* YAML aliases let a small file name the same subtree many times over ("billion
+	 * laughs"). Every list item and mapping pair walked costs one visit; past budget the
+	 * walk stops with one error instead of exhausting memory. */
+	size_t visits, budget;
+	bool over_budget;
 };
+
+/* Visits allowed: generous for any file without aliases, which costs about one visit per
+ * node. */
+#define CONFIG_YAML_MIN_BUDGET 1000000u
 
 /* How a key's value is read by config_yaml_walk(). */
 enum config_yaml_kind {
