@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -334,6 +335,9 @@ static void parse(struct loader *ld, struct source *src, unsigned depth)
 		         strerror(errno));
 		return;
 	}
+	/* ldns reads the stream one getc() at a time; this FILE never leaves this thread,
+	 * so skip stdio's per-call locking. */
+	__fsetlocking(fp, FSETLOCKING_BYCALLER);
 	ldns_rdf *origin_rdf = NULL;
 	ldns_rdf *prev = NULL;
 	set_ldns_origin(&origin_rdf, src->origin);
