@@ -268,9 +268,12 @@ bool config_yaml_walk(struct config_yaml *y, yaml_node_t *n, const char *where,
 	struct walk_ctx ctx = {keys, nk, obj, seen};
 	bool ok = config_yaml_each(y, n, where, walk_pair, &ctx);
 	for (size_t i = 0; ok && i < nk; i++)
-		if (keys[i].required && seen[i].line == 0)
+		if (keys[i].required && seen[i].line == 0 && where[0])
 			diag_err(y->d, config_yaml_pos(y, n), "%s: missing required key '%s'",
 			         where, keys[i].name);
+		else if (keys[i].required && seen[i].line == 0)
+			diag_err(y->d, config_yaml_pos(y, n), "missing required top-level key '%s'",
+			         keys[i].name);
 	if (!present)
 		free(seen);
 	return ok;

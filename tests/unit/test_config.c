@@ -493,6 +493,7 @@ static void test_missing_file(void **state)
 	struct cfg *c = NULL;
 	assert_int_equal(cfg_load("/nonexistent/geosteer.yaml", &d, &c), GS_EIO);
 	assert_null(c);
+	cfg_free(NULL); /* accepted, like free() */
 	assert_int_equal(d.n, 1);
 	assert_string_equal(d.v[0].text, "/nonexistent/geosteer.yaml: cannot open the "
 	                                 "configuration: No such file or directory");
