@@ -9,3 +9,9 @@ server_libanswer_a_SOURCES = \
 	server/query.c server/query.h \
 	server/render.c server/render.h \
 	server/wire.h
+
+# answer-bench: answer_packet() timing over a query mix (callgrind-friendly). Built by
+# `make check` (not run as a test) or on its own with `make server/answer-bench`.
+check_PROGRAMS += server/answer-bench
+server_answer_bench_SOURCES = server/answer_bench.c
+server_answer_bench_LDADD = server/libanswer.a zones/libzones.a server/base/libbase.a $(LDNS_LIBS)

@@ -18,6 +18,8 @@ void render_init(struct render *r, uint8_t *buf, size_t limit)
 	for (unsigned i = 0; i < RENDER_N_SECTIONS; i++)
 		r->count[i] = 0;
 	r->n_comp = 0;
+	r->last_src = NULL;
+	r->last_off = 0;
 }
 
 static inline void comp_add(struct render *r, size_t off, unsigned labels)
@@ -70,14 +72,21 @@ void render_question(struct render *r, const uint8_t *qname, size_t qname_len, u
 	wire_wr_bytes(&r->w, qname, qname_len);
 	wire_wr_u16(&r->w, qtype);
 	wire_wr_u16(&r->w, qclass);
-	if (!r->w.bad)
+	if (!r->w.bad) {
 		comp_add_labels(r, start, qname, qname_len - 1, dname_labels(qname));
+		r->last_src = qname;
+		r->last_off = (uint16_t)start;
+	}
 }
 
 void render_name(struct render *r, const uint8_t *name)
 {
 	if (r->w.bad)
 		return;
+	if (name == r->last_src && name[0] != 0) {
+		wire_wr_u16(&r->w, (uint16_t)(0xc000u | r->last_off));
+		return;
+	}
 	unsigned labels = dname_labels(name);
 	const uint8_t *s = name;
 	unsigned rem = labels;
@@ -102,8 +111,15 @@ void render_name(struct render *r, const uint8_t *name)
 		wire_wr_u16(&r->w, (uint16_t)(0xc000u | (unsigned)ptr));
 	else
 		wire_wr_u8(&r->w, 0);
-	if (!r->w.bad)
-		comp_add_labels(r, start, name, prefix_len, labels);
+	if (r->w.bad)
+		return;
+	comp_add_labels(r, start, name, prefix_len, labels);
+	/* Remember where this name can be pointed at as a whole. */
+	size_t whole = prefix_len ? start : (size_t)ptr;
+	if (whole <= RENDER_PTR_MAX && labels > 0) {
+		r->last_src = name;
+		r->last_off = (uint16_t)whole;
+	}
 }
 
 /* Writes owner, type, class, TTL and a placeholder RDLENGTH; returns where RDLENGTH is. */

@@ -37,6 +37,11 @@ struct render {
 	uint16_t count[RENDER_N_SECTIONS];
 	unsigned n_comp;
 	struct render_comp comp[RENDER_COMP_MAX];
+	/* The last name written, by source address: the records of one RRset all pass the
+	 * same owner pointer, and answers pass the question's own bytes, so most owners
+	 * become a pointer without searching the table. 0 = no entry. */
+	const uint8_t *last_src;
+	uint16_t last_off;
 };
 
 /* A point to roll back to: everything written after it is forgotten, including the
@@ -90,6 +95,8 @@ static inline void render_rollback(struct render *r, const struct render_mark *m
 	r->n_comp = m->n_comp;
 	for (unsigned i = 0; i < RENDER_N_SECTIONS; i++)
 		r->count[i] = m->count[i];
+	if (r->last_off >= m->pos)
+		r->last_src = NULL;
 }
 
 /* Lets the OPT record (or anything else outside the record limit) use the buffer up to
