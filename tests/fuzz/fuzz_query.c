@@ -4,13 +4,14 @@
  * tests/data/answer/. Checks that every response stays inside its size limit, carries
  * the query's ID with QR set, and parses with ldns (an independent parser).
  *
- * libFuzzer build (clang), from a configured build directory B and source tree S:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -DFUZZ_LIBFUZZER -IS -IB $(pkg-config --cflags
- * ldns) \
- *     S/tests/fuzz/fuzz_query.c S/server/{answer,query,edns,render,chaos}.c \
- *     S/zones/{zone_load,zone_compile,zone_lookup,zoneset}.c S/server/base/{err,log,diag,\
- *     arena,xalloc,dname,netaddr}.c $(pkg-config --libs ldns) -o fuzz_query
- *   top_srcdir=S ./fuzz_query S/tests/fuzz/corpus
+ * libFuzzer build (clang), with S the source tree and B a configured build directory:
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -DFUZZ_LIBFUZZER -IS -IB \
+ *     $(pkg-config --cflags ldns) S/tests/fuzz/fuzz_query.c \
+ *     S/server/{answer,query,edns,render,chaos}.c \
+ *     S/zones/{zone_load,zone_compile,zone_lookup,zoneset}.c \
+ *     S/server/base/{err,log,diag,arena,xalloc,dname,netaddr}.c \
+ *     $(pkg-config --libs ldns) -o fuzz_query
+ *   top_srcdir=S ./fuzz_query -max_len=1024 CORPUS_COPY S/tests/fuzz/corpus
  * Without -DFUZZ_LIBFUZZER this file has its own main() that replays files (or the
  * seed corpus by default) once each; `make check` runs that. Single-threaded. */
 #include <dirent.h>
