@@ -48,10 +48,13 @@ void daemon_check_user(const struct cfg *cfg, struct diag *d)
 {
 	if (!cfg->user)
 		return;
+	/* A warning only: --check often runs on a build or CI machine that has no such
+	 * account; starting the daemon without it fails in drop_privileges. */
 	errno = 0;
 	if (!getpwnam(cfg->user))
-		diag_err(d, cfg->pos_of[CFG_SEC_USER], "user %s does not exist%s%s", cfg->user,
-		         errno ? ": " : "", errno ? strerror(errno) : "");
+		diag_warn(d, cfg->pos_of[CFG_SEC_USER],
+		          "user %s does not exist on this machine%s%s", cfg->user,
+		          errno ? ": " : "", errno ? strerror(errno) : "");
 }
 
 /* Switches to cfg->user once the sockets are bound (ports below 1024 need root).
@@ -114,8 +117,7 @@ static int signals_take(void)
 static void notify(const char *state)
 {
 	if (sdnotify_send(state) != GS_OK)
-		log_warn("cannot notify systemd ($NOTIFY_SOCKET=%s): %s", getenv("NOTIFY_SOCKET"),
-		         strerror(errno));
+		log_warn("cannot notify the service manager: %s", strerror(errno));
 }
 
 /* Sleeps until SIGTERM or SIGINT. Returns the signal. */
@@ -225,6 +227,10 @@ int daemon_run(const struct cfg *cfg, struct snapshot *snap)
 	}
 	if (listen_open(&ls, cfg->listen, cfg->n_listen, n_threads) != GS_OK)
 		goto out;
+	/* Before dropping privileges: the notification socket may be root's. */
+	if (sdnotify_open() != GS_OK)
+		log_warn("cannot connect to $NOTIFY_SOCKET (%s): %s", getenv("NOTIFY_SOCKET"),
+		         strerror(errno));
 	if (drop_privileges(cfg) != GS_OK)
 		goto out;
 	/* Workers read the snapshot from their first packet on: publish it first. */
@@ -240,5 +246,6 @@ out:
 		snapshot_free(snap);
 	if (sfd >= 0)
 		close(sfd);
+	sdnotify_close();
 	return status;
 }

@@ -24,8 +24,8 @@
  * (capped at DAEMON_MAX_AUTO_THREADS) for auto. */
 unsigned daemon_thread_count(const struct cfg *cfg) GS_NONNULL;
 
-/* Checks what can be checked about cfg->user without switching to it (the account
- * exists); problems go to d at the user: line. Used by --check and before binding. */
+/* Checks what can be checked about cfg->user without switching to it: warns in d, at
+ * the user: line, when the account does not exist on this machine. */
 void daemon_check_user(const struct cfg *cfg, struct diag *d) GS_NONNULL;
 
 /* Records in every zone of s, for status lines. */

@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: MIT
- * sdnotify.h -- the systemd readiness protocol (sd_notify(3)) without libsystemd: one
- * datagram to the AF_UNIX socket named by $NOTIFY_SOCKET. Main thread only. */
+ * sdnotify.h -- the systemd readiness protocol (sd_notify(3)) without libsystemd:
+ * datagrams to the AF_UNIX socket named by $NOTIFY_SOCKET. Main thread only. */
 #ifndef GS_SDNOTIFY_H
 #define GS_SDNOTIFY_H
 
 #include "server/base/compiler.h"
 
-/* Sends state (newline-separated "KEY=VALUE" assignments, e.g. "READY=1") to the
- * service manager. Returns GS_OK when sent or when $NOTIFY_SOCKET is unset (not run by
- * systemd: nothing to do), GS_EINVAL for a malformed socket name, GS_EIO when the send
- * fails (errno says why). */
+/* Connects to $NOTIFY_SOCKET, if set, and removes it from the environment (so that
+ * programs we start later do not talk to the service manager in our name). Call before
+ * dropping privileges: the socket may not be writable by the unprivileged user.
+ * Returns GS_OK (also when not run by systemd), GS_EINVAL for a malformed socket name,
+ * or GS_EIO (errno says why). */
+int sdnotify_open(void) GS_WUR;
+/* Sends state (newline-separated "KEY=VALUE" assignments, e.g. "READY=1"). Returns
+ * GS_OK when sent or when there is no notification socket, GS_EIO otherwise. */
 int sdnotify_send(const char *state) GS_NONNULL GS_WUR;
+/* Closes the socket; safe to call when none is open. */
+void sdnotify_close(void);
 
 #endif
