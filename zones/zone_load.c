@@ -369,8 +369,12 @@ static void parse(struct loader *ld, struct source *src, unsigned depth)
 			}
 		}
 		ldns_rr_free(rr);
-		if (end == start)
+		if (end == start) {
+			/* ldns consumed nothing: give up on this file rather than spin. */
+			diag_err(ld->zc.d, (struct srcpos){src->path, line_at(src, (size_t)start)},
+			         "cannot parse the rest of the file from here");
 			break;
+		}
 	}
 	ldns_rdf_deep_free(origin_rdf);
 	ldns_rdf_deep_free(prev);
