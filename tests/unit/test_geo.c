@@ -559,8 +559,6 @@ static void test_bad_databases(void **state)
 {
 	(void)state;
 	char want[1024], bad[512];
-	const char *txt = GEO_TEST_DATA "/../../../tests/data/geo/city.txt";
-	(void)txt;
 	/* A text file is not an mmdb. */
 	snprintf(bad, sizeof(bad), "%s/not-an-mmdb.txt", GEO_TEST_DATA);
 	FILE *fp = fopen(bad, "w");
