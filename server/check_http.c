@@ -55,8 +55,9 @@ static void on_curl_io(struct ev_loop *loop, ev_io *w, int revents)
 	int action = ((revents & EV_READ) ? CURL_CSELECT_IN : 0) |
 	             ((revents & EV_WRITE) ? CURL_CSELECT_OUT : 0);
 	int running;
-	curl_multi_socket_action(cs->ml->curl_multi, w->fd, action, &running);
-	drain_done(cs->ml);
+	struct monitor_loop *ml = cs->ml; /* socket_action may free cs (CURL_POLL_REMOVE) */
+	curl_multi_socket_action(ml->curl_multi, w->fd, action, &running);
+	drain_done(ml);
 }
 
 static void on_curl_timer(struct ev_loop *loop, ev_timer *w, int revents)

@@ -180,7 +180,10 @@ static struct health_check *check_copy(const struct cfg_check *cfg)
 			c->command[i] = xstrdup(cfg->command[i] ? cfg->command[i] : "");
 	}
 	c->interval_ms = cfg->interval_ms ? cfg->interval_ms : DEFAULT_INTERVAL_MS;
-	c->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : DEFAULT_TIMEOUT_MS;
+	c->timeout_ms = cfg->timeout_ms;
+	if (c->timeout_ms == 0) /* 2 s, or half the interval when that is shorter */
+		c->timeout_ms = c->interval_ms / 2 < DEFAULT_TIMEOUT_MS ? c->interval_ms / 2
+		                                                        : DEFAULT_TIMEOUT_MS;
 	c->rise = cfg->rise ? cfg->rise : DEFAULT_RISE;
 	c->fall = cfg->fall ? cfg->fall : DEFAULT_FALL;
 	c->tls_verify = cfg->tls_verify;

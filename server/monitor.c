@@ -45,7 +45,7 @@ struct monitor {
 	/* Requests from other threads, under mu. */
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
-	bool want_install, want_stop, done;
+	bool want_install, want_stop;
 	struct health_table *install, *previous;
 };
 
@@ -199,7 +199,6 @@ static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
 		m->want_install = false;
 		m->previous = prev;
 	}
-	m->done = true;
 	pthread_cond_broadcast(&m->cond);
 	pthread_mutex_unlock(&m->mu);
 }
@@ -267,7 +266,6 @@ struct health_table *monitor_install(struct monitor *m, struct health_table *t)
 	pthread_mutex_lock(&m->mu);
 	m->want_install = true;
 	m->install = t;
-	m->done = false;
 	ev_async_send(m->ml.loop, &m->wake);
 	while (m->want_install)
 		pthread_cond_wait(&m->cond, &m->mu);
