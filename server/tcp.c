@@ -52,8 +52,10 @@ struct tcp_conn {
 	int events;    /* what io watches now: EV_READ or EV_WRITE */
 	unsigned slot; /* per-client counter slot */
 	unsigned n_queries;
-	bool is_eof;  /* the client closed its side */
-	bool is_done; /* no more queries will be read (max_queries, or a message too long) */
+	bool is_eof;      /* the client closed its side */
+	bool is_done;     /* no more queries will be answered (max_queries, a message too long) */
+	bool is_draining; /* done, answers sent, FIN sent: discarding input until the client's FIN
+	                   */
 	struct sockaddr_storage peer;
 	size_t in_len;
 	/* Pending output, [out_off, out_len); allocated the first time a send falls short
@@ -308,16 +310,30 @@ static bool answer_queries(struct tcp_conn *c)
 	return ok;
 }
 
-/* Chooses what the connection waits for next, or closes it when it is finished. */
+/* Chooses what the connection waits for next, or closes it when it is finished.
+ *
+ * A connection we end ourselves (max_queries, a message too long) is closed gracefully:
+ * once its answers are out we send FIN (shutdown SHUT_WR) and read and discard until the
+ * client closes too, or the idle timeout. Closing at once while queries the client
+ * pipelined past the limit sit unread in our receive buffer would make the kernel send a
+ * reset, and a reset can destroy answers the client has received but not yet read. */
 static void conn_update(struct tcp_conn *c)
 {
 	int want;
-	if (has_pending(c))
+	if (has_pending(c)) {
 		want = EV_WRITE;
-	else if (c->is_done || c->is_eof)
+	} else if (c->is_eof) {
 		want = 0;
-	else
+	} else if (c->is_done) {
+		if (!c->is_draining && shutdown(c->fd, SHUT_WR) < 0) {
+			want = 0;
+		} else {
+			c->is_draining = true;
+			want = EV_READ;
+		}
+	} else {
 		want = EV_READ;
+	}
 	if (want == 0) {
 		conn_close(c);
 		return;
@@ -348,6 +364,12 @@ static void conn_on_io(struct ev_loop *loop, ev_io *io, int revents)
 		}
 	} else if (revents & EV_READ) {
 		ssize_t r = recv(c->fd, c->in + c->in_len, TCP_IN_CAP - c->in_len, MSG_DONTWAIT);
+		if (r > 0 && c->is_draining) {
+			/* Discarded; and it does not extend the idle timeout, so a client
+			 * cannot keep a finished connection open by sending. */
+			c->in_len = 0;
+			return;
+		}
 		if (r > 0) {
 			c->in_len += (size_t)r;
 			if (c->idle.repeat > 0)
@@ -397,7 +419,7 @@ static void conn_open(struct tcp_worker *tw, int fd, const struct sockaddr_stora
 	c->fd = fd;
 	c->slot = slot;
 	c->n_queries = 0;
-	c->is_eof = c->is_done = false;
+	c->is_eof = c->is_done = c->is_draining = false;
 	c->peer = *peer;
 	c->in_len = 0;
 	c->out = NULL;

@@ -14,12 +14,16 @@
  * - Idle timeout: a connection with no bytes read and no bytes written for
  *   tcp.idle_timeout is closed (RFC 7766 section 6.2.3), whether it waits for a query or
  *   for the client to read its answers.
- * - tcp.max_queries: after that many queries, the connection reads nothing more, sends
- *   the answers it owes, and closes.
+ * - tcp.max_queries: after that many queries, the connection answers nothing more, sends
+ *   the answers it owes, then closes gracefully: FIN first, then whatever the client
+ *   still sends is discarded until its own FIN or the idle timeout (an immediate close
+ *   with unread queries would send a reset that can destroy answers in flight). Queries
+ *   pipelined past the limit are not answered; RFC 7766 section 6.2.1 clients resend
+ *   them on a new connection.
  * - Back-pressure: while answers are waiting to be written, the connection reads no new
  *   queries (a client that does not read stops being served, not the worker).
  * - A message longer than TCP_QUERY_MAX is not a query we can answer: the connection
- *   answers the queries before it and closes.
+ *   answers the queries before it and closes the same graceful way.
  * Worker threads; memory comes from a per-worker pool set up by tcp_worker_new. */
 #ifndef GS_TCP_H
 #define GS_TCP_H
