@@ -210,11 +210,14 @@ static void answer_in(const struct snapshot *snap, struct answer_ctx *ctx, struc
 		return;
 	}
 	/* DS lives on the parent side of a cut (RFC 4035 section 3.1.4.1): at a zone's
-	 * apex, answer from the enclosing zone when we have it too. */
+	 * apex, answer from the enclosing zone when we have it and it delegates here;
+	 * otherwise the zone itself answers (NODATA). */
 	if (q->qtype == DNS_TYPE_DS && q->qname_len == z->origin_len && q->qname_labels > 0) {
 		const struct zone *parent =
 		        zoneset_find(&snap->zones, q->qname_lc + q->qname_lc[0] + 1);
-		if (parent)
+		struct zone_hit cut;
+		if (parent && zone_lookup(parent, q->qname_lc, &cut) == ZONE_MATCH_DELEGATION &&
+		    node_is(cut.node, q->qname_lc, q->qname_len))
 			z = parent;
 	}
 	rep->aa = true;

@@ -86,12 +86,13 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	assert_non_null(f);
 	struct arena *a = arena_new();
-	const struct zone **zones = arena_alloc(a, 3 * sizeof(*zones));
+	const struct zone **zones = arena_alloc(a, 4 * sizeof(*zones));
 	zones[0] = load_zone(a, "example.com.zone", "example.com.");
 	zones[1] = load_zone(a, "other.test.zone", "other.test.");
 	zones[2] = load_zone(a, "deep.example.com.zone", "deep.example.com.");
+	zones[3] = load_zone(a, "island.example.com.zone", "island.example.com.");
 	f->snap.arena = a;
-	zoneset_build(&f->snap.zones, a, zones, 3);
+	zoneset_build(&f->snap.zones, a, zones, 4);
 	f->snap.identity = identity;
 	f->snap.identity_len = (uint8_t)strlen((const char *)identity);
 	f->snap.generation = 1;
@@ -575,6 +576,20 @@ static void test_several_zones(void **state)
 	p = ask(f, "host.other.test.", T_A);
 	expect_rcode(p, LDNS_RCODE_NOERROR, true);
 	SECTION(p, LDNS_SECTION_ANSWER, "host.other.test. 600 IN A 198.51.100.7");
+	ldns_pkt_free(p);
+
+	/* A zone the parent does not delegate: it answers everything itself, DS at its
+	 * apex included (NODATA, its own SOA), instead of the parent's NXDOMAIN. */
+	const char *island_soa = "island.example.com. 90 IN SOA ns1.example.com. "
+	                         "hostmaster.example.com. 5 3600 600 86400 90";
+	p = ask(f, "island.example.com.", T_DS);
+	expect_rcode(p, LDNS_RCODE_NOERROR, true);
+	EMPTY(p, LDNS_SECTION_ANSWER);
+	SECTION(p, LDNS_SECTION_AUTHORITY, island_soa);
+	ldns_pkt_free(p);
+	p = ask(f, "WWW.island.example.com.", T_A);
+	expect_rcode(p, LDNS_RCODE_NOERROR, true);
+	SECTION(p, LDNS_SECTION_ANSWER, "WWW.island.example.com. 900 IN A 198.51.100.90");
 	ldns_pkt_free(p);
 }
 
