@@ -15,4 +15,4 @@ include tests/unit/answer.mk
 include tests/unit/health.mk
 include tests/unit/geoip.mk
 endif
-#include tests/system/local.mk
+include tests/system/local.mk

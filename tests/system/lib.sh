@@ -103,6 +103,7 @@ section() {
 # finish: stops the daemon (checking its exit status), prints the closing line, exits.
 finish() {
 	gs_stop
+	echo "elapsed: ${SECONDS}s"
 	echo "$TEST_NAME: $N_PASS passed, $N_FAIL failed"
 	[ "$N_FAIL" -eq 0 ]
 	exit $?
@@ -123,6 +124,20 @@ zones:
 EOF
 }
 
+# gs_control_probe: sets GS_CONTROL_OK=yes when this build accepts the control: key. Each test
+# daemon gets its own control socket then, so that parallel tests do not share the
+# default path; a build that does not have the control socket yet rejects the key.
+GS_CONTROL_OK=
+gs_control_probe() {
+	[ -z "$GS_CONTROL_OK" ] || return 0
+	printf 'listen: ["127.0.0.1:53"]\ncontrol: %s/probe.sock\n' "$T" >"$T/probe.yaml"
+	if "$GSD" -c "$T/probe.yaml" --check 2>&1 | grep -q 'not supported'; then
+		GS_CONTROL_OK=no
+	else
+		GS_CONTROL_OK=yes
+	fi
+}
+
 # gs_start < BODY: writes listen/control plus BODY (YAML from stdin) into $T/geosteerd.yaml,
 # starts geosteerd on a free port and waits until it answers over UDP and TCP. Sets PORT,
 # GS_PID, CFG. Retries with another port when the one picked was taken meanwhile.
@@ -131,6 +146,7 @@ gs_start() {
 	body=$(cat)
 	[ -n "$HAVE_V6" ] && hosts=127.0.0.1,::1
 	CFG="$T/geosteerd.yaml"
+	gs_control_probe
 	for attempt in 1 2 3 4 5; do
 		PORT=$("$PY" "$RAWDNS" freeport --hosts "$hosts") || fatal "no free port"
 		listen="\"127.0.0.1:$PORT\""
@@ -138,7 +154,7 @@ gs_start() {
 		{
 			echo "# written by tests/system/$TEST_NAME.sh"
 			echo "listen: [$listen]"
-			echo "control: $T/control.sock"
+			[ "$GS_CONTROL_OK" = yes ] && echo "control: $T/control.sock"
 			printf '%s\n' "$body"
 		} >"$CFG"
 		rm -f "$T/gs.status" "$T/gs.pid"
@@ -237,7 +253,7 @@ gs_alive() {
 	local p st
 	for p in udp tcp; do
 		q "$p" a.test. SOA
-		st=$(r_status)
+		st=$R_STATUS
 		if [ "$st" = NOERROR ] && has_flag aa; then
 			ok "still answers over $p after $1"
 		else
@@ -265,19 +281,67 @@ q() {
 	LAST_CMD="dig +norec +time=2 +tries=1 ${extra[*]} @$server -p $PORT $*"
 	dig +norec +time=2 +tries=1 "${extra[@]}" @"$server" -p "$PORT" "$@" >"$T/dig.out" 2>&1
 	DIG_RC=$?
+	parse_out
 }
 
-# Readers of the last dig output.
-r_status() { sed -n 's/.*status: \([A-Z0-9]*\),.*/\1/p' "$T/dig.out" | head -n 1; }
-r_flags() { sed -n 's/^;; flags: \([^;]*\);.*/\1/p' "$T/dig.out" | head -n 1 | sed 's/ *$//'; }
-r_count() { sed -n "s/^;; flags:.* $1: \([0-9]*\).*/\1/p" "$T/dig.out" | head -n 1; }
-has_flag() { r_flags | tr ' ' '\n' | grep -qx "$1"; }
-# r_section ANSWER|AUTHORITY|ADDITIONAL|QUESTION|OPT: the section's lines, blanks squeezed.
-r_section() {
-	awk -v s=";; $1 SECTION:" -v o=";; OPT PSEUDOSECTION:" '
-		$0 == s || ($0 == o && s ~ /OPT/) { f = 1; next }
-		/^$/ || /^;; [A-Z]+ (PSEUDO)?SECTION:/ { f = 0 }
-		f' "$T/dig.out" | tr -s ' \t' '  '
+# parse_out: reads the last client output once, with bash builtins only (forking is slow
+# in some sandboxes): R_STATUS, R_FLAGS (" qr aa "), R_COUNT[SECTION], R_SEC[SECTION]
+# (lines with blanks squeezed to one space, newline-separated), R_LINES (all lines).
+declare -A R_COUNT R_SEC
+R_STATUS= R_FLAGS= R_LINES= LAST_CMD= DIG_RC=
+parse_out() {
+	local line sec= n
+	R_STATUS= R_FLAGS= R_LINES=
+	R_COUNT=()
+	R_SEC=([QUESTION]= [ANSWER]= [AUTHORITY]= [ADDITIONAL]= [OPT]=)
+	while IFS= read -r line || [ -n "$line" ]; do
+		R_LINES+=$line$'\n'
+		case $line in
+		*'->>HEADER<<-'*)
+			if [ -z "$R_STATUS" ] && [[ $line =~ status:\ ([A-Z0-9]+) ]]; then
+				R_STATUS=${BASH_REMATCH[1]}
+			fi
+			;;
+		';; flags:'*)
+			if [ -z "$R_FLAGS" ] && [[ $line =~ ^';; flags:'([^;]*)';'(.*)$ ]]; then
+				R_FLAGS=" ${BASH_REMATCH[1]# } "
+				n=${BASH_REMATCH[2]}
+				[[ $n =~ QUERY:\ ([0-9]+) ]] && R_COUNT[QUESTION]=${BASH_REMATCH[1]}
+				[[ $n =~ ANSWER:\ ([0-9]+) ]] && R_COUNT[ANSWER]=${BASH_REMATCH[1]}
+				[[ $n =~ AUTHORITY:\ ([0-9]+) ]] && R_COUNT[AUTHORITY]=${BASH_REMATCH[1]}
+				[[ $n =~ ADDITIONAL:\ ([0-9]+) ]] && R_COUNT[ADDITIONAL]=${BASH_REMATCH[1]}
+			fi
+			;;
+		';; OPT PSEUDOSECTION:') sec=OPT ;;
+		';; '*' SECTION:')
+			sec=${line#;; }
+			sec=${sec%% *}
+			;;
+		'') sec= ;;
+		*)
+			if [ -n "$sec" ]; then
+				line=${line//$'\t'/ }
+				while [[ $line == *'  '* ]]; do line=${line//  / }; done
+				R_SEC[$sec]+=$line$'\n'
+			fi
+			;;
+		esac
+	done <"$T/dig.out"
+}
+
+r_status() { printf '%s\n' "$R_STATUS"; }
+r_flags() { local f=${R_FLAGS# }; printf '%s\n' "${f% }"; }
+r_count() { printf '%s\n' "${R_COUNT[$1]:-}"; }
+has_flag() { [[ $R_FLAGS == *" $1 "* ]]; }
+# r_section ANSWER|AUTHORITY|ADDITIONAL|QUESTION|OPT: the section's lines.
+r_section() { printf '%s' "${R_SEC[$1]:-}"; }
+# grep_lines ERE TEXT: some line of TEXT matches (bash regex, no fork).
+grep_lines() {
+	local l re=$1
+	while IFS= read -r l; do
+		[[ $l =~ $re ]] && return 0
+	done <<<"$2"
+	return 1
 }
 
 show_last() {
@@ -288,7 +352,7 @@ show_last() {
 # expect_status RCODE
 expect_status() {
 	local got
-	got=$(r_status)
+	got=$R_STATUS
 	if [ "$got" = "$1" ]; then
 		ok "$LAST_CMD: status $1"
 	else
@@ -306,7 +370,7 @@ expect_flag() {
 	fi
 }
 expect_noflag() {
-	if r_flags | grep -q .; then
+	if [ -n "$R_FLAGS" ]; then
 		if has_flag "$1"; then
 			fail "$LAST_CMD: expected flag $1 clear, flags are '$(r_flags)'"
 		else
@@ -320,7 +384,7 @@ expect_noflag() {
 # expect_count ANSWER|AUTHORITY|ADDITIONAL N
 expect_count() {
 	local got
-	got=$(r_count "$1")
+	got=${R_COUNT[$1]:-}
 	if [ "$got" = "$2" ]; then
 		ok "$LAST_CMD: $1 count $2"
 	else
@@ -332,7 +396,7 @@ expect_count() {
 # expect_rr SECTION ERE: some line of SECTION matches the extended regex (fields are
 # separated by single spaces: "www.a.test. 3600 IN A 192.0.2.80").
 expect_rr() {
-	if r_section "$1" | grep -Eq -- "$2"; then
+	if grep_lines "$2" "${R_SEC[$1]:-}"; then
 		ok "$LAST_CMD: $1 has /$2/"
 	else
 		fail "$LAST_CMD: expected a line matching /$2/ in $1, got:"
@@ -340,7 +404,7 @@ expect_rr() {
 	fi
 }
 expect_no_rr() {
-	if r_section "$1" | grep -Eq -- "$2"; then
+	if grep_lines "$2" "${R_SEC[$1]:-}"; then
 		fail "$LAST_CMD: expected no line matching /$2/ in $1, got:"
 		r_section "$1" | sed 's/^/    | /'
 	else
@@ -350,7 +414,7 @@ expect_no_rr() {
 
 # expect_out ERE / expect_no_out ERE: anywhere in the last output.
 expect_out() {
-	if grep -Eq -- "$1" "$T/dig.out"; then
+	if grep_lines "$1" "$R_LINES"; then
 		ok "$LAST_CMD: output has /$1/"
 	else
 		fail "$LAST_CMD: expected /$1/ in the output"
@@ -358,7 +422,7 @@ expect_out() {
 	fi
 }
 expect_no_out() {
-	if grep -Eq -- "$1" "$T/dig.out"; then
+	if grep_lines "$1" "$R_LINES"; then
 		fail "$LAST_CMD: expected no /$1/ in the output"
 		show_last
 	else
@@ -382,7 +446,7 @@ raw() {
 	out=$("$PY" "$RAWDNS" -p "$PORT" "$@" 2>&1)
 	rc=$?
 	if [ $rc -eq 0 ]; then
-		ok "rawdns $*: $(echo "$out" | tail -n 1)"
+		ok "rawdns $*: ${out##*$'\n'}"
 	else
 		fail "rawdns $*"
 		echo "$out" | sed 's/^/    | /'
@@ -395,4 +459,5 @@ run_tool() {
 	LAST_CMD="$*"
 	"$@" >"$T/dig.out" 2>&1
 	DIG_RC=$?
+	parse_out
 }

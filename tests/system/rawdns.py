@@ -799,13 +799,20 @@ def cmd_burst(args):
         name, t = BURST[i % len(BURST)]
         edns = rng.choice([None, 512, 1232, 4096])
         msg = build_query(name, type_code(t), qid=i, edns=edns)
-        c.send(msg)
-        r = c.recv()
+        try:
+            c.send(msg)
+            r = c.recv()
+        except OSError:
+            r = b""
+        if r == b"" and args.tcp:
+            # The server closed the connection (max_queries, idle): a client retries
+            # on a new one (RFC 7766 section 6.2.1).
+            c.close()
+            c = Conn(args)
+            c.send(msg)
+            r = c.recv()
         if not r:
             fails += 1
-            if r == b"" and args.tcp:
-                c.close()
-                c = Conn(args)
             continue
         m = parse(r)
         if m["id"] != i:
@@ -819,7 +826,7 @@ def cmd_burst(args):
     return 0
 
 
-def bindable(port, hosts):
+def bindable(port, hosts, reuseaddr=False):
     socks = []
     try:
         for h in hosts:
@@ -827,6 +834,9 @@ def bindable(port, hosts):
             for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
                 s = socket.socket(fam, kind)
                 socks.append(s)
+                if reuseaddr and kind == socket.SOCK_STREAM:
+                    # Lets a listener bind over TIME_WAIT leftovers, as servers do.
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 s.bind((h, port))
         return socks
     except OSError:
@@ -854,7 +864,8 @@ def cmd_freeport(args):
 
 
 def cmd_hold(args):
-    socks = bindable(args.hold_port, ["127.0.0.1"])
+    # Without SO_REUSEADDR/SO_REUSEPORT unless asked: nobody else can bind it meanwhile.
+    socks = bindable(args.hold_port, ["127.0.0.1"], args.reuseaddr)
     if not socks:
         print("rawdns: cannot bind port %d" % args.hold_port, file=sys.stderr)
         return 1
@@ -934,6 +945,7 @@ def main():
     ho = sub.add_parser("hold")
     ho.add_argument("hold_port", type=int)
     ho.add_argument("seconds", type=float)
+    ho.add_argument("--reuseaddr", action="store_true", help="TCP: bind over TIME_WAIT")
     args = ap.parse_args()
     fn = {"query": cmd_query, "hex": cmd_hex, "junk": cmd_junk, "pipeline": cmd_pipeline,
           "tcp-idle": cmd_tcp_idle, "tcp-active": cmd_tcp_active, "tcp-cap": cmd_tcp_cap,

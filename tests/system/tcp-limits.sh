@@ -28,7 +28,7 @@ gs_stop
 section "max_connections 4 (one worker thread)"
 gs_start <<EOF
 threads: 1
-tcp: {max_connections: 4, idle_timeout: 10s}
+tcp: {max_connections: 4, max_per_client: 4, idle_timeout: 10s}
 $(zones_yaml)
 EOF
 raw --tcp tcp-cap --limit 4 --extra 3
