@@ -696,7 +696,8 @@ static size_t build_node(struct zone_compile *zc, uint32_t idx, struct zone_node
 int zone_compile_finish(struct zone_compile *zc, const struct zone **out)
 {
 	*out = NULL;
-	qsort(zc->recs, zc->n_recs, sizeof(*zc->recs), rec_cmp);
+	if (zc->n_recs > 1)
+		qsort(zc->recs, zc->n_recs, sizeof(*zc->recs), rec_cmp);
 	for (size_t i = 0; i < zc->n_recs; i++) {
 		struct zone_compile_name *n = &zc->names[zc->recs[i].name];
 		if (n->n_recs++ == 0)
