@@ -9,7 +9,8 @@
  * at once) -> when the socket does not take everything, the rest moves to the
  * connection's pending buffer and it switches to WRITING (EV_WRITE only, no reading) ->
  * once drained, the queries still buffered are answered and it goes back to READING ->
- * closed on EOF, error, idle timeout, or after max_queries (once its answers are out). */
+ * closed on EOF, error or idle timeout; after max_queries it sends its answers, then FIN,
+ * and discards input until the client's FIN (see conn_update). */
 #include <config.h> /* first: _GNU_SOURCE for recvmmsg, accept4, in6_pktinfo */
 
 #include "server/tcp.h"
@@ -37,6 +38,10 @@
 /* The worker's transmit buffer: room for one largest response plus a batch of small
  * ones, so a read of many pipelined queries is usually answered with one send(). */
 #define TCP_TX_CAP (2u + ANSWER_TCP_MAX + 16384u)
+/* Most connections preallocated per worker (about 16 MiB of address space, touched only
+ * as connections arrive). A configuration allowing more (max_connections goes up to a
+ * million) grows the pool one connection at a time beyond this, as conn_get does. */
+#define TCP_POOL_PREALLOC_MAX 1024u
 /* Connections accepted per readiness event before the loop serves other watchers. */
 #define TCP_ACCEPT_BATCH 64
 /* When the process runs out of descriptors, accepting pauses for this long instead of
@@ -123,6 +128,8 @@ void tcp_shared_init(struct tcp_shared *sh, const struct cfg_tcp *limits, unsign
 	memset(sh, 0, sizeof(*sh));
 	sh->limits = *limits;
 	unsigned per = (limits->max_connections + n_workers - 1) / (n_workers ? n_workers : 1);
+	if (per > TCP_POOL_PREALLOC_MAX)
+		per = TCP_POOL_PREALLOC_MAX;
 	sh->pool_per_worker = per ? per : 1;
 	if (getrandom(sh->key, sizeof(sh->key), 0) != (ssize_t)sizeof(sh->key)) {
 		/* Without a kernel RNG the slots are still spread; only guessable. */
