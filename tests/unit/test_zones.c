@@ -469,6 +469,10 @@ static const struct bad_case bad_cases[] = {
          GS_EPARSE,
          {"%D/twosoa.zone:6: more than one SOA record at the zone apex example.com. (the first "
           "is at line 3)"}},
+        {"empty.zone",
+         GS_EPARSE,
+         {"%D/empty.zone: no SOA record at the zone apex example.com.",
+          "%D/empty.zone: no NS records at the zone apex example.com."}},
         {"nons.zone", GS_EPARSE, {"%D/nons.zone: no NS records at the zone apex example.com."}},
         {"cname.zone",
          GS_EPARSE,
