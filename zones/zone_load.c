@@ -34,6 +34,7 @@ struct loader {
 	struct zone_compile zc;
 	char *dir;    /* owned: folder of the main zone file, "" for the current one */
 	uint32_t ttl; /* $TTL in force; 0 lets ldns use its default (3600) */
+	bool has_ttl; /* a $TTL was seen: it applies even when it is 0 */
 };
 
 /* One zone file being parsed (the main file or an $INCLUDE). */
@@ -200,6 +201,7 @@ static void directive(struct loader *ld, struct source *src, size_t tok, size_t 
 			ld->ttl = ttl_before;
 		} else {
 			ld->ttl = v;
+			ld->has_ttl = true;
 		}
 	} else if (strcmp(kw, "$INCLUDE") == 0) {
 		/* RFC 1035 section 5.1: $INCLUDE <file-name> [<domain-name>]. Relative file
@@ -262,8 +264,38 @@ static bool type_allowed(uint16_t type)
 	}
 }
 
-/* Checks one parsed record and hands it to the compiler. */
-static void record(struct loader *ld, struct source *src, const ldns_rr *rr, unsigned line)
+/* True when the record at buf[tok..end) states its own TTL. RFC 1035 section 5.1:
+ * [<domain-name>] [<TTL>] [<class>] <type> <RDATA>, TTL and class in either order; the
+ * owner is there unless the line starts with a blank. */
+static bool states_ttl(const char *buf, size_t tok, size_t end)
+{
+	char word[3][8];
+	unsigned n = 0;
+	size_t p = tok;
+	bool has_owner = tok == 0 || buf[tok - 1] == '\n';
+	while (n < 3 && p < end) {
+		while (p < end && (is_space(buf[p]) || buf[p] == '(' || buf[p] == ')'))
+			p++;
+		size_t len = 0;
+		while (p < end && !is_space(buf[p]) && buf[p] != '(' && buf[p] != ')') {
+			if (len < sizeof(word[0]) - 1)
+				word[n][len++] = buf[p];
+			p++;
+		}
+		word[n++][len] = '\0';
+	}
+	unsigned i = has_owner ? 1 : 0;
+	if (i >= n)
+		return false;
+	if (word[i][0] >= '0' && word[i][0] <= '9')
+		return true;
+	return i + 1 < n && ldns_get_rr_class_by_name(word[i]) != 0 && word[i + 1][0] >= '0' &&
+	       word[i + 1][0] <= '9';
+}
+
+/* Checks one parsed record (its text is buf[tok..end)) and hands it to the compiler. */
+static void record(struct loader *ld, struct source *src, const ldns_rr *rr, unsigned line,
+                   size_t tok, size_t end)
 {
 	struct srcpos pos = {src->path, line};
 	ldns_rr_class cls = ldns_rr_get_class(rr);
@@ -293,8 +325,12 @@ static void record(struct loader *ld, struct source *src, const ldns_rr *rr, uns
 		memcpy(rdata + len, ldns_rdf_data(f), n);
 		len += n;
 	}
-	zone_compile_add(&ld->zc, ldns_rdf_data(ldns_rr_owner(rr)), type, ldns_rr_ttl(rr), rdata,
-	                 len, src->file, line);
+	/* ldns reads "$TTL 0" as "no $TTL" and gives such records its default of 3600. */
+	uint32_t ttl = ldns_rr_ttl(rr);
+	if (ld->has_ttl && ttl != ld->ttl && !states_ttl(src->buf, tok, end))
+		ttl = ld->ttl;
+	zone_compile_add(&ld->zc, ldns_rdf_data(ldns_rr_owner(rr)), type, ttl, rdata, len,
+	                 src->file, line);
 }
 
 /* Reads the whole file; returns NULL with errno set on failure. */
@@ -360,7 +396,7 @@ static void parse(struct loader *ld, struct source *src, unsigned depth)
 				directive(ld, src, tok, (size_t)end, line, &origin_rdf, ttl_before,
 				          depth);
 			} else if (st == LDNS_STATUS_OK) {
-				record(ld, src, rr, line);
+				record(ld, src, rr, line, tok, (size_t)end);
 			} else if (st != LDNS_STATUS_SYNTAX_EMPTY) {
 				char q[QUOTE_MAX + 4];
 				quote_line(src->buf, tok, (size_t)end, q);

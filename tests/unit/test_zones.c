@@ -340,6 +340,11 @@ static void test_rdata_types(void **state)
 	rdata_is(&s->rdata[0], "\0\1\0\2\0\65\2ns\5rdata\4test\0", 21, ZONE_NO_NAME, ZONE_NO_NAME);
 	s = zone_node_rrset(find(z, "txt.rdata.test."), T_TXT);
 	rdata_is(&s->rdata[0], "\1a\2bc", 5, ZONE_NO_NAME, ZONE_NO_NAME);
+	/* $TTL 0 applies to records that state no TTL. */
+	const struct zone_node *zero = find(z, "zero.rdata.test.");
+	assert_int_equal(zone_node_rrset(zero, T_A)->ttl, 0);
+	assert_int_equal(zone_node_rrset(zero, T_AAAA)->ttl, 60);
+	assert_int_equal(find(z, "ns.rdata.test.")->rrsets[0].ttl, 60);
 	s = zone_node_rrset(find(z, "unknown.rdata.test."), 65280);
 	rdata_is(&s->rdata[0], "\xab\xcd\xef", 3, ZONE_NO_NAME, ZONE_NO_NAME);
 	unload(&l);
