@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: MIT
+ * test_daemon.c -- unit tests for the daemon's building blocks: snapshot_build (zones,
+ * duplicates, failures), RCU publication (a swap waits for an online reader), listening
+ * sockets (one per worker, port 0 resolved, an address in use detected despite
+ * SO_REUSEPORT), sd_notify on path and abstract sockets, and the worker count. */
+#include <config.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <urcu-qsbr.h>
+
+#include "server/base/dname.h"
+#include "server/base/err.h"
+#include "server/config.h"
+#include "server/daemon.h"
+#include "server/listen.h"
+#include "server/sdnotify.h"
+#include "server/snapshot.h"
+#include "zones/zoneset.h"
+
+static char g_dir[64];
+
+static char *write_file(const char *name, const char *text)
+{
+	char *path = malloc(strlen(g_dir) + strlen(name) + 2);
+	sprintf(path, "%s/%s", g_dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static const char good_zone[] = "$ORIGIN t.example.\n"
+                                "$TTL 60\n"
+                                "@ SOA ns1 host 1 2 3 4 5\n"
+                                "@ NS ns1\n"
+                                "ns1 A 192.0.2.1\n"
+                                "www A 192.0.2.2\n";
+static const char bad_zone[] = "$ORIGIN u.example.\n"
+                               "$TTL 60\n"
+                               "@ SOA ns1 host 1 2 3 4 5\n"
+                               "@ NS ns1\n"
+                               "ns1 A 192.0.2.1\n"
+                               "www A 999.0.2.2\n";
+
+/* A configuration built by hand (cfg_load has its own tests): zones and identity. */
+struct test_cfg {
+	struct cfg c;
+	struct cfg_zone zones[3];
+};
+
+static void add_zone(struct test_cfg *t, const char *origin, char *file, unsigned line)
+{
+	struct cfg_zone *z = &t->zones[t->c.n_zones++];
+	assert_int_equal(dname_from_text(origin, NULL, z->name, &z->name_len), GS_OK);
+	z->file = file;
+	z->pos.file = "test.yaml";
+	z->pos.line = line;
+	t->c.zones = t->zones;
+}
+
+static void free_test_cfg(struct test_cfg *t)
+{
+	for (size_t i = 0; i < t->c.n_zones; i++)
+		free(t->zones[i].file);
+}
+
+static void test_snapshot_build_ok(void **state)
+{
+	(void)state;
+	struct test_cfg t = {0};
+	add_zone(&t, "t.example.", write_file("t.zone", good_zone), 7);
+	t.c.identity = "ns-test";
+	struct diag d;
+	diag_init(&d);
+	struct snapshot *s = NULL;
+	assert_int_equal(snapshot_build(&t.c, &d, &s), GS_OK);
+	assert_non_null(s);
+	assert_int_equal(d.n_errors, 0);
+	assert_int_equal(s->zones.n, 1);
+	assert_int_equal(s->identity_len, 7);
+	assert_memory_equal(s->identity, "ns-test", 7);
+	assert_true(s->loaded_at > 0);
+	uint8_t q[DNAME_MAX];
+	size_t qlen;
+	assert_int_equal(dname_from_text("www.t.example.", NULL, q, &qlen), GS_OK);
+	assert_non_null(zoneset_find(&s->zones, q));
+	assert_int_equal(dname_from_text("www.other.example.", NULL, q, &qlen), GS_OK);
+	assert_null(zoneset_find(&s->zones, q));
+	snapshot_free(s);
+	snapshot_free(NULL);
+	diag_free(&d);
+	free_test_cfg(&t);
+}
+
+static bool diag_contains(const struct diag *d, const char *needle)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (strstr(d->v[i].text, needle))
+			return true;
+	return false;
+}
+
+/* Every zone is loaded even after one fails, so that one run reports every problem. */
+static void test_snapshot_build_errors(void **state)
+{
+	(void)state;
+	struct test_cfg t = {0};
+	add_zone(&t, "u.example.", write_file("u.zone", bad_zone), 3);
+	add_zone(&t, "t.example.", write_file("t.zone", good_zone), 5);
+	add_zone(&t, "t.example.", write_file("t2.zone", good_zone), 9);
+	struct diag d;
+	diag_init(&d);
+	struct snapshot *s = (struct snapshot *)&t; /* must be reset to NULL */
+	assert_int_equal(snapshot_build(&t.c, &d, &s), GS_EPARSE);
+	assert_null(s);
+	assert_true(diag_contains(&d, "u.zone:6:"));
+	assert_true(
+	        diag_contains(&d, "test.yaml:9: zone t.example. is already configured at line 5"));
+	diag_free(&d);
+	free_test_cfg(&t);
+
+	struct test_cfg m = {0};
+	add_zone(&m, "t.example.", write_file("missing.zone", ""), 4);
+	unlink(m.zones[0].file);
+	diag_init(&d);
+	assert_int_equal(snapshot_build(&m.c, &d, &s), GS_EIO);
+	assert_null(s);
+	assert_true(diag_has_errors(&d));
+	diag_free(&d);
+	free_test_cfg(&m);
+}
+
+static struct snapshot *build_one(void)
+{
+	struct test_cfg t = {0};
+	add_zone(&t, "t.example.", write_file("t.zone", good_zone), 1);
+	struct diag d;
+	diag_init(&d);
+	struct snapshot *s = NULL;
+	assert_int_equal(snapshot_build(&t.c, &d, &s), GS_OK);
+	diag_free(&d);
+	free_test_cfg(&t);
+	return s;
+}
+
+struct reader {
+	atomic_int stage; /* 1: holds the old snapshot; 2: passed its quiescent state */
+	const struct snapshot *seen;
+	atomic_bool stop;
+};
+
+static void *reader_main(void *arg)
+{
+	struct reader *r = arg;
+	rcu_register_thread();
+	r->seen = snapshot_current();
+	atomic_store(&r->stage, 1);
+	/* Stay online, holding the pointer, long enough for the writer to be waiting. */
+	usleep(200 * 1000);
+	atomic_store(&r->stage, 2);
+	rcu_quiescent_state();
+	while (!atomic_load(&r->stop)) {
+		rcu_quiescent_state();
+		usleep(1000);
+	}
+	rcu_unregister_thread();
+	return NULL;
+}
+
+/* snapshot_publish frees the old snapshot only after every online reader has passed a
+ * quiescent state. */
+static void test_snapshot_publish(void **state)
+{
+	(void)state;
+	struct snapshot *a = build_one();
+	snapshot_publish(a);
+	assert_ptr_equal(snapshot_current(), a);
+	assert_int_equal(snapshot_current()->generation, 1);
+
+	struct reader r = {0};
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, reader_main, &r), 0);
+	while (atomic_load(&r.stage) < 1)
+		usleep(1000);
+	assert_ptr_equal(r.seen, a);
+
+	struct snapshot *b = build_one();
+	assert_int_equal(b->generation, 2);
+	snapshot_publish(b); /* must wait for the reader */
+	assert_int_equal(atomic_load(&r.stage), 2);
+	assert_ptr_equal(snapshot_current(), b);
+
+	atomic_store(&r.stop, true);
+	pthread_join(th, NULL);
+	snapshot_publish(NULL);
+	assert_null(snapshot_current());
+}
+
+static uint16_t bound_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&ss, &len), 0);
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+/* text without a port; the port is 0 (the config never says 0, but listen_open handles
+ * it, which lets this test pick free ports). */
+static void set_listen(struct cfg_listen *l, const char *text)
+{
+	const char *why;
+	memset(l, 0, sizeof(*l));
+	assert_int_equal(netaddr_parse_endpoint(text, 53, &l->ss, &l->ss_len, &why), GS_OK);
+	if (l->ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&l->ss)->sin_port = 0;
+	else
+		((struct sockaddr_in6 *)&l->ss)->sin6_port = 0;
+	l->pos.file = "test.yaml";
+	l->pos.line = 1;
+}
+
+static void test_listen(void **state)
+{
+	(void)state;
+	struct cfg_listen addrs[2];
+	set_listen(&addrs[0], "127.0.0.1");
+	set_listen(&addrs[1], "[::1]");
+	struct listen_set ls;
+	assert_int_equal(listen_open(&ls, addrs, 2, 3), GS_OK);
+	assert_int_equal(ls.n_addrs, 2);
+	for (size_t i = 0; i < 2; i++) {
+		assert_false(ls.addrs[i].is_wildcard);
+		uint16_t port = ntohs(((struct sockaddr_in *)&ls.addrs[i].ss)->sin_port);
+		assert_int_not_equal(port, 0);
+		/* Every worker's sockets share the resolved port. */
+		for (unsigned w = 0; w < 3; w++) {
+			assert_true(ls.udp_fds[w * 2 + i] >= 0);
+			assert_true(ls.tcp_fds[w * 2 + i] >= 0);
+			assert_int_equal(bound_port(ls.udp_fds[w * 2 + i]), port);
+			assert_int_equal(bound_port(ls.tcp_fds[w * 2 + i]), port);
+		}
+	}
+	char text[256];
+	listen_describe(&ls, text, sizeof(text));
+	assert_non_null(strstr(text, "127.0.0.1:"));
+	assert_non_null(strstr(text, "[::1]:"));
+
+	/* A second set on the same address: the probe refuses it, although both would set
+	 * SO_REUSEPORT as the same user. */
+	struct cfg_listen again;
+	memcpy(&again, &addrs[0], sizeof(again));
+	memcpy(&again.ss, &ls.addrs[0].ss, sizeof(again.ss));
+	struct listen_set ls2;
+	assert_int_equal(listen_open(&ls2, &again, 1, 1), GS_EIO);
+	listen_close(&ls);
+
+	set_listen(&addrs[0], "0.0.0.0");
+	assert_int_equal(listen_open(&ls, addrs, 1, 1), GS_OK);
+	assert_true(ls.addrs[0].is_wildcard);
+	listen_close(&ls);
+}
+
+static void notify_roundtrip(const char *env, const struct sockaddr_un *sun, socklen_t len)
+{
+	int srv = socket(AF_UNIX, SOCK_DGRAM, 0);
+	assert_true(srv >= 0);
+	assert_int_equal(bind(srv, (const struct sockaddr *)sun, len), 0);
+	setenv("NOTIFY_SOCKET", env, 1);
+	assert_int_equal(sdnotify_open(), GS_OK);
+	assert_null(getenv("NOTIFY_SOCKET")); /* not passed on to children */
+	assert_int_equal(sdnotify_send("READY=1\nSTATUS=test"), GS_OK);
+	char buf[64] = {0};
+	assert_int_equal(recv(srv, buf, sizeof(buf) - 1, MSG_DONTWAIT), 19);
+	assert_string_equal(buf, "READY=1\nSTATUS=test");
+	sdnotify_close();
+	close(srv);
+}
+
+static void test_sdnotify(void **state)
+{
+	(void)state;
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/notify", g_dir);
+	notify_roundtrip(sun.sun_path, &sun, sizeof(sun));
+	unlink(sun.sun_path);
+
+	char name[64];
+	snprintf(name, sizeof(name), "@geosteer-test-%d", (int)getpid());
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path + 1, name + 1, strlen(name) - 1);
+	notify_roundtrip(name, &sun,
+	                 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(name)));
+
+	/* Not run by systemd: nothing to do, and that is not an error. */
+	unsetenv("NOTIFY_SOCKET");
+	assert_int_equal(sdnotify_open(), GS_OK);
+	assert_int_equal(sdnotify_send("READY=1"), GS_OK);
+	setenv("NOTIFY_SOCKET", "relative/path", 1);
+	assert_int_equal(sdnotify_open(), GS_EINVAL);
+	unsetenv("NOTIFY_SOCKET");
+}
+
+static void test_thread_count(void **state)
+{
+	(void)state;
+	struct cfg c;
+	memset(&c, 0, sizeof(c));
+	c.threads = 5;
+	assert_int_equal(daemon_thread_count(&c), 5);
+	c.threads = 0; /* auto */
+	unsigned n = daemon_thread_count(&c);
+	assert_true(n >= 1 && n <= DAEMON_MAX_AUTO_THREADS);
+}
+
+int main(void)
+{
+	snprintf(g_dir, sizeof(g_dir), "/tmp/test_daemon.XXXXXX");
+	if (!mkdtemp(g_dir))
+		return 99;
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_snapshot_build_ok),
+	        cmocka_unit_test(test_snapshot_build_errors),
+	        cmocka_unit_test(test_snapshot_publish),
+	        cmocka_unit_test(test_listen),
+	        cmocka_unit_test(test_sdnotify),
+	        cmocka_unit_test(test_thread_count),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", g_dir);
+	if (system(cmd) != 0)
+		rc = rc ? rc : 1;
+	return rc;
+}
