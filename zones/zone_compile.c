@@ -543,19 +543,23 @@ static void check_name(struct zone_compile *zc, uint32_t idx, const uint16_t *fl
 	/* RFC 1034 section 3.6.2, RFC 2181 section 10.1: a CNAME admits no other data
 	 * (DNSSEC's RRSIG and NSEC excepted, RFC 4035 section 2.5). */
 	if (cname) {
-		char list[LIST_MAX + 64];
+		char list[LIST_MAX + WHERE_MAX + 64];
 		size_t len = 0;
 		for (size_t i = n->first_rec; i < end; i = group_end(zc, i, end)) {
 			const struct zone_compile_rec *r = &zc->recs[i];
 			if (r->type == T_CNAME || r->type == T_RRSIG || r->type == T_NSEC)
 				continue;
-			if (len >= LIST_MAX) {
-				len += (size_t)snprintf(list + len, sizeof(list) - len, ", ...");
+			bool is_full = len >= LIST_MAX;
+			int k = is_full ? snprintf(list + len, sizeof(list) - len, ", ...")
+			                : snprintf(list + len, sizeof(list) - len, "%s%s at %s",
+			                           len ? ", " : "", type_name(r->type, tb),
+			                           where(zc, cname->file, r, w));
+			/* snprintf returns what it would have written: never step past the end. */
+			if (k > 0)
+				len = len + (size_t)k < sizeof(list) ? len + (size_t)k
+				                                     : sizeof(list) - 1;
+			if (is_full)
 				break;
-			}
-			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s at %s",
-			                        len ? ", " : "", type_name(r->type, tb),
-			                        where(zc, cname->file, r, w));
 		}
 		if (len)
 			msg(zc, false, cname->file, cname->line,

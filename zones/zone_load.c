@@ -226,6 +226,10 @@ static void directive(struct loader *ld, struct source *src, size_t tok, size_t 
 			         INCLUDE_DEPTH_MAX);
 			return;
 		}
+		if (ld->zc.n_files >= UINT16_MAX) {
+			diag_err(d, pos, "too many $INCLUDE files (at most %u)", UINT16_MAX - 1);
+			return;
+		}
 		char *path;
 		if (argv[1][0] == '/' || ld->dir[0] == '\0')
 			path = xstrdup(argv[1]);
@@ -238,8 +242,11 @@ static void directive(struct loader *ld, struct source *src, size_t tok, size_t 
 		uint16_t file = zone_compile_file(&ld->zc, path);
 		free(path);
 		uint32_t ttl = ld->ttl;
+		bool has_ttl = ld->has_ttl;
 		(void)load_file(ld, file, origin, depth + 1, pos);
-		ld->ttl = ttl; /* what the included file set stays there, like its origin */
+		/* A $TTL in the included file stays there, like its $ORIGIN. */
+		ld->ttl = ttl;
+		ld->has_ttl = has_ttl;
 	} else {
 		diag_err(d, pos, "unsupported directive %s (only $ORIGIN, $TTL and $INCLUDE)", kw);
 	}
