@@ -1,1 +1,30 @@
-# tools: operator programs.
+# tools: geosteerctl (control-socket client and `explain --offline`), and the quick
+# start's generated files: the demo GeoIP database and, in an out-of-tree build, a
+# copy of the example configuration and zone next to it.
+bin_PROGRAMS += tools/geosteerctl
+tools_geosteerctl_SOURCES = tools/geosteerctl.c server/explain.c server/explain.h
+tools_geosteerctl_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS) $(MMDB_CFLAGS) $(URCU_CFLAGS)
+# GS_SERVER_LIBS is what the daemon links (snapshot_build, answer_packet); the geo
+# libraries follow it so that a static archive which needs them finds them later.
+tools_geosteerctl_LDADD = $(GS_SERVER_LIBS) $(GS_GEOIP_LIBS) $(LDNS_LIBS)
+
+# The quick start's demo database (examples/demo-geoip.txt), built by `make` with the
+# same writer script as the unit tests' databases. Generated, never committed.
+GS_DEMO_MKMMDB = $(top_srcdir)/tests/data/geo/mkmmdb.pl
+examples/demo.mmdb: $(top_srcdir)/examples/demo-geoip.txt $(GS_DEMO_MKMMDB)
+	$(AM_V_GEN)$(MKDIR_P) examples && \
+	perl $(GS_DEMO_MKMMDB) $(top_srcdir)/examples/demo-geoip.txt $@
+
+# Out of tree, examples/geosteer.yaml names demo.mmdb relative to itself: copy the
+# configuration and its zone into the build folder's examples/ (an in-tree build uses
+# the originals). The stamp records that the copies are current.
+GS_QUICKSTART_FILES = examples/geosteer.yaml examples/zones/geo.example.zone
+examples/quickstart.stamp: $(GS_QUICKSTART_FILES:%=$(top_srcdir)/%)
+	$(AM_V_GEN)$(MKDIR_P) examples/zones && \
+	if test "$(abs_top_srcdir)" != "$(abs_top_builddir)"; then \
+		for f in $(GS_QUICKSTART_FILES); do cp $(top_srcdir)/$$f $$f || exit 1; done; \
+	fi && touch $@
+
+noinst_DATA += examples/demo.mmdb examples/quickstart.stamp
+CLEANFILES += examples/demo.mmdb examples/quickstart.stamp
+EXTRA_DIST += examples/demo-geoip.txt

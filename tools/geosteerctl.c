@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: MIT
+ * geosteerctl.c -- the operator's command-line tool: talks to a running geosteerd over
+ * its control socket (status, reload, health, force, stats, explain), or, with
+ * `explain --offline`, loads a configuration itself and explains one answer without a
+ * daemon (server/explain.c). Single-threaded program. The control protocol comes with
+ * the control socket in a later version; until then the socket commands say plainly
+ * that they cannot connect. */
+#include <config.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <ldns/ldns.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "server/base/compiler.h"
+#include "server/base/diag.h"
+#include "server/base/err.h"
+#include "server/base/netaddr.h"
+#include "server/config.h"
+#include "server/explain.h"
+
+/* Exit statuses (documented in --help). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,
+	EXIT_MISMATCH = 3,
+};
+
+static void print_help(FILE *out)
+{
+	fprintf(out,
+	        "NAME\n"
+	        "    geosteerctl - control and inspect geosteerd, the geo-steering DNS server\n"
+	        "\n"
+	        "SYNOPSIS\n"
+	        "    geosteerctl [-s SOCKET | -c FILE] status\n"
+	        "    geosteerctl [-s SOCKET | -c FILE] reload\n"
+	        "    geosteerctl [-s SOCKET | -c FILE] health\n"
+	        "    geosteerctl [-s SOCKET | -c FILE] force DC|ADDRESS up|down|auto\n"
+	        "    geosteerctl [-s SOCKET | -c FILE] stats\n"
+	        "    geosteerctl [-s SOCKET | -c FILE] explain NAME [TYPE] --client IP [--subnet "
+	        "CIDR]\n"
+	        "    geosteerctl -c FILE explain --offline NAME [TYPE] --client IP [--subnet "
+	        "CIDR]\n"
+	        "                [--tcp]\n"
+	        "    geosteerctl -h | -V\n"
+	        "\n"
+	        "DESCRIPTION\n"
+	        "    geosteerctl sends commands to a running geosteerd over its control socket,\n"
+	        "    and explains the answers geosteerd gives. `explain --offline` needs no\n"
+	        "    daemon: it loads the configuration, its zones and its GeoIP databases\n"
+	        "    itself, so that a zone repository's CI can check answers before a merge.\n"
+	        "\n"
+	        "    This version has no control socket yet: every command except\n"
+	        "    `explain --offline` fails with \"cannot connect to SOCKET: ...\" (exit 1).\n"
+	        "\n"
+	        "OPTIONS\n"
+	        "    -s SOCKET, --socket SOCKET\n"
+	        "        The daemon's control socket. Default: the `control:` path of the\n"
+	        "        configuration given with -c, else %s.\n"
+	        "    -c FILE, --config FILE\n"
+	        "        The daemon's configuration file: where the control socket is, and what\n"
+	        "        `explain --offline` loads.\n"
+	        "    -h, --help\n"
+	        "        Print this help and exit.\n"
+	        "    -V, --version\n"
+	        "        Print the version and exit.\n"
+	        "\n"
+	        "COMMANDS\n"
+	        "    status\n"
+	        "        The daemon's version, uptime, configuration generation and zones.\n"
+	        "    reload\n"
+	        "        Load the configuration, zones and GeoIP databases again; on any error\n"
+	        "        the daemon keeps serving the old ones and the errors are printed.\n"
+	        "    health\n"
+	        "        The health state of every monitored address, per datacenter.\n"
+	        "    force DC|ADDRESS up|down|auto\n"
+	        "        Override the health of a whole datacenter or of one address (up or\n"
+	        "        down), or return it to its checks (auto). Overrides are kept in the\n"
+	        "        state file across restarts.\n"
+	        "    stats\n"
+	        "        Query, response and health counters.\n"
+	        "    explain NAME [TYPE] --client IP [--subnet CIDR]\n"
+	        "        Answer the question NAME TYPE (default A, class IN) as if it came from\n"
+	        "        the address IP, with an EDNS Client Subnet option (RFC 7871) for CIDR\n"
+	        "        when --subnet is given, and say why: which service, which map rule,\n"
+	        "        which ordered datacenter list, which datacenter and health states,\n"
+	        "        which addresses, TTL and ECS scope. TYPE is a mnemonic (A, AAAA, TXT,\n"
+	        "        MX...) or TYPEnnn. CIDR is ADDRESS/LENGTH (bits beyond LENGTH are\n"
+	        "        cleared, as dig +subnet does) or a bare address (a host prefix).\n"
+	        "      --offline\n"
+	        "        Do not ask the daemon: load -c FILE and answer through the server's own\n"
+	        "        query path in this process. Every steered address counts as up.\n"
+	        "      --tcp\n"
+	        "        Ask as over TCP (never truncated). By default the question is asked as\n"
+	        "        over UDP and, when the answer is truncated, again as over TCP.\n"
+	        "\n"
+	        "EXPLAIN OUTPUT\n"
+	        "    One fact per line, \"KEY: VALUE\", the key padded to 12 columns; the keys\n"
+	        "    come in this order, those in brackets only when they apply, dc: answer:\n"
+	        "    and authority: once per item. Scripts can rely on the keys and on the\n"
+	        "    first word of each value.\n"
+	        "      query:      NAME IN TYPE\n"
+	        "      transport:  udp | tcp | udp, truncated (TC=1), then tcp\n"
+	        "      client:     IP (the query's source address)\n"
+	        "      ecs:        CIDR sent | none\n"
+	        "      [target:    NAME (after the CNAME records in the answer)]\n"
+	        "      service:    NAME (map MAP, ttl N, failover_ttl N) | none (...)\n"
+	        "      [located:   ADDRESS by the ECS subnet|the source address: DB ANSWER]\n"
+	        "      [rule:      default | continents: EU | countries: GB | subdivisions: US-CA\n"
+	        "                  | asns: 64500 | networks: 203.0.113.0/24]\n"
+	        "      [list:      DC DC ...]\n"
+	        "      [health:    where the health states come from]\n"
+	        "      [dc:        DC: chosen|skipped (why)|not needed; A ADDRESS up ...]\n"
+	        "      [chosen:    DC (why) | none: ... (NODATA)]\n"
+	        "      answer:     RECORD | none\n"
+	        "      [authority: RECORD]\n"
+	        "      ttl:        N (why) | none (...)\n"
+	        "      scope:      N (ECS option in the response: ...) | none (why)\n"
+	        "      rcode:      NOERROR | NXDOMAIN | REFUSED | ... | none (...)\n"
+	        "      [mismatch:  what in the response disagrees with the configuration]\n"
+	        "\n"
+	        "EXIT STATUS\n"
+	        "    0   The command succeeded; for explain, the question was answered and the\n"
+	        "        answer is what the configuration says.\n"
+	        "    1   The configuration, a zone or a GeoIP database has errors (printed as\n"
+	        "        FILE:LINE: message on standard error), or the control socket cannot be\n"
+	        "        reached.\n"
+	        "    2   Bad command line.\n"
+	        "    3   explain: answered, but the response disagrees with the decision the\n"
+	        "        configuration describes (see the mismatch: lines): a bug to report.\n"
+	        "\n"
+	        "FILES\n"
+	        "    %s\n"
+	        "        The default control socket.\n"
+	        "\n"
+	        "EXAMPLES\n"
+	        "    Which datacenter does a client of a German resolver get?\n"
+	        "        geosteerctl -c examples/geosteer.yaml explain --offline \\\n"
+	        "            www.geo.example A --client 127.0.0.1 --subnet 81.169.145.0/24\n"
+	        "    The same for an IPv6 client, AAAA, without ECS:\n"
+	        "        geosteerctl -c examples/geosteer.yaml explain --offline \\\n"
+	        "            www.geo.example AAAA --client 2a00:1450:4001::1\n"
+	        "    In CI, fail the build when a US resolver would not get us-east:\n"
+	        "        geosteerctl -c geosteer.yaml explain --offline www.geo.example \\\n"
+	        "            --client 8.8.8.8 | grep -q '^chosen: *us-east '\n"
+	        "\n"
+	        "SEE ALSO\n"
+	        "    geosteerd(8), dig(1)\n",
+	        CFG_DEFAULT_CONTROL, CFG_DEFAULT_CONTROL);
+}
+
+static int usage_error(const char *fmt, ...) GS_PRINTF(1, 2);
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("geosteerctl: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'geosteerctl --help' for more information.\n", stderr);
+	return EXIT_USAGE;
+}
+
+/* The control socket path: -s, else the config's control:, else the default. Returns
+ * EXIT_OK, or EXIT_FAIL when the configuration does not load. */
+static int socket_path(const char *sock, const char *config, char **out)
+{
+	if (sock) {
+		*out = strdup(sock);
+		return EXIT_OK;
+	}
+	if (!config) {
+		*out = strdup(CFG_DEFAULT_CONTROL);
+		return EXIT_OK;
+	}
+	struct diag d;
+	diag_init(&d);
+	struct cfg *c = NULL;
+	int rc = cfg_load(config, &d, &c);
+	diag_print(&d, stderr);
+	diag_free(&d);
+	if (rc != GS_OK)
+		return EXIT_FAIL;
+	*out = strdup(c->control);
+	cfg_free(c);
+	return EXIT_OK;
+}
+
+/* Commands served by the daemon. The control protocol does not exist yet: connecting
+ * is all that can be tried, and either way the command fails honestly. */
+static int control_command(const char *sock, const char *config, const char *cmd)
+{
+	char *path = NULL;
+	if (socket_path(sock, config, &path) != EXIT_OK)
+		return EXIT_FAIL;
+	if (!path) {
+		perror("geosteerctl");
+		return EXIT_FAIL;
+	}
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		fprintf(stderr, "geosteerctl: cannot connect to %s: path too long\n", path);
+		free(path);
+		return EXIT_FAIL;
+	}
+	strcpy(sun.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		fprintf(stderr, "geosteerctl: cannot connect to %s: %s\n", path, strerror(errno));
+		fprintf(stderr,
+		        "geosteerctl: is geosteerd running? (this version of geosteerd has no "
+		        "control socket yet; `explain --offline` works without one)\n");
+	} else {
+		fprintf(stderr,
+		        "geosteerctl: connected to %s, but this version of geosteerctl does not "
+		        "speak "
+		        "the control protocol yet: '%s' is not available\n",
+		        path, cmd);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return EXIT_FAIL;
+}
+
+/* "ADDR/LEN" or "ADDR"; bits beyond LEN are cleared (as dig +subnet does). */
+static bool parse_subnet(const char *text, struct netprefix *out)
+{
+	char buf[NETADDR_TEXT_MAX];
+	const char *slash = strchr(text, '/');
+	size_t alen = slash ? (size_t)(slash - text) : strlen(text);
+	if (alen >= sizeof(buf))
+		return false;
+	memcpy(buf, text, alen);
+	buf[alen] = '\0';
+	if (netaddr_parse(buf, &out->a) != GS_OK)
+		return false;
+	unsigned bits = netaddr_bits(&out->a), len = bits;
+	if (slash) {
+		char *end;
+		errno = 0;
+		unsigned long v = strtoul(slash + 1, &end, 10);
+		if (errno || end == slash + 1 || *end || v > bits)
+			return false;
+		len = (unsigned)v;
+	}
+	out->len = (uint8_t)len;
+	for (unsigned i = len; i < 128; i++)
+		out->a.addr[i / 8] &= (uint8_t) ~(0x80u >> (i % 8));
+	return true;
+}
+
+static bool parse_type(const char *text, uint16_t *out)
+{
+	ldns_rr_type t = ldns_get_rr_type_by_name(text);
+	if (t == 0)
+		return false;
+	*out = (uint16_t)t;
+	return true;
+}
+
+static int cmd_explain(int argc, char **argv, const char *sock, const char *config)
+{
+	enum { OPT_OFFLINE = 256, OPT_CLIENT, OPT_SUBNET, OPT_TCP };
+	static const struct option longopts[] = {
+	        {"offline", no_argument, NULL, OPT_OFFLINE},
+	        {"client", required_argument, NULL, OPT_CLIENT},
+	        {"subnet", required_argument, NULL, OPT_SUBNET},
+	        {"tcp", no_argument, NULL, OPT_TCP},
+	        {NULL, 0, NULL, 0},
+	};
+	struct explain_req req = {.config = config, .qtype = LDNS_RR_TYPE_A};
+	bool offline = false, has_client = false;
+	int opt;
+	optind = 0; /* 0: GNU getopt starts afresh (permuting again); argv[0] is "explain" */
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_OFFLINE:
+			offline = true;
+			break;
+		case OPT_CLIENT:
+			if (netaddr_parse(optarg, &req.client) != GS_OK)
+				return usage_error("--client: '%s' is not an IPv4 or IPv6 address",
+				                   optarg);
+			has_client = true;
+			break;
+		case OPT_SUBNET:
+			if (!parse_subnet(optarg, &req.subnet))
+				return usage_error("--subnet: '%s' is not ADDRESS/LENGTH", optarg);
+			req.has_subnet = true;
+			break;
+		case OPT_TCP:
+			req.tcp = true;
+			break;
+		default:
+			return usage_error("explain: bad option");
+		}
+	}
+	int left = argc - optind;
+	if (left < 1)
+		return usage_error("explain: which NAME?");
+	if (left > 2)
+		return usage_error("explain: unexpected argument '%s'", argv[optind + 2]);
+	req.name = argv[optind];
+	if (left == 2 && !parse_type(argv[optind + 1], &req.qtype))
+		return usage_error("explain: '%s' is not a record type", argv[optind + 1]);
+	if (!has_client)
+		return usage_error("explain: --client IP is required");
+	if (!offline)
+		return control_command(sock, config, "explain");
+	if (!config)
+		return usage_error("explain --offline needs the configuration: -c FILE");
+	switch (explain_offline(&req, stdout, stderr)) {
+	case EXPLAIN_ANSWERED:
+		return EXIT_OK;
+	case EXPLAIN_MISMATCH:
+		return EXIT_MISMATCH;
+	default:
+		return EXIT_FAIL;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	        {"socket", required_argument, NULL, 's'},
+	        {"config", required_argument, NULL, 'c'},
+	        {"help", no_argument, NULL, 'h'},
+	        {"version", no_argument, NULL, 'V'},
+	        {NULL, 0, NULL, 0},
+	};
+	const char *sock = NULL, *config = NULL;
+	int opt;
+	/* "+": options before the command are ours; the command parses the rest. */
+	while ((opt = getopt_long(argc, argv, "+s:c:hV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			sock = optarg;
+			break;
+		case 'c':
+			config = optarg;
+			break;
+		case 'h':
+			print_help(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("geosteerctl %s\n", PACKAGE_VERSION);
+			return EXIT_OK;
+		default:
+			fputs("Try 'geosteerctl --help' for more information.\n", stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc)
+		return usage_error("no command (status, reload, health, force, stats, explain)");
+	const char *cmd = argv[optind];
+	int nargs = argc - optind - 1;
+	if (strcmp(cmd, "explain") == 0)
+		return cmd_explain(argc - optind, argv + optind, sock, config);
+	if (strcmp(cmd, "force") == 0) {
+		if (nargs != 2)
+			return usage_error("usage: force DC|ADDRESS up|down|auto");
+		const char *st = argv[optind + 2];
+		if (strcmp(st, "up") != 0 && strcmp(st, "down") != 0 && strcmp(st, "auto") != 0)
+			return usage_error("force: '%s' is not up, down or auto", st);
+		return control_command(sock, config, cmd);
+	}
+	static const char *const simple[] = {"status", "reload", "health", "stats"};
+	for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
+		if (strcmp(cmd, simple[i]) != 0)
+			continue;
+		if (nargs != 0)
+			return usage_error("unexpected argument '%s'", argv[optind + 1]);
+		return control_command(sock, config, cmd);
+	}
+	return usage_error("unknown command '%s'", cmd);
+}
