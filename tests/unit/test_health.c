@@ -638,7 +638,7 @@ struct server {
 	unsigned port;
 };
 
-static void server_start(struct server *s, bool tls)
+static void server_start(struct server *s, bool tls, const char *bind)
 {
 	s->dir = make_tmpdir();
 	char script[512], cert[512], key[512];
@@ -657,7 +657,11 @@ static void server_start(struct server *s, bool tls)
 		assert_int_equal(system(cmd), 0);
 	}
 	char *argv[] = {"python3", script, s->dir, tls ? cert : NULL, tls ? key : NULL, NULL};
-	assert_int_equal(posix_spawnp(&s->pid, "python3", NULL, NULL, argv, environ), 0);
+	if (bind)
+		setenv("GS_HTTPD_BIND", bind, 1);
+	int rc = posix_spawnp(&s->pid, "python3", NULL, NULL, argv, environ);
+	unsetenv("GS_HTTPD_BIND");
+	assert_int_equal(rc, 0);
 	char port_path[600];
 	snprintf(port_path, sizeof(port_path), "%s/port", s->dir);
 	double deadline = now_s() + 10;
@@ -685,7 +689,7 @@ static void server_stop(struct server *s)
 static int setup_http(void **state)
 {
 	struct server *s = calloc(1, sizeof(*s));
-	server_start(s, false);
+	server_start(s, false, NULL);
 	*state = s;
 	return 0;
 }
@@ -693,7 +697,22 @@ static int setup_http(void **state)
 static int setup_https(void **state)
 {
 	struct server *s = calloc(1, sizeof(*s));
-	server_start(s, true);
+	server_start(s, true, NULL);
+	*state = s;
+	return 0;
+}
+
+/* The same server on ::1; skips the test when the machine has no IPv6 loopback. */
+static int setup_http6(void **state)
+{
+	int fd = socket(AF_INET6, SOCK_STREAM, 0);
+	struct sockaddr_in6 s6 = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	bool has6 = fd >= 0 && bind(fd, (struct sockaddr *)&s6, sizeof(s6)) == 0;
+	if (fd >= 0)
+		close(fd);
+	struct server *s = calloc(1, sizeof(*s));
+	if (has6)
+		server_start(s, false, "::1");
 	*state = s;
 	return 0;
 }
@@ -764,6 +783,24 @@ static void test_http(void **state)
 	spec_init(&c, "web", CFG_CHECK_HTTP, closed_port());
 	assert_false(probe(&c.c, "127.0.0.1", text, sizeof(text)));
 	assert_non_null(strstr(text, "onnect"));
+}
+
+static void test_http6(void **state)
+{
+	struct server *s = *state;
+	if (s->pid == 0)
+		skip();
+	struct check_spec c;
+	char text[HEALTH_RESULT_MAX];
+	spec_init(&c, "web6", CFG_CHECK_HTTP, s->port);
+	assert_true(probe(&c.c, "::1", text, sizeof(text)));
+	assert_string_equal(text, "HTTP 200");
+	/* With `host`, the connection still goes to [::1] (CONNECT_TO with brackets). */
+	c.c.host = "www.geo.example";
+	c.c.path = "/host/www.geo.example";
+	assert_true(probe(&c.c, "::1", text, sizeof(text)));
+	/* And not to 127.0.0.1, where nothing listens on this port. */
+	assert_false(probe(&c.c, "127.0.0.1", text, sizeof(text)));
 }
 
 static void test_https(void **state)
@@ -1094,10 +1131,14 @@ static void test_monitor(void **state)
 	uint32_t n_new, n_web;
 	struct netaddr lo2 = addr_of("127.0.0.2");
 	spec_init(&ex, "ex2", CFG_CHECK_EXEC, 0);
-	ex.argv[0] = "/bin/sleep";
-	ex.argv[1] = "5";
-	ex.c.n_command = 2;
-	ex.c.interval_ms = 10000;
+	char slow[600], body[1400];
+	snprintf(slow, sizeof(slow), "%s/slow.sh", dir);
+	snprintf(body, sizeof(body), "#!/bin/sh\necho $$ > '%s/running'\nexec sleep 20\n", dir);
+	write_file(dir, "slow.sh", body);
+	assert_int_equal(chmod(slow, 0755), 0);
+	ex.argv[0] = slow;
+	ex.c.n_command = 1;
+	ex.c.interval_ms = 100;
 	ex.c.timeout_ms = 9000;
 	assert_int_equal(health_table_add_cell(t2, "dc2", &lo2, &ex.c, &n_new), GS_OK);
 	assert_int_equal(health_table_add_cell(t2, "dc1", &lo, &web2.c, &n_web), GS_OK);
@@ -1108,9 +1149,20 @@ static void test_monitor(void **state)
 	write_file(s->dir, "status", "200\n");
 	assert_true(wait_cell(t2, n_web, true, 5));
 
-	/* Stop while the sleep child may be running: it is killed and reaped. */
-	sleep_ms(300);
+	/* Stop while the slow child runs: it is killed and reaped. */
+	char running[700];
+	snprintf(running, sizeof(running), "%s/running", dir);
+	double deadline = now_s() + 5;
+	const char *pid_text;
+	while (!(pid_text = read_file(running)) && now_s() < deadline)
+		sleep_ms(10);
+	assert_non_null(pid_text);
+	pid_t slow_pid = (pid_t)atoi(pid_text);
+	assert_true(slow_pid > 0);
+	t0 = now_s();
 	monitor_stop(m);
+	assert_true(now_s() - t0 < 2.0);
+	assert_true(gone(slow_pid));
 	assert_int_equal(waitpid(-1, NULL, __WALL | WNOHANG), 0); /* only the server is left */
 	health_install(h, NULL);
 	health_table_free(t2);
@@ -1134,6 +1186,7 @@ int main(void)
 	        cmocka_unit_test(test_list_format),
 	        cmocka_unit_test(test_state_file),
 	        cmocka_unit_test_setup_teardown(test_http, setup_http, teardown_server),
+	        cmocka_unit_test_setup_teardown(test_http6, setup_http6, teardown_server),
 	        cmocka_unit_test_setup_teardown(test_https, setup_https, teardown_server),
 	        cmocka_unit_test(test_tcp),
 	        cmocka_unit_test(test_tcp_timeout),

@@ -3,6 +3,7 @@
 # tests/data/health/httpd.py -- a tiny HTTP(S) server for the health-check unit tests,
 # started by test_health on 127.0.0.1 with a random port:
 #   httpd.py DIR [CERT KEY]
+# (on ::1 instead of 127.0.0.1 when GS_HTTPD_BIND=::1 is in the environment)
 # It writes its port to DIR/port once listening (DIR/port.tmp, then rename) and answers
 #   GET /sleep          after 3 s (for timeouts), status 200
 #   GET /host/NAME      200 when the Host header is NAME (port stripped), else 400
@@ -10,6 +11,7 @@
 # With CERT and KEY it speaks TLS and writes the SNI name of each handshake to DIR/sni.
 # It exits by itself after 60 s so that a crashed test leaves nothing running.
 import os
+import socket
 import ssl
 import sys
 import threading
@@ -50,8 +52,14 @@ class Handler(BaseHTTPRequestHandler):
             pass
 
 
+class Server6(ThreadingHTTPServer):
+    address_family = socket.AF_INET6
+
+
 def main():
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    bind = os.environ.get("GS_HTTPD_BIND", "127.0.0.1")
+    cls = Server6 if ":" in bind else ThreadingHTTPServer
+    srv = cls((bind, 0), Handler)
     srv.daemon_threads = True
     if len(sys.argv) >= 4:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
