@@ -2,7 +2,9 @@
  * answer.c -- the query path: parse (query.c), decide, render (render.c). Resolution
  * of class IN questions against the snapshot's zones: exact answers, CNAME chains,
  * wildcards, referrals with glue, DS at cuts, NXDOMAIN/NODATA, ANY per RFC 8482;
- * CHAOS identity names; EDNS, ECS echo, truncation and counters.
+ * CHAOS identity names; EDNS, ECS echo, truncation and counters. Steered names
+ * (DESIGN.md "Answer semantics" 1-3): A/AAAA from the datacenter steer.c chooses for the
+ * client, with the ECS scope of that choice; other types from the zone.
  * Worker threads: no allocation, no locks, no logging per packet. */
 #include "server/answer.h"
 
@@ -15,6 +17,7 @@
 #include "server/edns.h"
 #include "server/query.h"
 #include "server/render.h"
+#include "server/steer.h"
 #include "zones/zone.h"
 #include "zones/zoneset.h"
 
@@ -31,6 +34,8 @@ struct answer_ctx {
 	struct query q;
 	struct render r;
 	uint8_t name_lc[DNAME_MAX]; /* lowercase copy of a CNAME or NS target */
+	const struct sockaddr *src; /* the query's source address, for steering */
+	uint32_t rot;               /* round-robin position for steered answers */
 };
 
 /* How the response turns out; filled by the resolution functions. */
@@ -85,6 +90,80 @@ static bool node_is(const struct zone_node *n, const uint8_t *name_lc, size_t na
 	return n->name_len == name_len && memcmp(n->name, name_lc, name_len) == 0;
 }
 
+/* Answers the question at steered name svc (owner: the name as it is to be written,
+ * qname or a CNAME target) when its type is one steering decides: A or AAAA, and ANY,
+ * for which RFC 8482 4.1 lets us pick one RRset: the steered A set for this client, or
+ * the AAAA set when no datacenter of the client's list has an A address. Sets the ECS
+ * scope to that of the client's list (DESIGN.md 3), also for NODATA: another client's
+ * list may have addresses of the type. Returns false when the zone answers instead. */
+static bool answer_steered(const struct snapshot *snap, struct answer_ctx *ctx,
+                           const struct zone *z, const struct steer_service *svc,
+                           const uint8_t *owner, struct reply *rep)
+{
+	uint16_t qtype = ctx->q.qtype;
+	enum steer_type ty;
+	if (qtype == DNS_TYPE_A || qtype == DNS_TYPE_ANY)
+		ty = STEER_A;
+	else if (qtype == DNS_TYPE_AAAA)
+		ty = STEER_AAAA;
+	else
+		return false;
+	struct steer_client client;
+	steer_locate(&ctx->q.edns, !snap->ecs_ignored, ctx->src, &client);
+	struct steer_decision dec;
+	steer_decide(snap->steer, svc, &client, ty, &dec);
+	if (!dec.dc && qtype == DNS_TYPE_ANY) {
+		ty = STEER_AAAA;
+		steer_decide(snap->steer, svc, &client, ty, &dec);
+	}
+	rep->ecs_scope = dec.scope;
+	if (!dec.dc) {
+		if (qtype == DNS_TYPE_ANY)
+			return false; /* no addresses at all: the zone's RRsets, if any */
+		add_soa(ctx, z);      /* DESIGN.md 2: NODATA */
+		return true;
+	}
+	steer_render(snap->steer, &dec, ty, &ctx->r, RENDER_ANSWER, owner, ctx->rot++);
+	return true;
+}
+
+/* The part of an answer at a name of the steering hash (sn, not NULL) that differs from
+ * plain zone data, given how the zone matched it (m). A steered name answers A/AAAA
+ * itself; every other type, and every name of the hash that exists only as an empty
+ * non-terminal above a steered name, takes the zone's node when there is one, and is
+ * NODATA otherwise -- never NXDOMAIN and never a wildcard synthesis, since the name
+ * exists (RFC 4592 2.2.2, RFC 8020). Returns false when the caller answers from the
+ * zone as usual. */
+static bool answer_steer_name(const struct snapshot *snap, struct answer_ctx *ctx,
+                              const struct zone *z, const struct steer_name *sn, enum zone_match m,
+                              const uint8_t *owner, struct reply *rep)
+{
+	if (m == ZONE_MATCH_DELEGATION)
+		return false; /* services.c refuses steered names at or below a cut */
+	if (sn->svc && answer_steered(snap, ctx, z, sn->svc, owner, rep))
+		return true;
+	if (m == ZONE_MATCH_EXACT)
+		return false;
+	add_soa(ctx, z);
+	return true;
+}
+
+/* RFC 4592 3.3.1: a wildcard answers only for names whose closest encloser is its
+ * parent. A name of the steering hash between name_lc and the wildcard's parent is a
+ * closer encloser the zone file does not know of, with no wildcard below it, so
+ * name_lc does not exist. Only called for wildcard matches in zones with steering. */
+static bool steer_hides_wildcard(const struct steer_table *t, const uint8_t *name_lc,
+                                 const struct zone_node *wild)
+{
+	unsigned parent = dname_labels(wild->name) - 1u;
+	for (unsigned keep = dname_labels(name_lc) - 1u; keep > parent; keep--) {
+		const uint8_t *up = dname_suffix(name_lc, keep);
+		if (steer_find(t, up, dname_len(up)))
+			return true;
+	}
+	return false;
+}
+
 /* Follows a CNAME chain from target (the rdata of the CNAME just written, in zone-file
  * case) through every zone of the snapshot (RFC 1034 4.3.2 step 3a, applied across the
  * zones we are authoritative for, since the answer is authoritative data either way).
@@ -107,6 +186,16 @@ static void follow_cname(const struct snapshot *snap, struct answer_ctx *ctx, co
 			return;
 		struct zone_hit hit;
 		enum zone_match m = zone_lookup(z, lc, &hit);
+		if (snap->steer) {
+			/* A target that is steered is answered for this client, with the
+			 * scope of that decision (issue 3, DESIGN.md 3). */
+			const struct steer_name *sn = steer_find(snap->steer, lc, dname_len(lc));
+			if (sn && answer_steer_name(snap, ctx, z, sn, m, target, rep))
+				return;
+			if (!sn && m == ZONE_MATCH_WILDCARD &&
+			    steer_hides_wildcard(snap->steer, lc, hit.node))
+				m = ZONE_MATCH_NXDOMAIN;
+		}
 		if (m == ZONE_MATCH_NXDOMAIN) {
 			rep->rcode = DNS_RCODE_NXDOMAIN;
 			add_soa(ctx, z);
@@ -231,7 +320,16 @@ static void answer_in(const struct snapshot *snap, struct answer_ctx *ctx, struc
 	rep->aa = true;
 	rep->echo_ecs = true;
 	struct zone_hit hit;
-	switch (zone_lookup(z, q->qname_lc, &hit)) {
+	enum zone_match m = zone_lookup(z, q->qname_lc, &hit);
+	if (snap->steer) {
+		const struct steer_name *sn = steer_find(snap->steer, q->qname_lc, q->qname_len);
+		if (sn && answer_steer_name(snap, ctx, z, sn, m, q->qname, rep))
+			return;
+		if (!sn && m == ZONE_MATCH_WILDCARD &&
+		    steer_hides_wildcard(snap->steer, q->qname_lc, hit.node))
+			m = ZONE_MATCH_NXDOMAIN;
+	}
+	switch (m) {
 	case ZONE_MATCH_EXACT:
 		answer_node(snap, ctx, z, hit.node, true, rep);
 		break;
@@ -332,7 +430,9 @@ size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const 
 			opt.nsid = snap->identity;
 			opt.nsid_len = snap->identity_len;
 		}
-		opt.ecs = q->edns.has_ecs ? &q->edns.ecs : NULL;
+		/* RFC 7871 7.2.1: a server that has not enabled ECS ignores the option
+		 * and MUST NOT send one back (geoip.client_subnet: false). */
+		opt.ecs = q->edns.has_ecs && !(snap && snap->ecs_ignored) ? &q->edns.ecs : NULL;
 		opt_len = edns_reply_len(&opt);
 		if (base_len + opt_len > limit && opt.nsid) {
 			opt.nsid = NULL; /* a long identity must not crowd out the question */
@@ -349,6 +449,7 @@ size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const 
 		render_question(r, q->qname, q->qname_len, q->qtype, q->qclass);
 	struct render_mark after_question = render_mark(r);
 	if (verdict == QUERY_ANSWER && rep.rcode == DNS_RCODE_NOERROR) {
+		ctx->src = src;
 		if (q->qclass == DNS_CLASS_IN)
 			answer_in(snap, ctx, &rep);
 		else if (q->qclass == DNS_CLASS_CH)

@@ -15,7 +15,8 @@
  * 1u << enum cfg_section. The others are reported by cfg_check_supported. */
 #define DAEMON_SUPPORTED_SECTIONS                                                                  \
 	((1u << CFG_SEC_LISTEN) | (1u << CFG_SEC_THREADS) | (1u << CFG_SEC_USER) |                 \
-	 (1u << CFG_SEC_IDENTITY) | (1u << CFG_SEC_TCP) | (1u << CFG_SEC_ZONES))
+	 (1u << CFG_SEC_IDENTITY) | (1u << CFG_SEC_TCP) | (1u << CFG_SEC_ZONES) |                  \
+	 (1u << CFG_SEC_GEOIP) | (1u << CFG_SEC_MAPS) | (1u << CFG_SEC_SERVICES))
 
 /* Most worker threads "threads: auto" starts, whatever the number of CPUs. */
 #define DAEMON_MAX_AUTO_THREADS 64

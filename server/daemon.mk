@@ -13,7 +13,8 @@ server_libdaemon_a_SOURCES = \
 
 # Everything a program that runs the server code links, outermost first.
 GS_SERVER_LIBS = server/libdaemon.a server/libanswer.a server/libconfig.a zones/libzones.a \
-	server/base/libbase.a $(YAML_LIBS) $(URCU_LIBS) $(LDNS_LIBS) $(MMDB_LIBS) $(EV_LIBS) $(PTHREAD_LIBS)
+	geoip/libgeoip.a server/libhealth.a server/base/libbase.a $(YAML_LIBS) $(URCU_LIBS) \
+	$(LDNS_LIBS) $(MMDB_LIBS) $(CURL_LIBS) $(EV_LIBS) $(PTHREAD_LIBS)
 
 sbin_PROGRAMS += server/geosteerd
 server_geosteerd_SOURCES = server/main.c

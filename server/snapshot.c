@@ -13,6 +13,8 @@
 #include "server/base/dname.h"
 #include "server/base/err.h"
 #include "server/base/xalloc.h"
+#include "server/health.h"
+#include "server/services.h"
 #include "zones/zone_load.h"
 
 /* The published snapshot. Written only by snapshot_publish (one writer thread); read by
@@ -83,6 +85,12 @@ int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out)
 		zones[n++] = z;
 	}
 	zoneset_build(&s->zones, a, zones, n);
+	/* Also after a zone failed: map and database problems are worth reporting in the
+	 * same run. */
+	int src = services_build(cfg, &s->zones, a, d, &s->steer, &s->health);
+	if (src != GS_OK && rc == GS_OK)
+		rc = src;
+	s->ecs_ignored = !cfg->geoip.client_subnet;
 	copy_identity(cfg, s, d);
 	s->loaded_at = time(NULL);
 	s->generation = g_last_generation + 1;
@@ -90,7 +98,7 @@ int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out)
 	if (d->n_errors > errors_before && rc == GS_OK)
 		rc = GS_EPARSE;
 	if (rc != GS_OK) {
-		arena_destroy(a);
+		snapshot_free(s);
 		return rc;
 	}
 	*out = s;
@@ -101,6 +109,7 @@ void snapshot_free(struct snapshot *s)
 {
 	if (!s)
 		return;
+	health_table_free(s->health);
 	/* The struct itself lives in its own arena. */
 	arena_destroy(s->arena);
 }

@@ -6,6 +6,7 @@
 #ifndef GS_SNAPSHOT_H
 #define GS_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -15,6 +16,9 @@
 #include "server/config.h"
 #include "zones/zoneset.h"
 
+struct steer_table;
+struct health_table;
+
 struct snapshot {
 	struct arena *arena; /* owns everything below */
 	struct zoneset zones;
@@ -22,11 +26,19 @@ struct snapshot {
 	 * config sets no identity (then those queries are REFUSED and NSID is not sent). */
 	const uint8_t *identity;
 	uint8_t identity_len;
+	/* Steered names (server/steer.h), NULL when the config has no services; the
+	 * health table whose cells they read is owned by the snapshot and freed with it. */
+	const struct steer_table *steer;
+	struct health_table *health;
+	/* geoip.client_subnet: false -- ECS options are ignored and never echoed. */
+	bool ecs_ignored;
 	uint64_t generation; /* 1 for the first load, +1 per successful reload */
 	time_t loaded_at;
 };
 
-/* Builds a snapshot from cfg: loads every zone and runs the checks that need zone data.
+/* Builds a snapshot from cfg: loads every zone, compiles the GeoIP maps and services
+ * (server/services.h; the GeoIP databases are closed again before this returns) and
+ * runs the checks that need zone data.
  * Problems go to d as FILE:LINE lines. Returns GS_OK and sets *out, or GS_EPARSE /
  * GS_EIO (nothing is leaked). Load thread only. */
 int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out) GS_NONNULL GS_WUR;
