@@ -158,8 +158,9 @@ int health_table_add_cell(struct health_table *t, const char *dc, const struct n
 int health_table_add_cfg(struct health_table *t, const struct cfg *cfg,
                          struct diag *d) GS_NONNULL GS_WUR;
 
-/* The cell array (n = health_table_n_cells()) for the snapshot. Borrowed for the life
- * of the table. */
+/* The cell array (n = health_table_n_cells()) for the snapshot: index i is the cell
+ * health_table_add_cell() returned as i. Take it after the last add_cell (adding may
+ * move the array); then it is stable and borrowed for the life of the table. */
 _Atomic uint8_t *health_table_cells(struct health_table *t) GS_NONNULL;
 size_t health_table_n_cells(const struct health_table *t) GS_NONNULL;
 size_t health_table_n_targets(const struct health_table *t) GS_NONNULL;

@@ -15,8 +15,9 @@
  *   snapshot_publish(next);         RCU grace period: no worker sees old's cells now
  *   health_table_free(old);
  *
- *   monitor_start(h, &m);           once, after the first install (or before: it picks
- *                                   up whatever table is installed, and later ones)
+ *   monitor_start(h, &m);           once, after the first health_install (it monitors
+ *                                   whatever table is installed then); from then on,
+ *                                   install only through monitor_install
  *   monitor_stop(m);                at shutdown, before health_free(h); cancels every
  *                                   probe (exec children killed and reaped) and joins.
  *
