@@ -6,20 +6,23 @@
  * header is the probe interface shared by those three files; it runs on whichever
  * thread owns the loop (the monitor thread, or the caller of monitor_probe_once).
  *
- * Life cycle, from the daemon's point of view:
+ * Life cycle, from the daemon's point of view (the snapshot owns its table and frees
+ * it in snapshot_free, after the RCU grace period):
  *
- *   health_new(cfg->state_file, &d, &h);          load thread, once
- *   t = health_table_new(); health_table_add_cfg(t, cfg, &d);  per (re)load
- *   ... snapshot_build() stores health_table_cells(t) and cell indices ...
- *   old = monitor_install(m, t)     (or health_install(h, t) before the monitor runs)
- *   snapshot_publish(next);         RCU grace period: no worker sees old's cells now
- *   health_table_free(old);
+ *   health_new(cfg->state_file, &d, &h);    load thread, once
+ *   snapshot_build(cfg, ...) -> next        builds next->health: health_table_new(), then
+ *                                           health_table_add_cell() per steered address
+ *   first load:  health_install(h, next->health); snapshot_publish(next);
+ *                monitor_start(h, &m);      monitors whatever table is installed
+ *   reload:      monitor_install(m, next->health);   BEFORE publishing, so the monitor
+ *                                           has left the old table when it is freed
+ *                snapshot_publish(next);    frees the old snapshot and its table
+ *   failed reload: snapshot_free(next)      (never installed)
+ *   shutdown:    monitor_stop(m);           cancels every probe (exec children killed
+ *                                           and reaped) and joins the thread; then the
+ *                                           last snapshot may go, then health_free(h).
  *
- *   monitor_start(h, &m);           once, after the first health_install (it monitors
- *                                   whatever table is installed then); from then on,
- *                                   install only through monitor_install
- *   monitor_stop(m);                at shutdown, before health_free(h); cancels every
- *                                   probe (exec children killed and reaped) and joins.
+ * Once the monitor runs, tables are installed only through monitor_install.
  *
  * The monitor thread blocks every signal; children get an empty mask and default
  * dispositions. Exec children are created so that they never raise SIGCHLD and are
