@@ -2,11 +2,12 @@
  * explain.c -- `geosteerctl explain --offline`: one question answered by the server's
  * own query path (answer_packet() on a snapshot built here), then explained: which
  * service, which map rule and ordered datacenter list (geo_map_explain), which
- * datacenter, which TTL and ECS scope. The explanation is rebuilt from the
- * configuration and checked against the response; any disagreement is printed as a
- * "mismatch:" line, so a zone repository's CI catches a server that does not do what
- * its configuration says. Main thread of geosteerctl only (ldns, libmaxminddb,
- * allocation: none of this runs in the daemon). */
+ * datacenter, which TTL and ECS scope. The decision is taken again with the query
+ * path's own functions (steer_find, steer_locate, steer_decide on the snapshot's
+ * tables) and checked against the response; any disagreement is printed as a
+ * "mismatch:" line. The rule behind the list comes from geo_map_explain on the
+ * snapshot's compiled map, with explain's own handle on the GeoIP databases. Main thread of
+ * geosteerctl only (ldns, libmaxminddb, allocation: none of this runs in the daemon). */
 #include <config.h>
 
 #include "server/explain.h"
@@ -22,20 +23,21 @@
 #include "geoip/geo.h"
 #include "geoip/geodb.h"
 #include "server/answer.h"
-#include "server/base/arena.h"
 #include "server/base/diag.h"
 #include "server/base/dname.h"
 #include "server/base/err.h"
 #include "server/config.h"
 #include "server/daemon.h"
 #include "server/edns.h"
+#include "server/health.h"
 #include "server/snapshot.h"
+#include "server/steer.h"
 
 /* DNS constants used here (RFC 1035 section 3.2, RFC 3596). */
-#define EX_TYPE_A     1u
-#define EX_TYPE_CNAME 5u
-#define EX_TYPE_AAAA  28u
-#define EX_CLASS_IN   1u
+#define EX_TYPE_A    1u
+#define EX_TYPE_AAAA 28u
+#define EX_TYPE_ANY  255u
+#define EX_CLASS_IN  1u
 /* The query's ID: any value works, answer_packet copies it. */
 #define EX_QUERY_ID 0x6765u
 /* Source port of the simulated client (only the address matters for steering). */
@@ -45,8 +47,7 @@
 struct ex_env {
 	struct cfg *cfg;
 	struct snapshot *snap;
-	struct geo_db *db;
-	struct arena *arena; /* explain's own compiled map */
+	struct geo_db *db; /* explain's own handle, for the rule behind an answer */
 	struct answer_ctx *ctx;
 	ldns_pkt *pkt;
 };
@@ -66,7 +67,6 @@ static void ex_close(struct ex_env *e)
 	if (e->pkt)
 		ldns_pkt_free(e->pkt);
 	answer_ctx_free(e->ctx);
-	arena_destroy(e->arena);
 	geodb_close(e->db);
 	snapshot_free(e->snap);
 	cfg_free(e->cfg);
@@ -248,41 +248,8 @@ static void follow_chain(const ldns_pkt *pkt, const uint8_t *qname, uint8_t targ
 	}
 }
 
-static const struct cfg_service *find_service(const struct cfg *c, const uint8_t *name)
-{
-	for (size_t i = 0; i < c->n_services; i++)
-		for (size_t j = 0; j < c->services[i].n_names; j++)
-			if (dname_equal(c->services[i].names[j].wire, name))
-				return &c->services[i];
-	return NULL;
-}
-
-static const struct cfg_map *find_map(const struct cfg *c, const char *name)
-{
-	for (size_t i = 0; i < c->n_maps; i++)
-		if (strcmp(c->maps[i].name, name) == 0)
-			return &c->maps[i];
-	return NULL;
-}
-
-static const struct cfg_datacenter *find_dc(const struct cfg_service *s, const char *name)
-{
-	for (size_t i = 0; i < s->n_dcs; i++)
-		if (strcmp(s->dcs[i].name, name) == 0)
-			return &s->dcs[i];
-	return NULL;
-}
-
-static size_t count_family(const struct cfg_datacenter *dc, int family)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < dc->n_addrs; i++)
-		n += dc->addrs[i].family == family;
-	return n;
-}
-
-/* The addresses of type qtype at owner in the answer section. */
-static size_t answer_addrs(const ldns_pkt *pkt, const uint8_t *owner, uint16_t qtype,
+/* The addresses of type rrtype at owner in the answer section, and their TTL. */
+static size_t answer_addrs(const ldns_pkt *pkt, const uint8_t *owner, uint16_t rrtype,
                            struct netaddr *out, size_t cap, uint32_t *ttl)
 {
 	const ldns_rr_list *an = ldns_pkt_answer(pkt);
@@ -291,7 +258,7 @@ static size_t answer_addrs(const ldns_pkt *pkt, const uint8_t *owner, uint16_t q
 	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(an, i);
 		uint8_t o[DNAME_MAX];
-		if (ldns_rr_get_type(rr) != qtype || ldns_rr_rd_count(rr) != 1 ||
+		if (ldns_rr_get_type(rr) != rrtype || ldns_rr_rd_count(rr) != 1 ||
 		    !rdf_to_wire(ldns_rr_owner(rr), o) || !dname_equal(o, owner))
 			continue;
 		const ldns_rdf *rd = ldns_rr_rdf(rr, 0);
@@ -307,20 +274,34 @@ static size_t answer_addrs(const ldns_pkt *pkt, const uint8_t *owner, uint16_t q
 	return n;
 }
 
-static bool addr_in(const struct netaddr *a, const struct netaddr *v, size_t n)
+/* Address i of type ty of dc, as a netaddr. */
+static void dc_addr(const struct steer_dc *dc, enum steer_type ty, uint16_t i, struct netaddr *a)
 {
-	for (size_t i = 0; i < n; i++)
-		if (v[i].family == a->family && memcmp(v[i].addr, a->addr, 16) == 0)
-			return true;
-	return false;
+	size_t len = ty == STEER_A ? 4 : 16;
+	memset(a, 0, sizeof(*a));
+	a->family = ty == STEER_A ? AF_INET : AF_INET6;
+	memcpy(a->addr, dc->rdata[ty] + (size_t)i * len, len);
 }
 
-/* Where the decision stands, for the consistency checks at the end. */
+/* A health cell's state in words (server/health.h HEALTH_CELL_* bits). */
+static const char *cell_state(const struct steer_table *t, uint32_t cell)
+{
+	unsigned v = atomic_load_explicit(&t->cells[cell], memory_order_relaxed);
+	bool up = v & HEALTH_CELL_UP;
+	if (v & HEALTH_CELL_FORCED)
+		return up ? "up (forced)" : "down (forced)";
+	if (v & HEALTH_CELL_INITIAL)
+		return "up (no check result yet)";
+	if (v & HEALTH_CELL_CHECKED)
+		return up ? "up (checked)" : "down (checked)";
+	return up ? "up (no check)" : "down";
+}
+
+/* What the decision was, for the consistency checks against the response. */
 struct ex_decision {
-	bool steered;       /* A/AAAA at a steered name: the answer depends on location */
-	const char *chosen; /* the datacenter the configuration says, or NULL for NODATA */
-	unsigned scope;     /* the scope the compiled map gives */
-	unsigned ttl;       /* the TTL the service gives */
+	bool steered;            /* A/AAAA at a steered name: the answer depends on location */
+	enum steer_type ty;      /* the address type decided */
+	struct steer_decision d; /* steer_decide's result */
 	int mismatches;
 };
 
@@ -336,135 +317,176 @@ static void mismatch(FILE *out, struct ex_decision *dec, const char *fmt, ...)
 	dec->mismatches++;
 }
 
-/* The datacenter lines: each datacenter of the list with its addresses of the asked
- * family and their health, which one the configuration picks (DESIGN.md answer
- * semantics 2 with every address up), and whether the response carries exactly its
- * addresses. */
-static void explain_choice(FILE *out, const struct ex_env *e, const struct cfg_service *svc,
-                           const struct geo_map *gm, uint16_t list, uint16_t qtype,
+/* The datacenter lines: each datacenter of the decided list with its addresses of the
+ * type and their health, what steer_decide made of it, and whether the response
+ * carries exactly the addresses it serves. */
+static void explain_choice(FILE *out, const struct ex_env *e, const struct steer_service *svc,
                            const uint8_t *target, struct ex_decision *dec)
 {
-	int family = qtype == EX_TYPE_A ? AF_INET : AF_INET6;
-	const char *tname = qtype == EX_TYPE_A ? "A" : "AAAA";
+	const struct steer_table *t = e->snap->steer;
+	const struct steer_decision *d = &dec->d;
+	enum steer_type ty = dec->ty;
+	const char *tname = ty == STEER_A ? "A" : "AAAA";
 	size_t n;
-	const uint16_t *ids = geo_map_list(gm, list, &n);
+	const uint16_t *ids = geo_map_list(svc->map, d->hit.list, &n);
 	fprintf(out, "%-12s", "list:");
 	for (size_t i = 0; i < n; i++)
-		fprintf(out, "%s%s", i ? " " : "", geo_map_dc_name(gm, ids[i]));
+		fprintf(out, "%s%s", i ? " " : "", geo_map_dc_name(svc->map, ids[i]));
 	fputc('\n', out);
-	fprintf(out, "%-12soffline: every address counts as up (no health monitor runs)\n",
+	fprintf(out,
+	        "%-12soffline: no monitor runs (a checked address is up until its first result)\n",
 	        "health:");
-	const struct cfg_datacenter *chosen = NULL;
 	for (size_t i = 0; i < n; i++) {
-		const char *name = geo_map_dc_name(gm, ids[i]);
-		const struct cfg_datacenter *dc = find_dc(svc, name);
+		const char *name = geo_map_dc_name(svc->map, ids[i]);
+		uint16_t k = svc->dc_of[ids[i]];
 		fprintf(out, "%-12s%s: ", "dc:", name);
-		if (!dc) {
+		if (k == STEER_NO_DC) {
 			fprintf(out, "skipped (service %s has no such datacenter)\n", svc->name);
 			continue;
 		}
-		if (chosen)
-			fputs("not needed;", out);
-		else if (count_family(dc, family) == 0)
-			fprintf(out, "skipped (no %s address);", tname);
-		else {
-			chosen = dc;
+		const struct steer_dc *dc = &svc->dcs[k];
+		bool any_up = false;
+		for (uint16_t j = 0; j < dc->n[ty]; j++)
+			any_up |= health_cell_is_up(t->cells, dc->cells[ty][j]);
+		if (dc == d->dc && d->fail_open)
+			fputs("chosen, fail open (no datacenter of the list is up);", out);
+		else if (dc == d->dc)
 			fputs("chosen;", out);
-		}
-		for (size_t j = 0; j < dc->n_addrs; j++) {
-			if (dc->addrs[j].family != family)
-				continue;
+		else if (dc->n[ty] == 0)
+			fprintf(out, "skipped (no %s address);", tname);
+		else if (d->dc && i > d->pos)
+			fputs("not needed;", out);
+		else
+			fprintf(out, "skipped (%s);",
+			        any_up ? "passed over" : "every address down");
+		for (uint16_t j = 0; j < dc->n[ty]; j++) {
+			struct netaddr a;
 			char text[NETADDR_TEXT_MAX];
-			netaddr_format(&dc->addrs[j], text);
-			fprintf(out, " %s %s up", tname, text);
+			dc_addr(dc, ty, j, &a);
+			netaddr_format(&a, text);
+			fprintf(out, " %s %s %s%s", tname, text, cell_state(t, dc->cells[ty][j]),
+			        j + 1 < dc->n[ty] ? "," : "");
 		}
 		fputc('\n', out);
 	}
-	if (!chosen) {
-		fprintf(out, "%-12snone: no datacenter in the list has a %s address (NODATA)\n",
+	if (!d->dc)
+		fprintf(out, "%-12snone: no datacenter in the list has an %s address (NODATA)\n",
 		        "chosen:", tname);
-		dec->chosen = NULL;
-	} else {
+	else if (d->fail_open)
+		fprintf(out,
+		        "%-12s%s (no datacenter with an %s address is up: fail open to the "
+		        "first, every address)\n",
+		        "chosen:", d->dc->name, tname);
+	else
 		fprintf(out, "%-12s%s (first in the list with an %s address up)\n",
-		        "chosen:", chosen->name, tname);
-		dec->chosen = chosen->name;
-	}
+		        "chosen:", d->dc->name, tname);
 
-	struct netaddr got[64];
+	/* The response must carry exactly the served addresses of the chosen one. */
+	struct netaddr got[256];
 	uint32_t ttl;
-	size_t n_got = answer_addrs(e->pkt, target, qtype, got, GS_ARRAY_LEN(got), &ttl);
-	size_t want = chosen ? count_family(chosen, family) : 0;
-	bool same = n_got == want;
-	for (size_t i = 0; same && i < n_got; i++)
-		same = addr_in(&got[i], chosen->addrs, chosen->n_addrs);
-	if (!same)
-		mismatch(out, dec, "the answer's %s records are not the addresses of %s", tname,
-		         chosen ? chosen->name : "no datacenter (NODATA expected)");
+	size_t n_got = answer_addrs(e->pkt, target, ty == STEER_A ? EX_TYPE_A : EX_TYPE_AAAA, got,
+	                            GS_ARRAY_LEN(got), &ttl);
+	size_t want = 0;
+	bool same = true;
+	for (uint16_t j = 0; d->dc && j < d->dc->n[ty]; j++) {
+		if (!steer_addr_served(t, d, ty, j))
+			continue;
+		struct netaddr a;
+		dc_addr(d->dc, ty, j, &a);
+		want++;
+		bool found = false;
+		for (size_t g = 0; g < n_got && !found; g++)
+			found = got[g].family == a.family && memcmp(got[g].addr, a.addr, 16) == 0;
+		same &= found;
+	}
+	if (!same || n_got != want)
+		mismatch(out, dec, "the answer's %s records are not the served addresses of %s",
+		         tname, d->dc ? d->dc->name : "no datacenter (NODATA expected)");
 }
 
-/* The service part: located address, rule, list, datacenters. */
+/* The service part: which address is located, the rule, the list, the datacenters. */
 static void explain_service(FILE *out, struct ex_env *e, const struct explain_req *req,
-                            const struct ex_reply *r, const struct cfg_service *svc,
+                            const struct ex_reply *r, const struct steer_service *svc,
                             struct ex_decision *dec)
 {
-	fprintf(out, "%-12s%s (map %s, ttl %u, failover_ttl %u)\n", "service:", svc->name, svc->map,
-	        svc->ttl, svc->failover_ttl);
-	if (req->qtype != EX_TYPE_A && req->qtype != EX_TYPE_AAAA) {
+	fprintf(out, "%-12s%s (map %s, ttl %u, failover_ttl %u)\n", "service:", svc->name,
+	        svc->map->name, svc->ttl, svc->failover_ttl);
+	bool any = req->qtype == EX_TYPE_ANY;
+	if (req->qtype != EX_TYPE_A && req->qtype != EX_TYPE_AAAA && !any) {
 		fprintf(out,
 		        "%-12ssteering decides A and AAAA only: this type comes from the zone\n",
 		        "note:");
 		return;
 	}
+	/* The same steps as the query path (answer.c): locate, then decide. */
+	struct edns_query eq = {.present = true, .payload = ANSWER_UDP_MAX};
+	if (req->has_subnet) {
+		eq.has_ecs = true;
+		eq.ecs.family = req->subnet.a.family == AF_INET ? EDNS_ECS_IPV4 : EDNS_ECS_IPV6;
+		eq.ecs.source = req->subnet.len;
+		eq.ecs.addr_len = (uint8_t)ecs_addr_len(req->subnet.len);
+		memcpy(eq.ecs.addr, req->subnet.a.addr, sizeof(eq.ecs.addr));
+	}
+	struct sockaddr_storage ss;
+	client_sockaddr(&req->client, &ss);
+	struct steer_client c;
+	steer_locate(&eq, !e->snap->ecs_ignored, (const struct sockaddr *)&ss, &c);
+	dec->ty = req->qtype == EX_TYPE_AAAA ? STEER_AAAA : STEER_A;
+	steer_decide(e->snap->steer, svc, &c, dec->ty, &dec->d);
+	if (any && !dec->d.dc) {
+		/* RFC 8482 4.1 as answer.c applies it: the AAAA set when there is no A. */
+		dec->ty = STEER_AAAA;
+		steer_decide(e->snap->steer, svc, &c, dec->ty, &dec->d);
+	}
 	dec->steered = true;
-	dec->ttl = svc->ttl;
-	const struct cfg_map *m = find_map(e->cfg, svc->map);
-	if (!m) {
-		mismatch(out, dec, "service %s names map %s, which is not configured", svc->name,
-		         svc->map);
-		return;
-	}
-	/* Which address the server locates (DESIGN.md answer semantics 1 and 3). */
-	bool by_ecs = req->has_subnet && e->cfg->geoip.client_subnet && req->subnet.len > 0;
-	struct netaddr where = by_ecs ? req->subnet.a : req->client;
-	unsigned prefix = by_ecs ? req->subnet.len : netaddr_bits(&req->client);
 
-	struct diag d;
-	diag_init(&d);
-	const struct geo_map *gm = NULL;
-	int rc = geo_map_compile(m, e->db, e->arena, &d, &gm);
-	diag_free(&d);
 	struct geo_explain ex;
-	if (rc != GS_OK || geo_map_explain(gm, e->db, &where, prefix, &ex) != GS_OK) {
-		mismatch(out, dec, "map %s could not be compiled or explained", m->name);
-		return;
+	if (!c.known) {
+		fprintf(out, "%-12snothing (not an IP client)\n", "located:");
+		fprintf(out, "%-12sdefault\n", "rule:");
+	} else if (geo_map_explain(svc->map, e->db, &c.addr, c.source_prefix, &ex) == GS_OK) {
+		char text[NETADDR_TEXT_MAX];
+		netaddr_format(&ex.located, text);
+		bool by_ecs = req->has_subnet && !e->snap->ecs_ignored && !c.scope_zero;
+		/* An embedded IPv4 client is shown as its IPv4 address alone. */
+		char len[8] = "";
+		if (ex.located.family == c.addr.family)
+			snprintf(len, sizeof(len), "/%u", c.source_prefix);
+		fprintf(out, "%-12s%s%s%s%s%s by %s: %s\n", "located:", text, len,
+		        ex.embed ? " (" : "", ex.embed ? ex.embed : "", ex.embed ? ")" : "",
+		        by_ecs         ? "the ECS subnet"
+		        : c.scope_zero ? "the source address (ECS source prefix 0)"
+		                       : "the source address",
+		        ex.where);
+		fprintf(out, "%-12s%s\n", "rule:", ex.rule);
+		if (!ex.consistent || ex.hit.list != dec->d.hit.list)
+			mismatch(out, dec, "rule %s and the compiled table disagree on the list",
+			         ex.rule);
+	} else {
+		mismatch(out, dec, "map %s could not explain the client", svc->map->name);
 	}
-	char text[NETADDR_TEXT_MAX];
-	netaddr_format(&ex.located, text);
-	fprintf(out, "%-12s%s%s%s%s by %s: %s\n", "located:", text, ex.embed ? " (" : "",
-	        ex.embed ? ex.embed : "", ex.embed ? ")" : "",
-	        by_ecs ? "the ECS subnet" : "the source address", ex.where);
-	fprintf(out, "%-12s%s\n", "rule:", ex.rule);
-	if (!ex.consistent)
-		mismatch(out, dec, "rule %s and the compiled table disagree on the list", ex.rule);
-	/* Source prefix 0: the answer is located by the source address but must not be
-	 * cached by subnet (RFC 7871 section 7.1.2, DESIGN.md 3). */
-	dec->scope = req->has_subnet && req->subnet.len == 0 ? 0 : ex.hit.scope;
-	explain_choice(out, e, svc, gm, ex.hit.list, req->qtype, r->target, dec);
+	explain_choice(out, e, svc, r->target, dec);
 }
 
-static void explain_ttl(FILE *out, const struct ex_env *e, const struct explain_req *req,
-                        const struct ex_reply *r, struct ex_decision *dec)
+static void explain_ttl(FILE *out, const struct ex_env *e, const struct ex_reply *r,
+                        struct ex_decision *dec)
 {
-	struct netaddr got[64];
+	struct netaddr got[256];
 	uint32_t ttl;
-	size_t n = dec->steered ? answer_addrs(e->pkt, r->target, req->qtype, got,
-	                                       GS_ARRAY_LEN(got), &ttl)
-	                        : 0;
+	size_t n = 0;
+	if (dec->steered)
+		n = answer_addrs(e->pkt, r->target, dec->ty == STEER_A ? EX_TYPE_A : EX_TYPE_AAAA,
+		                 got, GS_ARRAY_LEN(got), &ttl);
 	if (n) {
-		fprintf(out, "%-12s%u (the service's ttl: no datacenter ahead of %s is down)\n",
-		        "ttl:", ttl, dec->chosen ? dec->chosen : "the chosen one");
-		if (ttl != dec->ttl)
-			mismatch(out, dec, "answer TTL %u, service ttl %u", ttl, dec->ttl);
+		const struct steer_decision *d = &dec->d;
+		const char *why =
+		        d->fail_open  ? "failover_ttl: every datacenter is down, failing open"
+		        : d->failover ? "failover_ttl: a datacenter ahead of the chosen one is down"
+		                      : "the service's ttl: no datacenter ahead of the chosen one "
+		                        "is down";
+		fprintf(out, "%-12s%u (%s)\n", "ttl:", ttl, why);
+		if (ttl != d->ttl)
+			mismatch(out, dec, "answer TTL %u, the decision's %u", ttl, d->ttl);
 		return;
 	}
 	const ldns_rr_list *an = ldns_pkt_answer(e->pkt);
@@ -484,11 +506,12 @@ static void explain_scope(FILE *out, const struct explain_req *req, const struct
                           const struct ex_reply *r, struct ex_decision *dec)
 {
 	if (!r->has_ecs) {
-		fprintf(out, "%-12snone (%s)\n", "scope:",
-		        req->has_subnet ? "no ECS option in the response"
-		                        : "no ECS option was sent");
-		if (req->has_subnet && e->cfg->geoip.client_subnet &&
-		    r->rcode == LDNS_RCODE_NOERROR)
+		const char *why = !req->has_subnet ? "no ECS option was sent"
+		                  : e->snap->ecs_ignored
+		                          ? "geoip.client_subnet is false: ECS ignored"
+		                          : "no ECS option in the response";
+		fprintf(out, "%-12snone (%s)\n", "scope:", why);
+		if (req->has_subnet && !e->snap->ecs_ignored && r->rcode == LDNS_RCODE_NOERROR)
 			mismatch(out, dec, "the query's ECS option was not echoed");
 		return;
 	}
@@ -498,12 +521,13 @@ static void explain_scope(FILE *out, const struct explain_req *req, const struct
 	netaddr_format(&a, text);
 	fprintf(out, "%-12s%u (ECS option in the response: %s/%u scope %u)\n",
 	        "scope:", r->ecs_scope, text, r->ecs.source, r->ecs_scope);
-	unsigned want = dec->steered ? dec->scope : 0;
+	unsigned want = dec->steered ? dec->d.scope : 0;
 	if (!req->has_subnet)
 		mismatch(out, dec, "an ECS option came back but none was sent");
+	else if (e->snap->ecs_ignored)
+		mismatch(out, dec, "ECS is ignored (geoip.client_subnet: false) but was echoed");
 	else if (r->ecs_scope != want)
-		mismatch(out, dec, "response scope %u, the compiled map says %u", r->ecs_scope,
-		         want);
+		mismatch(out, dec, "response scope %u, the decision's %u", r->ecs_scope, want);
 }
 
 /* Runs the query through answer_packet: UDP first, as a resolver would; when the
@@ -548,16 +572,15 @@ int explain_offline(const struct explain_req *req, FILE *out, FILE *err)
 		ex_close(&e);
 		return EXPLAIN_LOAD_ERROR;
 	}
-	e.arena = arena_new();
 	e.ctx = answer_ctx_new();
 
 	uint8_t q[512];
 	size_t qlen = build_query(req, qname, qname_len, q);
 	char name_text[DNAME_TEXT_MAX], type_text[32], client_text[NETADDR_TEXT_MAX];
 	dname_to_text(qname, name_text);
-	char *t = ldns_rr_type2str((ldns_rr_type)req->qtype);
-	snprintf(type_text, sizeof(type_text), "%s", t ? t : "?");
-	free(t);
+	char *tstr = ldns_rr_type2str((ldns_rr_type)req->qtype);
+	snprintf(type_text, sizeof(type_text), "%s", tstr ? tstr : "?");
+	free(tstr);
 	netaddr_format(&req->client, client_text);
 
 	struct ex_reply r = {0};
@@ -582,7 +605,12 @@ int explain_offline(const struct explain_req *req, FILE *out, FILE *err)
 	r.rcode = ldns_pkt_get_rcode(e.pkt);
 	read_ecs(e.pkt, &r);
 	dname_lower(qname);
-	follow_chain(e.pkt, qname, r.target);
+	/* RFC 1034 4.3.2 step 3a: a CNAME is chased unless the question asked for it
+	 * (CNAME) or for everything at the name (ANY). */
+	if (req->qtype != LDNS_RR_TYPE_CNAME && req->qtype != EX_TYPE_ANY)
+		follow_chain(e.pkt, qname, r.target);
+	else
+		memcpy(r.target, qname, dname_len(qname));
 
 	struct ex_decision dec = {0};
 	if (!dname_equal(r.target, qname)) {
@@ -590,9 +618,13 @@ int explain_offline(const struct explain_req *req, FILE *out, FILE *err)
 		dname_to_text(r.target, tt);
 		fprintf(out, "%-12s%s (after the CNAME records in the answer)\n", "target:", tt);
 	}
-	const struct cfg_service *svc = find_service(e.cfg, r.target);
-	if (svc)
-		explain_service(out, &e, req, &r, svc, &dec);
+	const struct steer_table *t = e.snap->steer;
+	const struct steer_name *sn = t ? steer_find(t, r.target, dname_len(r.target)) : NULL;
+	if (sn && sn->svc)
+		explain_service(out, &e, req, &r, sn->svc, &dec);
+	else if (sn)
+		fprintf(out, "%-12snone (an empty non-terminal above a steered name: NODATA)\n",
+		        "service:");
 	else
 		fprintf(out, "%-12snone (not a steered name: answered from the zone file)\n",
 		        "service:");
@@ -605,7 +637,7 @@ int explain_offline(const struct explain_req *req, FILE *out, FILE *err)
 	const ldns_rr_list *ns = ldns_pkt_authority(e.pkt);
 	for (size_t i = 0; i < ldns_rr_list_rr_count(ns); i++)
 		print_rr(out, "authority:", ldns_rr_list_rr(ns, i));
-	explain_ttl(out, &e, req, &r, &dec);
+	explain_ttl(out, &e, &r, &dec);
 	explain_scope(out, req, &e, &r, &dec);
 	const ldns_lookup_table *rc = ldns_lookup_by_id(ldns_rcodes, (int)r.rcode);
 	fprintf(out, "%-12s%s\n", "rcode:", rc ? rc->name : "?");

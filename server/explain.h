@@ -5,7 +5,9 @@
  * through answer_packet() -- the server's own query path -- with the given client as
  * the source address, and prints the response together with the decision behind it:
  * the service, the map rule (geo_map_explain), the ordered datacenter list, each
- * datacenter's addresses and health, the chosen one, the TTL and the ECS scope.
+ * datacenter's addresses and health, the chosen one, the TTL and the ECS scope -- that
+ * decision taken again by the query path's own functions (steer.h) and checked
+ * against the response.
  * Tool code (main thread of geosteerctl); uses ldns and libmaxminddb freely, never
  * runs inside the daemon. Output format: see explain_offline() below. */
 #ifndef GS_EXPLAIN_H
@@ -33,8 +35,8 @@ enum explain_status {
 	EXPLAIN_ANSWERED = 0,   /* a response was produced and explained */
 	EXPLAIN_LOAD_ERROR = 1, /* configuration, zones or GeoIP database: FILE:LINE on err */
 	EXPLAIN_MISMATCH = 3,   /* answered, but the response disagrees with the decision
-	                         * reconstructed from the configuration (a bug: reported on
-	                         * out as "mismatch:" lines) */
+	                         * explain takes again (a bug: reported on out as
+	                         * "mismatch:" lines) */
 };
 
 /* Loads req->config, answers req's question and writes the explanation to out, one
@@ -48,10 +50,11 @@ enum explain_status {
  *   ecs:        SUBNET sent | none
  *   [target:    NAME (after following CNAME records)]
  *   service:    NAME (map MAP, ttl N, failover_ttl N) | none (...)
- *   [located:   ADDRESS by the ECS subnet | by the source address: WHERE]
+ *   [located:   ADDRESS/LEN by the ECS subnet | the source address: WHERE]
  *   [rule:      default | continents: EU | countries: GB | networks: 203.0.113.0/24 ...]
  *   [list:      DC DC ...]
- *   [dc:        DC: chosen | skipped (why) | not needed; A 192.0.2.10 up, ...]
+ *   [health:    where the health states come from]
+ *   [dc:        DC: chosen | skipped (why) | not needed; A 192.0.2.10 up (no check), ...]
  *   [chosen:    DC (first in the list with an address of type A up)]
  *   answer:     RR in presentation format | none
  *   [authority: RR]
