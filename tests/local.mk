@@ -14,6 +14,7 @@ include tests/unit/config.mk
 include tests/unit/answer.mk
 include tests/unit/health.mk
 include tests/unit/geoip.mk
+include tests/unit/steer.mk
 include tests/unit/daemon.mk
 endif
 include tests/system/local.mk

@@ -1,0 +1,13 @@
+# tests/unit/steer.mk -- steering in the query path: configuration -> snapshot_build
+# (with the tiny GeoIP databases of tests/unit/geoip.mk) -> answer_packet(), ECS scopes,
+# failover through the health API, and the zone cross-checks.
+check_PROGRAMS += tests/unit/test_steer
+TESTS += tests/unit/test_steer
+tests_unit_test_steer_SOURCES = tests/unit/test_steer.c
+tests_unit_test_steer_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DSTEER_TEST_DATA='"$(abs_top_srcdir)/tests/data/steer"' \
+	-DGEO_TEST_DATA='"$(abs_top_builddir)/tests/data/geo"'
+tests_unit_test_steer_CFLAGS = $(GS_UNIT_CFLAGS) $(URCU_CFLAGS) $(MMDB_CFLAGS)
+tests_unit_test_steer_LDADD = $(GS_SERVER_LIBS) $(CMOCKA_LIBS)
+EXTRA_tests_unit_test_steer_DEPENDENCIES = $(GEO_TEST_DBS)
+EXTRA_DIST += tests/data/steer
