@@ -18,3 +18,9 @@ GS_SYSTEM_TESTS = \
 TESTS += $(GS_SYSTEM_TESTS)
 EXTRA_DIST += $(GS_SYSTEM_TESTS) tests/system/lib.sh tests/system/rawdns.py \
 	tests/data/system
+
+# Steering (ECS, explain, a resolver in front); ecs-lib.sh is their shared part.
+GS_SYSTEM_TESTS += \
+	tests/system/ecs.sh \
+	tests/system/ecs-world.sh
+EXTRA_DIST += tests/system/ecs-lib.sh
