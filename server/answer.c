@@ -127,22 +127,17 @@ static bool answer_steered(const struct snapshot *snap, struct answer_ctx *ctx,
 	return true;
 }
 
-/* The part of an answer at a name of the steering hash (sn, not NULL) that differs from
- * plain zone data, given how the zone matched it (m). A steered name answers A/AAAA
- * itself; every other type, and every name of the hash that exists only as an empty
- * non-terminal above a steered name, takes the zone's node when there is one, and is
- * NODATA otherwise -- never NXDOMAIN and never a wildcard synthesis, since the name
- * exists (RFC 4592 2.2.2, RFC 8020). Returns false when the caller answers from the
- * zone as usual. */
-static bool answer_steer_name(const struct snapshot *snap, struct answer_ctx *ctx,
-                              const struct zone *z, const struct steer_name *sn, enum zone_match m,
-                              const uint8_t *owner, struct reply *rep)
+/* The rest of an answer at a name of the steering hash once answer_steered has
+ * declined it (a type steering does not decide), given how the zone matched the name
+ * (m): the zone's node when there is one, NODATA otherwise -- never NXDOMAIN and never
+ * a wildcard synthesis, since the name exists (RFC 4592 2.2.2, RFC 8020); that holds
+ * for the empty non-terminals above steered names too. Returns false when the caller
+ * answers from the zone as usual. */
+static bool answer_steer_name(struct answer_ctx *ctx, const struct zone *z, enum zone_match m)
 {
-	if (m == ZONE_MATCH_DELEGATION)
-		return false; /* services.c refuses steered names at or below a cut */
-	if (sn->svc && answer_steered(snap, ctx, z, sn->svc, owner, rep))
-		return true;
-	if (m == ZONE_MATCH_EXACT)
+	/* services.c refuses steered names at or below a cut, so DELEGATION only comes
+	 * from an empty non-terminal's own lookup, which the zone answers. */
+	if (m == ZONE_MATCH_DELEGATION || m == ZONE_MATCH_EXACT)
 		return false;
 	add_soa(ctx, z);
 	return true;
@@ -184,18 +179,19 @@ static void follow_cname(const struct snapshot *snap, struct answer_ctx *ctx, co
 		const struct zone *z = zoneset_find(&snap->zones, lc);
 		if (!z)
 			return;
+		/* A target that is steered is answered for this client, with the scope of
+		 * that decision (issue 3, DESIGN.md 3). */
+		const struct steer_name *sn =
+		        snap->steer ? steer_find(snap->steer, lc, dname_len(lc)) : NULL;
+		if (sn && sn->svc && answer_steered(snap, ctx, z, sn->svc, target, rep))
+			return;
 		struct zone_hit hit;
 		enum zone_match m = zone_lookup(z, lc, &hit);
-		if (snap->steer) {
-			/* A target that is steered is answered for this client, with the
-			 * scope of that decision (issue 3, DESIGN.md 3). */
-			const struct steer_name *sn = steer_find(snap->steer, lc, dname_len(lc));
-			if (sn && answer_steer_name(snap, ctx, z, sn, m, target, rep))
-				return;
-			if (!sn && m == ZONE_MATCH_WILDCARD &&
-			    steer_hides_wildcard(snap->steer, lc, hit.node))
-				m = ZONE_MATCH_NXDOMAIN;
-		}
+		if (sn && answer_steer_name(ctx, z, m))
+			return;
+		if (!sn && snap->steer && m == ZONE_MATCH_WILDCARD &&
+		    steer_hides_wildcard(snap->steer, lc, hit.node))
+			m = ZONE_MATCH_NXDOMAIN;
 		if (m == ZONE_MATCH_NXDOMAIN) {
 			rep->rcode = DNS_RCODE_NXDOMAIN;
 			add_soa(ctx, z);
@@ -319,16 +315,19 @@ static void answer_in(const struct snapshot *snap, struct answer_ctx *ctx, struc
 	}
 	rep->aa = true;
 	rep->echo_ecs = true;
+	/* A steered A/AAAA query needs no zone lookup: services.c made sure that the
+	 * zone neither delegates the name away nor holds addresses or a CNAME for it. */
+	const struct steer_name *sn =
+	        snap->steer ? steer_find(snap->steer, q->qname_lc, q->qname_len) : NULL;
+	if (sn && sn->svc && answer_steered(snap, ctx, z, sn->svc, q->qname, rep))
+		return;
 	struct zone_hit hit;
 	enum zone_match m = zone_lookup(z, q->qname_lc, &hit);
-	if (snap->steer) {
-		const struct steer_name *sn = steer_find(snap->steer, q->qname_lc, q->qname_len);
-		if (sn && answer_steer_name(snap, ctx, z, sn, m, q->qname, rep))
-			return;
-		if (!sn && m == ZONE_MATCH_WILDCARD &&
-		    steer_hides_wildcard(snap->steer, q->qname_lc, hit.node))
-			m = ZONE_MATCH_NXDOMAIN;
-	}
+	if (sn && answer_steer_name(ctx, z, m))
+		return;
+	if (!sn && snap->steer && m == ZONE_MATCH_WILDCARD &&
+	    steer_hides_wildcard(snap->steer, q->qname_lc, hit.node))
+		m = ZONE_MATCH_NXDOMAIN;
 	switch (m) {
 	case ZONE_MATCH_EXACT:
 		answer_node(snap, ctx, z, hit.node, true, rep);

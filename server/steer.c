@@ -106,25 +106,29 @@ void steer_decide(const struct steer_table *t, const struct steer_service *s,
 	}
 }
 
-void steer_render(const struct steer_table *t, const struct steer_decision *dec, enum steer_type ty,
-                  struct render *r, enum render_section sec, const uint8_t *owner, uint32_t rot)
+/* Writes address i of dc's type ty. */
+static inline void render_addr(const struct steer_decision *dec, enum steer_type ty,
+                               struct render *r, enum render_section sec, const uint8_t *owner,
+                               uint16_t i)
 {
-	const struct steer_dc *dc = dec->dc;
-	uint16_t n = dc->n[ty];
-	const uint8_t *rdata = dc->rdata[ty];
 	uint16_t len = rr_len[ty];
-	/* Count the served addresses, then start at the (rot mod count)-th of them, so
-	 * that the rotation runs over what is served, not over the configured list. */
-	uint16_t served = n;
-	if (!dec->fail_open) {
-		served = 0;
-		for (uint16_t i = 0; i < n; i++)
-			served += health_cell_is_up(t->cells, dc->cells[ty][i]);
-	}
+	render_rr(r, sec, owner, rr_type[ty], CLASS_IN, dec->ttl,
+	          dec->dc->rdata[ty] + (size_t)i * len, len);
+}
+
+/* steer_render for datacenters of more than 64 addresses of one type: the same order,
+ * without the bit set. */
+static void render_many(const struct steer_table *t, const struct steer_decision *dec,
+                        enum steer_type ty, struct render *r, enum render_section sec,
+                        const uint8_t *owner, uint32_t rot)
+{
+	uint16_t n = dec->dc->n[ty];
+	uint16_t served = 0;
+	for (uint16_t i = 0; i < n; i++)
+		served += steer_addr_served(t, dec, ty, i);
 	if (served == 0)
 		return;
-	uint16_t skip = (uint16_t)(rot % served);
-	uint16_t start = 0;
+	uint16_t skip = (uint16_t)(rot % served), start = 0;
 	for (; start < n; start++) {
 		if (steer_addr_served(t, dec, ty, start) && skip-- == 0)
 			break;
@@ -132,7 +136,35 @@ void steer_render(const struct steer_table *t, const struct steer_decision *dec,
 	for (uint16_t k = 0; k < n; k++) {
 		uint16_t i = (uint16_t)(start + k < n ? start + k : start + k - n);
 		if (steer_addr_served(t, dec, ty, i))
-			render_rr(r, sec, owner, rr_type[ty], CLASS_IN, dec->ttl,
-			          rdata + (size_t)i * len, len);
+			render_addr(dec, ty, r, sec, owner, i);
 	}
+}
+
+void steer_render(const struct steer_table *t, const struct steer_decision *dec, enum steer_type ty,
+                  struct render *r, enum render_section sec, const uint8_t *owner, uint32_t rot)
+{
+	uint16_t n = dec->dc->n[ty];
+	if (GS_UNLIKELY(n > 64)) {
+		render_many(t, dec, ty, r, sec, owner, rot);
+		return;
+	}
+	/* The served addresses as a bit set; the rotation runs over them, not over the
+	 * configured list: the (rot mod served)-th served one comes first, then the others
+	 * in configuration order, wrapping round. */
+	uint64_t up = 0;
+	for (uint16_t i = 0; i < n; i++)
+		up |= (uint64_t)steer_addr_served(t, dec, ty, i) << i;
+	if (up == 0)
+		return;
+	unsigned served = (unsigned)__builtin_popcountll(up);
+	uint64_t rest = up;
+	for (unsigned skip = rot % served; skip > 0; skip--)
+		rest &= rest - 1; /* drop the lowest served address */
+	unsigned start = (unsigned)__builtin_ctzll(rest);
+	for (unsigned i = start; i < n; i++)
+		if (up >> i & 1u)
+			render_addr(dec, ty, r, sec, owner, (uint16_t)i);
+	for (unsigned i = 0; i < start; i++)
+		if (up >> i & 1u)
+			render_addr(dec, ty, r, sec, owner, (uint16_t)i);
 }
