@@ -17,5 +17,4 @@ server_libanswer_a_SOURCES = \
 # `make check` (not run as a test) or on its own with `make server/answer-bench`.
 check_PROGRAMS += server/answer-bench
 server_answer_bench_SOURCES = server/answer_bench.c
-server_answer_bench_LDADD = server/libanswer.a zones/libzones.a geoip/libgeoip.a \
-	server/base/libbase.a $(LDNS_LIBS) $(MMDB_LIBS)
+server_answer_bench_LDADD = $(GS_SERVER_LIBS)

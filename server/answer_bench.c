@@ -1,17 +1,22 @@
 /* SPDX-License-Identifier: MIT
  * answer_bench.c -- answer-bench: times answer_packet() on a fixed mix of queries
- * against the fixture zones in tests/data/answer/ (a benchmark, not a test). For an
- * instruction count per query run it under callgrind:
- *   top_srcdir=S valgrind --tool=callgrind ./server/answer-bench 100000
- *   callgrind_annotate --inclusive=yes callgrind.out.* | grep answer_packet
- * and divide answer_packet's inclusive Ir by the number of calls (queries printed + 1
- * per mix entry run). A second argument N runs only entry N of the mix.
- * Single-threaded. */
+ * against the fixture zones in tests/data/answer/, and on static and steered answers
+ * of a snapshot built from a configuration with maps and services (tests/data/steer/
+ * zone, the world database ../shared/testdata/world.mmdb when it exists, else the
+ * tiny tests/data/geo/city.mmdb of the build folder; GS_BENCH_MMDB overrides). A
+ * benchmark, not a test. For an instruction count per query run it under callgrind:
+ *   top_srcdir=S valgrind --tool=callgrind --callgrind-out-file=cg.answer \
+ *       ./server/answer-bench 100000
+ * Each mix entry's loop is dumped on its own (cg.answer.N, "desc: Trigger: Client
+ * Request: LABEL"), so its "totals:" line divided by the rounds is the instructions
+ * per query of that entry, loop overhead included (about 10). A second argument N
+ * runs only entry N of the mix. Single-threaded. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -21,29 +26,72 @@
 #include "server/base/diag.h"
 #include "server/base/dname.h"
 #include "server/base/err.h"
+#include "server/config.h"
 #include "server/snapshot.h"
 #include "zones/zone_load.h"
 #include "zones/zoneset.h"
+
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define BENCH_CALLGRIND 1
+#endif
+#endif
+#ifndef BENCH_CALLGRIND
+#define CALLGRIND_ZERO_STATS
+#define CALLGRIND_DUMP_STATS_AT(label) ((void)(label))
+#endif
+
+enum bench_snap { SNAP_FIXTURES, SNAP_STEER, N_SNAPS };
 
 struct bench_query {
 	const char *label;
 	const char *name;
 	uint16_t type;
 	bool edns;
+	enum bench_snap snap;
+	const char *ecs; /* Client Subnet option to send ("ADDR/LEN"), or NULL */
 };
 
 /* A mix shaped like authoritative traffic: mostly positive A/AAAA with EDNS, some
  * negative answers, a CNAME, a wildcard, a referral. */
 static const struct bench_query mix[] = {
-        {"A www +edns", "www.example.com.", 1, true},
-        {"AAAA www +edns", "www.example.com.", 28, true},
-        {"A www", "www.example.com.", 1, false},
-        {"A nxdomain", "nothere.example.com.", 1, true},
-        {"TXT nodata", "www.example.com.", 16, true},
-        {"A cname", "alias.example.com.", 1, true},
-        {"A wildcard", "foo.wild.example.com.", 1, true},
-        {"A referral", "www.sub.example.com.", 1, true},
+        {"A www +edns", "www.example.com.", 1, true, SNAP_FIXTURES, NULL},
+        {"AAAA www +edns", "www.example.com.", 28, true, SNAP_FIXTURES, NULL},
+        {"A www", "www.example.com.", 1, false, SNAP_FIXTURES, NULL},
+        {"A nxdomain", "nothere.example.com.", 1, true, SNAP_FIXTURES, NULL},
+        {"TXT nodata", "www.example.com.", 16, true, SNAP_FIXTURES, NULL},
+        {"A cname", "alias.example.com.", 1, true, SNAP_FIXTURES, NULL},
+        {"A wildcard", "foo.wild.example.com.", 1, true, SNAP_FIXTURES, NULL},
+        {"A referral", "www.sub.example.com.", 1, true, SNAP_FIXTURES, NULL},
+        /* One snapshot for the four below, so that the static answer pays what steering
+         * adds to every query (the steered-name lookup). */
+        {"A static (steer)", "static.geo.example.", 1, true, SNAP_STEER, NULL},
+        {"A steered", "www.geo.example.", 1, true, SNAP_STEER, NULL},
+        {"A steered +ecs", "www.geo.example.", 1, true, SNAP_STEER, "8.8.8.0/24"},
+        {"AAAA steered +ecs", "www.geo.example.", 28, true, SNAP_STEER, "2a00:1450:4001::/48"},
 };
+
+/* The steering configuration; %s: the zone file, the database. */
+static const char steer_config[] =
+        "geoip: {database: \"%s\"}\n"
+        "zones: [{name: geo.example., file: \"%s\"}]\n"
+        "maps:\n"
+        "  regional:\n"
+        "    default: [eu, us]\n"
+        "    continents: {NA: [us, eu], SA: [us, eu], AS: [ap, us], OC: [ap, us]}\n"
+        "    countries: {GB: [eu, us], DE: [eu, us]}\n"
+        "    networks: {203.0.113.0/24: [us]}\n"
+        "services:\n"
+        "  web:\n"
+        "    names: [www.geo.example.]\n"
+        "    map: regional\n"
+        "    ttl: 60\n"
+        "    failover_ttl: 20\n"
+        "    datacenters:\n"
+        "      us: [192.0.2.10, 192.0.2.11, \"2001:db8:10::10\"]\n"
+        "      eu: [198.51.100.10, 198.51.100.11, \"2001:db8:20::10\"]\n"
+        "      ap: [203.0.113.10]\n";
 
 static double now_s(void)
 {
@@ -66,10 +114,33 @@ static size_t build_query(uint8_t *buf, const struct bench_query *bq)
 	buf[n++] = 1;
 	if (bq->edns) {
 		buf[11] = 1;
-		/* root, OPT, payload 1232, TTL 0, RDLENGTH 0 */
-		static const uint8_t opt[11] = {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0};
+		/* root, OPT, payload 1232, TTL 0, RDLENGTH (below) */
+		static const uint8_t opt[9] = {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0};
 		memcpy(buf + n, opt, sizeof(opt));
 		n += sizeof(opt);
+		size_t rdlen = n;
+		buf[n++] = 0;
+		buf[n++] = 0;
+		if (bq->ecs) {
+			/* RFC 7871 6: ECS, FAMILY, SOURCE, SCOPE 0, ADDRESS (whole bytes). */
+			char addr[64];
+			snprintf(addr, sizeof(addr), "%s", bq->ecs);
+			char *slash = strchr(addr, '/');
+			*slash = 0;
+			unsigned bits = (unsigned)atoi(slash + 1);
+			bool v6 = strchr(addr, ':') != NULL;
+			uint8_t a[16];
+			if (inet_pton(v6 ? AF_INET6 : AF_INET, addr, a) != 1)
+				abort();
+			unsigned alen = (bits + 7) / 8;
+			uint8_t ecs[8] = {
+			        0, 8, 0, (uint8_t)(4 + alen), 0, v6 ? 2 : 1, (uint8_t)bits, 0};
+			memcpy(buf + n, ecs, sizeof(ecs));
+			n += sizeof(ecs);
+			memcpy(buf + n, a, alen);
+			n += alen;
+			buf[rdlen + 1] = (uint8_t)(8 + alen);
+		}
 	}
 	return n;
 }
@@ -94,6 +165,50 @@ static const struct zone *load(struct arena *a, const char *top, const char *fil
 	return z;
 }
 
+/* Builds the steering snapshot the way the daemon does (cfg_load, snapshot_build), from
+ * a configuration written to a temporary file. Returns NULL (and says why) when the
+ * database is missing. */
+static struct snapshot *load_steer(const char *top)
+{
+	char zone[4096], mmdb[4096];
+	snprintf(zone, sizeof(zone), "%s/tests/data/steer/geo.example.zone", top);
+	const char *env = getenv("GS_BENCH_MMDB");
+	if (env)
+		snprintf(mmdb, sizeof(mmdb), "%s", env);
+	else
+		snprintf(mmdb, sizeof(mmdb), "%s/../shared/testdata/world.mmdb", top);
+	if (!env && access(mmdb, R_OK) != 0)
+		snprintf(mmdb, sizeof(mmdb), "tests/data/geo/city.mmdb");
+	if (access(mmdb, R_OK) != 0) {
+		fprintf(stderr, "answer-bench: no GeoIP database (%s); steered entries skipped\n",
+		        mmdb);
+		return NULL;
+	}
+	char path[] = "/tmp/answer-bench.XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		perror("answer-bench: temporary configuration");
+		exit(1);
+	}
+	fprintf(f, steer_config, mmdb, zone);
+	fclose(f);
+	struct diag d;
+	diag_init(&d);
+	struct cfg *cfg = NULL;
+	struct snapshot *s = NULL;
+	if (cfg_load(path, &d, &cfg) != GS_OK || snapshot_build(cfg, &d, &s) != GS_OK) {
+		diag_print(&d, stderr);
+		fprintf(stderr, "answer-bench: cannot build the steering snapshot\n");
+		exit(1);
+	}
+	printf("steering snapshot: database %s\n", mmdb);
+	diag_free(&d);
+	cfg_free(cfg);
+	unlink(path);
+	return s;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long rounds = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000;
@@ -108,6 +223,9 @@ int main(int argc, char **argv)
 	zones[1] = load(snap.arena, top, "other.test.zone", "other.test.");
 	zones[2] = load(snap.arena, top, "deep.example.com.zone", "deep.example.com.");
 	zoneset_build(&snap.zones, snap.arena, zones, 3);
+	const struct snapshot *snaps[N_SNAPS] = {&snap, NULL};
+	struct snapshot *steer = load_steer(top);
+	snaps[SNAP_STEER] = steer;
 
 	struct answer_ctx *ctx = answer_ctx_new();
 	struct sockaddr_in src = {.sin_family = AF_INET, .sin_addr = {htonl(0x7f000001)}};
@@ -121,24 +239,28 @@ int main(int argc, char **argv)
 	double total_t0 = now_s();
 	unsigned long n = 0;
 	for (size_t i = 0; i < GS_ARRAY_LEN(mix); i++) {
-		if (only != SIZE_MAX && i != only)
+		const struct snapshot *sp = snaps[mix[i].snap];
+		if ((only != SIZE_MAX && i != only) || !sp)
 			continue;
 		n += rounds;
 		double t0 = now_s();
+		CALLGRIND_ZERO_STATS;
 		for (unsigned long k = 0; k < rounds; k++)
-			sink += answer_packet(&snap, ctx, qbuf[i], qlen[i],
+			sink += answer_packet(sp, ctx, qbuf[i], qlen[i],
 			                      (const struct sockaddr *)&src, false, out,
 			                      sizeof(out));
+		CALLGRIND_DUMP_STATS_AT(mix[i].label);
 		double dt = now_s() - t0;
-		printf("%-16s %7.1f ns/query  (%zu-byte response)\n", mix[i].label,
+		printf("%-18s %7.1f ns/query  (%zu-byte response)\n", mix[i].label,
 		       dt * 1e9 / (double)rounds,
-		       answer_packet(&snap, ctx, qbuf[i], qlen[i], (const struct sockaddr *)&src,
+		       answer_packet(sp, ctx, qbuf[i], qlen[i], (const struct sockaddr *)&src,
 		                     false, out, sizeof(out)));
 	}
 	double total = now_s() - total_t0;
 	printf("mix: %lu queries, %.1f ns/query, %.2f Mqps on one thread (sink %zu)\n", n,
 	       total * 1e9 / (double)n, (double)n / total / 1e6, sink);
 	answer_ctx_free(ctx);
+	snapshot_free(steer);
 	arena_destroy(snap.arena);
 	return 0;
 }
