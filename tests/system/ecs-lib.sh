@@ -153,8 +153,10 @@ explain() {
 		key=${BASH_REMATCH[1]}
 		[ -n "${X[$key]+set}" ] || X[$key]=${BASH_REMATCH[2]}
 	done <<<"$X_OUT"
-	X[scope_n]=${X[scope]%% *}
-	X[chosen_dc]=${X[chosen]%% *}
+	X[scope_n]=${X[scope]:-}
+	X[scope_n]=${X[scope_n]%% *}
+	X[chosen_dc]=${X[chosen]:-}
+	X[chosen_dc]=${X[chosen_dc]%% *}
 }
 
 # explain_ok: the last explain exited 0 (else its output is shown).

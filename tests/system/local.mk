@@ -22,5 +22,6 @@ EXTRA_DIST += $(GS_SYSTEM_TESTS) tests/system/lib.sh tests/system/rawdns.py \
 # Steering (ECS, explain, a resolver in front); ecs-lib.sh is their shared part.
 GS_SYSTEM_TESTS += \
 	tests/system/ecs.sh \
-	tests/system/ecs-world.sh
+	tests/system/ecs-world.sh \
+	tests/system/explain.sh
 EXTRA_DIST += tests/system/ecs-lib.sh
