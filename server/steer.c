@@ -152,11 +152,14 @@ void steer_render(const struct steer_table *t, const struct steer_decision *dec,
 	 * configured list: the (rot mod served)-th served one comes first, then the others
 	 * in configuration order, wrapping round. */
 	uint64_t up = 0;
-	for (uint16_t i = 0; i < n; i++)
-		up |= (uint64_t)steer_addr_served(t, dec, ty, i) << i;
-	if (up == 0)
+	unsigned served = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		bool on = steer_addr_served(t, dec, ty, i);
+		up |= (uint64_t)on << i;
+		served += on;
+	}
+	if (served == 0)
 		return;
-	unsigned served = (unsigned)__builtin_popcountll(up);
 	uint64_t rest = up;
 	for (unsigned skip = rot % served; skip > 0; skip--)
 		rest &= rest - 1; /* drop the lowest served address */
