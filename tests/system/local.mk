@@ -23,5 +23,6 @@ EXTRA_DIST += $(GS_SYSTEM_TESTS) tests/system/lib.sh tests/system/rawdns.py \
 GS_SYSTEM_TESTS += \
 	tests/system/ecs.sh \
 	tests/system/ecs-world.sh \
-	tests/system/explain.sh
+	tests/system/explain.sh \
+	tests/system/unbound.sh
 EXTRA_DIST += tests/system/ecs-lib.sh
