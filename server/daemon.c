@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
- * daemon.c -- the daemon's life cycle after loading: sockets, privileges, snapshot
- * publication, worker threads, readiness notification, signals, orderly shutdown.
- * Main thread only; the workers are started and stopped from here. */
+ * daemon.c -- the daemon's life cycle after loading: sockets, privileges, health state,
+ * snapshot publication, the control plane (control socket, reload, monitor: control.h),
+ * worker threads, readiness notification, signals, orderly shutdown. Main thread only;
+ * the workers and the control thread are started and stopped from here. */
 #include <config.h> /* first: _GNU_SOURCE for recvmmsg, accept4, in6_pktinfo */
 
 #include "server/daemon.h"
@@ -21,6 +22,8 @@
 #include "server/base/err.h"
 #include "server/base/log.h"
 #include "server/base/xalloc.h"
+#include "server/control.h"
+#include "server/health.h"
 #include "server/listen.h"
 #include "server/sdnotify.h"
 #include "server/tcp.h"
@@ -120,8 +123,25 @@ static void notify(const char *state)
 		log_warn("cannot notify the service manager: %s", strerror(errno));
 }
 
-/* Sleeps until SIGTERM or SIGINT. Returns the signal. */
-static int wait_for_stop(int sfd)
+/* SIGHUP: reload as the control socket's `reload` does, logging the result. */
+static void reload_on_signal(struct control *ctl)
+{
+	notify("RELOADING=1\nSTATUS=reloading");
+	struct diag d;
+	diag_init(&d);
+	char summary[512];
+	int rc = control_reload(ctl, &d, summary, sizeof(summary));
+	diag_log(&d);
+	diag_free(&d);
+	if (rc == GS_OK)
+		log_info("SIGHUP: %s", summary);
+	else
+		log_err("SIGHUP: %s", summary);
+	notify("READY=1\nSTATUS=serving");
+}
+
+/* Sleeps until SIGTERM or SIGINT, reloading on SIGHUP. Returns the signal. */
+static int wait_for_stop(int sfd, struct control *ctl)
 {
 	for (;;) {
 		struct signalfd_siginfo si;
@@ -133,9 +153,7 @@ static int wait_for_stop(int sfd)
 			return SIGTERM;
 		}
 		if (si.ssi_signo == SIGHUP) {
-			log_info(
-			        "SIGHUP received: reloading comes in a later version of geosteerd; "
-			        "still serving the configuration loaded at start");
+			reload_on_signal(ctl);
 			continue;
 		}
 		return (int)si.ssi_signo;
@@ -166,7 +184,7 @@ static void log_totals(struct worker **workers, unsigned n)
 /* Starts n_threads workers on ls, reports readiness, waits for a stop signal on sfd,
  * then stops and frees the workers. Returns the exit status. */
 static int serve(const struct cfg *cfg, const struct listen_set *ls, unsigned n_threads,
-                 const struct snapshot *snap, int sfd)
+                 const struct snapshot *snap, int sfd, struct control *ctl)
 {
 	int status = 1;
 	struct worker **workers = xcalloc(n_threads, sizeof(*workers));
@@ -177,29 +195,34 @@ static int serve(const struct cfg *cfg, const struct listen_set *ls, unsigned n_
 	unsigned n_started = 0;
 	while (n_started < n_threads && worker_start(workers[n_started]) == GS_OK)
 		n_started++;
+	/* Read snap now: once the control thread runs, a reload may free it. */
+	size_t n_zones = snap->zones.n, n_records = daemon_count_records(snap);
 
 	if (n_started < n_threads) {
 		log_err("cannot start worker thread %u: %s", n_started, strerror(errno));
+	} else if (control_start(ctl, workers, n_threads) != GS_OK) {
+		log_err("cannot serve the control socket");
 	} else {
-		size_t n_zones = snap->zones.n;
 		char where[1024];
 		listen_describe(ls, where, sizeof(where));
 		log_info("geosteerd %s ready: %zu zone%s (%zu records), listening on %s (UDP and "
 		         "TCP), %u worker thread%s",
-		         PACKAGE_VERSION, n_zones, n_zones == 1 ? "" : "s",
-		         daemon_count_records(snap), where, n_threads, n_threads == 1 ? "" : "s");
+		         PACKAGE_VERSION, n_zones, n_zones == 1 ? "" : "s", n_records, where,
+		         n_threads, n_threads == 1 ? "" : "s");
 		char state[256];
 		snprintf(state, sizeof(state),
 		         "READY=1\nSTATUS=serving %zu zone%s on %zu address%s", n_zones,
 		         n_zones == 1 ? "" : "s", ls->n_addrs, ls->n_addrs == 1 ? "" : "es");
 		notify(state);
 
-		int sig = wait_for_stop(sfd);
+		int sig = wait_for_stop(sfd, ctl);
 		log_info("%s received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 		notify("STOPPING=1\nSTATUS=stopping");
 		status = 0;
 	}
 
+	/* The control thread reads the workers' counters: it goes first. */
+	control_stop(ctl);
 	for (unsigned i = 0; i < n_started; i++)
 		worker_stop(workers[i]);
 	for (unsigned i = 0; i < n_started; i++)
@@ -213,19 +236,42 @@ static int serve(const struct cfg *cfg, const struct listen_set *ls, unsigned n_
 	return status;
 }
 
+/* Creates the health state and loads the state file's overrides (a datacenter forced
+ * down before a restart stays down). Returns GS_OK, or GS_EIO when the file exists but
+ * cannot be read (logged). */
+static int health_open(const struct cfg *cfg, struct health **out)
+{
+	struct diag d;
+	diag_init(&d);
+	int rc = health_new(cfg->state_file, &d, out);
+	diag_log(&d);
+	diag_free(&d);
+	if (rc != GS_OK)
+		log_err("%s: cannot read the state file: not starting", cfg->state_file);
+	return rc;
+}
+
 int daemon_run(const struct cfg *cfg, struct snapshot *snap)
 {
 	int status = 1;
 	unsigned n_threads = daemon_thread_count(cfg);
 	struct listen_set ls = {0};
 	bool is_published = false;
+	struct health *health = NULL;
+	struct control *ctl = NULL;
 
 	int sfd = signals_take();
 	if (sfd < 0) {
 		log_err("signalfd: %s", strerror(errno));
 		goto out;
 	}
+	if (health_open(cfg, &health) != GS_OK)
+		goto out;
 	if (listen_open(&ls, cfg->listen, cfg->n_listen, n_threads) != GS_OK)
+		goto out;
+	/* Before dropping privileges: the socket's folder (/run/geosteer) is root's. */
+	struct control_params cp = {.cfg = cfg, .health = health, .has_socket = true};
+	if (control_new(&cp, &ctl) != GS_OK)
 		goto out;
 	/* Before dropping privileges: the notification socket may be root's. */
 	if (sdnotify_open() != GS_OK)
@@ -233,17 +279,27 @@ int daemon_run(const struct cfg *cfg, struct snapshot *snap)
 		         strerror(errno));
 	if (drop_privileges(cfg) != GS_OK)
 		goto out;
-	/* Workers read the snapshot from their first packet on: publish it first. */
+	/* Workers read the snapshot from their first packet on: publish it first, with its
+	 * health cells computed from the state file's forces (monitor.h's order: install,
+	 * publish, then start the monitor). */
+	(void)health_install(health, snap->health);
 	snapshot_publish(snap);
 	is_published = true;
-	status = serve(cfg, &ls, n_threads, snap, sfd);
+	if (control_monitor_start(ctl) != GS_OK)
+		goto out;
+	status = serve(cfg, &ls, n_threads, snap, sfd, ctl);
 out:
+	/* Stops the monitor (it must leave the health table before the snapshot that owns
+	 * it goes) and removes the control socket. */
+	control_free(ctl);
 	listen_close(&ls);
-	/* No reader is left: this frees the snapshot at once. */
+	/* No reader is left: this frees the snapshot at once (the published one may be a
+	 * reload's, not snap). */
 	if (is_published)
 		snapshot_publish(NULL);
 	else
 		snapshot_free(snap);
+	health_free(health);
 	if (sfd >= 0)
 		close(sfd);
 	sdnotify_close();

@@ -16,7 +16,8 @@
 #define DAEMON_SUPPORTED_SECTIONS                                                                  \
 	((1u << CFG_SEC_LISTEN) | (1u << CFG_SEC_THREADS) | (1u << CFG_SEC_USER) |                 \
 	 (1u << CFG_SEC_IDENTITY) | (1u << CFG_SEC_TCP) | (1u << CFG_SEC_ZONES) |                  \
-	 (1u << CFG_SEC_GEOIP) | (1u << CFG_SEC_MAPS) | (1u << CFG_SEC_SERVICES))
+	 (1u << CFG_SEC_GEOIP) | (1u << CFG_SEC_MAPS) | (1u << CFG_SEC_SERVICES) |                 \
+	 (1u << CFG_SEC_CHECKS) | (1u << CFG_SEC_CONTROL) | (1u << CFG_SEC_STATE_FILE))
 
 /* Most worker threads "threads: auto" starts, whatever the number of CPUs. */
 #define DAEMON_MAX_AUTO_THREADS 64
@@ -32,8 +33,9 @@ void daemon_check_user(const struct cfg *cfg, struct diag *d) GS_NONNULL;
 /* Records in every zone of s, for status lines. */
 size_t daemon_count_records(const struct snapshot *s) GS_NONNULL;
 
-/* Runs the daemon until SIGTERM or SIGINT. Takes ownership of snap (it is published,
- * then freed at exit); cfg stays the caller's. Returns the process exit status: 0 after
+/* Runs the daemon until SIGTERM or SIGINT (SIGHUP reloads). Takes ownership of snap (it
+ * is published, then freed at exit or by a reload); cfg stays the caller's, and must
+ * live until this returns (the control plane reads it). Returns the process exit status: 0 after
  * a clean stop, 1 when start-up failed (already logged). */
 int daemon_run(const struct cfg *cfg, struct snapshot *snap) GS_NONNULL GS_WUR;
 

@@ -2,9 +2,8 @@
  * geosteerctl.c -- the operator's command-line tool: talks to a running geosteerd over
  * its control socket (status, reload, health, force, stats, explain), or, with
  * `explain --offline`, loads a configuration itself and explains one answer without a
- * daemon (server/explain.c). Single-threaded program. The control protocol comes with
- * the control socket in a later version; until then the socket commands say plainly
- * that they cannot connect. */
+ * daemon (server/explain.c). Single-threaded program. The control-socket client is
+ * tools/ctl_client.c (protocol: server/ctl_proto.h, docs/control.md). */
 #include <config.h>
 
 #include <errno.h>
@@ -25,6 +24,7 @@
 #include "server/base/netaddr.h"
 #include "server/config.h"
 #include "server/explain.h"
+#include "tools/ctl_client.h"
 
 /* Exit statuses (documented in --help). */
 enum {
@@ -59,8 +59,9 @@ static void print_help(FILE *out)
 	        "    daemon: it loads the configuration, its zones and its GeoIP databases\n"
 	        "    itself, so that a zone repository's CI can check answers before a merge.\n"
 	        "\n"
-	        "    This version has no control socket yet: every command except\n"
-	        "    `explain --offline` fails with \"cannot connect to SOCKET: ...\" (exit 1).\n"
+	        "    The daemon's answer is printed on standard output; an error it reports, or\n"
+	        "    a socket that cannot be reached, on standard error (exit 1). The daemon\n"
+	        "    does not serve `explain` over the socket yet: use `explain --offline`.\n"
 	        "\n"
 	        "OPTIONS\n"
 	        "    -s SOCKET, --socket SOCKET\n"
@@ -195,9 +196,8 @@ static int socket_path(const char *sock, const char *config, char **out)
 	return EXIT_OK;
 }
 
-/* Commands served by the daemon. The control protocol does not exist yet: connecting
- * is all that can be tried, and either way the command fails honestly. */
-static int control_command(const char *sock, const char *config, const char *cmd)
+/* Commands served by the daemon: words[0 .. n) is the request (command first). */
+static int control_command(const char *sock, const char *config, int n, char **words)
 {
 	char *path = NULL;
 	if (socket_path(sock, config, &path) != EXIT_OK)
@@ -206,30 +206,11 @@ static int control_command(const char *sock, const char *config, const char *cmd
 		perror("geosteerctl");
 		return EXIT_FAIL;
 	}
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		fprintf(stderr, "geosteerctl: cannot connect to %s: path too long\n", path);
-		free(path);
-		return EXIT_FAIL;
-	}
-	strcpy(sun.sun_path, path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		fprintf(stderr, "geosteerctl: cannot connect to %s: %s\n", path, strerror(errno));
-		fprintf(stderr,
-		        "geosteerctl: is geosteerd running? (this version of geosteerd has no "
-		        "control socket yet; `explain --offline` works without one)\n");
-	} else {
-		fprintf(stderr,
-		        "geosteerctl: connected to %s, but this version of geosteerctl does not "
-		        "speak "
-		        "the control protocol yet: '%s' is not available\n",
-		        path, cmd);
-	}
-	if (fd >= 0)
-		close(fd);
+	unsigned timeout = strcmp(words[0], "reload") == 0 ? CTL_CLIENT_RELOAD_TIMEOUT_MS
+	                                                   : CTL_CLIENT_TIMEOUT_MS;
+	int rc = ctl_client_run(path, words, n, timeout, stdout, stderr);
 	free(path);
-	return EXIT_FAIL;
+	return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
 /* "ADDR/LEN" or "ADDR"; bits beyond LEN are cleared (as dig +subnet does). */
@@ -316,7 +297,7 @@ static int cmd_explain(int argc, char **argv, const char *sock, const char *conf
 	if (!has_client)
 		return usage_error("explain: --client IP is required");
 	if (!offline)
-		return control_command(sock, config, "explain");
+		return control_command(sock, config, argc, argv);
 	if (!config)
 		return usage_error("explain --offline needs the configuration: -c FILE");
 	switch (explain_offline(&req, stdout, stderr)) {
@@ -372,7 +353,7 @@ int main(int argc, char **argv)
 		const char *st = argv[optind + 2];
 		if (strcmp(st, "up") != 0 && strcmp(st, "down") != 0 && strcmp(st, "auto") != 0)
 			return usage_error("force: '%s' is not up, down or auto", st);
-		return control_command(sock, config, cmd);
+		return control_command(sock, config, nargs + 1, argv + optind);
 	}
 	static const char *const simple[] = {"status", "reload", "health", "stats"};
 	for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
@@ -380,7 +361,7 @@ int main(int argc, char **argv)
 			continue;
 		if (nargs != 0)
 			return usage_error("unexpected argument '%s'", argv[optind + 1]);
-		return control_command(sock, config, cmd);
+		return control_command(sock, config, nargs + 1, argv + optind);
 	}
 	return usage_error("unknown command '%s'", cmd);
 }
