@@ -52,9 +52,16 @@ static void print_help(FILE *out)
 	        "    and worker thread, with SO_REUSEPORT), switches to `user:` if one is set,\n"
 	        "    and starts `threads:` worker threads.\n"
 	        "\n"
-	        "    This version supports the listen, threads, user, identity, tcp, zones,\n"
-	        "    geoip, maps and services sections of the configuration; any other section\n"
-	        "    is reported as not yet supported.\n"
+	        "    This version supports the listen, threads, user, control, state_file,\n"
+	        "    identity, tcp, zones, geoip, checks, maps and services sections of the\n"
+	        "    configuration; any other section is reported as not yet supported.\n"
+	        "\n"
+	        "    Health checks run on a monitor thread when some service has `check:`.\n"
+	        "    Operator overrides (geosteerctl force) are kept in `state_file:` and read\n"
+	        "    again at start. geosteerctl talks to the daemon over the Unix socket\n"
+	        "    `control:` (default %s, mode 0660; its folder is\n"
+	        "    created when missing). The daemon refuses to start when another geosteerd\n"
+	        "    answers on that socket, and removes a stale socket file.\n"
 	        "\n"
 	        "OPTIONS\n"
 	        "    -c FILE, --config FILE\n"
@@ -83,7 +90,10 @@ static void print_help(FILE *out)
 	        "    SIGTERM, SIGINT\n"
 	        "        Stop: finish the packets in hand, close every socket and exit with 0.\n"
 	        "    SIGHUP\n"
-	        "        Logged and otherwise ignored: reloading comes in a later version.\n"
+	        "        Reload: load the configuration file, its zones and GeoIP databases\n"
+	        "        again and serve them; on any error log every FILE:LINE problem and\n"
+	        "        keep serving the old ones (as `geosteerctl reload` does). listen,\n"
+	        "        threads, user, control, state_file and tcp need a restart.\n"
 	        "\n"
 	        "TCP\n"
 	        "    Connections follow RFC 7766: pipelined queries are answered in order; a\n"
@@ -111,7 +121,8 @@ static void print_help(FILE *out)
 	        "    kill -TERM %%1\n"
 	        "\n"
 	        "SEE ALSO\n"
-	        "    geosteerctl(8), dig(1), systemd.service(5)\n");
+	        "    geosteerctl(8), dig(1), systemd.service(5)\n",
+	        CFG_DEFAULT_CONTROL);
 }
 
 /* Loads and checks everything: configuration, sections this build supports, the user
