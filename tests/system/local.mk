@@ -26,3 +26,9 @@ GS_SYSTEM_TESTS += \
 	tests/system/explain.sh \
 	tests/system/unbound.sh
 EXTRA_DIST += tests/system/ecs-lib.sh
+
+# Health checks with real backends on loopback, the control socket, forces across a
+# restart; failover-lib.sh and failover-backend.py are their shared part.
+GS_SYSTEM_TESTS += \
+	tests/system/failover.sh
+EXTRA_DIST += tests/system/failover-lib.sh tests/system/failover-backend.py
