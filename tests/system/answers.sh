@@ -233,11 +233,13 @@ for p in udp tcp; do
 done
 
 section "byte-exact question echo (rawdns.py)"
-for t in "" --tcp; do
-	raw $t query WwW.A.TeSt. A -e rcode=NOERROR -e aa=1 -e an=1 -e qecho=1 -e qname=WwW.A.TeSt.
-	raw $t query wWw.SuB.a.TEST. A -e rcode=NOERROR -e aa=1 -e qecho=1
-	raw $t query ExAmPlE.OrG. A -e rcode=REFUSED -e aa=0 -e qecho=1
-done
+raw_batch <<EOF
+$(for t in "" --tcp; do
+	echo "$t query WwW.A.TeSt. A -e rcode=NOERROR -e aa=1 -e an=1 -e qecho=1 -e qname=WwW.A.TeSt."
+	echo "$t query wWw.SuB.a.TEST. A -e rcode=NOERROR -e aa=1 -e qecho=1"
+	echo "$t query ExAmPlE.OrG. A -e rcode=REFUSED -e aa=0 -e qecho=1"
+done)
+EOF
 
 section "other clients: drill (ldnsutils), kdig (knot-dnsutils)"
 # drill sets RD by default: it must come back, RA must not.

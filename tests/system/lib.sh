@@ -454,6 +454,37 @@ raw() {
 	return $rc
 }
 
+# raw_batch < LINES: like one `raw LINE` per stdin line (blank lines and # comments are
+# skipped), in a single rawdns.py process: a check each, at a fraction of the cost.
+raw_batch() {
+	local cmds=() line i=0 buf= rc
+	while IFS= read -r line; do
+		[[ $line =~ ^[[:space:]]*(#|$) ]] && continue
+		cmds+=("$line")
+	done
+	printf '%s\n' "${cmds[@]}" | "$PY" "$RAWDNS" -p "$PORT" batch >"$T/raw.out" 2>&1
+	while IFS= read -r line; do
+		if [[ $line =~ ^@@END\ ([0-9]+)$ ]]; then
+			rc=${BASH_REMATCH[1]}
+			buf=${buf%$'\n'}
+			if [ "$rc" = 0 ]; then
+				ok "rawdns ${cmds[i]}: ${buf##*$'\n'}"
+			else
+				fail "rawdns ${cmds[i]}"
+				printf '%s\n' "$buf" | sed 's/^/    | /'
+			fi
+			i=$((i + 1))
+			buf=
+		else
+			buf+=$line$'\n'
+		fi
+	done <"$T/raw.out"
+	if [ $i -lt ${#cmds[@]} ]; then
+		fail "rawdns batch ended after $i of ${#cmds[@]} commands (next: ${cmds[i]})"
+		printf '%s' "$buf" | sed 's/^/    | /'
+	fi
+}
+
 # run_tool CMD...: runs another client (kdig, drill); the output is kept for expect_out.
 run_tool() {
 	LAST_CMD="$*"

@@ -13,11 +13,14 @@ $(zones_yaml)
 EOF
 
 section "opcodes other than QUERY: NOTIMP"
-for op in 1 2 3 4 5 6 15; do
-	raw query a.test. SOA --opcode $op --id 4321 -e rcode=NOTIMP -e qr=1 -e opcode=$op -e id=4321 -e an=0
-done
-raw --tcp query a.test. SOA --opcode 2 -e rcode=NOTIMP -e opcode=2
-raw --tcp query a.test. SOA --opcode 5 -e rcode=NOTIMP -e opcode=5
+section "opcodes other than QUERY: NOTIMP"
+raw_batch <<EOF
+$(for op in 1 2 3 4 5 6 15; do
+	echo "query a.test. SOA --opcode $op --id 4321 -e rcode=NOTIMP -e qr=1 -e opcode=$op -e id=4321 -e an=0"
+done)
+--tcp query a.test. SOA --opcode 2 -e rcode=NOTIMP -e opcode=2
+--tcp query a.test. SOA --opcode 5 -e rcode=NOTIMP -e opcode=5
+EOF
 q udp +opcode=status a.test. SOA
 expect_status NOTIMP
 expect_out 'opcode: STATUS'
@@ -29,42 +32,49 @@ gs_alive "other opcodes"
 
 for t in "" --tcp; do
 	section "FORMERR ${t:-udp}"
-	# RFC 9619: exactly one question.
-	raw $t query a.test. SOA --qdcount 0 --id 77 -e rcode=FORMERR -e qr=1 -e id=77
-	raw $t query a.test. SOA --qdcount 2 --id 78 -e rcode=FORMERR -e qr=1 -e id=78
-	raw $t query a.test. SOA --qdcount 0 --edns 1232 -e rcode=FORMERR
-	# RFC 6891 6.1.1: more than one OPT is a format error.
-	raw $t query www.a.test. A --two-opt -e rcode=FORMERR -e an=0
-	# An additional record whose owner name points at itself.
-	raw $t query www.a.test. A --ar-loop -e rcode=FORMERR -e an=0
-	raw $t query www.a.test. A --edns 1232 --ar-loop -e rcode=FORMERR -e an=0
+	raw_batch <<EOF
+# RFC 9619: exactly one question.
+$t query a.test. SOA --qdcount 0 --id 77 -e rcode=FORMERR -e qr=1 -e id=77
+$t query a.test. SOA --qdcount 2 --id 78 -e rcode=FORMERR -e qr=1 -e id=78
+$t query a.test. SOA --qdcount 0 --edns 1232 -e rcode=FORMERR
+# RFC 6891 6.1.1: more than one OPT is a format error.
+$t query www.a.test. A --two-opt -e rcode=FORMERR -e an=0
+# An additional record whose owner name points at itself.
+$t query www.a.test. A --ar-loop -e rcode=FORMERR -e an=0
+$t query www.a.test. A --edns 1232 --ar-loop -e rcode=FORMERR -e an=0
+EOF
 	gs_alive "FORMERR cases over ${t:-udp}"
 done
 
 section "QR=1: no reply"
-raw query www.a.test. A --qr --noreply
-raw query www.a.test. A --qr --edns 1232 --noreply
-raw query www.a.test. A --qr --opcode 2 --noreply
-raw --timeout 1 --tcp query www.a.test. A --qr --noreply
+raw_batch <<EOF
+query www.a.test. A --qr --noreply
+query www.a.test. A --qr --edns 1232 --noreply
+query www.a.test. A --qr --opcode 2 --noreply
+--tcp query www.a.test. A --qr --noreply
+EOF
 gs_alive "QR=1 packets"
 
 section "junk over UDP: dropped or FORMERR"
-raw junk empty --noreply
-raw junk short1 --noreply
-raw junk short11 --noreply
-raw --timeout 1 junk random --count 40 --bulk -e qr=1
-raw junk huge -e qr=1
-for kind in header-only truncated-question qname-loop qname-forward label-too-long \
-	name-too-long bad-label-type ancount opt-truncated; do
-	raw junk $kind -e rcode=FORMERR -e qr=1
-done
+KINDS="header-only truncated-question qname-loop qname-forward label-too-long name-too-long
+bad-label-type ancount opt-truncated"
+raw_batch <<EOF
+junk empty --noreply
+junk short1 --noreply
+junk short11 --noreply
+--timeout 1 junk random --count 40 --bulk -e qr=1
+junk huge -e qr=1
+$(for kind in $KINDS; do echo "junk $kind -e rcode=FORMERR -e qr=1"; done)
 # Trailing bytes after the counted records: whatever the answer, the ID is echoed.
-raw junk trailing -e qr=1
+junk trailing -e qr=1
+EOF
 gs_alive "UDP junk"
 
 section "junk in bulk"
-raw --timeout 1 junk random --count 300 --seed 7 --bulk -e qr=1
-raw --tcp --timeout 0.5 junk random --count 10 --seed 8 -e qr=1
+raw_batch <<EOF
+--timeout 1 junk random --count 300 --seed 7 --bulk -e qr=1
+--tcp --timeout 0.5 junk random --count 10 --seed 8 -e qr=1
+EOF
 gs_alive "bulk junk"
 
 finish

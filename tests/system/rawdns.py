@@ -27,7 +27,7 @@
 import argparse
 import os
 import random
-import select
+import shlex
 import socket
 import struct
 import sys
@@ -796,6 +796,9 @@ def cmd_burst(args):
     c = Conn(args)
     fails = 0
     for i in range(args.count):
+        if args.fresh and i:
+            c.close()
+            c = Conn(args)
         name, t = BURST[i % len(BURST)]
         edns = rng.choice([None, 512, 1232, 4096])
         msg = build_query(name, type_code(t), qid=i, edns=edns)
@@ -819,10 +822,12 @@ def cmd_burst(args):
             fails += 1
     c.close()
     if fails:
-        print("FAIL: burst of %d %s queries: %d without a proper reply" %
-              (args.count, "TCP" if args.tcp else "UDP", fails))
+        print("FAIL: burst of %d %s queries%s: %d without a proper reply" %
+              (args.count, "TCP" if args.tcp else "UDP",
+               ", one connection each" if args.fresh else "", fails))
         return 1
-    print("OK burst of %d %s queries" % (args.count, "TCP" if args.tcp else "UDP"))
+    print("OK burst of %d %s queries%s" % (args.count, "TCP" if args.tcp else "UDP",
+                                         ", one connection each" if args.fresh else ""))
     return 0
 
 
@@ -877,12 +882,15 @@ def cmd_hold(args):
     return 0
 
 
-def main():
-    ap = argparse.ArgumentParser(description="raw DNS helper for geosteer system tests")
+def run(argv):
+    """Parses one command line and runs it; returns its exit status."""
+    ap = argparse.ArgumentParser(prog="rawdns.py",
+                                 description="raw DNS helper for geosteer system tests")
     ap.add_argument("-s", "--server", default="127.0.0.1")
     ap.add_argument("-p", "--port", type=int, default=53)
     ap.add_argument("--tcp", action="store_true")
-    ap.add_argument("--timeout", type=float, default=2.0)
+    ap.add_argument("--timeout", type=float,
+                    help="seconds to wait for a reply (2; 1 when no reply is expected)")
     sub = ap.add_subparsers(dest="cmd", required=True)
 
     def expectations(p):
@@ -940,13 +948,23 @@ def main():
     b = sub.add_parser("burst")
     b.add_argument("--count", type=int, default=100)
     b.add_argument("--seed", type=int, default=1)
+    b.add_argument("--fresh", action="store_true", help="a new connection for each query")
     f = sub.add_parser("freeport")
     f.add_argument("--hosts", default="127.0.0.1")
     ho = sub.add_parser("hold")
     ho.add_argument("hold_port", type=int)
     ho.add_argument("seconds", type=float)
     ho.add_argument("--reuseaddr", action="store_true", help="TCP: bind over TIME_WAIT")
-    args = ap.parse_args()
+    bt = sub.add_parser("batch", help="one command line per stdin line; '@@END RC' after each")
+    bt.set_defaults(batch=True)
+    try:
+        args = ap.parse_args(argv)
+    except SystemExit as e:
+        return 2 if e.code else 0
+    if args.cmd == "batch":
+        return cmd_batch(argv[:argv.index("batch")])
+    if args.timeout is None:
+        args.timeout = 1.0 if getattr(args, "noreply", False) else 2.0
     fn = {"query": cmd_query, "hex": cmd_hex, "junk": cmd_junk, "pipeline": cmd_pipeline,
           "tcp-idle": cmd_tcp_idle, "tcp-active": cmd_tcp_active, "tcp-cap": cmd_tcp_cap,
           "tcp-maxq": cmd_tcp_maxq, "burst": cmd_burst, "freeport": cmd_freeport,
@@ -959,6 +977,45 @@ def main():
     except Malformed as e:
         print("FAIL: %s: unparseable reply: %s" % (args.cmd, e))
         return 1
+
+
+def cmd_batch(common):
+    """Runs each stdin line as a command (with the global options given before 'batch'),
+    so that a test pays for one interpreter start instead of one per check."""
+    status = 0
+    for line in sys.stdin:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        words = shlex.split(line)
+        # Global options on the line itself come first, then the shared ones.
+        try:
+            rc = run(common + words if words[0] not in ("-s", "--server", "-p", "--port",
+                                                         "--tcp", "--timeout")
+                     else _merge(common, words))
+        except Exception as e:  # a helper bug must not hide the other checks
+            print("FAIL: %s: %r" % (line, e))
+            rc = 1
+        print("@@END %d" % rc, flush=True)
+        status |= rc
+    return status
+
+
+def _merge(common, words):
+    """Puts a line's leading global options after the shared ones (later ones win)."""
+    i = 0
+    lead = []
+    while i < len(words) and words[i].startswith("-"):
+        lead.append(words[i])
+        if words[i] in ("-s", "--server", "-p", "--port", "--timeout"):
+            lead.append(words[i + 1])
+            i += 1
+        i += 1
+    return common + lead + words[i:]
+
+
+def main():
+    return run(sys.argv[1:])
 
 
 if __name__ == "__main__":

@@ -23,15 +23,12 @@ for p in udp tcp; do
 		expect_count ANSWER 1
 		expect_rr ANSWER "^$(echo "$name" | sed 's/\./\\./g') [0-9]+ CH TXT \"$ID\"\$"
 	done
-	raw $t query id.server. TXT --class CH -e rcode=NOERROR -e an=1 -e qecho=1
 
 	section "$p: NSID"
 	q $p +nsid www.a.test. A
 	expect_status NOERROR
 	expect_rr ANSWER '^www\.a\.test\. 3600 IN A 192\.0\.2\.80$'
 	expect_out "^; NSID: .*\(\"$ID\"\)\$"
-	raw $t query www.a.test. A --nsid -e rcode=NOERROR -e nsid=$ID
-	raw $t query nope.a.test. A --nsid -e rcode=NXDOMAIN -e nsid=$ID
 	# Not asked, not given.
 	q $p +edns=0 www.a.test. A
 	expect_no_out 'NSID'
@@ -40,20 +37,23 @@ for p in udp tcp; do
 	q $p -c HS a.test. SOA
 	expect_status REFUSED
 	expect_count ANSWER 0
-	raw $t query a.test. SOA --class 42 -e rcode=REFUSED -e an=0 -e qecho=1
-	# The zones are IN: a CHAOS query for a zone name is not answered from them.
-	raw $t query a.test. SOA --class CH -e rcode=REFUSED -e an=0
 
-	section "$p: ANY (RFC 8482)"
-	# www.a.test. has A, AAAA and TXT: over UDP one small answer, not all of them.
-	raw $t query www.a.test. ANY -e rcode=NOERROR -e aa=1 -e 'an>=1' -e 'n_ans_types<=1'
-	raw $t query a.test. ANY -e rcode=NOERROR -e aa=1 -e 'an>=1'
-	raw $t query nope.a.test. ANY -e rcode=NXDOMAIN -e an=0
-	raw $t query www.deleg.a.test. ANY -e rcode=NOERROR -e aa=0 -e an=0 -e auth_types=NS
-	raw $t query www.example.org. ANY -e rcode=REFUSED
-
-	section "$p: zone transfers refused"
-	raw $t query a.test. IXFR --ixfr-serial 2024010100 -e rcode=REFUSED -e an=0
+	section "$p: CHAOS, NSID, classes, ANY (RFC 8482), IXFR (rawdns.py)"
+	raw_batch <<EOF
+$t query id.server. TXT --class CH -e rcode=NOERROR -e an=1 -e qecho=1
+$t query www.a.test. A --nsid -e rcode=NOERROR -e nsid=$ID
+$t query nope.a.test. A --nsid -e rcode=NXDOMAIN -e nsid=$ID
+$t query a.test. SOA --class 42 -e rcode=REFUSED -e an=0 -e qecho=1
+# The zones are IN: a CHAOS query for a zone name is not answered from them.
+$t query a.test. SOA --class CH -e rcode=REFUSED -e an=0
+# www.a.test. has A, AAAA and TXT: one small answer, not all of them.
+$t query www.a.test. ANY -e rcode=NOERROR -e aa=1 -e an>=1 -e n_ans_types<=1
+$t query a.test. ANY -e rcode=NOERROR -e aa=1 -e an>=1
+$t query nope.a.test. ANY -e rcode=NXDOMAIN -e an=0
+$t query www.deleg.a.test. ANY -e rcode=NOERROR -e aa=0 -e an=0 -e auth_types=NS
+$t query www.example.org. ANY -e rcode=REFUSED
+$t query a.test. IXFR --ixfr-serial 2024010100 -e rcode=REFUSED -e an=0
+EOF
 done
 
 q udp www.a.test. ANY
@@ -63,8 +63,10 @@ n=$(r_section ANSWER | awk '{print $4}' | sort -u | wc -l)
 expect_eq "dig www.a.test. ANY over UDP: distinct types in the answer (RFC 8482)" 1 "$n"
 
 section "AXFR and IXFR (TCP)"
-raw --tcp query a.test. AXFR -e rcode=REFUSED -e an=0
-raw --tcp query sub.a.test. AXFR -e rcode=REFUSED -e an=0
+raw_batch <<EOF
+--tcp query a.test. AXFR -e rcode=REFUSED -e an=0
+--tcp query sub.a.test. AXFR -e rcode=REFUSED -e an=0
+EOF
 q tcp a.test. AXFR
 expect_no_out 'IN[[:space:]]+A[[:space:]]+192\.0\.2\.80'
 expect_out 'Transfer failed'

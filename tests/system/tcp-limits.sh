@@ -14,15 +14,17 @@ tcp: {idle_timeout: 1s, max_queries: 5}
 $(zones_yaml)
 EOF
 # Closed after about a second of silence: not before 0.5 s, and surely by 4 s.
-raw --tcp tcp-idle --min 0.5 --max 4
-raw --tcp tcp-idle --query --min 0.5 --max 4
+raw_batch <<EOF
+--tcp tcp-idle --min 0.5 --max 4
+--tcp tcp-idle --query --min 0.5 --max 4
 # Activity resets the timer: 4 queries 0.6 s apart span 1.8 s on one connection.
-raw --tcp tcp-active --interval 0.6 --duration 2.0
+--tcp tcp-active --interval 0.6 --duration 2.0
 # Five answers, then the server closes the connection.
-raw --tcp tcp-maxq --limit 5
-raw --tcp tcp-maxq --limit 5 --pipelined
+--tcp tcp-maxq --limit 5
+--tcp tcp-maxq --limit 5 --pipelined
 # UDP is not limited by any of this.
-raw burst --count 20
+burst --count 20
+EOF
 gs_stop
 
 section "max_connections 4 (one worker thread)"

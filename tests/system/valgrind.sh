@@ -24,28 +24,30 @@ $(zones_yaml)
 EOF
 
 section "traffic"
-raw --timeout 5 burst --count 200
-raw --timeout 5 --tcp burst --count 100
-raw --timeout 5 --tcp pipeline --count 20
-raw --timeout 5 --tcp pipeline --split-message
-raw --timeout 5 query big.a.test. A -e tc=1
-raw --timeout 5 --tcp query huge.a.test. TXT -e an=8
-raw --timeout 5 query www.a.test. A --nsid -e nsid=ns1.valgrind.test
-raw --timeout 5 query id.server. TXT --class CH -e an=1
-raw --timeout 5 query www.a.test. A --edns-version 1 -e rcode=BADVERS
-raw --timeout 5 query www.a.test. ANY -e rcode=NOERROR
-raw --timeout 5 --tcp query a.test. AXFR -e rcode=REFUSED
-raw --timeout 5 query a.test. SOA --opcode 2 -e rcode=NOTIMP
-raw --timeout 5 query a.test. SOA --qdcount 2 -e rcode=FORMERR
-raw --timeout 5 query www.a.test. A --two-opt -e rcode=FORMERR
-raw --timeout 5 query www.a.test. A --ar-loop -e rcode=FORMERR
-raw --timeout 1 query www.a.test. A --qr --noreply
-raw --timeout 2 junk random --count 100 --bulk -e qr=1
-raw --timeout 1 junk short11 --noreply
-raw --timeout 5 junk qname-loop -e rcode=FORMERR
-raw --timeout 1 --tcp junk partial --noreply
+raw_batch <<EOF
+--timeout 5 burst --count 200
+--timeout 5 --tcp burst --count 100
+--timeout 5 --tcp pipeline --count 20
+--timeout 5 --tcp pipeline --split-message
+--timeout 5 query big.a.test. A -e tc=1
+--timeout 5 --tcp query huge.a.test. TXT -e an=8
+--timeout 5 query www.a.test. A --nsid -e nsid=ns1.valgrind.test
+--timeout 5 query id.server. TXT --class CH -e an=1
+--timeout 5 query www.a.test. A --edns-version 1 -e rcode=BADVERS
+--timeout 5 query www.a.test. ANY -e rcode=NOERROR
+--timeout 5 --tcp query a.test. AXFR -e rcode=REFUSED
+--timeout 5 query a.test. SOA --opcode 2 -e rcode=NOTIMP
+--timeout 5 query a.test. SOA --qdcount 2 -e rcode=FORMERR
+--timeout 5 query www.a.test. A --two-opt -e rcode=FORMERR
+--timeout 5 query www.a.test. A --ar-loop -e rcode=FORMERR
+--timeout 1 query www.a.test. A --qr --noreply
+--timeout 2 junk random --count 100 --bulk -e qr=1
+--timeout 1 junk short11 --noreply
+--timeout 5 junk qname-loop -e rcode=FORMERR
+--timeout 1 --tcp junk partial --noreply
 # A connection left open until the idle timeout closes it.
-raw --tcp tcp-idle --query --min 0.5 --max 20
+--tcp tcp-idle --query --min 0.5 --max 20
+EOF
 gs_alive "the traffic above"
 
 gs_stop
