@@ -431,6 +431,9 @@ def junk_bytes(kind, rng):
         return q[:11]
     if kind == "huge":
         return q[:12] + bytes(rng.randrange(256) for _ in range(4000))
+    if kind == "huge64k":
+        # The largest message TCP can frame (65535 bytes); too big for one datagram.
+        return q[:12] + bytes(rng.randrange(256) for _ in range(65535 - 12))
     if kind == "header-only":
         return q[:12]
     if kind == "truncated-question":

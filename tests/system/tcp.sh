@@ -47,6 +47,8 @@ raw_batch <<EOF
 --tcp junk short11 --noreply
 --tcp --timeout 0.5 junk random --count 10 -e qr=1
 --tcp junk qname-loop -e rcode=FORMERR
+--tcp junk huge -e qr=1
+--tcp junk huge64k -e qr=1
 --tcp junk unframed-http --noreply
 --tcp junk length-only --noreply
 --tcp junk partial --noreply
