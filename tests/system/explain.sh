@@ -73,7 +73,7 @@ ctl explain --offline www.geo.test A --client 192.0.2.1
 expect_rc 2
 expect_text err 'needs the configuration'
 
-section "control-socket commands: no daemon socket yet, a plain error"
+section "control-socket commands with no daemon listening: a plain error, exit 1"
 for cmd in status reload health stats "force eu-central down" "force 192.0.2.10 auto" \
 	"explain www.geo.test A --client 192.0.2.1"; do
 	# shellcheck disable=SC2086
@@ -81,11 +81,11 @@ for cmd in status reload health stats "force eu-central down" "force 192.0.2.10 
 	expect_rc 1
 	expect_text err "cannot connect to $T/none.sock: No such file or directory"
 done
-# With -c, the socket path is the configuration's control: (or the default).
-printf 'zones: []\n' >"$T/nocontrol.yaml"
-ctl -c "$T/nocontrol.yaml" status
+# With -c, the socket path is the configuration's control: key.
+printf 'control: %s/cfg.sock\nzones: []\n' "$T" >"$T/control.yaml"
+ctl -c "$T/control.yaml" status
 expect_rc 1
-expect_text err 'cannot connect to /run/geosteer/control.sock'
+expect_text err "cannot connect to $T/cfg\\.sock"
 
 section "explain --offline: configuration errors are FILE:LINE, exit 1"
 printf 'zones: []\nbogus_key: 1\n' >"$T/bad.yaml"
