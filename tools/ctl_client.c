@@ -67,25 +67,27 @@ static bool send_all(int fd, const char *p, size_t n)
 /* What reading the response came to. */
 enum outcome { GOT_OK, GOT_ERR, BROKEN };
 
-/* Handles one response line. Returns true when it was the status line. */
-static bool one_line(const char *line, FILE *out, FILE *err, enum outcome *res)
+/* Handles one response line: data lines are kept in data until the status line says
+ * where they belong (standard output after OK, standard error after ERR: a failed
+ * reload's FILE:LINE lines are errors). Returns true when it was the status line. */
+static bool one_line(const char *line, FILE *data, enum outcome *res)
 {
 	const char *text;
 	switch (ctl_parse_line(line, &text)) {
 	case CTL_LINE_DATA:
-		fprintf(out, "%s\n", text);
+		fprintf(data, "%s\n", text);
 		return false;
 	case CTL_LINE_OK:
 		if (*text)
-			fprintf(out, "%s\n", text);
+			fprintf(data, "%s\n", text);
 		*res = GOT_OK;
 		return true;
 	case CTL_LINE_ERR:
-		fprintf(err, "geosteerctl: %s\n", *text ? text : "the daemon reports an error");
+		fprintf(data, "geosteerctl: %s\n", *text ? text : "the daemon reports an error");
 		*res = GOT_ERR;
 		return true;
 	default:
-		fprintf(err, "geosteerctl: unexpected line from the daemon: %.200s\n", text);
+		fprintf(data, "geosteerctl: unexpected line from the daemon: %.200s\n", text);
 		*res = BROKEN;
 		return true;
 	}
@@ -98,8 +100,15 @@ static enum outcome read_response(int fd, const char *path, long long deadline, 
 	size_t cap = 4096, len = 0;
 	char *buf = malloc(cap);
 	enum outcome res = BROKEN;
-	if (!buf) {
+	char *data_text = NULL;
+	size_t data_len = 0;
+	FILE *data = open_memstream(&data_text, &data_len);
+	if (!buf || !data) {
 		fprintf(err, "geosteerctl: out of memory\n");
+		free(buf);
+		if (data)
+			fclose(data);
+		free(data_text);
 		return BROKEN;
 	}
 	for (;;) {
@@ -109,14 +118,14 @@ static enum outcome read_response(int fd, const char *path, long long deadline, 
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr <= 0) {
-			fprintf(err, "geosteerctl: no complete answer from %s in time%s%s\n", path,
+			fprintf(data, "geosteerctl: no complete answer from %s in time%s%s\n", path,
 			        pr < 0 ? ": " : "", pr < 0 ? strerror(errno) : "");
 			break;
 		}
 		if (len + 1 >= cap) {
 			char *nb = realloc(buf, cap * 2);
 			if (!nb) {
-				fprintf(err, "geosteerctl: out of memory\n");
+				fprintf(data, "geosteerctl: out of memory\n");
 				break;
 			}
 			buf = nb;
@@ -126,11 +135,11 @@ static enum outcome read_response(int fd, const char *path, long long deadline, 
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			fprintf(err, "geosteerctl: reading from %s: %s\n", path, strerror(errno));
+			fprintf(data, "geosteerctl: reading from %s: %s\n", path, strerror(errno));
 			break;
 		}
 		if (r == 0) {
-			fprintf(err,
+			fprintf(data,
 			        "geosteerctl: %s closed the connection before the status line\n",
 			        path);
 			break;
@@ -143,7 +152,7 @@ static enum outcome read_response(int fd, const char *path, long long deadline, 
 			if (buf[i] != '\n')
 				continue;
 			buf[i] = '\0';
-			done = one_line(buf + start, out, err, &res);
+			done = one_line(buf + start, data, &res);
 			start = i + 1;
 		}
 		if (done)
@@ -152,6 +161,9 @@ static enum outcome read_response(int fd, const char *path, long long deadline, 
 		len -= start;
 	}
 	free(buf);
+	fclose(data);
+	fwrite(data_text, 1, data_len, res == GOT_OK ? out : err);
+	free(data_text);
 	return res;
 }
 

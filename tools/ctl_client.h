@@ -15,11 +15,11 @@
 #define CTL_CLIENT_RELOAD_TIMEOUT_MS 300000
 
 /* Sends words[0 .. n) joined by single spaces as one request to the control socket at
- * path, waits at most timeout_ms for the response, writes each data line (without its
- * ". " prefix) and the text of an "OK text" status line to out, and the message of an
- * "ERR message" status line, or why the daemon could not be asked, to err as
- * "geosteerctl: ...". Returns 0 on OK, 1 on ERR, on connection or timeout failure, and
- * on a response that breaks the protocol. */
+ * path and waits at most timeout_ms for the response. After an OK status line, writes
+ * each data line (without its ". " prefix) and the status text to out. After an ERR
+ * one, writes the data lines (a failed reload's FILE:LINE lines, say) and then the
+ * message as "geosteerctl: MESSAGE" to err; so too, in place of the message, why the
+ * daemon could not be asked or broke the protocol. Returns 0 on OK, 1 otherwise. */
 int ctl_client_run(const char *path, char *const *words, int n, unsigned timeout_ms, FILE *out,
                    FILE *err) GS_NONNULL GS_WUR;
 

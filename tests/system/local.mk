@@ -30,5 +30,8 @@ EXTRA_DIST += tests/system/ecs-lib.sh
 # Health checks with real backends on loopback, the control socket, forces across a
 # restart; failover-lib.sh and failover-backend.py are their shared part.
 GS_SYSTEM_TESTS += \
-	tests/system/failover.sh
+	tests/system/failover.sh \
+	tests/system/control.sh \
+	tests/system/failover-exec.sh \
+	tests/system/force-restart.sh
 EXTRA_DIST += tests/system/failover-lib.sh tests/system/failover-backend.py
