@@ -47,7 +47,8 @@
 struct ex_env {
 	struct cfg *cfg;
 	struct snapshot *snap;
-	struct geo_db *db; /* explain's own handle, for the rule behind an answer */
+	struct geo_db *db;     /* explain's own handle, for the rule behind an answer */
+	struct health *health; /* the state file's forces, applied to the snapshot's cells */
 	struct answer_ctx *ctx;
 	ldns_pkt *pkt;
 };
@@ -68,6 +69,7 @@ static void ex_close(struct ex_env *e)
 		ldns_pkt_free(e->pkt);
 	answer_ctx_free(e->ctx);
 	geodb_close(e->db);
+	health_free(e->health); /* not the installed table: the snapshot owns that */
 	snapshot_free(e->snap);
 	cfg_free(e->cfg);
 }
@@ -154,6 +156,13 @@ static int load(const char *path, struct ex_env *e, FILE *err)
 			rc = brc;
 		if (rc == GS_OK && e->cfg->geoip.enabled)
 			rc = geodb_open(&e->cfg->geoip, &d, &e->db);
+		/* As geosteerd starts: the state file's forces (geosteerctl force) decide
+		 * the cells they cover; no monitor runs, so checked addresses stay up. */
+		if (rc == GS_OK && e->cfg->state_file && e->snap->health) {
+			rc = health_new(e->cfg->state_file, &d, &e->health);
+			if (rc == GS_OK)
+				(void)health_install(e->health, e->snap->health);
+		}
 		if (rc == GS_OK && diag_has_errors(&d))
 			rc = GS_EPARSE;
 	}
@@ -333,9 +342,16 @@ static void explain_choice(FILE *out, const struct ex_env *e, const struct steer
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, "%s%s", i ? " " : "", geo_map_dc_name(svc->map, ids[i]));
 	fputc('\n', out);
-	fprintf(out,
-	        "%-12soffline: no monitor runs (a checked address is up until its first result)\n",
-	        "health:");
+	if (e->health)
+		fprintf(out,
+		        "%-12soffline: forces from the state file %s; no monitor runs (a checked "
+		        "address is up until its first result)\n",
+		        "health:", e->cfg->state_file);
+	else
+		fprintf(out,
+		        "%-12soffline: no monitor runs (a checked address is up until its first "
+		        "result)\n",
+		        "health:");
 	for (size_t i = 0; i < n; i++) {
 		const char *name = geo_map_dc_name(svc->map, ids[i]);
 		uint16_t k = svc->dc_of[ids[i]];
@@ -354,6 +370,8 @@ static void explain_choice(FILE *out, const struct ex_env *e, const struct steer
 			fputs("chosen;", out);
 		else if (dc->n[ty] == 0)
 			fprintf(out, "skipped (no %s address);", tname);
+		else if (d->fail_open)
+			fputs("skipped (every address down);", out);
 		else if (d->dc && i > d->pos)
 			fputs("not needed;", out);
 		else

@@ -177,4 +177,19 @@ for case in "A 8.8.8.0/24" "A 81.169.145.0/24" "A -" "AAAA 2001:4860::/32" "A 0.
 	expect_eq "$type $subnet: the daemon's scope is explain's" "${X[scope_n]}" "${R_SCOPE:-none}"
 done
 
+section "the state file's forces: explain applies them as geosteerd does at start"
+gs_stop
+printf 'dc us-east down\n' >"$T/state"
+gs_start < <(geo_yaml "$DEMO_MMDB"; echo "state_file: $T/state")
+explain www.geo.test A 127.0.0.1 8.8.8.0/24
+explain_ok
+expect_eq "forced down: us-east" "us-east: skipped (every address down); A 192.0.2.10 down (forced)" "${X[dc]}"
+expect_eq "forced down: chosen" eu-central "${X[chosen_dc]}"
+expect_eq "forced down: ttl" "20 (failover_ttl: a datacenter ahead of the chosen one is down)" "${X[ttl]}"
+sq dig udp www.geo.test A 8.8.8.0/24
+got=$(r_section ANSWER)
+expect_eq "forced down: the daemon's answer is explain's" "${X[answer]}" "${got%$'\n'}"
+explain www.geo.test A 127.0.0.1 81.169.145.0/24
+expect_eq "forced down, EU client: ttl" "60 (the service's ttl: no datacenter ahead of the chosen one is down)" "${X[ttl]}"
+
 finish
