@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * explain.h -- `geosteerctl explain --offline`: answers one question the way the
  * server would, and says why. Loads the configuration and builds a snapshot itself
- * (cfg_load + snapshot_build, every steered address up), sends a real DNS query
+ * (cfg_load + snapshot_build; no monitor runs, so every steered address is up unless
+ * the state file forces it down), sends a real DNS query
  * through answer_packet() -- the server's own query path -- with the given client as
  * the source address, and prints the response together with the decision behind it:
  * the service, the map rule (geo_map_explain), the ordered datacenter list, each
