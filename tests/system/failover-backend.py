@@ -6,13 +6,15 @@
 #   failover-backend.py port ADDR...
 #       prints a TCP port that is free on every ADDR (loopback addresses such as
 #       127.0.0.10 and 127.0.0.20), so that one check `port:` fits every backend
-#   failover-backend.py serve ADDR PORT DIR
-#       an HTTP server on ADDR:PORT (also what a tcp check connects to). GET answers
-#       with the status number in DIR/status (default 200). It writes DIR/ready once
-#       listening, retries the bind for up to 5 s (a restart right after a stop), and
-#       exits by itself after 120 s so that a crashed test leaves nothing running.
+#   failover-backend.py serve ADDR PORT DIR [CERT KEY]
+#       an HTTP server on ADDR:PORT (also what a tcp check connects to), HTTPS with
+#       CERT and KEY. GET answers with the status number in DIR/status (default 200).
+#       It writes DIR/ready once listening, retries the bind for up to 5 s (a restart
+#       right after a stop), and exits by itself after 120 s so that a crashed test
+#       leaves nothing running.
 import os
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -39,7 +41,7 @@ def free_port(addrs):
     sys.exit("no port free on every address")
 
 
-def serve(addr, port, folder):
+def serve(addr, port, folder, tls):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -72,6 +74,10 @@ def serve(addr, port, folder):
                 raise
             time.sleep(0.05)
     srv.daemon_threads = True
+    if tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(tls[0], tls[1])
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     ready = os.path.join(folder, "ready")
     with open(ready + ".tmp", "w") as f:
         f.write("%d\n" % os.getpid())
@@ -83,10 +89,10 @@ def serve(addr, port, folder):
 def main():
     if len(sys.argv) >= 3 and sys.argv[1] == "port":
         print(free_port(sys.argv[2:]))
-    elif len(sys.argv) == 5 and sys.argv[1] == "serve":
-        serve(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    elif len(sys.argv) in (5, 7) and sys.argv[1] == "serve":
+        serve(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5:])
     else:
-        sys.exit("usage: failover-backend.py port ADDR... | serve ADDR PORT DIR")
+        sys.exit("usage: failover-backend.py port ADDR... | serve ADDR PORT DIR [CERT KEY]")
 
 
 main()

@@ -21,22 +21,28 @@ EU=127.0.0.20
 declare -A BE_ADDR=([us]=$US [eu]=$EU) BE_PID=()
 BE_PORT=$("$PY" "$BACKEND" port "$US" "$EU") || fatal "no port free on $US and $EU"
 
-# be_start us|eu: starts that backend (HTTP on its address and BE_PORT; a tcp check
-# connects to the same port) and waits until it listens.
+# be_start us|eu [PORT CERT KEY]: starts that backend (HTTP on its address and BE_PORT,
+# where a tcp check connects too; HTTPS on PORT with CERT and KEY) and waits until it
+# listens. A TLS backend is known as us-tls / eu-tls to be_stop.
 be_start() {
-	local dir="$T/be-$1" i=0
+	local name=$1 dir port=$BE_PORT i=0
+	local tls=()
+	if [ $# -ge 4 ]; then
+		name=$1-tls port=$2 tls=("$3" "$4")
+	fi
+	dir="$T/be-$name"
 	mkdir -p "$dir"
 	rm -f "$dir/ready"
-	"$PY" "$BACKEND" serve "${BE_ADDR[$1]}" "$BE_PORT" "$dir" 2>>"$dir/log" &
-	BE_PID[$1]=$!
+	"$PY" "$BACKEND" serve "${BE_ADDR[$1]}" "$port" "$dir" "${tls[@]}" 2>>"$dir/log" &
+	BE_PID[$name]=$!
 	while [ ! -f "$dir/ready" ] && [ $i -lt 100 ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done
-	[ -f "$dir/ready" ] || fatal "backend $1 did not start: $(cat "$dir/log")"
+	[ -f "$dir/ready" ] || fatal "backend $name did not start: $(cat "$dir/log")"
 }
 
-# be_stop us|eu: stops it (connections to it are refused from now on).
+# be_stop us|eu|us-tls|eu-tls: stops it (connections to it are refused from now on).
 be_stop() {
 	[ -n "${BE_PID[$1]:-}" ] || return 0
 	kill "${BE_PID[$1]}" 2>/dev/null

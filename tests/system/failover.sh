@@ -9,6 +9,8 @@
 #         rise x interval + timeout (both measured by polling; the limit allows twice
 #         that plus 2 s for a slow machine). A 503 from the backend counts as down.
 #   tcp:  the same through a reload that switches the check to tcp.
+#   https: the same against self-signed HTTPS backends with tls_verify: false; with
+#         tls_verify on, the certificates are refused and every datacenter is down.
 #   all datacenters down: the fail-open answer, first in the list, with failover_ttl.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
@@ -27,7 +29,7 @@ EOF
 section "http: both backends up"
 expect_answer "$US 60" "both up"
 # Every target has a result (not "initial") before anything is measured.
-if wait_health "^web +$US +up +" 10 && wait_health "^web +$EU +up +" 10; then
+if wait_health "^web +$US +up +[^(]" 10 && wait_health "^web +$EU +up +[^(]" 10; then
 	ok "geosteerctl health: both addresses up after their first checks"
 else
 	fail "geosteerctl health: expected both addresses up, got:"
@@ -81,6 +83,51 @@ expect_within "tcp failover to eu-central" "$EU 20" $NOMINAL
 be_start us
 T0_MS=$(now_ms)
 expect_within "tcp recovery to us-east" "$US 60" $NOMINAL
+
+section "https: self-signed backends, tls_verify off, by a reload"
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=www.geo.test \
+	-addext subjectAltName=DNS:www.geo.test -keyout "$T/key.pem" -out "$T/cert.pem" \
+	>"$T/openssl.log" 2>&1 || fatal "openssl: $(cat "$T/openssl.log")"
+TLS_PORT=$("$PY" "$BACKEND" port "$US" "$EU") || fatal "no second port"
+be_start us "$TLS_PORT" "$T/cert.pem" "$T/key.pem"
+be_start eu "$TLS_PORT" "$T/cert.pem" "$T/key.pem"
+HTTPS="{type: https, port: $TLS_PORT, host: www.geo.test, interval: 1s, timeout: 500ms, rise: 2, fall: 2"
+sed -i "s|^  web: .*|  web: $HTTPS, tls_verify: false}|" "$CFG"
+ctl reload
+expect_rc 0
+if wait_health "^web +$US +up +[^(].*HTTP 200" 10; then
+	ok "the https check runs after the reload"
+else
+	fail "no https result for $US after the reload:"
+	printf '%s\n' "$C_OUT" | sed 's/^/    | /'
+fi
+expect_answer "$US 60" "https, both up"
+be_stop us-tls
+T0_MS=$(now_ms)
+expect_within "https failover to eu-central" "$EU 20" $NOMINAL
+be_start us "$TLS_PORT" "$T/cert.pem" "$T/key.pem"
+T0_MS=$(now_ms)
+expect_within "https recovery to us-east" "$US 60" $NOMINAL
+
+section "https: tls_verify on (the default) refuses the self-signed certificates"
+sed -i "s|^  web: .*|  web: $HTTPS}|" "$CFG"
+ctl reload
+expect_rc 0
+if wait_health "^web +$US +down .*(certificate|TLS|SSL)" 10 &&
+	wait_health "^web +$EU +down .*(certificate|TLS|SSL)" 10; then
+	ok "both addresses down: certificate not trusted"
+else
+	fail "expected both addresses down for their certificates, got:"
+	printf '%s\n' "$C_OUT" | sed 's/^/    | /'
+fi
+expect_answer "$US 20" "every datacenter down (certificates): fail open"
+be_stop us-tls
+be_stop eu-tls
+sed -i "s|^  web: .*|  web: {type: tcp, port: $BE_PORT, interval: 1s, timeout: 500ms, rise: 2, fall: 2}|" "$CFG"
+ctl reload
+expect_rc 0
+wait_health "^web +$US +up +.*connected" 10 && ok "back to the tcp check" ||
+	fail "no tcp result after going back to tcp"
 
 section "every datacenter down: fail open"
 be_stop us
