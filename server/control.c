@@ -505,6 +505,12 @@ static void conn_close(struct conn *k)
 	struct control *c = k->c;
 	ev_io_stop(c->loop, &k->io);
 	ev_timer_stop(c->loop, &k->timer);
+	/* Input after the request line is ignored; reading what has arrived of it (a
+	 * little, without waiting) keeps Linux from resetting the client's end, which it
+	 * does when a Unix socket is closed with unread data. */
+	char sink[512];
+	for (int i = 0; i < 8 && recv(k->fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
+		;
 	close(k->fd);
 	ctl_out_free(&k->out);
 	if (k->prev)
