@@ -248,6 +248,28 @@ expect_text out "^$CFG:[0-9]+: warning: 'threads' changed: a reload does not app
 ctl status
 expect_text out "^workers: +2$"
 
+section "status names the GeoIP database and its build epoch"
+DEMO_MMDB="$top_builddir/examples/demo.mmdb"
+if [ -f "$DEMO_MMDB" ]; then
+	printf 'geoip:\n  database: %s\n' "$DEMO_MMDB" >>"$CFG"
+	ctl reload
+	expect_rc 0
+	ctl status
+	expect_text out "^geoip: +$DEMO_MMDB \\(.*\\), build epoch [0-9]+ \\("
+	epoch=0
+	[[ $C_OUT =~ build\ epoch\ ([0-9]+) ]] && epoch=${BASH_REMATCH[1]}
+	# The writer stamps the time it wrote the file: within a minute of its mtime.
+	mtime=$(stat -c %Y "$DEMO_MMDB")
+	diff=$((epoch - mtime))
+	if [ ${diff#-} -le 60 ]; then
+		ok "build epoch $epoch matches the file's mtime $mtime"
+	else
+		fail "build epoch $epoch is far from the file's mtime $mtime"
+	fi
+else
+	fail "$DEMO_MMDB is not built (make builds it)"
+fi
+
 section "a second daemon on the same control socket is refused"
 # run_second NAME CONTROL: a copy of the configuration on another port with control:
 # CONTROL, run in the foreground for at most 10 s.
