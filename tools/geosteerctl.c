@@ -88,7 +88,7 @@ static void print_help(FILE *out)
 	        "        down), or return it to its checks (auto). Overrides are kept in the\n"
 	        "        state file across restarts.\n"
 	        "    stats\n"
-	        "        Query, response and health counters.\n"
+	        "        Query and response counters, summed over the worker threads.\n"
 	        "    explain NAME [TYPE] --client IP [--subnet CIDR]\n"
 	        "        Answer the question NAME TYPE (default A, class IN) as if it came from\n"
 	        "        the address IP, with an EDNS Client Subnet option (RFC 7871) for CIDR\n"
