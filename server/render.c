@@ -3,6 +3,8 @@
  * Worker threads; no allocation. */
 #include "server/render.h"
 
+#include <string.h>
+
 #include "server/base/dname.h"
 
 #define HEADER_LEN 12u /* RFC 1035 4.1.1 */
@@ -22,47 +24,90 @@ void render_init(struct render *r, uint8_t *buf, size_t limit)
 	r->last_off = 0;
 }
 
-static inline void comp_add(struct render *r, size_t off, unsigned labels)
+/* Labels in a wire name, root excluded: at most 127 (RFC 1035 2.3.4, 255 bytes). */
+#define LABELS_MAX (DNAME_MAX / 2)
+
+/* Fills off[] with where each label of name starts; returns the label count (root
+ * excluded) and sets *len to the name's length in bytes. */
+static inline unsigned split_labels(const uint8_t *name, uint8_t off[LABELS_MAX], size_t *len)
 {
-	if (r->n_comp < RENDER_COMP_MAX && off <= RENDER_PTR_MAX) {
-		r->comp[r->n_comp].off = (uint16_t)off;
-		r->comp[r->n_comp].labels = (uint8_t)labels;
-		r->n_comp++;
+	unsigned n = 0;
+	size_t p = 0;
+	while (name[p] && n < LABELS_MAX) {
+		off[n++] = (uint8_t)p;
+		p += name[p] + 1u;
+	}
+	*len = p + 1;
+	return n;
+}
+
+/* Records labels [0, n) of name, just written at start and followed by the suffix of
+ * entry parent (0: the root). The root-most label goes first, so that every entry's
+ * parent is in the table before it; when the last label lies beyond pointer reach,
+ * none of them is recorded (their parents could not be). */
+static void comp_record(struct render *r, size_t start, const uint8_t *name, const uint8_t *off,
+                        unsigned n, unsigned parent)
+{
+	if (n == 0 || start + off[n - 1] > RENDER_PTR_MAX)
+		return;
+	for (unsigned i = n; i-- > 0 && r->n_comp < RENDER_COMP_MAX;) {
+		struct render_comp *c = &r->comp[r->n_comp];
+		c->off = (uint16_t)(start + off[i]);
+		c->parent = (uint8_t)parent;
+		c->len = name[off[i]];
+		parent = ++r->n_comp;
 	}
 }
 
-/* Records where each label of name[0..prefix_len) was just written (at start), given
- * that name has `labels` labels in all. */
-static void comp_add_labels(struct render *r, size_t start, const uint8_t *name, size_t prefix_len,
-                            unsigned labels)
+/* True when the n bytes at a and b are the same, compared a word at a time. */
+static inline bool bytes_equal(const uint8_t *a, const uint8_t *b, size_t n)
 {
 	size_t i = 0;
-	while (i < prefix_len) {
-		comp_add(r, start + i, labels--);
-		i += name[i] + 1u;
+	for (; n - i >= 8; i += 8) {
+		uint64_t x, y;
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return false;
 	}
+	if (n - i >= 4) {
+		uint32_t x, y;
+		memcpy(&x, a + i, 4);
+		memcpy(&y, b + i, 4);
+		if (x != y)
+			return false;
+		i += 4;
+	}
+	for (; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
 }
 
-/* True when the name written at buf[off] (following our own pointers, which always
- * point backwards) equals the uncompressed name s, ignoring ASCII case (RFC 4343). */
-static bool written_name_equals(const uint8_t *buf, size_t off, const uint8_t *s)
+/* True when the label written at w equals label (same length byte, checked by the
+ * caller), ignoring ASCII case (RFC 4343). Labels usually match byte for byte, so that
+ * is tried first. */
+static inline bool label_equal(const uint8_t *w, const uint8_t *label)
 {
-	for (;;) {
-		uint8_t c = buf[off];
-		while ((c & 0xc0) == 0xc0) {
-			off = (size_t)(c & 0x3f) << 8 | buf[off + 1];
-			c = buf[off];
-		}
-		if (c != *s)
+	if (bytes_equal(w, label, label[0] + 1u))
+		return true;
+	for (unsigned i = 1; i <= label[0]; i++)
+		if (dname_lower_byte(w[i]) != dname_lower_byte(label[i]))
 			return false;
-		if (c == 0)
-			return true;
-		for (unsigned i = 1; i <= c; i++)
-			if (dname_lower_byte(buf[off + i]) != dname_lower_byte(s[i]))
-				return false;
-		off += c + 1u;
-		s += c + 1u;
+	return true;
+}
+
+/* The entry (index + 1) for label followed by the suffix of entry parent, or 0. An
+ * entry is recorded after its parent, so the search starts there. */
+static inline unsigned comp_find(const struct render *r, unsigned parent, const uint8_t *label)
+{
+	for (unsigned i = parent; i < r->n_comp; i++) {
+		const struct render_comp *c = &r->comp[i];
+		if (c->parent == parent && c->len == label[0] &&
+		    label_equal(r->w.base + c->off, label))
+			return i + 1;
 	}
+	return 0;
 }
 
 void render_question(struct render *r, const uint8_t *qname, size_t qname_len, uint16_t qtype,
@@ -73,53 +118,64 @@ void render_question(struct render *r, const uint8_t *qname, size_t qname_len, u
 	wire_wr_u16(&r->w, qtype);
 	wire_wr_u16(&r->w, qclass);
 	if (!r->w.bad) {
-		comp_add_labels(r, start, qname, qname_len - 1, dname_labels(qname));
+		uint8_t off[LABELS_MAX];
+		size_t len;
+		unsigned n = split_labels(qname, off, &len);
+		comp_record(r, start, qname, off, n, 0);
 		r->last_src = qname;
 		r->last_off = (uint16_t)start;
 	}
 }
 
-void render_name(struct render *r, const uint8_t *name)
+/* Writes name compressed and returns its uncompressed length. The longest suffix
+ * already in the response is found by walking the trie from the root-most label
+ * towards the first; the root alone is never worth a pointer (1 byte against 2). */
+static size_t put_name(struct render *r, const uint8_t *name)
 {
+	uint8_t off[LABELS_MAX];
+	size_t len;
+	unsigned n = split_labels(name, off, &len);
 	if (r->w.bad)
-		return;
-	if (name == r->last_src && name[0] != 0) {
+		return len;
+	if (name == r->last_src && n > 0) {
 		wire_wr_u16(&r->w, (uint16_t)(0xc000u | r->last_off));
-		return;
+		return len;
 	}
-	unsigned labels = dname_labels(name);
-	const uint8_t *s = name;
-	unsigned rem = labels;
-	int ptr = -1;
-	/* Longest suffix first: the first hit is the best pointer. The root alone is
-	 * never worth a pointer (1 byte against 2). */
-	for (; rem > 0 && ptr < 0; rem--, s += *s + 1u) {
-		for (unsigned i = 0; i < r->n_comp; i++) {
-			if (r->comp[i].labels == rem &&
-			    written_name_equals(r->w.base, r->comp[i].off, s)) {
-				ptr = r->comp[i].off;
-				break;
-			}
-		}
-		if (ptr >= 0)
+	unsigned keep = n, parent = 0;
+	while (keep > 0) {
+		unsigned e = comp_find(r, parent, name + off[keep - 1]);
+		if (!e)
 			break;
+		parent = e;
+		keep--;
 	}
-	size_t prefix_len = (size_t)(s - name);
+	size_t prefix_len = keep < n ? off[keep] : len - 1;
 	size_t start = r->w.pos;
 	wire_wr_bytes(&r->w, name, prefix_len);
-	if (ptr >= 0)
-		wire_wr_u16(&r->w, (uint16_t)(0xc000u | (unsigned)ptr));
+	if (parent)
+		wire_wr_u16(&r->w, (uint16_t)(0xc000u | r->comp[parent - 1].off));
 	else
 		wire_wr_u8(&r->w, 0);
 	if (r->w.bad)
-		return;
-	comp_add_labels(r, start, name, prefix_len, labels);
+		return len;
+	comp_record(r, start, name, off, keep, parent);
 	/* Remember where this name can be pointed at as a whole. */
-	size_t whole = prefix_len ? start : (size_t)ptr;
-	if (whole <= RENDER_PTR_MAX && labels > 0) {
+	size_t whole = keep ? start : r->comp[parent - 1].off;
+	if (whole <= RENDER_PTR_MAX && n > 0) {
 		r->last_src = name;
 		r->last_off = (uint16_t)whole;
 	}
+	return len;
+}
+
+void render_name(struct render *r, const uint8_t *name)
+{
+	if (name == r->last_src && !r->w.bad) {
+		/* last_src is never the root name */
+		wire_wr_u16(&r->w, (uint16_t)(0xc000u | r->last_off));
+		return;
+	}
+	put_name(r, name);
 }
 
 /* Writes owner, type, class, TTL and a placeholder RDLENGTH; returns where RDLENGTH is. */
@@ -127,12 +183,15 @@ static size_t rr_head(struct render *r, const uint8_t *owner, uint16_t type, uin
                       uint32_t ttl)
 {
 	render_name(r, owner);
-	wire_wr_u16(&r->w, type);
-	wire_wr_u16(&r->w, rclass);
-	wire_wr_u32(&r->w, ttl);
-	size_t at = r->w.pos;
-	wire_wr_u16(&r->w, 0);
-	return at;
+	if (!wire_wr_need(&r->w, 10))
+		return r->w.pos;
+	uint8_t *p = r->w.base + r->w.pos;
+	wire_put_u16(p, type);
+	wire_put_u16(p + 2, rclass);
+	wire_put_u32(p + 4, ttl);
+	wire_put_u16(p + 8, 0);
+	r->w.pos += 10;
+	return r->w.pos - 2;
 }
 
 void render_rrset(struct render *r, enum render_section sec, const uint8_t *owner,
@@ -148,8 +207,7 @@ void render_rrset(struct render *r, enum render_section sec, const uint8_t *owne
 			if (off == ZONE_NO_NAME)
 				break;
 			wire_wr_bytes(&r->w, rd->data + done, off - done);
-			render_name(r, rd->data + off);
-			done = off + dname_len(rd->data + off);
+			done = off + put_name(r, rd->data + off);
 		}
 		wire_wr_bytes(&r->w, rd->data + done, rd->len - done);
 		if (r->w.bad)

@@ -14,10 +14,11 @@
 #include "server/wire.h"
 #include "zones/zone.h"
 
-/* Compression table size. Each entry is a place in the response where a name suffix is
- * spelt out in full (not via a pointer); a referral with a dozen NS names and glue uses
- * about 40. When the table is full, later names are still compressed against the
- * entries already there, just not recorded themselves. */
+/* Compression table size. Each entry is a label spelt out in the response (not via a
+ * pointer), linked to the entry of the suffix that follows it, so the table is a trie of
+ * the suffixes written so far; a referral with a dozen NS names and glue uses about 40.
+ * When the table is full, later names are still compressed against the entries already
+ * there, just not recorded themselves. */
 #define RENDER_COMP_MAX 128
 
 /* Largest offset a compression pointer can express (14 bits). */
@@ -26,8 +27,9 @@
 enum render_section { RENDER_ANSWER, RENDER_AUTHORITY, RENDER_ADDITIONAL, RENDER_N_SECTIONS };
 
 struct render_comp {
-	uint16_t off;   /* where the suffix starts in the response */
-	uint8_t labels; /* labels from there to the root, to skip hopeless comparisons */
+	uint16_t off;   /* where the label (and so the suffix) starts in the response */
+	uint8_t parent; /* entry of the rest of the suffix: index + 1, 0 = the root */
+	uint8_t len;    /* the label's length byte */
 };
 
 /* Writer state. Records are written after the question; count[] becomes ANCOUNT,

@@ -159,4 +159,12 @@ static inline void wire_put_u16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
+static inline void wire_put_u32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
 #endif
