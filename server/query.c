@@ -12,38 +12,76 @@
 /* Section indexes for the walk after the question. */
 enum { SEC_AN, SEC_NS, SEC_AR, SEC_COUNT };
 
+/* Lowercases eight octets of a wire name at once (ASCII A-Z only, RFC 4343); octets
+ * of 0x80 and above are left alone. Length bytes (0..63) lie below 'A' and pass through
+ * unchanged, so a whole name can be folded without regard to where its labels start. */
+static inline uint64_t lower8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101u;
+	uint64_t low7 = x & (0x7fu * ones);
+	uint64_t ge_a = low7 + (0x80u - 'A') * ones; /* top bit set where >= 'A' */
+	uint64_t gt_z = low7 + (0x7fu - 'Z') * ones; /* top bit set where > 'Z' */
+	uint64_t upper = ge_a & ~gt_z & ~x & (0x80u * ones);
+	return x | upper >> 2; /* 0x80 >> 2 = 0x20, the case bit */
+}
+
+/* Copies the n-byte wire name src to dst, lowercased. */
+static void copy_lower(uint8_t *dst, const uint8_t *src, size_t n)
+{
+	if (n < 8) {
+		for (size_t i = 0; i < n; i++)
+			dst[i] = dname_lower_byte(src[i]);
+		return;
+	}
+	/* Whole words, the last one overlapping the one before it when n is not a
+	 * multiple of 8 (folding twice changes nothing). */
+	for (size_t i = 0;; i += 8) {
+		if (i > n - 8)
+			i = n - 8;
+		uint64_t x;
+		memcpy(&x, src + i, 8);
+		x = lower8(x);
+		memcpy(dst + i, &x, 8);
+		if (i == n - 8)
+			break;
+	}
+}
+
 /* Reads the question at offset 12. The name must be plain labels: a compression pointer
  * in the first name of a message could only point into the header, so it is refused
  * rather than followed. Returns false when the question does not parse. */
 static bool parse_question(struct query *q, struct wire_rd *r)
 {
 	const uint8_t *msg = r->base;
-	size_t p = r->pos, o = 0;
+	size_t start = r->pos, p = start, end = r->len;
 	unsigned labels = 0;
+	/* Labels are checked first and copied in one go afterwards. */
 	for (;;) {
-		if (p >= r->len)
+		if (p >= end)
 			return false;
 		uint8_t l = msg[p];
 		if (l & 0xc0)
 			return false; /* pointer or extended label type */
-		if (o + l + 1u > DNAME_MAX || r->len - p < l + 1u)
+		if (p - start + l + 1u > DNAME_MAX || end - p < l + 1u)
 			return false;
-		q->qname_lc[o] = l;
-		for (unsigned i = 1; i <= l; i++)
-			q->qname_lc[o + i] = dname_lower_byte(msg[p + i]);
 		p += l + 1u;
-		o += l + 1u;
 		if (l == 0)
 			break;
 		labels++;
 	}
-	q->qname = msg + r->pos;
+	size_t o = p - start;
+	copy_lower(q->qname_lc, msg + start, o);
+	q->qname = msg + start;
 	q->qname_len = (uint8_t)o;
 	q->qname_labels = (uint8_t)labels;
-	r->pos = p;
-	q->qtype = wire_rd_u16(r);
-	q->qclass = wire_rd_u16(r);
-	return !r->bad;
+	if (end - p < 4) {
+		r->bad = true;
+		return false;
+	}
+	q->qtype = wire_get_u16(msg + p);
+	q->qclass = wire_get_u16(msg + p + 2);
+	r->pos = p + 4;
+	return true;
 }
 
 /* Validates the records of the answer, authority and additional sections. Their content
@@ -51,6 +89,8 @@ static bool parse_question(struct query *q, struct wire_rd *r)
  * owned by the root). Returns false when the message is malformed. */
 static bool walk_sections(struct query *q, struct wire_rd *r, const uint16_t count[SEC_COUNT])
 {
+	if ((count[SEC_AN] | count[SEC_NS] | count[SEC_AR]) == 0)
+		return r->pos == r->len; /* the common case: a question alone */
 	uint8_t name[DNAME_MAX];
 	size_t name_len;
 	for (unsigned sec = SEC_AN; sec < SEC_COUNT; sec++) {
