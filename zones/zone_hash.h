@@ -13,7 +13,10 @@
 #ifndef GS_ZONE_HASH_H
 #define GS_ZONE_HASH_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define ZONE_HASH_SEED 2166136261u /* FNV-1a 32-bit offset basis */
 
@@ -35,6 +38,33 @@ static inline uint32_t zone_hash_final(uint32_t h)
 	h *= 0xc2b2ae35u;
 	h ^= h >> 16;
 	return h;
+}
+
+/* True when the n bytes at a and b are the same: a word at a time, for the short
+ * names and labels of the lookup paths, where a call to memcmp costs more than the
+ * comparison. */
+static inline bool zone_bytes_equal(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	size_t i = 0;
+	for (; n - i >= 8; i += 8) {
+		uint64_t x, y;
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return false;
+	}
+	if (n - i >= 4) {
+		uint32_t x, y;
+		memcpy(&x, a + i, 4);
+		memcpy(&y, b + i, 4);
+		if (x != y)
+			return false;
+		i += 4;
+	}
+	for (; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
 }
 
 #endif

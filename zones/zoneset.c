@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
- * zoneset.c -- the set of zones and the "longest origin wins" lookup, over a hash of
- * whole origin names (zones/zone_hash.h). Built on the load thread; zoneset_find() runs
- * on worker threads without allocation or locks. */
+ * zoneset.c -- the set of zones and the "longest origin wins" lookup: origins compared
+ * one by one for a few zones, a hash of whole origin names (zones/zone_hash.h) for
+ * more. Built on the load thread; zoneset_find() runs on worker threads without
+ * allocation or locks. */
 #include "zones/zoneset.h"
 
 #include <string.h>
@@ -9,6 +10,10 @@
 #include "zones/zone_hash.h"
 
 #define LABELS_MAX (DNAME_MAX / 2 + 1)
+
+/* Up to this many zones, zoneset_find compares origins one by one: cheaper than hashing
+ * every suffix of the query name. */
+#define ZONESET_SCAN_MAX 8u
 
 /* Hash fold of a whole name, from the root label down. */
 static uint32_t full_hash(const uint8_t *name)
@@ -60,10 +65,7 @@ const struct zone *zoneset_find(const struct zoneset *zs, const uint8_t *qname_l
 {
 	if (!zs->n)
 		return NULL;
-	/* Hash every suffix once, from the root down, then probe from the longest suffix
-	 * (qname itself) up: the first hit is the most specific zone. */
 	uint8_t off[LABELS_MAX + 1];
-	uint32_t hs[LABELS_MAX + 1];
 	unsigned n = 0;
 	size_t p = 0;
 	while (qname_lc[p] && n < LABELS_MAX) {
@@ -72,6 +74,25 @@ const struct zone *zoneset_find(const struct zoneset *zs, const uint8_t *qname_l
 	}
 	size_t len = p + 1;
 	off[n] = (uint8_t)p; /* the root label */
+	if (zs->n <= ZONESET_SCAN_MAX) {
+		/* Few zones: compare each origin with the suffix of qname that has as many
+		 * labels, and keep the longest match. */
+		const struct zone *best = NULL;
+		for (size_t i = 0; i < zs->n; i++) {
+			const struct zone *z = zs->zones[i];
+			if (z->origin_labels > n ||
+			    (best && z->origin_labels <= best->origin_labels))
+				continue;
+			size_t at = off[n - z->origin_labels];
+			if (len - at == z->origin_len &&
+			    zone_bytes_equal(z->origin, qname_lc + at, z->origin_len))
+				best = z;
+		}
+		return best;
+	}
+	/* Hash every suffix once, from the root down, then probe from the longest suffix
+	 * (qname itself) up: the first hit is the most specific zone. */
+	uint32_t hs[LABELS_MAX + 1];
 	hs[n] = ZONE_HASH_SEED;
 	for (unsigned i = n; i-- > 0;)
 		hs[i] = zone_hash_label(hs[i + 1], qname_lc + off[i]);

@@ -450,6 +450,70 @@ static void test_zoneset(void **state)
 	unload(&again);
 }
 
+/* zoneset_find compares origins one by one for a few zones and hashes the query name's
+ * suffixes for more; both must pick the longest origin. Only the origin fields of
+ * struct zone are read, so the zones here are just origins. */
+static void test_zoneset_sizes(void **state)
+{
+	(void)state;
+	static const char *const origins[] = {
+	        "com.",   "example.com.", "a.example.com.", "b.a.example.com.", "org.", "x.org.",
+	        "y.org.", "z.org.",       "net.",           "example.net.",     "t.",   "u.t.",
+	};
+	struct zone zones[GS_ARRAY_LEN(origins)];
+	uint8_t names[GS_ARRAY_LEN(origins)][DNAME_MAX];
+	const struct zone *ptrs[GS_ARRAY_LEN(origins)];
+	for (size_t i = 0; i < GS_ARRAY_LEN(origins); i++) {
+		memset(&zones[i], 0, sizeof(zones[i]));
+		wire(origins[i], names[i]);
+		zones[i].origin = names[i];
+		zones[i].origin_len = (uint8_t)dname_len(names[i]);
+		zones[i].origin_labels = (uint8_t)dname_labels(names[i]);
+		ptrs[i] = &zones[i];
+	}
+	static const struct {
+		const char *qname;
+		int zone; /* index into origins[], -1 for none */
+	} cases[] = {
+	        {"www.b.a.example.com.", 3},
+	        {"b.a.example.com.", 3},
+	        {"c.a.example.com.", 2},
+	        {"a.example.com.", 2},
+	        {"www.example.com.", 1},
+	        {"example.com.", 1},
+	        {"xexample.com.", 0},
+	        {"com.", 0},
+	        {"q.z.org.", 7},
+	        {"z.org.", 7},
+	        {"w.org.", 4},
+	        {"example.net.", 9},
+	        {"v.u.t.", 11},
+	        {"t.", 10},
+	        {"example.", -1},
+	        {".", -1},
+	        {"www.example.com.q.", -1},
+	};
+	/* The first 3 zones (scanned), then all 12 (hashed). */
+	size_t sizes[] = {3, GS_ARRAY_LEN(origins)};
+	for (size_t s = 0; s < GS_ARRAY_LEN(sizes); s++) {
+		struct arena *a = arena_new();
+		struct zoneset zs;
+		zoneset_build(&zs, a, ptrs, sizes[s]);
+		for (size_t i = 0; i < GS_ARRAY_LEN(cases); i++) {
+			uint8_t q[DNAME_MAX];
+			wire(cases[i].qname, q);
+			const struct zone *z = zoneset_find(&zs, q);
+			int want = cases[i].zone;
+			/* With fewer zones, the longest origin among those present. */
+			while (want >= 0 && (size_t)want >= sizes[s])
+				want = want == 3 || want == 2 ? want - 1 : -1;
+			if (want < 0 ? z != NULL : z != &zones[want])
+				fail_msg("%zu zones, %s: wrong zone", sizes[s], cases[i].qname);
+		}
+		arena_destroy(a);
+	}
+}
+
 /* ---- diagnostics: each bad fixture and the exact messages it must produce ---- */
 
 struct bad_case {
@@ -631,6 +695,7 @@ int main(void)
 	        cmocka_unit_test(test_rdata_types),
 	        cmocka_unit_test(test_glue),
 	        cmocka_unit_test(test_zoneset),
+	        cmocka_unit_test(test_zoneset_sizes),
 	        cmocka_unit_test(test_diagnostics),
 	        cmocka_unit_test(test_warning_outcomes),
 	        cmocka_unit_test(test_shared_diag),
