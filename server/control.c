@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "geoip/geodb.h"
 #include "server/answer.h"
 #include "server/base/dname.h"
 #include "server/base/err.h"
@@ -34,6 +35,7 @@
 #include "server/base/xalloc.h"
 #include "server/ctl_proto.h"
 #include "server/daemon.h"
+#include "server/explain.h"
 #include "server/monitor.h"
 #include "server/snapshot.h"
 #include "server/worker.h"
@@ -61,12 +63,21 @@ struct control {
 	 * commands that read the published snapshot: a snapshot is only freed by a
 	 * publication, and every publication after the first happens under mu. */
 	pthread_mutex_t mu;
-	unsigned n_reload_ok, n_reload_failed;
-	time_t last_failure;
-	/* GeoIP database of the serving configuration, read when it was loaded. */
-	char *db_path;
+	/* Written under mu, read with relaxed atomic loads by the metrics thread
+	 * (control_counters), which must not wait for a reload. */
+	uint64_t n_reload_ok, n_reload_failed;
+	int64_t last_success, last_failure; /* wall clock, 0 when none yet */
+	/* GeoIP databases of the serving configuration, read when it was loaded. */
+	char *db_path, *asn_db_path;
 	char db_type[64];
 	uint64_t db_epoch; /* 0 when unknown */
+	/* explain's own handle on them, opened at the first explain of a generation. */
+	struct geo_db *ex_db;
+	uint64_t ex_db_generation;
+
+	/* Called at the end of every reload (control_on_reload); set before threads run. */
+	void (*on_reload)(void *arg);
+	void *on_reload_arg;
 
 	time_t started;
 	struct timespec started_mono;
@@ -105,12 +116,15 @@ static void format_time(time_t t, char out[32])
 static void note_db(struct control *c, const struct cfg_geoip *g)
 {
 	free(c->db_path);
+	free(c->asn_db_path);
 	c->db_path = NULL;
+	c->asn_db_path = NULL;
 	c->db_type[0] = '\0';
 	c->db_epoch = 0;
 	if (!g->enabled || !g->database)
 		return;
 	c->db_path = xstrdup(g->database);
+	c->asn_db_path = g->asn_database ? xstrdup(g->asn_database) : NULL;
 	MMDB_s mmdb;
 	if (MMDB_open(g->database, MMDB_MODE_MMAP, &mmdb) != MMDB_SUCCESS)
 		return;
@@ -159,6 +173,10 @@ static void warn_restart_only(const struct cfg *old, const struct cfg *nc, struc
 	        {CFG_SEC_CONTROL, str_same(old->control, nc->control)},
 	        {CFG_SEC_STATE_FILE, str_same(old->state_file, nc->state_file)},
 	        {CFG_SEC_TCP, memcmp(&old->tcp, &nc->tcp, sizeof(old->tcp)) == 0},
+	        {CFG_SEC_METRICS,
+	         old->has_metrics == nc->has_metrics && old->metrics_len == nc->metrics_len &&
+	                 memcmp(&old->metrics, &nc->metrics, old->metrics_len) == 0},
+	        {CFG_SEC_WATCH, old->watch == nc->watch},
 	};
 	for (size_t i = 0; i < GS_ARRAY_LEN(v); i++) {
 		if (v[i].same)
@@ -194,8 +212,8 @@ int control_reload(struct control *c, struct diag *d, char *summary, size_t cap)
 	const struct snapshot *cur = snapshot_current();
 	if (rc != GS_OK) {
 		snapshot_free(next);
-		c->n_reload_failed++;
-		c->last_failure = time(NULL);
+		__atomic_add_fetch(&c->n_reload_failed, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&c->last_failure, (int64_t)time(NULL), __ATOMIC_RELAXED);
 		snprintf(summary, cap,
 		         "reload of %s failed (%zu error%s): still serving generation %llu", path,
 		         d->n_errors, d->n_errors == 1 ? "" : "s",
@@ -213,7 +231,8 @@ int control_reload(struct control *c, struct diag *d, char *summary, size_t cap)
 	bool start_monitor = !c->monitor && needs_monitor(next);
 	snapshot_publish(next);
 	note_db(c, &nc->geoip);
-	c->n_reload_ok++;
+	__atomic_add_fetch(&c->n_reload_ok, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->last_success, (int64_t)time(NULL), __ATOMIC_RELAXED);
 	if (start_monitor && monitor_start(c->health, &c->monitor) != GS_OK)
 		diag_warn(d, (struct srcpos){path, 0},
 		          "the health monitor could not be started: checks do not run");
@@ -222,7 +241,24 @@ int control_reload(struct control *c, struct diag *d, char *summary, size_t cap)
 out:
 	cfg_free(nc);
 	pthread_mutex_unlock(&c->mu);
+	if (c->on_reload)
+		c->on_reload(c->on_reload_arg);
 	return rc;
+}
+
+void control_on_reload(struct control *c, void (*fn)(void *arg), void *arg)
+{
+	c->on_reload = fn;
+	c->on_reload_arg = arg;
+}
+
+void control_counters(const struct control *c, struct control_counters *out)
+{
+	out->reloads_ok = __atomic_load_n(&c->n_reload_ok, __ATOMIC_RELAXED);
+	out->reloads_failed = __atomic_load_n(&c->n_reload_failed, __ATOMIC_RELAXED);
+	out->last_success = (time_t)__atomic_load_n(&c->last_success, __ATOMIC_RELAXED);
+	out->last_failure = (time_t)__atomic_load_n(&c->last_failure, __ATOMIC_RELAXED);
+	out->started = c->started;
 }
 
 /* ---------------------------------------------------------------- commands */
@@ -249,8 +285,10 @@ static void cmd_status(struct control *c, char **w, size_t n, struct ctl_out *o)
 		ctl_out_data(o, "%-12s%llu (loaded %s)",
 		             "generation:", (unsigned long long)s->generation, t);
 	}
-	format_time(c->last_failure, t);
-	ctl_out_data(o, "%-12s%u ok, %u failed%s%s", "reloads:", c->n_reload_ok, c->n_reload_failed,
+	format_time((time_t)c->last_failure, t);
+	ctl_out_data(o, "%-12s%llu ok, %llu failed%s%s",
+	             "reloads:", (unsigned long long)c->n_reload_ok,
+	             (unsigned long long)c->n_reload_failed,
 	             c->n_reload_failed ? ", last failure " : "", c->n_reload_failed ? t : "");
 	ctl_out_data(o, "%-12s%u", "workers:", c->n_workers);
 	if (s) {
@@ -343,7 +381,24 @@ static uint64_t load_u64(const uint64_t *p)
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
-static const char *rcode_name(unsigned r)
+void control_sum_stats(struct worker *const *workers, unsigned n, struct answer_stats *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned i = 0; i < n; i++) {
+		const struct answer_stats *st = answer_ctx_stats(workers[i]->actx);
+		sum->queries += load_u64(&st->queries);
+		sum->dropped += load_u64(&st->dropped);
+		sum->truncated += load_u64(&st->truncated);
+		sum->udp += load_u64(&st->udp);
+		sum->tcp += load_u64(&st->tcp);
+		sum->edns += load_u64(&st->edns);
+		sum->ecs += load_u64(&st->ecs);
+		for (size_t r = 0; r < GS_ARRAY_LEN(sum->rcode); r++)
+			sum->rcode[r] += load_u64(&st->rcode[r]);
+	}
+}
+
+const char *control_rcode_name(unsigned r)
 {
 	/* RFC 1035 section 4.1.1, RFC 2136 section 2.2, RFC 6891 section 9 (BADVERS). */
 	static const char *const names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
@@ -358,19 +413,8 @@ static void cmd_stats(struct control *c, char **w, size_t n, struct ctl_out *o)
 {
 	(void)w;
 	(void)n;
-	struct answer_stats sum = {0};
-	for (unsigned i = 0; i < c->n_workers; i++) {
-		const struct answer_stats *st = answer_ctx_stats(c->workers[i]->actx);
-		sum.queries += load_u64(&st->queries);
-		sum.dropped += load_u64(&st->dropped);
-		sum.truncated += load_u64(&st->truncated);
-		sum.udp += load_u64(&st->udp);
-		sum.tcp += load_u64(&st->tcp);
-		sum.edns += load_u64(&st->edns);
-		sum.ecs += load_u64(&st->ecs);
-		for (size_t r = 0; r < GS_ARRAY_LEN(sum.rcode); r++)
-			sum.rcode[r] += load_u64(&st->rcode[r]);
-	}
+	struct answer_stats sum;
+	control_sum_stats(c->workers, c->n_workers, &sum);
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ctl_out_data(o, "uptime: %lld", (long long)(now.tv_sec - c->started_mono.tv_sec));
@@ -383,7 +427,7 @@ static void cmd_stats(struct control *c, char **w, size_t n, struct ctl_out *o)
 	ctl_out_data(o, "edns: %llu", (unsigned long long)sum.edns);
 	ctl_out_data(o, "ecs: %llu", (unsigned long long)sum.ecs);
 	for (unsigned r = 0; r < GS_ARRAY_LEN(sum.rcode); r++) {
-		const char *name = rcode_name(r);
+		const char *name = control_rcode_name(r);
 		/* The common ones always (scripts can rely on them), others when seen. */
 		if (r <= 5 || sum.rcode[r] > 0) {
 			if (name)
@@ -419,13 +463,82 @@ static void cmd_reload(struct control *c, char **w, size_t n, struct ctl_out *o)
 	diag_free(&d);
 }
 
+/* explain's GeoIP handle for snapshot s, opened once per generation (under c->mu).
+ * NULL without a database or when it cannot be opened (then the rule behind a list is
+ * named from the map's networks and default only, as geo_map_explain does). */
+static const struct geo_db *explain_db(struct control *c, const struct snapshot *s)
+{
+	if (c->ex_db && c->ex_db_generation == s->generation)
+		return c->ex_db;
+	geodb_close(c->ex_db);
+	c->ex_db = NULL;
+	if (!c->db_path)
+		return NULL;
+	struct cfg_geoip g = {.enabled = true,
+	                      .database = c->db_path,
+	                      .asn_database = c->asn_db_path,
+	                      .client_subnet = !s->ecs_ignored};
+	struct diag d;
+	diag_init(&d);
+	if (geodb_open(&g, &d, &c->ex_db) != GS_OK) {
+		diag_log(&d);
+		log_warn("control: explain: cannot open the GeoIP database %s", c->db_path);
+		c->ex_db = NULL;
+	}
+	diag_free(&d);
+	c->ex_db_generation = s->generation;
+	return c->ex_db;
+}
+
 static void cmd_explain(struct control *c, char **w, size_t n, struct ctl_out *o)
 {
-	(void)c;
-	(void)w;
-	(void)n;
-	ctl_out_err(o, "explain is not served over the control socket by this version; use "
-	               "geosteerctl -c FILE explain --offline NAME [TYPE] --client IP");
+	struct explain_req req;
+	char why[256];
+	if (explain_parse_words(w + 1, n - 1, &req, why, sizeof(why)) != GS_OK) {
+		ctl_out_err(o, "explain: %s (usage: %s)", why, EXPLAIN_USAGE);
+		return;
+	}
+	char *text = NULL, *etext = NULL;
+	size_t len = 0, elen = 0;
+	FILE *out = open_memstream(&text, &len);
+	FILE *err = open_memstream(&etext, &elen);
+	if (!out || !err) {
+		if (out)
+			fclose(out);
+		if (err)
+			fclose(err);
+		free(text);
+		free(etext);
+		ctl_out_err(o, "explain: out of memory");
+		return;
+	}
+	int st = EXPLAIN_LOAD_ERROR;
+	/* Under mu: no reload can publish (and so free) the snapshot meanwhile. */
+	pthread_mutex_lock(&c->mu);
+	const struct snapshot *s = snapshot_current();
+	if (s) {
+		char note[160];
+		snprintf(note, sizeof(note),
+		         "live: geosteerd's states now, generation %llu (%s; forces apply)",
+		         (unsigned long long)s->generation,
+		         c->monitor ? "checks run" : "no service has a check");
+		st = explain_snapshot(&req, s, explain_db(c, s), note, out, err);
+	} else {
+		fputs("explain: no data is loaded\n", err);
+	}
+	pthread_mutex_unlock(&c->mu);
+	fclose(out);
+	fclose(err);
+	ctl_out_text(o, text);
+	if (st == EXPLAIN_ANSWERED)
+		ctl_out_ok(o, "%s", "");
+	else if (st == EXPLAIN_MISMATCH)
+		ctl_out_err(o, "explain: the response disagrees with the decision (see the "
+		               "mismatch: lines): a bug to report");
+	else
+		ctl_out_err(o, "%s", elen ? etext : "explain failed");
+	free(text);
+	free(etext);
 }
 
 static const struct command {
@@ -443,8 +556,8 @@ static const struct command {
         {"stats", 0, 0, "stats", cmd_stats, "query counters of all workers"},
         {"reload", 0, 0, "reload", cmd_reload,
          "load the configuration and zones again; keep the old ones on error"},
-        {"explain", 0, CTL_WORDS_MAX, "explain ...", cmd_explain,
-         "not served yet: use geosteerctl explain --offline"},
+        {"explain", 1, CTL_WORDS_MAX - 1, EXPLAIN_USAGE, cmd_explain,
+         "which answer a client gets, and why (live health states)"},
         {"help", 0, 0, "help", cmd_help, "this list"},
 };
 
@@ -494,7 +607,7 @@ static void dispatch(struct control *c, char *line, struct ctl_out *o)
 	}
 	ctl_out_err(o,
 	            "unknown command '%.64s' (commands: status, health, force, stats, "
-	            "reload, help)",
+	            "reload, explain, help)",
 	            w[0]);
 }
 
@@ -950,6 +1063,8 @@ void control_free(struct control *c)
 	}
 	free(c->path);
 	free(c->db_path);
+	free(c->asn_db_path);
+	geodb_close(c->ex_db);
 	pthread_mutex_destroy(&c->mu);
 	free(c);
 }

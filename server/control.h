@@ -32,6 +32,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <time.h>
 
 #include "server/base/compiler.h"
 #include "server/base/diag.h"
@@ -40,6 +42,7 @@
 
 struct control;
 struct worker;
+struct answer_stats;
 
 struct control_params {
 	/* The configuration loaded at start (borrowed until control_free): its path is
@@ -77,6 +80,28 @@ int control_start(struct control *c, struct worker *const *workers, unsigned n) 
  * to d (warnings too, such as settings that need a restart); summary receives one line
  * saying what happened. Returns GS_OK or the load error. Main or control thread. */
 int control_reload(struct control *c, struct diag *d, char *summary, size_t cap) GS_NONNULL;
+
+/* Calls fn(arg) at the end of every reload, successful or not, on the thread that
+ * reloaded (the watcher uses it to learn the files of the new configuration). Main
+ * thread, before any thread that reloads runs. */
+void control_on_reload(struct control *c, void (*fn)(void *arg), void *arg) GS_NONNULLX(1);
+
+/* Reload counters for the metrics endpoint: read with relaxed atomic loads, so this
+ * never waits for a reload in progress. Any thread. */
+struct control_counters {
+	uint64_t reloads_ok, reloads_failed; /* since start (the first load not counted) */
+	time_t last_success, last_failure;   /* wall clock; 0 when none yet */
+	time_t started;                      /* wall clock of control_new (process start) */
+};
+void control_counters(const struct control *c, struct control_counters *out) GS_NONNULL;
+
+/* Sums the answer counters (server/answer.h) of workers[0 .. n) into *sum with relaxed
+ * atomic loads, without stopping the workers (a counter may be a few queries behind
+ * another). Used by `stats` and the metrics endpoint. Any thread. */
+void control_sum_stats(struct worker *const *workers, unsigned n, struct answer_stats *sum)
+        GS_NONNULLX(3);
+/* The mnemonic of RCODE r (RFC 1035 4.1.1, RFC 2136 2.2, RFC 6891 9), or NULL. */
+const char *control_rcode_name(unsigned r);
 
 /* Stops and joins the control thread (no-op when it does not run). Main thread. */
 void control_stop(struct control *c) GS_NONNULL;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * daemon.c -- the daemon's life cycle after loading: sockets, privileges, health state,
  * snapshot publication, the control plane (control socket, reload, monitor: control.h),
- * worker threads, readiness notification, signals, orderly shutdown. Main thread only;
+ * the metrics endpoint (metrics.h), the file watcher (watch.h), worker threads,
+ * readiness notification, signals, orderly shutdown. Main thread only;
  * the workers and the control thread are started and stopped from here. */
 #include <config.h> /* first: _GNU_SOURCE for recvmmsg, accept4, in6_pktinfo */
 
@@ -25,8 +26,10 @@
 #include "server/control.h"
 #include "server/health.h"
 #include "server/listen.h"
+#include "server/metrics.h"
 #include "server/sdnotify.h"
 #include "server/tcp.h"
+#include "server/watch.h"
 #include "server/worker.h"
 
 unsigned daemon_thread_count(const struct cfg *cfg)
@@ -181,10 +184,35 @@ static void log_totals(struct worker **workers, unsigned n)
 	         (unsigned long long)queries, (unsigned long long)udp, (unsigned long long)tcp);
 }
 
+/* The optional parts serve() starts and stops with the workers (NULL when off). */
+struct extras {
+	struct metrics *metrics;
+	struct watch *watch;
+};
+
+/* Starts the metrics endpoint and the watcher once the workers run. */
+static int extras_start(const struct extras *x, struct worker **workers, unsigned n,
+                        const struct tcp_shared *shared, struct control *ctl, struct health *health)
+{
+	if (x->metrics) {
+		struct metrics_source src = {.workers = workers,
+		                             .n_workers = n,
+		                             .tcp = shared,
+		                             .control = ctl,
+		                             .health = health};
+		if (metrics_start(x->metrics, &src) != GS_OK)
+			return GS_EIO;
+	}
+	if (x->watch && watch_start(x->watch) != GS_OK)
+		return GS_EIO;
+	return GS_OK;
+}
+
 /* Starts n_threads workers on ls, reports readiness, waits for a stop signal on sfd,
  * then stops and frees the workers. Returns the exit status. */
 static int serve(const struct cfg *cfg, const struct listen_set *ls, unsigned n_threads,
-                 const struct snapshot *snap, int sfd, struct control *ctl)
+                 const struct snapshot *snap, int sfd, struct control *ctl, struct health *health,
+                 const struct extras *x)
 {
 	int status = 1;
 	struct worker **workers = xcalloc(n_threads, sizeof(*workers));
@@ -202,6 +230,8 @@ static int serve(const struct cfg *cfg, const struct listen_set *ls, unsigned n_
 		log_err("cannot start worker thread %u: %s", n_started, strerror(errno));
 	} else if (control_start(ctl, workers, n_threads) != GS_OK) {
 		log_err("cannot serve the control socket");
+	} else if (extras_start(x, workers, n_threads, shared, ctl, health) != GS_OK) {
+		log_err("cannot start the metrics endpoint or the file watcher");
 	} else {
 		char where[1024];
 		listen_describe(ls, where, sizeof(where));
@@ -221,8 +251,13 @@ static int serve(const struct cfg *cfg, const struct listen_set *ls, unsigned n_
 		status = 0;
 	}
 
-	/* The control thread reads the workers' counters: it goes first. */
+	/* The control thread reads the workers' counters: it goes first, with the metrics
+	 * thread; then the watcher (a reload it runs is finished first). */
 	control_stop(ctl);
+	if (x->metrics)
+		metrics_stop(x->metrics);
+	if (x->watch)
+		watch_stop(x->watch);
 	for (unsigned i = 0; i < n_started; i++)
 		worker_stop(workers[i]);
 	for (unsigned i = 0; i < n_started; i++)
@@ -259,6 +294,7 @@ int daemon_run(const struct cfg *cfg, struct snapshot *snap)
 	bool is_published = false;
 	struct health *health = NULL;
 	struct control *ctl = NULL;
+	struct extras x = {0};
 
 	int sfd = signals_take();
 	if (sfd < 0) {
@@ -272,6 +308,9 @@ int daemon_run(const struct cfg *cfg, struct snapshot *snap)
 	/* Before dropping privileges: the socket's folder (/run/geosteer) is root's. */
 	struct control_params cp = {.cfg = cfg, .health = health, .has_socket = true};
 	if (control_new(&cp, &ctl) != GS_OK)
+		goto out;
+	/* Before dropping privileges too: the port may be below 1024. */
+	if (cfg->has_metrics && metrics_new(&cfg->metrics, cfg->metrics_len, &x.metrics) != GS_OK)
 		goto out;
 	/* Before dropping privileges: the notification socket may be root's. */
 	if (sdnotify_open() != GS_OK)
@@ -287,8 +326,13 @@ int daemon_run(const struct cfg *cfg, struct snapshot *snap)
 	is_published = true;
 	if (control_monitor_start(ctl) != GS_OK)
 		goto out;
-	status = serve(cfg, &ls, n_threads, snap, sfd, ctl);
+	/* Before any thread that reloads runs (control_on_reload). */
+	if (cfg->watch && watch_new(cfg, ctl, &x.watch) != GS_OK)
+		goto out;
+	status = serve(cfg, &ls, n_threads, snap, sfd, ctl, health, &x);
 out:
+	watch_free(x.watch);
+	metrics_free(x.metrics);
 	/* Stops the monitor (it must leave the health table before the snapshot that owns
 	 * it goes) and removes the control socket. */
 	control_free(ctl);

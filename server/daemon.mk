@@ -1,7 +1,7 @@
 # server/daemon and friends: snapshot, sockets, workers, UDP and TCP (libdaemon.a), and
 # the geosteerd program.
 noinst_LIBRARIES += server/libdaemon.a
-server_libdaemon_a_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS) $(MMDB_CFLAGS)
+server_libdaemon_a_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS) $(MMDB_CFLAGS) $(LDNS_CFLAGS)
 server_libdaemon_a_SOURCES = \
 	server/snapshot.c server/snapshot.h \
 	server/daemon.c server/daemon.h \
@@ -11,7 +11,10 @@ server_libdaemon_a_SOURCES = \
 	server/tcp.c server/tcp.h \
 	server/sdnotify.c server/sdnotify.h \
 	server/control.c server/control.h \
-	server/ctl_proto.c server/ctl_proto.h
+	server/ctl_proto.c server/ctl_proto.h \
+	server/explain.c server/explain.h \
+	server/metrics.c server/metrics.h \
+	server/watch.c server/watch.h
 
 # Everything a program that runs the server code links, outermost first.
 GS_SERVER_LIBS = server/libdaemon.a server/libanswer.a server/libconfig.a zones/libzones.a \

@@ -26,6 +26,7 @@
 #include "server/base/diag.h"
 #include "server/base/dname.h"
 #include "server/base/err.h"
+#include "server/base/xalloc.h"
 #include "server/config.h"
 #include "server/daemon.h"
 #include "server/edns.h"
@@ -43,13 +44,21 @@
 /* Source port of the simulated client (only the address matters for steering). */
 #define EX_CLIENT_PORT 53053u
 
-/* Everything loaded for one explanation; freed by ex_close. */
-struct ex_env {
+/* What explain --offline loads itself; freed by loaded_close. */
+struct ex_loaded {
 	struct cfg *cfg;
 	struct snapshot *snap;
 	struct geo_db *db;     /* explain's own handle, for the rule behind an answer */
 	struct health *health; /* the state file's forces, applied to the snapshot's cells */
+};
+
+/* One explanation in progress: what it reads (borrowed) and what it made. */
+struct ex_env {
+	const struct snapshot *snap;
+	const struct geo_db *db;
+	const char *health_note;
 	struct answer_ctx *ctx;
+	uint8_t *buf; /* ANSWER_TCP_MAX bytes: the response */
 	ldns_pkt *pkt;
 };
 
@@ -68,6 +77,11 @@ static void ex_close(struct ex_env *e)
 	if (e->pkt)
 		ldns_pkt_free(e->pkt);
 	answer_ctx_free(e->ctx);
+	free(e->buf);
+}
+
+static void loaded_close(struct ex_loaded *e)
+{
 	geodb_close(e->db);
 	health_free(e->health); /* not the installed table: the snapshot owns that */
 	snapshot_free(e->snap);
@@ -143,7 +157,7 @@ static socklen_t client_sockaddr(const struct netaddr *a, struct sockaddr_storag
 /* Loads the configuration and builds the snapshot as `geosteerd --check` does, plus
  * explain's own handle on the GeoIP databases (for the rule behind an answer). Every
  * diagnostic, warnings included, goes to err. */
-static int load(const char *path, struct ex_env *e, FILE *err)
+static int load(const char *path, struct ex_loaded *e, FILE *err)
 {
 	struct diag d;
 	diag_init(&d);
@@ -342,16 +356,7 @@ static void explain_choice(FILE *out, const struct ex_env *e, const struct steer
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, "%s%s", i ? " " : "", geo_map_dc_name(svc->map, ids[i]));
 	fputc('\n', out);
-	if (e->health)
-		fprintf(out,
-		        "%-12soffline: forces from the state file %s; no monitor runs (a checked "
-		        "address is up until its first result)\n",
-		        "health:", e->cfg->state_file);
-	else
-		fprintf(out,
-		        "%-12soffline: no monitor runs (a checked address is up until its first "
-		        "result)\n",
-		        "health:");
+	fprintf(out, "%-12s%s\n", "health:", e->health_note);
 	for (size_t i = 0; i < n; i++) {
 		const char *name = geo_map_dc_name(svc->map, ids[i]);
 		uint16_t k = svc->dc_of[ids[i]];
@@ -553,7 +558,7 @@ static void explain_scope(FILE *out, const struct explain_req *req, const struct
 static bool ask(struct ex_env *e, const struct explain_req *req, const uint8_t *q, size_t qlen,
                 struct ex_reply *r, FILE *err)
 {
-	static uint8_t buf[ANSWER_TCP_MAX];
+	uint8_t *buf = e->buf;
 	struct sockaddr_storage ss;
 	client_sockaddr(&req->client, &ss);
 	bool tcp = req->tcp;
@@ -577,20 +582,18 @@ static bool ask(struct ex_env *e, const struct explain_req *req, const uint8_t *
 	return true;
 }
 
-int explain_offline(const struct explain_req *req, FILE *out, FILE *err)
+int explain_snapshot(const struct explain_req *req, const struct snapshot *snap,
+                     const struct geo_db *db, const char *health_note, FILE *out, FILE *err)
 {
-	struct ex_env e = {0};
+	struct ex_env e = {.snap = snap, .db = db, .health_note = health_note};
 	uint8_t qname[DNAME_MAX];
 	size_t qname_len;
 	if (dname_from_text(req->name, NULL, qname, &qname_len) != GS_OK) {
 		fprintf(err, "explain: '%s' is not a valid domain name\n", req->name);
 		return EXPLAIN_LOAD_ERROR;
 	}
-	if (load(req->config, &e, err) != GS_OK) {
-		ex_close(&e);
-		return EXPLAIN_LOAD_ERROR;
-	}
 	e.ctx = answer_ctx_new();
+	e.buf = xmalloc(ANSWER_TCP_MAX);
 
 	uint8_t q[512];
 	size_t qlen = build_query(req, qname, qname_len, q);
@@ -610,8 +613,7 @@ int explain_offline(const struct explain_req *req, FILE *out, FILE *err)
 		char s[NETADDR_TEXT_MAX];
 		netaddr_format(&req->subnet.a, s);
 		fprintf(out, "%-12s%s/%u sent%s\n", "ecs:", s, req->subnet.len,
-		        e.cfg->geoip.client_subnet ? ""
-		                                   : " (ignored: geoip.client_subnet is false)");
+		        !snap->ecs_ignored ? "" : " (ignored: geoip.client_subnet is false)");
 	} else {
 		fprintf(out, "%-12snone\n", "ecs:");
 	}
@@ -663,4 +665,129 @@ int explain_offline(const struct explain_req *req, FILE *out, FILE *err)
 	int status = dec.mismatches ? EXPLAIN_MISMATCH : EXPLAIN_ANSWERED;
 	ex_close(&e);
 	return status;
+}
+
+int explain_offline(const struct explain_req *req, FILE *out, FILE *err)
+{
+	struct ex_loaded l = {0};
+	if (load(req->config, &l, err) != GS_OK) {
+		loaded_close(&l);
+		return EXPLAIN_LOAD_ERROR;
+	}
+	char note[512];
+	if (l.health)
+		snprintf(note, sizeof(note),
+		         "offline: forces from the state file %s; no monitor runs (a checked "
+		         "address is up until its first result)",
+		         l.cfg->state_file);
+	else
+		snprintf(note, sizeof(note),
+		         "offline: no monitor runs (a checked address is up until its first "
+		         "result)");
+	int status = explain_snapshot(req, l.snap, l.db, note, out, err);
+	loaded_close(&l);
+	return status;
+}
+
+bool explain_parse_subnet(const char *text, struct netprefix *out)
+{
+	char buf[NETADDR_TEXT_MAX];
+	const char *slash = strchr(text, '/');
+	size_t alen = slash ? (size_t)(slash - text) : strlen(text);
+	if (alen >= sizeof(buf))
+		return false;
+	memcpy(buf, text, alen);
+	buf[alen] = '\0';
+	if (netaddr_parse(buf, &out->a) != GS_OK)
+		return false;
+	unsigned bits = netaddr_bits(&out->a), len = bits;
+	if (slash) {
+		const char *p = slash + 1;
+		if (*p < '0' || *p > '9')
+			return false;
+		unsigned long v = 0;
+		for (; *p >= '0' && *p <= '9' && v <= bits; p++)
+			v = v * 10 + (unsigned long)(*p - '0');
+		if (*p || v > bits)
+			return false;
+		len = (unsigned)v;
+	}
+	out->len = (uint8_t)len;
+	for (unsigned i = len; i < 128; i++)
+		out->a.addr[i / 8] &= (uint8_t) ~(0x80u >> (i % 8));
+	return true;
+}
+
+bool explain_parse_type(const char *text, uint16_t *out)
+{
+	ldns_rr_type t = ldns_get_rr_type_by_name(text);
+	if (t == 0)
+		return false;
+	*out = (uint16_t)t;
+	return true;
+}
+
+/* The value of option word w[*i] ("--client X" or "--client=X"); advances *i past it. */
+static const char *opt_value(char *const *w, size_t n, size_t *i, const char *opt)
+{
+	size_t len = strlen(opt);
+	if (strncmp(w[*i], opt, len) != 0)
+		return NULL;
+	if (w[*i][len] == '=')
+		return w[*i] + len + 1;
+	if (w[*i][len] != '\0' || *i + 1 >= n)
+		return NULL;
+	(*i)++;
+	return w[*i];
+}
+
+int explain_parse_words(char *const *w, size_t n, struct explain_req *req, char *why, size_t cap)
+{
+	const char *pos[2];
+	size_t n_pos = 0;
+	bool has_client = false;
+	memset(req, 0, sizeof(*req));
+	req->qtype = EX_TYPE_A;
+	for (size_t i = 0; i < n; i++) {
+		const char *v;
+		if (strncmp(w[i], "--", 2) != 0) {
+			if (n_pos == GS_ARRAY_LEN(pos)) {
+				snprintf(why, cap, "unexpected argument '%.64s'", w[i]);
+				return GS_EINVAL;
+			}
+			pos[n_pos++] = w[i];
+		} else if (strcmp(w[i], "--tcp") == 0) {
+			req->tcp = true;
+		} else if ((v = opt_value(w, n, &i, "--client"))) {
+			if (netaddr_parse(v, &req->client) != GS_OK) {
+				snprintf(why, cap,
+				         "--client: '%.64s' is not an IPv4 or IPv6 address", v);
+				return GS_EINVAL;
+			}
+			has_client = true;
+		} else if ((v = opt_value(w, n, &i, "--subnet"))) {
+			if (!explain_parse_subnet(v, &req->subnet)) {
+				snprintf(why, cap, "--subnet: '%.64s' is not ADDRESS/LENGTH", v);
+				return GS_EINVAL;
+			}
+			req->has_subnet = true;
+		} else {
+			snprintf(why, cap, "unknown option or missing value: '%.64s'", w[i]);
+			return GS_EINVAL;
+		}
+	}
+	if (n_pos == 0) {
+		snprintf(why, cap, "which NAME?");
+		return GS_EINVAL;
+	}
+	req->name = pos[0];
+	if (n_pos == 2 && !explain_parse_type(pos[1], &req->qtype)) {
+		snprintf(why, cap, "'%.64s' is not a record type", pos[1]);
+		return GS_EINVAL;
+	}
+	if (!has_client) {
+		snprintf(why, cap, "--client IP is required");
+		return GS_EINVAL;
+	}
+	return GS_OK;
 }

@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: MIT
- * explain.h -- `geosteerctl explain --offline`: answers one question the way the
- * server would, and says why. Loads the configuration and builds a snapshot itself
- * (cfg_load + snapshot_build; no monitor runs, so every steered address is up unless
- * the state file forces it down), sends a real DNS query
+ * explain.h -- `geosteerctl explain`: answers one question the way the server would,
+ * and says why. explain_snapshot() does it on a given snapshot: the daemon's published
+ * one with its live health cells (the control thread, for `explain` over the control
+ * socket), or, for `explain --offline` (explain_offline()), one that geosteerctl loads
+ * itself (cfg_load + snapshot_build; no monitor runs, so every steered address is up
+ * unless the state file forces it down). Either way it sends a real DNS query
  * through answer_packet() -- the server's own query path -- with the given client as
  * the source address, and prints the response together with the decision behind it:
  * the service, the map rule (geo_map_explain), the ordered datacenter list, each
  * datacenter's addresses and health, the chosen one, the TTL and the ECS scope -- that
  * decision taken again by the query path's own functions (steer.h) and checked
  * against the response.
- * Tool code (main thread of geosteerctl); uses ldns and libmaxminddb freely, never
- * runs inside the daemon. Output format: see explain_offline() below. */
+ * Main thread of geosteerctl, or the daemon's control thread; uses ldns, libmaxminddb
+ * and the heap freely, never runs on a worker. Output format: see explain_offline(). */
 #ifndef GS_EXPLAIN_H
 #define GS_EXPLAIN_H
 
@@ -21,6 +23,9 @@
 #include "server/base/compiler.h"
 #include "server/base/netaddr.h"
 
+struct snapshot;
+struct geo_db;
+
 struct explain_req {
 	const char *config; /* configuration file */
 	const char *name;   /* query name, presentation format (made absolute) */
@@ -30,6 +35,9 @@ struct explain_req {
 	struct netprefix subnet;
 	bool tcp; /* ask as over TCP (no truncation) instead of UDP */
 };
+
+/* The arguments of `explain` over the control socket. */
+#define EXPLAIN_USAGE "explain NAME [TYPE] --client IP [--subnet CIDR] [--tcp]"
 
 /* Exit statuses of explain_offline (geosteerctl passes them on). */
 enum explain_status {
@@ -66,5 +74,28 @@ enum explain_status {
  *
  * Diagnostics (FILE:LINE: message) go to err. Returns an enum explain_status. */
 int explain_offline(const struct explain_req *req, FILE *out, FILE *err) GS_NONNULL GS_WUR;
+
+/* The same explanation on snap (req->config is not read): the health states are those
+ * of snap's cells as they are now, db (may be NULL) is the GeoIP handle that names the
+ * rule behind a list, and health_note is the text of the "health:" line (where those
+ * states come from). Returns an enum explain_status (EXPLAIN_LOAD_ERROR for a name
+ * that does not parse). The caller keeps snap alive (the daemon: under the control
+ * mutex, which every publication takes). */
+int explain_snapshot(const struct explain_req *req, const struct snapshot *snap,
+                     const struct geo_db *db, const char *health_note, FILE *out, FILE *err)
+        GS_NONNULLX(1, 2, 4, 5, 6) GS_WUR;
+
+/* "ADDR/LEN" or "ADDR" (a host prefix); bits beyond LEN are cleared, as dig +subnet
+ * does. Returns false when text is neither. */
+bool explain_parse_subnet(const char *text, struct netprefix *out) GS_NONNULL;
+/* A type mnemonic (A, AAAA, MX...) or TYPEnnn. */
+bool explain_parse_type(const char *text, uint16_t *out) GS_NONNULL;
+
+/* Parses the arguments of `explain` as the control socket receives them:
+ * w[0 .. n) = NAME [TYPE] --client IP [--subnet CIDR] [--tcp], in any order, an option's
+ * value as the next word or after '='. req->name points into w. Returns GS_OK, or
+ * GS_EINVAL with why set to what is wrong. */
+int explain_parse_words(char *const *w, size_t n, struct explain_req *req, char *why,
+                        size_t cap) GS_NONNULL GS_WUR;
 
 #endif

@@ -60,8 +60,9 @@ static void print_help(FILE *out)
 	        "    itself, so that a zone repository's CI can check answers before a merge.\n"
 	        "\n"
 	        "    The daemon's answer is printed on standard output; an error it reports, or\n"
-	        "    a socket that cannot be reached, on standard error (exit 1). The daemon\n"
-	        "    does not serve `explain` over the socket yet: use `explain --offline`.\n"
+	        "    a socket that cannot be reached, on standard error (exit 1). Without\n"
+	        "    --offline, `explain` asks the running daemon, which answers from the data\n"
+	        "    it serves and the health states it has now (checks and forces).\n"
 	        "\n"
 	        "OPTIONS\n"
 	        "    -s SOCKET, --socket SOCKET\n"
@@ -215,42 +216,6 @@ static int control_command(const char *sock, const char *config, int n, char **w
 	return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
-/* "ADDR/LEN" or "ADDR"; bits beyond LEN are cleared (as dig +subnet does). */
-static bool parse_subnet(const char *text, struct netprefix *out)
-{
-	char buf[NETADDR_TEXT_MAX];
-	const char *slash = strchr(text, '/');
-	size_t alen = slash ? (size_t)(slash - text) : strlen(text);
-	if (alen >= sizeof(buf))
-		return false;
-	memcpy(buf, text, alen);
-	buf[alen] = '\0';
-	if (netaddr_parse(buf, &out->a) != GS_OK)
-		return false;
-	unsigned bits = netaddr_bits(&out->a), len = bits;
-	if (slash) {
-		char *end;
-		errno = 0;
-		unsigned long v = strtoul(slash + 1, &end, 10);
-		if (errno || end == slash + 1 || *end || v > bits)
-			return false;
-		len = (unsigned)v;
-	}
-	out->len = (uint8_t)len;
-	for (unsigned i = len; i < 128; i++)
-		out->a.addr[i / 8] &= (uint8_t) ~(0x80u >> (i % 8));
-	return true;
-}
-
-static bool parse_type(const char *text, uint16_t *out)
-{
-	ldns_rr_type t = ldns_get_rr_type_by_name(text);
-	if (t == 0)
-		return false;
-	*out = (uint16_t)t;
-	return true;
-}
-
 static int cmd_explain(int argc, char **argv, const char *sock, const char *config)
 {
 	enum { OPT_OFFLINE = 256, OPT_CLIENT, OPT_SUBNET, OPT_TCP };
@@ -277,7 +242,7 @@ static int cmd_explain(int argc, char **argv, const char *sock, const char *conf
 			has_client = true;
 			break;
 		case OPT_SUBNET:
-			if (!parse_subnet(optarg, &req.subnet))
+			if (!explain_parse_subnet(optarg, &req.subnet))
 				return usage_error("--subnet: '%s' is not ADDRESS/LENGTH", optarg);
 			req.has_subnet = true;
 			break;
@@ -294,7 +259,7 @@ static int cmd_explain(int argc, char **argv, const char *sock, const char *conf
 	if (left > 2)
 		return usage_error("explain: unexpected argument '%s'", argv[optind + 2]);
 	req.name = argv[optind];
-	if (left == 2 && !parse_type(argv[optind + 1], &req.qtype))
+	if (left == 2 && !explain_parse_type(argv[optind + 1], &req.qtype))
 		return usage_error("explain: '%s' is not a record type", argv[optind + 1]);
 	if (!has_client)
 		return usage_error("explain: --client IP is required");

@@ -2,7 +2,7 @@
 # start's generated files: the demo GeoIP database and, in an out-of-tree build, a
 # copy of the example configuration and zone next to it.
 bin_PROGRAMS += tools/geosteerctl
-tools_geosteerctl_SOURCES = tools/geosteerctl.c server/explain.c server/explain.h \
+tools_geosteerctl_SOURCES = tools/geosteerctl.c \
 	tools/ctl_client.c tools/ctl_client.h
 tools_geosteerctl_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS) $(MMDB_CFLAGS) $(URCU_CFLAGS)
 # GS_SERVER_LIBS is what the daemon links (snapshot_build, answer_packet); the geo
