@@ -22,6 +22,8 @@ void render_init(struct render *r, uint8_t *buf, size_t limit)
 	r->n_comp = 0;
 	r->last_src = NULL;
 	r->last_off = 0;
+	r->q_name = NULL;
+	r->q_pending = false;
 }
 
 /* Labels in a wire name, root excluded: at most 127 (RFC 1035 2.3.4, 255 bytes). */
@@ -118,13 +120,22 @@ void render_question(struct render *r, const uint8_t *qname, size_t qname_len, u
 	wire_wr_u16(&r->w, qtype);
 	wire_wr_u16(&r->w, qclass);
 	if (!r->w.bad) {
-		uint8_t off[LABELS_MAX];
-		size_t len;
-		unsigned n = split_labels(qname, off, &len);
-		comp_record(r, start, qname, off, n, 0);
+		r->q_name = qname;
+		r->q_off = (uint16_t)start;
+		r->q_pending = true;
 		r->last_src = qname;
 		r->last_off = (uint16_t)start;
 	}
+}
+
+/* Records the question's suffixes, before the first search of the table. */
+static void comp_question(struct render *r)
+{
+	uint8_t off[LABELS_MAX];
+	size_t len;
+	unsigned n = split_labels(r->q_name, off, &len);
+	comp_record(r, r->q_off, r->q_name, off, n, 0);
+	r->q_pending = false;
 }
 
 /* Writes name compressed and returns its uncompressed length. The longest suffix
@@ -141,6 +152,8 @@ static size_t put_name(struct render *r, const uint8_t *name)
 		wire_wr_u16(&r->w, (uint16_t)(0xc000u | r->last_off));
 		return len;
 	}
+	if (r->q_pending)
+		comp_question(r);
 	unsigned keep = n, parent = 0;
 	while (keep > 0) {
 		unsigned e = comp_find(r, parent, name + off[keep - 1]);

@@ -44,6 +44,12 @@ struct render {
 	 * become a pointer without searching the table. 0 = no entry. */
 	const uint8_t *last_src;
 	uint16_t last_off;
+	/* The question's name and offset. Its suffixes go into the table only when a
+	 * name is first searched for: answers whose owners all point at the question
+	 * never pay for it. */
+	const uint8_t *q_name;
+	uint16_t q_off;
+	bool q_pending;
 };
 
 /* A point to roll back to: everything written after it is forgotten, including the
@@ -95,6 +101,8 @@ static inline void render_rollback(struct render *r, const struct render_mark *m
 	r->w.pos = m->pos;
 	r->w.bad = false;
 	r->n_comp = m->n_comp;
+	/* The question's entries are always the first ones. */
+	r->q_pending = r->q_name && r->n_comp == 0;
 	for (unsigned i = 0; i < RENDER_N_SECTIONS; i++)
 		r->count[i] = m->count[i];
 	if (r->last_off >= m->pos)
