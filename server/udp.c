@@ -45,6 +45,10 @@ struct udp_batch {
 	union udp_cmsg tx_ctl[UDP_BATCH];
 	uint8_t query[UDP_BATCH][UDP_QUERY_CAP];
 	uint8_t resp[UDP_BATCH][ANSWER_UDP_MAX];
+	/* Receive headers that recvmmsg may have written to since the last rx_reset, and
+	 * whether their control buffers are set up for packet info. */
+	unsigned rx_dirty;
+	bool rx_pktinfo;
 };
 
 struct udp_batch *udp_batch_new(void)
@@ -56,7 +60,11 @@ struct udp_batch *udp_batch_new(void)
 		b->rx[i].msg_hdr.msg_iov = &b->rx_iov[i];
 		b->rx[i].msg_hdr.msg_iovlen = 1;
 		b->rx[i].msg_hdr.msg_name = &b->src[i];
+		/* The parts of a reply header that never change. */
+		b->tx[i].msg_hdr.msg_iov = &b->tx_iov[i];
+		b->tx[i].msg_hdr.msg_iovlen = 1;
 	}
+	b->rx_dirty = UDP_BATCH;
 	return b;
 }
 
@@ -65,16 +73,25 @@ void udp_batch_free(struct udp_batch *b)
 	free(b);
 }
 
-/* Re-arms the receive headers that recvmmsg overwrote in the previous round. */
+/* Re-arms the receive headers that recvmmsg overwrote in the previous round: those of
+ * the datagrams it returned and the one after (the batch is shared by the worker's
+ * sockets, so all of them when the socket's packet-info setting differs). */
 static void rx_reset(struct udp_batch *b, bool use_pktinfo)
 {
-	for (unsigned i = 0; i < UDP_BATCH; i++) {
+	unsigned n = b->rx_dirty;
+	if (use_pktinfo != b->rx_pktinfo) {
+		b->rx_pktinfo = use_pktinfo;
+		n = UDP_BATCH;
+		for (unsigned i = 0; i < UDP_BATCH; i++)
+			b->rx[i].msg_hdr.msg_control = use_pktinfo ? b->rx_ctl[i].buf : NULL;
+	}
+	for (unsigned i = 0; i < n; i++) {
 		struct msghdr *h = &b->rx[i].msg_hdr;
 		h->msg_namelen = sizeof(b->src[i]);
-		h->msg_control = use_pktinfo ? b->rx_ctl[i].buf : NULL;
 		h->msg_controllen = use_pktinfo ? sizeof(b->rx_ctl[i].buf) : 0;
 		h->msg_flags = 0;
 	}
+	b->rx_dirty = 0;
 }
 
 /* Turns the destination address reported with a query into the source address of its
@@ -144,6 +161,7 @@ static int handle_batch(struct udp_sock *us)
 	do {
 		n = recvmmsg(us->fd, b->rx, UDP_BATCH, MSG_DONTWAIT, NULL);
 	} while (n < 0 && errno == EINTR);
+	b->rx_dirty = n < (int)UDP_BATCH ? (unsigned)(n > 0 ? n : 0) + 1u : UDP_BATCH;
 	if (n <= 0)
 		return 0;
 
@@ -159,19 +177,20 @@ static int handle_batch(struct udp_sock *us)
 		                           ANSWER_UDP_MAX);
 		if (len == 0)
 			continue;
-		struct mmsghdr *t = &b->tx[n_tx];
+		/* msg_iov and msg_iovlen were set once by udp_batch_new; msg_flags is
+		 * ignored by sendmmsg and msg_len is its output. */
+		struct msghdr *t = &b->tx[n_tx].msg_hdr;
 		b->tx_iov[n_tx].iov_base = b->resp[i];
 		b->tx_iov[n_tx].iov_len = len;
-		memset(t, 0, sizeof(*t));
-		t->msg_hdr.msg_name = &b->src[i];
-		t->msg_hdr.msg_namelen = rx->msg_namelen;
-		t->msg_hdr.msg_iov = &b->tx_iov[n_tx];
-		t->msg_hdr.msg_iovlen = 1;
+		t->msg_name = &b->src[i];
+		t->msg_namelen = rx->msg_namelen;
+		t->msg_control = NULL;
+		t->msg_controllen = 0;
 		if (us->use_pktinfo) {
 			size_t ctl_len = pktinfo_reply(rx, &b->tx_ctl[n_tx]);
 			if (ctl_len) {
-				t->msg_hdr.msg_control = b->tx_ctl[n_tx].buf;
-				t->msg_hdr.msg_controllen = ctl_len;
+				t->msg_control = b->tx_ctl[n_tx].buf;
+				t->msg_controllen = ctl_len;
 			}
 		}
 		n_tx++;
