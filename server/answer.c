@@ -72,10 +72,20 @@ const struct answer_stats *answer_ctx_stats(const struct answer_ctx *ctx)
 /* Copies name (an rdata name in zone-file case) into ctx->name_lc, lowercased. */
 static const uint8_t *lower_copy(struct answer_ctx *ctx, const uint8_t *name)
 {
-	size_t len = dname_len(name);
-	for (size_t i = 0; i < len; i++)
-		ctx->name_lc[i] = dname_lower_byte(name[i]);
+	wire_copy_lower(ctx->name_lc, name, dname_len(name));
 	return ctx->name_lc;
+}
+
+/* True when name_lc (lowercase) is z's origin or lies below it. */
+static bool in_zone(const uint8_t *name_lc, const struct zone *z)
+{
+	size_t len = dname_len(name_lc);
+	if (len < z->origin_len)
+		return false;
+	size_t p = 0, at = len - z->origin_len;
+	while (p < at)
+		p += name_lc[p] + 1u;
+	return p == at && memcmp(name_lc + at, z->origin, z->origin_len) == 0;
 }
 
 /* RFC 2308 section 3: NXDOMAIN and NODATA carry the zone's SOA in the authority
@@ -273,9 +283,10 @@ static void referral(struct answer_ctx *ctx, const struct zone *z, const struct 
 	render_rrset(&ctx->r, RENDER_AUTHORITY, cut->name, ns, ns->ttl);
 	for (uint16_t k = 0; k < ns->count; k++) {
 		const uint8_t *target = ns->rdata[k].data;
-		if (!dname_is_subdomain(target, z->origin))
+		const uint8_t *target_lc = lower_copy(ctx, target);
+		if (!in_zone(target_lc, z))
 			continue;
-		const struct zone_node *glue = zone_find(z, lower_copy(ctx, target));
+		const struct zone_node *glue = zone_find(z, target_lc);
 		if (!glue)
 			continue;
 		const struct zone_rrset *a = zone_node_rrset(glue, DNS_TYPE_A);

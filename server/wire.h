@@ -2,8 +2,9 @@
  * wire.h -- bounds-checked cursors over fixed buffers, for reading DNS messages and
  * writing responses. Both carry a sticky error flag: once a read or write would cross
  * the end, the cursor stays "bad", every further call is a no-op returning 0, and the
- * caller checks the flag once after a run of calls. Header only; worker threads; no
- * allocation. */
+ * caller checks the flag once after a run of calls. Also big-endian loads and stores on
+ * checked bytes and a word-at-a-time lowercasing copy of wire names. Header only; worker
+ * threads; no allocation. */
 #ifndef GS_WIRE_H
 #define GS_WIRE_H
 
@@ -165,6 +166,41 @@ static inline void wire_put_u32(uint8_t *p, uint32_t v)
 	p[1] = (uint8_t)(v >> 16);
 	p[2] = (uint8_t)(v >> 8);
 	p[3] = (uint8_t)v;
+}
+
+/* Lowercases eight octets of a wire name at once (ASCII A-Z only, RFC 4343); octets
+ * of 0x80 and above are left alone. Length bytes (0..63) lie below 'A' and pass through
+ * unchanged, so a whole name can be folded without regard to where its labels start. */
+static inline uint64_t wire_lower8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101u;
+	uint64_t low7 = x & (0x7fu * ones);
+	uint64_t ge_a = low7 + (0x80u - 'A') * ones; /* top bit set where >= 'A' */
+	uint64_t gt_z = low7 + (0x7fu - 'Z') * ones; /* top bit set where > 'Z' */
+	uint64_t upper = ge_a & ~gt_z & ~x & (0x80u * ones);
+	return x | upper >> 2; /* 0x80 >> 2 = 0x20, the case bit */
+}
+
+/* Copies the n-byte wire name src to dst, lowercased (RFC 4343: ASCII only). */
+static inline void wire_copy_lower(uint8_t *dst, const uint8_t *src, size_t n)
+{
+	if (n < 8) {
+		for (size_t i = 0; i < n; i++)
+			dst[i] = (uint8_t)(src[i] >= 'A' && src[i] <= 'Z' ? src[i] + 32 : src[i]);
+		return;
+	}
+	/* Whole words, the last one overlapping the one before it when n is not a
+	 * multiple of 8 (folding twice changes nothing). */
+	for (size_t i = 0;; i += 8) {
+		if (i > n - 8)
+			i = n - 8;
+		uint64_t x;
+		memcpy(&x, src + i, 8);
+		x = wire_lower8(x);
+		memcpy(dst + i, &x, 8);
+		if (i == n - 8)
+			break;
+	}
 }
 
 #endif
