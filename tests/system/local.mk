@@ -38,5 +38,5 @@ EXTRA_DIST += tests/system/failover-lib.sh tests/system/failover-backend.py
 
 # gdnsd migration: tools/gdnsd-map-convert on Wikimedia's production map (skipped
 # without ../shared) and on a small excerpt fixture with its own tiny database.
-GS_SYSTEM_TESTS += tests/system/wikimedia.sh
+GS_SYSTEM_TESTS += tests/system/wikimedia.sh tests/system/wikimedia-excerpt.sh
 EXTRA_DIST += tools/gdnsd-map-convert tests/data/wikimedia
