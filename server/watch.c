@@ -192,15 +192,19 @@ static bool read_events(struct watch *w)
 				hit = true; /* events were lost: assume the worst */
 				continue;
 			}
-			if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) {
-				/* The folder itself went away or moved: watch again (later). */
-				atomic_store(&w->rescan, true);
-				hit = true;
-				continue;
-			}
 			for (size_t i = 0; i < w->n_dirs; i++) {
 				const struct wdir *d = &w->dirs[i];
-				if (d->wd != ev->wd || ev->len == 0)
+				if (d->wd != ev->wd)
+					continue;
+				/* A watched folder itself went away or moved: watch again, and
+				 * reload (its files may be elsewhere now). IN_IGNORED for a watch
+				 * a rescan removed matches no current folder. */
+				if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) {
+					atomic_store(&w->rescan, true);
+					hit = true;
+					continue;
+				}
+				if (ev->len == 0)
 					continue;
 				for (size_t j = 0; j < d->n_names; j++) {
 					if (strcmp(d->names[j], ev->name) == 0) {
