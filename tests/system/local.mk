@@ -33,8 +33,13 @@ GS_SYSTEM_TESTS += \
 	tests/system/failover.sh \
 	tests/system/control.sh \
 	tests/system/failover-exec.sh \
-	tests/system/force-restart.sh
+	tests/system/force-restart.sh \
+	tests/system/metrics.sh \
+	tests/system/explain-live.sh
 EXTRA_DIST += tests/system/failover-lib.sh tests/system/failover-backend.py
+
+# watch: true (reloads by itself on file changes).
+GS_SYSTEM_TESTS += tests/system/watch.sh
 
 # gdnsd migration: tools/gdnsd-map-convert on Wikimedia's production map (skipped
 # without ../shared) and on a small excerpt fixture with its own tiny database.
