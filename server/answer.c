@@ -326,6 +326,8 @@ static void answer_in(const struct snapshot *snap, struct answer_ctx *ctx, struc
 	}
 	rep->aa = true;
 	rep->echo_ecs = true;
+	render_origin(&ctx->r, z->origin, z->origin_len,
+	              z->origin_labels); /* qname is at or below it */
 	/* A steered A/AAAA query needs no zone lookup: services.c made sure that the
 	 * zone neither delegates the name away nor holds addresses or a CNAME for it. */
 	const struct steer_name *sn =

@@ -20,10 +20,13 @@ void render_init(struct render *r, uint8_t *buf, size_t limit)
 	for (unsigned i = 0; i < RENDER_N_SECTIONS; i++)
 		r->count[i] = 0;
 	r->n_comp = 0;
-	r->last_src = NULL;
-	r->last_off = 0;
+	for (unsigned i = 0; i < RENDER_RECENT; i++)
+		r->recent_src[i] = NULL;
+	r->recent_next = 0;
 	r->q_name = NULL;
 	r->q_pending = false;
+	r->origin = NULL;
+	r->origin_entry = 0;
 }
 
 /* Labels in a wire name, root excluded: at most 127 (RFC 1035 2.3.4, 255 bytes). */
@@ -112,6 +115,26 @@ static inline unsigned comp_find(const struct render *r, unsigned parent, const 
 	return 0;
 }
 
+/* Remembers that name (never the root) can be pointed at, as a whole, at off. */
+static inline void recent_add(struct render *r, const uint8_t *name, size_t off)
+{
+	r->recent_src[r->recent_next] = name;
+	r->recent_off[r->recent_next] = (uint16_t)off;
+	r->recent_next = (r->recent_next + 1u) % RENDER_RECENT;
+}
+
+/* Writes a pointer to name when it is one of the recent names; false otherwise. */
+static inline bool put_recent(struct render *r, const uint8_t *name)
+{
+	for (unsigned i = 0; i < RENDER_RECENT; i++) {
+		if (r->recent_src[i] == name) {
+			wire_wr_u16(&r->w, (uint16_t)(0xc000u | r->recent_off[i]));
+			return true;
+		}
+	}
+	return false;
+}
+
 void render_question(struct render *r, const uint8_t *qname, size_t qname_len, uint16_t qtype,
                      uint16_t qclass)
 {
@@ -123,8 +146,7 @@ void render_question(struct render *r, const uint8_t *qname, size_t qname_len, u
 		r->q_name = qname;
 		r->q_off = (uint16_t)start;
 		r->q_pending = true;
-		r->last_src = qname;
-		r->last_off = (uint16_t)start;
+		recent_add(r, qname, start);
 	}
 }
 
@@ -138,23 +160,27 @@ static void comp_question(struct render *r)
 	r->q_pending = false;
 }
 
-/* Writes name compressed and returns its uncompressed length. The longest suffix
- * already in the response is found by walking the trie from the root-most label
- * towards the first; the root alone is never worth a pointer (1 byte against 2). */
-static size_t put_name(struct render *r, const uint8_t *name)
+void render_origin(struct render *r, const uint8_t *origin, size_t origin_len,
+                   unsigned origin_labels)
 {
-	uint8_t off[LABELS_MAX];
-	size_t len;
-	unsigned n = split_labels(name, off, &len);
-	if (r->w.bad)
-		return len;
-	if (name == r->last_src && n > 0) {
-		wire_wr_u16(&r->w, (uint16_t)(0xc000u | r->last_off));
-		return len;
-	}
+	if (!r->q_name)
+		return;
+	/* comp_question records the question's suffixes root-most first, so the one with
+	 * origin_labels labels is entry origin_labels - 1. */
+	r->origin = origin;
+	r->origin_len = (uint8_t)origin_len;
+	r->origin_entry = origin_labels;
+}
+
+/* Writes name, whose labels [0, keep) are at off[] and still to be searched for below
+ * the suffix of entry parent, and returns len (its uncompressed length). The search
+ * walks the trie from the root-most of those labels towards the first; the root alone
+ * is never worth a pointer (1 byte against 2). */
+static size_t put_labels(struct render *r, const uint8_t *name, const uint8_t *off, unsigned keep,
+                         unsigned parent, size_t len)
+{
 	if (r->q_pending)
 		comp_question(r);
-	unsigned keep = n, parent = 0;
 	while (keep > 0) {
 		unsigned e = comp_find(r, parent, name + off[keep - 1]);
 		if (!e)
@@ -162,7 +188,7 @@ static size_t put_name(struct render *r, const uint8_t *name)
 		parent = e;
 		keep--;
 	}
-	size_t prefix_len = keep < n ? off[keep] : len - 1;
+	size_t prefix_len = keep ? off[keep - 1] + name[off[keep - 1]] + 1u : 0;
 	size_t start = r->w.pos;
 	wire_wr_bytes(&r->w, name, prefix_len);
 	if (parent)
@@ -172,20 +198,55 @@ static size_t put_name(struct render *r, const uint8_t *name)
 	if (r->w.bad)
 		return len;
 	comp_record(r, start, name, off, keep, parent);
+	if (keep == 0 && parent == 0)
+		return len; /* the root name */
 	/* Remember where this name can be pointed at as a whole. */
 	size_t whole = keep ? start : r->comp[parent - 1].off;
-	if (whole <= RENDER_PTR_MAX && n > 0) {
-		r->last_src = name;
-		r->last_off = (uint16_t)whole;
+	if (whole <= RENDER_PTR_MAX) {
+		recent_add(r, name, whole);
 	}
 	return len;
 }
 
+/* Writes name compressed and returns its uncompressed length. */
+static size_t put_name(struct render *r, const uint8_t *name)
+{
+	uint8_t off[LABELS_MAX];
+	size_t len;
+	unsigned n = split_labels(name, off, &len);
+	if (r->w.bad)
+		return len;
+	if (n > 0 && put_recent(r, name))
+		return len;
+	return put_labels(r, name, off, n, 0, len);
+}
+
+/* put_name for a name of the zone at r->origin with `above` labels above it: only those
+ * labels are split off and searched for, below the question's copy of the origin. */
+static size_t put_name_above(struct render *r, const uint8_t *name, unsigned above)
+{
+	uint8_t off[LABELS_MAX];
+	size_t p = 0;
+	for (unsigned i = 0; i < above; i++) {
+		off[i] = (uint8_t)p;
+		p += name[p] + 1u;
+	}
+	size_t len = p + r->origin_len;
+	if (r->w.bad)
+		return len;
+	if (put_recent(r, name))
+		return len;
+	return put_labels(r, name, off, above, r->origin_entry, len);
+}
+
 void render_name(struct render *r, const uint8_t *name)
 {
-	if (name == r->last_src && !r->w.bad) {
-		/* last_src is never the root name */
-		wire_wr_u16(&r->w, (uint16_t)(0xc000u | r->last_off));
+	if (r->w.bad)
+		return;
+	if (put_recent(r, name))
+		return;
+	if (name == r->origin && r->origin_entry) {
+		put_labels(r, name, NULL, 0, r->origin_entry, 0);
 		return;
 	}
 	put_name(r, name);
@@ -220,7 +281,11 @@ void render_rrset(struct render *r, enum render_section sec, const uint8_t *owne
 			if (off == ZONE_NO_NAME)
 				break;
 			wire_wr_bytes(&r->w, rd->data + done, off - done);
-			done = off + put_name(r, rd->data + off);
+			if (r->origin && set->origin == r->origin &&
+			    rd->name_above[j] != ZONE_NAME_OUTSIDE)
+				done = off + put_name_above(r, rd->data + off, rd->name_above[j]);
+			else
+				done = off + put_name(r, rd->data + off);
 		}
 		wire_wr_bytes(&r->w, rd->data + done, rd->len - done);
 		if (r->w.bad)

@@ -21,6 +21,9 @@
  * there, just not recorded themselves. */
 #define RENDER_COMP_MAX 128
 
+/* Names remembered by source address (struct render.recent_src). */
+#define RENDER_RECENT 4
+
 /* Largest offset a compression pointer can express (14 bits). */
 #define RENDER_PTR_MAX 0x3fffu
 
@@ -39,17 +42,24 @@ struct render {
 	uint16_t count[RENDER_N_SECTIONS];
 	unsigned n_comp;
 	struct render_comp comp[RENDER_COMP_MAX];
-	/* The last name written, by source address: the records of one RRset all pass the
-	 * same owner pointer, and answers pass the question's own bytes, so most owners
-	 * become a pointer without searching the table. 0 = no entry. */
-	const uint8_t *last_src;
-	uint16_t last_off;
+	/* The last names written, by source address: the records of one RRset all pass
+	 * the same owner pointer, answers pass the question's own bytes, and glue owners
+	 * pass the NS record's target, so most names become a pointer without searching
+	 * the table. NULL = no entry; filled round-robin. */
+	const uint8_t *recent_src[RENDER_RECENT];
+	uint16_t recent_off[RENDER_RECENT];
+	unsigned recent_next;
 	/* The question's name and offset. Its suffixes go into the table only when a
 	 * name is first searched for: answers whose owners all point at the question
 	 * never pay for it. */
 	const uint8_t *q_name;
 	uint16_t q_off;
 	bool q_pending;
+	/* The origin of the question's zone (render_origin), NULL when not known, and the
+	 * table entry of the question's copy of it (index + 1; 0 for the root). */
+	const uint8_t *origin;
+	uint8_t origin_len;
+	unsigned origin_entry;
 };
 
 /* A point to roll back to: everything written after it is forgotten, including the
@@ -69,6 +79,15 @@ void render_init(struct render *r, uint8_t *buf, size_t limit) GS_NONNULL;
  * case. qname has no compression pointers (query_parse refused them). */
 void render_question(struct render *r, const uint8_t *qname, size_t qname_len, uint16_t qtype,
                      uint16_t qclass) GS_NONNULL;
+
+/* Declares that the question's name is at or below origin (a zone's struct zone.origin:
+ * origin_len bytes, origin_labels labels), after render_question. The rdata names of
+ * that zone's RRsets are then compressed starting from the question's copy of the
+ * origin (they carry zone_rdata.name_above), and origin itself becomes a pointer into
+ * the question. The bytes written are the same as without the declaration, only found
+ * sooner. */
+void render_origin(struct render *r, const uint8_t *origin, size_t origin_len,
+                   unsigned origin_labels) GS_NONNULL;
 
 /* Appends name (uncompressed wire format), compressed against what is already written. */
 void render_name(struct render *r, const uint8_t *name) GS_NONNULL GS_HOT;
@@ -105,8 +124,9 @@ static inline void render_rollback(struct render *r, const struct render_mark *m
 	r->q_pending = r->q_name && r->n_comp == 0;
 	for (unsigned i = 0; i < RENDER_N_SECTIONS; i++)
 		r->count[i] = m->count[i];
-	if (r->last_off >= m->pos)
-		r->last_src = NULL;
+	for (unsigned i = 0; i < RENDER_RECENT; i++)
+		if (r->recent_off[i] >= m->pos)
+			r->recent_src[i] = NULL;
 }
 
 /* Lets the OPT record (or anything else outside the record limit) use the buffer up to

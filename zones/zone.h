@@ -20,7 +20,8 @@
 #include "server/base/compiler.h"
 #include "server/base/dname.h"
 
-#define ZONE_NO_NAME 0xffffu /* zone_rdata.name_off: no (further) compressible name */
+#define ZONE_NO_NAME      0xffffu /* zone_rdata.name_off: no (further) compressible name */
+#define ZONE_NAME_OUTSIDE 0xffu   /* zone_rdata.name_above: the name is not in the zone */
 
 /* One record's rdata in wire format. Embedded names are stored uncompressed, as written
  * in the zone file; name_off[] gives where the ones RFC 3597 lets us compress start
@@ -29,6 +30,10 @@ struct zone_rdata {
 	const uint8_t *data; /* arena */
 	uint16_t len;
 	uint16_t name_off[2];
+	/* For each name of name_off[]: its labels above the zone's origin (0: the origin
+	 * itself), or ZONE_NAME_OUTSIDE when it is not at or below the origin. Lets the
+	 * response writer start its compression search at the origin. */
+	uint8_t name_above[2];
 };
 
 /* All records of one type at one name. RFC 2181 5.2: one TTL per RRset (the loader
@@ -39,6 +44,7 @@ struct zone_rrset {
 	uint32_t ttl;
 	const struct zone_rdata *rdata; /* count entries, arena */
 	unsigned line;                  /* zone-file line of the first record */
+	const uint8_t *origin;          /* the zone's origin (struct zone.origin) */
 };
 
 enum zone_node_flag {

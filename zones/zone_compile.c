@@ -277,6 +277,18 @@ static void rdata_name_offsets(uint16_t type, const uint8_t *rd, size_t len, uin
 	}
 }
 
+/* zone_rdata.name_above of an embedded name (well-formed, as rdata_name_offsets found
+ * it): its labels above the origin, compared without regard to case (RFC 4343). */
+static uint8_t rdata_name_above(const struct zone_compile *zc, const uint8_t *name)
+{
+	uint8_t lc[DNAME_MAX];
+	memcpy(lc, name, dname_len(name));
+	dname_lower(lc);
+	if (!dname_is_subdomain(lc, zc->origin))
+		return ZONE_NAME_OUTSIDE;
+	return (uint8_t)(dname_labels(lc) - zc->origin_labels);
+}
+
 static const char *type_name(uint16_t type, char buf[16])
 {
 	const ldns_rr_descriptor *desc = ldns_rr_descript(type);
@@ -680,8 +692,13 @@ static size_t build_node(struct zone_compile *zc, uint32_t idx, struct zone_node
 			const struct zone_compile_rec *r = &zc->recs[j];
 			rd[k].data = r->rdata;
 			rd[k].len = r->rdlen;
-			rd[k].name_off[0] = r->name_off[0];
-			rd[k].name_off[1] = r->name_off[1];
+			for (unsigned m = 0; m < 2; m++) {
+				rd[k].name_off[m] = r->name_off[m];
+				rd[k].name_above[m] =
+				        r->name_off[m] == ZONE_NO_NAME
+				                ? ZONE_NAME_OUTSIDE
+				                : rdata_name_above(zc, r->rdata + r->name_off[m]);
+			}
 			k++;
 		}
 		set->type = zc->recs[i].type;
@@ -689,6 +706,7 @@ static size_t build_node(struct zone_compile *zc, uint32_t idx, struct zone_node
 		set->ttl = ttl;
 		set->rdata = rd;
 		set->line = zc->recs[i].line;
+		set->origin = zc->names[0].name;
 		kept += count;
 		i = ge;
 	}
