@@ -19,15 +19,17 @@ static bool parse_question(struct query *q, struct wire_rd *r)
 {
 	const uint8_t *msg = r->base;
 	size_t start = r->pos, p = start, end = r->len;
+	/* The name ends before the message does and within DNAME_MAX bytes. */
+	size_t lim = end - start < DNAME_MAX ? end : start + DNAME_MAX;
 	unsigned labels = 0;
 	/* Labels are checked first and copied in one go afterwards. */
 	for (;;) {
-		if (p >= end)
+		if (p >= lim)
 			return false;
 		uint8_t l = msg[p];
 		if (l & 0xc0)
 			return false; /* pointer or extended label type */
-		if (p - start + l + 1u > DNAME_MAX || end - p < l + 1u)
+		if (lim - p < l + 1u)
 			return false;
 		p += l + 1u;
 		if (l == 0)

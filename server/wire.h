@@ -131,11 +131,38 @@ static inline void wire_wr_u32(struct wire_wr *w, uint32_t v)
 	w->pos += 4;
 }
 
+/* Copies n bytes (1 to 16) without a call: two overlapping loads and stores of the
+ * widest size that fits. Everything is read before anything is written. */
+static inline void wire_copy_small(uint8_t *d, const uint8_t *s, size_t n)
+{
+	if (n >= 8) {
+		uint64_t a, b;
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4) {
+		uint32_t a, b;
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		memcpy(d, &a, 4);
+		memcpy(d + n - 4, &b, 4);
+	} else {
+		uint8_t a = s[0], b = s[n / 2], c = s[n - 1];
+		d[0] = a;
+		d[n / 2] = b;
+		d[n - 1] = c;
+	}
+}
+
 static inline void wire_wr_bytes(struct wire_wr *w, const void *src, size_t n)
 {
 	if (n == 0 || !wire_wr_need(w, n))
 		return;
-	memcpy(w->base + w->pos, src, n);
+	if (n <= 16)
+		wire_copy_small(w->base + w->pos, (const uint8_t *)src, n);
+	else
+		memcpy(w->base + w->pos, src, n);
 	w->pos += n;
 }
 

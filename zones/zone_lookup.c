@@ -35,7 +35,7 @@ static inline const struct zone_node *slot_find(const struct zone *z, uint32_t h
 		if (!v)
 			return NULL;
 		const struct zone_node *n = &z->nodes[v - 1];
-		if (n->name_len == len && memcmp(n->name, name, len) == 0)
+		if (n->name_len == len && zone_bytes_equal(n->name, name, len))
 			return n;
 		i = (i + 1) & z->hash_mask;
 	}
