@@ -411,6 +411,7 @@ size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const 
 	else
 		stat_inc(&st->udp);
 
+	q->edns.ignore_ecs = snap && snap->ecs_ignored;
 	enum query_verdict verdict = query_parse(q, q_msg, qlen);
 	if (verdict == QUERY_DROP || out_cap < DNS_HEADER_LEN) {
 		stat_inc(&st->dropped);

@@ -72,6 +72,8 @@ int edns_parse_opt(struct edns_query *q, uint16_t rclass, uint32_t ttl, const ui
 				q->want_nsid = true;
 			break;
 		case EDNS_OPTION_ECS:
+			if (q->ignore_ecs)
+				break;
 			/* One option describes one client; two are contradictory, so the
 			 * message is treated as malformed (RFC 7871 7.2.1). */
 			if (q->has_ecs)

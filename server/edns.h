@@ -39,6 +39,10 @@ struct edns_query {
 	uint8_t version;  /* EDNS VERSION; > 0 is answered with BADVERS */
 	uint16_t payload; /* requestor's UDP payload size, as sent */
 	struct edns_ecs ecs;
+	/* Set by the caller before parsing (not reset by it): the server does not do ECS
+	 * (geoip.client_subnet false), so the option is skipped like any unknown option,
+	 * unvalidated and never echoed (RFC 7871 7.1.3). */
+	bool ignore_ecs;
 };
 
 /* Parses the fixed fields (CLASS = payload, TTL = extended RCODE, version, flags) and

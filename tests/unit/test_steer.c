@@ -747,6 +747,15 @@ static void test_client_subnet_off(void **state)
 	parse(f, &r);
 	assert_true(r.opt);
 	assert_false(r.has_ecs);
+	/* Ignored means not validated either: a malformed option is answered normally. */
+	static const uint8_t host_bits[] = {0, 8, 0, 7, 0, 1, 20, 0, 1, 0, 4};
+	const struct ecs bad = {.raw = host_bits, .raw_len = sizeof(host_bits)};
+	set_src(f, "1.0.32.5");
+	ask_full(f, "www.geo.example.", T_A, true, &bad);
+	parse(f, &r);
+	assert_int_equal(r.rcode, RC_NOERROR);
+	assert_int_equal(r.an, 1);
+	assert_false(r.has_ecs);
 	void *p = f;
 	teardown(&p);
 }
