@@ -6,10 +6,13 @@ server_libanswer_a_CFLAGS = $(AM_CFLAGS) $(MMDB_CFLAGS)
 server_libanswer_a_SOURCES = \
 	server/answer.c server/answer.h \
 	server/chaos.c server/chaos.h \
+	server/cookie.c server/cookie.h \
 	server/edns.c server/edns.h \
 	server/query.c server/query.h \
 	server/render.c server/render.h \
+	server/rrl.c server/rrl.h \
 	server/services.c server/services.h \
+	server/siphash.c server/siphash.h \
 	server/steer.c server/steer.h \
 	server/wire.h
 

@@ -16,5 +16,6 @@ include tests/unit/health.mk
 include tests/unit/geoip.mk
 include tests/unit/steer.mk
 include tests/unit/daemon.mk
+include tests/unit/rrl.mk
 endif
 include tests/system/local.mk
