@@ -4,19 +4,23 @@
  * wildcards, referrals with glue, DS at cuts, NXDOMAIN/NODATA, ANY per RFC 8482;
  * CHAOS identity names; EDNS, ECS echo, truncation and counters. Steered names
  * (DESIGN.md "Answer semantics" 1-3): A/AAAA from the datacenter steer.c chooses for the
- * client, with the ECS scope of that choice; other types from the zone.
+ * client, with the ECS scope of that choice; other types from the zone. DNS Cookies
+ * (cookie.c) and response rate limiting over UDP (rrl.c) when configured.
  * Worker threads: no allocation, no locks, no logging per packet. */
 #include "server/answer.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "server/base/dname.h"
 #include "server/base/xalloc.h"
 #include "server/chaos.h"
+#include "server/cookie.h"
 #include "server/edns.h"
 #include "server/query.h"
 #include "server/render.h"
+#include "server/rrl.h"
 #include "server/steer.h"
 #include "zones/zone.h"
 #include "zones/zoneset.h"
@@ -36,14 +40,19 @@ struct answer_ctx {
 	uint8_t name_lc[DNAME_MAX]; /* lowercase copy of a CNAME or NS target */
 	const struct sockaddr *src; /* the query's source address, for steering */
 	uint32_t rot;               /* round-robin position for steered answers */
+	struct rrl_table *rrl;      /* this worker's rate limiting buckets */
+	uint32_t now_sec;           /* answer_ctx_tick */
+	uint64_t now_ms;
+	uint8_t cookie[COOKIE_REPLY_LEN]; /* the COOKIE option of the response */
 };
 
 /* How the response turns out; filled by the resolution functions. */
 struct reply {
 	unsigned rcode; /* 12-bit extended RCODE */
 	bool aa;
-	bool echo_ecs;     /* answered from zone data: echo the ECS option */
-	uint8_t ecs_scope; /* SCOPE PREFIX-LENGTH for that echo; 0 = valid for everyone */
+	bool echo_ecs;           /* answered from zone data: echo the ECS option */
+	uint8_t ecs_scope;       /* SCOPE PREFIX-LENGTH for that echo; 0 = valid for everyone */
+	const struct zone *zone; /* the question's zone, once found (rate limiting key) */
 };
 
 /* Counters have one writer (this worker) and are read by the stats/metrics code on
@@ -56,12 +65,32 @@ static inline void stat_inc(uint64_t *c)
 
 struct answer_ctx *answer_ctx_new(void)
 {
-	return xcalloc(1, sizeof(struct answer_ctx));
+	struct answer_ctx *ctx = xcalloc(1, sizeof(struct answer_ctx));
+	ctx->rrl = rrl_table_new();
+	return ctx;
 }
 
 void answer_ctx_free(struct answer_ctx *ctx)
 {
+	if (!ctx)
+		return;
+	rrl_table_free(ctx->rrl);
 	free(ctx);
+}
+
+void answer_ctx_tick(struct answer_ctx *ctx)
+{
+	struct timespec wall, mono;
+	clock_gettime(CLOCK_REALTIME_COARSE, &wall);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &mono);
+	answer_ctx_set_time(ctx, (uint32_t)wall.tv_sec,
+	                    (uint64_t)mono.tv_sec * 1000u + (uint64_t)mono.tv_nsec / 1000000u);
+}
+
+void answer_ctx_set_time(struct answer_ctx *ctx, uint32_t unix_sec, uint64_t mono_ms)
+{
+	ctx->now_sec = unix_sec;
+	ctx->now_ms = mono_ms;
 }
 
 const struct answer_stats *answer_ctx_stats(const struct answer_ctx *ctx)
@@ -313,6 +342,7 @@ static void answer_in(const struct snapshot *snap, struct answer_ctx *ctx, struc
 		rep->rcode = DNS_RCODE_REFUSED; /* not ours; no AA (RFC 1035 4.1.1) */
 		return;
 	}
+	rep->zone = z;
 	/* DS lives on the parent side of a cut (RFC 4035 section 3.1.4.1): at a zone's
 	 * apex, answer from the enclosing zone when we have it and it delegates here;
 	 * otherwise the zone itself answers (NODATA). */
@@ -398,6 +428,52 @@ static size_t size_limit(const struct query *q, bool tcp, size_t out_cap)
 	return limit < out_cap ? limit : out_cap;
 }
 
+/* Fills in the COOKIE option of the response (RFC 7873 5.2, server cookie as in RFC
+ * 9018): the client cookie with our server cookie, whether the query had none, a valid
+ * one or one that is not valid. We never require cookies, so a missing or invalid
+ * server cookie changes nothing else in the response (RFC 7873 5.2.3 and 5.2.4 for a
+ * server that does not enforce them) and BADCOOKIE is never sent. Returns true for a
+ * valid server cookie. */
+static bool answer_cookie(struct answer_ctx *ctx, const uint8_t *secret, const struct sockaddr *src,
+                          bool tcp, struct edns_reply *opt)
+{
+	struct answer_stats *st = &ctx->stats;
+	const struct query *q = &ctx->q;
+	if (tcp)
+		answer_ctx_tick(ctx); /* the UDP loop ticks once per batch */
+	enum cookie_state cs = cookie_answer(secret, q->edns.cookie, q->edns.cookie_len, src,
+	                                     ctx->now_sec, ctx->cookie);
+	if (cs == COOKIE_VALID)
+		stat_inc(&st->cookie_valid);
+	else if (cs == COOKIE_INVALID)
+		stat_inc(&st->cookie_invalid);
+	else
+		stat_inc(&st->cookie_new);
+	opt->cookie = ctx->cookie;
+	opt->cookie_len = COOKIE_REPLY_LEN;
+	return cs == COOKIE_VALID;
+}
+
+/* Accounts the response to the rate limiter, keyed as rrl.h describes: answers by
+ * question name and type, NXDOMAIN by zone, errors by client network alone. */
+static enum rrl_action rate_limit(const struct snapshot *snap, struct answer_ctx *ctx,
+                                  const struct reply *rep, const struct sockaddr *src)
+{
+	const struct query *q = &ctx->q;
+	enum rrl_kind kind = RRL_KIND_ERROR;
+	uint64_t name = 0;
+	if (rep->rcode == DNS_RCODE_NOERROR) {
+		kind = RRL_KIND_ANSWER;
+		if (q->has_question)
+			name = rrl_name_hash(q->qname_lc, q->qname_len, q->qtype);
+	} else if (rep->rcode == DNS_RCODE_NXDOMAIN) {
+		kind = RRL_KIND_NXDOMAIN;
+		if (rep->zone)
+			name = rrl_name_hash(rep->zone->origin, rep->zone->origin_len, 0);
+	}
+	return rrl_account(ctx->rrl, snap->rrl, src, kind, name, ctx->now_ms);
+}
+
 size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const uint8_t *q_msg,
                      size_t qlen, const struct sockaddr *src, bool tcp, uint8_t *out,
                      size_t out_cap)
@@ -422,13 +498,18 @@ size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const 
 	if (q->edns.has_ecs)
 		stat_inc(&st->ecs);
 
+	const uint8_t *secret = snap ? snap->cookie_secret : NULL;
 	struct reply rep = {.rcode = DNS_RCODE_NOERROR};
 	if (verdict == QUERY_FORMERR)
 		rep.rcode = DNS_RCODE_FORMERR;
 	else if (verdict == QUERY_NOTIMP)
 		rep.rcode = DNS_RCODE_NOTIMP;
+	else if (verdict == QUERY_COOKIE && !secret)
+		rep.rcode = DNS_RCODE_FORMERR; /* cookies off: RFC 9619, one question */
 	else if (q->edns.present && q->edns.version > 0)
 		rep.rcode = DNS_RCODE_BADVERS; /* RFC 6891 6.1.3, no answer */
+	else if (q->edns.cookie_bad && secret)
+		rep.rcode = DNS_RCODE_FORMERR; /* RFC 7873 5.2.2 */
 
 	/* The OPT record goes last but its room is set aside first, so that records can
 	 * be dropped for it and never the other way round. It holds NSID when asked and
@@ -438,6 +519,7 @@ size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const 
 	struct edns_reply opt = {.do_bit = q->edns.do_bit};
 	size_t base_len = DNS_HEADER_LEN + (q->has_question ? q->qname_len + 4u : 0u);
 	size_t opt_len = 0;
+	bool cookie_ok = false; /* a valid server cookie: the source address is genuine */
 	if (q->edns.present) {
 		if (q->edns.want_nsid && snap && snap->identity) {
 			opt.nsid = snap->identity;
@@ -446,6 +528,8 @@ size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const 
 		/* RFC 7871 7.2.1: a server that has not enabled ECS ignores the option
 		 * and MUST NOT send one back (geoip.client_subnet: false). */
 		opt.ecs = q->edns.has_ecs && !(snap && snap->ecs_ignored) ? &q->edns.ecs : NULL;
+		if (q->edns.has_cookie && secret)
+			cookie_ok = answer_cookie(ctx, secret, src, tcp, &opt);
 		opt_len = edns_reply_len(&opt);
 		if (base_len + opt_len > limit && opt.nsid) {
 			opt.nsid = NULL; /* a long identity must not crowd out the question */
@@ -484,6 +568,22 @@ size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const 
 	if (rep.aa)
 		flags |= DNS_FLAG_AA;
 	flags |= (uint16_t)(rep.rcode & 0xfu);
+	/* Rate limiting: UDP only (a TCP client's address is proven by the handshake), and
+	 * not for a client whose valid server cookie proves the same for this datagram. */
+	if (!tcp && snap && snap->rrl && !cookie_ok) {
+		enum rrl_action act = rate_limit(snap, ctx, &rep, src);
+		if (act == RRL_DROP) {
+			stat_inc(&st->rrl_dropped);
+			return 0;
+		}
+		if (act == RRL_SLIP) {
+			/* A truncated response without records: small, and a real client
+			 * retries over TCP. */
+			render_rollback(r, &after_question);
+			flags |= DNS_FLAG_TC;
+			stat_inc(&st->rrl_slipped);
+		}
+	}
 
 	if (q->edns.present) {
 		render_extend(r, limit);

@@ -27,6 +27,12 @@ struct answer_stats {
 	uint64_t truncated; /* TC=1 sent over UDP */
 	uint64_t udp, tcp;
 	uint64_t edns, ecs;
+	/* Response rate limiting (server/rrl.h), UDP only: responses dropped, and sent
+	 * truncated instead (slip; not counted in truncated above). */
+	uint64_t rrl_dropped, rrl_slipped;
+	/* Queries with a COOKIE option (RFC 7873) while cookies are on: client cookie
+	 * only, with our valid server cookie, with a server cookie that is not valid. */
+	uint64_t cookie_new, cookie_valid, cookie_invalid;
 };
 
 struct answer_ctx; /* per-worker scratch space (compression table, rotation, stats) */
@@ -36,12 +42,21 @@ struct answer_ctx *answer_ctx_new(void) GS_WUR;
 void answer_ctx_free(struct answer_ctx *ctx);
 const struct answer_stats *answer_ctx_stats(const struct answer_ctx *ctx) GS_NONNULL;
 
+/* The clock cookies and rate limiting read: Unix seconds (server cookie timestamps,
+ * RFC 9018) and monotonic milliseconds (token buckets). answer_ctx_tick reads both
+ * clocks (coarse, vDSO: no system call); the UDP loop calls it once per batch, and
+ * answer_packet itself for a TCP query with a cookie. answer_ctx_set_time sets them
+ * for tests and benchmarks. */
+void answer_ctx_tick(struct answer_ctx *ctx) GS_NONNULL;
+void answer_ctx_set_time(struct answer_ctx *ctx, uint32_t unix_sec, uint64_t mono_ms) GS_NONNULL;
+
 /* Answers the query in q[0..qlen) that came from src over UDP (tcp false) or TCP.
  * Writes the response into out (out_cap >= ANSWER_UDP_MAX for UDP, ANSWER_TCP_MAX for
  * TCP; over UDP the response is limited to the requestor's payload size, at least 512
  * and at most ANSWER_UDP_MAX, with TC set when the answer does not fit).
  * Returns the response length, or 0 when the message must be dropped (QR=1, too short
- * to carry a header). snap may be NULL only before the first load (then REFUSED). */
+ * to carry a header, or over the rate limit over UDP). snap may be NULL only before the
+ * first load (then REFUSED). */
 size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const uint8_t *q,
                      size_t qlen, const struct sockaddr *src, bool tcp, uint8_t *out,
                      size_t out_cap) GS_NONNULLX(2, 3, 5, 7) GS_HOT;

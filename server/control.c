@@ -393,6 +393,11 @@ void control_sum_stats(struct worker *const *workers, unsigned n, struct answer_
 		sum->tcp += load_u64(&st->tcp);
 		sum->edns += load_u64(&st->edns);
 		sum->ecs += load_u64(&st->ecs);
+		sum->rrl_dropped += load_u64(&st->rrl_dropped);
+		sum->rrl_slipped += load_u64(&st->rrl_slipped);
+		sum->cookie_new += load_u64(&st->cookie_new);
+		sum->cookie_valid += load_u64(&st->cookie_valid);
+		sum->cookie_invalid += load_u64(&st->cookie_invalid);
 		for (size_t r = 0; r < GS_ARRAY_LEN(sum->rcode); r++)
 			sum->rcode[r] += load_u64(&st->rcode[r]);
 	}

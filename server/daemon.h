@@ -18,7 +18,8 @@
 	 (1u << CFG_SEC_IDENTITY) | (1u << CFG_SEC_TCP) | (1u << CFG_SEC_ZONES) |                  \
 	 (1u << CFG_SEC_GEOIP) | (1u << CFG_SEC_MAPS) | (1u << CFG_SEC_SERVICES) |                 \
 	 (1u << CFG_SEC_CHECKS) | (1u << CFG_SEC_CONTROL) | (1u << CFG_SEC_STATE_FILE) |           \
-	 (1u << CFG_SEC_METRICS) | (1u << CFG_SEC_WATCH))
+	 (1u << CFG_SEC_METRICS) | (1u << CFG_SEC_WATCH) | (1u << CFG_SEC_RATE_LIMIT) |            \
+	 (1u << CFG_SEC_COOKIES))
 
 /* Most worker threads "threads: auto" starts, whatever the number of CPUs. */
 #define DAEMON_MAX_AUTO_THREADS 64

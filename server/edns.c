@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT
- * edns.c -- OPT record parsing and writing (RFC 6891), with the NSID (RFC 5001) and
- * Client Subnet (RFC 7871) options. Worker threads; no allocation. */
+ * edns.c -- OPT record parsing and writing (RFC 6891), with the NSID (RFC 5001),
+ * Client Subnet (RFC 7871) and COOKIE (RFC 7873) options. Worker threads; no
+ * allocation. */
 #include "server/edns.h"
 
 #include <string.h>
 
 #include "server/base/err.h"
+#include "server/cookie.h"
 
 /* RFC 7871 section 6: FAMILY, SOURCE PREFIX-LENGTH, SCOPE PREFIX-LENGTH, ADDRESS. The
  * address carries exactly ceil(source / 8) bytes, with the bits past the prefix zero. */
@@ -52,6 +54,8 @@ int edns_parse_opt(struct edns_query *q, uint16_t rclass, uint32_t ttl, const ui
 	q->do_bit = (ttl & 0x8000u) != 0;
 	q->want_nsid = false;
 	q->has_ecs = false;
+	q->has_cookie = false;
+	q->cookie_bad = false;
 
 	size_t pos = 0;
 	while (pos < rdlen) {
@@ -82,6 +86,19 @@ int edns_parse_opt(struct edns_query *q, uint16_t rclass, uint32_t ttl, const ui
 				return GS_EPARSE;
 			q->has_ecs = true;
 			break;
+		case EDNS_OPTION_COOKIE:
+			/* RFC 7873 5.2.2: a length that holds no client cookie, or a
+			 * server cookie outside 8 to 32 bytes, is malformed. Two options
+			 * would be two clients' cookies: malformed too. */
+			if (q->has_cookie || !cookie_len_ok(len)) {
+				q->has_cookie = false;
+				q->cookie_bad = true;
+			} else if (!q->cookie_bad) {
+				q->has_cookie = true;
+				q->cookie = val;
+				q->cookie_len = (uint8_t)len;
+			}
+			break;
 		default:
 			break; /* RFC 6891 6.1.2: unknown options are ignored */
 		}
@@ -96,6 +113,8 @@ size_t edns_reply_len(const struct edns_reply *r)
 		n += 4u + r->nsid_len;
 	if (r->ecs)
 		n += 4u + 4u + r->ecs->addr_len;
+	if (r->cookie)
+		n += 4u + r->cookie_len;
 	return n;
 }
 
@@ -122,5 +141,10 @@ void edns_write(struct wire_wr *w, const struct edns_reply *r, uint16_t payload)
 		wire_wr_u8(w, r->ecs->source);
 		wire_wr_u8(w, r->ecs_scope);
 		wire_wr_bytes(w, r->ecs->addr, r->ecs->addr_len);
+	}
+	if (r->cookie) {
+		wire_wr_u16(w, EDNS_OPTION_COOKIE);
+		wire_wr_u16(w, r->cookie_len);
+		wire_wr_bytes(w, r->cookie, r->cookie_len);
 	}
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
- * edns.h -- EDNS(0) (RFC 6891): reading the OPT record of a query, its NSID (RFC 5001)
- * and Client Subnet (RFC 7871) options, and writing the OPT record of a response.
+ * edns.h -- EDNS(0) (RFC 6891): reading the OPT record of a query, its NSID (RFC 5001),
+ * Client Subnet (RFC 7871) and COOKIE (RFC 7873) options, and writing the OPT record
+ * of a response.
  * Worker threads; pure functions, no allocation. */
 #ifndef GS_EDNS_H
 #define GS_EDNS_H
@@ -12,11 +13,12 @@
 #include "server/base/compiler.h"
 #include "server/wire.h"
 
-#define EDNS_TYPE_OPT    41
-#define EDNS_OPTION_NSID 3 /* RFC 5001 */
-#define EDNS_OPTION_ECS  8 /* RFC 7871 */
-#define EDNS_ECS_IPV4    1 /* IANA address family numbers, RFC 7871 section 6 */
-#define EDNS_ECS_IPV6    2
+#define EDNS_TYPE_OPT      41
+#define EDNS_OPTION_NSID   3  /* RFC 5001 */
+#define EDNS_OPTION_ECS    8  /* RFC 7871 */
+#define EDNS_OPTION_COOKIE 10 /* RFC 7873 */
+#define EDNS_ECS_IPV4      1  /* IANA address family numbers, RFC 7871 section 6 */
+#define EDNS_ECS_IPV6      2
 /* Fixed part of an OPT record: root owner (1), TYPE, CLASS, TTL, RDLENGTH. */
 #define EDNS_OPT_FIXED_LEN 11u
 
@@ -32,12 +34,16 @@ struct edns_ecs {
 
 /* What the query's OPT record asked for. */
 struct edns_query {
-	bool present;     /* the query carried an OPT record */
-	bool do_bit;      /* DNSSEC OK, RFC 3225 */
-	bool want_nsid;   /* an empty NSID option, RFC 5001 section 2.1 */
-	bool has_ecs;     /* a valid ECS option, in ecs */
-	uint8_t version;  /* EDNS VERSION; > 0 is answered with BADVERS */
-	uint16_t payload; /* requestor's UDP payload size, as sent */
+	bool present;          /* the query carried an OPT record */
+	bool do_bit;           /* DNSSEC OK, RFC 3225 */
+	bool want_nsid;        /* an empty NSID option, RFC 5001 section 2.1 */
+	bool has_ecs;          /* a valid ECS option, in ecs */
+	bool has_cookie;       /* a well-formed COOKIE option, at cookie */
+	bool cookie_bad;       /* a COOKIE option of a length RFC 7873 5.2.2 refuses, or two */
+	uint8_t cookie_len;    /* 8 (client cookie only) or 16 to 40 */
+	const uint8_t *cookie; /* the option's data, inside the query message */
+	uint8_t version;       /* EDNS VERSION; > 0 is answered with BADVERS */
+	uint16_t payload;      /* requestor's UDP payload size, as sent */
 	struct edns_ecs ecs;
 	/* Set by the caller before parsing (not reset by it): the server does not do ECS
 	 * (geoip.client_subnet false), so the option is skipped like any unknown option,
@@ -50,7 +56,8 @@ struct edns_query {
  * GS_OK, or GS_EPARSE for an option overrunning the rdata, a malformed ECS option
  * (RFC 7871 section 7.2.1: unknown family, prefix longer than the address, wrong
  * address length, bits set beyond the prefix) or a second ECS option. On error, q
- * still says present, version and do_bit. */
+ * still says present, version and do_bit. A COOKIE option is not judged here (cookies
+ * may be off, and then it is an unknown option): a bad one sets cookie_bad. */
 int edns_parse_opt(struct edns_query *q, uint16_t rclass, uint32_t ttl, const uint8_t *rdata,
                    uint16_t rdlen) GS_NONNULLX(1) GS_WUR;
 
@@ -62,6 +69,8 @@ struct edns_reply {
 	uint8_t nsid_len;
 	const struct edns_ecs *ecs; /* echoed ECS option, or NULL */
 	uint8_t ecs_scope;          /* SCOPE PREFIX-LENGTH to put in the echo */
+	const uint8_t *cookie;      /* COOKIE option data (client | server cookie), or NULL */
+	uint8_t cookie_len;
 };
 
 /* Bytes edns_write() will append for r. */

@@ -275,6 +275,19 @@ int metrics_render(const struct metrics_source *src, char **out, size_t *len)
 	family(f, "geosteer_queries_ecs_total", "counter",
 	       "Queries with an EDNS Client Subnet option");
 	sample(f, "geosteer_queries_ecs_total", st.ecs);
+	family(f, "geosteer_rrl_responses_total", "counter",
+	       "UDP responses over the rate limit (rate_limit), by what was done instead");
+	sample2(f, "geosteer_rrl_responses_total", "action", "dropped", NULL, NULL, st.rrl_dropped);
+	sample2(f, "geosteer_rrl_responses_total", "action", "truncated", NULL, NULL,
+	        st.rrl_slipped);
+	family(f, "geosteer_cookie_queries_total", "counter",
+	       "Queries with a DNS COOKIE option while cookies are on, by the server cookie sent");
+	sample2(f, "geosteer_cookie_queries_total", "server_cookie", "none", NULL, NULL,
+	        st.cookie_new);
+	sample2(f, "geosteer_cookie_queries_total", "server_cookie", "valid", NULL, NULL,
+	        st.cookie_valid);
+	sample2(f, "geosteer_cookie_queries_total", "server_cookie", "invalid", NULL, NULL,
+	        st.cookie_invalid);
 	if (src->tcp) {
 		family(f, "geosteer_tcp_connections", "gauge", "DNS TCP connections open now");
 		sample(f, "geosteer_tcp_connections",

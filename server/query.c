@@ -84,6 +84,23 @@ static bool walk_sections(struct query *q, struct wire_rd *r, const uint16_t cou
 	return r->pos == r->len; /* trailing bytes after the counted records */
 }
 
+/* RFC 7873 5.4: a QUERY with no question and a COOKIE option asks for a server cookie.
+ * Anything else without a question stays malformed, answered without an OPT record as
+ * before. */
+static enum query_verdict parse_cookie_request(struct query *q, struct wire_rd *r,
+                                               const uint16_t count[SEC_COUNT])
+{
+	if (walk_sections(q, r, count) && q->edns.has_cookie)
+		return QUERY_COOKIE;
+	if (!q->edns.cookie_bad || q->opt_bad) {
+		q->edns.present = false;
+		q->edns.has_ecs = false;
+		q->edns.want_nsid = false;
+		q->edns.has_cookie = false;
+	}
+	return QUERY_FORMERR;
+}
+
 enum query_verdict query_parse(struct query *q, const uint8_t *msg, size_t len)
 {
 	q->has_question = false;
@@ -91,6 +108,8 @@ enum query_verdict query_parse(struct query *q, const uint8_t *msg, size_t len)
 	q->edns.present = false;
 	q->edns.has_ecs = false;
 	q->edns.want_nsid = false;
+	q->edns.has_cookie = false;
+	q->edns.cookie_bad = false;
 	if (len < DNS_HEADER_LEN)
 		return QUERY_DROP;
 
@@ -110,6 +129,8 @@ enum query_verdict query_parse(struct query *q, const uint8_t *msg, size_t len)
 	bool is_query = q->opcode == DNS_OPCODE_QUERY;
 	/* RFC 9619: a QUERY carries exactly one question. Other opcodes are not ours to
 	 * judge; they get NOTIMP, with the question echoed when there is one. */
+	if (qdcount == 0 && is_query)
+		return parse_cookie_request(q, &r, count);
 	if (qdcount != 1)
 		return is_query ? QUERY_FORMERR : QUERY_NOTIMP;
 	if (!parse_question(q, &r))
@@ -122,6 +143,7 @@ enum query_verdict query_parse(struct query *q, const uint8_t *msg, size_t len)
 		q->edns.present = false;
 		q->edns.has_ecs = false;
 		q->edns.want_nsid = false;
+		q->edns.has_cookie = false;
 		return QUERY_NOTIMP;
 	}
 	return is_query ? QUERY_ANSWER : QUERY_NOTIMP;

@@ -57,6 +57,7 @@ enum query_verdict {
 	QUERY_DROP,    /* no response at all: too short for a header, or QR=1 */
 	QUERY_FORMERR, /* malformed; has_question says whether the question can be echoed */
 	QUERY_NOTIMP,  /* opcode other than QUERY */
+	QUERY_COOKIE,  /* QDCOUNT 0 with a COOKIE option: asks for a server cookie only */
 };
 
 /* A parsed query. Pointers point into the message, which must outlive the struct. */
@@ -80,7 +81,10 @@ struct query {
  * name that does not decompress (loops, forward pointers), two OPT records, an OPT
  * record with a non-root owner or outside the additional section, and a malformed OPT
  * (edns_parse_opt). Opcodes other than QUERY get QUERY_NOTIMP, with the question when
- * it parses. Content of answer/authority records in a query is otherwise ignored. */
+ * it parses. The one QUERY without a question that is not malformed is a COOKIE
+ * request (RFC 7873 5.4): QDCOUNT 0, otherwise well-formed, with a COOKIE option of a
+ * valid length, which gets QUERY_COOKIE (the caller decides whether cookies are on). Content of
+ * answer/authority records in a query is otherwise ignored. */
 enum query_verdict query_parse(struct query *q, const uint8_t *msg, size_t len) GS_NONNULL GS_HOT;
 
 #endif

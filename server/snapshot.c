@@ -14,6 +14,7 @@
 #include "server/base/err.h"
 #include "server/base/xalloc.h"
 #include "server/health.h"
+#include "server/rrl.h"
 #include "server/services.h"
 #include "zones/zone_load.h"
 
@@ -58,6 +59,27 @@ static void copy_identity(const struct cfg *cfg, struct snapshot *s, struct diag
 	s->identity_len = (uint8_t)len;
 }
 
+/* Copies rate_limit and cookies into the arena (workers read them per query). */
+static void copy_rrl_cookies(const struct cfg *cfg, struct snapshot *s)
+{
+	const struct cfg_rate_limit *rl = &cfg->rate_limit;
+	if (rl->enabled) {
+		struct rrl_config *c = arena_alloc(s->arena, sizeof(*c));
+		c->rate = rl->responses_per_second;
+		c->slip = rl->slip;
+		c->ipv4_prefix = (uint8_t)rl->ipv4_prefix;
+		c->ipv6_prefix = (uint8_t)rl->ipv6_prefix;
+		if (rl->n_exempt)
+			c->exempt = arena_memdup(s->arena, rl->exempt,
+			                         rl->n_exempt * sizeof(*rl->exempt));
+		c->n_exempt = rl->n_exempt;
+		s->rrl = c;
+	}
+	if (cfg->has_cookies)
+		s->cookie_secret =
+		        arena_memdup(s->arena, cfg->cookie_secret, sizeof(cfg->cookie_secret));
+}
+
 int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out)
 {
 	*out = NULL;
@@ -92,6 +114,7 @@ int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out)
 		rc = src;
 	s->ecs_ignored = !cfg->geoip.client_subnet;
 	copy_identity(cfg, s, d);
+	copy_rrl_cookies(cfg, s);
 	s->loaded_at = time(NULL);
 	s->generation = g_last_generation + 1;
 

@@ -18,6 +18,7 @@
 
 struct steer_table;
 struct health_table;
+struct rrl_config;
 
 struct snapshot {
 	struct arena *arena; /* owns everything below */
@@ -32,6 +33,11 @@ struct snapshot {
 	struct health_table *health;
 	/* geoip.client_subnet: false -- ECS options are ignored and never echoed. */
 	bool ecs_ignored;
+	/* rate_limit (server/rrl.h), NULL when not configured; the buckets themselves
+	 * are the workers' and survive reloads. */
+	const struct rrl_config *rrl;
+	/* cookies.secret (16 bytes, server/cookie.h), NULL when cookies are off. */
+	const uint8_t *cookie_secret;
 	uint64_t generation; /* 1 for the first load, +1 per successful reload */
 	time_t loaded_at;
 };

@@ -167,6 +167,9 @@ static int handle_batch(struct udp_sock *us)
 
 	/* One snapshot for the whole batch; it stays valid until rcu_quiescent_state. */
 	const struct snapshot *snap = snapshot_current();
+	/* One clock reading per batch for cookies and rate limiting. */
+	if (snap && (snap->rrl || snap->cookie_secret))
+		answer_ctx_tick(w->actx);
 	unsigned n_tx = 0;
 	for (int i = 0; i < n; i++) {
 		const struct msghdr *rx = &b->rx[i].msg_hdr;
