@@ -41,6 +41,10 @@ EXTRA_DIST += tests/system/failover-lib.sh tests/system/failover-backend.py
 # watch: true (reloads by itself on file changes).
 GS_SYSTEM_TESTS += tests/system/watch.sh
 
+# DNS Cookies and response rate limiting; rrl-client.py is their client.
+GS_SYSTEM_TESTS += tests/system/cookies.sh tests/system/rrl.sh
+EXTRA_DIST += tests/system/rrl-client.py
+
 # gdnsd migration: tools/gdnsd-map-convert on Wikimedia's production map (skipped
 # without ../shared) and on a small excerpt fixture with its own tiny database.
 GS_SYSTEM_TESTS += tests/system/wikimedia.sh tests/system/wikimedia-excerpt.sh
