@@ -79,6 +79,10 @@ struct zone {
 	 * slots (a power of two, at most half full). */
 	const uint32_t *slots;
 	size_t hash_mask;
+	/* Second index over the same nodes, by zone_hash_name of the part of the name
+	 * below the origin, same size: exact lookups in one probe. NULL in a zone not made by
+	 * zone_compile (the lookups then walk slots). */
+	const uint32_t *name_slots;
 	size_t n_records; /* for status reports */
 };
 

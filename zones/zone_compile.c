@@ -768,8 +768,15 @@ int zone_compile_finish(struct zone_compile *zc, const struct zone **out)
 	while (cap < 2 * zc->n_names)
 		cap *= 2;
 	uint32_t *slots = arena_alloc(zc->a, cap * sizeof(*slots));
-	for (uint32_t i = 0; i < zc->n_names; i++)
+	uint32_t *name_slots = arena_alloc(zc->a, cap * sizeof(*name_slots));
+	for (uint32_t i = 0; i < zc->n_names; i++) {
 		ntab_put(slots, cap - 1, zc->names[i].hash, i);
+		const struct zone_compile_name *n = &zc->names[i];
+		size_t j = zone_hash_name(n->name, n->len - zc->origin_len, n->len) & (cap - 1);
+		while (name_slots[j])
+			j = (j + 1) & (cap - 1);
+		name_slots[j] = i + 1;
+	}
 
 	z->origin = nodes[0].name;
 	z->origin_len = zc->origin_len;
@@ -780,6 +787,7 @@ int zone_compile_finish(struct zone_compile *zc, const struct zone **out)
 	z->n_nodes = zc->n_names;
 	z->slots = slots;
 	z->hash_mask = cap - 1;
+	z->name_slots = name_slots;
 	z->soa = zone_node_rrset(&nodes[0], T_SOA);
 	if (z->soa && z->soa->count == 1) {
 		/* RFC 1035 section 3.3.13: MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM. */

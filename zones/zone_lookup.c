@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * zone_lookup.c -- how a zone answers a name: exact match, empty non-terminal, wildcard
  * (RFC 4592), delegation, or NXDOMAIN with its closest encloser. Worker threads: no
- * allocation, no locks; each byte of the query name is hashed once (zones/zone_hash.h). */
+ * allocation, no locks. A name that exists is found with one probe of the whole-name
+ * index; the others walk down from the apex, hashing each byte of the query name once
+ * (zones/zone_hash.h). */
 #include "zones/zone.h"
 
 #include <string.h>
@@ -41,6 +43,33 @@ static inline const struct zone_node *slot_find(const struct zone *z, uint32_t h
 	}
 }
 
+/* The length of a wire name (no compression: names here are in their stored form). */
+static inline size_t name_len(const uint8_t *name)
+{
+	size_t p = 0;
+	while (name[p])
+		p += name[p] + 1u;
+	return p + 1;
+}
+
+/* The node named name[0..len) by the whole-name index, or NULL. */
+static inline const struct zone_node *name_find(const struct zone *z, const uint8_t *name,
+                                                size_t len)
+{
+	if (GS_UNLIKELY(len < z->origin_len))
+		return NULL; /* not in the zone */
+	size_t i = zone_hash_name(name, len - z->origin_len, len) & z->hash_mask;
+	for (;;) {
+		uint32_t v = z->name_slots[i];
+		if (!v)
+			return NULL;
+		const struct zone_node *n = &z->nodes[v - 1];
+		if (n->name_len == len && zone_bytes_equal(n->name, name, len))
+			return n;
+		i = (i + 1) & z->hash_mask;
+	}
+}
+
 /* qname does not exist; ce is its closest encloser and ce_hash ce's hash fold.
  * RFC 4592 section 3.3.1: the wildcard "*.<closest encloser>" is the source of
  * synthesis when it exists (even as an empty non-terminal: then the answer is NODATA). */
@@ -68,6 +97,20 @@ enum zone_match zone_lookup(const struct zone *z, const uint8_t *qname_lc, struc
 {
 	uint8_t off[LABELS_MAX];
 	size_t qlen;
+	if (GS_LIKELY(z->name_slots != NULL)) {
+		/* Most queries name a node that exists: one probe of the whole-name index.
+		 * A node that is neither a cut nor below one is the exact match; a cut is
+		 * its own topmost cut (no cut above it, or it would be occluded). Anything
+		 * else -- no such node, or glue below a cut -- takes the walk below. */
+		qlen = name_len(qname_lc);
+		const struct zone_node *node = name_find(z, qname_lc, qlen);
+		if (node && !(node->flags & ZONE_NODE_OCCLUDED)) {
+			hit->node = node;
+			hit->encloser = node;
+			return (node->flags & ZONE_NODE_CUT) ? ZONE_MATCH_DELEGATION
+			                                     : ZONE_MATCH_EXACT;
+		}
+	}
 	unsigned n = split_labels(qname_lc, off, &qlen);
 	if (GS_UNLIKELY(n < z->origin_labels)) {
 		/* Outside the zone: a caller bug; answer as if nothing existed. */
@@ -103,6 +146,8 @@ enum zone_match zone_lookup(const struct zone *z, const uint8_t *qname_lc, struc
 
 const struct zone_node *zone_find(const struct zone *z, const uint8_t *name_lc)
 {
+	if (GS_LIKELY(z->name_slots != NULL))
+		return name_find(z, name_lc, name_len(name_lc));
 	uint8_t off[LABELS_MAX];
 	size_t len;
 	unsigned n = split_labels(name_lc, off, &len);

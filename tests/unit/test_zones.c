@@ -321,6 +321,36 @@ static void test_compiled(void **state)
 		for (unsigned j = 1; j < n->n_rrsets; j++)
 			assert_true(n->rrsets[j - 1].type < n->rrsets[j].type);
 	}
+
+	/* The whole-name index and the walk from the apex agree on every node, on a name
+	 * below each node and on a name below a wildcard's parent: the walk is what a zone
+	 * without name_slots uses. */
+	assert_non_null(z->name_slots);
+	struct zone walk = *z;
+	walk.name_slots = NULL;
+	for (size_t i = 0; i < z->n_nodes; i++) {
+		const struct zone_node *n = &z->nodes[i];
+		uint8_t child[DNAME_MAX];
+		child[0] = 2;
+		child[1] = 'q';
+		child[2] = 'z';
+		size_t n_names = 1;
+		if (n->name_len + 3u <= DNAME_MAX) {
+			memcpy(child + 3, n->name, n->name_len);
+			n_names = 2;
+		}
+		const uint8_t *names[] = {n->name, child};
+		for (size_t k = 0; k < n_names; k++) {
+			struct zone_hit by_index, by_walk;
+			assert_int_equal(zone_lookup(z, names[k], &by_index),
+			                 zone_lookup(&walk, names[k], &by_walk));
+			assert_ptr_equal(by_index.node, by_walk.node);
+			assert_ptr_equal(by_index.encloser, by_walk.encloser);
+		}
+		assert_ptr_equal(zone_find(&walk, n->name), n);
+	}
+	assert_null(zone_find(z, (const uint8_t *)"\3com"));
+	assert_null(zone_find(z, (const uint8_t *)"\7example\3net"));
 	unload(&l);
 }
 
