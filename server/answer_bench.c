@@ -10,7 +10,11 @@
  * Each mix entry's loop is dumped on its own (cg.answer.N, "desc: Trigger: Client
  * Request: LABEL"), so its "totals:" line divided by the rounds is the instructions
  * per query of that entry, loop overhead included (about 10). A second argument N
- * runs only entry N of the mix. Single-threaded. */
+ * runs only entry N of the mix. Single-threaded.
+ * GS_BENCH_RRL=1 turns rate limiting on in both snapshots (a rate no entry reaches, so
+ * every query pays the accounting and is answered); GS_BENCH_COOKIES=client adds a
+ * client cookie to every EDNS query (a fresh server cookie each time), =server a valid
+ * server cookie too (checked and echoed), with cookies on in both snapshots. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +31,8 @@
 #include "server/base/dname.h"
 #include "server/base/err.h"
 #include "server/config.h"
+#include "server/cookie.h"
+#include "server/rrl.h"
 #include "server/snapshot.h"
 #include "zones/zone_load.h"
 #include "zones/zoneset.h"
@@ -145,6 +151,30 @@ static size_t build_query(uint8_t *buf, const struct bench_query *bq)
 	return n;
 }
 
+/* GS_BENCH_COOKIES: appends a COOKIE option to the OPT record (the last record) of the
+ * query in buf[0..n), with a valid server cookie when with_server. Returns the new length. */
+static size_t add_cookie(uint8_t *buf, size_t n, bool with_server, const uint8_t *secret,
+                         const struct sockaddr *src, uint32_t now)
+{
+	size_t q_end = 12 + dname_len(buf + 12) + 4u;
+	size_t rdlen_at = q_end + 9u; /* root, TYPE, CLASS, TTL */
+	static const uint8_t client[COOKIE_CLIENT_LEN] = {1, 2, 3, 4, 5, 6, 7, 8};
+	uint16_t len = with_server ? COOKIE_REPLY_LEN : COOKIE_CLIENT_LEN;
+	buf[n++] = 0;
+	buf[n++] = 10;
+	buf[n++] = 0;
+	buf[n++] = (uint8_t)len;
+	memcpy(buf + n, client, sizeof(client));
+	if (with_server)
+		cookie_make(buf + n + COOKIE_CLIENT_LEN, secret, client, src, now);
+	n += len;
+	unsigned rdlen = (unsigned)buf[rdlen_at] << 8 | buf[rdlen_at + 1];
+	rdlen += 4u + len;
+	buf[rdlen_at] = (uint8_t)(rdlen >> 8);
+	buf[rdlen_at + 1] = (uint8_t)rdlen;
+	return n;
+}
+
 static const struct zone *load(struct arena *a, const char *top, const char *file,
                                const char *origin_text)
 {
@@ -234,6 +264,31 @@ int main(int argc, char **argv)
 	static uint8_t out[ANSWER_UDP_MAX];
 	for (size_t i = 0; i < GS_ARRAY_LEN(mix); i++)
 		qlen[i] = build_query(qbuf[i], &mix[i]);
+
+	/* Rate limiting and cookies, when asked for (see the header). */
+	static const uint8_t secret[COOKIE_SECRET_LEN] = "geosteer-bench!";
+	const uint32_t bench_now = 1700000000u;
+	struct rrl_config rrlc = {.rate = 1000000, .slip = 2, .ipv4_prefix = 24, .ipv6_prefix = 56};
+	const char *env_rrl = getenv("GS_BENCH_RRL"), *env_ck = getenv("GS_BENCH_COOKIES");
+	answer_ctx_set_time(ctx, bench_now, 123456);
+	if (env_rrl && *env_rrl == '1') {
+		snap.rrl = &rrlc;
+		if (steer)
+			steer->rrl = &rrlc;
+		printf("rate limiting on (rate %u, not reached)\n", rrlc.rate);
+	}
+	if (env_ck && *env_ck) {
+		bool with_server = strcmp(env_ck, "server") == 0;
+		snap.cookie_secret = secret;
+		if (steer)
+			steer->cookie_secret = secret;
+		for (size_t i = 0; i < GS_ARRAY_LEN(mix); i++)
+			if (mix[i].edns)
+				qlen[i] = add_cookie(qbuf[i], qlen[i], with_server, secret,
+				                     (const struct sockaddr *)&src, bench_now);
+		printf("cookies on: %s\n",
+		       with_server ? "client and valid server cookie" : "client cookie only");
+	}
 
 	size_t sink = 0;
 	double total_t0 = now_s();
