@@ -7,6 +7,7 @@
 
 #include "server/rrl.h"
 
+#include <endian.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,14 @@ void rrl_table_free(struct rrl_table *t)
 	free(t);
 }
 
-/* A multiply-xorshift mixer (the finaliser of a 64-bit murmur-style hash). */
+/* One multiply-xorshift step, for folding words in. */
+static inline uint64_t fold(uint64_t h)
+{
+	h *= 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
+}
+
+/* A full multiply-xorshift mixer (the finaliser of a 64-bit murmur-style hash). */
 static inline uint64_t mix(uint64_t h)
 {
 	h ^= h >> 33;
@@ -67,12 +75,18 @@ uint64_t rrl_name_hash(const uint8_t *name, size_t len, uint16_t qtype)
 	for (; i + 8 <= len; i += 8) {
 		uint64_t w;
 		memcpy(&w, name + i, 8);
-		h = mix(h ^ w);
+		h = fold(h ^ w);
 	}
 	if (i < len) {
+		/* The last 1 to 7 bytes, as the tail of an overlapping word when the name
+		 * is that long (it always is past the first word). */
 		uint64_t w = 0;
-		memcpy(&w, name + i, len - i);
-		h = mix(h ^ w);
+		if (len >= 8)
+			memcpy(&w, name + len - 8, 8);
+		else
+			for (size_t k = 0; k < len; k++)
+				w = w << 8 | name[k];
+		h = fold(h ^ w);
 	}
 	return h;
 }
@@ -130,19 +144,30 @@ static uint64_t key_hash(const struct rrl_table *t, const struct rrl_config *c,
 {
 	const uint8_t *a = NULL;
 	size_t n = src_bytes(src, &a);
-	uint8_t net[16] = {0};
-	unsigned bits = n == 4 ? c->ipv4_prefix : c->ipv6_prefix;
-	if (bits > n * 8u)
-		bits = (unsigned)n * 8u;
-	memcpy(net, a, bits / 8u);
-	if (bits % 8u)
-		net[bits / 8u] = (uint8_t)(a[bits / 8u] & (0xffu << (8u - bits % 8u)));
-	uint64_t lo, hi;
-	memcpy(&lo, net, 8);
-	memcpy(&hi, net + 8, 8);
-	uint64_t h = mix(t->seed ^ lo ^ (uint64_t)n << 56);
-	h = mix(h ^ hi);
-	return mix(h ^ name_hash ^ (uint64_t)kind << 60);
+	/* The address as one or two big-endian words, masked to the network. */
+	uint64_t lo = 0, hi = 0;
+	if (n == 4) {
+		uint32_t v;
+		memcpy(&v, a, 4);
+		unsigned bits = c->ipv4_prefix < 32 ? c->ipv4_prefix : 32;
+		hi = bits ? (uint64_t)(be32toh(v) & (0xffffffffu << (32u - bits))) : 0;
+		hi |= 1ull << 63; /* IPv4 and IPv6 keys never meet */
+	} else if (n == 16) {
+		memcpy(&hi, a, 8);
+		memcpy(&lo, a + 8, 8);
+		hi = be64toh(hi);
+		lo = be64toh(lo);
+		unsigned bits = c->ipv6_prefix < 128 ? c->ipv6_prefix : 128;
+		if (bits <= 64) {
+			lo = 0;
+			hi = bits ? hi & (~0ull << (64u - bits)) : 0;
+		} else if (bits < 128) {
+			lo &= ~0ull << (128u - bits);
+		}
+	}
+	uint64_t h = fold(t->seed ^ hi);
+	h = fold(h ^ lo);
+	return mix(h ^ name_hash ^ (uint64_t)kind << 56);
 }
 
 enum rrl_action rrl_account(struct rrl_table *t, const struct rrl_config *c,

@@ -5,6 +5,9 @@
  * the length, then four finalisation rounds. Any thread; no state. */
 #include "server/siphash.h"
 
+#include <endian.h>
+#include <string.h>
+
 static inline uint64_t rotl(uint64_t x, unsigned b)
 {
 	return (x << b) | (x >> (64u - b));
@@ -13,10 +16,9 @@ static inline uint64_t rotl(uint64_t x, unsigned b)
 /* Little-endian 64-bit load (the paper reads the key and message words that way). */
 static inline uint64_t load_le64(const uint8_t *p)
 {
-	uint64_t v = 0;
-	for (unsigned i = 0; i < 8; i++)
-		v |= (uint64_t)p[i] << (8u * i);
-	return v;
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return le64toh(v);
 }
 
 /* One SipRound: add-rotate-xor over the four state words. */
@@ -57,9 +59,10 @@ uint64_t siphash24(const uint8_t key[SIPHASH_KEY_LEN], const void *data, size_t 
 		v0 ^= w;
 	}
 	/* Last word: the 0 to 7 remaining bytes, the length modulo 256 in the top byte. */
-	uint64_t last = (uint64_t)(len & 0xffu) << 56;
-	for (size_t i = whole; i < len; i++)
-		last |= (uint64_t)m[i] << (8u * (i - whole));
+	uint64_t tail = 0;
+	if (len > whole)
+		memcpy(&tail, m + whole, len - whole);
+	uint64_t last = le64toh(tail) | (uint64_t)(len & 0xffu) << 56;
 	v3 ^= last;
 	SIP_ROUND(v0, v1, v2, v3);
 	SIP_ROUND(v0, v1, v2, v3);

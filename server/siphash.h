@@ -5,8 +5,10 @@
 #ifndef GS_SIPHASH_H
 #define GS_SIPHASH_H
 
+#include <endian.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "server/base/compiler.h"
 
@@ -21,9 +23,8 @@ uint64_t siphash24(const uint8_t key[SIPHASH_KEY_LEN], const void *data, size_t 
 static inline void siphash24_bytes(uint8_t out[8], const uint8_t key[SIPHASH_KEY_LEN],
                                    const void *data, size_t len)
 {
-	uint64_t h = siphash24(key, data, len);
-	for (unsigned i = 0; i < 8; i++)
-		out[i] = (uint8_t)(h >> (8u * i));
+	uint64_t h = htole64(siphash24(key, data, len));
+	memcpy(out, &h, 8);
 }
 
 #endif
