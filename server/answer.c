@@ -337,7 +337,8 @@ static void answer_in(const struct snapshot *snap, struct answer_ctx *ctx, struc
 		rep->rcode = DNS_RCODE_REFUSED;
 		return;
 	}
-	const struct zone *z = zoneset_find(&snap->zones, q->qname_lc);
+	const struct zone *z = zoneset_find_split(&snap->zones, q->qname_lc, q->qname_len,
+	                                          q->qname_off, q->qname_labels);
 	if (!z) {
 		rep->rcode = DNS_RCODE_REFUSED; /* not ours; no AA (RFC 1035 4.1.1) */
 		return;
@@ -365,7 +366,8 @@ static void answer_in(const struct snapshot *snap, struct answer_ctx *ctx, struc
 	if (sn && sn->svc && answer_steered(snap, ctx, z, sn->svc, q->qname, rep))
 		return;
 	struct zone_hit hit;
-	enum zone_match m = zone_lookup(z, q->qname_lc, &hit);
+	enum zone_match m = zone_lookup_split(z, q->qname_lc, q->qname_len, q->qname_off,
+	                                      q->qname_labels, &hit);
 	if (sn && answer_steer_name(ctx, z, m))
 		return;
 	if (!sn && snap->steer && m == ZONE_MATCH_WILDCARD &&

@@ -31,10 +31,12 @@ static bool parse_question(struct query *q, struct wire_rd *r)
 			return false; /* pointer or extended label type */
 		if (lim - p < l + 1u)
 			return false;
-		p += l + 1u;
-		if (l == 0)
+		if (l == 0) {
+			p++;
 			break;
-		labels++;
+		}
+		q->qname_off[labels++] = (uint8_t)(p - start);
+		p += l + 1u;
 	}
 	size_t o = p - start;
 	wire_copy_lower(q->qname_lc, msg + start, o);

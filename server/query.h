@@ -71,6 +71,9 @@ struct query {
 	uint8_t qname_labels;
 	uint16_t qtype, qclass;
 	uint8_t qname_lc[DNAME_MAX]; /* lowercase copy, for lookups */
+	/* Where each of the qname_labels labels (root excluded) starts in qname and
+	 * qname_lc, so that the zone choice and lookup need not split the name again. */
+	uint8_t qname_off[DNAME_MAX / 2];
 	struct edns_query edns;
 	bool opt_bad; /* the OPT record itself was malformed (FORMERR carries an OPT) */
 };

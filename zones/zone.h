@@ -107,6 +107,12 @@ struct zone_hit {
 enum zone_match zone_lookup(const struct zone *z, const uint8_t *qname_lc,
                             struct zone_hit *hit) GS_NONNULL GS_HOT;
 
+/* zone_lookup for a name already split: len is its wire length, off[0..n) where each of
+ * its n labels (root excluded) starts, as query_parse records them. */
+enum zone_match zone_lookup_split(const struct zone *z, const uint8_t *qname_lc, size_t len,
+                                  const uint8_t *off, unsigned n,
+                                  struct zone_hit *hit) GS_NONNULL GS_HOT;
+
 /* Exact-name lookup that also finds occluded (glue) nodes. name_lc must be lowercase and
  * at or below the origin. Returns NULL when absent. Any thread. */
 const struct zone_node *zone_find(const struct zone *z, const uint8_t *name_lc) GS_NONNULL GS_HOT;

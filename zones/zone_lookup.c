@@ -97,21 +97,17 @@ enum zone_match zone_lookup(const struct zone *z, const uint8_t *qname_lc, struc
 {
 	uint8_t off[LABELS_MAX];
 	size_t qlen;
-	if (GS_LIKELY(z->name_slots != NULL)) {
-		/* Most queries name a node that exists: one probe of the whole-name index.
-		 * A node that is neither a cut nor below one is the exact match; a cut is
-		 * its own topmost cut (no cut above it, or it would be occluded). Anything
-		 * else -- no such node, or glue below a cut -- takes the walk below. */
-		qlen = name_len(qname_lc);
-		const struct zone_node *node = name_find(z, qname_lc, qlen);
-		if (node && !(node->flags & ZONE_NODE_OCCLUDED)) {
-			hit->node = node;
-			hit->encloser = node;
-			return (node->flags & ZONE_NODE_CUT) ? ZONE_MATCH_DELEGATION
-			                                     : ZONE_MATCH_EXACT;
-		}
-	}
 	unsigned n = split_labels(qname_lc, off, &qlen);
+	return zone_lookup_split(z, qname_lc, qlen, off, n, hit);
+}
+
+/* The walk of zone_lookup_split from the apex down, for a name the whole-name index did
+ * not answer (or a zone without it); out of line, so that the index's fast path stays
+ * light. */
+static __attribute__((noinline)) enum zone_match walk(const struct zone *z, const uint8_t *qname_lc,
+                                                      size_t qlen, const uint8_t *off, unsigned n,
+                                                      struct zone_hit *hit)
+{
 	if (GS_UNLIKELY(n < z->origin_labels)) {
 		/* Outside the zone: a caller bug; answer as if nothing existed. */
 		hit->node = NULL;
@@ -142,6 +138,25 @@ enum zone_match zone_lookup(const struct zone *z, const uint8_t *qname_lc, struc
 	hit->node = cur;
 	hit->encloser = cur;
 	return ZONE_MATCH_EXACT;
+}
+
+enum zone_match zone_lookup_split(const struct zone *z, const uint8_t *qname_lc, size_t qlen,
+                                  const uint8_t *off, unsigned n, struct zone_hit *hit)
+{
+	if (GS_LIKELY(z->name_slots != NULL)) {
+		/* Most queries name a node that exists: one probe of the whole-name index.
+		 * A node that is neither a cut nor below one is the exact match; a cut is
+		 * its own topmost cut (no cut above it, or it would be occluded). Anything
+		 * else -- no such node, or glue below a cut -- takes the walk below. */
+		const struct zone_node *node = name_find(z, qname_lc, qlen);
+		if (node && !(node->flags & ZONE_NODE_OCCLUDED)) {
+			hit->node = node;
+			hit->encloser = node;
+			return (node->flags & ZONE_NODE_CUT) ? ZONE_MATCH_DELEGATION
+			                                     : ZONE_MATCH_EXACT;
+		}
+	}
+	return walk(z, qname_lc, qlen, off, n, hit);
 }
 
 const struct zone_node *zone_find(const struct zone *z, const uint8_t *name_lc)

@@ -63,17 +63,45 @@ void zoneset_build(struct zoneset *zs, struct arena *a, const struct zone **zone
 
 const struct zone *zoneset_find(const struct zoneset *zs, const uint8_t *qname_lc)
 {
-	if (!zs->n)
-		return NULL;
-	uint8_t off[LABELS_MAX + 1];
+	uint8_t off[LABELS_MAX];
 	unsigned n = 0;
 	size_t p = 0;
 	while (qname_lc[p] && n < LABELS_MAX) {
 		off[n++] = (uint8_t)p;
 		p += qname_lc[p] + 1u;
 	}
-	size_t len = p + 1;
-	off[n] = (uint8_t)p; /* the root label */
+	return zoneset_find_split(zs, qname_lc, p + 1, off, n);
+}
+
+/* zoneset_find_split for more than ZONESET_SCAN_MAX zones; out of line, so that the
+ * scan for a few zones stays a leaf without its register saves. */
+static __attribute__((noinline)) const struct zone *find_hashed(const struct zoneset *zs,
+                                                                const uint8_t *qname_lc, size_t len,
+                                                                const uint8_t *off, unsigned n)
+{
+	/* Hash every suffix once, from the root down, then probe from the longest suffix
+	 * (qname itself) up: the first hit is the most specific zone. */
+	uint32_t hs[LABELS_MAX + 1];
+	hs[n] = ZONE_HASH_SEED;
+	for (unsigned i = n; i-- > 0;)
+		hs[i] = zone_hash_label(hs[i + 1], qname_lc + off[i]);
+	for (unsigned i = 0; i <= n; i++) {
+		size_t at = i < n ? off[i] : len - 1; /* i == n: the root */
+		size_t s = zone_hash_final(hs[i]) & zs->hash_mask, slen = len - at;
+		for (uint32_t v; (v = zs->slots[s]) != 0; s = (s + 1) & zs->hash_mask) {
+			const struct zone *z = zs->zones[v - 1];
+			if (z->origin_len == slen && memcmp(z->origin, qname_lc + at, slen) == 0)
+				return z;
+		}
+	}
+	return NULL;
+}
+
+const struct zone *zoneset_find_split(const struct zoneset *zs, const uint8_t *qname_lc, size_t len,
+                                      const uint8_t *off, unsigned n)
+{
+	if (!zs->n)
+		return NULL;
 	if (zs->n <= ZONESET_SCAN_MAX) {
 		/* Few zones: compare each origin with the suffix of qname that has as many
 		 * labels, and keep the longest match. */
@@ -83,27 +111,12 @@ const struct zone *zoneset_find(const struct zoneset *zs, const uint8_t *qname_l
 			if (z->origin_labels > n ||
 			    (best && z->origin_labels <= best->origin_labels))
 				continue;
-			size_t at = off[n - z->origin_labels];
+			size_t at = z->origin_labels ? off[n - z->origin_labels] : len - 1;
 			if (len - at == z->origin_len &&
 			    zone_bytes_equal(z->origin, qname_lc + at, z->origin_len))
 				best = z;
 		}
 		return best;
 	}
-	/* Hash every suffix once, from the root down, then probe from the longest suffix
-	 * (qname itself) up: the first hit is the most specific zone. */
-	uint32_t hs[LABELS_MAX + 1];
-	hs[n] = ZONE_HASH_SEED;
-	for (unsigned i = n; i-- > 0;)
-		hs[i] = zone_hash_label(hs[i + 1], qname_lc + off[i]);
-	for (unsigned i = 0; i <= n; i++) {
-		size_t s = zone_hash_final(hs[i]) & zs->hash_mask, slen = len - off[i];
-		for (uint32_t v; (v = zs->slots[s]) != 0; s = (s + 1) & zs->hash_mask) {
-			const struct zone *z = zs->zones[v - 1];
-			if (z->origin_len == slen &&
-			    memcmp(z->origin, qname_lc + off[i], slen) == 0)
-				return z;
-		}
-	}
-	return NULL;
+	return find_hashed(zs, qname_lc, len, off, n);
 }

@@ -29,4 +29,9 @@ void zoneset_build(struct zoneset *zs, struct arena *a, const struct zone **zone
 const struct zone *zoneset_find(const struct zoneset *zs,
                                 const uint8_t *qname_lc) GS_NONNULL GS_HOT;
 
+/* zoneset_find for a name already split: len is its wire length, off[0..n) where each
+ * of its n labels (root excluded) starts, as query_parse records them. */
+const struct zone *zoneset_find_split(const struct zoneset *zs, const uint8_t *qname_lc, size_t len,
+                                      const uint8_t *off, unsigned n) GS_NONNULL GS_HOT;
+
 #endif
