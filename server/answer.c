@@ -50,9 +50,8 @@ struct answer_ctx {
 struct reply {
 	unsigned rcode; /* 12-bit extended RCODE */
 	bool aa;
-	bool echo_ecs;           /* answered from zone data: echo the ECS option */
-	uint8_t ecs_scope;       /* SCOPE PREFIX-LENGTH for that echo; 0 = valid for everyone */
-	const struct zone *zone; /* the question's zone, once found (rate limiting key) */
+	bool echo_ecs;     /* answered from zone data: echo the ECS option */
+	uint8_t ecs_scope; /* SCOPE PREFIX-LENGTH for that echo; 0 = valid for everyone */
 };
 
 /* Counters have one writer (this worker) and are read by the stats/metrics code on
@@ -343,7 +342,6 @@ static void answer_in(const struct snapshot *snap, struct answer_ctx *ctx, struc
 		rep->rcode = DNS_RCODE_REFUSED; /* not ours; no AA (RFC 1035 4.1.1) */
 		return;
 	}
-	rep->zone = z;
 	/* DS lives on the parent side of a cut (RFC 4035 section 3.1.4.1): at a zone's
 	 * apex, answer from the enclosing zone when we have it and it delegates here;
 	 * otherwise the zone itself answers (NODATA). */
@@ -435,12 +433,18 @@ static size_t size_limit(const struct query *q, bool tcp, size_t out_cap)
  * one or one that is not valid. We never require cookies, so a missing or invalid
  * server cookie changes nothing else in the response (RFC 7873 5.2.3 and 5.2.4 for a
  * server that does not enforce them) and BADCOOKIE is never sent. Returns true for a
- * valid server cookie. */
+ * valid server cookie. A malformed COOKIE option makes the response FORMERR instead
+ * (cookies on; without them it is an unknown option). */
 static bool answer_cookie(struct answer_ctx *ctx, const uint8_t *secret, const struct sockaddr *src,
-                          bool tcp, struct edns_reply *opt)
+                          bool tcp, struct edns_reply *opt, struct reply *rep)
 {
 	struct answer_stats *st = &ctx->stats;
 	const struct query *q = &ctx->q;
+	if (q->edns.cookie_bad) {
+		if (rep->rcode == DNS_RCODE_NOERROR)
+			rep->rcode = DNS_RCODE_FORMERR; /* RFC 7873 5.2.2 */
+		return false;
+	}
 	if (tcp)
 		answer_ctx_tick(ctx); /* the UDP loop ticks once per batch */
 	enum cookie_state cs = cookie_answer(secret, q->edns.cookie, q->edns.cookie_len, src,
@@ -469,11 +473,26 @@ static enum rrl_action rate_limit(const struct snapshot *snap, struct answer_ctx
 		if (q->has_question)
 			name = rrl_name_hash(q->qname_lc, q->qname_len, q->qtype);
 	} else if (rep->rcode == DNS_RCODE_NXDOMAIN) {
+		/* Looked up again rather than remembered by answer_in, so that queries
+		 * without rate limiting pay nothing for it. */
 		kind = RRL_KIND_NXDOMAIN;
-		if (rep->zone)
-			name = rrl_name_hash(rep->zone->origin, rep->zone->origin_len, 0);
+		const struct zone *z = zoneset_find(&snap->zones, q->qname_lc);
+		if (z)
+			name = rrl_name_hash(z->origin, z->origin_len, 0);
 	}
 	return rrl_account(ctx->rrl, snap->rrl, src, kind, name, ctx->now_ms);
+}
+
+/* The RCODE of a query query_parse did not pass as QUERY_ANSWER. */
+static unsigned verdict_rcode(const struct snapshot *snap, const struct query *q,
+                              enum query_verdict verdict)
+{
+	if (verdict == QUERY_NOTIMP)
+		return DNS_RCODE_NOTIMP;
+	if (verdict == QUERY_COOKIE && snap && snap->cookie_secret)
+		return q->edns.version > 0 ? DNS_RCODE_BADVERS : DNS_RCODE_NOERROR;
+	/* Malformed, or a cookie request with cookies off (RFC 9619: one question). */
+	return DNS_RCODE_FORMERR;
 }
 
 size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const uint8_t *q_msg,
@@ -500,18 +519,11 @@ size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const 
 	if (q->edns.has_ecs)
 		stat_inc(&st->ecs);
 
-	const uint8_t *secret = snap ? snap->cookie_secret : NULL;
 	struct reply rep = {.rcode = DNS_RCODE_NOERROR};
-	if (verdict == QUERY_FORMERR)
-		rep.rcode = DNS_RCODE_FORMERR;
-	else if (verdict == QUERY_NOTIMP)
-		rep.rcode = DNS_RCODE_NOTIMP;
-	else if (verdict == QUERY_COOKIE && !secret)
-		rep.rcode = DNS_RCODE_FORMERR; /* cookies off: RFC 9619, one question */
+	if (GS_UNLIKELY(verdict != QUERY_ANSWER))
+		rep.rcode = verdict_rcode(snap, q, verdict);
 	else if (q->edns.present && q->edns.version > 0)
 		rep.rcode = DNS_RCODE_BADVERS; /* RFC 6891 6.1.3, no answer */
-	else if (q->edns.cookie_bad && secret)
-		rep.rcode = DNS_RCODE_FORMERR; /* RFC 7873 5.2.2 */
 
 	/* The OPT record goes last but its room is set aside first, so that records can
 	 * be dropped for it and never the other way round. It holds NSID when asked and
@@ -530,8 +542,9 @@ size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const 
 		/* RFC 7871 7.2.1: a server that has not enabled ECS ignores the option
 		 * and MUST NOT send one back (geoip.client_subnet: false). */
 		opt.ecs = q->edns.has_ecs && !(snap && snap->ecs_ignored) ? &q->edns.ecs : NULL;
-		if (q->edns.has_cookie && secret)
-			cookie_ok = answer_cookie(ctx, secret, src, tcp, &opt);
+		if (GS_UNLIKELY(q->edns.has_cookie | q->edns.cookie_bad) && snap &&
+		    snap->cookie_secret)
+			cookie_ok = answer_cookie(ctx, snap->cookie_secret, src, tcp, &opt, &rep);
 		opt_len = edns_reply_len(&opt);
 		if (base_len + opt_len > limit && opt.nsid) {
 			opt.nsid = NULL; /* a long identity must not crowd out the question */

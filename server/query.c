@@ -87,19 +87,32 @@ static bool walk_sections(struct query *q, struct wire_rd *r, const uint16_t cou
 }
 
 /* RFC 7873 5.4: a QUERY with no question and a COOKIE option asks for a server cookie.
- * Anything else without a question stays malformed, answered without an OPT record as
- * before. */
-static enum query_verdict parse_cookie_request(struct query *q, struct wire_rd *r,
-                                               const uint16_t count[SEC_COUNT])
+ * It is read here on its own, as a message holding one OPT record and nothing else, so
+ * that the common path keeps walk_sections to itself. Anything else without a question
+ * stays malformed, answered without an OPT record; a malformed COOKIE option keeps the
+ * OPT, so that the FORMERR carries one. */
+static GS_COLD __attribute__((noinline)) enum query_verdict
+parse_cookie_request(struct query *q, struct wire_rd *r, const uint16_t count[SEC_COUNT])
 {
-	if (walk_sections(q, r, count) && q->edns.has_cookie)
-		return QUERY_COOKIE;
-	if (!q->edns.cookie_bad || q->opt_bad) {
-		q->edns.present = false;
-		q->edns.has_ecs = false;
-		q->edns.want_nsid = false;
-		q->edns.has_cookie = false;
+	if (count[SEC_AN] == 0 && count[SEC_NS] == 0 && count[SEC_AR] == 1 && wire_rd_u8(r) == 0) {
+		uint16_t type = wire_rd_u16(r);
+		uint16_t rclass = wire_rd_u16(r);
+		uint32_t ttl = wire_rd_u32(r);
+		uint16_t rdlen = wire_rd_u16(r);
+		const uint8_t *rdata = wire_rd_take(r, rdlen);
+		if (!r->bad && r->pos == r->len && type == EDNS_TYPE_OPT &&
+		    edns_parse_opt(&q->edns, rclass, ttl, rdata, rdlen) == GS_OK) {
+			if (q->edns.has_cookie)
+				return QUERY_COOKIE;
+			if (q->edns.cookie_bad)
+				return QUERY_FORMERR;
+		}
 	}
+	q->edns.present = false;
+	q->edns.has_ecs = false;
+	q->edns.want_nsid = false;
+	q->edns.has_cookie = false;
+	q->edns.cookie_bad = false;
 	return QUERY_FORMERR;
 }
 
@@ -131,10 +144,11 @@ enum query_verdict query_parse(struct query *q, const uint8_t *msg, size_t len)
 	bool is_query = q->opcode == DNS_OPCODE_QUERY;
 	/* RFC 9619: a QUERY carries exactly one question. Other opcodes are not ours to
 	 * judge; they get NOTIMP, with the question echoed when there is one. */
-	if (qdcount == 0 && is_query)
-		return parse_cookie_request(q, &r, count);
-	if (qdcount != 1)
+	if (qdcount != 1) {
+		if (qdcount == 0 && is_query)
+			return parse_cookie_request(q, &r, count);
 		return is_query ? QUERY_FORMERR : QUERY_NOTIMP;
+	}
 	if (!parse_question(q, &r))
 		return is_query ? QUERY_FORMERR : QUERY_NOTIMP;
 	q->has_question = true;
