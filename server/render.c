@@ -145,6 +145,7 @@ void render_question(struct render *r, const uint8_t *qname, size_t qname_len, u
 	if (!r->w.bad) {
 		r->q_name = qname;
 		r->q_off = (uint16_t)start;
+		r->q_len = (uint8_t)qname_len;
 		r->q_pending = true;
 		recent_add(r, qname, start);
 	}
@@ -246,7 +247,12 @@ void render_name(struct render *r, const uint8_t *name)
 	if (put_recent(r, name))
 		return;
 	if (name == r->origin && r->origin_entry) {
-		put_labels(r, name, NULL, 0, r->origin_entry, 0);
+		/* The origin ends the question: a pointer there, where comp_question will
+		 * record it (entry origin_entry), with no need to record it now. */
+		size_t at = (size_t)r->q_off + r->q_len - r->origin_len;
+		wire_wr_u16(&r->w, (uint16_t)(0xc000u | at));
+		if (!r->w.bad)
+			recent_add(r, name, at);
 		return;
 	}
 	put_name(r, name);

@@ -54,6 +54,7 @@ struct render {
 	 * never pay for it. */
 	const uint8_t *q_name;
 	uint16_t q_off;
+	uint8_t q_len;
 	bool q_pending;
 	/* The origin of the question's zone (render_origin), NULL when not known, and the
 	 * table entry of the question's copy of it (index + 1; 0 for the root). */

@@ -159,10 +159,24 @@ static inline void wire_wr_bytes(struct wire_wr *w, const void *src, size_t n)
 {
 	if (n == 0 || !wire_wr_need(w, n))
 		return;
-	if (n <= 16)
-		wire_copy_small(w->base + w->pos, (const uint8_t *)src, n);
-	else
-		memcpy(w->base + w->pos, src, n);
+	uint8_t *d = w->base + w->pos;
+	const uint8_t *s = src;
+	if (n <= 16) {
+		wire_copy_small(d, s, n);
+	} else if (n <= 32) {
+		/* Names and rdata up to 32 bytes: four overlapping 8-byte words, no call. */
+		uint64_t a, b, c, e;
+		memcpy(&a, s, 8);
+		memcpy(&b, s + 8, 8);
+		memcpy(&c, s + n - 16, 8);
+		memcpy(&e, s + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + 8, &b, 8);
+		memcpy(d + n - 16, &c, 8);
+		memcpy(d + n - 8, &e, 8);
+	} else {
+		memcpy(d, s, n);
+	}
 	w->pos += n;
 }
 
