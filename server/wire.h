@@ -114,8 +114,13 @@ static inline void wire_wr_u16(struct wire_wr *w, uint16_t v)
 {
 	if (!wire_wr_need(w, 2))
 		return;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = __builtin_bswap16(v);
+	memcpy(w->base + w->pos, &v, 2);
+#else
 	w->base[w->pos] = (uint8_t)(v >> 8);
 	w->base[w->pos + 1] = (uint8_t)v;
+#endif
 	w->pos += 2;
 }
 
@@ -195,18 +200,30 @@ static inline uint16_t wire_get_u16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
+/* Network byte order stores; one swapped store each on little-endian hosts (compilers
+ * do not always merge the byte stores). */
 static inline void wire_put_u16(uint8_t *p, uint16_t v)
 {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = __builtin_bswap16(v);
+	memcpy(p, &v, 2);
+#else
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
+#endif
 }
 
 static inline void wire_put_u32(uint8_t *p, uint32_t v)
 {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = __builtin_bswap32(v);
+	memcpy(p, &v, 4);
+#else
 	p[0] = (uint8_t)(v >> 24);
 	p[1] = (uint8_t)(v >> 16);
 	p[2] = (uint8_t)(v >> 8);
 	p[3] = (uint8_t)v;
+#endif
 }
 
 /* Lowercases eight octets of a wire name at once (ASCII A-Z only, RFC 4343); octets
