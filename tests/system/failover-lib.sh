@@ -86,31 +86,10 @@ services:
 EOF
 }
 
-# ctl ARGS...: geosteerctl on the test daemon's socket; sets C_RC, C_OUT, C_ERR.
+# ctl ARGS...: geosteerctl on the test daemon's socket (lib.sh's ctl_capture sets
+# C_RC, C_OUT, C_ERR).
 ctl() {
-	LAST_CMD="geosteerctl $*"
-	C_OUT=$("$GSCTL" -s "$T/control.sock" "$@" 2>"$T/ctl.err")
-	C_RC=$?
-	C_ERR=$(<"$T/ctl.err")
-}
-expect_rc() {
-	if [ "$C_RC" = "$1" ]; then
-		ok "$LAST_CMD: exit $1"
-	else
-		fail "$LAST_CMD: expected exit $1, got $C_RC"
-		printf '%s\n%s\n' "$C_OUT" "$C_ERR" | sed 's/^/    | /'
-	fi
-}
-# expect_text out|err ERE: some line of geosteerctl's stdout or stderr matches.
-expect_text() {
-	local text=$C_OUT
-	[ "$1" = err ] && text=$C_ERR
-	if grep_lines "$2" "$text"; then
-		ok "$LAST_CMD: std$1 has /$2/"
-	else
-		fail "$LAST_CMD: expected /$2/ on std$1, got:"
-		printf '%s\n' "$text" | sed 's/^/    | /'
-	fi
+	ctl_capture -s "$T/control.sock" "$@"
 }
 
 # www_a: asks www.geo.test A over UDP; sets ANS ("ADDRESS TTL" of the single answer

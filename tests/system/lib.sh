@@ -492,3 +492,34 @@ run_tool() {
 	DIG_RC=$?
 	parse_out
 }
+
+# ---- geosteerctl ------------------------------------------------------------------
+# ctl_capture ARGS...: runs geosteerctl ($GSCTL, default the build tree's); sets C_RC,
+# C_OUT (stdout), C_ERR (stderr) and LAST_CMD for the assertions below.
+ctl_capture() {
+	LAST_CMD="geosteerctl $*"
+	C_OUT=$("${GSCTL:-$top_builddir/tools/geosteerctl}" "$@" 2>"$T/ctl.err")
+	C_RC=$?
+	C_ERR=$(<"$T/ctl.err")
+}
+# expect_rc N: the last ctl_capture exited N. (A script may define its own after
+# sourcing this file, as lifecycle.sh does for geosteerd itself.)
+expect_rc() {
+	if [ "$C_RC" = "$1" ]; then
+		ok "$LAST_CMD: exit $1"
+	else
+		fail "$LAST_CMD: expected exit $1, got $C_RC"
+		printf '%s\n%s\n' "$C_OUT" "$C_ERR" | sed 's/^/    | /'
+	fi
+}
+# expect_text out|err ERE: some line of the last ctl_capture's stdout or stderr matches.
+expect_text() {
+	local text=$C_OUT
+	[ "$1" = err ] && text=$C_ERR
+	if grep_lines "$2" "$text"; then
+		ok "$LAST_CMD: std$1 has /$2/"
+	else
+		fail "$LAST_CMD: expected /$2/ on std$1, got:"
+		printf '%s\n' "$text" | sed 's/^/    | /'
+	fi
+}
