@@ -431,6 +431,11 @@ static void cmd_stats(struct control *c, char **w, size_t n, struct ctl_out *o)
 	ctl_out_data(o, "dropped: %llu", (unsigned long long)sum.dropped);
 	ctl_out_data(o, "edns: %llu", (unsigned long long)sum.edns);
 	ctl_out_data(o, "ecs: %llu", (unsigned long long)sum.ecs);
+	ctl_out_data(o, "rrl_dropped: %llu", (unsigned long long)sum.rrl_dropped);
+	ctl_out_data(o, "rrl_slipped: %llu", (unsigned long long)sum.rrl_slipped);
+	ctl_out_data(o, "cookie_new: %llu", (unsigned long long)sum.cookie_new);
+	ctl_out_data(o, "cookie_valid: %llu", (unsigned long long)sum.cookie_valid);
+	ctl_out_data(o, "cookie_invalid: %llu", (unsigned long long)sum.cookie_invalid);
 	for (unsigned r = 0; r < GS_ARRAY_LEN(sum.rcode); r++) {
 		const char *name = control_rcode_name(r);
 		/* The common ones always (scripts can rely on them), others when seen. */

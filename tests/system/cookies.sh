@@ -140,6 +140,30 @@ query ignored. A --qdcount 0 --edns 1232 -e rcode=FORMERR -e qd=0
 query ignored. A --qdcount 0 --edns 1232 --option 10:0011 -e rcode=FORMERR -e qd=0
 EOF
 
+section "geosteerctl stats: the cookie counters move by exactly the queries sent"
+rc --source 127.0.0.6 cookie www.a.test. A --client 99aabbccddeeff00
+ck6=${RC_OUT##*cookie=}
+expect_eq "cookie length from 127.0.0.6" 48 "${#ck6}"
+[ "${ck6:46}" = 00 ] && bad6=${ck6:16:30}11 || bad6=${ck6:16:30}00
+ctl_stats ST0
+rc --source 127.0.0.6 burst www.a.test. A --count 20 --client 99aabbccddeeff00
+expect_eq "20 with a client cookie only" "sent=20 full=20 truncated=0 none=0 rcodes=NOERROR tcrr=0" "$RC_OUT"
+rc --source 127.0.0.6 burst www.a.test. A --count 30 --client 99aabbccddeeff00 --server "${ck6:16}"
+expect_eq "30 with the valid server cookie" "sent=30 full=30 truncated=0 none=0 rcodes=NOERROR tcrr=0" "$RC_OUT"
+rc --source 127.0.0.6 burst www.a.test. A --count 40 --client 99aabbccddeeff00 --server "$bad6"
+expect_eq "40 with a tampered server cookie" "sent=40 full=40 truncated=0 none=0 rcodes=NOERROR tcrr=0" "$RC_OUT"
+rc --source 127.0.0.6 cookie www.a.test. A --client 99aabbccddeeff00 --server "${ck6:16}" --tcp
+expect_eq "1 over TCP with the valid server cookie" "$ck6" "${RC_OUT##*cookie=}"
+# Malformed (FORMERR) and cookie-less queries count in none of the three.
+raw_batch <<EOF2
+query www.a.test. A --edns 1232 --option 10:00112233 -e rcode=FORMERR
+query www.a.test. A --edns 1232 -e rcode=NOERROR
+EOF2
+ctl_stats ST1
+for k in cookie_new:20 cookie_valid:31 cookie_invalid:40 queries:93 rrl_dropped:0 rrl_slipped:0; do
+	expect_eq "stats: ${k%:*} moved by" "${k#*:}" $((${ST1[${k%:*}]:-0} - ${ST0[${k%:*}]:-0}))
+done
+
 section "without cookies: configured, the option is ignored"
 gs_stop
 gs_start <<EOF

@@ -502,6 +502,20 @@ ctl_capture() {
 	C_RC=$?
 	C_ERR=$(<"$T/ctl.err")
 }
+# ctl_stats ARRAY: `geosteerctl stats` on this test's control socket, its KEY: VALUE
+# lines into the associative array ARRAY (declared global here); fails the test when
+# the command does.
+ctl_stats() {
+	declare -gA "$1"
+	local -n ctl_stats_a=$1
+	local k v
+	ctl_stats_a=()
+	ctl_capture -s "$T/control.sock" stats
+	[ "$C_RC" = 0 ] || fail "$LAST_CMD: exit $C_RC: $C_ERR"
+	while IFS=': ' read -r k v; do
+		[ -n "$k" ] && ctl_stats_a[$k]=$v
+	done <<<"$C_OUT"
+}
 # expect_rc N: the last ctl_capture exited N. (A script may define its own after
 # sourcing this file, as lifecycle.sh does for geosteerd itself.)
 expect_rc() {

@@ -45,10 +45,17 @@ cookies: {secret: 00112233445566778899aabbccddeeff}
 $(zones_yaml)
 EOF
 
+# stat_delta KEY: how much counter KEY of `geosteerctl stats` moved from ST0 to ST1.
+stat_delta() {
+	echo $((${ST1[$1]:-0} - ${ST0[$1]:-0}))
+}
+
 section "a burst of $N identical queries from one client"
+ctl_stats ST0
 rc --source 127.0.0.3 burst www.a.test. A --count $N
 echo "    $RC_OUT"
 full=$(field full) trunc=$(field truncated) none=$(field none)
+ctl_stats ST1
 # 5 per second of burst, plus what refills while the burst lasts (well under a second).
 check_between "answered in full" "$full" 5 12
 limited=$((N - full))
@@ -56,6 +63,12 @@ check_between "truncated (slip 2: every second limited response)" "$trunc" \
 	$((limited / 2 - 3)) $((limited / 2 + 3))
 check_between "dropped" "$none" $((limited / 2 - 3)) $((limited / 2 + 3))
 expect_eq "truncated responses carrying records" 0 "$(field tcrr)"
+# Loopback loses nothing: every reply missing is one the limiter dropped.
+expect_eq "stats: rrl_dropped moved by the replies missing" "$none" "$(stat_delta rrl_dropped)"
+expect_eq "stats: rrl_slipped moved by the truncated replies" "$trunc" "$(stat_delta rrl_slipped)"
+expect_eq "stats: queries moved by the burst" $N "$(stat_delta queries)"
+expect_eq "stats: truncated (TC for size) did not move" 0 "$(stat_delta truncated)"
+expect_eq "stats: dropped (no response: malformed) did not move" 0 "$(stat_delta dropped)"
 
 section "TCP is never limited"
 rc --source 127.0.0.3 tcp www.a.test. A --count 30
@@ -80,9 +93,14 @@ section "a valid server cookie exempts the client"
 rc --source 127.0.0.4 cookie www.a.test. A --client 0102030405060708
 sc=${RC_OUT##*cookie=}
 expect_eq "server cookie length" 48 "${#sc}"
+ctl_stats ST0
 rc --source 127.0.0.4 burst www.a.test. A --count $N --client 0102030405060708 --server "${sc:16}"
 expect_eq "burst with a valid server cookie" "sent=$N full=$N truncated=0 none=0 rcodes=NOERROR tcrr=0" \
 	"$RC_OUT"
+ctl_stats ST1
+expect_eq "stats: cookie_valid moved by the burst" $N "$(stat_delta cookie_valid)"
+expect_eq "stats: rrl_dropped did not move" 0 "$(stat_delta rrl_dropped)"
+expect_eq "stats: rrl_slipped did not move" 0 "$(stat_delta rrl_slipped)"
 # The same client without it, and with a tampered one, is limited as usual.
 bad=${sc:16:30}$([ "${sc:46}" = 00 ] && echo 11 || echo 00)
 rc --source 127.0.0.4 burst www.a.test. A --count 50 --client 0102030405060708 --server "$bad"
