@@ -17,5 +17,6 @@ include tests/unit/geoip.mk
 include tests/unit/steer.mk
 include tests/unit/daemon.mk
 include tests/unit/rrl.mk
+include tests/unit/fuzz.mk
 endif
 include tests/system/local.mk

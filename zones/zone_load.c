@@ -15,6 +15,8 @@
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 
 #include <ldns/ldns.h>
 
@@ -25,6 +27,11 @@
 
 /* $INCLUDE depth beyond which we assume a loop (a file including itself). */
 #define INCLUDE_DEPTH_MAX 16
+/* Largest zone file read (a mistake such as a database passed by accident beyond it). */
+#define ZONE_FILE_MAX ((size_t)1 << 30)
+/* $INCLUDE files read in all, counting repeats: a file that includes another one twice,
+ * which includes a third twice, ... doubles the work at each level. */
+#define INCLUDE_TOTAL_MAX 4096
 /* How much of a bad record is quoted back in a syntax error. */
 #define QUOTE_MAX 60
 /* Directive arguments we look at ($INCLUDE FILE ORIGIN, plus one to detect extras). */
@@ -32,9 +39,17 @@
 
 struct loader {
 	struct zone_compile zc;
-	char *dir;    /* owned: folder of the main zone file, "" for the current one */
-	uint32_t ttl; /* $TTL in force; 0 lets ldns use its default (3600) */
-	bool has_ttl; /* a $TTL was seen: it applies even when it is 0 */
+	char *dir;           /* owned: folder of the main zone file, "" for the current one */
+	uint32_t ttl;        /* $TTL in force; 0 lets ldns use its default (3600) */
+	bool has_ttl;        /* a $TTL was seen: it applies even when it is 0 */
+	uint32_t last_ttl;   /* the last TTL a record stated, for files without $TTL */
+	bool has_last;       /* some record stated a TTL (or took the SOA MINIMUM) */
+	unsigned n_includes; /* $INCLUDE files read so far */
+	/* The files being read, outermost first, to refuse an include loop at once. */
+	struct {
+		dev_t dev;
+		ino_t ino;
+	} open[INCLUDE_DEPTH_MAX];
 };
 
 /* One zone file being parsed (the main file or an $INCLUDE). */
@@ -176,7 +191,7 @@ static void directive(struct loader *ld, struct source *src, size_t tok, size_t 
 	unsigned argc = split_directive(src->buf, tok, end, words, sizeof(words), argv);
 	const char *kw = argv[0];
 
-	if (strcmp(kw, "$ORIGIN") == 0) {
+	if (strcasecmp(kw, "$ORIGIN") == 0) {
 		/* RFC 1035 section 5.1: $ORIGIN <domain-name> */
 		uint8_t name[DNAME_MAX];
 		size_t len;
@@ -188,7 +203,7 @@ static void directive(struct loader *ld, struct source *src, size_t tok, size_t 
 			memcpy(src->origin, name, len);
 		dname_lower(src->origin);
 		set_ldns_origin(origin_rdf, src->origin);
-	} else if (strcmp(kw, "$TTL") == 0) {
+	} else if (strcasecmp(kw, "$TTL") == 0) {
 		/* RFC 2308 section 4: $TTL <TTL>, in seconds or BIND's 1h30m units. */
 		const char *endp = NULL;
 		uint32_t v = argc == 2 ? ldns_str2period(argv[1], &endp) : 0;
@@ -203,7 +218,7 @@ static void directive(struct loader *ld, struct source *src, size_t tok, size_t 
 			ld->ttl = v;
 			ld->has_ttl = true;
 		}
-	} else if (strcmp(kw, "$INCLUDE") == 0) {
+	} else if (strcasecmp(kw, "$INCLUDE") == 0) {
 		/* RFC 1035 section 5.1: $INCLUDE <file-name> [<domain-name>]. Relative file
 		 * names are taken from the main zone file's folder. */
 		uint8_t origin[DNAME_MAX];
@@ -226,6 +241,12 @@ static void directive(struct loader *ld, struct source *src, size_t tok, size_t 
 			         INCLUDE_DEPTH_MAX);
 			return;
 		}
+		if (ld->n_includes >= INCLUDE_TOTAL_MAX) {
+			diag_err(d, pos, "more than %d $INCLUDE files read in all",
+			         INCLUDE_TOTAL_MAX);
+			return;
+		}
+		ld->n_includes++;
 		if (ld->zc.n_files >= UINT16_MAX) {
 			diag_err(d, pos, "too many $INCLUDE files (at most %u)", UINT16_MAX - 1);
 			return;
@@ -332,24 +353,70 @@ static void record(struct loader *ld, struct source *src, const ldns_rr *rr, uns
 		memcpy(rdata + len, ldns_rdf_data(f), n);
 		len += n;
 	}
-	/* ldns reads "$TTL 0" as "no $TTL" and gives such records its default of 3600. */
+	/* Which TTL a record without one gets: the $TTL in force (RFC 2308 section 4);
+	 * without a $TTL, the last TTL stated on a record (RFC 1035 section 5.1); and when
+	 * there is none yet either, an SOA takes its own MINIMUM, like BIND does, with a
+	 * warning. Any other record is refused then: guessing a TTL (ldns would say 3600)
+	 * could pin a wrong answer in caches for an hour. */
 	uint32_t ttl = ldns_rr_ttl(rr);
-	if (ld->has_ttl && ttl != ld->ttl && !states_ttl(src->buf, tok, end))
+	if (states_ttl(src->buf, tok, end)) {
+		ld->last_ttl = ttl;
+		ld->has_last = true;
+	} else if (ld->has_ttl) {
 		ttl = ld->ttl;
+	} else if (ld->has_last) {
+		ttl = ld->last_ttl;
+	} else if (type == LDNS_RR_TYPE_SOA && ldns_rr_rd_count(rr) == 7) {
+		ttl = ldns_rdf2native_int32(ldns_rr_rdf(rr, 6));
+		ld->last_ttl = ttl;
+		ld->has_last = true;
+		diag_warn(ld->zc.d, pos,
+		          "no TTL given and no $TTL before: using the SOA MINIMUM (%u) as the "
+		          "TTL",
+		          (unsigned)ttl);
+	} else {
+		diag_err(ld->zc.d, pos,
+		         "no TTL given and no $TTL before: add a $TTL line (RFC 2308 section 4) "
+		         "or a TTL to this record");
+		return;
+	}
 	zone_compile_add(&ld->zc, ldns_rdf_data(ldns_rr_owner(rr)), type, ttl, rdata, len,
 	                 src->file, line);
 }
 
-/* Reads the whole file; returns NULL with errno set on failure. */
-static char *read_file(const char *path, size_t *len_out)
+/* Reads the whole file; returns NULL and sets *why on failure. Only regular files are
+ * read: "$INCLUDE /dev/zero" would otherwise grow the buffer until memory runs out, a
+ * FIFO could block the load forever, and a folder only fails on the first read. */
+static char *read_file(const char *path, size_t *len_out, struct stat *st_out, const char **why)
 {
 	FILE *fp = fopen(path, "r");
-	if (!fp)
+	if (!fp) {
+		*why = strerror(errno);
 		return NULL;
+	}
+	struct stat st;
+	*why = NULL;
+	if (fstat(fileno(fp), &st) != 0)
+		*why = strerror(errno);
+	else if (S_ISDIR(st.st_mode))
+		*why = "it is a folder";
+	else if (!S_ISREG(st.st_mode))
+		*why = "not a regular file";
+	else if ((uint64_t)st.st_size > ZONE_FILE_MAX)
+		*why = "larger than 1 GiB";
+	if (*why) {
+		fclose(fp);
+		return NULL;
+	}
+	*st_out = st;
 	size_t cap = 65536, len = 0;
 	char *buf = xmalloc(cap);
 	for (;;) {
 		if (len == cap) {
+			if (cap > ZONE_FILE_MAX) { /* it grew while we read it */
+				*why = "larger than 1 GiB";
+				break;
+			}
 			cap *= 2;
 			buf = xrealloc(buf, cap);
 		}
@@ -358,11 +425,11 @@ static char *read_file(const char *path, size_t *len_out)
 		if (n == 0)
 			break;
 	}
-	int err = ferror(fp) ? errno : 0;
+	if (!*why && ferror(fp))
+		*why = strerror(errno);
 	fclose(fp);
-	if (err) {
+	if (*why) {
 		free(buf);
-		errno = err;
 		return NULL;
 	}
 	*len_out = len;
@@ -435,16 +502,27 @@ static int load_file(struct loader *ld, uint16_t file, const uint8_t *origin, un
 	src.path = zone_compile_file_name(&ld->zc, file);
 	src.scan_line = 1;
 	memcpy(src.origin, origin, dname_len(origin));
-	char *buf = read_file(src.path, &src.len);
+	const char *why = NULL;
+	struct stat st;
+	char *buf = read_file(src.path, &src.len, &st, &why);
 	if (!buf) {
 		if (from.line)
-			diag_err(ld->zc.d, from, "cannot open $INCLUDE file %s: %s", src.path,
-			         strerror(errno));
+			diag_err(ld->zc.d, from, "cannot open $INCLUDE file %s: %s", src.path, why);
 		else
-			diag_err(ld->zc.d, (struct srcpos){src.path, 0}, "cannot open: %s",
-			         strerror(errno));
+			diag_err(ld->zc.d, (struct srcpos){src.path, 0}, "cannot open: %s", why);
 		return GS_EIO;
 	}
+	for (unsigned i = 0; i < depth; i++) {
+		if (ld->open[i].dev == st.st_dev && ld->open[i].ino == st.st_ino) {
+			diag_err(ld->zc.d, from,
+			         "$INCLUDE file %s is already being read (it includes itself)",
+			         src.path);
+			free(buf);
+			return GS_OK;
+		}
+	}
+	ld->open[depth].dev = st.st_dev;
+	ld->open[depth].ino = st.st_ino;
 	src.buf = buf;
 	if (src.len)
 		parse(ld, &src, depth);

@@ -592,7 +592,25 @@ static const struct bad_case bad_cases[] = {
           "%D/bad.inc:3: cannot parse \"broken AAAA 192.0.2.11\": Syntax error, could not parse "
           "the RR's rdata"}},
         {"missing.zone", GS_EIO, {"%D/missing.zone: cannot open: No such file or directory"}},
+        {"nottl-first.zone",
+         GS_EPARSE,
+         {"%D/nottl-first.zone:2: no TTL given and no $TTL before: add a $TTL line (RFC 2308 "
+          "section 4) or a TTL to this record"}},
+        {"include-bad.zone",
+         GS_EPARSE,
+         {"%D/include-bad.zone:6: cannot open $INCLUDE file /dev/zero: not a regular file",
+          "%D/include-bad.zone:7: cannot open $INCLUDE file /: it is a folder",
+          "%D/include-bad.zone:8: $INCLUDE file %D/include-bad.zone is already being read (it "
+          "includes itself)"}},
+        {"loop.zone",
+         GS_EPARSE,
+         {"%D/loop.zone:5: $INCLUDE file %D/loop.zone is already being read (it includes "
+          "itself)"}},
         /* Warnings only: the zone loads. */
+        {"nottl.zone",
+         GS_OK,
+         {"%D/nottl.zone:3: warning: no TTL given and no $TTL before: using the SOA MINIMUM "
+          "(77) as the TTL"}},
         {"ttl.zone",
          GS_OK,
          {"%D/ttl.zone:7: warning: TTLs differ within the A RRset at www.example.com. (600 at "
@@ -689,6 +707,28 @@ static void test_warning_outcomes(void **state)
 	unload(&l);
 }
 
+/* Without $TTL, a record without a TTL takes the last one stated (RFC 1035 section 5.1),
+ * the SOA its MINIMUM when none was stated yet; directives in any case. */
+static void test_ttl_defaults(void **state)
+{
+	(void)state;
+	struct loaded l;
+	load(&l, "bad/nottl.zone", "example.com.");
+	assert_int_equal(l.rc, GS_OK);
+	const struct zone *z = l.z;
+	assert_int_equal(zone_node_rrset(find(z, "example.com."), T_SOA)->ttl, 77);
+	assert_int_equal(zone_node_rrset(find(z, "example.com."), T_NS)->ttl, 77);
+	assert_int_equal(zone_node_rrset(find(z, "ns1.example.com."), T_A)->ttl, 120);
+	assert_int_equal(zone_node_rrset(find(z, "www.example.com."), T_A)->ttl, 120);
+	assert_int_equal(zone_node_rrset(find(z, "mail.example.com."), T_A)->ttl, 240);
+	assert_int_equal(zone_node_rrset(find(z, "ftp.example.com."), T_A)->ttl, 240);
+	/* $ttl, $Origin and $include in lowercase or mixed case. */
+	assert_int_equal(zone_node_rrset(find(z, "ftp.example.com."), T_AAAA)->ttl, 30);
+	assert_int_equal(zone_node_rrset(find(z, "sub.example.com."), T_A)->ttl, 30);
+	assert_int_equal(zone_node_rrset(find(z, "inc.sub.example.com."), T_A)->ttl, 30);
+	unload(&l);
+}
+
 /* Errors already in the diag (say, from the config) do not fail a good zone. */
 static void test_shared_diag(void **state)
 {
@@ -728,6 +768,7 @@ int main(void)
 	        cmocka_unit_test(test_zoneset_sizes),
 	        cmocka_unit_test(test_diagnostics),
 	        cmocka_unit_test(test_warning_outcomes),
+	        cmocka_unit_test(test_ttl_defaults),
 	        cmocka_unit_test(test_shared_diag),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

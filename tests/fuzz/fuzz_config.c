@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT
+ * fuzz_config.c -- fuzz target for the configuration loader: every input is the text of
+ * a YAML configuration, written to a file in a private temporary folder (so relative
+ * file names in it resolve there, where nothing else lives) and handed to cfg_load();
+ * the struct cfg and the diag are freed afterwards. Nothing is checked but that the
+ * loader returns consistently: sanitizers report crashes, leaks and undefined
+ * behaviour, -timeout reports hangs.
+ *
+ * libFuzzer build (clang), with S the source tree and B a configured build directory:
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -DFUZZ_LIBFUZZER -IS -IB \
+ *     S/tests/fuzz/fuzz_config.c S/server/config{,_yaml,_schema,_check}.c \
+ *     S/server/base/{err,log,diag,arena,xalloc,dname,netaddr}.c -lyaml -o fuzz_config
+ *   ./fuzz_config -max_len=4096 -max_total_time=300 -rss_limit_mb=2048 -timeout=10 \
+ *     CORPUS_COPY S/tests/fuzz/corpus_config
+ * Without -DFUZZ_LIBFUZZER this file has its own main() that replays files (or the seed
+ * corpus under $top_srcdir by default) once each; `make check` runs that. Single-threaded. */
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server/base/diag.h"
+#include "server/base/err.h"
+#include "server/config.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static char tmpdir[64];
+static char cpath[128];
+
+static void cleanup(void)
+{
+	if (cpath[0])
+		unlink(cpath);
+	if (tmpdir[0])
+		rmdir(tmpdir);
+}
+
+static void init_once(void)
+{
+	if (tmpdir[0])
+		return;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/fuzz_config.XXXXXX");
+	if (!mkdtemp(tmpdir)) {
+		perror("fuzz_config: mkdtemp");
+		exit(2);
+	}
+	snprintf(cpath, sizeof(cpath), "%s/geosteer.yaml", tmpdir);
+	atexit(cleanup);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	init_once();
+	FILE *fp = fopen(cpath, "wb");
+	if (!fp || fwrite(data, 1, size, fp) != size || fclose(fp) != 0)
+		abort();
+	struct diag d;
+	diag_init(&d);
+	struct cfg *c = NULL;
+	int rc = cfg_load(cpath, &d, &c);
+	if ((rc == GS_OK) != (c != NULL))
+		abort();
+	if ((rc == GS_OK) != (d.n_errors == 0))
+		abort(); /* an error in the diag must fail the load, and only an error */
+	cfg_free(c);
+	diag_free(&d);
+	return 0;
+}
+
+#ifndef FUZZ_LIBFUZZER
+static int replay_file(const char *path)
+{
+	static uint8_t buf[1 << 20];
+	FILE *fp = fopen(path, "rb");
+	if (!fp) {
+		perror(path);
+		return 1;
+	}
+	size_t n = fread(buf, 1, sizeof(buf), fp);
+	fclose(fp);
+	LLVMFuzzerTestOneInput(buf, n);
+	return 0;
+}
+
+static int replay_dir(const char *dir, unsigned *count)
+{
+	DIR *dd = opendir(dir);
+	if (!dd) {
+		(*count)++;
+		return replay_file(dir);
+	}
+	int rc = 0;
+	struct dirent *e;
+	while ((e = readdir(dd)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		rc |= replay_file(path);
+		(*count)++;
+	}
+	closedir(dd);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned count = 0;
+	int rc = 0;
+	if (argc < 2) {
+		const char *top = getenv("top_srcdir");
+		char dir[4096];
+		snprintf(dir, sizeof(dir), "%s/tests/fuzz/corpus_config", top ? top : ".");
+		rc = replay_dir(dir, &count);
+	}
+	for (int i = 1; i < argc; i++)
+		rc |= replay_dir(argv[i], &count);
+	if (count == 0) {
+		fprintf(stderr, "fuzz_config: no inputs replayed\n");
+		return 1;
+	}
+	printf("fuzz_config: %u inputs replayed\n", count);
+	return rc;
+}
+#endif
