@@ -17,6 +17,12 @@
  * the origin, no or several SOA at the apex, no NS at the apex, CNAME next to other
  * data, several CNAMEs, out-of-zone or missing glue warnings, ...); loading continues
  * past an error so that one run reports them all.
+ * TTLs (RFC 2308 section 4, RFC 1035 section 5.1): a record without one takes the $TTL in
+ * force; before any $TTL, the last TTL a record stated; an SOA with none and nothing
+ * stated before it takes its MINIMUM, with the warning "PATH:LINE: no TTL given and no
+ * $TTL before: using the SOA MINIMUM (N) as the TTL" (what BIND does); any other record
+ * there is an error. $ORIGIN, $TTL and $INCLUDE are accepted in any case; $INCLUDE reads
+ * regular files only and refuses a file that is already being read (an include loop).
  * Returns GS_OK and sets *out (arena-owned), GS_EIO when the file cannot be opened
  * (also recorded in d), or GS_EPARSE. ldns objects never outlive this call. */
 int zone_load(const char *path, const uint8_t *origin, struct arena *a, struct diag *d,
