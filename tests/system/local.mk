@@ -42,7 +42,7 @@ EXTRA_DIST += tests/system/failover-lib.sh tests/system/failover-backend.py
 GS_SYSTEM_TESTS += tests/system/watch.sh
 
 # DNS Cookies and response rate limiting; rrl-client.py is their client.
-GS_SYSTEM_TESTS += tests/system/cookies.sh tests/system/rrl.sh
+GS_SYSTEM_TESTS += tests/system/cookies.sh tests/system/rrl.sh tests/system/rrl-reload.sh
 EXTRA_DIST += tests/system/rrl-client.py
 
 # gdnsd migration: tools/gdnsd-map-convert on Wikimedia's production map (skipped
