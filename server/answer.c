@@ -558,7 +558,8 @@ size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const 
 
 	render_init(r, out, limit - opt_len);
 	if (q->has_question)
-		render_question(r, q->qname, q->qname_len, q->qtype, q->qclass);
+		render_question(r, q->qname, q->qname_len, q->qname_off, q->qname_labels, q->qtype,
+		                q->qclass);
 	struct render_mark after_question = render_mark(r);
 	if (verdict == QUERY_ANSWER && rep.rcode == DNS_RCODE_NOERROR) {
 		ctx->src = src;

@@ -55,15 +55,17 @@ static void comp_record(struct render *r, size_t start, const uint8_t *name, con
 {
 	if (n == 0 || start + off[n - 1] > RENDER_PTR_MAX)
 		return;
-	for (unsigned i = n; i-- > 0 && r->n_comp < RENDER_COMP_MAX;) {
-		struct render_comp *c = &r->comp[r->n_comp];
+	/* As many as fit, root-most first; the bound is taken once, not per label. */
+	unsigned room = RENDER_COMP_MAX - r->n_comp;
+	unsigned stop = n > room ? n - room : 0;
+	struct render_comp *c = &r->comp[r->n_comp];
+	for (unsigned i = n; i-- > stop; c++) {
 		c->off = (uint16_t)(start + off[i]);
 		c->parent = (uint8_t)parent;
 		c->len = name[off[i]];
 		parent = ++r->n_comp;
 	}
 }
-
 /* True when the n bytes at a and b are the same, compared a word at a time. */
 static inline bool bytes_equal(const uint8_t *a, const uint8_t *b, size_t n)
 {
@@ -145,29 +147,24 @@ static inline bool put_recent(struct render *r, const uint8_t *name)
 	return true;
 }
 
-void render_question(struct render *r, const uint8_t *qname, size_t qname_len, uint16_t qtype,
-                     uint16_t qclass)
-{
-	size_t start = r->w.pos;
-	wire_wr_bytes(&r->w, qname, qname_len);
-	wire_wr_u16(&r->w, qtype);
-	wire_wr_u16(&r->w, qclass);
-	if (!r->w.bad) {
-		r->q_name = qname;
-		r->q_off = (uint16_t)start;
-		r->q_len = (uint8_t)qname_len;
-		r->q_pending = true;
-		recent_add(r, qname, start);
-	}
-}
-
-/* Records the question's suffixes, before the first search of the table. */
+/* Records the question's suffixes, before the first search of the table. The question
+ * is the first thing recorded (n_comp is 0 here, render_rollback keeps it so), it
+ * starts at offset 12, well within pointer reach, and has fewer labels than the table
+ * has entries: entry i is the label i + 1 places from the root, from the parse's label
+ * offsets, with no split of the name and no bound checks. */
 static void comp_question(struct render *r)
 {
-	uint8_t off[LABELS_MAX];
-	size_t len;
-	unsigned n = split_labels(r->q_name, off, &len);
-	comp_record(r, r->q_off, r->q_name, off, n, 0);
+	_Static_assert(DNAME_MAX / 2 <= RENDER_COMP_MAX, "the question's labels fit the table");
+	const uint8_t *off = r->q_label_off;
+	unsigned n = r->q_labels;
+	for (unsigned i = 0; i < n; i++) {
+		struct render_comp *c = &r->comp[i];
+		unsigned at = off[n - 1 - i];
+		c->off = (uint16_t)(r->q_off + at);
+		c->parent = (uint8_t)i;
+		c->len = r->q_name[at];
+	}
+	r->n_comp = n;
 	r->q_pending = false;
 }
 

@@ -53,8 +53,10 @@ struct render {
 	 * name is first searched for: answers whose owners all point at the question
 	 * never pay for it. */
 	const uint8_t *q_name;
+	const uint8_t *q_label_off; /* where each label starts, from the parse */
 	uint16_t q_off;
 	uint8_t q_len;
+	uint8_t q_labels;
 	bool q_pending;
 	/* The origin of the question's zone (render_origin), NULL when not known, and the
 	 * table entry of the question's copy of it (index + 1; 0 for the root). */
@@ -77,9 +79,31 @@ void render_init(struct render *r, uint8_t *buf, size_t limit) GS_NONNULL;
 
 /* Copies the question (the name as the client spelt it) and records its suffixes for
  * compression, so answer owners become a pointer to offset 12 and keep the client's
- * case. qname has no compression pointers (query_parse refused them). */
-void render_question(struct render *r, const uint8_t *qname, size_t qname_len, uint16_t qtype,
-                     uint16_t qclass) GS_NONNULL;
+ * case. qname has no compression pointers (query_parse refused them); label_off[i] is
+ * where its label i starts (labels of them, root excluded: struct query.qname_off),
+ * read when the suffixes are recorded, so it must stay valid until render_finish. */
+static inline void render_question(struct render *r, const uint8_t *qname, size_t qname_len,
+                                   const uint8_t *label_off, unsigned labels, uint16_t qtype,
+                                   uint16_t qclass)
+{
+	/* Inline: it runs once per query and is mostly stores; a call with seven
+	 * arguments cost more than its body. */
+	size_t start = r->w.pos;
+	wire_wr_bytes(&r->w, qname, qname_len);
+	wire_wr_u16(&r->w, qtype);
+	wire_wr_u16(&r->w, qclass);
+	if (!r->w.bad) {
+		r->q_name = qname;
+		r->q_label_off = label_off;
+		r->q_off = (uint16_t)start;
+		r->q_len = (uint8_t)qname_len;
+		r->q_labels = (uint8_t)labels;
+		r->q_pending = true;
+		r->recent_src[r->recent_next] = qname;
+		r->recent_off[r->recent_next] = (uint16_t)start;
+		r->recent_next = (r->recent_next + 1u) % RENDER_RECENT;
+	}
+}
 
 /* Declares that the question's name is at or below origin (a zone's struct zone.origin:
  * origin_len bytes, origin_labels labels), after render_question. The rdata names of
