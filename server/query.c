@@ -22,22 +22,24 @@ static bool parse_question(struct query *q, struct wire_rd *r)
 	/* The name ends before the message does and within DNAME_MAX bytes. */
 	size_t lim = end - start < DNAME_MAX ? end : start + DNAME_MAX;
 	unsigned labels = 0;
-	/* Labels are checked first and copied in one go afterwards. */
+	/* Labels are checked first and copied in one go afterwards. p stays below lim at
+	 * the top of the loop: a label must leave room after it for at least the root's
+	 * length byte, so one compare per label covers both its own end and the next
+	 * length byte. */
+	if (p >= lim)
+		return false;
 	for (;;) {
-		if (p >= lim)
-			return false;
 		uint8_t l = msg[p];
+		if (l == 0)
+			break;
 		if (l & 0xc0)
 			return false; /* pointer or extended label type */
-		if (lim - p < l + 1u)
+		if (lim - p <= l + 1u)
 			return false;
-		if (l == 0) {
-			p++;
-			break;
-		}
 		q->qname_off[labels++] = (uint8_t)(p - start);
 		p += l + 1u;
 	}
+	p++;
 	size_t o = p - start;
 	wire_copy_lower(q->qname_lc, msg + start, o);
 	q->qname = msg + start;
