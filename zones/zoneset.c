@@ -100,6 +100,18 @@ static __attribute__((noinline)) const struct zone *find_hashed(const struct zon
 const struct zone *zoneset_find_split(const struct zoneset *zs, const uint8_t *qname_lc, size_t len,
                                       const uint8_t *off, unsigned n)
 {
+	if (zs->n == 1) {
+		/* One zone, the common deployment: its origin against the suffix with as many
+		 * labels, without the scan's bookkeeping. */
+		const struct zone *z = zs->zones[0];
+		if (z->origin_labels > n)
+			return NULL;
+		size_t at = z->origin_labels ? off[n - z->origin_labels] : len - 1;
+		return len - at == z->origin_len &&
+		                       zone_bytes_equal(z->origin, qname_lc + at, z->origin_len)
+		               ? z
+		               : NULL;
+	}
 	if (!zs->n)
 		return NULL;
 	if (zs->n <= ZONESET_SCAN_MAX) {
