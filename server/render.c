@@ -7,27 +7,7 @@
 
 #include "server/base/dname.h"
 
-#define HEADER_LEN 12u /* RFC 1035 4.1.1 */
-#define CLASS_IN   1u
-
-void render_init(struct render *r, uint8_t *buf, size_t limit)
-{
-	wire_wr_init(&r->w, buf, limit);
-	if (limit < HEADER_LEN)
-		r->w.bad = true;
-	else
-		r->w.pos = HEADER_LEN;
-	for (unsigned i = 0; i < RENDER_N_SECTIONS; i++)
-		r->count[i] = 0;
-	r->n_comp = 0;
-	for (unsigned i = 0; i < RENDER_RECENT; i++)
-		r->recent_src[i] = NULL;
-	r->recent_next = 0;
-	r->q_name = NULL;
-	r->q_pending = false;
-	r->origin = NULL;
-	r->origin_entry = 0;
-}
+#define CLASS_IN 1u
 
 /* Labels in a wire name, root excluded: at most 127 (RFC 1035 2.3.4, 255 bytes). */
 #define LABELS_MAX (DNAME_MAX / 2)
@@ -168,18 +148,6 @@ static void comp_question(struct render *r)
 	r->q_pending = false;
 }
 
-void render_origin(struct render *r, const uint8_t *origin, size_t origin_len,
-                   unsigned origin_labels)
-{
-	if (!r->q_name)
-		return;
-	/* comp_question records the question's suffixes root-most first, so the one with
-	 * origin_labels labels is entry origin_labels - 1. */
-	r->origin = origin;
-	r->origin_len = (uint8_t)origin_len;
-	r->origin_entry = origin_labels;
-}
-
 /* Writes name, whose labels [0, keep) are at off[] and still to be searched for below
  * the suffix of entry parent, and returns len (its uncompressed length). The search
  * walks the trie from the root-most of those labels towards the first; the root alone
@@ -317,16 +285,4 @@ void render_rr(struct render *r, enum render_section sec, const uint8_t *owner, 
 		return;
 	wire_wr_put_u16(&r->w, len_at, rdlen);
 	r->count[sec]++;
-}
-
-size_t render_finish(struct render *r, uint16_t id, uint16_t flags, uint16_t qdcount)
-{
-	uint8_t *h = r->w.base;
-	wire_put_u16(h, id);
-	wire_put_u16(h + 2, flags);
-	wire_put_u16(h + 4, qdcount);
-	wire_put_u16(h + 6, r->count[RENDER_ANSWER]);
-	wire_put_u16(h + 8, r->count[RENDER_AUTHORITY]);
-	wire_put_u16(h + 10, r->count[RENDER_ADDITIONAL]);
-	return r->w.pos;
 }

@@ -19,7 +19,8 @@
  * the suffixes written so far; a referral with a dozen NS names and glue uses about 40.
  * When the table is full, later names are still compressed against the entries already
  * there, just not recorded themselves. */
-#define RENDER_COMP_MAX 128
+#define RENDER_COMP_MAX   128
+#define RENDER_HEADER_LEN 12u /* RFC 1035 4.1.1 */
 
 /* Names remembered by source address (struct render.recent_src). */
 #define RENDER_RECENT 4
@@ -75,7 +76,24 @@ struct render_mark {
 
 /* Starts a response in buf; limit is the most the records may use (the caller keeps
  * room for the OPT record outside it). Leaves room for the 12-byte header. */
-void render_init(struct render *r, uint8_t *buf, size_t limit) GS_NONNULL;
+static inline void render_init(struct render *r, uint8_t *buf, size_t limit)
+{
+	wire_wr_init(&r->w, buf, limit);
+	if (limit < RENDER_HEADER_LEN)
+		r->w.bad = true;
+	else
+		r->w.pos = RENDER_HEADER_LEN;
+	for (unsigned i = 0; i < RENDER_N_SECTIONS; i++)
+		r->count[i] = 0;
+	r->n_comp = 0;
+	for (unsigned i = 0; i < RENDER_RECENT; i++)
+		r->recent_src[i] = NULL;
+	r->recent_next = 0;
+	r->q_name = NULL;
+	r->q_pending = false;
+	r->origin = NULL;
+	r->origin_entry = 0;
+}
 
 /* Copies the question (the name as the client spelt it) and records its suffixes for
  * compression, so answer owners become a pointer to offset 12 and keep the client's
@@ -111,8 +129,17 @@ static inline void render_question(struct render *r, const uint8_t *qname, size_
  * origin (they carry zone_rdata.name_above), and origin itself becomes a pointer into
  * the question. The bytes written are the same as without the declaration, only found
  * sooner. */
-void render_origin(struct render *r, const uint8_t *origin, size_t origin_len,
-                   unsigned origin_labels) GS_NONNULL;
+static inline void render_origin(struct render *r, const uint8_t *origin, size_t origin_len,
+                                 unsigned origin_labels)
+{
+	if (!r->q_name)
+		return;
+	/* comp_question records the question's suffixes root-most first, so the one with
+	 * origin_labels labels is entry origin_labels - 1. */
+	r->origin = origin;
+	r->origin_len = (uint8_t)origin_len;
+	r->origin_entry = origin_labels;
+}
 
 /* Appends name (uncompressed wire format), compressed against what is already written. */
 void render_name(struct render *r, const uint8_t *name) GS_NONNULL GS_HOT;
@@ -163,6 +190,16 @@ static inline void render_extend(struct render *r, size_t cap)
 
 /* Writes the 12-byte header: id, flags (QR and the rest as the caller sets them, RCODE
  * in the low 4 bits), QDCOUNT and the section counts. Returns the response length. */
-size_t render_finish(struct render *r, uint16_t id, uint16_t flags, uint16_t qdcount) GS_NONNULL;
+static inline size_t render_finish(struct render *r, uint16_t id, uint16_t flags, uint16_t qdcount)
+{
+	uint8_t *h = r->w.base;
+	wire_put_u16(h, id);
+	wire_put_u16(h + 2, flags);
+	wire_put_u16(h + 4, qdcount);
+	wire_put_u16(h + 6, r->count[RENDER_ANSWER]);
+	wire_put_u16(h + 8, r->count[RENDER_AUTHORITY]);
+	wire_put_u16(h + 10, r->count[RENDER_ADDITIONAL]);
+	return r->w.pos;
+}
 
 #endif
