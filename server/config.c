@@ -125,12 +125,61 @@ static void syntax_error(struct cfg *c, struct diag *d, const yaml_parser_t *p, 
 	}
 }
 
+/* Deepest nesting of lists and mappings accepted. libyaml's scanner costs time in
+ * proportion to the depth for every token, so a file of a million '[' took half an hour
+ * to refuse; the schema itself never goes deeper than a handful of levels. */
+#define CFG_DEPTH_MAX 64
+
+/* A first pass over libyaml's events that stops as soon as the nesting goes deeper than
+ * CFG_DEPTH_MAX, before the scanner gets slow. Syntax errors are left to the real load.
+ * Returns false (with the error in d) when the file is nested too deeply. */
+static bool depth_ok(struct cfg *c, struct diag *d, const char *buf, size_t len)
+{
+	yaml_parser_t parser;
+	if (!yaml_parser_initialize(&parser))
+		return true; /* the load reports it */
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	unsigned depth = 0;
+	bool ok = true, done = false;
+	while (ok && !done) {
+		yaml_event_t ev;
+		if (!yaml_parser_parse(&parser, &ev))
+			break;
+		switch (ev.type) {
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (++depth > CFG_DEPTH_MAX) {
+				diag_err(d,
+				         (struct srcpos){c->path, (unsigned)ev.start_mark.line + 1},
+				         "lists and mappings nested more than %d levels deep",
+				         CFG_DEPTH_MAX);
+				ok = false;
+			}
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			break;
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	return ok;
+}
+
 /* Parses buf into c. Returns GS_OK or GS_EPARSE. */
 static int load_yaml(struct cfg *c, struct diag *d, const char *buf, size_t len)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	int rc = GS_OK;
+	if (!depth_ok(c, d, buf, len))
+		return GS_EPARSE;
 	if (!yaml_parser_initialize(&parser))
 		return GS_ENOMEM;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
