@@ -123,9 +123,17 @@ $(zones_yaml)
 EOF
 q udp www.a.test. A
 expect_status NOERROR
-"$PY" "$RAWDNS" -p "$PORT" --tcp tcp-idle --query --min 0 --max 20 >"$T/idle.out" 2>&1 &
+"$PY" "$RAWDNS" -p "$PORT" --tcp tcp-idle --query --ready "$T/idle.ready" --min 0 --max 20 \
+	>"$T/idle.out" 2>&1 &
 IDLE=$!
-sleep 0.5
+# Stop only once the client is connected and answered (python can take seconds to start
+# on a loaded machine); bounded at 20 s.
+for _ in $(seq 1 200); do
+	[ -e "$T/idle.ready" ] && break
+	kill -0 "$IDLE" 2>/dev/null || break
+	sleep 0.1
+done
+[ -e "$T/idle.ready" ] || fail "the idle TCP client never got its first answer: $(cat "$T/idle.out")"
 t0=$SECONDS
 STOP_PORT=$PORT
 gs_stop

@@ -13,7 +13,7 @@
 #   hex HEXBYTES [--expect ...] [--noreply]         send these exact bytes
 #   junk KIND [--expect ...]                        random|short1|short11|huge|...
 #   pipeline --count N | --split-length | --split-message
-#   tcp-idle --min S --max S [--query]              seconds until the server closes
+#   tcp-idle --min S --max S [--query] [--ready F]  seconds until the server closes
 #   tcp-active --interval S --duration S            queries spaced out stay served
 #   tcp-cap --limit N --extra M
 #   tcp-maxq --limit N [--pipelined]
@@ -646,6 +646,9 @@ def cmd_tcp_idle(args):
         if not r:
             print("FAIL: no reply to the first query on the connection")
             return 1
+    if args.ready:
+        # Tells a waiting test that the connection is open (and answered, with --query).
+        open(args.ready, "w").close()
     took = wait_closed(c, args.max)
     c.close()
     if took is None:
@@ -937,6 +940,7 @@ def run(argv):
     ti.add_argument("--min", type=float, required=True)
     ti.add_argument("--max", type=float, required=True)
     ti.add_argument("--query", action="store_true")
+    ti.add_argument("--ready", metavar="FILE", help="create FILE once the connection is up")
     ta = sub.add_parser("tcp-active")
     ta.add_argument("--interval", type=float, required=True)
     ta.add_argument("--duration", type=float, required=True)
