@@ -12,9 +12,8 @@
  *     S/server/base/{err,log,diag,arena,xalloc,dname,netaddr}.c -lyaml -o fuzz_config
  *   ./fuzz_config -max_len=4096 -max_total_time=300 -rss_limit_mb=2048 -timeout=10 \
  *     CORPUS_COPY S/tests/fuzz/corpus_config
- * Without -DFUZZ_LIBFUZZER this file has its own main() that replays files (or the seed
+ * Without -DFUZZ_LIBFUZZER this file's main() (tests/fuzz/replay.c) replays files (or the seed
  * corpus under $top_srcdir by default) once each; `make check` runs that. Single-threaded. */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +23,7 @@
 #include "server/base/diag.h"
 #include "server/base/err.h"
 #include "server/config.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "tests/fuzz/replay.h"
 
 static char tmpdir[64];
 static char cpath[128];
@@ -71,58 +69,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifndef FUZZ_LIBFUZZER
-static int replay_file(const char *path)
-{
-	static uint8_t buf[1 << 20];
-	FILE *fp = fopen(path, "rb");
-	if (!fp) {
-		perror(path);
-		return 1;
-	}
-	size_t n = fread(buf, 1, sizeof(buf), fp);
-	fclose(fp);
-	LLVMFuzzerTestOneInput(buf, n);
-	return 0;
-}
-
-static int replay_dir(const char *dir, unsigned *count)
-{
-	DIR *dd = opendir(dir);
-	if (!dd) {
-		(*count)++;
-		return replay_file(dir);
-	}
-	int rc = 0;
-	struct dirent *e;
-	while ((e = readdir(dd)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		char path[4096];
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		rc |= replay_file(path);
-		(*count)++;
-	}
-	closedir(dd);
-	return rc;
-}
-
 int main(int argc, char **argv)
 {
-	unsigned count = 0;
-	int rc = 0;
-	if (argc < 2) {
-		const char *top = getenv("top_srcdir");
-		char dir[4096];
-		snprintf(dir, sizeof(dir), "%s/tests/fuzz/corpus_config", top ? top : ".");
-		rc = replay_dir(dir, &count);
-	}
-	for (int i = 1; i < argc; i++)
-		rc |= replay_dir(argv[i], &count);
-	if (count == 0) {
-		fprintf(stderr, "fuzz_config: no inputs replayed\n");
-		return 1;
-	}
-	printf("fuzz_config: %u inputs replayed\n", count);
-	return rc;
+	return fuzz_replay_main(argc, argv, "fuzz_config", "tests/fuzz/corpus_config");
 }
 #endif

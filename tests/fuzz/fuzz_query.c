@@ -12,9 +12,8 @@
  *     S/server/base/{err,log,diag,arena,xalloc,dname,netaddr}.c \
  *     $(pkg-config --libs ldns) -o fuzz_query
  *   top_srcdir=S ./fuzz_query -max_len=1024 CORPUS_COPY S/tests/fuzz/corpus
- * Without -DFUZZ_LIBFUZZER this file has its own main() that replays files (or the
+ * Without -DFUZZ_LIBFUZZER this file's main() (tests/fuzz/replay.c) replays files (or the
  * seed corpus by default) once each; `make check` runs that. Single-threaded. */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +30,7 @@
 #include "server/snapshot.h"
 #include "zones/zone_load.h"
 #include "zones/zoneset.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "tests/fuzz/replay.h"
 
 static struct snapshot snap;
 static struct answer_ctx *ctx;
@@ -103,57 +101,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifndef FUZZ_LIBFUZZER
-static int replay_file(const char *path)
-{
-	static uint8_t buf[65536];
-	FILE *fp = fopen(path, "rb");
-	if (!fp) {
-		perror(path);
-		return 1;
-	}
-	size_t n = fread(buf, 1, sizeof(buf), fp);
-	fclose(fp);
-	LLVMFuzzerTestOneInput(buf, n);
-	return 0;
-}
-
-static int replay_dir(const char *dir, unsigned *count)
-{
-	DIR *d = opendir(dir);
-	if (!d) {
-		(*count)++;
-		return replay_file(dir);
-	}
-	int rc = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		char path[4096];
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		rc |= replay_file(path);
-		(*count)++;
-	}
-	closedir(d);
-	return rc;
-}
-
 int main(int argc, char **argv)
 {
-	unsigned count = 0;
-	int rc = 0;
-	if (argc < 2) {
-		char dir[4096];
-		snprintf(dir, sizeof(dir), "%s/tests/fuzz/corpus", top_srcdir());
-		rc = replay_dir(dir, &count);
-	}
-	for (int i = 1; i < argc; i++)
-		rc |= replay_dir(argv[i], &count);
-	if (count == 0) {
-		fprintf(stderr, "fuzz_query: no inputs replayed\n");
-		return 1;
-	}
-	printf("fuzz_query: %u inputs replayed\n", count);
+	int rc = fuzz_replay_main(argc, argv, "fuzz_query", "tests/fuzz/corpus");
 	answer_ctx_free(ctx);
 	arena_destroy(snap.arena);
 	return rc;

@@ -13,7 +13,7 @@ EXTRA_DIST += tests/data/answer
 # the libFuzzer build).
 check_PROGRAMS += tests/fuzz/fuzz_query
 TESTS += tests/fuzz/fuzz_query
-tests_fuzz_fuzz_query_SOURCES = tests/fuzz/fuzz_query.c
+tests_fuzz_fuzz_query_SOURCES = tests/fuzz/fuzz_query.c tests/fuzz/replay.c tests/fuzz/replay.h
 tests_fuzz_fuzz_query_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS)
 tests_fuzz_fuzz_query_LDADD = server/libanswer.a zones/libzones.a geoip/libgeoip.a \
 	server/base/libbase.a $(LDNS_LIBS) $(MMDB_LIBS)

@@ -4,10 +4,10 @@
 # libFuzzer builds). The corpora hold the inputs that once crashed or hung the loaders.
 check_PROGRAMS += tests/fuzz/fuzz_zone tests/fuzz/fuzz_config
 TESTS += tests/fuzz/fuzz_zone tests/fuzz/fuzz_config
-tests_fuzz_fuzz_zone_SOURCES = tests/fuzz/fuzz_zone.c
+tests_fuzz_fuzz_zone_SOURCES = tests/fuzz/fuzz_zone.c tests/fuzz/replay.c tests/fuzz/replay.h
 tests_fuzz_fuzz_zone_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS)
 tests_fuzz_fuzz_zone_LDADD = zones/libzones.a server/base/libbase.a $(LDNS_LIBS)
-tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c
+tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c tests/fuzz/replay.c tests/fuzz/replay.h
 tests_fuzz_fuzz_config_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
 tests_fuzz_fuzz_config_LDADD = server/libconfig.a server/base/libbase.a $(YAML_LIBS)
 EXTRA_DIST += tests/fuzz/corpus_zone tests/fuzz/corpus_config
