@@ -49,6 +49,10 @@ struct conn {
 	ev_timer timer;
 	char in[CTL_REQUEST_MAX + 1];
 	size_t in_len;
+	/* The line outgrew in: the rest of it is read and dropped (counted here) before
+	 * the error is sent, so that the client is not reset while it still writes. */
+	bool is_discarding;
+	size_t discarded;
 	struct ctl_out out;
 	size_t out_off;
 	struct conn *prev, *next;
@@ -684,17 +688,50 @@ static void conn_respond(struct conn *k)
 	conn_flush(k);
 }
 
+static void answer_too_long(struct conn *k)
+{
+	ctl_out_err(&k->out, "line too long (max %d bytes)", CTL_REQUEST_MAX - 1);
+	conn_respond(k);
+}
+
+/* Reads and drops the rest of an over-long line: up to its newline or the end of
+ * input, then answers. A client that goes on past CTL_DISCARD_MAX is answered (and
+ * closed) there; one read round stops after CTL_DISCARD_ROUND bytes so that a client
+ * that writes without pause cannot hold the control thread. Returns as conn_read. */
+static bool conn_discard(struct conn *k)
+{
+	char sink[4096];
+	for (size_t round = 0; round < CTL_DISCARD_ROUND;) {
+		ssize_t r = recv(k->fd, sink, sizeof(sink), MSG_DONTWAIT);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return false;
+		if (r < 0) {
+			conn_close(k);
+			return true;
+		}
+		if (r == 0 || memchr(sink, '\n', (size_t)r) || k->discarded >= CTL_DISCARD_MAX) {
+			answer_too_long(k);
+			return true;
+		}
+		k->discarded += (size_t)r;
+		round += (size_t)r;
+	}
+	return false; /* more later: libev calls again while input is waiting */
+}
+
 /* Reads what the client sent. Returns true when the connection was answered or
  * closed (k may be gone), false when more input is awaited. */
 static bool conn_read(struct conn *k)
 {
+	if (k->is_discarding)
+		return conn_discard(k);
 	for (;;) {
 		size_t room = CTL_REQUEST_MAX - k->in_len;
 		if (room == 0) {
-			ctl_out_err(&k->out, "request line longer than %d bytes",
-			            CTL_REQUEST_MAX - 1);
-			conn_respond(k);
-			return true;
+			k->is_discarding = true;
+			return conn_discard(k);
 		}
 		ssize_t r = recv(k->fd, k->in + k->in_len, room, MSG_DONTWAIT);
 		if (r < 0 && errno == EINTR)
@@ -749,6 +786,10 @@ static void on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 	/* The line may have arrived while this thread was busy (a reload). */
 	if (conn_read(k))
 		return;
+	if (k->is_discarding) {
+		answer_too_long(k);
+		return;
+	}
 	ctl_out_err(&k->out, "timeout: no complete request line within %d ms", CTL_IO_TIMEOUT_MS);
 	conn_respond(k);
 }
