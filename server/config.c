@@ -325,6 +325,8 @@ void cfg_free(struct cfg *c)
 	free(c->listen);
 	free(c->user);
 	free(c->control);
+	free(c->control_readonly.socket);
+	free(c->control_readonly.group);
 	free(c->state_file);
 	free(c->identity);
 	free(c->rate_limit.exempt);

@@ -126,6 +126,13 @@ struct cfg {
 	unsigned threads; /* 0 = auto (one per CPU) */
 	char *user;       /* owned or NULL */
 	char *control;    /* owned; default CFG_DEFAULT_CONTROL */
+	/* control_readonly: a second socket that answers only the commands that change
+	 * nothing (status, health, stats, explain, help). Both owned, NULL when absent. */
+	struct cfg_control_readonly {
+		char *socket;
+		char *group; /* the socket's group; NULL: as the control socket */
+		struct srcpos socket_pos, group_pos;
+	} control_readonly;
 	bool has_metrics;
 	struct sockaddr_storage metrics;
 	socklen_t metrics_len;
@@ -156,6 +163,7 @@ enum cfg_section {
 	CFG_SEC_THREADS,
 	CFG_SEC_USER,
 	CFG_SEC_CONTROL,
+	CFG_SEC_CONTROL_READONLY,
 	CFG_SEC_METRICS,
 	CFG_SEC_STATE_FILE,
 	CFG_SEC_IDENTITY,

@@ -98,13 +98,13 @@ static void parse_threads(struct config_yaml *y, yaml_node_t *v, void *obj, cons
 	c->threads = (unsigned)n;
 }
 
-static void parse_control(struct config_yaml *y, yaml_node_t *v, void *obj, const char *where)
+/* A Unix socket path (made absolute); NULL, reported, when it does not fit sun_path with
+ * its terminating NUL. */
+static char *socket_path(struct config_yaml *y, yaml_node_t *v, const char *where)
 {
-	struct cfg *c = obj;
 	char *p = config_yaml_path(y, v, where);
 	if (!p)
-		return;
-	/* The path has to fit sun_path with its terminating NUL. */
+		return NULL;
 	size_t max = sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1;
 	if (strlen(p) > max) {
 		diag_err(y->d, config_yaml_pos(y, v),
@@ -112,10 +112,52 @@ static void parse_control(struct config_yaml *y, yaml_node_t *v, void *obj, cons
 		         "Unix socket",
 		         where, p, max);
 		free(p);
-		return;
+		return NULL;
 	}
+	return p;
+}
+
+static void parse_control(struct config_yaml *y, yaml_node_t *v, void *obj, const char *where)
+{
+	struct cfg *c = obj;
+	char *p = socket_path(y, v, where);
+	if (!p)
+		return;
 	free(c->control);
 	c->control = p;
+}
+
+static void parse_ro_socket(struct config_yaml *y, yaml_node_t *v, void *obj, const char *where)
+{
+	struct cfg_control_readonly *ro = obj;
+	char *p = socket_path(y, v, where);
+	if (!p)
+		return;
+	free(ro->socket);
+	ro->socket = p;
+	ro->socket_pos = config_yaml_pos(y, v);
+}
+
+static const struct config_yaml_key control_readonly_keys[] = {
+        {"socket", CONFIG_YAML_CUSTOM, 0, 0, 0, true, parse_ro_socket},
+        {"group", CONFIG_YAML_STRING, offsetof(struct cfg_control_readonly, group), 0, 0, false,
+         NULL},
+        {NULL, 0, 0, 0, 0, false, NULL},
+};
+
+/* control_readonly: PATH, or {socket: PATH, group: NAME}. */
+static void parse_control_readonly(struct config_yaml *y, yaml_node_t *v, void *obj,
+                                   const char *where)
+{
+	struct cfg *c = obj;
+	struct cfg_control_readonly *ro = &c->control_readonly;
+	if (v->type != YAML_MAPPING_NODE) {
+		parse_ro_socket(y, v, ro, where);
+		return;
+	}
+	struct srcpos present[GS_ARRAY_LEN(control_readonly_keys)];
+	if (config_yaml_walk(y, v, where, control_readonly_keys, ro, present))
+		ro->group_pos = present[1];
 }
 
 static void parse_metrics(struct config_yaml *y, yaml_node_t *v, void *obj, const char *where)
@@ -876,6 +918,8 @@ static const struct config_yaml_key top_keys[] = {
         [CFG_SEC_USER] = {"user", CONFIG_YAML_STRING, offsetof(struct cfg, user), 0, 0, false,
                           NULL},
         [CFG_SEC_CONTROL] = {"control", CONFIG_YAML_CUSTOM, 0, 0, 0, false, parse_control},
+        [CFG_SEC_CONTROL_READONLY] = {"control_readonly", CONFIG_YAML_CUSTOM, 0, 0, 0, false,
+                                      parse_control_readonly},
         [CFG_SEC_METRICS] = {"metrics", CONFIG_YAML_CUSTOM, 0, 0, 0, false, parse_metrics},
         [CFG_SEC_STATE_FILE] = {"state_file", CONFIG_YAML_PATH, offsetof(struct cfg, state_file), 0,
                                 0, false, NULL},
@@ -929,4 +973,9 @@ void config_schema_apply(struct config_yaml *y, yaml_node_t *root)
 	c->geoip.pos = present[CFG_SEC_GEOIP];
 	if (!present[CFG_SEC_LISTEN].line && c->n_listen == 0)
 		default_listen(c);
+	if (c->control_readonly.socket && strcmp(c->control_readonly.socket, c->control) == 0)
+		diag_err(y->d, c->control_readonly.socket_pos,
+		         "control_readonly: '%s' is the control socket's path too; the read-only "
+		         "socket needs a path of its own",
+		         c->control_readonly.socket);
 }

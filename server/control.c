@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <maxminddb.h>
 #include <pthread.h>
+#include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -40,15 +41,31 @@
 #include "server/snapshot.h"
 #include "server/worker.h"
 
+/* One listening socket: the control socket (every command) or the read-only one. */
+struct ctl_sock {
+	struct control *c;
+	int fd; /* -1 without one */
+	bool is_readonly;
+	char *path;
+	dev_t dev;
+	ino_t ino;
+	ev_io accept_w;
+};
+
 /* One client connection: reading its request line, then writing the response. */
 struct conn {
 	struct control *c;
 	int fd;
+	bool is_readonly; /* came in through the read-only socket */
 	bool is_writing;
 	ev_io io;
 	ev_timer timer;
 	char in[CTL_REQUEST_MAX + 1];
 	size_t in_len;
+	/* The line outgrew in: the rest of it is read and dropped (counted here) before
+	 * the error is sent, so that the client is not reset while it still writes. */
+	bool is_discarding;
+	size_t discarded;
 	struct ctl_out out;
 	size_t out_off;
 	struct conn *prev, *next;
@@ -82,15 +99,11 @@ struct control {
 	time_t started;
 	struct timespec started_mono;
 
-	/* The socket; fd -1 without one. */
-	int fd;
-	char *path;
-	dev_t dev;
-	ino_t ino;
+	/* The control socket, then the read-only one. */
+	struct ctl_sock socks[2];
 
 	/* The thread. */
 	struct ev_loop *loop;
-	ev_io accept_w;
 	ev_async stop_w;
 	pthread_t thread;
 	bool is_running;
@@ -171,6 +184,9 @@ static void warn_restart_only(const struct cfg *old, const struct cfg *nc, struc
 	        {CFG_SEC_THREADS, old->threads == nc->threads},
 	        {CFG_SEC_USER, str_same(old->user, nc->user)},
 	        {CFG_SEC_CONTROL, str_same(old->control, nc->control)},
+	        {CFG_SEC_CONTROL_READONLY,
+	         str_same(old->control_readonly.socket, nc->control_readonly.socket) &&
+	                 str_same(old->control_readonly.group, nc->control_readonly.group)},
 	        {CFG_SEC_STATE_FILE, str_same(old->state_file, nc->state_file)},
 	        {CFG_SEC_TCP, memcmp(&old->tcp, &nc->tcp, sizeof(old->tcp)) == 0},
 	        {CFG_SEC_METRICS,
@@ -557,18 +573,21 @@ static const struct command {
 	const char *usage;
 	void (*fn)(struct control *c, char **w, size_t n, struct ctl_out *o);
 	const char *what;
+	bool changes; /* changes what is served: refused on the read-only socket */
 } commands[] = {
         {"status", 0, 0, "status", cmd_status,
-         "version, pid, uptime, generation, zones and serials, GeoIP database, monitor"},
-        {"health", 0, 0, "health", cmd_health, "health state of every monitored address"},
+         "version, pid, uptime, generation, zones and serials, GeoIP database, monitor", false},
+        {"health", 0, 0, "health", cmd_health, "health state of every monitored address", false},
         {"force", 2, 2, "force DC|ADDRESS up|down|auto", cmd_force,
-         "override the health of a datacenter or an address"},
-        {"stats", 0, 0, "stats", cmd_stats, "query counters of all workers"},
+         "override the health of a datacenter or an address (not on the read-only socket)", true},
+        {"stats", 0, 0, "stats", cmd_stats, "query counters of all workers", false},
         {"reload", 0, 0, "reload", cmd_reload,
-         "load the configuration and zones again; keep the old ones on error"},
+         "load the configuration and zones again; keep the old ones on error (not on the "
+         "read-only socket)",
+         true},
         {"explain", 1, CTL_WORDS_MAX - 1, EXPLAIN_USAGE, cmd_explain,
-         "which answer a client gets, and why (live health states)"},
-        {"help", 0, 0, "help", cmd_help, "this list"},
+         "which answer a client gets, and why (live health states)", false},
+        {"help", 0, 0, "help", cmd_help, "this list", false},
 };
 
 static void cmd_help(struct control *c, char **w, size_t n, struct ctl_out *o)
@@ -581,8 +600,9 @@ static void cmd_help(struct control *c, char **w, size_t n, struct ctl_out *o)
 	ctl_out_ok(o, "%s", "");
 }
 
-/* Answers one request line (NUL-terminated, newline removed) into o. */
-static void dispatch(struct control *c, char *line, struct ctl_out *o)
+/* Answers one request line (NUL-terminated, newline removed) into o; is_readonly: it
+ * came through the read-only socket. */
+static void dispatch(struct control *c, char *line, bool is_readonly, struct ctl_out *o)
 {
 	char *w[CTL_WORDS_MAX];
 	size_t n;
@@ -603,6 +623,15 @@ static void dispatch(struct control *c, char *line, struct ctl_out *o)
 		const struct command *cmd = &commands[i];
 		if (strcmp(w[0], cmd->name) != 0)
 			continue;
+		if (cmd->changes && is_readonly) {
+			const char *full = c->socks[0].path;
+			ctl_out_err(o,
+			            "%s: not allowed on the read-only control socket (it answers "
+			            "status, health, stats, explain and help)%s%s",
+			            cmd->name, full ? "; use the control socket " : "",
+			            full ? full : "");
+			return;
+		}
 		size_t n_args = n - 1;
 		if (n_args < cmd->min_args || n_args > cmd->max_args) {
 			ctl_out_err(o, "%s: expected %s%zu argument%s, got %zu (usage: %s)",
@@ -684,17 +713,50 @@ static void conn_respond(struct conn *k)
 	conn_flush(k);
 }
 
+static void answer_too_long(struct conn *k)
+{
+	ctl_out_err(&k->out, "line too long (max %d bytes)", CTL_REQUEST_MAX - 1);
+	conn_respond(k);
+}
+
+/* Reads and drops the rest of an over-long line: up to its newline or the end of
+ * input, then answers. A client that goes on past CTL_DISCARD_MAX is answered (and
+ * closed) there; one read round stops after CTL_DISCARD_ROUND bytes so that a client
+ * that writes without pause cannot hold the control thread. Returns as conn_read. */
+static bool conn_discard(struct conn *k)
+{
+	char sink[4096];
+	for (size_t round = 0; round < CTL_DISCARD_ROUND;) {
+		ssize_t r = recv(k->fd, sink, sizeof(sink), MSG_DONTWAIT);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return false;
+		if (r < 0) {
+			conn_close(k);
+			return true;
+		}
+		if (r == 0 || memchr(sink, '\n', (size_t)r) || k->discarded >= CTL_DISCARD_MAX) {
+			answer_too_long(k);
+			return true;
+		}
+		k->discarded += (size_t)r;
+		round += (size_t)r;
+	}
+	return false; /* more later: libev calls again while input is waiting */
+}
+
 /* Reads what the client sent. Returns true when the connection was answered or
  * closed (k may be gone), false when more input is awaited. */
 static bool conn_read(struct conn *k)
 {
+	if (k->is_discarding)
+		return conn_discard(k);
 	for (;;) {
 		size_t room = CTL_REQUEST_MAX - k->in_len;
 		if (room == 0) {
-			ctl_out_err(&k->out, "request line longer than %d bytes",
-			            CTL_REQUEST_MAX - 1);
-			conn_respond(k);
-			return true;
+			k->is_discarding = true;
+			return conn_discard(k);
 		}
 		ssize_t r = recv(k->fd, k->in + k->in_len, room, MSG_DONTWAIT);
 		if (r < 0 && errno == EINTR)
@@ -717,7 +779,7 @@ static bool conn_read(struct conn *k)
 			if (strlen(k->in) != (size_t)((nl ? nl : k->in + k->in_len) - k->in))
 				ctl_out_err(&k->out, "the request holds a NUL byte");
 			else
-				dispatch(k->c, k->in, &k->out);
+				dispatch(k->c, k->in, k->is_readonly, &k->out);
 			conn_respond(k);
 			return true;
 		}
@@ -749,6 +811,10 @@ static void on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 	/* The line may have arrived while this thread was busy (a reload). */
 	if (conn_read(k))
 		return;
+	if (k->is_discarding) {
+		answer_too_long(k);
+		return;
+	}
 	ctl_out_err(&k->out, "timeout: no complete request line within %d ms", CTL_IO_TIMEOUT_MS);
 	conn_respond(k);
 }
@@ -756,9 +822,10 @@ static void on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
 	(void)revents;
-	struct control *c = w->data;
+	struct ctl_sock *cs = w->data;
+	struct control *c = cs->c;
 	for (;;) {
-		int fd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(cs->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
@@ -775,6 +842,7 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 		struct conn *k = xcalloc(1, sizeof(*k));
 		k->c = c;
 		k->fd = fd;
+		k->is_readonly = cs->is_readonly;
 		ctl_out_init(&k->out);
 		ev_io_init(&k->io, on_io, fd, EV_READ);
 		k->io.data = k;
@@ -904,17 +972,32 @@ static bool is_permission(int err)
 	return err == EACCES || err == EPERM || err == EROFS;
 }
 
-/* Creates and binds the socket. Returns GS_OK (c->fd set, or -1 when a default path
- * cannot be created and that is tolerated), or an error (logged). */
-static int socket_open(struct control *c)
+/* Gives the socket at path to group (control_readonly's group:). Returns 0, or -1
+ * with errno set. */
+static int give_to_group(const char *path, const char *group)
+{
+	errno = 0;
+	const struct group *gr = getgrnam(group);
+	if (!gr) {
+		if (errno == 0)
+			errno = ENOENT;
+		return -1;
+	}
+	return chown(path, (uid_t)-1, gr->gr_gid);
+}
+
+/* Creates and binds the socket at path into cs: the control socket, or the read-only
+ * one (cs->is_readonly; group, when not NULL, becomes its group). Returns GS_OK (cs->fd
+ * set, or -1 when a default path cannot be created and that is tolerated), or an error
+ * (logged). */
+static int socket_open(struct control *c, struct ctl_sock *cs, const char *path, bool is_explicit,
+                       const char *group)
 {
 	const struct cfg *cfg = c->cfg;
-	const char *path = cfg->control;
-	bool is_explicit = cfg->pos_of[CFG_SEC_CONTROL].line != 0;
+	const char *what = cs->is_readonly ? "read-only control socket" : "control socket";
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof(sun.sun_path)) {
-		log_err("control socket %s: path longer than %zu bytes", path,
-		        sizeof(sun.sun_path) - 1);
+		log_err("%s %s: path longer than %zu bytes", what, path, sizeof(sun.sun_path) - 1);
 		return GS_EINVAL;
 	}
 	memcpy(sun.sun_path, path, strlen(path) + 1);
@@ -954,11 +1037,14 @@ static int socket_open(struct control *c)
 	if (stat(path, &st) != 0)
 		goto fail;
 	give_to_user(cfg, path, dir_created);
-	c->fd = fd;
-	c->path = xstrdup(path);
-	c->dev = st.st_dev;
-	c->ino = st.st_ino;
-	log_info("control socket %s", path);
+	step = group ? "cannot give it to group" : step;
+	if (group && give_to_group(path, group) != 0)
+		goto fail;
+	cs->fd = fd;
+	cs->path = xstrdup(path);
+	cs->dev = st.st_dev;
+	cs->ino = st.st_ino;
+	log_info("%s %s%s%s", what, path, group ? ", group " : "", group ? group : "");
 	return GS_OK;
 fail:
 	err = errno;
@@ -973,7 +1059,11 @@ fail:
 		         path, step, strerror(err));
 		return GS_OK;
 	}
-	log_err("control socket %s: %s: %s", path, step, strerror(err));
+	if (group && strcmp(step, "cannot give it to group") == 0)
+		log_err("%s %s: cannot give it to group %s: %s", what, path, group,
+		        err == ENOENT ? "no such group" : strerror(err));
+	else
+		log_err("%s %s: %s: %s", what, path, step, strerror(err));
 	return GS_EIO;
 }
 
@@ -985,13 +1075,22 @@ int control_new(const struct control_params *p, struct control **out)
 	struct control *c = xcalloc(1, sizeof(*c));
 	c->cfg = p->cfg;
 	c->health = p->health;
-	c->fd = -1;
+	for (size_t i = 0; i < GS_ARRAY_LEN(c->socks); i++) {
+		c->socks[i].c = c;
+		c->socks[i].fd = -1;
+		c->socks[i].is_readonly = i == 1;
+	}
 	pthread_mutex_init(&c->mu, NULL);
 	c->started = time(NULL);
 	clock_gettime(CLOCK_MONOTONIC, &c->started_mono);
 	note_db(c, &p->cfg->geoip);
 	if (p->has_socket) {
-		int rc = socket_open(c);
+		const struct cfg *cfg = p->cfg;
+		const struct cfg_control_readonly *ro = &cfg->control_readonly;
+		int rc = socket_open(c, &c->socks[0], cfg->control,
+		                     cfg->pos_of[CFG_SEC_CONTROL].line != 0, NULL);
+		if (rc == GS_OK && ro->socket)
+			rc = socket_open(c, &c->socks[1], ro->socket, true, ro->group);
 		if (rc != GS_OK) {
 			control_free(c);
 			return rc;
@@ -1015,16 +1114,21 @@ int control_start(struct control *c, struct worker *const *workers, unsigned n)
 {
 	c->workers = workers;
 	c->n_workers = n;
-	if (c->fd < 0)
+	if (c->socks[0].fd < 0 && c->socks[1].fd < 0)
 		return GS_OK;
 	c->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
 	if (!c->loop) {
 		log_err("control: cannot create an event loop");
 		return GS_EIO;
 	}
-	ev_io_init(&c->accept_w, on_accept, c->fd, EV_READ);
-	c->accept_w.data = c;
-	ev_io_start(c->loop, &c->accept_w);
+	for (size_t i = 0; i < GS_ARRAY_LEN(c->socks); i++) {
+		struct ctl_sock *cs = &c->socks[i];
+		if (cs->fd < 0)
+			continue;
+		ev_io_init(&cs->accept_w, on_accept, cs->fd, EV_READ);
+		cs->accept_w.data = cs;
+		ev_io_start(c->loop, &cs->accept_w);
+	}
 	ev_async_init(&c->stop_w, on_stop);
 	ev_async_start(c->loop, &c->stop_w);
 	/* Signals are the main thread's: the thread starts with all of them blocked. */
@@ -1063,15 +1167,20 @@ void control_free(struct control *c)
 	if (c->is_running)
 		control_stop(c);
 	monitor_stop(c->monitor);
-	if (c->fd >= 0) {
-		close(c->fd);
-		/* Only our own socket: another daemon may have replaced the file since. */
-		struct stat st;
-		if (stat(c->path, &st) == 0 && st.st_dev == c->dev && st.st_ino == c->ino &&
-		    unlink(c->path) != 0)
-			log_debug("control socket %s: unlink: %s", c->path, strerror(errno));
+	for (size_t i = 0; i < GS_ARRAY_LEN(c->socks); i++) {
+		struct ctl_sock *cs = &c->socks[i];
+		if (cs->fd >= 0) {
+			close(cs->fd);
+			/* Only our own socket: another daemon may have replaced the file
+			 * since. */
+			struct stat st;
+			if (stat(cs->path, &st) == 0 && st.st_dev == cs->dev &&
+			    st.st_ino == cs->ino && unlink(cs->path) != 0)
+				log_debug("control socket %s: unlink: %s", cs->path,
+				          strerror(errno));
+		}
+		free(cs->path);
 	}
-	free(c->path);
 	free(c->db_path);
 	free(c->asn_db_path);
 	geodb_close(c->ex_db);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * control.h -- the daemon's control plane: the control socket (`control:`, a Unix
- * stream socket served on its own thread and libev loop, never on a worker), the
- * commands behind it (status, health, force, stats, reload; protocol in ctl_proto.h and
+ * stream socket served on its own thread and libev loop, never on a worker) and the
+ * optional read-only one (`control_readonly:`, which refuses force and reload), the
+ * commands behind them (status, health, force, stats, reload; protocol in ctl_proto.h and
  * docs/control.md), reloading (also on SIGHUP), and the health monitor's life cycle,
  * which a reload may have to start.
  *
@@ -58,7 +59,9 @@ struct control_params {
 /* Creates the control plane and, when p->has_socket, the socket at p->cfg->control:
  * creates its folder when missing (mode 0755), refuses when another daemon answers on
  * it, removes a stale socket file, binds with mode 0660 and listens. When cfg->user is
- * set the socket (and a folder created here) is given to that user and its group.
+ * set the socket (and a folder created here) is given to that user and its group. The
+ * read-only socket of cfg->control_readonly, when set, is made the same way, then given
+ * to its group when one is named (failing to is an error).
  * When control: is not in the configuration and the default path cannot be created
  * for lack of permission, a warning is logged and the daemon runs without a socket.
  * Returns GS_OK and sets *out, or GS_EIO / GS_EEXIST (logged). Main thread. */

@@ -17,8 +17,12 @@
 
 #include "server/base/compiler.h"
 
-/* Longest request line, newline included. A longer one is answered with an error. */
-#define CTL_REQUEST_MAX 1024
+/* Longest request line, newline included. A longer one is answered with an error once
+ * it has been read to its end (at most CTL_DISCARD_MAX bytes of it are read, at most
+ * CTL_DISCARD_ROUND in one go). */
+#define CTL_REQUEST_MAX   1024
+#define CTL_DISCARD_MAX   ((size_t)1 << 20)
+#define CTL_DISCARD_ROUND ((size_t)64 << 10)
 /* Most words in a request line (the command and its arguments). */
 #define CTL_WORDS_MAX 16
 /* What the server allows for receiving the request line, and again for sending the

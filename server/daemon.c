@@ -52,10 +52,17 @@ unsigned daemon_thread_count(const struct cfg *cfg)
 
 void daemon_check_user(const struct cfg *cfg, struct diag *d)
 {
+	/* Warnings only: --check often runs on a build or CI machine that has no such
+	 * account or group; starting the daemon without them fails (drop_privileges, and
+	 * the read-only control socket's group in control_new). */
+	const char *group = cfg->control_readonly.group;
+	errno = 0;
+	if (group && cfg->control_readonly.socket && !getgrnam(group))
+		diag_warn(d, cfg->control_readonly.group_pos,
+		          "group %s does not exist on this machine%s%s", group, errno ? ": " : "",
+		          errno ? strerror(errno) : "");
 	if (!cfg->user)
 		return;
-	/* A warning only: --check often runs on a build or CI machine that has no such
-	 * account; starting the daemon without it fails in drop_privileges. */
 	errno = 0;
 	if (!getpwnam(cfg->user))
 		diag_warn(d, cfg->pos_of[CFG_SEC_USER],

@@ -19,7 +19,7 @@
 	 (1u << CFG_SEC_GEOIP) | (1u << CFG_SEC_MAPS) | (1u << CFG_SEC_SERVICES) |                 \
 	 (1u << CFG_SEC_CHECKS) | (1u << CFG_SEC_CONTROL) | (1u << CFG_SEC_STATE_FILE) |           \
 	 (1u << CFG_SEC_METRICS) | (1u << CFG_SEC_WATCH) | (1u << CFG_SEC_RATE_LIMIT) |            \
-	 (1u << CFG_SEC_COOKIES))
+	 (1u << CFG_SEC_COOKIES) | (1u << CFG_SEC_CONTROL_READONLY))
 
 /* Most worker threads "threads: auto" starts, whatever the number of CPUs. */
 #define DAEMON_MAX_AUTO_THREADS 64
@@ -29,7 +29,8 @@
 unsigned daemon_thread_count(const struct cfg *cfg) GS_NONNULL;
 
 /* Checks what can be checked about cfg->user without switching to it: warns in d, at
- * the user: line, when the account does not exist on this machine. */
+ * the user: line, when the account does not exist on this machine; likewise for the
+ * group of control_readonly. */
 void daemon_check_user(const struct cfg *cfg, struct diag *d) GS_NONNULL;
 
 /* Records in every zone of s, for status lines. */

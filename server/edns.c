@@ -17,8 +17,10 @@ static int parse_ecs(struct edns_ecs *ecs, const uint8_t *p, uint16_t len)
 		return GS_EPARSE;
 	uint16_t family = wire_get_u16(p);
 	uint8_t source = p[2];
-	/* p[3] is the SCOPE PREFIX-LENGTH, which a query must send as 0 (section 6); a
-	 * non-zero value is not worth rejecting, we simply never use it. */
+	/* p[3] is the SCOPE PREFIX-LENGTH, which a query must send as 0 (section 6): a
+	 * responder answers anything else with FORMERR. */
+	if (p[3] != 0)
+		return GS_EPARSE;
 	unsigned max_bits;
 	if (family == EDNS_ECS_IPV4)
 		max_bits = 32;

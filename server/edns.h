@@ -55,7 +55,8 @@ struct edns_query {
  * the options of an OPT record. Unknown options are ignored (RFC 6891 6.1.2). Returns
  * GS_OK, or GS_EPARSE for an option overrunning the rdata, a malformed ECS option
  * (RFC 7871 section 7.2.1: unknown family, prefix longer than the address, wrong
- * address length, bits set beyond the prefix) or a second ECS option. On error, q
+ * address length, bits set beyond the prefix; section 6: a SCOPE PREFIX-LENGTH other
+ * than 0) or a second ECS option. On error, q
  * still says present, version and do_bit. A COOKIE option is not judged here (cookies
  * may be off, and then it is an unknown option): a bad one sets cookie_bad. */
 int edns_parse_opt(struct edns_query *q, uint16_t rclass, uint32_t ttl, const uint8_t *rdata,

@@ -87,7 +87,10 @@ struct query {
  * it parses. The one QUERY without a question that is not malformed is a COOKIE
  * request (RFC 7873 5.4): QDCOUNT 0, otherwise well-formed, with a COOKIE option of a
  * valid length, which gets QUERY_COOKIE (the caller decides whether cookies are on). Content of
- * answer/authority records in a query is otherwise ignored. */
+ * answer/authority records in a query is otherwise ignored. A QUERY_FORMERR still has
+ * q->edns when the message held an OPT record that could be read, even past a question
+ * that is malformed or not one question, so that the FORMERR carries an OPT record
+ * (RFC 6891 section 7). */
 enum query_verdict query_parse(struct query *q, const uint8_t *msg, size_t len) GS_NONNULL GS_HOT;
 
 #endif

@@ -41,13 +41,13 @@ static void print_help(FILE *out)
 	        "    geosteerctl - control and inspect geosteerd, the geo-steering DNS server\n"
 	        "\n"
 	        "SYNOPSIS\n"
-	        "    geosteerctl [-s SOCKET | -c FILE] status\n"
+	        "    geosteerctl [-s SOCKET | -c FILE [-r]] status\n"
 	        "    geosteerctl [-s SOCKET | -c FILE] reload\n"
-	        "    geosteerctl [-s SOCKET | -c FILE] health\n"
+	        "    geosteerctl [-s SOCKET | -c FILE [-r]] health\n"
 	        "    geosteerctl [-s SOCKET | -c FILE] force DC|ADDRESS up|down|auto\n"
-	        "    geosteerctl [-s SOCKET | -c FILE] stats\n"
-	        "    geosteerctl [-s SOCKET | -c FILE] explain NAME [TYPE] --client IP [--subnet "
-	        "CIDR]\n"
+	        "    geosteerctl [-s SOCKET | -c FILE [-r]] stats\n"
+	        "    geosteerctl [-s SOCKET | -c FILE [-r]] explain NAME [TYPE] --client IP\n"
+	        "                [--subnet CIDR] [--tcp]\n"
 	        "    geosteerctl -c FILE explain --offline NAME [TYPE] --client IP [--subnet "
 	        "CIDR]\n"
 	        "                [--tcp]\n"
@@ -71,6 +71,11 @@ static void print_help(FILE *out)
 	        "    -c FILE, --config FILE\n"
 	        "        The daemon's configuration file: where the control socket is, and what\n"
 	        "        `explain --offline` loads.\n"
+	        "    -r, --readonly\n"
+	        "        With -c FILE: use the read-only control socket of the configuration\n"
+	        "        (`control_readonly:`), which answers status, health, stats and\n"
+	        "        explain, and refuses force and reload. (-s SOCKET takes either\n"
+	        "        socket's path.)\n"
 	        "    -h, --help\n"
 	        "        Print this help and exit.\n"
 	        "    -V, --version\n"
@@ -174,8 +179,12 @@ static int usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-/* The control socket path: -s, else the config's control:, else the default. Returns
- * EXIT_OK, or EXIT_FAIL when the configuration does not load. */
+/* -r: the read-only socket of the configuration. */
+static bool use_readonly;
+
+/* The control socket path: -s, else the config's control: (control_readonly: with -r),
+ * else the default. Returns EXIT_OK, or EXIT_FAIL when the configuration does not load
+ * (or has no read-only socket while -r asks for it). */
 static int socket_path(const char *sock, const char *config, char **out)
 {
 	if (sock) {
@@ -194,7 +203,12 @@ static int socket_path(const char *sock, const char *config, char **out)
 	diag_free(&d);
 	if (rc != GS_OK)
 		return EXIT_FAIL;
-	*out = strdup(c->control);
+	if (use_readonly && !c->control_readonly.socket) {
+		fprintf(stderr, "geosteerctl: -r: %s has no control_readonly: socket\n", config);
+		cfg_free(c);
+		return EXIT_FAIL;
+	}
+	*out = strdup(use_readonly ? c->control_readonly.socket : c->control);
 	cfg_free(c);
 	return EXIT_OK;
 }
@@ -280,22 +294,23 @@ static int cmd_explain(int argc, char **argv, const char *sock, const char *conf
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	        {"socket", required_argument, NULL, 's'},
-	        {"config", required_argument, NULL, 'c'},
-	        {"help", no_argument, NULL, 'h'},
-	        {"version", no_argument, NULL, 'V'},
-	        {NULL, 0, NULL, 0},
+	        {"socket", required_argument, NULL, 's'}, {"config", required_argument, NULL, 'c'},
+	        {"readonly", no_argument, NULL, 'r'},     {"help", no_argument, NULL, 'h'},
+	        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
 	};
 	const char *sock = NULL, *config = NULL;
 	int opt;
 	/* "+": options before the command are ours; the command parses the rest. */
-	while ((opt = getopt_long(argc, argv, "+s:c:hV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+s:c:rhV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			sock = optarg;
 			break;
 		case 'c':
 			config = optarg;
+			break;
+		case 'r':
+			use_readonly = true;
 			break;
 		case 'h':
 			print_help(stdout);
@@ -310,6 +325,9 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return usage_error("no command (status, reload, health, force, stats, explain)");
+	if (use_readonly && (sock || !config))
+		return usage_error("-r takes the read-only socket from -c FILE (with -s, give "
+		                   "that socket's path instead)");
 	const char *cmd = argv[optind];
 	int nargs = argc - optind - 1;
 	if (strcmp(cmd, "explain") == 0)

@@ -36,6 +36,10 @@
 #define QUOTE_MAX 60
 /* Directive arguments we look at ($INCLUDE FILE ORIGIN, plus one to detect extras). */
 #define ARGS_MAX 4
+/* RFC 2181 section 8: a TTL is an unsigned 31-bit number. */
+#define TTL_MAX 2147483647u
+/* How much of a bad TTL is quoted back. */
+#define TTL_QUOTE_MAX 32
 
 struct loader {
 	struct zone_compile zc;
@@ -180,6 +184,82 @@ static void set_ldns_origin(ldns_rdf **origin_rdf, const uint8_t *origin)
 	*origin_rdf = ldns_dname_new_frm_data((uint16_t)dname_len(origin), origin);
 }
 
+/* Reads the TTL text s[0..len): seconds, or BIND's units (1w2d3h4m5s, in any
+ * combination, upper or lower case; a number without a unit counts seconds). ldns reads
+ * TTLs too, but wraps past 2^32 and ignores a trailing unit it does not know, so the text
+ * is read again here. Returns GS_OK and sets *out, GS_EPARSE for text that is not a TTL,
+ * or GS_ERANGE past TTL_MAX. */
+static int parse_ttl(const char *s, size_t len, uint32_t *out)
+{
+	uint64_t total = 0, n = 0;
+	bool digits = false;
+	if (len == 0 || s[0] < '0' || s[0] > '9')
+		return GS_EPARSE;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		uint64_t unit = 0;
+		if (c >= '0' && c <= '9') {
+			n = n * 10u + (uint64_t)(c - '0');
+			if (n > TTL_MAX)
+				n = (uint64_t)TTL_MAX + 1u; /* stays above the limit, never wraps */
+			digits = true;
+			continue;
+		}
+		switch (c) {
+		case 's':
+		case 'S':
+			unit = 1;
+			break;
+		case 'm':
+		case 'M':
+			unit = 60;
+			break;
+		case 'h':
+		case 'H':
+			unit = 3600;
+			break;
+		case 'd':
+		case 'D':
+			unit = 86400;
+			break;
+		case 'w':
+		case 'W':
+			unit = 604800;
+			break;
+		default:
+			return GS_EPARSE;
+		}
+		if (!digits)
+			return GS_EPARSE; /* a unit needs a number before it */
+		total += n * unit;
+		if (total > TTL_MAX)
+			total = (uint64_t)TTL_MAX + 1u;
+		n = 0;
+		digits = false;
+	}
+	total += n;
+	if (total > TTL_MAX)
+		return GS_ERANGE;
+	*out = (uint32_t)total;
+	return GS_OK;
+}
+
+/* Reports a TTL that parse_ttl refused with rc; what is "TTL" or "$TTL". */
+static void bad_ttl(struct diag *d, struct srcpos pos, const char *what, const char *s, size_t len,
+                    int rc)
+{
+	int n = len > TTL_QUOTE_MAX ? TTL_QUOTE_MAX : (int)len;
+	const char *cut = len > TTL_QUOTE_MAX ? "..." : "";
+	if (rc == GS_ERANGE)
+		diag_err(d, pos,
+		         "%s %.*s%s is out of range: a TTL is at most %u seconds (RFC 2181 section "
+		         "8)",
+		         what, n, s, cut, TTL_MAX);
+	else
+		diag_err(d, pos, "bad %s \"%.*s%s\": expected seconds, or units like 1h30m", what,
+		         n, s, cut);
+}
+
 /* Handles a $ directive at buf[tok..end). ttl_before is the $TTL before ldns saw it. */
 static void directive(struct loader *ld, struct source *src, size_t tok, size_t end, unsigned line,
                       ldns_rdf **origin_rdf, uint32_t ttl_before, unsigned depth)
@@ -205,9 +285,12 @@ static void directive(struct loader *ld, struct source *src, size_t tok, size_t 
 		set_ldns_origin(origin_rdf, src->origin);
 	} else if (strcasecmp(kw, "$TTL") == 0) {
 		/* RFC 2308 section 4: $TTL <TTL>, in seconds or BIND's 1h30m units. */
-		const char *endp = NULL;
-		uint32_t v = argc == 2 ? ldns_str2period(argv[1], &endp) : 0;
-		if (argc != 2 || argv[1][0] < '0' || argv[1][0] > '9' || *endp != '\0') {
+		uint32_t v = 0;
+		int rc = argc == 2 ? parse_ttl(argv[1], strlen(argv[1]), &v) : GS_EPARSE;
+		if (rc == GS_ERANGE) {
+			bad_ttl(d, pos, "$TTL", argv[1], strlen(argv[1]), rc);
+			ld->ttl = ttl_before;
+		} else if (rc != GS_OK) {
 			char q[QUOTE_MAX + 4];
 			quote_line(src->buf, tok + strlen(kw), end, q);
 			diag_err(d, pos,
@@ -292,12 +375,14 @@ static bool type_allowed(uint16_t type)
 	}
 }
 
-/* True when the record at buf[tok..end) states its own TTL. RFC 1035 section 5.1:
- * [<domain-name>] [<TTL>] [<class>] <type> <RDATA>, TTL and class in either order; the
- * owner is there unless the line starts with a blank. */
-static bool states_ttl(const char *buf, size_t tok, size_t end)
+/* Finds the TTL the record at buf[tok..end) states, if any: sets *ttl_off and *ttl_len
+ * and returns true. RFC 1035 section 5.1: [<domain-name>] [<TTL>] [<class>] <type>
+ * <RDATA>, TTL and class in either order; the owner is there unless the line starts with
+ * a blank. */
+static bool stated_ttl(const char *buf, size_t tok, size_t end, size_t *ttl_off, size_t *ttl_len)
 {
 	char word[3][8];
+	size_t off[3], len_of[3];
 	unsigned n = 0;
 	size_t p = tok;
 	bool has_owner = tok == 0 || buf[tok - 1] == '\n';
@@ -305,20 +390,27 @@ static bool states_ttl(const char *buf, size_t tok, size_t end)
 		while (p < end && (is_space(buf[p]) || buf[p] == '(' || buf[p] == ')'))
 			p++;
 		size_t len = 0;
+		off[n] = p;
 		while (p < end && !is_space(buf[p]) && buf[p] != '(' && buf[p] != ')') {
 			if (len < sizeof(word[0]) - 1)
 				word[n][len++] = buf[p];
 			p++;
 		}
+		len_of[n] = p - off[n];
 		word[n++][len] = '\0';
 	}
 	unsigned i = has_owner ? 1 : 0;
 	if (i >= n)
 		return false;
-	if (word[i][0] >= '0' && word[i][0] <= '9')
-		return true;
-	return i + 1 < n && ldns_get_rr_class_by_name(word[i]) != 0 && word[i + 1][0] >= '0' &&
-	       word[i + 1][0] <= '9';
+	if (!(word[i][0] >= '0' && word[i][0] <= '9')) {
+		if (!(i + 1 < n && ldns_get_rr_class_by_name(word[i]) != 0 &&
+		      word[i + 1][0] >= '0' && word[i + 1][0] <= '9'))
+			return false;
+		i++;
+	}
+	*ttl_off = off[i];
+	*ttl_len = len_of[i];
+	return true;
 }
 
 /* Checks one parsed record (its text is buf[tok..end)) and hands it to the compiler. */
@@ -359,7 +451,14 @@ static void record(struct loader *ld, struct source *src, const ldns_rr *rr, uns
 	 * warning. Any other record is refused then: guessing a TTL (ldns would say 3600)
 	 * could pin a wrong answer in caches for an hour. */
 	uint32_t ttl = ldns_rr_ttl(rr);
-	if (states_ttl(src->buf, tok, end)) {
+	size_t ttl_off, ttl_len;
+	if (stated_ttl(src->buf, tok, end, &ttl_off, &ttl_len)) {
+		/* ldns's reading of the TTL wraps and skips junk: read it again. */
+		int rc = parse_ttl(src->buf + ttl_off, ttl_len, &ttl);
+		if (rc != GS_OK) {
+			bad_ttl(ld->zc.d, pos, "TTL", src->buf + ttl_off, ttl_len, rc);
+			return;
+		}
 		ld->last_ttl = ttl;
 		ld->has_last = true;
 	} else if (ld->has_ttl) {
@@ -368,6 +467,13 @@ static void record(struct loader *ld, struct source *src, const ldns_rr *rr, uns
 		ttl = ld->last_ttl;
 	} else if (type == LDNS_RR_TYPE_SOA && ldns_rr_rd_count(rr) == 7) {
 		ttl = ldns_rdf2native_int32(ldns_rr_rdf(rr, 6));
+		if (ttl > TTL_MAX) {
+			diag_err(ld->zc.d, pos,
+			         "no TTL given and no $TTL before, and the SOA MINIMUM (%u) is out "
+			         "of range for a TTL (at most %u, RFC 2181 section 8)",
+			         (unsigned)ttl, TTL_MAX);
+			return;
+		}
 		ld->last_ttl = ttl;
 		ld->has_last = true;
 		diag_warn(ld->zc.d, pos,

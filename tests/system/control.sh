@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # control.sh -- the control socket (docs/control.md): the line protocol spoken raw
-# (help, unknown commands, bad arguments, empty, over-long, control characters, NUL,
+# (help, unknown commands, bad arguments, empty, over-long (answered without a reset,
+# even at 100 KB), control characters, NUL,
 # too many words, CRLF, end of input without a newline, a client that sends nothing
 # is timed out while others are served), the commands through geosteerctl (status,
 # stats counting real queries), reload with a broken zone and a broken configuration
@@ -100,7 +101,40 @@ expect_raw_last '^ERR the request holds a NUL byte$'
 raw_ctl "$S" "b'a ' * 17 + b'\\n'"
 expect_raw_last '^ERR too many words in the request \(at most 16\)$'
 raw_ctl "$S" "b'x' * 5000"
-expect_raw_last '^ERR request line longer than 1023 bytes$'
+expect_raw_last '^ERR line too long \(max 1023 bytes\)$'
+
+section "an over-long line is read to its end, answered, and closed without a reset"
+# long_line BYTES END: sends BYTES bytes of one line, then END (nl: a newline; shut: the
+# end of input), then reads to the end; prints the status line, or how it failed.
+long_line() {
+	"$PY" - "$S" "$1" "$2" <<'EOF2'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+try:
+    s.sendall(b"status " + b"x" * int(sys.argv[2]) + (b"\n" if sys.argv[3] == "nl" else b""))
+    if sys.argv[3] == "shut":
+        s.shutdown(socket.SHUT_WR)
+    out = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        out += b
+except OSError as e:
+    print("client error: %s" % e)
+    sys.exit(0)
+print(out.decode("utf-8", "replace").strip())
+EOF2
+}
+for case in "100000 nl" "300000 shut" "1100 nl"; do
+	set -- $case
+	expect_eq "a line of $1 bytes ending with '$2'" "ERR line too long (max 1023 bytes)" \
+		"$(long_line "$1" "$2")"
+done
+ctl status
+expect_rc 0
 raw_ctl "$S" "b'stats\\r\\n'"
 expect_raw '^\. queries: [0-9]+$'
 expect_raw_last '^OK$'

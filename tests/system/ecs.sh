@@ -6,7 +6,8 @@
 # the ECS scope of every answer is the one `geosteerctl explain --offline` computes
 # from the same configuration, above 0 for located subnets, 0 for source prefix 0, and
 # absent when the query carried no ECS. IPv6 and IPv4-mapped subnets, CNAMEs into a
-# steered name, other types at it, NODATA, malformed options (FORMERR), and
+# steered name, other types at it, NODATA, malformed options and a non-zero SCOPE
+# PREFIX-LENGTH in the query (FORMERR), and
 # geoip.client_subnet: false. (DESIGN.md "Answer semantics" 1-3.)
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
@@ -162,6 +163,10 @@ raw query www.geo.test. A --edns 1232 --option 8:00011400080808 -e rcode=FORMERR
 raw query www.geo.test. A --edns 1232 --option 8:000118 -e rcode=FORMERR
 raw --tcp query www.geo.test. A --edns 1232 --option 8:00011400080808 -e rcode=FORMERR
 raw --tcp query static.geo.test. A --edns 1232 --option 8:00031800080808 -e rcode=FORMERR
+# RFC 7871 section 6: a query's SCOPE PREFIX-LENGTH must be 0; the FORMERR keeps the OPT.
+raw query www.geo.test. A --edns 1232 --option 8:00011810080808 -e rcode=FORMERR -e edns=1 -e an=0
+raw query www.geo.test. A --edns 1232 --option 8:00010001 -e rcode=FORMERR -e edns=1
+raw --tcp query www.geo.test. AAAA --edns 1232 --option 8:0002203020014860 -e rcode=FORMERR -e edns=1
 gs_alive "malformed ECS options"
 
 section "geoip.client_subnet: false ignores ECS: located by source, never echoed"

@@ -32,6 +32,7 @@ EXTRA_DIST += tests/system/ecs-lib.sh
 GS_SYSTEM_TESTS += \
 	tests/system/failover.sh \
 	tests/system/control.sh \
+	tests/system/control-readonly.sh \
 	tests/system/failover-exec.sh \
 	tests/system/force-restart.sh \
 	tests/system/metrics.sh \

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # malformed.sh -- what is not a plain query: opcodes other than QUERY get NOTIMP;
 # FORMERR for QDCOUNT 0 and 2 (RFC 9619), for two OPT records (RFC 6891 6.1.1) and for a
-# compression loop in the additional section; QR=1 packets get no reply; junk (random
+# compression loop in the additional section, with an OPT record when the query had a
+# readable one (RFC 6891 section 7); QR=1 packets get no reply; junk (random
 # bytes, 1 and 11 bytes, 4 kB, bad names, lying counts) is dropped or FORMERR'd and never
 # stops the server: every group ends by checking that normal queries still work.
 [ -n "${BASH_VERSION:-}" ] || exec /bin/bash "$0" "$@"
@@ -36,7 +37,17 @@ for t in "" --tcp; do
 # RFC 9619: exactly one question.
 $t query a.test. SOA --qdcount 0 --id 77 -e rcode=FORMERR -e qr=1 -e id=77
 $t query a.test. SOA --qdcount 2 --id 78 -e rcode=FORMERR -e qr=1 -e id=78
-$t query a.test. SOA --qdcount 0 --edns 1232 -e rcode=FORMERR
+# RFC 6891 section 7: a FORMERR carries an OPT record when the query had one that
+# can be read, wherever the format error is; none when the query had none.
+$t query a.test. SOA --qdcount 0 --edns 1232 -e rcode=FORMERR -e edns=1 -e qd=0
+$t query a.test. SOA --qdcount 2 --edns 1232 --nsid -e rcode=FORMERR -e edns=1 -e udp=1232
+$t query a.test. SOA --qdcount 0 -e rcode=FORMERR -e edns=0
+$t query a.test. SOA --qdcount 2 -e rcode=FORMERR -e edns=0
+# A compressed question name (pointing at the header's root byte) with an OPT.
+$t hex 1234 0000 0001 0000 0000 0001 c004 0001 0001 00 0029 04d0 00000000 0000 -e rcode=FORMERR -e id=4660 -e edns=1
+$t hex 1234 0000 0001 0000 0000 0000 c004 0001 0001 -e rcode=FORMERR -e edns=0
+# An OPT that is itself malformed (an option overrunning it) is still echoed.
+$t hex 1234 0000 0001 0000 0000 0001 0161 0474 6573 7400 0001 0001 00 0029 04d0 00000000 0004 0008 0009 -e rcode=FORMERR -e edns=1
 # RFC 6891 6.1.1: more than one OPT is a format error.
 $t query www.a.test. A --two-opt -e rcode=FORMERR -e an=0
 # An additional record whose owner name points at itself.

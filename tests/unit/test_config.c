@@ -437,6 +437,9 @@ static void test_good_full(void **state)
 		assert_true(c->pos_of[i].line > 0);
 	assert_int_equal(c->pos_of[CFG_SEC_LISTEN].line, 2);
 	assert_int_equal(c->pos_of[CFG_SEC_SERVICES].line, 62);
+	assert_string_equal(c->control_readonly.socket, "/run/geosteer/control-ro.sock");
+	assert_string_equal(c->control_readonly.group, "adm");
+	assert_int_equal(c->control_readonly.group_pos.line, 81);
 	cfg_free(c);
 }
 
@@ -465,9 +468,12 @@ static void test_check_supported(void **state)
 		unsigned line;
 		const char *key;
 	} want[] = {
-	        {5, "control"},     {6, "metrics"},   {7, "state_file"}, {9, "watch"},
-	        {13, "rate_limit"}, {19, "cookies"},  {21, "geoip"},     {30, "checks"},
-	        {49, "maps"},       {62, "services"},
+	        {5, "control"},   {81, "control_readonly"},
+	        {6, "metrics"},   {7, "state_file"},
+	        {9, "watch"},     {13, "rate_limit"},
+	        {19, "cookies"},  {21, "geoip"},
+	        {30, "checks"},   {49, "maps"},
+	        {62, "services"},
 	};
 	assert_int_equal(d.n, GS_ARRAY_LEN(want));
 	for (size_t i = 0; i < GS_ARRAY_LEN(want); i++) {

@@ -549,7 +549,7 @@ static void test_zoneset_sizes(void **state)
 struct bad_case {
 	const char *file; /* under tests/data/zones/bad */
 	int rc;
-	const char *msgs[6]; /* "%D" stands for the fixture folder */
+	const char *msgs[8]; /* "%D" stands for the fixture folder */
 };
 
 static const struct bad_case bad_cases[] = {
@@ -606,6 +606,21 @@ static const struct bad_case bad_cases[] = {
          GS_EPARSE,
          {"%D/loop.zone:5: $INCLUDE file %D/loop.zone is already being read (it includes "
           "itself)"}},
+        {"ttl-range.zone",
+         GS_EPARSE,
+         {"%D/ttl-range.zone:6: TTL 4294967295 is out of range: a TTL is at most 2147483647 "
+          "seconds (RFC 2181 section 8)",
+          "%D/ttl-range.zone:7: TTL 2147483648 is out of range: a TTL is at most 2147483647 "
+          "seconds (RFC 2181 section 8)",
+          "%D/ttl-range.zone:8: TTL 99999999999 is out of range: a TTL is at most 2147483647 "
+          "seconds (RFC 2181 section 8)",
+          "%D/ttl-range.zone:9: bad TTL \"300x\": expected seconds, or units like 1h30m",
+          "%D/ttl-range.zone:10: $TTL 99999999999 is out of range: a TTL is at most "
+          "2147483647 seconds (RFC 2181 section 8)",
+          "%D/ttl-range.zone:11: $TTL 2147483648 is out of range: a TTL is at most "
+          "2147483647 seconds (RFC 2181 section 8)",
+          "%D/ttl-range.zone:12: $TTL 4w3000000d is out of range: a TTL is at most "
+          "2147483647 seconds (RFC 2181 section 8)"}},
         /* Warnings only: the zone loads. */
         {"nottl.zone",
          GS_OK,
@@ -729,6 +744,22 @@ static void test_ttl_defaults(void **state)
 	unload(&l);
 }
 
+/* The largest TTL RFC 2181 section 8 allows, and BIND's units in $TTL and in records. */
+static void test_ttl_units(void **state)
+{
+	(void)state;
+	struct loaded l;
+	load_clean(&l, "ttl-units.zone", "example.com.");
+	const struct zone *z = l.z;
+	assert_int_equal(zone_node_rrset(find(z, "max.example.com."), T_A)->ttl, 2147483647);
+	assert_int_equal(zone_node_rrset(find(z, "units.example.com."), T_A)->ttl, 5400);
+	assert_int_equal(zone_node_rrset(find(z, "upper.example.com."), T_A)->ttl, 183600);
+	assert_int_equal(zone_node_rrset(find(z, "bare.example.com."), T_A)->ttl, 777600);
+	assert_int_equal(zone_node_rrset(find(z, "after.example.com."), T_A)->ttl,
+	                 604800 + 2 * 86400 + 3 * 3600 + 4 * 60 + 5);
+	unload(&l);
+}
+
 /* Errors already in the diag (say, from the config) do not fail a good zone. */
 static void test_shared_diag(void **state)
 {
@@ -769,6 +800,7 @@ int main(void)
 	        cmocka_unit_test(test_diagnostics),
 	        cmocka_unit_test(test_warning_outcomes),
 	        cmocka_unit_test(test_ttl_defaults),
+	        cmocka_unit_test(test_ttl_units),
 	        cmocka_unit_test(test_shared_diag),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
