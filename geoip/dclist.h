@@ -17,7 +17,7 @@
 #include "server/base/arena.h"
 #include "server/base/compiler.h"
 #include "server/base/diag.h"
-#include "server/config.h"
+#include "server/config/config.h"
 
 /* List ids at or above DCLIST_MAX are reserved (geo.c uses them as markers for IPv6
  * ranges that embed an IPv4 address), so a map may have at most DCLIST_MAX lists. */

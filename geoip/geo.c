@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
- * geo.c -- compiled geo maps: compile entry point (load thread), the hot-path lookup
- * (worker threads: no allocation, no locks, no libmaxminddb) and the explain slow
- * path. Semantics in geo.h. */
+ * geo.c -- compiled geo maps: the hot-path lookup (worker threads: no allocation, no
+ * locks, no libmaxminddb) and the explain slow path; compiling them is geo_compile.c.
+ * Semantics in geo.h. */
 #include "geoip/geo.h"
 
 #include <inttypes.h>
@@ -9,18 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "geoip/geo_compile.h"
+#include "geoip/geo_embed.h"
 #include "geoip/geodb.h"
 #include "server/base/err.h"
-
-int geo_map_compile(const struct cfg_map *m, const struct geo_db *db, struct arena *a,
-                    struct diag *d, const struct geo_map **out)
-{
-	struct geo_map *gm = arena_alloc(a, sizeof(*gm));
-	int rc = geo_compile_map(m, db, a, d, gm);
-	*out = rc == GS_OK ? gm : NULL;
-	return rc;
-}
 
 static inline uint32_t load_be32(const uint8_t *p)
 {
@@ -64,13 +55,13 @@ void geo_map_lookup(const struct geo_map *m, const struct netaddr *client, unsig
 	if (source_prefix < 128)
 		x &= source_prefix ? ~(unsigned __int128)0 << (128 - source_prefix) : 0;
 	nettree_lookup6(&m->v6, x, &h);
-	if (GS_LIKELY(h.val < GEO_COMPILE_EMBED_BASE)) {
+	if (GS_LIKELY(h.val < GEO_EMBED_BASE)) {
 		hit->list = h.val;
 		hit->scope = h.scope;
 		return;
 	}
-	unsigned kind = h.val - GEO_COMPILE_EMBED_BASE;
-	const struct geo_compile_embed_range *e = &geo_compile_embeds[kind];
+	unsigned kind = h.val - GEO_EMBED_BASE;
+	const struct geo_embed_range *e = &geo_embeds[kind];
 	nettree_lookup4(&m->v4, embedded_v4(kind, x), &h);
 	hit->list = h.val;
 	/* The IPv4 network of length s sits at bit v4_at of the IPv6 address; a scope of
@@ -120,7 +111,7 @@ int geo_map_explain(const struct geo_map *m, const struct geo_db *db, const stru
 	if (x.family == AF_INET6) {
 		unsigned __int128 v = load_be128(x.addr);
 		for (unsigned k = 0; k < GEO_EMBED_COUNT; k++) {
-			const struct geo_compile_embed_range *e = &geo_compile_embeds[k];
+			const struct geo_embed_range *e = &geo_embeds[k];
 			if ((v >> (128 - e->len)) != (e->start >> (128 - e->len)))
 				continue;
 			uint32_t v4 = embedded_v4(k, v);

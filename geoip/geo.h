@@ -51,7 +51,7 @@
 #include "server/base/compiler.h"
 #include "server/base/diag.h"
 #include "server/base/netaddr.h"
-#include "server/config.h"
+#include "server/config/config.h"
 
 struct geo_db;
 

@@ -13,168 +13,11 @@
 
 #include "geoip/dclist.h"
 #include "geoip/geo.h"
+#include "geoip/geo_embed.h"
 #include "geoip/geodb.h"
 #include "geoip/nettree.h"
 #include "server/base/err.h"
 #include "server/base/xalloc.h"
-
-#define U128(hi, lo) (((unsigned __int128)(hi) << 64) | (unsigned __int128)(lo))
-
-const struct geo_compile_embed_range geo_compile_embeds[GEO_EMBED_COUNT] = {
-        [GEO_EMBED_V4COMPAT] = {U128(0, 0), 96, 96, "IPv4-compatible", "::/96"},
-        [GEO_EMBED_MAPPED] = {U128(0, 0xffff00000000ULL), 96, 96, "IPv4-mapped", "::ffff:0:0/96"},
-        [GEO_EMBED_NAT64] = {U128(0x0064ff9b00000000ULL, 0), 96, 96, "NAT64", "64:ff9b::/96"},
-        [GEO_EMBED_TEREDO] = {U128(0x2001000000000000ULL, 0), 32, 96, "Teredo", "2001::/32"},
-        [GEO_EMBED_6TO4] = {U128(0x2002000000000000ULL, 0), 16, 16, "6to4", "2002::/16"},
-};
-
-/* Index of the embedded range that holds the IPv6 network start/len, or -1. */
-static int embed_of(unsigned __int128 start, unsigned len)
-{
-	for (int i = 0; i < GEO_EMBED_COUNT; i++) {
-		const struct geo_compile_embed_range *e = &geo_compile_embeds[i];
-		if (len >= e->len && (start & ~geopart_hostmask(128, e->len)) == e->start)
-			return i;
-	}
-	return -1;
-}
-
-/* --- the tree walk --------------------------------------------------------------- */
-
-struct walk {
-	const MMDB_s *mmdb;
-	geo_compile_leaf_fn leaf;
-	void *ctx;
-	struct geopart *out;
-	unsigned bits;    /* 32 while walking IPv4, 128 for IPv6 */
-	bool skip_v4;     /* IPv6 walk: do not follow links to v4_node inside embeds */
-	uint32_t v4_node; /* the node at ::/96 */
-	uint64_t visits, max_visits;
-	char *why;
-	size_t why_len;
-};
-
-static int walk_node(struct walk *w, uint32_t node, unsigned __int128 start, unsigned depth);
-
-/* One record of a node: the network start/len. */
-static int walk_record(struct walk *w, uint64_t rec, uint8_t type, MMDB_entry_s *entry,
-                       unsigned __int128 start, unsigned len)
-{
-	uint32_t val = 0;
-	int rc;
-	switch (type) {
-	case MMDB_RECORD_TYPE_EMPTY:
-		geopart_push(w->out, start, 0);
-		return GS_OK;
-	case MMDB_RECORD_TYPE_DATA:
-		rc = w->leaf(w->ctx, entry, &val, w->why, w->why_len);
-		if (rc != GS_OK)
-			return rc;
-		geopart_push(w->out, start, val);
-		return GS_OK;
-	case MMDB_RECORD_TYPE_SEARCH_NODE:
-		if (len >= w->bits) {
-			snprintf(w->why, w->why_len, "corrupt search tree: deeper than %u bits",
-			         w->bits);
-			return GS_EPARSE;
-		}
-		if (w->skip_v4 && rec == w->v4_node && embed_of(start, len) >= 0) {
-			/* ::/96 itself or an alias of it: located through IPv4. */
-			geopart_push(w->out, start, 0);
-			return GS_OK;
-		}
-		return walk_node(w, (uint32_t)rec, start, len);
-	default:
-		snprintf(w->why, w->why_len, "corrupt search tree: invalid record %" PRIu64, rec);
-		return GS_EPARSE;
-	}
-}
-
-static int walk_node(struct walk *w, uint32_t node, unsigned __int128 start, unsigned depth)
-{
-	if (++w->visits > w->max_visits) {
-		snprintf(w->why, w->why_len,
-		         "search tree visits more than %" PRIu64 " nodes: it loops, or links the "
-		         "IPv4 tree from unexpected places",
-		         w->max_visits);
-		return GS_EPARSE;
-	}
-	MMDB_search_node_s n;
-	int rc = MMDB_read_node(w->mmdb, node, &n);
-	if (rc != MMDB_SUCCESS) {
-		snprintf(w->why, w->why_len, "corrupt search tree: node %u: %s", node,
-		         MMDB_strerror(rc));
-		return GS_EPARSE;
-	}
-	rc = walk_record(w, n.left_record, n.left_record_type, &n.left_record_entry, start,
-	                 depth + 1);
-	if (rc != GS_OK)
-		return rc;
-	unsigned __int128 bit = (unsigned __int128)1 << (w->bits - depth - 1);
-	return walk_record(w, n.right_record, n.right_record_type, &n.right_record_entry,
-	                   start | bit, depth + 1);
-}
-
-int geo_compile_walk(const MMDB_s *mmdb, geo_compile_leaf_fn leaf, void *ctx, struct geopart *v4,
-                     struct geopart *v6, char *why, size_t why_len)
-{
-	struct walk w = {.mmdb = mmdb, .leaf = leaf, .ctx = ctx, .why = why, .why_len = why_len};
-	uint32_t nodes = mmdb->metadata.node_count;
-	/* A tree visits each node once; the slack allows a few links into the IPv4 tree
-	 * outside the embedded ranges, which are followed like libmaxminddb would. */
-	w.max_visits = 2 * (uint64_t)nodes + 256;
-	if (nodes == 0) {
-		snprintf(why, why_len, "empty search tree");
-		return GS_EPARSE;
-	}
-	if (mmdb->metadata.ip_version == 4) {
-		w.bits = 32;
-		w.out = v4;
-		int rc = walk_node(&w, 0, 0, 0);
-		geopart_push(v6, 0, 0);
-		return rc;
-	}
-	if (mmdb->metadata.ip_version != 6) {
-		snprintf(why, why_len, "unsupported ip_version %u", mmdb->metadata.ip_version);
-		return GS_EPARSE;
-	}
-	/* Follow 96 zero bits to the IPv4 tree, as libmaxminddb does for IPv4 lookups. */
-	uint32_t node = 0;
-	bool v4_is_node = true;
-	for (unsigned depth = 0; depth < 96; depth++) {
-		MMDB_search_node_s n;
-		int rc = MMDB_read_node(mmdb, node, &n);
-		if (rc != MMDB_SUCCESS) {
-			snprintf(why, why_len, "corrupt search tree: node %u: %s", node,
-			         MMDB_strerror(rc));
-			return GS_EPARSE;
-		}
-		if (n.left_record_type != MMDB_RECORD_TYPE_SEARCH_NODE) {
-			/* All of IPv4 lies in one record of a wider network. */
-			w.bits = 32;
-			w.out = v4;
-			int rc2 = walk_record(&w, n.left_record, n.left_record_type,
-			                      &n.left_record_entry, 0, 0);
-			if (rc2 != GS_OK)
-				return rc2;
-			v4_is_node = false;
-			break;
-		}
-		node = (uint32_t)n.left_record;
-	}
-	if (v4_is_node) {
-		w.bits = 32;
-		w.out = v4;
-		int rc = walk_node(&w, node, 0, 0);
-		if (rc != GS_OK)
-			return rc;
-		w.v4_node = node;
-		w.skip_v4 = true;
-	}
-	w.bits = 128;
-	w.out = v6;
-	return walk_node(&w, 0, 0, 0);
-}
 
 /* --- map rules --------------------------------------------------------------------- */
 
@@ -493,14 +336,14 @@ static int build_family(struct compile *c, int family, struct arena *a, struct n
 		pv[n].len = r->net.len;
 		pv[n].val = (uint32_t)i; /* the rule's index until duplicates are checked */
 		if (family == AF_INET6) {
-			int e = embed_of(pv[n].start, pv[n].len);
+			int e = geo_embed_of(pv[n].start, pv[n].len);
 			if (e >= 0)
 				diag_warn(c->d, c->pos[GEO_RULE_NETWORKS][i],
 				          "map '%s': networks: %s lies inside %s %s, whose clients "
 				          "are "
 				          "located by their IPv4 address; the rule never applies",
-				          c->m->name, r->key, geo_compile_embeds[e].name,
-				          geo_compile_embeds[e].text);
+				          c->m->name, r->key, geo_embeds[e].name,
+				          geo_embeds[e].text);
 		}
 		n++;
 	}
@@ -524,9 +367,9 @@ static int build_family(struct compile *c, int family, struct arena *a, struct n
 	if (family == AF_INET6) {
 		struct geopart_prefix ev[GEO_EMBED_COUNT];
 		for (int i = 0; i < GEO_EMBED_COUNT; i++) {
-			ev[i].start = geo_compile_embeds[i].start;
-			ev[i].len = geo_compile_embeds[i].len;
-			ev[i].val = GEO_COMPILE_EMBED_BASE + (uint32_t)i;
+			ev[i].start = geo_embeds[i].start;
+			ev[i].len = geo_embeds[i].len;
+			ev[i].val = GEO_EMBED_BASE + (uint32_t)i;
 		}
 		geopart_sort_prefixes(ev, GEO_EMBED_COUNT);
 		geopart_from_prefixes(ev, GEO_EMBED_COUNT, 128, NONE, &marks);
@@ -604,5 +447,14 @@ out:
 	free(c.loc_list);
 	geopart_idmap_free(&c.keys);
 	dclist_builder_free(c.b);
+	return rc;
+}
+
+int geo_map_compile(const struct cfg_map *m, const struct geo_db *db, struct arena *a,
+                    struct diag *d, const struct geo_map **out)
+{
+	struct geo_map *gm = arena_alloc(a, sizeof(*gm));
+	int rc = geo_compile_map(m, db, a, d, gm);
+	*out = rc == GS_OK ? gm : NULL;
 	return rc;
 }

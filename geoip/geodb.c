@@ -12,7 +12,7 @@
 
 #include <maxminddb.h>
 
-#include "geoip/geo_compile.h"
+#include "geoip/mmdb_walk.h"
 #include "server/base/err.h"
 #include "server/base/xalloc.h"
 
@@ -237,7 +237,7 @@ static int walk_all(struct geo_db *db, const struct cfg_geoip *g, struct diag *d
 	geo.n_geo = 1; /* geo id 0: no record */
 	geopart_idmap_put(&geo.by_key, 0, 0);
 
-	rc = geo_compile_walk(&db->mmdb, leaf_geo, &geo, &g4, &g6, why, sizeof(why));
+	rc = mmdb_walk(&db->mmdb, leaf_geo, &geo, &g4, &g6, why, sizeof(why));
 	if (rc != GS_OK) {
 		diag_err(d, g->database_pos, "database: %s: %s", db->path, why);
 		goto out;
@@ -251,7 +251,7 @@ static int walk_all(struct geo_db *db, const struct cfg_geoip *g, struct diag *d
 		goto out;
 	}
 	if (db->asn_open) {
-		rc = geo_compile_walk(&db->asn_mmdb, leaf_asn, &asn, &a4, &a6, why, sizeof(why));
+		rc = mmdb_walk(&db->asn_mmdb, leaf_asn, &asn, &a4, &a6, why, sizeof(why));
 		if (rc != GS_OK) {
 			diag_err(d, g->asn_database_pos, "asn_database: %s: %s", db->asn_path, why);
 			goto out;

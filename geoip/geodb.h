@@ -27,7 +27,7 @@
 #include "server/base/compiler.h"
 #include "server/base/diag.h"
 #include "server/base/netaddr.h"
-#include "server/config.h"
+#include "server/config/config.h"
 
 struct geo_db;
 
@@ -57,7 +57,7 @@ void geodb_close(struct geo_db *db);
 
 /* The location partition of one family (AF_INET: 32-bit space, AF_INET6: 128-bit):
  * each range's value is a loc id. In the IPv6 partition the ranges that embed an IPv4
- * address (geo_compile.h) are placeholders; they are located through IPv4. */
+ * address (geo_embed.h) are placeholders; they are located through IPv4. */
 const struct geopart *geodb_part(const struct geo_db *db, int family) GS_NONNULL;
 /* The location table: locs[0 .. *n). */
 const struct geo_loc *geodb_locs(const struct geo_db *db, uint32_t *n) GS_NONNULL;

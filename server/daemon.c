@@ -19,17 +19,17 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "server/answer.h"
+#include "server/query/answer.h"
 #include "server/base/err.h"
 #include "server/base/log.h"
 #include "server/base/xalloc.h"
-#include "server/control.h"
-#include "server/health.h"
+#include "server/ctl/control.h"
+#include "server/health/health.h"
 #include "server/listen.h"
-#include "server/metrics.h"
+#include "server/ctl/metrics.h"
 #include "server/sdnotify.h"
 #include "server/tcp.h"
-#include "server/watch.h"
+#include "server/ctl/watch.h"
 #include "server/worker.h"
 
 unsigned daemon_thread_count(const struct cfg *cfg)
@@ -170,14 +170,6 @@ static int wait_for_stop(int sfd, struct control *ctl)
 	}
 }
 
-size_t daemon_count_records(const struct snapshot *s)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < s->zones.n; i++)
-		n += s->zones.zones[i]->n_records;
-	return n;
-}
-
 static void log_totals(struct worker **workers, unsigned n)
 {
 	uint64_t queries = 0, udp = 0, tcp = 0;
@@ -198,13 +190,13 @@ struct extras {
 };
 
 /* Starts the metrics endpoint and the watcher once the workers run. */
-static int extras_start(const struct extras *x, struct worker **workers, unsigned n,
+static int extras_start(const struct extras *x, struct answer_ctx *const *actx, unsigned n,
                         const struct tcp_shared *shared, struct control *ctl, struct health *health)
 {
 	if (x->metrics) {
-		struct metrics_source src = {.workers = workers,
+		struct metrics_source src = {.actx = actx,
 		                             .n_workers = n,
-		                             .tcp = shared,
+		                             .tcp_conns = &shared->n_conns,
 		                             .control = ctl,
 		                             .health = health};
 		if (metrics_start(x->metrics, &src) != GS_OK)
@@ -225,19 +217,23 @@ static int serve(const struct cfg *cfg, const struct listen_set *ls, unsigned n_
 	struct worker **workers = xcalloc(n_threads, sizeof(*workers));
 	struct tcp_shared *shared = xmalloc(sizeof(*shared));
 	tcp_shared_init(shared, &cfg->tcp, n_threads);
-	for (unsigned i = 0; i < n_threads; i++)
+	/* The control plane reads the workers' counters through their answer contexts. */
+	struct answer_ctx **actx = xcalloc(n_threads, sizeof(*actx));
+	for (unsigned i = 0; i < n_threads; i++) {
 		workers[i] = worker_new(i, ls, shared);
+		actx[i] = workers[i]->actx;
+	}
 	unsigned n_started = 0;
 	while (n_started < n_threads && worker_start(workers[n_started]) == GS_OK)
 		n_started++;
 	/* Read snap now: once the control thread runs, a reload may free it. */
-	size_t n_zones = snap->zones.n, n_records = daemon_count_records(snap);
+	size_t n_zones = snap->zones.n, n_records = snapshot_count_records(snap);
 
 	if (n_started < n_threads) {
 		log_err("cannot start worker thread %u: %s", n_started, strerror(errno));
-	} else if (control_start(ctl, workers, n_threads) != GS_OK) {
+	} else if (control_start(ctl, actx, n_threads) != GS_OK) {
 		log_err("cannot serve the control socket");
-	} else if (extras_start(x, workers, n_threads, shared, ctl, health) != GS_OK) {
+	} else if (extras_start(x, actx, n_threads, shared, ctl, health) != GS_OK) {
 		log_err("cannot start the metrics endpoint or the file watcher");
 	} else {
 		char where[1024];
@@ -275,6 +271,7 @@ static int serve(const struct cfg *cfg, const struct listen_set *ls, unsigned n_
 		worker_free(workers[i]);
 	free(shared);
 	free(workers);
+	free(actx);
 	return status;
 }
 

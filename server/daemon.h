@@ -8,18 +8,8 @@
 #include <stddef.h>
 
 #include "server/base/compiler.h"
-#include "server/config.h"
-#include "server/snapshot.h"
-
-/* Top-level configuration sections this build implements, as a mask of
- * 1u << enum cfg_section. The others are reported by cfg_check_supported. */
-#define DAEMON_SUPPORTED_SECTIONS                                                                  \
-	((1u << CFG_SEC_LISTEN) | (1u << CFG_SEC_THREADS) | (1u << CFG_SEC_USER) |                 \
-	 (1u << CFG_SEC_IDENTITY) | (1u << CFG_SEC_TCP) | (1u << CFG_SEC_ZONES) |                  \
-	 (1u << CFG_SEC_GEOIP) | (1u << CFG_SEC_MAPS) | (1u << CFG_SEC_SERVICES) |                 \
-	 (1u << CFG_SEC_CHECKS) | (1u << CFG_SEC_CONTROL) | (1u << CFG_SEC_STATE_FILE) |           \
-	 (1u << CFG_SEC_METRICS) | (1u << CFG_SEC_WATCH) | (1u << CFG_SEC_RATE_LIMIT) |            \
-	 (1u << CFG_SEC_COOKIES) | (1u << CFG_SEC_CONTROL_READONLY))
+#include "server/config/config.h"
+#include "server/query/snapshot.h"
 
 /* Most worker threads "threads: auto" starts, whatever the number of CPUs. */
 #define DAEMON_MAX_AUTO_THREADS 64
@@ -32,9 +22,6 @@ unsigned daemon_thread_count(const struct cfg *cfg) GS_NONNULL;
  * the user: line, when the account does not exist on this machine; likewise for the
  * group of control_readonly. */
 void daemon_check_user(const struct cfg *cfg, struct diag *d) GS_NONNULL;
-
-/* Records in every zone of s, for status lines. */
-size_t daemon_count_records(const struct snapshot *s) GS_NONNULL;
 
 /* Runs the daemon until SIGTERM or SIGINT (SIGHUP reloads). Takes ownership of snap (it
  * is published, then freed at exit or by a reload); cfg stays the caller's, and must

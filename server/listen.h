@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 
 #include "server/base/compiler.h"
-#include "server/config.h"
+#include "server/config/config.h"
 
 struct listen_addr {
 	struct sockaddr_storage ss; /* with the port actually bound (port 0 resolved) */

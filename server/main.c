@@ -12,9 +12,10 @@
 #include "server/base/diag.h"
 #include "server/base/err.h"
 #include "server/base/log.h"
-#include "server/config.h"
+#include "server/config/config.h"
 #include "server/daemon.h"
-#include "server/snapshot.h"
+#include "server/load/snapshot_build.h"
+#include "server/query/snapshot.h"
 
 /* Exit statuses (documented in --help). */
 enum {
@@ -139,10 +140,6 @@ static int load_all(const char *path, struct diag *d, struct cfg **cfg, struct s
 	int rc = cfg_load(path, d, &c);
 	if (rc != GS_OK)
 		return rc;
-	/* Keep going after a problem here: the zones may have errors worth reporting too;
-	 * the error count in d decides below. */
-	if (cfg_check_supported(c, DAEMON_SUPPORTED_SECTIONS, d) != GS_OK)
-		log_debug("%s: sections this version does not support", path);
 	daemon_check_user(c, d);
 	struct snapshot *s = NULL;
 	rc = snapshot_build(c, d, &s);
@@ -215,7 +212,7 @@ int main(int argc, char **argv)
 		if (rc == GS_OK) {
 			size_t n = snap->zones.n;
 			printf("%s: OK: %zu zone%s, %zu records\n", path, n, n == 1 ? "" : "s",
-			       daemon_count_records(snap));
+			       snapshot_count_records(snap));
 		}
 		status = rc == GS_OK ? EXIT_OK : EXIT_FAIL;
 		snapshot_free(snap);

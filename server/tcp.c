@@ -27,10 +27,10 @@
 #include <unistd.h>
 #include <urcu-qsbr.h>
 
-#include "server/answer.h"
+#include "server/query/answer.h"
 #include "server/base/log.h"
 #include "server/base/xalloc.h"
-#include "server/snapshot.h"
+#include "server/query/snapshot.h"
 #include "server/worker.h"
 
 /* Input buffer per connection: the largest query plus its length prefix. */

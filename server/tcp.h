@@ -33,7 +33,7 @@
 #include <stdint.h>
 
 #include "server/base/compiler.h"
-#include "server/config.h"
+#include "server/config/config.h"
 
 struct worker;
 

@@ -15,9 +15,9 @@
 #include <sys/socket.h>
 #include <urcu-qsbr.h>
 
-#include "server/answer.h"
+#include "server/query/answer.h"
 #include "server/base/xalloc.h"
-#include "server/snapshot.h"
+#include "server/query/snapshot.h"
 #include "server/worker.h"
 
 /* Largest query we take. Real queries are a few hundred bytes at most (a question, an OPT

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <urcu-qsbr.h>
 
-#include "server/answer.h"
+#include "server/query/answer.h"
 #include "server/base/err.h"
 #include "server/base/log.h"
 #include "server/base/xalloc.h"

@@ -20,3 +20,7 @@ include tests/unit/rrl.mk
 include tests/unit/fuzz.mk
 endif
 include tests/system/local.mk
+
+# The include graph of the C sources has no cycle between folders or modules.
+TESTS += tests/layers.sh
+EXTRA_DIST += tests/layers.sh scripts/check-layers.py

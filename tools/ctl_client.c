@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * ctl_client.c -- geosteerctl's control-socket client (ctl_client.h): one request per
- * connection, response lines parsed with server/ctl_proto.h, everything bounded by one
+ * connection, response lines parsed with server/ctl/ctl_proto.h, everything bounded by one
  * deadline so that a stuck daemon cannot hang a script. Single-threaded tool code. */
 #include <config.h>
 
@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "server/base/err.h"
-#include "server/ctl_proto.h"
+#include "server/ctl/ctl_proto.h"
 
 static long long now_ms(void)
 {

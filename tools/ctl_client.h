@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * ctl_client.h -- geosteerctl's side of the control socket (protocol: server/ctl_proto.h,
+ * ctl_client.h -- geosteerctl's side of the control socket (protocol: server/ctl/ctl_proto.h,
  * docs/control.md): connects, sends one request line, prints the data lines of the
  * response and its status line, and turns the status into an exit status.
  * Single-threaded tool code. */

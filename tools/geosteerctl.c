@@ -2,8 +2,8 @@
  * geosteerctl.c -- the operator's command-line tool: talks to a running geosteerd over
  * its control socket (status, reload, health, force, stats, explain), or, with
  * `explain --offline`, loads a configuration itself and explains one answer without a
- * daemon (server/explain.c). Single-threaded program. The control-socket client is
- * tools/ctl_client.c (protocol: server/ctl_proto.h, docs/control.md). */
+ * daemon (server/ctl/explain.c). Single-threaded program. The control-socket client is
+ * tools/ctl_client.c (protocol: server/ctl/ctl_proto.h, docs/control.md). */
 #include <config.h>
 
 #include <errno.h>
@@ -22,8 +22,8 @@
 #include "server/base/diag.h"
 #include "server/base/err.h"
 #include "server/base/netaddr.h"
-#include "server/config.h"
-#include "server/explain.h"
+#include "server/config/config.h"
+#include "server/ctl/explain.h"
 #include "tools/ctl_client.h"
 
 /* Exit statuses (documented in --help). */

@@ -22,7 +22,7 @@
 
 #include "server/base/diag.h"
 #include "server/base/err.h"
-#include "server/config.h"
+#include "server/config/config.h"
 #include "tests/fuzz/replay.h"
 
 static char tmpdir[64];

@@ -22,12 +22,12 @@
 #include <ldns/ldns.h>
 #include <netinet/in.h>
 
-#include "server/answer.h"
+#include "server/query/answer.h"
 #include "server/base/arena.h"
 #include "server/base/diag.h"
 #include "server/base/dname.h"
 #include "server/base/err.h"
-#include "server/snapshot.h"
+#include "server/query/snapshot.h"
 #include "zones/zone_load.h"
 #include "zones/zoneset.h"
 #include "tests/fuzz/replay.h"

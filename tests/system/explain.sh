@@ -83,7 +83,7 @@ section "explain --offline: decisions and the documented format"
 gs_start < <(geo_yaml "$DEMO_MMDB")
 explain www.geo.test A 127.0.0.1 8.8.8.0/24
 explain_ok
-# The keys in the documented order (geosteerctl --help, server/explain.h).
+# The keys in the documented order (geosteerctl --help, server/ctl/explain.h).
 keys=$(while IFS= read -r l; do [[ $l =~ ^([a-z]+): ]] && printf '%s ' "${BASH_REMATCH[1]}"; done <<<"$X_OUT")
 expect_eq "explain line keys" \
 	"query transport client ecs service located rule list health dc dc chosen answer ttl scope rcode " "$keys"

@@ -9,5 +9,5 @@ tests_fuzz_fuzz_zone_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS)
 tests_fuzz_fuzz_zone_LDADD = zones/libzones.a server/base/libbase.a $(LDNS_LIBS)
 tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c tests/fuzz/replay.c tests/fuzz/replay.h
 tests_fuzz_fuzz_config_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
-tests_fuzz_fuzz_config_LDADD = server/libconfig.a server/base/libbase.a $(YAML_LIBS)
+tests_fuzz_fuzz_config_LDADD = server/config/libconfig.a server/base/libbase.a $(YAML_LIBS)
 EXTRA_DIST += tests/fuzz/corpus_zone tests/fuzz/corpus_config

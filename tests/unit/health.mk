@@ -5,6 +5,6 @@ TESTS += tests/unit/test_health
 tests_unit_test_health_SOURCES = tests/unit/test_health.c
 tests_unit_test_health_CFLAGS = $(GS_UNIT_CFLAGS) \
 	-DGS_HEALTH_TEST_DATA='"$(abs_top_srcdir)/tests/data/health"'
-tests_unit_test_health_LDADD = server/libhealth.a server/base/libbase.a $(CURL_LIBS) \
+tests_unit_test_health_LDADD = server/health/libhealth.a server/base/libbase.a $(CURL_LIBS) \
 	$(EV_LIBS) $(PTHREAD_LIBS) $(CMOCKA_LIBS)
 EXTRA_DIST += tests/data/health

@@ -3,4 +3,4 @@ check_PROGRAMS += tests/unit/test_rrl
 TESTS += tests/unit/test_rrl
 tests_unit_test_rrl_SOURCES = tests/unit/test_rrl.c
 tests_unit_test_rrl_CFLAGS = $(GS_UNIT_CFLAGS)
-tests_unit_test_rrl_LDADD = server/libanswer.a server/base/libbase.a $(CMOCKA_LIBS)
+tests_unit_test_rrl_LDADD = server/query/libquery.a server/base/libbase.a $(CMOCKA_LIBS)

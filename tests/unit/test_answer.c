@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * test_answer.c -- unit tests for the query path (server/answer.c and the parser,
+ * test_answer.c -- unit tests for the query path (server/query/answer.c and the parser,
  * renderer, EDNS and CHAOS code under it): a snapshot built by hand from the fixture
  * zones in tests/data/answer/, hand-crafted query messages, answer_packet() in process,
  * and every response parsed back with ldns, an independent parser. */
@@ -17,12 +17,12 @@
 #include <cmocka.h>
 #include <ldns/ldns.h>
 
-#include "server/answer.h"
+#include "server/query/answer.h"
 #include "server/base/arena.h"
 #include "server/base/diag.h"
 #include "server/base/dname.h"
 #include "server/base/err.h"
-#include "server/snapshot.h"
+#include "server/query/snapshot.h"
 #include "zones/zone_load.h"
 #include "zones/zoneset.h"
 

@@ -26,11 +26,12 @@
 
 #include "server/base/dname.h"
 #include "server/base/err.h"
-#include "server/config.h"
+#include "server/config/config.h"
 #include "server/daemon.h"
 #include "server/listen.h"
 #include "server/sdnotify.h"
-#include "server/snapshot.h"
+#include "server/load/snapshot_build.h"
+#include "server/query/snapshot.h"
 #include "zones/zoneset.h"
 
 static char g_dir[64];

@@ -23,7 +23,7 @@
 #include "server/base/diag.h"
 #include "server/base/err.h"
 #include "server/base/netaddr.h"
-#include "server/config.h"
+#include "server/config/config.h"
 
 #define CFG_FILE "test.yaml"
 

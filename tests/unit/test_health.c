@@ -29,8 +29,8 @@
 #include "server/base/diag.h"
 #include "server/base/err.h"
 #include "server/base/log.h"
-#include "server/health.h"
-#include "server/monitor.h"
+#include "server/health/health.h"
+#include "server/health/monitor.h"
 
 #ifndef GS_HEALTH_TEST_DATA
 #define GS_HEALTH_TEST_DATA "tests/data/health"

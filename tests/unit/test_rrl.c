@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
- * test_rrl.c -- unit tests for SipHash-2-4 (server/siphash.c), RFC 9018 server cookies
- * (server/cookie.c) and response rate limiting (server/rrl.c) with a controlled clock. */
+ * test_rrl.c -- unit tests for SipHash-2-4 (server/query/siphash.c), RFC 9018 server cookies
+ * (server/query/cookie.c) and response rate limiting (server/query/rrl.c) with a controlled clock.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,9 +16,9 @@
 
 #include "server/base/err.h"
 #include "server/base/netaddr.h"
-#include "server/cookie.h"
-#include "server/rrl.h"
-#include "server/siphash.h"
+#include "server/query/cookie.h"
+#include "server/query/rrl.h"
+#include "server/query/siphash.h"
 
 static void from_hex(const char *s, uint8_t *out, size_t n)
 {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * test_steer.c -- unit tests for steering in the query path (server/steer.c,
- * server/services.c and their use in server/answer.c): a configuration written at run
+ * test_steer.c -- unit tests for steering in the query path (server/query/steer.c,
+ * server/load/steer_build.c and their use in server/query/answer.c): a configuration written at run
  * time around the zones in tests/data/steer/ and the tiny GeoIP2-City database that
  * tests/unit/geoip.mk builds from tests/data/geo/city.txt, loaded with cfg_load and
  * snapshot_build as the daemon does; queries through answer_packet() in process;
@@ -32,14 +32,15 @@
 
 #include <cmocka.h>
 
-#include "server/answer.h"
+#include "server/query/answer.h"
 #include "server/base/diag.h"
 #include "server/base/dname.h"
 #include "server/base/err.h"
-#include "server/config.h"
-#include "server/health.h"
-#include "server/snapshot.h"
-#include "server/steer.h"
+#include "server/config/config.h"
+#include "server/health/health.h"
+#include "server/load/snapshot_build.h"
+#include "server/query/snapshot.h"
+#include "server/query/steer.h"
 
 #ifndef STEER_TEST_DATA
 #define STEER_TEST_DATA "tests/data/steer"

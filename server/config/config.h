@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT
+ * config.h -- the parsed YAML configuration (schema: DESIGN.md, docs/configuration.md).
+ * Every value remembers where it came from (struct srcpos) so that later cross-checks
+ * can report FILE:LINE. Load thread and tools only; a struct cfg is never shared with
+ * workers (the snapshot copies what they need). */
+#ifndef GS_CONFIG_H
+#define GS_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "server/base/compiler.h"
+#include "server/base/diag.h"
+#include "server/base/dname.h"
+#include "server/base/netaddr.h"
+
+#define CFG_DEFAULT_CONTROL "/run/geosteer/control.sock"
+
+struct cfg_listen {
+	struct sockaddr_storage ss;
+	socklen_t ss_len;
+	struct srcpos pos;
+};
+
+struct cfg_zone {
+	uint8_t name[DNAME_MAX]; /* lowercase wire format */
+	size_t name_len;
+	char *file; /* owned; made absolute relative to the config file's folder */
+	struct srcpos pos;
+};
+
+struct cfg_tcp {
+	unsigned max_connections; /* default 1024 */
+	unsigned max_per_client;  /* default 32 */
+	unsigned idle_timeout_ms; /* default 10000 */
+	unsigned max_queries;     /* per connection; default 100; 0 = unlimited */
+};
+
+struct cfg_rate_limit {
+	bool enabled;
+	unsigned responses_per_second;
+	unsigned slip;
+	unsigned ipv4_prefix, ipv6_prefix;
+	struct netprefix *exempt; /* owned */
+	size_t n_exempt;
+	struct srcpos pos;
+};
+
+struct cfg_geoip {
+	bool enabled;
+	char *database;     /* owned, absolute */
+	char *asn_database; /* owned, absolute, or NULL */
+	bool client_subnet; /* default true */
+	struct srcpos pos, database_pos, asn_database_pos;
+};
+
+enum cfg_check_type { CFG_CHECK_HTTP, CFG_CHECK_HTTPS, CFG_CHECK_TCP, CFG_CHECK_EXEC };
+
+struct cfg_check {
+	char *name; /* owned */
+	enum cfg_check_type type;
+	unsigned port;
+	char *path, *host; /* owned or NULL */
+	unsigned *expect;  /* owned; default {200} */
+	size_t n_expect;
+	char **command; /* owned argv (exec), NULL-terminated */
+	size_t n_command;
+	unsigned interval_ms, timeout_ms, rise, fall;
+	bool tls_verify; /* default true */
+	struct srcpos pos;
+};
+
+/* An ordered datacenter list as written in a map rule. */
+struct cfg_dclist {
+	char **dcs; /* owned */
+	size_t n;
+	struct srcpos pos;
+};
+
+struct cfg_map_rule {
+	char *key;            /* owned: "NA", "GB", "US-CA", "64500", "203.0.113.0/24" */
+	struct netprefix net; /* networks rules only */
+	uint32_t asn;         /* asns rules only */
+	struct cfg_dclist list;
+};
+
+struct cfg_map {
+	char *name; /* owned */
+	struct cfg_dclist dflt;
+	struct cfg_map_rule *continents, *countries, *subdivisions, *asns, *networks;
+	size_t n_continents, n_countries, n_subdivisions, n_asns, n_networks;
+	struct srcpos pos;
+};
+
+struct cfg_datacenter {
+	char *name;              /* owned */
+	struct netaddr *addrs;   /* owned */
+	struct srcpos *addr_pos; /* owned, one per address */
+	size_t n_addrs;
+	struct srcpos pos;
+};
+
+struct cfg_service {
+	char *name; /* owned */
+	struct {
+		uint8_t wire[DNAME_MAX]; /* lowercase */
+		size_t len;
+		struct srcpos pos;
+	} * names; /* owned */
+	size_t n_names;
+	char *map;   /* owned */
+	char *check; /* owned or NULL */
+	unsigned ttl, failover_ttl;
+	struct cfg_datacenter *dcs; /* owned */
+	size_t n_dcs;
+	struct srcpos pos, map_pos, check_pos;
+};
+
+struct cfg {
+	char *path;                /* owned; every srcpos.file points here */
+	char *dir;                 /* owned; folder of path, for relative file names */
+	struct cfg_listen *listen; /* owned; default 0.0.0.0:53 and [::]:53 */
+	size_t n_listen;
+	unsigned threads; /* 0 = auto (one per CPU) */
+	char *user;       /* owned or NULL */
+	char *control;    /* owned; default CFG_DEFAULT_CONTROL */
+	/* control_readonly: a second socket that answers only the commands that change
+	 * nothing (status, health, stats, explain, help). Both owned, NULL when absent. */
+	struct cfg_control_readonly {
+		char *socket;
+		char *group; /* the socket's group; NULL: as the control socket */
+		struct srcpos socket_pos, group_pos;
+	} control_readonly;
+	bool has_metrics;
+	struct sockaddr_storage metrics;
+	socklen_t metrics_len;
+	char *state_file; /* owned or NULL */
+	char *identity;   /* owned or NULL */
+	bool watch;
+	struct cfg_tcp tcp;
+	struct cfg_rate_limit rate_limit;
+	bool has_cookies;
+	uint8_t cookie_secret[16];
+	struct cfg_geoip geoip;
+	struct cfg_zone *zones; /* owned */
+	size_t n_zones;
+	struct cfg_check *checks;
+	size_t n_checks;
+	struct cfg_map *maps;
+	size_t n_maps;
+	struct cfg_service *services;
+	size_t n_services;
+	/* Where each top-level key was written (line 0 when absent), so that the daemon can
+	 * point at a section it does not support yet. */
+	struct srcpos pos_of[32];
+};
+
+/* Top-level keys, indexing cfg.pos_of. */
+enum cfg_section {
+	CFG_SEC_LISTEN,
+	CFG_SEC_THREADS,
+	CFG_SEC_USER,
+	CFG_SEC_CONTROL,
+	CFG_SEC_CONTROL_READONLY,
+	CFG_SEC_METRICS,
+	CFG_SEC_STATE_FILE,
+	CFG_SEC_IDENTITY,
+	CFG_SEC_WATCH,
+	CFG_SEC_TCP,
+	CFG_SEC_RATE_LIMIT,
+	CFG_SEC_COOKIES,
+	CFG_SEC_GEOIP,
+	CFG_SEC_ZONES,
+	CFG_SEC_CHECKS,
+	CFG_SEC_MAPS,
+	CFG_SEC_SERVICES,
+	CFG_SEC_COUNT
+};
+
+/* Parses and validates the configuration file at path. Every problem is recorded in d
+ * as "PATH:LINE: message" and parsing goes on, so one run reports all of them.
+ * Returns GS_OK and sets *out (owned by the caller, free with cfg_free), or GS_EIO /
+ * GS_EPARSE. Cross-checks that need zone or GeoIP data are not done here. */
+int cfg_load(const char *path, struct diag *d, struct cfg **out) GS_NONNULL GS_WUR;
+/* Frees c and everything it owns; accepts NULL. */
+void cfg_free(struct cfg *c);
+
+/* The top-level key for s as written in the file ("listen", "rate_limit", ...), or "?"
+ * for a value outside the enum. Static string. */
+const char *cfg_section_name(enum cfg_section s);
+
+#endif

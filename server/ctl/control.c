@@ -1,0 +1,1148 @@
+/* SPDX-License-Identifier: MIT
+ * control.c -- the daemon's control plane (control.h): the control socket and its
+ * thread, the commands (status, health, force, stats, reload, help), reloading, and the
+ * health monitor's life cycle. The socket is served by one thread with its own libev
+ * loop, so a slow or stuck client never touches a worker; every connection has a
+ * bounded request size and a timeout for each direction. Reload runs synchronously on
+ * the control thread (or on the main thread for SIGHUP) behind c->mu, off the query
+ * path: workers keep answering from the old snapshot until the new one is published. */
+#include <config.h>
+
+#include "server/ctl/control.h"
+
+#include <errno.h>
+#include <ev.h>
+#include <fcntl.h>
+#include <maxminddb.h>
+#include <pthread.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "geoip/geodb.h"
+#include "server/query/answer.h"
+#include "server/base/dname.h"
+#include "server/base/err.h"
+#include "server/base/log.h"
+#include "server/base/netaddr.h"
+#include "server/base/xalloc.h"
+#include "server/ctl/ctl_proto.h"
+#include "server/ctl/explain.h"
+#include "server/health/monitor.h"
+#include "server/load/snapshot_build.h"
+#include "server/query/snapshot.h"
+
+/* One listening socket: the control socket (every command) or the read-only one. */
+struct ctl_sock {
+	struct control *c;
+	int fd; /* -1 without one */
+	bool is_readonly;
+	char *path;
+	dev_t dev;
+	ino_t ino;
+	ev_io accept_w;
+};
+
+/* One client connection: reading its request line, then writing the response. */
+struct conn {
+	struct control *c;
+	int fd;
+	bool is_readonly; /* came in through the read-only socket */
+	bool is_writing;
+	ev_io io;
+	ev_timer timer;
+	char in[CTL_REQUEST_MAX + 1];
+	size_t in_len;
+	/* The line outgrew in: the rest of it is read and dropped (counted here) before
+	 * the error is sent, so that the client is not reset while it still writes. */
+	bool is_discarding;
+	size_t discarded;
+	struct ctl_out out;
+	size_t out_off;
+	struct conn *prev, *next;
+};
+
+struct control {
+	const struct cfg *cfg; /* the start configuration */
+	struct health *health;
+	struct monitor *monitor; /* NULL while nothing is monitored */
+
+	/* Serialises reloads (main thread on SIGHUP, control thread on `reload`) and the
+	 * commands that read the published snapshot: a snapshot is only freed by a
+	 * publication, and every publication after the first happens under mu. */
+	pthread_mutex_t mu;
+	/* Written under mu, read with relaxed atomic loads by the metrics thread
+	 * (control_counters), which must not wait for a reload. */
+	uint64_t n_reload_ok, n_reload_failed;
+	int64_t last_success, last_failure; /* wall clock, 0 when none yet */
+	/* GeoIP databases of the serving configuration, read when it was loaded. */
+	char *db_path, *asn_db_path;
+	char db_type[64];
+	uint64_t db_epoch; /* 0 when unknown */
+	/* explain's own handle on them, opened at the first explain of a generation. */
+	struct geo_db *ex_db;
+	uint64_t ex_db_generation;
+
+	/* Called at the end of every reload (control_on_reload); set before threads run. */
+	void (*on_reload)(void *arg);
+	void *on_reload_arg;
+
+	time_t started;
+	struct timespec started_mono;
+
+	/* The control socket, then the read-only one. */
+	struct ctl_sock socks[2];
+
+	/* The thread. */
+	struct ev_loop *loop;
+	ev_async stop_w;
+	pthread_t thread;
+	bool is_running;
+	struct answer_ctx *const *actx; /* the workers' answer contexts, for their counters */
+	unsigned n_workers;
+	struct conn *conns;
+	unsigned n_conns;
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+static void format_time(time_t t, char out[32])
+{
+	struct tm tm;
+	if (t == 0 || !gmtime_r(&t, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, 32, "-");
+}
+
+/* Reads the build epoch and type of the GeoIP database g names (libmaxminddb only
+ * maps the file and reads its metadata section). The snapshot builder has closed its
+ * handle by now; the file is read again right after a successful load, so a database
+ * replaced in between would be misreported (docs/control.md says so). */
+static void note_db(struct control *c, const struct cfg_geoip *g)
+{
+	free(c->db_path);
+	free(c->asn_db_path);
+	c->db_path = NULL;
+	c->asn_db_path = NULL;
+	c->db_type[0] = '\0';
+	c->db_epoch = 0;
+	if (!g->enabled || !g->database)
+		return;
+	c->db_path = xstrdup(g->database);
+	c->asn_db_path = g->asn_database ? xstrdup(g->asn_database) : NULL;
+	MMDB_s mmdb;
+	if (MMDB_open(g->database, MMDB_MODE_MMAP, &mmdb) != MMDB_SUCCESS)
+		return;
+	c->db_epoch = mmdb.metadata.build_epoch;
+	snprintf(c->db_type, sizeof(c->db_type), "%s",
+	         mmdb.metadata.database_type ? mmdb.metadata.database_type : "");
+	MMDB_close(&mmdb);
+}
+
+static bool needs_monitor(const struct snapshot *s)
+{
+	return s && s->health && health_table_n_targets(s->health) > 0;
+}
+
+/* ---------------------------------------------------------------- reload */
+
+static bool str_same(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static bool listen_same(const struct cfg *a, const struct cfg *b)
+{
+	if (a->n_listen != b->n_listen)
+		return false;
+	for (size_t i = 0; i < a->n_listen; i++) {
+		if (a->listen[i].ss_len != b->listen[i].ss_len ||
+		    memcmp(&a->listen[i].ss, &b->listen[i].ss, a->listen[i].ss_len) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* Warns, at the new file's key, about every setting a reload cannot apply. */
+static void warn_restart_only(const struct cfg *old, const struct cfg *nc, struct diag *d)
+{
+	struct {
+		enum cfg_section sec;
+		bool same;
+	} v[] = {
+	        {CFG_SEC_LISTEN, listen_same(old, nc)},
+	        {CFG_SEC_THREADS, old->threads == nc->threads},
+	        {CFG_SEC_USER, str_same(old->user, nc->user)},
+	        {CFG_SEC_CONTROL, str_same(old->control, nc->control)},
+	        {CFG_SEC_CONTROL_READONLY,
+	         str_same(old->control_readonly.socket, nc->control_readonly.socket) &&
+	                 str_same(old->control_readonly.group, nc->control_readonly.group)},
+	        {CFG_SEC_STATE_FILE, str_same(old->state_file, nc->state_file)},
+	        {CFG_SEC_TCP, memcmp(&old->tcp, &nc->tcp, sizeof(old->tcp)) == 0},
+	        {CFG_SEC_METRICS,
+	         old->has_metrics == nc->has_metrics && old->metrics_len == nc->metrics_len &&
+	                 memcmp(&old->metrics, &nc->metrics, old->metrics_len) == 0},
+	        {CFG_SEC_WATCH, old->watch == nc->watch},
+	};
+	for (size_t i = 0; i < GS_ARRAY_LEN(v); i++) {
+		if (v[i].same)
+			continue;
+		struct srcpos pos = nc->pos_of[v[i].sec];
+		if (!pos.file)
+			pos = (struct srcpos){nc->path, 0};
+		diag_warn(d, pos,
+		          "'%s' changed: a reload does not apply it; the value loaded at start "
+		          "stays in effect until geosteerd restarts",
+		          cfg_section_name(v[i].sec));
+	}
+}
+
+int control_reload(struct control *c, struct diag *d, char *summary, size_t cap)
+{
+	pthread_mutex_lock(&c->mu);
+	const char *path = c->cfg->path;
+	struct cfg *nc = NULL;
+	struct snapshot *next = NULL;
+	int rc = cfg_load(path, d, &nc);
+	if (rc == GS_OK) {
+		warn_restart_only(c->cfg, nc, d);
+		/* Build even after a problem above: one reload reports every problem. */
+		int brc = snapshot_build(nc, d, &next);
+		if (rc == GS_OK)
+			rc = brc;
+		if (rc == GS_OK && diag_has_errors(d))
+			rc = GS_EPARSE;
+	}
+	const struct snapshot *cur = snapshot_current();
+	if (rc != GS_OK) {
+		snapshot_free(next);
+		__atomic_add_fetch(&c->n_reload_failed, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&c->last_failure, (int64_t)time(NULL), __ATOMIC_RELAXED);
+		snprintf(summary, cap,
+		         "reload of %s failed (%zu error%s): still serving generation %llu", path,
+		         d->n_errors, d->n_errors == 1 ? "" : "s",
+		         cur ? (unsigned long long)cur->generation : 0ULL);
+		goto out;
+	}
+	/* monitor.h: install before publishing, so that the monitor has left the old table
+	 * when the old snapshot (which owns it) is freed by the publication. */
+	if (c->monitor)
+		(void)monitor_install(c->monitor, next->health);
+	else
+		(void)health_install(c->health, next->health);
+	size_t n_zones = next->zones.n, n_records = snapshot_count_records(next);
+	uint64_t gen = next->generation;
+	bool start_monitor = !c->monitor && needs_monitor(next);
+	snapshot_publish(next);
+	note_db(c, &nc->geoip);
+	__atomic_add_fetch(&c->n_reload_ok, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->last_success, (int64_t)time(NULL), __ATOMIC_RELAXED);
+	if (start_monitor && monitor_start(c->health, &c->monitor) != GS_OK)
+		diag_warn(d, (struct srcpos){path, 0},
+		          "the health monitor could not be started: checks do not run");
+	snprintf(summary, cap, "reloaded %s: generation %llu, %zu zone%s, %zu records", path,
+	         (unsigned long long)gen, n_zones, n_zones == 1 ? "" : "s", n_records);
+out:
+	cfg_free(nc);
+	pthread_mutex_unlock(&c->mu);
+	if (c->on_reload)
+		c->on_reload(c->on_reload_arg);
+	return rc;
+}
+
+void control_on_reload(struct control *c, void (*fn)(void *arg), void *arg)
+{
+	c->on_reload = fn;
+	c->on_reload_arg = arg;
+}
+
+void control_counters(const struct control *c, struct control_counters *out)
+{
+	out->reloads_ok = __atomic_load_n(&c->n_reload_ok, __ATOMIC_RELAXED);
+	out->reloads_failed = __atomic_load_n(&c->n_reload_failed, __ATOMIC_RELAXED);
+	out->last_success = (time_t)__atomic_load_n(&c->last_success, __ATOMIC_RELAXED);
+	out->last_failure = (time_t)__atomic_load_n(&c->last_failure, __ATOMIC_RELAXED);
+	out->started = c->started;
+}
+
+/* ---------------------------------------------------------------- commands */
+
+static void cmd_help(struct control *c, char **w, size_t n, struct ctl_out *o);
+
+static void cmd_status(struct control *c, char **w, size_t n, struct ctl_out *o)
+{
+	(void)w;
+	(void)n;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	char t[32];
+	pthread_mutex_lock(&c->mu);
+	const struct snapshot *s = snapshot_current();
+	ctl_out_data(o, "%-12sgeosteerd %s", "version:", PACKAGE_VERSION);
+	ctl_out_data(o, "%-12s%ld", "pid:", (long)getpid());
+	format_time(c->started, t);
+	ctl_out_data(o, "%-12s%lld s (started %s)",
+	             "uptime:", (long long)(now.tv_sec - c->started_mono.tv_sec), t);
+	ctl_out_data(o, "%-12s%s", "config:", c->cfg->path);
+	if (s) {
+		format_time(s->loaded_at, t);
+		ctl_out_data(o, "%-12s%llu (loaded %s)",
+		             "generation:", (unsigned long long)s->generation, t);
+	}
+	format_time((time_t)c->last_failure, t);
+	ctl_out_data(o, "%-12s%llu ok, %llu failed%s%s",
+	             "reloads:", (unsigned long long)c->n_reload_ok,
+	             (unsigned long long)c->n_reload_failed,
+	             c->n_reload_failed ? ", last failure " : "", c->n_reload_failed ? t : "");
+	ctl_out_data(o, "%-12s%u", "workers:", c->n_workers);
+	if (s) {
+		ctl_out_data(o, "%-12s%zu (%zu records)", "zones:", s->zones.n,
+		             snapshot_count_records(s));
+		for (size_t i = 0; i < s->zones.n; i++) {
+			const struct zone *z = s->zones.zones[i];
+			char name[DNAME_TEXT_MAX];
+			dname_to_text(z->origin, name);
+			ctl_out_data(o, "%-12s%s serial %u, %zu records, %s", "zone:", name,
+			             (unsigned)z->serial, z->n_records, z->file);
+		}
+	}
+	if (!c->db_path) {
+		ctl_out_data(o, "%-12snone", "geoip:");
+	} else if (c->db_epoch) {
+		format_time((time_t)c->db_epoch, t);
+		ctl_out_data(o, "%-12s%s (%s), build epoch %llu (%s)", "geoip:", c->db_path,
+		             c->db_type[0] ? c->db_type : "?", (unsigned long long)c->db_epoch, t);
+	} else {
+		ctl_out_data(o, "%-12s%s (build epoch unknown)", "geoip:", c->db_path);
+	}
+	size_t n_targets = s && s->health ? health_table_n_targets(s->health) : 0;
+	if (c->monitor)
+		ctl_out_data(o, "%-12srunning, %zu monitored address%s", "monitor:", n_targets,
+		             n_targets == 1 ? "" : "es");
+	else
+		ctl_out_data(o, "%-12soff (no service has a check)", "monitor:");
+	ctl_out_data(o, "%-12s%s", "state_file:",
+	             c->cfg->state_file ? c->cfg->state_file : "none (forces last until exit)");
+	pthread_mutex_unlock(&c->mu);
+	ctl_out_ok(o, "%s", "");
+}
+
+static void cmd_health(struct control *c, char **w, size_t n, struct ctl_out *o)
+{
+	(void)w;
+	(void)n;
+	char *text = NULL;
+	if (health_format(c->health, &text) != GS_OK) {
+		ctl_out_err(o, "cannot list the health states");
+		return;
+	}
+	ctl_out_text(o, text);
+	free(text);
+	ctl_out_ok(o, "%s", "");
+}
+
+static void cmd_force(struct control *c, char **w, size_t n, struct ctl_out *o)
+{
+	(void)n;
+	const char *what = w[1];
+	enum health_force f;
+	if (health_force_parse(w[2], &f) != GS_OK) {
+		ctl_out_err(o, "force: '%s' is not up, down or auto", w[2]);
+		return;
+	}
+	struct netaddr a;
+	bool is_addr = netaddr_parse(what, &a) == GS_OK;
+	int rc =
+	        is_addr ? health_force_addr(c->health, &a, f) : health_force_dc(c->health, what, f);
+	const char *state = f == HEALTH_FORCE_AUTO ? "auto (back to its checks)" : w[2];
+	switch (rc) {
+	case GS_OK:
+		ctl_out_ok(o, "%s %s forced %s", is_addr ? "address" : "datacenter", what, state);
+		break;
+	case GS_ENOENT:
+		if (is_addr)
+			ctl_out_err(o, "force: no service lists the address %s", what);
+		else
+			ctl_out_err(o, "force: no service has a datacenter named '%s'", what);
+		break;
+	case GS_EINVAL:
+		ctl_out_err(o, "force: '%s' is neither a datacenter name nor an address", what);
+		break;
+	case GS_EIO:
+		ctl_out_err(o,
+		            "%s forced %s, but the state file %s could not be written (see the "
+		            "daemon's log): the force will not survive a restart",
+		            what, state, c->cfg->state_file ? c->cfg->state_file : "?");
+		break;
+	default:
+		ctl_out_err(o, "force: %s", gs_strerror(rc));
+		break;
+	}
+}
+
+static void cmd_stats(struct control *c, char **w, size_t n, struct ctl_out *o)
+{
+	(void)w;
+	(void)n;
+	struct answer_stats sum;
+	answer_stats_sum(c->actx, c->n_workers, &sum);
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ctl_out_data(o, "uptime: %lld", (long long)(now.tv_sec - c->started_mono.tv_sec));
+	ctl_out_data(o, "workers: %u", c->n_workers);
+	ctl_out_data(o, "queries: %llu", (unsigned long long)sum.queries);
+	ctl_out_data(o, "udp: %llu", (unsigned long long)sum.udp);
+	ctl_out_data(o, "tcp: %llu", (unsigned long long)sum.tcp);
+	ctl_out_data(o, "truncated: %llu", (unsigned long long)sum.truncated);
+	ctl_out_data(o, "dropped: %llu", (unsigned long long)sum.dropped);
+	ctl_out_data(o, "edns: %llu", (unsigned long long)sum.edns);
+	ctl_out_data(o, "ecs: %llu", (unsigned long long)sum.ecs);
+	ctl_out_data(o, "rrl_dropped: %llu", (unsigned long long)sum.rrl_dropped);
+	ctl_out_data(o, "rrl_slipped: %llu", (unsigned long long)sum.rrl_slipped);
+	ctl_out_data(o, "cookie_new: %llu", (unsigned long long)sum.cookie_new);
+	ctl_out_data(o, "cookie_valid: %llu", (unsigned long long)sum.cookie_valid);
+	ctl_out_data(o, "cookie_invalid: %llu", (unsigned long long)sum.cookie_invalid);
+	for (unsigned r = 0; r < GS_ARRAY_LEN(sum.rcode); r++) {
+		const char *name = answer_rcode_name(r);
+		/* The common ones always (scripts can rely on them), others when seen. */
+		if (r <= 5 || sum.rcode[r] > 0) {
+			if (name)
+				ctl_out_data(o, "rcode.%s: %llu", name,
+				             (unsigned long long)sum.rcode[r]);
+			else
+				ctl_out_data(o, "rcode.%u: %llu", r,
+				             (unsigned long long)sum.rcode[r]);
+		}
+	}
+	ctl_out_ok(o, "%s", "");
+}
+
+static void cmd_reload(struct control *c, char **w, size_t n, struct ctl_out *o)
+{
+	(void)w;
+	(void)n;
+	struct diag d;
+	diag_init(&d);
+	char summary[512];
+	int rc = control_reload(c, &d, summary, sizeof(summary));
+	/* The daemon's log gets the same lines as the client. */
+	diag_log(&d);
+	for (size_t i = 0; i < d.n; i++)
+		ctl_out_text(o, d.v[i].text);
+	if (rc == GS_OK) {
+		log_info("control: %s", summary);
+		ctl_out_ok(o, "%s", summary);
+	} else {
+		log_err("control: %s", summary);
+		ctl_out_err(o, "%s", summary);
+	}
+	diag_free(&d);
+}
+
+/* explain's GeoIP handle for snapshot s, opened once per generation (under c->mu).
+ * NULL without a database or when it cannot be opened (then the rule behind a list is
+ * named from the map's networks and default only, as geo_map_explain does). */
+static const struct geo_db *explain_db(struct control *c, const struct snapshot *s)
+{
+	if (c->ex_db && c->ex_db_generation == s->generation)
+		return c->ex_db;
+	geodb_close(c->ex_db);
+	c->ex_db = NULL;
+	if (!c->db_path)
+		return NULL;
+	struct cfg_geoip g = {.enabled = true,
+	                      .database = c->db_path,
+	                      .asn_database = c->asn_db_path,
+	                      .client_subnet = !s->ecs_ignored};
+	struct diag d;
+	diag_init(&d);
+	if (geodb_open(&g, &d, &c->ex_db) != GS_OK) {
+		diag_log(&d);
+		log_warn("control: explain: cannot open the GeoIP database %s", c->db_path);
+		c->ex_db = NULL;
+	}
+	diag_free(&d);
+	c->ex_db_generation = s->generation;
+	return c->ex_db;
+}
+
+static void cmd_explain(struct control *c, char **w, size_t n, struct ctl_out *o)
+{
+	struct explain_req req;
+	char why[256];
+	if (explain_parse_words(w + 1, n - 1, &req, why, sizeof(why)) != GS_OK) {
+		ctl_out_err(o, "explain: %s (usage: %s)", why, EXPLAIN_USAGE);
+		return;
+	}
+	char *text = NULL, *etext = NULL;
+	size_t len = 0, elen = 0;
+	FILE *out = open_memstream(&text, &len);
+	FILE *err = open_memstream(&etext, &elen);
+	if (!out || !err) {
+		if (out)
+			fclose(out);
+		if (err)
+			fclose(err);
+		free(text);
+		free(etext);
+		ctl_out_err(o, "explain: out of memory");
+		return;
+	}
+	int st = EXPLAIN_LOAD_ERROR;
+	/* Under mu: no reload can publish (and so free) the snapshot meanwhile. */
+	pthread_mutex_lock(&c->mu);
+	const struct snapshot *s = snapshot_current();
+	if (s) {
+		char note[160];
+		snprintf(note, sizeof(note),
+		         "live: geosteerd's states now, generation %llu (%s; forces apply)",
+		         (unsigned long long)s->generation,
+		         c->monitor ? "checks run" : "no service has a check");
+		st = explain_snapshot(&req, s, explain_db(c, s), note, out, err);
+	} else {
+		fputs("explain: no data is loaded\n", err);
+	}
+	pthread_mutex_unlock(&c->mu);
+	fclose(out);
+	fclose(err);
+	ctl_out_text(o, text);
+	if (st == EXPLAIN_ANSWERED)
+		ctl_out_ok(o, "%s", "");
+	else if (st == EXPLAIN_MISMATCH)
+		ctl_out_err(o, "explain: the response disagrees with the decision (see the "
+		               "mismatch: lines): a bug to report");
+	else
+		ctl_out_err(o, "%s", elen ? etext : "explain failed");
+	free(text);
+	free(etext);
+}
+
+static const struct command {
+	const char *name;
+	size_t min_args, max_args;
+	const char *usage;
+	void (*fn)(struct control *c, char **w, size_t n, struct ctl_out *o);
+	const char *what;
+	bool changes; /* changes what is served: refused on the read-only socket */
+} commands[] = {
+        {"status", 0, 0, "status", cmd_status,
+         "version, pid, uptime, generation, zones and serials, GeoIP database, monitor", false},
+        {"health", 0, 0, "health", cmd_health, "health state of every monitored address", false},
+        {"force", 2, 2, "force DC|ADDRESS up|down|auto", cmd_force,
+         "override the health of a datacenter or an address (not on the read-only socket)", true},
+        {"stats", 0, 0, "stats", cmd_stats, "query counters of all workers", false},
+        {"reload", 0, 0, "reload", cmd_reload,
+         "load the configuration and zones again; keep the old ones on error (not on the "
+         "read-only socket)",
+         true},
+        {"explain", 1, CTL_WORDS_MAX - 1, EXPLAIN_USAGE, cmd_explain,
+         "which answer a client gets, and why (live health states)", false},
+        {"help", 0, 0, "help", cmd_help, "this list", false},
+};
+
+static void cmd_help(struct control *c, char **w, size_t n, struct ctl_out *o)
+{
+	(void)c;
+	(void)w;
+	(void)n;
+	for (size_t i = 0; i < GS_ARRAY_LEN(commands); i++)
+		ctl_out_data(o, "%-32s %s", commands[i].usage, commands[i].what);
+	ctl_out_ok(o, "%s", "");
+}
+
+/* Answers one request line (NUL-terminated, newline removed) into o; is_readonly: it
+ * came through the read-only socket. */
+static void dispatch(struct control *c, char *line, bool is_readonly, struct ctl_out *o)
+{
+	char *w[CTL_WORDS_MAX];
+	size_t n;
+	int rc = ctl_split(line, w, CTL_WORDS_MAX, &n);
+	if (rc == GS_EINVAL) {
+		ctl_out_err(o, "the request holds a control character");
+		return;
+	}
+	if (rc == GS_ERANGE) {
+		ctl_out_err(o, "too many words in the request (at most %d)", CTL_WORDS_MAX);
+		return;
+	}
+	if (n == 0) {
+		ctl_out_err(o, "empty request: send a command (help lists them)");
+		return;
+	}
+	for (size_t i = 0; i < GS_ARRAY_LEN(commands); i++) {
+		const struct command *cmd = &commands[i];
+		if (strcmp(w[0], cmd->name) != 0)
+			continue;
+		if (cmd->changes && is_readonly) {
+			const char *full = c->socks[0].path;
+			ctl_out_err(o,
+			            "%s: not allowed on the read-only control socket (it answers "
+			            "status, health, stats, explain and help)%s%s",
+			            cmd->name, full ? "; use the control socket " : "",
+			            full ? full : "");
+			return;
+		}
+		size_t n_args = n - 1;
+		if (n_args < cmd->min_args || n_args > cmd->max_args) {
+			ctl_out_err(o, "%s: expected %s%zu argument%s, got %zu (usage: %s)",
+			            cmd->name, cmd->min_args == cmd->max_args ? "" : "at least ",
+			            cmd->min_args, cmd->min_args == 1 ? "" : "s", n_args,
+			            cmd->usage);
+			return;
+		}
+		log_debug("control: %s", cmd->name);
+		cmd->fn(c, w, n, o);
+		return;
+	}
+	ctl_out_err(o,
+	            "unknown command '%.64s' (commands: status, health, force, stats, "
+	            "reload, explain, help)",
+	            w[0]);
+}
+
+/* ---------------------------------------------------------------- connections */
+
+static void conn_close(struct conn *k)
+{
+	struct control *c = k->c;
+	ev_io_stop(c->loop, &k->io);
+	ev_timer_stop(c->loop, &k->timer);
+	/* Input after the request line is ignored; reading what has arrived of it (a
+	 * little, without waiting) keeps Linux from resetting the client's end, which it
+	 * does when a Unix socket is closed with unread data. */
+	char sink[512];
+	for (int i = 0; i < 8 && recv(k->fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
+		;
+	close(k->fd);
+	ctl_out_free(&k->out);
+	if (k->prev)
+		k->prev->next = k->next;
+	else
+		c->conns = k->next;
+	if (k->next)
+		k->next->prev = k->prev;
+	c->n_conns--;
+	free(k);
+}
+
+/* Sends what is left of the response. Closes the connection when it is all sent or
+ * the client is gone. */
+static void conn_flush(struct conn *k)
+{
+	while (k->out_off < k->out.len) {
+		ssize_t r = send(k->fd, k->out.buf + k->out_off, k->out.len - k->out_off,
+		                 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return; /* the write watcher calls again */
+		if (r <= 0) {
+			conn_close(k);
+			return;
+		}
+		k->out_off += (size_t)r;
+	}
+	conn_close(k);
+}
+
+static void on_io(struct ev_loop *loop, ev_io *w, int revents);
+
+/* Switches k to sending its (complete) response, with a fresh timeout. */
+static void conn_respond(struct conn *k)
+{
+	struct control *c = k->c;
+	k->is_writing = true;
+	ev_io_stop(c->loop, &k->io);
+	ev_io_set(&k->io, k->fd, EV_WRITE);
+	ev_io_start(c->loop, &k->io);
+	/* A reload may have kept this thread busy for seconds: count from now. */
+	ev_now_update(c->loop);
+	ev_timer_stop(c->loop, &k->timer);
+	ev_timer_set(&k->timer, CTL_IO_TIMEOUT_MS / 1000.0, 0.);
+	ev_timer_start(c->loop, &k->timer);
+	conn_flush(k);
+}
+
+static void answer_too_long(struct conn *k)
+{
+	ctl_out_err(&k->out, "line too long (max %d bytes)", CTL_REQUEST_MAX - 1);
+	conn_respond(k);
+}
+
+/* Reads and drops the rest of an over-long line: up to its newline or the end of
+ * input, then answers. A client that goes on past CTL_DISCARD_MAX is answered (and
+ * closed) there; one read round stops after CTL_DISCARD_ROUND bytes so that a client
+ * that writes without pause cannot hold the control thread. Returns as conn_read. */
+static bool conn_discard(struct conn *k)
+{
+	char sink[4096];
+	for (size_t round = 0; round < CTL_DISCARD_ROUND;) {
+		ssize_t r = recv(k->fd, sink, sizeof(sink), MSG_DONTWAIT);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return false;
+		if (r < 0) {
+			conn_close(k);
+			return true;
+		}
+		if (r == 0 || memchr(sink, '\n', (size_t)r) || k->discarded >= CTL_DISCARD_MAX) {
+			answer_too_long(k);
+			return true;
+		}
+		k->discarded += (size_t)r;
+		round += (size_t)r;
+	}
+	return false; /* more later: libev calls again while input is waiting */
+}
+
+/* Reads what the client sent. Returns true when the connection was answered or
+ * closed (k may be gone), false when more input is awaited. */
+static bool conn_read(struct conn *k)
+{
+	if (k->is_discarding)
+		return conn_discard(k);
+	for (;;) {
+		size_t room = CTL_REQUEST_MAX - k->in_len;
+		if (room == 0) {
+			k->is_discarding = true;
+			return conn_discard(k);
+		}
+		ssize_t r = recv(k->fd, k->in + k->in_len, room, MSG_DONTWAIT);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return false;
+		if (r < 0 || (r == 0 && k->in_len == 0)) {
+			conn_close(k);
+			return true;
+		}
+		char *nl = r > 0 ? memchr(k->in + k->in_len, '\n', (size_t)r) : NULL;
+		k->in_len += (size_t)r;
+		/* End of input ends the line too ("printf status | socat ..."). */
+		if (nl || r == 0) {
+			if (nl)
+				*nl = '\0';
+			else
+				k->in[k->in_len] = '\0';
+			/* A NUL inside the line would hide the rest of it. */
+			if (strlen(k->in) != (size_t)((nl ? nl : k->in + k->in_len) - k->in))
+				ctl_out_err(&k->out, "the request holds a NUL byte");
+			else
+				dispatch(k->c, k->in, k->is_readonly, &k->out);
+			conn_respond(k);
+			return true;
+		}
+	}
+}
+
+static void on_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct conn *k = w->data;
+	if (k->is_writing)
+		conn_flush(k);
+	else
+		(void)conn_read(k);
+}
+
+static void on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct conn *k = w->data;
+	if (k->is_writing) {
+		log_debug("control: client did not read its response within %d ms; dropped",
+		          CTL_IO_TIMEOUT_MS);
+		conn_close(k);
+		return;
+	}
+	/* The line may have arrived while this thread was busy (a reload). */
+	if (conn_read(k))
+		return;
+	if (k->is_discarding) {
+		answer_too_long(k);
+		return;
+	}
+	ctl_out_err(&k->out, "timeout: no complete request line within %d ms", CTL_IO_TIMEOUT_MS);
+	conn_respond(k);
+}
+
+static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)revents;
+	struct ctl_sock *cs = w->data;
+	struct control *c = cs->c;
+	for (;;) {
+		int fd = accept4(cs->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				log_warn("control: accept: %s", strerror(errno));
+			return;
+		}
+		if (c->n_conns >= CTL_CONN_MAX) {
+			static const char busy[] = "ERR busy: too many control connections\n";
+			(void)!send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+			close(fd);
+			continue;
+		}
+		struct conn *k = xcalloc(1, sizeof(*k));
+		k->c = c;
+		k->fd = fd;
+		k->is_readonly = cs->is_readonly;
+		ctl_out_init(&k->out);
+		ev_io_init(&k->io, on_io, fd, EV_READ);
+		k->io.data = k;
+		ev_timer_init(&k->timer, on_timeout, CTL_IO_TIMEOUT_MS / 1000.0, 0.);
+		k->timer.data = k;
+		k->next = c->conns;
+		if (c->conns)
+			c->conns->prev = k;
+		c->conns = k;
+		c->n_conns++;
+		ev_io_start(loop, &k->io);
+		ev_timer_start(loop, &k->timer);
+	}
+}
+
+static void on_stop(struct ev_loop *loop, ev_async *a, int revents)
+{
+	(void)a;
+	(void)revents;
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void *control_main(void *arg)
+{
+	struct control *c = arg;
+	ev_run(c->loop, 0);
+	while (c->conns)
+		conn_close(c->conns);
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- the socket */
+
+/* mkdir -p for the folder of path; sets *created when this made the last folder. */
+static int make_parent(const char *path, bool *created)
+{
+	*created = false;
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	int rc = 0;
+	if (!slash || slash == dir)
+		goto out;
+	*slash = '\0';
+	struct stat st;
+	if (stat(dir, &st) == 0)
+		goto out;
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+			rc = -1;
+			goto out;
+		}
+		*p = '/';
+	}
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		rc = -1;
+		goto out;
+	}
+	*created = true;
+out:
+	free(dir);
+	return rc;
+}
+
+/* Is a daemon answering on path? Removes a stale socket file. Returns GS_OK (path is
+ * free now), GS_EEXIST (a live daemon, or not a socket), or GS_EIO. */
+static int claim_path(const char *path, const struct sockaddr_un *sun)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? GS_OK : GS_EIO;
+	if (!S_ISSOCK(st.st_mode)) {
+		log_err("control socket %s: the file exists and is not a socket; not replacing it",
+		        path);
+		errno = EEXIST;
+		return GS_EEXIST;
+	}
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return GS_EIO;
+	int r = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	int err = errno;
+	close(fd);
+	if (r == 0) {
+		log_err("control socket %s: another geosteerd answers on it; not starting a second "
+		        "daemon with the same control socket",
+		        path);
+		errno = EEXIST;
+		return GS_EEXIST;
+	}
+	if (err != ECONNREFUSED) {
+		errno = err;
+		return GS_EIO;
+	}
+	if (unlink(path) != 0 && errno != ENOENT)
+		return GS_EIO;
+	log_info("control socket %s: removed a stale socket file", path);
+	return GS_OK;
+}
+
+static void give_to_user(const struct cfg *cfg, const char *path, bool dir_created)
+{
+	if (!cfg->user || geteuid() != 0)
+		return;
+	const struct passwd *pw = getpwnam(cfg->user);
+	if (!pw)
+		return; /* drop_privileges reports it */
+	if (chown(path, pw->pw_uid, pw->pw_gid) != 0)
+		log_warn("control socket %s: chown to %s: %s", path, cfg->user, strerror(errno));
+	if (!dir_created)
+		return;
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (chown(dir, pw->pw_uid, pw->pw_gid) != 0)
+			log_warn("control socket folder %s: chown to %s: %s", dir, cfg->user,
+			         strerror(errno));
+	}
+	free(dir);
+}
+
+static bool is_permission(int err)
+{
+	return err == EACCES || err == EPERM || err == EROFS;
+}
+
+/* Gives the socket at path to group (control_readonly's group:). Returns 0, or -1
+ * with errno set. */
+static int give_to_group(const char *path, const char *group)
+{
+	errno = 0;
+	const struct group *gr = getgrnam(group);
+	if (!gr) {
+		if (errno == 0)
+			errno = ENOENT;
+		return -1;
+	}
+	return chown(path, (uid_t)-1, gr->gr_gid);
+}
+
+/* Creates and binds the socket at path into cs: the control socket, or the read-only
+ * one (cs->is_readonly; group, when not NULL, becomes its group). Returns GS_OK (cs->fd
+ * set, or -1 when a default path cannot be created and that is tolerated), or an error
+ * (logged). */
+static int socket_open(struct control *c, struct ctl_sock *cs, const char *path, bool is_explicit,
+                       const char *group)
+{
+	const struct cfg *cfg = c->cfg;
+	const char *what = cs->is_readonly ? "read-only control socket" : "control socket";
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		log_err("%s %s: path longer than %zu bytes", what, path, sizeof(sun.sun_path) - 1);
+		return GS_EINVAL;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	const char *step = "cannot create its folder";
+	bool dir_created;
+	int fd = -1, rc;
+	if (make_parent(path, &dir_created) != 0)
+		goto fail;
+	step = "cannot check for another daemon";
+	rc = claim_path(path, &sun);
+	if (rc == GS_EEXIST)
+		return rc;
+	if (rc != GS_OK)
+		goto fail;
+	step = "socket";
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	/* Created with mode 0660 from the start (no window with a wider mode); umask is
+	 * process-wide, but no other thread runs yet. */
+	step = "bind";
+	mode_t old = umask(0117);
+	int br = bind(fd, (const struct sockaddr *)&sun, sizeof(sun));
+	int err = errno;
+	umask(old);
+	errno = err;
+	if (br != 0)
+		goto fail;
+	step = "chmod";
+	if (chmod(path, 0660) != 0)
+		goto fail;
+	step = "listen";
+	if (listen(fd, 16) != 0)
+		goto fail;
+	struct stat st;
+	step = "stat";
+	if (stat(path, &st) != 0)
+		goto fail;
+	give_to_user(cfg, path, dir_created);
+	step = group ? "cannot give it to group" : step;
+	if (group && give_to_group(path, group) != 0)
+		goto fail;
+	cs->fd = fd;
+	cs->path = xstrdup(path);
+	cs->dev = st.st_dev;
+	cs->ino = st.st_ino;
+	log_info("%s %s%s%s", what, path, group ? ", group " : "", group ? group : "");
+	return GS_OK;
+fail:
+	err = errno;
+	if (fd >= 0) {
+		close(fd);
+		if (strcmp(step, "bind") != 0)
+			unlink(path);
+	}
+	if (!is_explicit && is_permission(err)) {
+		log_warn("control socket %s: %s: %s; running without a control socket (set "
+		         "control: to a path this user may create)",
+		         path, step, strerror(err));
+		return GS_OK;
+	}
+	if (group && strcmp(step, "cannot give it to group") == 0)
+		log_err("%s %s: cannot give it to group %s: %s", what, path, group,
+		        err == ENOENT ? "no such group" : strerror(err));
+	else
+		log_err("%s %s: %s: %s", what, path, step, strerror(err));
+	return GS_EIO;
+}
+
+/* ---------------------------------------------------------------- life cycle */
+
+int control_new(const struct control_params *p, struct control **out)
+{
+	*out = NULL;
+	struct control *c = xcalloc(1, sizeof(*c));
+	c->cfg = p->cfg;
+	c->health = p->health;
+	for (size_t i = 0; i < GS_ARRAY_LEN(c->socks); i++) {
+		c->socks[i].c = c;
+		c->socks[i].fd = -1;
+		c->socks[i].is_readonly = i == 1;
+	}
+	pthread_mutex_init(&c->mu, NULL);
+	c->started = time(NULL);
+	clock_gettime(CLOCK_MONOTONIC, &c->started_mono);
+	note_db(c, &p->cfg->geoip);
+	if (p->has_socket) {
+		const struct cfg *cfg = p->cfg;
+		const struct cfg_control_readonly *ro = &cfg->control_readonly;
+		int rc = socket_open(c, &c->socks[0], cfg->control,
+		                     cfg->pos_of[CFG_SEC_CONTROL].line != 0, NULL);
+		if (rc == GS_OK && ro->socket)
+			rc = socket_open(c, &c->socks[1], ro->socket, true, ro->group);
+		if (rc != GS_OK) {
+			control_free(c);
+			return rc;
+		}
+	}
+	*out = c;
+	return GS_OK;
+}
+
+int control_monitor_start(struct control *c)
+{
+	pthread_mutex_lock(&c->mu);
+	int rc = GS_OK;
+	if (!c->monitor && needs_monitor(snapshot_current()))
+		rc = monitor_start(c->health, &c->monitor);
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+int control_start(struct control *c, struct answer_ctx *const *actx, unsigned n)
+{
+	c->actx = actx;
+	c->n_workers = n;
+	if (c->socks[0].fd < 0 && c->socks[1].fd < 0)
+		return GS_OK;
+	c->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
+	if (!c->loop) {
+		log_err("control: cannot create an event loop");
+		return GS_EIO;
+	}
+	for (size_t i = 0; i < GS_ARRAY_LEN(c->socks); i++) {
+		struct ctl_sock *cs = &c->socks[i];
+		if (cs->fd < 0)
+			continue;
+		ev_io_init(&cs->accept_w, on_accept, cs->fd, EV_READ);
+		cs->accept_w.data = cs;
+		ev_io_start(c->loop, &cs->accept_w);
+	}
+	ev_async_init(&c->stop_w, on_stop);
+	ev_async_start(c->loop, &c->stop_w);
+	/* Signals are the main thread's: the thread starts with all of them blocked. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(&c->thread, NULL, control_main, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		log_err("control: cannot start the control thread: %s", strerror(rc));
+		ev_loop_destroy(c->loop);
+		c->loop = NULL;
+		return GS_EIO;
+	}
+	c->is_running = true;
+	return GS_OK;
+}
+
+void control_stop(struct control *c)
+{
+	if (!c->is_running)
+		return;
+	ev_async_send(c->loop, &c->stop_w);
+	pthread_join(c->thread, NULL);
+	c->is_running = false;
+	ev_loop_destroy(c->loop);
+	c->loop = NULL;
+	c->actx = NULL;
+	c->n_workers = 0;
+}
+
+void control_free(struct control *c)
+{
+	if (!c)
+		return;
+	if (c->is_running)
+		control_stop(c);
+	monitor_stop(c->monitor);
+	for (size_t i = 0; i < GS_ARRAY_LEN(c->socks); i++) {
+		struct ctl_sock *cs = &c->socks[i];
+		if (cs->fd >= 0) {
+			close(cs->fd);
+			/* Only our own socket: another daemon may have replaced the file
+			 * since. */
+			struct stat st;
+			if (stat(cs->path, &st) == 0 && st.st_dev == cs->dev &&
+			    st.st_ino == cs->ino && unlink(cs->path) != 0)
+				log_debug("control socket %s: unlink: %s", cs->path,
+				          strerror(errno));
+		}
+		free(cs->path);
+	}
+	free(c->db_path);
+	free(c->asn_db_path);
+	geodb_close(c->ex_db);
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+}

@@ -1,0 +1,10 @@
+# server/ctl: the control plane: the control socket and its commands, the line
+# protocol, the metrics endpoint, the file watcher and explain (libctl.a).
+noinst_LIBRARIES += server/ctl/libctl.a
+server_ctl_libctl_a_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS) $(MMDB_CFLAGS) $(LDNS_CFLAGS)
+server_ctl_libctl_a_SOURCES = \
+	server/ctl/control.c server/ctl/control.h \
+	server/ctl/ctl_proto.c server/ctl/ctl_proto.h \
+	server/ctl/explain.c server/ctl/explain.h \
+	server/ctl/metrics.c server/ctl/metrics.h \
+	server/ctl/watch.c server/ctl/watch.h

@@ -1,0 +1,671 @@
+/* SPDX-License-Identifier: MIT
+ * metrics.c -- the `metrics:` endpoint (metrics.h): a listening TCP socket served by
+ * one thread with its own libev loop; a small HTTP/1.x request reader (request line
+ * and headers only, bounded in size and time); the Prometheus text exposition
+ * (format 0.0.4) of the daemon's counters and states. Endpoint thread only, except
+ * metrics_new/start/stop/free (main thread). Nothing here runs on the query path. */
+#include <config.h>
+
+#include "server/ctl/metrics.h"
+
+#include <errno.h>
+#include <ev.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <urcu-qsbr.h>
+
+#include "server/query/answer.h"
+#include "server/base/dname.h"
+#include "server/base/err.h"
+#include "server/base/log.h"
+#include "server/base/netaddr.h"
+#include "server/base/xalloc.h"
+#include "server/ctl/control.h"
+#include "server/health/health.h"
+#include "server/query/snapshot.h"
+#include "server/query/steer.h"
+
+/* One HTTP connection: reading the request, then writing the response. */
+struct mconn {
+	struct metrics *m;
+	int fd;
+	bool is_writing;
+	ev_io io;
+	ev_timer timer;
+	char in[METRICS_REQUEST_MAX + 1];
+	size_t in_len;
+	char *out; /* heap: headers and body */
+	size_t out_len, out_off;
+	struct mconn *prev, *next;
+};
+
+struct metrics {
+	int fd;
+	struct metrics_source src;
+	struct ev_loop *loop;
+	ev_io accept_w;
+	ev_async stop_w;
+	pthread_t thread;
+	bool is_running;
+	struct mconn *conns;
+	unsigned n_conns;
+};
+
+/* ---------------------------------------------------------------- exposition */
+
+/* Writes s as a label value: backslash, double quote and newline escaped (exposition
+ * format 0.0.4). */
+static void put_label(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* One sample with up to two labels (NULL names leave them out). */
+static void sample2(FILE *f, const char *name, const char *l1, const char *v1, const char *l2,
+                    const char *v2, unsigned long long value)
+{
+	fputs(name, f);
+	if (l1) {
+		fprintf(f, "{%s=\"", l1);
+		put_label(f, v1);
+		fputc('"', f);
+		if (l2) {
+			fprintf(f, ",%s=\"", l2);
+			put_label(f, v2);
+			fputc('"', f);
+		}
+		fputc('}', f);
+	}
+	fprintf(f, " %llu\n", value);
+}
+
+static void sample(FILE *f, const char *name, unsigned long long value)
+{
+	sample2(f, name, NULL, NULL, NULL, NULL, value);
+}
+
+/* What is read of the snapshot inside the RCU read-side section. */
+struct snap_facts {
+	bool loaded;
+	unsigned long long generation;
+	time_t loaded_at;
+	size_t n_zones;
+	FILE *zones; /* the zone samples, written while the snapshot is held */
+	char **dcs;  /* datacenter names of every service (heap, deduplicated) */
+	size_t n_dcs;
+};
+
+static void add_dc(struct snap_facts *sf, const char *name)
+{
+	for (size_t i = 0; i < sf->n_dcs; i++)
+		if (strcmp(sf->dcs[i], name) == 0)
+			return;
+	sf->dcs = xrealloc(sf->dcs, (sf->n_dcs + 1) * sizeof(*sf->dcs));
+	sf->dcs[sf->n_dcs++] = xstrdup(name);
+}
+
+/* Reads the published snapshot: online only for this. */
+static void read_snapshot(struct snap_facts *sf, FILE *serials, FILE *records)
+{
+	rcu_thread_online();
+	rcu_read_lock();
+	const struct snapshot *s = snapshot_current();
+	if (s) {
+		sf->loaded = true;
+		sf->generation = s->generation;
+		sf->loaded_at = s->loaded_at;
+		sf->n_zones = s->zones.n;
+		for (size_t i = 0; i < s->zones.n; i++) {
+			const struct zone *z = s->zones.zones[i];
+			char name[DNAME_TEXT_MAX];
+			dname_to_text(z->origin, name);
+			sample2(serials, "geosteer_zone_serial", "zone", name, NULL, NULL,
+			        z->serial);
+			sample2(records, "geosteer_zone_records", "zone", name, NULL, NULL,
+			        z->n_records);
+		}
+		const struct steer_table *t = s->steer;
+		for (size_t i = 0; t && i < t->n_services; i++)
+			for (uint16_t k = 0; k < t->services[i].n_dcs; k++)
+				add_dc(sf, t->services[i].dcs[k].name);
+	}
+	rcu_read_unlock();
+	rcu_thread_offline();
+}
+
+/* Appends the text of a memstream (closed here) to f. */
+static void splice(FILE *f, FILE *part, char **buf, size_t *len)
+{
+	fclose(part); /* sets *buf and *len */
+	if (*buf)
+		fwrite(*buf, 1, *len, f);
+	free(*buf);
+	*buf = NULL;
+}
+
+static void render_health(FILE *f, const struct metrics_source *src, struct snap_facts *sf)
+{
+	struct health_entry *e = NULL;
+	size_t n = 0;
+	if (health_list(src->health, &e, &n) != GS_OK)
+		n = 0;
+	family(f, "geosteer_health_up", "gauge",
+	       "Monitored state of an address under a check: 1 up, 0 down (the checks' "
+	       "result; forces are in geosteer_address_forced and geosteer_datacenter_forced)");
+	for (size_t i = 0; i < n; i++)
+		if (e[i].check[0])
+			sample2(f, "geosteer_health_up", "check", e[i].check, "address", e[i].addr,
+			        e[i].up);
+	family(f, "geosteer_health_checks_total", "counter",
+	       "Check results recorded for an address under a check");
+	for (size_t i = 0; i < n; i++)
+		if (e[i].check[0])
+			sample2(f, "geosteer_health_checks_total", "check", e[i].check, "address",
+			        e[i].addr, e[i].n_checks);
+	family(f, "geosteer_address_forced", "gauge",
+	       "1 when an address is forced to the state of the label (geosteerctl force)");
+	for (size_t i = 0; i < n; i++) {
+		if (e[i].dc[0] || e[i].force == HEALTH_FORCE_AUTO)
+			continue;
+		/* An address monitored under two checks has two rows: one sample. */
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = !e[j].dc[0] && e[j].force != HEALTH_FORCE_AUTO &&
+			       strcmp(e[j].addr, e[i].addr) == 0;
+		if (!seen)
+			sample2(f, "geosteer_address_forced", "address", e[i].addr, "state",
+			        health_force_name(e[i].force), 1);
+	}
+	/* Every datacenter of the serving configuration, and any other a force names. */
+	for (size_t i = 0; i < n; i++)
+		if (e[i].dc[0])
+			add_dc(sf, e[i].dc);
+	family(f, "geosteer_datacenter_forced", "gauge",
+	       "1 when a datacenter is forced to the state of the label, else 0");
+	for (size_t k = 0; k < sf->n_dcs; k++) {
+		enum health_force force = HEALTH_FORCE_AUTO;
+		for (size_t i = 0; i < n; i++)
+			if (e[i].dc[0] && strcmp(e[i].dc, sf->dcs[k]) == 0)
+				force = e[i].force;
+		sample2(f, "geosteer_datacenter_forced", "datacenter", sf->dcs[k], "state", "up",
+		        force == HEALTH_FORCE_UP);
+		sample2(f, "geosteer_datacenter_forced", "datacenter", sf->dcs[k], "state", "down",
+		        force == HEALTH_FORCE_DOWN);
+	}
+	free(e);
+}
+
+int metrics_render(const struct metrics_source *src, char **out, size_t *len)
+{
+	FILE *f = open_memstream(out, len);
+	char *zs = NULL, *zr = NULL;
+	size_t zs_len = 0, zr_len = 0;
+	FILE *serials = open_memstream(&zs, &zs_len), *records = open_memstream(&zr, &zr_len);
+	if (!f || !serials || !records) {
+		if (f)
+			fclose(f);
+		if (serials)
+			fclose(serials);
+		if (records)
+			fclose(records);
+		free(zs);
+		free(zr);
+		return GS_ENOMEM;
+	}
+	struct answer_stats st;
+	answer_stats_sum(src->actx, src->n_workers, &st);
+	struct control_counters cc;
+	control_counters(src->control, &cc);
+	struct snap_facts sf = {0};
+	read_snapshot(&sf, serials, records);
+	time_t now = time(NULL);
+
+	family(f, "geosteer_build_info", "gauge", "Version of geosteerd; the value is always 1");
+	sample2(f, "geosteer_build_info", "version", PACKAGE_VERSION, NULL, NULL, 1);
+	family(f, "geosteer_process_start_time_seconds", "gauge",
+	       "Start time of the daemon, seconds since the Unix epoch");
+	sample(f, "geosteer_process_start_time_seconds", (unsigned long long)cc.started);
+	family(f, "geosteer_uptime_seconds", "gauge", "Seconds since the daemon started");
+	sample(f, "geosteer_uptime_seconds",
+	       now > cc.started ? (unsigned long long)(now - cc.started) : 0);
+	family(f, "geosteer_workers", "gauge", "Worker threads answering queries");
+	sample(f, "geosteer_workers", src->n_workers);
+
+	family(f, "geosteer_queries_total", "counter",
+	       "DNS messages received, by transport (every message, dropped ones included)");
+	sample2(f, "geosteer_queries_total", "transport", "udp", NULL, NULL, st.udp);
+	sample2(f, "geosteer_queries_total", "transport", "tcp", NULL, NULL, st.tcp);
+	family(f, "geosteer_responses_total", "counter", "DNS responses sent, by RCODE");
+	for (unsigned r = 0; r < GS_ARRAY_LEN(st.rcode); r++) {
+		if (r > 5 && st.rcode[r] == 0)
+			continue;
+		const char *name = answer_rcode_name(r);
+		char num[16];
+		snprintf(num, sizeof(num), "%u", r);
+		sample2(f, "geosteer_responses_total", "rcode", name ? name : num, NULL, NULL,
+		        st.rcode[r]);
+	}
+	family(f, "geosteer_queries_dropped_total", "counter",
+	       "Messages that got no response (QR set, shorter than a header)");
+	sample(f, "geosteer_queries_dropped_total", st.dropped);
+	family(f, "geosteer_responses_truncated_total", "counter",
+	       "UDP responses sent truncated (TC=1)");
+	sample(f, "geosteer_responses_truncated_total", st.truncated);
+	family(f, "geosteer_queries_edns_total", "counter", "Queries with an EDNS OPT record");
+	sample(f, "geosteer_queries_edns_total", st.edns);
+	family(f, "geosteer_queries_ecs_total", "counter",
+	       "Queries with an EDNS Client Subnet option");
+	sample(f, "geosteer_queries_ecs_total", st.ecs);
+	family(f, "geosteer_rrl_responses_total", "counter",
+	       "UDP responses over the rate limit (rate_limit), by what was done instead");
+	sample2(f, "geosteer_rrl_responses_total", "action", "dropped", NULL, NULL, st.rrl_dropped);
+	sample2(f, "geosteer_rrl_responses_total", "action", "truncated", NULL, NULL,
+	        st.rrl_slipped);
+	family(f, "geosteer_cookie_queries_total", "counter",
+	       "Queries with a DNS COOKIE option while cookies are on, by the server cookie sent");
+	sample2(f, "geosteer_cookie_queries_total", "server_cookie", "none", NULL, NULL,
+	        st.cookie_new);
+	sample2(f, "geosteer_cookie_queries_total", "server_cookie", "valid", NULL, NULL,
+	        st.cookie_valid);
+	sample2(f, "geosteer_cookie_queries_total", "server_cookie", "invalid", NULL, NULL,
+	        st.cookie_invalid);
+	if (src->tcp_conns) {
+		family(f, "geosteer_tcp_connections", "gauge", "DNS TCP connections open now");
+		sample(f, "geosteer_tcp_connections",
+		       atomic_load_explicit(src->tcp_conns, memory_order_relaxed));
+	}
+
+	family(f, "geosteer_snapshot_generation", "gauge",
+	       "Successful loads of the configuration and zones (1 is the load at start)");
+	sample(f, "geosteer_snapshot_generation", sf.generation);
+	family(f, "geosteer_snapshot_loaded_timestamp_seconds", "gauge",
+	       "When the data served now was loaded, seconds since the Unix epoch");
+	sample(f, "geosteer_snapshot_loaded_timestamp_seconds",
+	       (unsigned long long)(sf.loaded ? sf.loaded_at : 0));
+	family(f, "geosteer_reloads_total", "counter",
+	       "Reloads (control socket, SIGHUP, watch) since start, by result");
+	sample2(f, "geosteer_reloads_total", "result", "ok", NULL, NULL, cc.reloads_ok);
+	sample2(f, "geosteer_reloads_total", "result", "failed", NULL, NULL, cc.reloads_failed);
+	family(f, "geosteer_reload_last_success_timestamp_seconds", "gauge",
+	       "Time of the last successful reload, seconds since the Unix epoch; 0 when none");
+	sample(f, "geosteer_reload_last_success_timestamp_seconds",
+	       (unsigned long long)cc.last_success);
+	family(f, "geosteer_reload_last_failure_timestamp_seconds", "gauge",
+	       "Time of the last failed reload, seconds since the Unix epoch; 0 when none");
+	sample(f, "geosteer_reload_last_failure_timestamp_seconds",
+	       (unsigned long long)cc.last_failure);
+	family(f, "geosteer_zones", "gauge", "Zones served");
+	sample(f, "geosteer_zones", sf.n_zones);
+	family(f, "geosteer_zone_serial", "gauge", "SOA serial of each zone served");
+	splice(f, serials, &zs, &zs_len);
+	family(f, "geosteer_zone_records", "gauge", "Records of each zone served");
+	splice(f, records, &zr, &zr_len);
+
+	render_health(f, src, &sf);
+	for (size_t i = 0; i < sf.n_dcs; i++)
+		free(sf.dcs[i]);
+	free(sf.dcs);
+	if (fclose(f) != 0) {
+		free(*out);
+		*out = NULL;
+		return GS_ENOMEM;
+	}
+	return GS_OK;
+}
+
+/* ---------------------------------------------------------------- HTTP */
+
+static void mconn_close(struct mconn *k)
+{
+	struct metrics *m = k->m;
+	ev_io_stop(m->loop, &k->io);
+	ev_timer_stop(m->loop, &k->timer);
+	/* Read what has arrived of anything sent after the headers (a little, without
+	 * waiting): closing with unread data would reset the connection, and the client
+	 * could lose the end of the response. */
+	char sink[512];
+	for (int i = 0; i < 8 && recv(k->fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
+		;
+	close(k->fd);
+	free(k->out);
+	if (k->prev)
+		k->prev->next = k->next;
+	else
+		m->conns = k->next;
+	if (k->next)
+		k->next->prev = k->prev;
+	m->n_conns--;
+	free(k);
+}
+
+static void mconn_flush(struct mconn *k)
+{
+	while (k->out_off < k->out_len) {
+		ssize_t r = send(k->fd, k->out + k->out_off, k->out_len - k->out_off,
+		                 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return; /* the write watcher calls again */
+		if (r <= 0)
+			break;
+		k->out_off += (size_t)r;
+	}
+	mconn_close(k);
+}
+
+/* Sets the response: status line, headers, and body (taken over; may be NULL). */
+static void mconn_set(struct mconn *k, const char *status, const char *extra, char *body,
+                      size_t body_len, bool head)
+{
+	static const char text_type[] = "text/plain; charset=utf-8";
+	char *out = NULL;
+	size_t out_len = 0;
+	FILE *f = open_memstream(&out, &out_len);
+	if (!f) {
+		free(body);
+		return;
+	}
+	bool ok = strncmp(status, "200", 3) == 0;
+	fprintf(f,
+	        "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%sConnection: "
+	        "close\r\n\r\n",
+	        status, ok ? "text/plain; version=0.0.4; charset=utf-8" : text_type, body_len,
+	        extra ? extra : "");
+	if (body && !head)
+		fwrite(body, 1, body_len, f);
+	fclose(f);
+	free(body);
+	k->out = out;
+	k->out_len = out_len;
+}
+
+static void mconn_error(struct mconn *k, const char *status, const char *extra, bool head)
+{
+	char *body = NULL;
+	int n = asprintf(&body, "%s\n", status);
+	mconn_set(k, status, extra, n < 0 ? NULL : body, n < 0 ? 0 : (size_t)n, head);
+}
+
+/* Answers the request in k->in (request line and headers, NUL-terminated). Only the
+ * request line matters (RFC 9112 section 3): METHOD SP TARGET SP HTTP/1.x. */
+static void mconn_answer(struct mconn *k)
+{
+	char *line = k->in;
+	line[strcspn(line, "\r\n")] = '\0';
+	char *method = line, *sp1 = strchr(line, ' ');
+	char *target = sp1 ? sp1 + 1 : NULL, *sp2 = target ? strchr(target, ' ') : NULL;
+	if (!sp1 || !sp2 || strchr(sp2 + 1, ' ') || sp1 == method || sp2 == target) {
+		mconn_error(k, "400 Bad Request", NULL, false);
+		return;
+	}
+	*sp1 = *sp2 = '\0';
+	const char *version = sp2 + 1;
+	if (strncmp(version, "HTTP/1.", 7) != 0 || (version[7] != '0' && version[7] != '1') ||
+	    version[8]) {
+		mconn_error(k, "505 HTTP Version Not Supported", NULL, false);
+		return;
+	}
+	bool head = strcmp(method, "HEAD") == 0;
+	if (!head && strcmp(method, "GET") != 0) {
+		mconn_error(k, "405 Method Not Allowed", "Allow: GET, HEAD\r\n", false);
+		return;
+	}
+	target[strcspn(target, "?#")] = '\0'; /* the query string is ignored */
+	if (strcmp(target, "/metrics") != 0) {
+		mconn_error(k, "404 Not Found", NULL, head);
+		return;
+	}
+	char *body = NULL;
+	size_t len = 0;
+	if (metrics_render(&k->m->src, &body, &len) != GS_OK) {
+		mconn_error(k, "500 Internal Server Error", NULL, head);
+		return;
+	}
+	mconn_set(k, "200 OK", NULL, body, len, head);
+}
+
+static void on_mio(struct ev_loop *loop, ev_io *w, int revents);
+
+static void mconn_respond(struct mconn *k)
+{
+	struct metrics *m = k->m;
+	if (!k->out) {
+		mconn_close(k);
+		return;
+	}
+	k->is_writing = true;
+	ev_io_stop(m->loop, &k->io);
+	ev_io_set(&k->io, k->fd, EV_WRITE);
+	ev_io_start(m->loop, &k->io);
+	ev_now_update(m->loop);
+	ev_timer_stop(m->loop, &k->timer);
+	ev_timer_set(&k->timer, METRICS_IO_TIMEOUT_MS / 1000.0, 0.);
+	ev_timer_start(m->loop, &k->timer);
+	mconn_flush(k);
+}
+
+/* The end of the headers: an empty line (CRLF CRLF, or LF LF from lax clients). */
+static bool headers_done(const char *buf, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (buf[i] != '\n')
+			continue;
+		if (buf[i + 1] == '\n' || (buf[i + 1] == '\r' && i + 2 < len && buf[i + 2] == '\n'))
+			return true;
+	}
+	return false;
+}
+
+static void mconn_read(struct mconn *k)
+{
+	for (;;) {
+		size_t room = METRICS_REQUEST_MAX - k->in_len;
+		if (room == 0) {
+			mconn_error(k, "431 Request Header Fields Too Large", NULL, false);
+			mconn_respond(k);
+			return;
+		}
+		ssize_t r = recv(k->fd, k->in + k->in_len, room, MSG_DONTWAIT);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (r <= 0) {
+			/* Gone, or it stopped sending before the end of its headers. */
+			mconn_close(k);
+			return;
+		}
+		size_t from = k->in_len ? k->in_len - 1 : 0;
+		k->in_len += (size_t)r;
+		k->in[k->in_len] = '\0';
+		if (memchr(k->in, '\0', k->in_len)) {
+			mconn_error(k, "400 Bad Request", NULL, false);
+			mconn_respond(k);
+			return;
+		}
+		if (headers_done(k->in + from, k->in_len - from) ||
+		    (from == 0 && headers_done(k->in, k->in_len))) {
+			mconn_answer(k);
+			mconn_respond(k);
+			return;
+		}
+	}
+}
+
+static void on_mio(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct mconn *k = w->data;
+	if (k->is_writing)
+		mconn_flush(k);
+	else
+		mconn_read(k);
+}
+
+static void on_mtimeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct mconn *k = w->data;
+	if (k->is_writing) {
+		mconn_close(k);
+		return;
+	}
+	mconn_error(k, "408 Request Timeout", NULL, false);
+	mconn_respond(k);
+}
+
+static void on_maccept(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)revents;
+	struct metrics *m = w->data;
+	for (;;) {
+		int fd = accept4(m->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				log_warn("metrics: accept: %s", strerror(errno));
+			return;
+		}
+		if (m->n_conns >= METRICS_CONN_MAX) {
+			static const char busy[] =
+			        "HTTP/1.1 503 Service Unavailable\r\nContent-Length: "
+			        "0\r\nConnection: close\r\n\r\n";
+			(void)!send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+			close(fd);
+			continue;
+		}
+		struct mconn *k = xcalloc(1, sizeof(*k));
+		k->m = m;
+		k->fd = fd;
+		ev_io_init(&k->io, on_mio, fd, EV_READ);
+		k->io.data = k;
+		ev_timer_init(&k->timer, on_mtimeout, METRICS_IO_TIMEOUT_MS / 1000.0, 0.);
+		k->timer.data = k;
+		k->next = m->conns;
+		if (m->conns)
+			m->conns->prev = k;
+		m->conns = k;
+		m->n_conns++;
+		ev_io_start(loop, &k->io);
+		ev_timer_start(loop, &k->timer);
+	}
+}
+
+static void on_mstop(struct ev_loop *loop, ev_async *a, int revents)
+{
+	(void)a;
+	(void)revents;
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void *metrics_main(void *arg)
+{
+	struct metrics *m = arg;
+	/* Registered for snapshot_current, and offline except while rendering: an offline
+	 * thread never delays synchronize_rcu in snapshot_publish. */
+	rcu_register_thread();
+	rcu_thread_offline();
+	ev_run(m->loop, 0);
+	while (m->conns)
+		mconn_close(m->conns);
+	rcu_thread_online();
+	rcu_unregister_thread();
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- life cycle */
+
+int metrics_new(const struct sockaddr_storage *addr, socklen_t len, struct metrics **out)
+{
+	*out = NULL;
+	char where[NETADDR_TEXT_MAX];
+	netaddr_format_sockaddr((const struct sockaddr *)addr, where);
+	int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int one = 1;
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    (addr->ss_family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) ||
+	    bind(fd, (const struct sockaddr *)addr, len) != 0 || listen(fd, 64) != 0) {
+		log_err("metrics %s: %s", where, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return GS_EIO;
+	}
+	struct metrics *m = xcalloc(1, sizeof(*m));
+	m->fd = fd;
+	log_info("metrics on http://%s/metrics", where);
+	*out = m;
+	return GS_OK;
+}
+
+int metrics_start(struct metrics *m, const struct metrics_source *src)
+{
+	m->src = *src;
+	m->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
+	if (!m->loop) {
+		log_err("metrics: cannot create an event loop");
+		return GS_EIO;
+	}
+	ev_io_init(&m->accept_w, on_maccept, m->fd, EV_READ);
+	m->accept_w.data = m;
+	ev_io_start(m->loop, &m->accept_w);
+	ev_async_init(&m->stop_w, on_mstop);
+	ev_async_start(m->loop, &m->stop_w);
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(&m->thread, NULL, metrics_main, m);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		log_err("metrics: cannot start its thread: %s", strerror(rc));
+		ev_loop_destroy(m->loop);
+		m->loop = NULL;
+		return GS_EIO;
+	}
+	m->is_running = true;
+	return GS_OK;
+}
+
+void metrics_stop(struct metrics *m)
+{
+	if (!m->is_running)
+		return;
+	ev_async_send(m->loop, &m->stop_w);
+	pthread_join(m->thread, NULL);
+	m->is_running = false;
+	ev_loop_destroy(m->loop);
+	m->loop = NULL;
+}
+
+void metrics_free(struct metrics *m)
+{
+	if (!m)
+		return;
+	if (m->is_running)
+		metrics_stop(m);
+	if (m->fd >= 0)
+		close(m->fd);
+	free(m);
+}

@@ -1,0 +1,993 @@
+/* SPDX-License-Identifier: MIT
+ * health.c -- the health table (targets, cells), the rise/fall state machine, the admin
+ * overrides and the state file. Load, control and monitor threads; the mutex in struct
+ * health serialises them. Workers never call anything here (they read cells through
+ * the inline helpers of health.h). */
+#include <config.h> /* first: _GNU_SOURCE */
+#include "server/health/health.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "server/base/err.h"
+#include "server/base/log.h"
+#include "server/base/xalloc.h"
+
+/* Defaults for fields a configuration leaves 0/NULL; they match the schema's. */
+#define DEFAULT_INTERVAL_MS 5000u
+#define DEFAULT_TIMEOUT_MS  2000u
+#define DEFAULT_RISE        2u
+#define DEFAULT_FALL        3u
+
+/* Where a cell points: its datacenter (index into dcs), address, target (or -1). */
+struct cell_info {
+	uint32_t dc;
+	int32_t check; /* index into checks, -1 = unchecked */
+	int32_t target;
+	struct netaddr addr;
+};
+
+struct health_table {
+	struct health_check **checks; /* owned, each owned */
+	size_t n_checks, cap_checks;
+	struct health_target *targets; /* owned */
+	size_t n_targets, cap_targets;
+	struct cell_info *info; /* owned, one per cell */
+	_Atomic uint8_t *cells; /* owned, one per cell */
+	size_t n_cells, cap_cells;
+	char **dcs; /* owned names */
+	size_t n_dcs, cap_dcs;
+};
+
+struct force_dc {
+	char *name; /* owned */
+	enum health_force f;
+};
+
+struct force_addr {
+	struct netaddr addr;
+	enum health_force f;
+};
+
+struct health {
+	pthread_mutex_t mu; /* protects everything below and the installed table's targets */
+	char *state_file;   /* owned or NULL */
+	struct force_dc *fdc;
+	size_t n_fdc, cap_fdc;
+	struct force_addr *faddr;
+	size_t n_faddr, cap_faddr;
+	struct health_table *cur; /* borrowed: the caller owns installed tables */
+};
+
+/* ---- Table construction. ---- */
+
+struct health_table *health_table_new(void)
+{
+	return xcalloc(1, sizeof(struct health_table));
+}
+
+static void check_free(struct health_check *c)
+{
+	if (!c)
+		return;
+	free(c->name);
+	free(c->path);
+	free(c->host);
+	free(c->expect);
+	for (size_t i = 0; i < c->n_command; i++)
+		free(c->command[i]);
+	free(c->command);
+	free(c);
+}
+
+void health_table_free(struct health_table *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->n_checks; i++)
+		check_free(t->checks[i]);
+	free(t->checks);
+	free(t->targets);
+	free(t->info);
+	free(t->cells);
+	for (size_t i = 0; i < t->n_dcs; i++)
+		free(t->dcs[i]);
+	free(t->dcs);
+	free(t);
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* Same probe: what is sent and what counts as success. Timing is not compared. */
+static bool check_same_probe(const struct health_check *a, const struct health_check *b)
+{
+	if (a->type != b->type || a->port != b->port || a->tls_verify != b->tls_verify ||
+	    !str_eq(a->path, b->path) || !str_eq(a->host, b->host) || a->n_expect != b->n_expect ||
+	    a->n_command != b->n_command)
+		return false;
+	if (memcmp(a->expect, b->expect, a->n_expect * sizeof(*a->expect)) != 0)
+		return false;
+	for (size_t i = 0; i < a->n_command; i++) {
+		if (!str_eq(a->command[i], b->command[i]))
+			return false;
+	}
+	return true;
+}
+
+static bool check_same(const struct health_check *a, const struct health_check *b)
+{
+	return check_same_probe(a, b) && a->interval_ms == b->interval_ms &&
+	       a->timeout_ms == b->timeout_ms && a->rise == b->rise && a->fall == b->fall;
+}
+
+/* Copies cfg into a table-owned check, filling defaults. NULL when cfg is unusable. */
+static struct health_check *check_copy(const struct cfg_check *cfg)
+{
+	if (!cfg->name || !cfg->name[0])
+		return NULL;
+	if (cfg->type == CFG_CHECK_EXEC && (cfg->n_command == 0 || !cfg->command[0]))
+		return NULL;
+	if (cfg->type == CFG_CHECK_TCP && cfg->port == 0)
+		return NULL;
+	if (cfg->port > 65535)
+		return NULL;
+	struct health_check *c = xcalloc(1, sizeof(*c));
+	c->name = xstrdup(cfg->name);
+	c->type = cfg->type;
+	c->port = cfg->port;
+	if (c->port == 0 && cfg->type == CFG_CHECK_HTTP)
+		c->port = 80;
+	if (c->port == 0 && cfg->type == CFG_CHECK_HTTPS)
+		c->port = 443;
+	if (cfg->type == CFG_CHECK_HTTP || cfg->type == CFG_CHECK_HTTPS) {
+		const char *p = cfg->path && cfg->path[0] ? cfg->path : "/";
+		if (p[0] != '/') {
+			size_t n = strlen(p);
+			c->path = xmalloc(n + 2);
+			c->path[0] = '/';
+			memcpy(c->path + 1, p, n + 1);
+		} else {
+			c->path = xstrdup(p);
+		}
+		if (cfg->host && cfg->host[0])
+			c->host = xstrdup(cfg->host);
+	}
+	if (cfg->n_expect > 0) {
+		c->expect = xmalloc(cfg->n_expect * sizeof(*c->expect));
+		memcpy(c->expect, cfg->expect, cfg->n_expect * sizeof(*c->expect));
+		c->n_expect = cfg->n_expect;
+	} else {
+		c->expect = xmalloc(sizeof(*c->expect));
+		c->expect[0] = 200;
+		c->n_expect = 1;
+	}
+	if (cfg->type == CFG_CHECK_EXEC) {
+		c->n_command = cfg->n_command;
+		c->command = xcalloc(cfg->n_command + 1, sizeof(char *));
+		for (size_t i = 0; i < cfg->n_command; i++)
+			c->command[i] = xstrdup(cfg->command[i] ? cfg->command[i] : "");
+	}
+	c->interval_ms = cfg->interval_ms ? cfg->interval_ms : DEFAULT_INTERVAL_MS;
+	c->timeout_ms = cfg->timeout_ms;
+	if (c->timeout_ms == 0) /* 2 s, or half the interval when that is shorter */
+		c->timeout_ms = c->interval_ms / 2 < DEFAULT_TIMEOUT_MS ? c->interval_ms / 2
+		                                                        : DEFAULT_TIMEOUT_MS;
+	c->rise = cfg->rise ? cfg->rise : DEFAULT_RISE;
+	c->fall = cfg->fall ? cfg->fall : DEFAULT_FALL;
+	c->tls_verify = cfg->tls_verify;
+	return c;
+}
+
+static bool dc_name_ok(const char *dc)
+{
+	if (!dc[0] || strlen(dc) >= sizeof(((struct health_entry *)0)->dc))
+		return false;
+	for (const char *p = dc; *p; p++) {
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '#')
+			return false;
+	}
+	return true;
+}
+
+static bool addr_eq(const struct netaddr *a, const struct netaddr *b)
+{
+	return a->family == b->family &&
+	       memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16) == 0;
+}
+
+#define GROW(arr, n, cap)                                                                          \
+	do {                                                                                       \
+		if ((n) == (cap)) {                                                                \
+			(cap) = (cap) ? (cap)*2 : 8;                                               \
+			(arr) = xrealloc((arr), (cap) * sizeof(*(arr)));                           \
+		}                                                                                  \
+	} while (0)
+
+int health_table_add_cell(struct health_table *t, const char *dc, const struct netaddr *addr,
+                          const struct cfg_check *check, uint32_t *idx)
+{
+	if (!dc_name_ok(dc) || (addr->family != AF_INET && addr->family != AF_INET6))
+		return GS_EINVAL;
+	if (t->n_cells >= INT32_MAX)
+		return GS_ERANGE;
+	int32_t ci = -1;
+	if (check) {
+		for (size_t i = 0; i < t->n_checks; i++) {
+			if (str_eq(t->checks[i]->name, check->name)) {
+				ci = (int32_t)i;
+				break;
+			}
+		}
+		struct health_check *copy = check_copy(check);
+		if (!copy)
+			return GS_EINVAL;
+		if (ci >= 0) {
+			bool same = check_same(copy, t->checks[ci]);
+			check_free(copy);
+			if (!same)
+				return GS_EEXIST;
+		} else {
+			GROW(t->checks, t->n_checks, t->cap_checks);
+			ci = (int32_t)t->n_checks;
+			t->checks[t->n_checks++] = copy;
+		}
+	}
+	uint32_t di = 0;
+	while (di < t->n_dcs && strcmp(t->dcs[di], dc) != 0)
+		di++;
+	/* Linear scans: tables have hundreds of cells and are built once per load. */
+	for (size_t i = 0; i < t->n_cells; i++) {
+		const struct cell_info *c = &t->info[i];
+		if (c->dc == di && c->check == ci && addr_eq(&c->addr, addr)) {
+			*idx = (uint32_t)i;
+			return GS_OK;
+		}
+	}
+	if (di == t->n_dcs) {
+		GROW(t->dcs, t->n_dcs, t->cap_dcs);
+		t->dcs[t->n_dcs++] = xstrdup(dc);
+	}
+	int32_t ti = -1;
+	if (ci >= 0) {
+		for (size_t i = 0; i < t->n_targets; i++) {
+			if (t->targets[i].check == t->checks[ci] &&
+			    addr_eq(&t->targets[i].addr, addr)) {
+				ti = (int32_t)i;
+				break;
+			}
+		}
+		if (ti < 0) {
+			GROW(t->targets, t->n_targets, t->cap_targets);
+			struct health_target *tg = &t->targets[t->n_targets];
+			memset(tg, 0, sizeof(*tg));
+			tg->check = t->checks[ci];
+			tg->addr = *addr;
+			netaddr_format(addr, tg->addr_text);
+			tg->up = true;
+			tg->initial = true;
+			tg->since = time(NULL);
+			snprintf(tg->last_result, sizeof(tg->last_result), "no result yet");
+			ti = (int32_t)t->n_targets++;
+		}
+	}
+	if (t->n_cells == t->cap_cells) {
+		t->cap_cells = t->cap_cells ? t->cap_cells * 2 : 16;
+		t->info = xrealloc(t->info, t->cap_cells * sizeof(*t->info));
+		t->cells = xrealloc(t->cells, t->cap_cells * sizeof(*t->cells));
+	}
+	t->info[t->n_cells] =
+	        (struct cell_info){.dc = di, .check = ci, .target = ti, .addr = *addr};
+	/* Before installation nobody reads the cell: plain initialisation is enough. */
+	atomic_init(&t->cells[t->n_cells],
+	            (uint8_t)(HEALTH_CELL_UP |
+	                      (ci >= 0 ? HEALTH_CELL_CHECKED | HEALTH_CELL_INITIAL : 0)));
+	*idx = (uint32_t)t->n_cells++;
+	return GS_OK;
+}
+
+int health_table_add_cfg(struct health_table *t, const struct cfg *cfg, struct diag *d)
+{
+	int rc = GS_OK;
+	for (size_t s = 0; s < cfg->n_services; s++) {
+		const struct cfg_service *svc = &cfg->services[s];
+		const struct cfg_check *chk = NULL;
+		if (svc->check) {
+			for (size_t i = 0; i < cfg->n_checks; i++) {
+				if (str_eq(cfg->checks[i].name, svc->check))
+					chk = &cfg->checks[i];
+			}
+			if (!chk) {
+				diag_err(d, svc->check_pos, "service %s: unknown check '%s'",
+				         svc->name, svc->check);
+				rc = GS_EPARSE;
+				continue;
+			}
+		}
+		for (size_t k = 0; k < svc->n_dcs; k++) {
+			const struct cfg_datacenter *dc = &svc->dcs[k];
+			for (size_t a = 0; a < dc->n_addrs; a++) {
+				uint32_t idx;
+				int r = health_table_add_cell(t, dc->name, &dc->addrs[a], chk,
+				                              &idx);
+				if (r != GS_OK) {
+					struct srcpos pos =
+					        dc->addr_pos ? dc->addr_pos[a] : dc->pos;
+					diag_err(d, pos,
+					         "service %s, datacenter %s: cannot monitor: %s",
+					         svc->name, dc->name, gs_strerror(r));
+					rc = GS_EPARSE;
+				}
+			}
+		}
+	}
+	return rc;
+}
+
+_Atomic uint8_t *health_table_cells(struct health_table *t)
+{
+	return t->cells;
+}
+
+size_t health_table_n_cells(const struct health_table *t)
+{
+	return t->n_cells;
+}
+
+size_t health_table_n_targets(const struct health_table *t)
+{
+	return t->n_targets;
+}
+
+struct health_target *health_table_target(struct health_table *t, size_t i)
+{
+	return i < t->n_targets ? &t->targets[i] : NULL;
+}
+
+long health_table_find_cell(const struct health_table *t, const char *dc,
+                            const struct netaddr *addr, const char *check_name)
+{
+	for (size_t i = 0; i < t->n_cells; i++) {
+		const struct cell_info *c = &t->info[i];
+		const char *cn = c->check >= 0 ? t->checks[c->check]->name : NULL;
+		if (strcmp(t->dcs[c->dc], dc) == 0 && addr_eq(&c->addr, addr) &&
+		    str_eq(cn, check_name))
+			return (long)i;
+	}
+	return -1;
+}
+
+size_t health_table_carry_over(struct health_table *dst, const struct health_table *src)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < dst->n_targets; i++) {
+		struct health_target *d = &dst->targets[i];
+		for (size_t j = 0; j < src->n_targets; j++) {
+			const struct health_target *s = &src->targets[j];
+			if (!str_eq(d->check->name, s->check->name) ||
+			    !addr_eq(&d->addr, &s->addr) || !check_same_probe(d->check, s->check))
+				continue;
+			d->up = s->up;
+			d->initial = s->initial;
+			d->n_ok = s->n_ok;
+			d->n_fail = s->n_fail;
+			d->n_checks = s->n_checks;
+			d->since = s->since;
+			d->last_check = s->last_check;
+			memcpy(d->last_result, s->last_result, sizeof(d->last_result));
+			n++;
+			break;
+		}
+	}
+	return n;
+}
+
+/* ---- Forces and cells (callers hold h->mu). ---- */
+
+static enum health_force dc_force(const struct health *h, const char *dc)
+{
+	for (size_t i = 0; i < h->n_fdc; i++) {
+		if (strcmp(h->fdc[i].name, dc) == 0)
+			return h->fdc[i].f;
+	}
+	return HEALTH_FORCE_AUTO;
+}
+
+static enum health_force addr_force(const struct health *h, const struct netaddr *a)
+{
+	for (size_t i = 0; i < h->n_faddr; i++) {
+		if (addr_eq(&h->faddr[i].addr, a))
+			return h->faddr[i].f;
+	}
+	return HEALTH_FORCE_AUTO;
+}
+
+/* The effective state of cell i: datacenter force, else address force, else monitor. */
+static uint8_t cell_value(const struct health *h, const struct health_table *t, size_t i)
+{
+	const struct cell_info *c = &t->info[i];
+	uint8_t checked = c->target >= 0 ? HEALTH_CELL_CHECKED : 0;
+	enum health_force f = dc_force(h, t->dcs[c->dc]);
+	if (f == HEALTH_FORCE_AUTO)
+		f = addr_force(h, &c->addr);
+	if (f != HEALTH_FORCE_AUTO)
+		return (uint8_t)((f == HEALTH_FORCE_UP ? HEALTH_CELL_UP : 0) | HEALTH_CELL_FORCED |
+		                 checked);
+	if (c->target < 0)
+		return HEALTH_CELL_UP;
+	const struct health_target *tg = &t->targets[c->target];
+	return (uint8_t)((tg->up ? HEALTH_CELL_UP : 0) | (tg->initial ? HEALTH_CELL_INITIAL : 0) |
+	                 checked);
+}
+
+/* Recomputes the cells of target ti (all cells when ti < 0). */
+static void cells_update(const struct health *h, struct health_table *t, long ti)
+{
+	for (size_t i = 0; i < t->n_cells; i++) {
+		if (ti >= 0 && t->info[i].target != ti)
+			continue;
+		/* Relaxed is enough: each byte is a complete state on its own, and workers
+		 * need no ordering with anything else we write. */
+		atomic_store_explicit(&t->cells[i], cell_value(h, t, i), memory_order_relaxed);
+	}
+}
+
+int health_new(const char *state_file, struct diag *d, struct health **out)
+{
+	struct health *h = xcalloc(1, sizeof(*h));
+	pthread_mutex_init(&h->mu, NULL);
+	*out = h;
+	if (!state_file)
+		return GS_OK;
+	h->state_file = xstrdup(state_file);
+	FILE *f = fopen(state_file, "re");
+	if (!f) {
+		if (errno == ENOENT)
+			return GS_OK;
+		diag_err(d, (struct srcpos){state_file, 0}, "cannot read state file: %s",
+		         strerror(errno));
+		return GS_EIO;
+	}
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, mem);
+	bool bad = ferror(f);
+	fclose(f);
+	fclose(mem);
+	if (bad) {
+		diag_err(d, (struct srcpos){state_file, 0}, "cannot read state file: read error");
+		free(text);
+		return GS_EIO;
+	}
+	health_load_state_text(h, h->state_file, text, d);
+	free(text);
+	return GS_OK;
+}
+
+void health_free(struct health *h)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->n_fdc; i++)
+		free(h->fdc[i].name);
+	free(h->fdc);
+	free(h->faddr);
+	free(h->state_file);
+	pthread_mutex_destroy(&h->mu);
+	free(h);
+}
+
+struct health_table *health_install(struct health *h, struct health_table *t)
+{
+	pthread_mutex_lock(&h->mu);
+	struct health_table *old = h->cur;
+	if (t && old && t != old) {
+		size_t n = health_table_carry_over(t, old);
+		log_debug("health: %zu of %zu monitored targets keep their state", n, t->n_targets);
+	}
+	h->cur = t;
+	if (t)
+		cells_update(h, t, -1);
+	pthread_mutex_unlock(&h->mu);
+	return old == t ? NULL : old;
+}
+
+struct health_table *health_installed(struct health *h)
+{
+	pthread_mutex_lock(&h->mu);
+	struct health_table *t = h->cur;
+	pthread_mutex_unlock(&h->mu);
+	return t;
+}
+
+static const char *plural(unsigned n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+bool health_record(struct health *h, struct health_table *t, size_t ti, bool ok, const char *text)
+{
+	bool changed = false;
+	pthread_mutex_lock(&h->mu);
+	if (h->cur != t || ti >= t->n_targets)
+		goto out;
+	struct health_target *tg = &t->targets[ti];
+	const struct health_check *c = tg->check;
+	bool was_initial = tg->initial;
+	snprintf(tg->last_result, sizeof(tg->last_result), "%s", text);
+	tg->last_check = time(NULL);
+	tg->n_checks++;
+	tg->initial = false;
+	if (ok) {
+		tg->n_fail = 0;
+		if (tg->n_ok < UINT_MAX)
+			tg->n_ok++;
+		if (!tg->up && tg->n_ok >= c->rise) {
+			tg->up = true;
+			changed = true;
+			log_info("health: %s %s up after %u %s: %s", c->name, tg->addr_text,
+			         tg->n_ok, plural(tg->n_ok, "success", "successes"), text);
+		}
+	} else {
+		tg->n_ok = 0;
+		if (tg->n_fail < UINT_MAX)
+			tg->n_fail++;
+		if (tg->up && tg->n_fail >= c->fall) {
+			tg->up = false;
+			changed = true;
+			log_warn("health: %s %s down after %u %s: %s", c->name, tg->addr_text,
+			         tg->n_fail, plural(tg->n_fail, "failure", "failures"), text);
+		}
+	}
+	if (changed)
+		tg->since = tg->last_check;
+	if (changed || was_initial)
+		cells_update(h, t, (long)ti);
+out:
+	pthread_mutex_unlock(&h->mu);
+	return changed;
+}
+
+/* ---- Forces. ---- */
+
+int health_force_parse(const char *text, enum health_force *out)
+{
+	if (strcmp(text, "up") == 0)
+		*out = HEALTH_FORCE_UP;
+	else if (strcmp(text, "down") == 0)
+		*out = HEALTH_FORCE_DOWN;
+	else if (strcmp(text, "auto") == 0)
+		*out = HEALTH_FORCE_AUTO;
+	else
+		return GS_EINVAL;
+	return GS_OK;
+}
+
+const char *health_force_name(enum health_force f)
+{
+	switch (f) {
+	case HEALTH_FORCE_UP:
+		return "up";
+	case HEALTH_FORCE_DOWN:
+		return "down";
+	case HEALTH_FORCE_AUTO:
+		break;
+	}
+	return "auto";
+}
+
+/* Sets (or with AUTO removes) a datacenter force; returns true when it changed. */
+static bool set_dc_force(struct health *h, const char *dc, enum health_force f)
+{
+	for (size_t i = 0; i < h->n_fdc; i++) {
+		if (strcmp(h->fdc[i].name, dc) != 0)
+			continue;
+		if (h->fdc[i].f == f)
+			return false;
+		if (f == HEALTH_FORCE_AUTO) {
+			free(h->fdc[i].name);
+			memmove(&h->fdc[i], &h->fdc[i + 1], (h->n_fdc - i - 1) * sizeof(*h->fdc));
+			h->n_fdc--;
+		} else {
+			h->fdc[i].f = f;
+		}
+		return true;
+	}
+	if (f == HEALTH_FORCE_AUTO)
+		return false;
+	GROW(h->fdc, h->n_fdc, h->cap_fdc);
+	h->fdc[h->n_fdc++] = (struct force_dc){xstrdup(dc), f};
+	return true;
+}
+
+static bool set_addr_force(struct health *h, const struct netaddr *a, enum health_force f)
+{
+	for (size_t i = 0; i < h->n_faddr; i++) {
+		if (!addr_eq(&h->faddr[i].addr, a))
+			continue;
+		if (h->faddr[i].f == f)
+			return false;
+		if (f == HEALTH_FORCE_AUTO) {
+			memmove(&h->faddr[i], &h->faddr[i + 1],
+			        (h->n_faddr - i - 1) * sizeof(*h->faddr));
+			h->n_faddr--;
+		} else {
+			h->faddr[i].f = f;
+		}
+		return true;
+	}
+	if (f == HEALTH_FORCE_AUTO)
+		return false;
+	GROW(h->faddr, h->n_faddr, h->cap_faddr);
+	h->faddr[h->n_faddr++] = (struct force_addr){*a, f};
+	return true;
+}
+
+static bool table_has_dc(const struct health_table *t, const char *dc)
+{
+	for (size_t i = 0; t && i < t->n_dcs; i++) {
+		if (strcmp(t->dcs[i], dc) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool table_has_addr(const struct health_table *t, const struct netaddr *a)
+{
+	for (size_t i = 0; t && i < t->n_cells; i++) {
+		if (addr_eq(&t->info[i].addr, a))
+			return true;
+	}
+	return false;
+}
+
+static int save_locked(struct health *h);
+
+int health_force_dc(struct health *h, const char *dc, enum health_force f)
+{
+	int rc = GS_OK;
+	if (!dc_name_ok(dc))
+		return GS_EINVAL;
+	pthread_mutex_lock(&h->mu);
+	bool known = table_has_dc(h->cur, dc);
+	if (!known && (f != HEALTH_FORCE_AUTO || dc_force(h, dc) == HEALTH_FORCE_AUTO)) {
+		rc = GS_ENOENT;
+		goto out;
+	}
+	if (set_dc_force(h, dc, f)) {
+		log_info("health: datacenter %s forced %s", dc, health_force_name(f));
+		if (h->cur)
+			cells_update(h, h->cur, -1);
+		rc = save_locked(h);
+	}
+out:
+	pthread_mutex_unlock(&h->mu);
+	return rc;
+}
+
+int health_force_addr(struct health *h, const struct netaddr *addr, enum health_force f)
+{
+	int rc = GS_OK;
+	pthread_mutex_lock(&h->mu);
+	bool known = table_has_addr(h->cur, addr);
+	if (!known && (f != HEALTH_FORCE_AUTO || addr_force(h, addr) == HEALTH_FORCE_AUTO)) {
+		rc = GS_ENOENT;
+		goto out;
+	}
+	if (set_addr_force(h, addr, f)) {
+		char text[NETADDR_TEXT_MAX];
+		netaddr_format(addr, text);
+		log_info("health: address %s forced %s", text, health_force_name(f));
+		if (h->cur)
+			cells_update(h, h->cur, -1);
+		rc = save_locked(h);
+	}
+out:
+	pthread_mutex_unlock(&h->mu);
+	return rc;
+}
+
+/* ---- State file. ---- */
+
+static void parse_state_line(struct health *h, struct srcpos pos, char *line, struct diag *d)
+{
+	char *fields[4];
+	size_t n = 0;
+	char *save = NULL;
+	for (char *tok = strtok_r(line, " \t\r", &save); tok;
+	     tok = strtok_r(NULL, " \t\r", &save)) {
+		if (n == GS_ARRAY_LEN(fields)) {
+			n++;
+			break;
+		}
+		fields[n++] = tok;
+	}
+	if (n == 0 || fields[0][0] == '#')
+		return;
+	if (n != 3) {
+		diag_warn(d, pos,
+		          "state file: expected 'dc NAME up|down' or 'addr ADDRESS up|down', "
+		          "line ignored");
+		return;
+	}
+	enum health_force f;
+	if (health_force_parse(fields[2], &f) != GS_OK || f == HEALTH_FORCE_AUTO) {
+		diag_warn(d, pos, "state file: bad state '%s' (expected up or down), line ignored",
+		          fields[2]);
+		return;
+	}
+	if (strcmp(fields[0], "dc") == 0) {
+		if (!dc_name_ok(fields[1])) {
+			diag_warn(d, pos, "state file: bad datacenter name '%s', line ignored",
+			          fields[1]);
+			return;
+		}
+		set_dc_force(h, fields[1], f);
+	} else if (strcmp(fields[0], "addr") == 0) {
+		struct netaddr a;
+		if (netaddr_parse(fields[1], &a) != GS_OK) {
+			diag_warn(d, pos, "state file: bad address '%s', line ignored", fields[1]);
+			return;
+		}
+		set_addr_force(h, &a, f);
+	} else {
+		diag_warn(d, pos,
+		          "state file: unknown keyword '%s' (expected dc or addr), line ignored",
+		          fields[0]);
+	}
+}
+
+void health_load_state_text(struct health *h, const char *file, const char *text, struct diag *d)
+{
+	pthread_mutex_lock(&h->mu);
+	char *copy = xstrdup(text);
+	unsigned lineno = 0;
+	char *p = copy;
+	while (*p) {
+		char *nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		lineno++;
+		parse_state_line(h, (struct srcpos){file, lineno}, p, d);
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	free(copy);
+	if (h->cur)
+		cells_update(h, h->cur, -1);
+	pthread_mutex_unlock(&h->mu);
+}
+
+/* Renders the forces in state file format. Owned by the caller. */
+static char *state_text(const struct health *h, size_t *len)
+{
+	char *text = NULL;
+	FILE *f = open_memstream(&text, len);
+	fputs("# geosteer state file: admin overrides, rewritten by geosteerd on every change.\n"
+	      "# One per line: 'dc NAME up|down' or 'addr ADDRESS up|down'.\n",
+	      f);
+	for (size_t i = 0; i < h->n_fdc; i++)
+		fprintf(f, "dc %s %s\n", h->fdc[i].name, health_force_name(h->fdc[i].f));
+	for (size_t i = 0; i < h->n_faddr; i++) {
+		char a[NETADDR_TEXT_MAX];
+		netaddr_format(&h->faddr[i].addr, a);
+		fprintf(f, "addr %s %s\n", a, health_force_name(h->faddr[i].f));
+	}
+	fclose(f);
+	return text;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return GS_EIO;
+		p += w;
+		len -= (size_t)w;
+	}
+	return GS_OK;
+}
+
+/* Replaces path with text so that a crash leaves either the old or the new file: write
+ * a temporary file in the same folder, fsync it, rename it over path, fsync the folder
+ * so the rename itself is durable. */
+static int write_atomic(const char *path, const char *text, size_t len)
+{
+	int rc = GS_EIO;
+	size_t plen = strlen(path);
+	char *tmp = xmalloc(plen + 8);
+	memcpy(tmp, path, plen);
+	memcpy(tmp + plen, ".XXXXXX", 8);
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		log_err("health: cannot write state file %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (fchmod(fd, 0644) != 0 || write_all(fd, text, len) != GS_OK || fsync(fd) != 0) {
+		log_err("health: cannot write state file %s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	if (close(fd) != 0 || rename(tmp, path) != 0) {
+		log_err("health: cannot replace state file %s: %s", path, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) != 0) {
+		log_err("health: cannot sync folder %s: %s", dir, strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
+		goto out;
+	}
+	close(dfd);
+	rc = GS_OK;
+out:
+	free(dir);
+	free(tmp);
+	return rc;
+}
+
+static int save_locked(struct health *h)
+{
+	if (!h->state_file)
+		return GS_OK;
+	size_t len = 0;
+	char *text = state_text(h, &len);
+	int rc = write_atomic(h->state_file, text, len);
+	free(text);
+	return rc;
+}
+
+int health_save_state(struct health *h)
+{
+	pthread_mutex_lock(&h->mu);
+	int rc = save_locked(h);
+	pthread_mutex_unlock(&h->mu);
+	return rc;
+}
+
+/* ---- Listing. ---- */
+
+static int addr_cmp(const struct netaddr *a, const struct netaddr *b)
+{
+	if (a->family != b->family)
+		return a->family == AF_INET ? -1 : 1;
+	return memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16);
+}
+
+static int target_cmp(const void *pa, const void *pb)
+{
+	const struct health_target *a = *(const struct health_target *const *)pa;
+	const struct health_target *b = *(const struct health_target *const *)pb;
+	int c = strcmp(a->check->name, b->check->name);
+	return c ? c : addr_cmp(&a->addr, &b->addr);
+}
+
+int health_list(struct health *h, struct health_entry **out, size_t *n)
+{
+	pthread_mutex_lock(&h->mu);
+	const struct health_table *t = h->cur;
+	size_t nt = t ? t->n_targets : 0;
+	size_t cap = nt + h->n_faddr + h->n_fdc;
+	struct health_entry *v = xcalloc(cap ? cap : 1, sizeof(*v));
+	const struct health_target **sorted = xcalloc(nt ? nt : 1, sizeof(*sorted));
+	for (size_t i = 0; i < nt; i++)
+		sorted[i] = &t->targets[i];
+	qsort(sorted, nt, sizeof(*sorted), target_cmp);
+	size_t k = 0;
+	for (size_t i = 0; i < nt; i++) {
+		const struct health_target *tg = sorted[i];
+		struct health_entry *e = &v[k++];
+		snprintf(e->check, sizeof(e->check), "%s", tg->check->name);
+		memcpy(e->addr, tg->addr_text, sizeof(e->addr));
+		e->up = tg->up;
+		e->initial = tg->initial;
+		e->force = addr_force(h, &tg->addr);
+		memcpy(e->last_result, tg->last_result, sizeof(e->last_result));
+		e->since = tg->since;
+		e->last_check = tg->last_check;
+		e->n_checks = tg->n_checks;
+	}
+	for (size_t i = 0; i < h->n_faddr; i++) {
+		bool monitored = false;
+		for (size_t j = 0; j < nt && !monitored; j++)
+			monitored = addr_eq(&t->targets[j].addr, &h->faddr[i].addr);
+		if (monitored)
+			continue;
+		struct health_entry *e = &v[k++];
+		netaddr_format(&h->faddr[i].addr, e->addr);
+		e->up = true;
+		e->force = h->faddr[i].f;
+		snprintf(e->last_result, sizeof(e->last_result), "%s",
+		         table_has_addr(t, &h->faddr[i].addr) ? "not monitored"
+		                                              : "not in the configuration");
+	}
+	for (size_t i = 0; i < h->n_fdc; i++) {
+		struct health_entry *e = &v[k++];
+		snprintf(e->dc, sizeof(e->dc), "%s", h->fdc[i].name);
+		e->up = true;
+		e->force = h->fdc[i].f;
+		snprintf(e->last_result, sizeof(e->last_result), "%s",
+		         table_has_dc(t, h->fdc[i].name) ? "datacenter force"
+		                                         : "datacenter not in the configuration");
+	}
+	pthread_mutex_unlock(&h->mu);
+	free(sorted);
+	*out = v;
+	*n = k;
+	return GS_OK;
+}
+
+const char *health_entry_state(const struct health_entry *e, char *buf, size_t cap)
+{
+	const char *mon = e->up ? "up" : "down";
+	bool has_target = e->check[0] != '\0';
+	if (e->force != HEALTH_FORCE_AUTO && has_target)
+		snprintf(buf, cap, "%s (forced; monitor says %s%s)", health_force_name(e->force),
+		         mon, e->initial ? ", initial" : "");
+	else if (e->force != HEALTH_FORCE_AUTO)
+		snprintf(buf, cap, "%s (forced)", health_force_name(e->force));
+	else
+		snprintf(buf, cap, "%s%s", mon, e->initial ? " (initial)" : "");
+	return buf;
+}
+
+static void format_time(time_t t, char out[32])
+{
+	struct tm tm;
+	if (t == 0 || !gmtime_r(&t, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, 32, "-");
+}
+
+int health_format(struct health *h, char **out)
+{
+	struct health_entry *v;
+	size_t n;
+	int rc = health_list(h, &v, &n);
+	if (rc != GS_OK)
+		return rc;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	fprintf(f, "%-12s %-26s %-34s %-20s %s\n", "CHECK", "ADDRESS/DC", "STATE", "SINCE", "LAST");
+	for (size_t i = 0; i < n; i++) {
+		char state[96], since[32];
+		format_time(v[i].since, since);
+		const char *what = v[i].dc[0] ? v[i].dc : v[i].addr;
+		fprintf(f, "%-12s %-26s %-34s %-20s %s\n", v[i].check[0] ? v[i].check : "-", what,
+		        health_entry_state(&v[i], state, sizeof(state)), since, v[i].last_result);
+	}
+	fclose(f);
+	free(v);
+	*out = text;
+	return GS_OK;
+}

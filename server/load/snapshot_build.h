@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT
+ * snapshot_build.h -- building a struct snapshot (server/query/snapshot.h) from a
+ * configuration: zones, steering table, identity, rate limiting, cookies. */
+#ifndef GS_SNAPSHOT_BUILD_H
+#define GS_SNAPSHOT_BUILD_H
+
+#include "server/base/compiler.h"
+#include "server/base/diag.h"
+#include "server/config/config.h"
+#include "server/query/snapshot.h"
+
+/* Builds a snapshot from cfg: loads every zone, compiles the GeoIP maps and services
+ * (server/load/steer_build.h; the GeoIP databases are closed again before this returns) and
+ * runs the checks that need zone data.
+ * Problems go to d as FILE:LINE lines. Returns GS_OK and sets *out, or GS_EPARSE /
+ * GS_EIO (nothing is leaked). Load thread only. */
+int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out) GS_NONNULL GS_WUR;
+
+#endif

@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: MIT
+ * steer_build.c -- builds a snapshot's steering from the configuration: opens the GeoIP
+ * databases, compiles every map once, renders every service's addresses as A / AAAA
+ * rdata with their health cells, checks the steered names against the zones, and
+ * hashes them for the query path. Load thread only. */
+#include "server/load/steer_build.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "geoip/geodb.h"
+#include "server/base/dname.h"
+#include "server/base/err.h"
+#include "server/base/xalloc.h"
+#include "server/query/query.h"
+#include "zones/zone.h"
+
+static const struct cfg_check *find_check(const struct cfg *cfg, const char *name)
+{
+	for (size_t i = 0; name && i < cfg->n_checks; i++) {
+		if (strcmp(cfg->checks[i].name, name) == 0)
+			return &cfg->checks[i];
+	}
+	return NULL;
+}
+
+static size_t find_map(const struct cfg *cfg, const char *name)
+{
+	size_t i = 0;
+	while (i < cfg->n_maps && strcmp(cfg->maps[i].name, name) != 0)
+		i++;
+	return i;
+}
+
+/* Opens the databases (when configured) and compiles every map into maps[]. An entry
+ * stays NULL when its map does not compile. The databases are closed on return: the
+ * compiled maps never point into them (geo.h). */
+static int compile_maps(const struct cfg *cfg, struct arena *a, struct diag *d,
+                        const struct geo_map **maps)
+{
+	struct geo_db *db = NULL;
+	if (cfg->geoip.enabled && geodb_open(&cfg->geoip, d, &db) != GS_OK)
+		return GS_EPARSE; /* reported at geoip.database; maps would only add noise */
+	int rc = GS_OK;
+	for (size_t i = 0; i < cfg->n_maps; i++) {
+		if (geo_map_compile(&cfg->maps[i], db, a, d, &maps[i]) != GS_OK)
+			rc = GS_EPARSE;
+	}
+	geodb_close(db);
+	return rc;
+}
+
+/* Fills dc from its configuration: addresses as rdata, one health cell each. */
+static int build_dc(const struct cfg_service *svc, const struct cfg_datacenter *cdc,
+                    const struct cfg_check *check, struct health_table *ht, struct arena *a,
+                    struct diag *d, struct steer_dc *dc)
+{
+	int rc = GS_OK;
+	dc->name = arena_strdup(a, cdc->name);
+	size_t n[STEER_N_TYPES] = {0, 0};
+	for (size_t i = 0; i < cdc->n_addrs; i++)
+		n[cdc->addrs[i].family == AF_INET ? STEER_A : STEER_AAAA]++;
+	uint8_t *rdata[STEER_N_TYPES];
+	uint32_t *cells[STEER_N_TYPES];
+	for (unsigned t = 0; t < STEER_N_TYPES; t++) {
+		if (n[t] > UINT16_MAX) {
+			diag_err(d, cdc->pos, "services.%s.datacenters.%s: more than %u addresses",
+			         svc->name, cdc->name, UINT16_MAX);
+			return GS_EPARSE;
+		}
+		dc->n[t] = (uint16_t)n[t];
+		rdata[t] = arena_alloc(a, (n[t] ? n[t] : 1) * (t == STEER_A ? 4u : 16u));
+		cells[t] = arena_alloc(a, (n[t] ? n[t] : 1) * sizeof(uint32_t));
+		dc->rdata[t] = rdata[t];
+		dc->cells[t] = cells[t];
+		n[t] = 0;
+	}
+	for (size_t i = 0; i < cdc->n_addrs; i++) {
+		const struct netaddr *addr = &cdc->addrs[i];
+		unsigned t = addr->family == AF_INET ? STEER_A : STEER_AAAA;
+		size_t len = t == STEER_A ? 4u : 16u;
+		memcpy(rdata[t] + n[t] * len, addr->addr, len);
+		uint32_t idx = 0;
+		int hrc = health_table_add_cell(ht, cdc->name, addr, check, &idx);
+		if (hrc != GS_OK) {
+			struct srcpos pos = cdc->addr_pos ? cdc->addr_pos[i] : cdc->pos;
+			diag_err(d, pos,
+			         "services.%s.datacenters.%s: cannot set up health state: %s",
+			         svc->name, cdc->name, gs_strerror(hrc));
+			rc = GS_EPARSE;
+		}
+		cells[t][n[t]++] = idx;
+	}
+	return rc;
+}
+
+/* Compiles service svc against its compiled map. */
+static int build_service(const struct cfg *cfg, const struct cfg_service *svc,
+                         const struct geo_map *map, struct health_table *ht, struct arena *a,
+                         struct diag *d, struct steer_service *out)
+{
+	int rc = GS_OK;
+	out->name = arena_strdup(a, svc->name);
+	out->map = map;
+	out->ttl = svc->ttl;
+	out->failover_ttl = svc->failover_ttl;
+	if (svc->n_dcs > UINT16_MAX - 1) {
+		diag_err(d, svc->pos, "services.%s: more than %u datacenters", svc->name,
+		         UINT16_MAX - 1);
+		return GS_EPARSE;
+	}
+	out->n_dcs = (uint16_t)svc->n_dcs;
+	const struct cfg_check *check = find_check(cfg, svc->check);
+	struct steer_dc *dcs = arena_alloc(a, (svc->n_dcs ? svc->n_dcs : 1) * sizeof(*dcs));
+	for (size_t k = 0; k < svc->n_dcs; k++) {
+		if (build_dc(svc, &svc->dcs[k], check, ht, a, d, &dcs[k]) != GS_OK)
+			rc = GS_EPARSE;
+	}
+	out->dcs = dcs;
+	/* The map's datacenter indices -> this service's. Configuration validation has
+	 * made sure that every datacenter a map names exists in each service using it. */
+	uint32_t n_names = map->lists.n_names;
+	uint16_t *dc_of = arena_alloc(a, (n_names ? n_names : 1) * sizeof(*dc_of));
+	for (uint32_t j = 0; j < n_names; j++) {
+		dc_of[j] = STEER_NO_DC;
+		for (size_t k = 0; k < svc->n_dcs; k++) {
+			if (strcmp(svc->dcs[k].name, map->lists.names[j]) == 0) {
+				dc_of[j] = (uint16_t)k;
+				break;
+			}
+		}
+	}
+	out->dc_of = dc_of;
+	return rc;
+}
+
+/* ---- The name hash. ---- */
+
+struct name_builder {
+	struct steer_name *names; /* heap */
+	size_t n, cap;
+	uint32_t *slots; /* heap */
+	size_t mask;
+};
+
+/* Adds name (lowercase wire) for svc, or for an empty non-terminal when svc is NULL.
+ * An existing entry becomes steered when svc is given; a steered one never changes. */
+static void nb_add(struct name_builder *b, struct arena *a, const uint8_t *name, size_t len,
+                   const struct steer_service *svc)
+{
+	size_t i = steer_hash(name, len) & b->mask;
+	while (b->slots[i]) {
+		struct steer_name *e = &b->names[b->slots[i] - 1];
+		if (e->len == len && memcmp(e->name, name, len) == 0) {
+			if (!e->svc)
+				e->svc = svc;
+			return;
+		}
+		i = (i + 1) & b->mask;
+	}
+	struct steer_name *e = &b->names[b->n++];
+	e->name = arena_memdup(a, name, len);
+	e->len = (uint8_t)len;
+	e->svc = svc;
+	b->slots[i] = (uint32_t)b->n;
+}
+
+/* Checks one steered name against the zone that holds it (the deepest one, as the query
+ * path finds it). Returns false when the name must not be steered. */
+static bool check_name(const struct cfg_service *svc, size_t k, const struct zone *z,
+                       struct diag *d)
+{
+	const uint8_t *name = svc->names[k].wire;
+	struct srcpos pos = svc->names[k].pos;
+	char text[DNAME_TEXT_MAX];
+	dname_to_text(name, text);
+	bool ok = true;
+	struct zone_hit hit;
+	if (zone_lookup(z, name, &hit) == ZONE_MATCH_DELEGATION) {
+		char cut[DNAME_TEXT_MAX];
+		dname_to_text(hit.node->name, cut);
+		const struct zone_rrset *ns = zone_node_rrset(hit.node, DNS_TYPE_NS);
+		diag_err(d, pos,
+		         "services.%s.names: %s is at or below the delegation to %s (%s:%u), so "
+		         "it would never be answered here",
+		         svc->name, text, cut, z->file, ns ? ns->line : 0);
+		ok = false;
+	}
+	const struct zone_node *node = zone_find(z, name);
+	if (!node)
+		return ok;
+	static const struct {
+		uint16_t type;
+		const char *name;
+	} clash[] = {{DNS_TYPE_A, "A"}, {DNS_TYPE_AAAA, "AAAA"}, {DNS_TYPE_CNAME, "CNAME"}};
+	for (size_t i = 0; i < sizeof(clash) / sizeof(clash[0]); i++) {
+		const struct zone_rrset *set = zone_node_rrset(node, clash[i].type);
+		if (!set)
+			continue;
+		if (clash[i].type == DNS_TYPE_CNAME)
+			diag_err(d, pos,
+			         "services.%s.names: %s is a CNAME in its zone file (%s:%u); a "
+			         "steered name cannot be an alias (RFC 1034 3.6.2)",
+			         svc->name, text, z->file, set->line);
+		else
+			diag_err(d, pos,
+			         "services.%s.names: %s also has %s records in its zone file "
+			         "(%s:%u); a steered name takes its addresses from its service "
+			         "only",
+			         svc->name, text, clash[i].name, z->file, set->line);
+		ok = false;
+	}
+	return ok;
+}
+
+/* Hashes every steered name and the empty non-terminals above it. */
+static int build_names(const struct cfg *cfg, const struct zoneset *zs,
+                       const struct steer_service *services, const bool *built, struct arena *a,
+                       struct diag *d, struct steer_table *t)
+{
+	int rc = GS_OK;
+	size_t cap = 0;
+	for (size_t s = 0; s < cfg->n_services; s++)
+		for (size_t k = 0; k < cfg->services[s].n_names; k++)
+			cap += dname_labels(cfg->services[s].names[k].wire) + 1u;
+	size_t n_slots = 16;
+	while (n_slots < 2 * cap)
+		n_slots *= 2;
+	struct name_builder b = {
+	        .names = xcalloc(cap ? cap : 1, sizeof(struct steer_name)),
+	        .cap = cap,
+	        .slots = xcalloc(n_slots, sizeof(uint32_t)),
+	        .mask = n_slots - 1,
+	};
+	for (size_t s = 0; s < cfg->n_services; s++) {
+		const struct cfg_service *svc = &cfg->services[s];
+		for (size_t k = 0; k < svc->n_names; k++) {
+			const uint8_t *name = svc->names[k].wire;
+			const struct zone *z = zoneset_find(zs, name);
+			if (!z)
+				continue; /* configuration validation reported it */
+			if (!check_name(svc, k, z, d)) {
+				rc = GS_EPARSE;
+				continue;
+			}
+			if (!built[s])
+				continue;
+			nb_add(&b, a, name, svc->names[k].len, &services[s]);
+			/* RFC 8020: the names between the steered name and the apex exist. */
+			unsigned labels = dname_labels(name);
+			for (unsigned keep = labels - 1; keep > z->origin_labels; keep--) {
+				const uint8_t *up = dname_suffix(name, keep);
+				nb_add(&b, a, up, dname_len(up), NULL);
+			}
+		}
+	}
+	t->n_names = b.n;
+	t->names = arena_memdup(a, b.names, (b.n ? b.n : 1) * sizeof(struct steer_name));
+	t->slots = arena_memdup(a, b.slots, n_slots * sizeof(uint32_t));
+	t->mask = b.mask;
+	free(b.names);
+	free(b.slots);
+	return rc;
+}
+
+int steer_build(const struct cfg *cfg, const struct zoneset *zs, struct arena *a, struct diag *d,
+                const struct steer_table **table, struct health_table **health)
+{
+	*table = NULL;
+	*health = NULL;
+	const struct geo_map **maps = xcalloc(cfg->n_maps ? cfg->n_maps : 1, sizeof(*maps));
+	int rc = GS_OK;
+	if (cfg->geoip.enabled || cfg->n_maps)
+		rc = compile_maps(cfg, a, d, maps);
+	if (cfg->n_services == 0) {
+		free(maps);
+		return rc;
+	}
+
+	struct health_table *ht = health_table_new();
+	struct steer_table *t = arena_alloc(a, sizeof(*t));
+	struct steer_service *services = arena_alloc(a, cfg->n_services * sizeof(*services));
+	bool *built = xcalloc(cfg->n_services, sizeof(*built));
+	for (size_t s = 0; s < cfg->n_services; s++) {
+		const struct cfg_service *svc = &cfg->services[s];
+		size_t m = find_map(cfg, svc->map);
+		if (m == cfg->n_maps || !maps[m])
+			continue; /* unknown map (validation) or one that did not compile */
+		if (build_service(cfg, svc, maps[m], ht, a, d, &services[s]) != GS_OK)
+			rc = GS_EPARSE;
+		else
+			built[s] = true;
+	}
+	t->services = services;
+	t->n_services = cfg->n_services;
+	if (build_names(cfg, zs, services, built, a, d, t) != GS_OK)
+		rc = GS_EPARSE;
+	free(built);
+	free(maps);
+	/* Every cell is added: the array no longer moves. */
+	t->cells = health_table_cells(ht);
+	if (rc != GS_OK) {
+		health_table_free(ht);
+		return rc;
+	}
+	*table = t;
+	*health = ht;
+	return GS_OK;
+}

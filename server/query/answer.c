@@ -1,0 +1,654 @@
+/* SPDX-License-Identifier: MIT
+ * answer.c -- the query path: parse (query.c), decide, render (render.c). Resolution
+ * of class IN questions against the snapshot's zones: exact answers, CNAME chains,
+ * wildcards, referrals with glue, DS at cuts, NXDOMAIN/NODATA, ANY per RFC 8482;
+ * CHAOS identity names; EDNS, ECS echo, truncation and counters. Steered names
+ * (DESIGN.md "Answer semantics" 1-3): A/AAAA from the datacenter steer.c chooses for the
+ * client, with the ECS scope of that choice; other types from the zone. DNS Cookies
+ * (cookie.c) and response rate limiting over UDP (rrl.c) when configured.
+ * Worker threads: no allocation, no locks, no logging per packet. */
+#include "server/query/answer.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "server/base/dname.h"
+#include "server/base/xalloc.h"
+#include "server/query/chaos.h"
+#include "server/query/cookie.h"
+#include "server/query/edns.h"
+#include "server/query/query.h"
+#include "server/query/render.h"
+#include "server/query/rrl.h"
+#include "server/query/steer.h"
+#include "zones/zone.h"
+#include "zones/zoneset.h"
+
+/* Most CNAME records one answer carries. RFC 1034 3.6.2 lets chains exist but does not
+ * bound them; 8 follows common resolver practice and bounds the work per query (a loop
+ * in the zone data stops here at the latest). */
+#define ANSWER_CNAME_MAX 8u
+
+/* Requestors advertising less than this get it anyway (RFC 6891 6.2.5). */
+#define ANSWER_UDP_MIN 512u
+
+struct answer_ctx {
+	struct answer_stats stats;
+	struct query q;
+	struct render r;
+	uint8_t name_lc[DNAME_MAX]; /* lowercase copy of a CNAME or NS target */
+	const struct sockaddr *src; /* the query's source address, for steering */
+	uint32_t rot;               /* round-robin position for steered answers */
+	struct rrl_table *rrl;      /* this worker's rate limiting buckets */
+	uint32_t now_sec;           /* answer_ctx_tick */
+	uint64_t now_ms;
+	uint8_t cookie[COOKIE_REPLY_LEN]; /* the COOKIE option of the response */
+};
+
+/* How the response turns out; filled by the resolution functions. */
+struct reply {
+	unsigned rcode; /* 12-bit extended RCODE */
+	bool aa;
+	bool echo_ecs;     /* answered from zone data: echo the ECS option */
+	uint8_t ecs_scope; /* SCOPE PREFIX-LENGTH for that echo; 0 = valid for everyone */
+};
+
+/* Counters have one writer (this worker) and are read by the stats/metrics code on
+ * other threads: relaxed atomic stores keep that free of data races at the cost of a
+ * plain load and store (STYLE 2.5). Readers use __atomic_load_n(..., __ATOMIC_RELAXED). */
+static inline void stat_inc(uint64_t *c)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+}
+
+struct answer_ctx *answer_ctx_new(void)
+{
+	struct answer_ctx *ctx = xcalloc(1, sizeof(struct answer_ctx));
+	ctx->rrl = rrl_table_new();
+	return ctx;
+}
+
+void answer_ctx_free(struct answer_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	rrl_table_free(ctx->rrl);
+	free(ctx);
+}
+
+void answer_ctx_tick(struct answer_ctx *ctx)
+{
+	struct timespec wall, mono;
+	clock_gettime(CLOCK_REALTIME_COARSE, &wall);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &mono);
+	answer_ctx_set_time(ctx, (uint32_t)wall.tv_sec,
+	                    (uint64_t)mono.tv_sec * 1000u + (uint64_t)mono.tv_nsec / 1000000u);
+}
+
+void answer_ctx_set_time(struct answer_ctx *ctx, uint32_t unix_sec, uint64_t mono_ms)
+{
+	ctx->now_sec = unix_sec;
+	ctx->now_ms = mono_ms;
+}
+
+const struct answer_stats *answer_ctx_stats(const struct answer_ctx *ctx)
+{
+	return &ctx->stats;
+}
+
+/* Copies name (an rdata name in zone-file case) into ctx->name_lc, lowercased. */
+static const uint8_t *lower_copy(struct answer_ctx *ctx, const uint8_t *name)
+{
+	wire_copy_lower(ctx->name_lc, name, dname_len(name));
+	return ctx->name_lc;
+}
+
+/* True when name_lc (lowercase) is z's origin or lies below it. */
+static bool in_zone(const uint8_t *name_lc, const struct zone *z)
+{
+	size_t len = dname_len(name_lc);
+	if (len < z->origin_len)
+		return false;
+	size_t p = 0, at = len - z->origin_len;
+	while (p < at)
+		p += name_lc[p] + 1u;
+	return p == at && memcmp(name_lc + at, z->origin, z->origin_len) == 0;
+}
+
+/* RFC 2308 section 3: NXDOMAIN and NODATA carry the zone's SOA in the authority
+ * section, with the negative-caching TTL (section 5) as its TTL. */
+static void add_soa(struct answer_ctx *ctx, const struct zone *z)
+{
+	render_rrset(&ctx->r, RENDER_AUTHORITY, z->origin, z->soa, z->neg_ttl);
+}
+
+static bool node_is(const struct zone_node *n, const uint8_t *name_lc, size_t name_len)
+{
+	return n->name_len == name_len && memcmp(n->name, name_lc, name_len) == 0;
+}
+
+/* Answers the question at steered name svc (owner: the name as it is to be written,
+ * qname or a CNAME target) when its type is one steering decides: A or AAAA, and ANY,
+ * for which RFC 8482 4.1 lets us pick one RRset: the steered A set for this client, or
+ * the AAAA set when no datacenter of the client's list has an A address. Sets the ECS
+ * scope to that of the client's list (DESIGN.md 3), also for NODATA: another client's
+ * list may have addresses of the type. Returns false when the zone answers instead. */
+static bool answer_steered(const struct snapshot *snap, struct answer_ctx *ctx,
+                           const struct zone *z, const struct steer_service *svc,
+                           const uint8_t *owner, struct reply *rep)
+{
+	uint16_t qtype = ctx->q.qtype;
+	enum steer_type ty;
+	if (qtype == DNS_TYPE_A || qtype == DNS_TYPE_ANY)
+		ty = STEER_A;
+	else if (qtype == DNS_TYPE_AAAA)
+		ty = STEER_AAAA;
+	else
+		return false;
+	struct steer_client client;
+	steer_locate(&ctx->q.edns, !snap->ecs_ignored, ctx->src, &client);
+	struct steer_decision dec;
+	steer_decide(snap->steer, svc, &client, ty, &dec);
+	if (!dec.dc && qtype == DNS_TYPE_ANY) {
+		ty = STEER_AAAA;
+		steer_decide(snap->steer, svc, &client, ty, &dec);
+	}
+	rep->ecs_scope = dec.scope;
+	if (!dec.dc) {
+		if (qtype == DNS_TYPE_ANY)
+			return false; /* no addresses at all: the zone's RRsets, if any */
+		add_soa(ctx, z);      /* DESIGN.md 2: NODATA */
+		return true;
+	}
+	steer_render(snap->steer, &dec, ty, &ctx->r, RENDER_ANSWER, owner, ctx->rot++);
+	return true;
+}
+
+/* The rest of an answer at a name of the steering hash once answer_steered has
+ * declined it (a type steering does not decide), given how the zone matched the name
+ * (m): the zone's node when there is one, NODATA otherwise -- never NXDOMAIN and never
+ * a wildcard synthesis, since the name exists (RFC 4592 2.2.2, RFC 8020); that holds
+ * for the empty non-terminals above steered names too. Returns false when the caller
+ * answers from the zone as usual. */
+static bool answer_steer_name(struct answer_ctx *ctx, const struct zone *z, enum zone_match m)
+{
+	/* steer_build.c refuses steered names at or below a cut, so DELEGATION only comes
+	 * from an empty non-terminal's own lookup, which the zone answers. */
+	if (m == ZONE_MATCH_DELEGATION || m == ZONE_MATCH_EXACT)
+		return false;
+	add_soa(ctx, z);
+	return true;
+}
+
+/* RFC 4592 3.3.1: a wildcard answers only for names whose closest encloser is its
+ * parent. A name of the steering hash between name_lc and the wildcard's parent is a
+ * closer encloser the zone file does not know of, with no wildcard below it, so
+ * name_lc does not exist. Only called for wildcard matches in zones with steering. */
+static bool steer_hides_wildcard(const struct steer_table *t, const uint8_t *name_lc,
+                                 const struct zone_node *wild)
+{
+	unsigned parent = dname_labels(wild->name) - 1u;
+	for (unsigned keep = dname_labels(name_lc) - 1u; keep > parent; keep--) {
+		const uint8_t *up = dname_suffix(name_lc, keep);
+		if (steer_find(t, up, dname_len(up)))
+			return true;
+	}
+	return false;
+}
+
+/* Follows a CNAME chain from target (the rdata of the CNAME just written, in zone-file
+ * case) through every zone of the snapshot (RFC 1034 4.3.2 step 3a, applied across the
+ * zones we are authoritative for, since the answer is authoritative data either way).
+ * Stops when the target leaves our zones or reaches a delegation (the resolver follows
+ * those itself), at ANSWER_CNAME_MAX records, or when the chain comes back to a node
+ * already answered. A chain ending in a name that does not exist is NXDOMAIN (RFC 6604
+ * section 3); one ending in NODATA carries that zone's SOA. */
+static void follow_cname(const struct snapshot *snap, struct answer_ctx *ctx, const uint8_t *target,
+                         const struct zone_node *first, struct reply *rep)
+{
+	const struct zone_node *seen[ANSWER_CNAME_MAX + 1];
+	unsigned n_seen = 0, n_cname = 1;
+	uint16_t qtype = ctx->q.qtype;
+	if (first)
+		seen[n_seen++] = first;
+	for (;;) {
+		const uint8_t *lc = lower_copy(ctx, target);
+		const struct zone *z = zoneset_find(&snap->zones, lc);
+		if (!z)
+			return;
+		/* A target that is steered is answered for this client, with the scope of
+		 * that decision (issue 3, DESIGN.md 3). */
+		const struct steer_name *sn =
+		        snap->steer ? steer_find(snap->steer, lc, dname_len(lc)) : NULL;
+		if (sn && sn->svc && answer_steered(snap, ctx, z, sn->svc, target, rep))
+			return;
+		struct zone_hit hit;
+		enum zone_match m = zone_lookup(z, lc, &hit);
+		if (sn && answer_steer_name(ctx, z, m))
+			return;
+		if (!sn && snap->steer && m == ZONE_MATCH_WILDCARD &&
+		    steer_hides_wildcard(snap->steer, lc, hit.node))
+			m = ZONE_MATCH_NXDOMAIN;
+		if (m == ZONE_MATCH_NXDOMAIN) {
+			rep->rcode = DNS_RCODE_NXDOMAIN;
+			add_soa(ctx, z);
+			return;
+		}
+		if (m == ZONE_MATCH_DELEGATION)
+			return;
+		const struct zone_node *node = hit.node;
+		if (m == ZONE_MATCH_EXACT) {
+			for (unsigned i = 0; i < n_seen; i++)
+				if (seen[i] == node)
+					return; /* loop */
+			seen[n_seen++] = node;
+		}
+		const struct zone_rrset *set = zone_node_rrset(node, qtype);
+		if (set) {
+			render_rrset(&ctx->r, RENDER_ANSWER, target, set, set->ttl);
+			return;
+		}
+		const struct zone_rrset *cname = zone_node_rrset(node, DNS_TYPE_CNAME);
+		if (!cname) {
+			add_soa(ctx, z);
+			return;
+		}
+		if (n_cname == ANSWER_CNAME_MAX)
+			return;
+		render_rrset(&ctx->r, RENDER_ANSWER, target, cname, cname->ttl);
+		n_cname++;
+		target = cname->rdata[0].data;
+	}
+}
+
+/* Answers from node (qname itself, or the wildcard that synthesises it: the owner is
+ * always qname, RFC 4592 section 3.4). */
+static void answer_node(const struct snapshot *snap, struct answer_ctx *ctx, const struct zone *z,
+                        const struct zone_node *node, bool exact, struct reply *rep)
+{
+	const struct query *q = &ctx->q;
+	if (q->qtype == DNS_TYPE_ANY) {
+		/* RFC 8482 section 4.1: answer ANY with a subset of the node's RRsets. We
+		 * send exactly one, the one with the lowest type number (the node keeps
+		 * them sorted), over UDP and TCP alike: predictable, cheap, and never a
+		 * large amplifier. An empty non-terminal is NODATA. */
+		if (node->n_rrsets == 0) {
+			add_soa(ctx, z);
+			return;
+		}
+		render_rrset(&ctx->r, RENDER_ANSWER, q->qname, &node->rrsets[0],
+		             node->rrsets[0].ttl);
+		return;
+	}
+	const struct zone_rrset *set = zone_node_rrset(node, q->qtype);
+	if (set) {
+		render_rrset(&ctx->r, RENDER_ANSWER, q->qname, set, set->ttl);
+		return;
+	}
+	const struct zone_rrset *cname =
+	        q->qtype == DNS_TYPE_CNAME ? NULL : zone_node_rrset(node, DNS_TYPE_CNAME);
+	if (cname) {
+		render_rrset(&ctx->r, RENDER_ANSWER, q->qname, cname, cname->ttl);
+		follow_cname(snap, ctx, cname->rdata[0].data, exact ? node : NULL, rep);
+		return;
+	}
+	add_soa(ctx, z); /* NODATA: NOERROR, no answer */
+}
+
+/* RFC 1034 4.3.2 step 3b: a referral. Not authoritative; the cut's NS RRset in the
+ * authority section, and the addresses of the name servers that live inside this zone
+ * (glue, found even below the cut) in the additional section. Glue that does not fit
+ * makes the response truncated as a whole (render rolls back), which is what RFC 9471
+ * requires for in-domain glue. */
+static void referral(struct answer_ctx *ctx, const struct zone *z, const struct zone_node *cut,
+                     struct reply *rep)
+{
+	rep->aa = false;
+	const struct zone_rrset *ns = zone_node_rrset(cut, DNS_TYPE_NS);
+	if (!ns)
+		return; /* not a cut after all; zone_lookup never says so */
+	render_rrset(&ctx->r, RENDER_AUTHORITY, cut->name, ns, ns->ttl);
+	for (uint16_t k = 0; k < ns->count; k++) {
+		const uint8_t *target = ns->rdata[k].data;
+		const uint8_t *target_lc = lower_copy(ctx, target);
+		if (!in_zone(target_lc, z))
+			continue;
+		const struct zone_node *glue = zone_find(z, target_lc);
+		if (!glue)
+			continue;
+		const struct zone_rrset *a = zone_node_rrset(glue, DNS_TYPE_A);
+		const struct zone_rrset *aaaa = zone_node_rrset(glue, DNS_TYPE_AAAA);
+		if (a)
+			render_rrset(&ctx->r, RENDER_ADDITIONAL, target, a, a->ttl);
+		if (aaaa)
+			render_rrset(&ctx->r, RENDER_ADDITIONAL, target, aaaa, aaaa->ttl);
+	}
+}
+
+/* Class IN: the zones. */
+static void answer_in(const struct snapshot *snap, struct answer_ctx *ctx, struct reply *rep)
+{
+	const struct query *q = &ctx->q;
+	/* Zone transfers are not offered (no secondaries to serve); RFC 5936 section 3.2
+	 * lets a server refuse them. */
+	if (q->qtype == DNS_TYPE_AXFR || q->qtype == DNS_TYPE_IXFR || !snap) {
+		rep->rcode = DNS_RCODE_REFUSED;
+		return;
+	}
+	const struct zone *z = zoneset_find_split(&snap->zones, q->qname_lc, q->qname_len,
+	                                          q->qname_off, q->qname_labels);
+	if (!z) {
+		rep->rcode = DNS_RCODE_REFUSED; /* not ours; no AA (RFC 1035 4.1.1) */
+		return;
+	}
+	/* DS lives on the parent side of a cut (RFC 4035 section 3.1.4.1): at a zone's
+	 * apex, answer from the enclosing zone when we have it and it delegates here;
+	 * otherwise the zone itself answers (NODATA). */
+	if (q->qtype == DNS_TYPE_DS && q->qname_len == z->origin_len && q->qname_labels > 0) {
+		const struct zone *parent =
+		        zoneset_find(&snap->zones, q->qname_lc + q->qname_lc[0] + 1);
+		struct zone_hit cut;
+		if (parent && zone_lookup(parent, q->qname_lc, &cut) == ZONE_MATCH_DELEGATION &&
+		    node_is(cut.node, q->qname_lc, q->qname_len))
+			z = parent;
+	}
+	rep->aa = true;
+	rep->echo_ecs = true;
+	render_origin(&ctx->r, z->origin, z->origin_len,
+	              z->origin_labels); /* qname is at or below it */
+	/* A steered A/AAAA query needs no zone lookup: steer_build.c made sure that the
+	 * zone neither delegates the name away nor holds addresses or a CNAME for it. */
+	const struct steer_name *sn =
+	        snap->steer ? steer_find(snap->steer, q->qname_lc, q->qname_len) : NULL;
+	if (sn && sn->svc && answer_steered(snap, ctx, z, sn->svc, q->qname, rep))
+		return;
+	struct zone_hit hit;
+	enum zone_match m = zone_lookup_split(z, q->qname_lc, q->qname_len, q->qname_off,
+	                                      q->qname_labels, &hit);
+	if (sn && answer_steer_name(ctx, z, m))
+		return;
+	if (!sn && snap->steer && m == ZONE_MATCH_WILDCARD &&
+	    steer_hides_wildcard(snap->steer, q->qname_lc, hit.node))
+		m = ZONE_MATCH_NXDOMAIN;
+	switch (m) {
+	case ZONE_MATCH_EXACT:
+		answer_node(snap, ctx, z, hit.node, true, rep);
+		break;
+	case ZONE_MATCH_WILDCARD:
+		answer_node(snap, ctx, z, hit.node, false, rep);
+		break;
+	case ZONE_MATCH_DELEGATION:
+		if (q->qtype == DNS_TYPE_DS && node_is(hit.node, q->qname_lc, q->qname_len)) {
+			const struct zone_rrset *ds = zone_node_rrset(hit.node, DNS_TYPE_DS);
+			if (ds)
+				render_rrset(&ctx->r, RENDER_ANSWER, q->qname, ds, ds->ttl);
+			else
+				add_soa(ctx, z);
+			break;
+		}
+		referral(ctx, z, hit.node, rep);
+		break;
+	case ZONE_MATCH_NXDOMAIN:
+		rep->rcode = DNS_RCODE_NXDOMAIN;
+		add_soa(ctx, z);
+		break;
+	}
+}
+
+/* Class CH: id.server. and hostname.bind. when an identity is configured. Other types
+ * at those names get an empty NOERROR; everything else in CH is REFUSED. */
+static void answer_ch(const struct snapshot *snap, struct answer_ctx *ctx, struct reply *rep)
+{
+	const struct query *q = &ctx->q;
+	if (!snap || !snap->identity || !chaos_is_identity_name(q->qname_lc)) {
+		rep->rcode = DNS_RCODE_REFUSED;
+		return;
+	}
+	rep->aa = true;
+	if (q->qtype == DNS_TYPE_TXT || q->qtype == DNS_TYPE_ANY)
+		chaos_render(&ctx->r, q->qname, snap->identity, snap->identity_len);
+}
+
+/* The UDP response size limit: RFC 6891 6.2.3 (the requestor's payload size, never
+ * less than 512, 6.2.5) capped at what we are willing to send; 512 without EDNS
+ * (RFC 1035 4.2.1). TCP takes anything that fits the buffer and the 16-bit length. */
+static size_t size_limit(const struct query *q, bool tcp, size_t out_cap)
+{
+	size_t limit;
+	if (tcp) {
+		limit = ANSWER_TCP_MAX;
+	} else if (q->edns.present) {
+		limit = q->edns.payload < ANSWER_UDP_MIN ? ANSWER_UDP_MIN : q->edns.payload;
+		if (limit > ANSWER_UDP_MAX)
+			limit = ANSWER_UDP_MAX;
+	} else {
+		limit = ANSWER_UDP_MIN;
+	}
+	return limit < out_cap ? limit : out_cap;
+}
+
+/* Fills in the COOKIE option of the response (RFC 7873 5.2, server cookie as in RFC
+ * 9018): the client cookie with our server cookie, whether the query had none, a valid
+ * one or one that is not valid. We never require cookies, so a missing or invalid
+ * server cookie changes nothing else in the response (RFC 7873 5.2.3 and 5.2.4 for a
+ * server that does not enforce them) and BADCOOKIE is never sent. Returns true for a
+ * valid server cookie. A malformed COOKIE option makes the response FORMERR instead
+ * (cookies on; without them it is an unknown option). */
+static bool answer_cookie(struct answer_ctx *ctx, const uint8_t *secret, const struct sockaddr *src,
+                          bool tcp, struct edns_reply *opt, struct reply *rep)
+{
+	struct answer_stats *st = &ctx->stats;
+	const struct query *q = &ctx->q;
+	if (q->edns.cookie_bad) {
+		if (rep->rcode == DNS_RCODE_NOERROR)
+			rep->rcode = DNS_RCODE_FORMERR; /* RFC 7873 5.2.2 */
+		return false;
+	}
+	if (tcp)
+		answer_ctx_tick(ctx); /* the UDP loop ticks once per batch */
+	enum cookie_state cs = cookie_answer(secret, q->edns.cookie, q->edns.cookie_len, src,
+	                                     ctx->now_sec, ctx->cookie);
+	if (cs == COOKIE_VALID)
+		stat_inc(&st->cookie_valid);
+	else if (cs == COOKIE_INVALID)
+		stat_inc(&st->cookie_invalid);
+	else
+		stat_inc(&st->cookie_new);
+	opt->cookie = ctx->cookie;
+	opt->cookie_len = COOKIE_REPLY_LEN;
+	return cs == COOKIE_VALID;
+}
+
+/* Accounts the response to the rate limiter, keyed as rrl.h describes: answers by
+ * question name and type, NXDOMAIN by zone, errors by client network alone. */
+static enum rrl_action rate_limit(const struct snapshot *snap, struct answer_ctx *ctx,
+                                  const struct reply *rep, const struct sockaddr *src)
+{
+	const struct query *q = &ctx->q;
+	enum rrl_kind kind = RRL_KIND_ERROR;
+	uint64_t name = 0;
+	if (rep->rcode == DNS_RCODE_NOERROR) {
+		kind = RRL_KIND_ANSWER;
+		if (q->has_question)
+			name = rrl_name_hash(q->qname_lc, q->qname_len, q->qtype);
+	} else if (rep->rcode == DNS_RCODE_NXDOMAIN) {
+		/* Looked up again rather than remembered by answer_in, so that queries
+		 * without rate limiting pay nothing for it. */
+		kind = RRL_KIND_NXDOMAIN;
+		const struct zone *z = zoneset_find(&snap->zones, q->qname_lc);
+		if (z)
+			name = rrl_name_hash(z->origin, z->origin_len, 0);
+	}
+	return rrl_account(ctx->rrl, snap->rrl, src, kind, name, ctx->now_ms);
+}
+
+/* The RCODE of a query query_parse did not pass as QUERY_ANSWER. */
+static unsigned verdict_rcode(const struct snapshot *snap, const struct query *q,
+                              enum query_verdict verdict)
+{
+	if (verdict == QUERY_NOTIMP)
+		return DNS_RCODE_NOTIMP;
+	if (verdict == QUERY_COOKIE && snap && snap->cookie_secret)
+		return q->edns.version > 0 ? DNS_RCODE_BADVERS : DNS_RCODE_NOERROR;
+	/* Malformed, or a cookie request with cookies off (RFC 9619: one question). */
+	return DNS_RCODE_FORMERR;
+}
+
+size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const uint8_t *q_msg,
+                     size_t qlen, const struct sockaddr *src, bool tcp, uint8_t *out,
+                     size_t out_cap)
+{
+	struct answer_stats *st = &ctx->stats;
+	struct query *q = &ctx->q;
+	struct render *r = &ctx->r;
+	stat_inc(&st->queries);
+	if (tcp)
+		stat_inc(&st->tcp);
+	else
+		stat_inc(&st->udp);
+
+	q->edns.ignore_ecs = snap && snap->ecs_ignored;
+	enum query_verdict verdict = query_parse(q, q_msg, qlen);
+	if (verdict == QUERY_DROP || out_cap < DNS_HEADER_LEN) {
+		stat_inc(&st->dropped);
+		return 0;
+	}
+	if (q->edns.present)
+		stat_inc(&st->edns);
+	if (q->edns.has_ecs)
+		stat_inc(&st->ecs);
+
+	struct reply rep = {.rcode = DNS_RCODE_NOERROR};
+	if (GS_UNLIKELY(verdict != QUERY_ANSWER))
+		rep.rcode = verdict_rcode(snap, q, verdict);
+	else if (q->edns.present && q->edns.version > 0)
+		rep.rcode = DNS_RCODE_BADVERS; /* RFC 6891 6.1.3, no answer */
+
+	/* The OPT record goes last but its room is set aside first, so that records can
+	 * be dropped for it and never the other way round. It holds NSID when asked and
+	 * known, and the ECS echo when the query had one (reserved even if this turns
+	 * out to be an answer that does not echo it; 8 to 24 bytes). */
+	size_t limit = size_limit(q, tcp, out_cap);
+	struct edns_reply opt = {.do_bit = q->edns.do_bit};
+	size_t base_len = DNS_HEADER_LEN + (q->has_question ? q->qname_len + 4u : 0u);
+	size_t opt_len = 0;
+	bool cookie_ok = false; /* a valid server cookie: the source address is genuine */
+	if (q->edns.present) {
+		if (q->edns.want_nsid && snap && snap->identity) {
+			opt.nsid = snap->identity;
+			opt.nsid_len = snap->identity_len;
+		}
+		/* RFC 7871 7.2.1: a server that has not enabled ECS ignores the option
+		 * and MUST NOT send one back (geoip.client_subnet: false). */
+		opt.ecs = q->edns.has_ecs && !(snap && snap->ecs_ignored) ? &q->edns.ecs : NULL;
+		if (GS_UNLIKELY(q->edns.has_cookie | q->edns.cookie_bad) && snap &&
+		    snap->cookie_secret)
+			cookie_ok = answer_cookie(ctx, snap->cookie_secret, src, tcp, &opt, &rep);
+		opt_len = edns_reply_len(&opt);
+		if (base_len + opt_len > limit && opt.nsid) {
+			opt.nsid = NULL; /* a long identity must not crowd out the question */
+			opt_len = edns_reply_len(&opt);
+		}
+	}
+	if (base_len + opt_len > limit) {
+		stat_inc(&st->dropped); /* cannot even echo the question; out_cap below contract */
+		return 0;
+	}
+
+	render_init(r, out, limit - opt_len);
+	if (q->has_question)
+		render_question(r, q->qname, q->qname_len, q->qname_off, q->qname_labels, q->qtype,
+		                q->qclass);
+	struct render_mark after_question = render_mark(r);
+	if (verdict == QUERY_ANSWER && rep.rcode == DNS_RCODE_NOERROR) {
+		ctx->src = src;
+		if (q->qclass == DNS_CLASS_IN)
+			answer_in(snap, ctx, &rep);
+		else if (q->qclass == DNS_CLASS_CH)
+			answer_ch(snap, ctx, &rep);
+		else
+			rep.rcode = DNS_RCODE_REFUSED;
+	}
+
+	uint16_t flags =
+	        (uint16_t)(DNS_FLAG_QR | (q->flags & (0x7800u | DNS_FLAG_RD | DNS_FLAG_CD)));
+	if (render_is_full(r)) {
+		/* RFC 2181 section 9 / RFC 6891 7: never a partial RRset; over UDP the
+		 * client retries over TCP. Only a >64 KiB answer gets here over TCP. */
+		render_rollback(r, &after_question);
+		flags |= DNS_FLAG_TC;
+		if (!tcp)
+			stat_inc(&st->truncated);
+	}
+	if (rep.aa)
+		flags |= DNS_FLAG_AA;
+	flags |= (uint16_t)(rep.rcode & 0xfu);
+	/* Rate limiting: UDP only (a TCP client's address is proven by the handshake), and
+	 * not for a client whose valid server cookie proves the same for this datagram. */
+	if (!tcp && snap && snap->rrl && !cookie_ok) {
+		enum rrl_action act = rate_limit(snap, ctx, &rep, src);
+		if (act == RRL_DROP) {
+			stat_inc(&st->rrl_dropped);
+			return 0;
+		}
+		if (act == RRL_SLIP) {
+			/* A truncated response without records: small, and a real client
+			 * retries over TCP. */
+			render_rollback(r, &after_question);
+			flags |= DNS_FLAG_TC;
+			stat_inc(&st->rrl_slipped);
+		}
+	}
+
+	if (q->edns.present) {
+		render_extend(r, limit);
+		opt.ext_rcode = (uint8_t)(rep.rcode >> 4);
+		if (!rep.echo_ecs)
+			opt.ecs = NULL;
+		opt.ecs_scope = rep.ecs_scope;
+		edns_write(&r->w, &opt, ANSWER_UDP_MAX);
+		r->count[RENDER_ADDITIONAL]++;
+	}
+	if (rep.rcode < GS_ARRAY_LEN(st->rcode))
+		stat_inc(&st->rcode[rep.rcode]);
+	return render_finish(r, q->id, flags, q->has_question ? 1 : 0);
+}
+
+static uint64_t load_u64(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+void answer_stats_sum(struct answer_ctx *const *ctx, unsigned n, struct answer_stats *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned i = 0; i < n; i++) {
+		const struct answer_stats *st = answer_ctx_stats(ctx[i]);
+		sum->queries += load_u64(&st->queries);
+		sum->dropped += load_u64(&st->dropped);
+		sum->truncated += load_u64(&st->truncated);
+		sum->udp += load_u64(&st->udp);
+		sum->tcp += load_u64(&st->tcp);
+		sum->edns += load_u64(&st->edns);
+		sum->ecs += load_u64(&st->ecs);
+		sum->rrl_dropped += load_u64(&st->rrl_dropped);
+		sum->rrl_slipped += load_u64(&st->rrl_slipped);
+		sum->cookie_new += load_u64(&st->cookie_new);
+		sum->cookie_valid += load_u64(&st->cookie_valid);
+		sum->cookie_invalid += load_u64(&st->cookie_invalid);
+		for (size_t r = 0; r < GS_ARRAY_LEN(sum->rcode); r++)
+			sum->rcode[r] += load_u64(&st->rcode[r]);
+	}
+}
+
+const char *answer_rcode_name(unsigned r)
+{
+	/* RFC 1035 section 4.1.1, RFC 2136 section 2.2, RFC 6891 section 9 (BADVERS). */
+	static const char *const names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
+	                                    "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
+	                                    "NXRRSET", "NOTAUTH", "NOTZONE"};
+	if (r < GS_ARRAY_LEN(names))
+		return names[r];
+	return r == 16 ? "BADVERS" : NULL;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT
+ * snapshot.h -- everything a query needs, built once per (re)load into one arena and
+ * published with RCU: workers read the current snapshot without locks; a reload builds
+ * a complete new one off the query path and swaps it in; a failed build leaves the old
+ * one serving. */
+#ifndef GS_SNAPSHOT_H
+#define GS_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "server/base/arena.h"
+#include "server/base/compiler.h"
+#include "server/config/config.h"
+#include "zones/zoneset.h"
+
+struct steer_table;
+struct health_table;
+struct rrl_config;
+
+struct snapshot {
+	struct arena *arena; /* owns everything below */
+	struct zoneset zones;
+	/* CHAOS TXT id.server / hostname.bind and NSID (RFC 5001) payload; NULL when the
+	 * config sets no identity (then those queries are REFUSED and NSID is not sent). */
+	const uint8_t *identity;
+	uint8_t identity_len;
+	/* Steered names (server/query/steer.h), NULL when the config has no services; the
+	 * health table whose cells they read is owned by the snapshot and freed with it. */
+	const struct steer_table *steer;
+	struct health_table *health;
+	/* geoip.client_subnet: false -- ECS options are ignored and never echoed. */
+	bool ecs_ignored;
+	/* rate_limit (server/query/rrl.h), NULL when not configured; the buckets themselves
+	 * are the workers' and survive reloads. */
+	const struct rrl_config *rrl;
+	/* cookies.secret (16 bytes, server/query/cookie.h), NULL when cookies are off. */
+	const uint8_t *cookie_secret;
+	uint64_t generation; /* 1 for the first load, +1 per successful reload */
+	time_t loaded_at;
+};
+
+/* The generation the next built snapshot gets: one more than the last published. */
+uint64_t snapshot_next_generation(void);
+/* Records in every zone of s, for status lines. */
+size_t snapshot_count_records(const struct snapshot *s) GS_NONNULL;
+/* Frees s and its arena; accepts NULL. Only once no reader can hold s. */
+void snapshot_free(struct snapshot *s);
+
+/* The published snapshot. Worker threads call this inside an RCU read-side section
+ * (liburcu-qsbr: while online) and must not keep the pointer past their next quiescent
+ * state. */
+const struct snapshot *snapshot_current(void);
+/* Publishes next (which may be NULL at shutdown), waits for every reader to pass a
+ * quiescent state, and frees the previous snapshot. Control/main thread only. */
+void snapshot_publish(struct snapshot *next);
+
+#endif

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT
+ * steer.c -- the per-query part of steering: name lookup in the steered-name hash, which
+ * address to locate (ECS or source), the datacenter choice with health and failover,
+ * and writing the chosen addresses with round-robin rotation. Worker threads (and
+ * geosteerctl explain): no allocation, no locks, no libmaxminddb. */
+#include "server/query/steer.h"
+
+#include <string.h>
+
+#define CLASS_IN 1u
+
+static const uint16_t rr_type[STEER_N_TYPES] = {1 /* A */, 28 /* AAAA */};
+static const uint16_t rr_len[STEER_N_TYPES] = {4, 16};
+
+const struct steer_name *steer_find(const struct steer_table *t, const uint8_t *name_lc, size_t len)
+{
+	size_t i = steer_hash(name_lc, len) & t->mask;
+	for (;;) {
+		uint32_t v = t->slots[i];
+		if (v == 0)
+			return NULL;
+		const struct steer_name *n = &t->names[v - 1];
+		if (n->len == len && memcmp(n->name, name_lc, len) == 0)
+			return n;
+		i = (i + 1) & t->mask;
+	}
+}
+
+void steer_locate(const struct edns_query *e, bool use_ecs, const struct sockaddr *src,
+                  struct steer_client *out)
+{
+	out->scope_zero = false;
+	if (use_ecs && e->has_ecs) {
+		if (e->ecs.source > 0) {
+			/* edns_parse_opt checked the family, the length and that no bit
+			 * beyond the prefix is set; the rest of addr is zero. */
+			out->addr.family = e->ecs.family == EDNS_ECS_IPV4 ? AF_INET : AF_INET6;
+			memcpy(out->addr.addr, e->ecs.addr, sizeof(out->addr.addr));
+			out->source_prefix = e->ecs.source;
+			out->known = true;
+			return;
+		}
+		/* RFC 7871 7.1.2: source prefix 0 asks that no client address be used for
+		 * the answer; DESIGN.md 3: answer by the source address, claim scope 0. */
+		out->scope_zero = true;
+	}
+	out->known = netaddr_from_sockaddr(src, &out->addr);
+	out->source_prefix = out->known ? netaddr_bits(&out->addr) : 0;
+}
+
+void steer_decide(const struct steer_table *t, const struct steer_service *s,
+                  const struct steer_client *c, enum steer_type ty, struct steer_decision *out)
+{
+	if (GS_LIKELY(c->known)) {
+		geo_map_lookup(s->map, &c->addr, c->source_prefix, &out->hit);
+	} else {
+		/* Not an IP client (tests over other socket families): the default list,
+		 * which is list 0, claimed for nobody else. */
+		out->hit.list = 0;
+		out->hit.scope = 0;
+	}
+	out->scope = c->scope_zero ? 0 : out->hit.scope;
+	out->dc = NULL;
+	out->pos = 0;
+	out->failover = false;
+	out->fail_open = false;
+	out->ttl = s->ttl;
+
+	size_t n;
+	const uint16_t *list = geo_map_list(s->map, out->hit.list, &n);
+	const struct steer_dc *first_with_type = NULL;
+	uint16_t first_pos = 0;
+	bool down_ahead = false;
+	for (size_t i = 0; i < n; i++) {
+		uint16_t k = s->dc_of[list[i]];
+		if (GS_UNLIKELY(k == STEER_NO_DC))
+			continue;
+		const struct steer_dc *dc = &s->dcs[k];
+		/* DESIGN.md 2: a datacenter without an address of this type is passed over
+		 * for this type; that is not a failover. */
+		if (dc->n[ty] == 0)
+			continue;
+		if (health_cells_any_up(t->cells, dc->cells[ty], dc->n[ty])) {
+			out->dc = dc;
+			out->pos = (uint16_t)i;
+			if (down_ahead) {
+				out->failover = true;
+				out->ttl = s->failover_ttl;
+			}
+			return;
+		}
+		if (!first_with_type) {
+			first_with_type = dc;
+			first_pos = (uint16_t)i;
+		}
+		down_ahead = true;
+	}
+	if (first_with_type) {
+		/* Nothing is up: fail open, as if everything were (DESIGN.md 2). Serving
+		 * possibly dead addresses beats serving none, and the short TTL brings
+		 * resolvers back soon. */
+		out->dc = first_with_type;
+		out->pos = first_pos;
+		out->fail_open = true;
+		out->ttl = s->failover_ttl;
+	}
+}
+
+/* Writes address i of dc's type ty. */
+static inline void render_addr(const struct steer_decision *dec, enum steer_type ty,
+                               struct render *r, enum render_section sec, const uint8_t *owner,
+                               uint16_t i)
+{
+	uint16_t len = rr_len[ty];
+	render_rr(r, sec, owner, rr_type[ty], CLASS_IN, dec->ttl,
+	          dec->dc->rdata[ty] + (size_t)i * len, len);
+}
+
+/* steer_render for datacenters of more than 64 addresses of one type: the same order,
+ * without the bit set. */
+static void render_many(const struct steer_table *t, const struct steer_decision *dec,
+                        enum steer_type ty, struct render *r, enum render_section sec,
+                        const uint8_t *owner, uint32_t rot)
+{
+	uint16_t n = dec->dc->n[ty];
+	uint16_t served = 0;
+	for (uint16_t i = 0; i < n; i++)
+		served += steer_addr_served(t, dec, ty, i);
+	if (served == 0)
+		return;
+	uint16_t skip = (uint16_t)(rot % served), start = 0;
+	for (; start < n; start++) {
+		if (steer_addr_served(t, dec, ty, start) && skip-- == 0)
+			break;
+	}
+	for (uint16_t k = 0; k < n; k++) {
+		uint16_t i = (uint16_t)(start + k < n ? start + k : start + k - n);
+		if (steer_addr_served(t, dec, ty, i))
+			render_addr(dec, ty, r, sec, owner, i);
+	}
+}
+
+void steer_render(const struct steer_table *t, const struct steer_decision *dec, enum steer_type ty,
+                  struct render *r, enum render_section sec, const uint8_t *owner, uint32_t rot)
+{
+	uint16_t n = dec->dc->n[ty];
+	if (GS_UNLIKELY(n > 64)) {
+		render_many(t, dec, ty, r, sec, owner, rot);
+		return;
+	}
+	/* The served addresses as a bit set; the rotation runs over them, not over the
+	 * configured list: the (rot mod served)-th served one comes first, then the others
+	 * in configuration order, wrapping round. */
+	uint64_t up = 0;
+	unsigned served = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		bool on = steer_addr_served(t, dec, ty, i);
+		up |= (uint64_t)on << i;
+		served += on;
+	}
+	if (served == 0)
+		return;
+	uint64_t rest = up;
+	for (unsigned skip = rot % served; skip > 0; skip--)
+		rest &= rest - 1; /* drop the lowest served address */
+	unsigned start = (unsigned)__builtin_ctzll(rest);
+	for (unsigned i = start; i < n; i++)
+		if (up >> i & 1u)
+			render_addr(dec, ty, r, sec, owner, (uint16_t)i);
+	for (unsigned i = 0; i < start; i++)
+		if (up >> i & 1u)
+			render_addr(dec, ty, r, sec, owner, (uint16_t)i);
+}
