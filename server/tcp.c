@@ -8,9 +8,20 @@
  * complete query in the buffer, in order, into the worker's transmit buffer and sends it
  * at once) -> when the socket does not take everything, the rest moves to the
  * connection's pending buffer and it switches to WRITING (EV_WRITE only, no reading) ->
- * once drained, the queries still buffered are answered and it goes back to READING ->
- * closed on EOF, error or idle timeout; after max_queries it sends its answers, then FIN,
- * and discards input until the client's FIN (see conn_update). */
+ * once drained, the queries still buffered are answered and it goes back to READING.
+ * It ends on the client's EOF (after the answers it is owed), on an error, or when the
+ * server decides to close it (conn_begin_close: a deadline, max_queries, making room,
+ * shutdown): CLOSING reads only the bytes the kernel held at the decision and answers
+ * them, then sends FIN and DRAINS (discards input) until the client's FIN or close_by.
+ *
+ * Deadlines cost no timer operation per byte: reads and writes only store ev_now in
+ * last_io; the connection's single timer is set for the earliest deadline it knows of
+ * and, when it fires early (the idle deadline moved on meanwhile), is set again for the
+ * real one (conn_on_timer). It is moved forward only when a message starts or the
+ * connection starts closing.
+ *
+ * The worker's live list is kept in the order of each connection's last complete query
+ * (the oldest first), which is the order in which connections give way to new ones. */
 #include <config.h> /* first: _GNU_SOURCE for recvmmsg, accept4, in6_pktinfo */
 
 #include "server/tcp.h"
@@ -22,6 +33,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -33,8 +45,8 @@
 #include "server/query/snapshot.h"
 #include "server/worker.h"
 
-/* Input buffer per connection: the largest query plus its length prefix. */
-#define TCP_IN_CAP (2u + TCP_QUERY_MAX)
+/* The largest query plus its length prefix: the heap buffer of a long message. */
+#define TCP_IN_MAX (2u + TCP_QUERY_MAX)
 /* The worker's transmit buffer: room for one largest response plus a batch of small
  * ones, so a read of many pipelined queries is usually answered with one send(). */
 #define TCP_TX_CAP (2u + ANSWER_TCP_MAX + 16384u)
@@ -47,27 +59,45 @@
 /* When the process runs out of descriptors, accepting pauses for this long instead of
  * spinning on a listener that stays readable. */
 #define TCP_ACCEPT_PAUSE_S 0.1
+/* The warning about it is repeated at most this often (with the count of pauses). */
+#define TCP_ACCEPT_WARN_S 60.0
+/* A connection with answers pending whose client has read nothing for this long can
+ * give way to a new connection like an idle one. */
+#define TCP_STALLED_S 1.0
+/* Tries at making room for one new connection (another worker can take the room first). */
+#define TCP_ADMIT_TRIES 3
 
 struct tcp_conn {
 	struct tcp_conn *prev, *next; /* the worker's live list, or its free list (next) */
 	struct tcp_worker *tw;
 	ev_io io;
-	ev_timer idle;
+	ev_timer timer; /* due at `armed`, the earliest deadline known when it was set */
 	int fd;
 	int events;    /* what io watches now: EV_READ or EV_WRITE */
 	unsigned slot; /* per-client counter slot */
 	unsigned n_queries;
-	bool is_eof;      /* the client closed its side */
-	bool is_done;     /* no more queries will be answered (max_queries, a message too long) */
-	bool is_draining; /* done, answers sent, FIN sent: discarding input until the client's FIN
-	                   */
+	bool is_counted;   /* holds its place under both caps (until closed or made to give way) */
+	bool is_eof;       /* the client closed its side */
+	bool is_closing;   /* the server decided to close: answers what it had, then FIN */
+	bool is_draining;  /* closing, answers sent, FIN sent: discarding input until the client's
+	                      FIN */
+	ev_tstamp opened;  /* accepted */
+	ev_tstamp last_io; /* last byte read or written */
+	ev_tstamp msg_start; /* first byte of the incomplete message in `in`, or 0 */
+	ev_tstamp close_by;  /* closing: closed at this time at the latest */
+	ev_tstamp armed;
+	size_t read_budget; /* closing: bytes still to read (what the kernel held at the decision)
+	                     */
 	struct sockaddr_storage peer;
-	size_t in_len;
+	/* Input: in_small, or big once a message longer than in_small arrives. */
+	uint8_t *in;
+	size_t in_len, in_cap;
+	uint8_t *big; /* TCP_IN_MAX bytes, or NULL; freed when the connection closes */
 	/* Pending output, [out_off, out_len); allocated the first time a send falls short
 	 * (TCP_TX_CAP bytes), freed when the connection closes. */
 	uint8_t *out;
 	size_t out_off, out_len;
-	uint8_t in[TCP_IN_CAP];
+	uint8_t in_small[TCP_IN_SMALL];
 };
 
 struct tcp_listener {
@@ -82,7 +112,12 @@ struct tcp_worker {
 	struct tcp_listener *ls; /* owned; n_ls entries */
 	size_t n_ls;
 	ev_timer resume;       /* restarts accepting after a descriptor shortage */
-	struct tcp_conn *live; /* doubly linked */
+	ev_tstamp warned_at;   /* last warning about a descriptor shortage, or 0 */
+	unsigned n_unwarned;   /* pauses since that warning */
+	ev_timer stop;         /* graceful stop: leaves the loop after TCP_CLOSE_GRACE_S */
+	bool is_stopping;      /* leaves the loop once the last connection is closed */
+	struct tcp_conn *live; /* doubly linked, oldest last complete query first */
+	struct tcp_conn *live_tail;
 	struct tcp_conn *free; /* singly linked through next */
 	struct tcp_conn *pool; /* owned array of n_pool preallocated connections */
 	size_t n_pool;
@@ -141,23 +176,25 @@ void tcp_shared_init(struct tcp_shared *sh, const struct cfg_tcp *limits, unsign
 		atomic_init(&sh->per_client[i], 0);
 }
 
-/* Counts a new connection from peer against both caps. Returns false (and counts
- * nothing) when either is full. */
-static bool admit(struct tcp_shared *sh, const struct sockaddr_storage *peer, unsigned *slot)
+/* Which cap a new connection ran into. */
+enum cap_hit { CAP_NONE, CAP_GLOBAL, CAP_CLIENT };
+
+/* Counts a new connection in `slot` against both caps; counts nothing when either is
+ * full and says which. */
+static enum cap_hit count_in(struct tcp_shared *sh, unsigned slot)
 {
 	unsigned n = atomic_fetch_add_explicit(&sh->n_conns, 1, memory_order_relaxed);
 	if (n >= sh->limits.max_connections) {
 		atomic_fetch_sub_explicit(&sh->n_conns, 1, memory_order_relaxed);
-		return false;
+		return CAP_GLOBAL;
 	}
-	*slot = client_slot(sh, peer);
-	unsigned k = atomic_fetch_add_explicit(&sh->per_client[*slot], 1, memory_order_relaxed);
+	unsigned k = atomic_fetch_add_explicit(&sh->per_client[slot], 1, memory_order_relaxed);
 	if (k >= sh->limits.max_per_client) {
-		atomic_fetch_sub_explicit(&sh->per_client[*slot], 1, memory_order_relaxed);
+		atomic_fetch_sub_explicit(&sh->per_client[slot], 1, memory_order_relaxed);
 		atomic_fetch_sub_explicit(&sh->n_conns, 1, memory_order_relaxed);
-		return false;
+		return CAP_CLIENT;
 	}
-	return true;
+	return CAP_NONE;
 }
 
 static void release(struct tcp_shared *sh, unsigned slot)
@@ -175,27 +212,106 @@ static void reject(int fd)
 	close(fd);
 }
 
-static void conn_close(struct tcp_conn *c)
+static void live_unlink(struct tcp_worker *tw, struct tcp_conn *c)
 {
-	struct tcp_worker *tw = c->tw;
-	struct ev_loop *loop = tw->w->loop;
-	ev_io_stop(loop, &c->io);
-	ev_timer_stop(loop, &c->idle);
-	close(c->fd);
-	c->fd = -1;
-	release(tw->sh, c->slot);
-	free(c->out);
-	c->out = NULL;
-	/* Unlink from the live list, push on the free list. */
 	if (c->prev)
 		c->prev->next = c->next;
 	else
 		tw->live = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	c->prev = NULL;
+	else
+		tw->live_tail = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static void live_append(struct tcp_worker *tw, struct tcp_conn *c)
+{
+	c->next = NULL;
+	c->prev = tw->live_tail;
+	if (tw->live_tail)
+		tw->live_tail->next = c;
+	else
+		tw->live = c;
+	tw->live_tail = c;
+}
+
+static void conn_close(struct tcp_conn *c)
+{
+	struct tcp_worker *tw = c->tw;
+	struct ev_loop *loop = tw->w->loop;
+	ev_io_stop(loop, &c->io);
+	ev_timer_stop(loop, &c->timer);
+	close(c->fd);
+	c->fd = -1;
+	if (c->is_counted)
+		release(tw->sh, c->slot);
+	c->is_counted = false;
+	free(c->out);
+	c->out = NULL;
+	free(c->big);
+	c->big = NULL;
+	live_unlink(tw, c);
 	c->next = tw->free;
 	tw->free = c;
+	if (tw->is_stopping && !tw->live)
+		ev_break(loop, EVBREAK_ALL);
+}
+
+/* Sets the connection's timer for `due` (an ev_now time). */
+static void timer_set(struct tcp_conn *c, ev_tstamp due)
+{
+	struct ev_loop *loop = c->tw->w->loop;
+	ev_tstamp after = due - ev_now(loop);
+	ev_timer_stop(loop, &c->timer);
+	ev_timer_set(&c->timer, after > 0.001 ? after : 0.001, 0.);
+	ev_timer_start(loop, &c->timer);
+	c->armed = due;
+}
+
+/* Makes sure the timer fires no later than `due`. */
+static void timer_no_later(struct tcp_conn *c, ev_tstamp due)
+{
+	if (due < c->armed || !ev_is_active(&c->timer))
+		timer_set(c, due);
+}
+
+/* The earliest deadline of the connection as it stands. */
+static ev_tstamp conn_deadline(const struct tcp_conn *c)
+{
+	if (c->is_closing)
+		return c->close_by;
+	const struct cfg_tcp *lim = &c->tw->sh->limits;
+	ev_tstamp due = c->last_io + lim->idle_timeout_ms / 1000.0;
+	if (lim->lifetime_ms) {
+		ev_tstamp end = c->opened + lim->lifetime_ms / 1000.0;
+		if (end < due)
+			due = end;
+	}
+	/* A message is timed while the server reads; not while the client keeps it waiting
+	 * by not reading its answers. */
+	if (c->msg_start > 0 && c->events == EV_READ) {
+		ev_tstamp end = c->msg_start + lim->message_timeout_ms / 1000.0;
+		if (end < due)
+			due = end;
+	}
+	return due;
+}
+
+/* The server decides to close the connection: from now on it reads only what the kernel
+ * has already received (read_budget), answers the complete queries in it, then sends
+ * FIN (see conn_update). Bounded by TCP_CLOSE_GRACE_S. */
+static void conn_begin_close(struct tcp_conn *c)
+{
+	if (c->is_closing)
+		return;
+	c->is_closing = true;
+	int queued = 0;
+	if (c->is_eof || ioctl(c->fd, FIONREAD, &queued) < 0 || queued < 0)
+		queued = 0;
+	c->read_budget = (size_t)queued;
+	c->close_by = ev_now(c->tw->w->loop) + TCP_CLOSE_GRACE_S;
+	timer_no_later(c, c->close_by);
 }
 
 static bool is_transient(int err)
@@ -221,8 +337,8 @@ static bool flush_pending(struct tcp_conn *c)
 			break;
 		return false;
 	}
-	if (progress && c->idle.repeat > 0)
-		ev_timer_again(c->tw->w->loop, &c->idle);
+	if (progress)
+		c->last_io = ev_now(c->tw->w->loop);
 	if (c->out_off == c->out_len)
 		c->out_off = c->out_len = 0;
 	return true;
@@ -245,8 +361,8 @@ static bool send_or_keep(struct tcp_conn *c, const uint8_t *buf, size_t len)
 			break;
 		return false;
 	}
-	if (done > 0 && c->idle.repeat > 0)
-		ev_timer_again(c->tw->w->loop, &c->idle);
+	if (done > 0)
+		c->last_io = ev_now(c->tw->w->loop);
 	if (done < len) {
 		if (!c->out)
 			c->out = xmalloc(TCP_TX_CAP);
@@ -262,6 +378,18 @@ static bool has_pending(const struct tcp_conn *c)
 	return c->out_off < c->out_len;
 }
 
+/* Makes room in the input for a message of msg_len bytes (plus its prefix): a message
+ * longer than in_small moves the connection to a buffer of the largest size. */
+static void in_make_room(struct tcp_conn *c, size_t msg_len)
+{
+	if (2 + msg_len <= c->in_cap || c->big)
+		return;
+	c->big = xmalloc(TCP_IN_MAX);
+	memcpy(c->big, c->in, c->in_len);
+	c->in = c->big;
+	c->in_cap = TCP_IN_MAX;
+}
+
 /* Answers every complete query in the input buffer, in the order received, unless the
  * client stops reading (then the rest waits in the buffer). RFC 7766 section 6.2.1.1
  * lets pipelined answers go out in any order; arrival order is what simple clients
@@ -275,15 +403,11 @@ static bool answer_queries(struct tcp_conn *c)
 	const struct snapshot *snap = snapshot_current();
 	size_t off = 0, tx_len = 0;
 	bool ok = true;
-	while (!c->is_done) {
+	for (;;) {
 		size_t avail = c->in_len - off;
 		if (avail < 2)
 			break;
 		size_t msg_len = (size_t)c->in[off] << 8 | c->in[off + 1];
-		if (msg_len > TCP_QUERY_MAX) {
-			c->is_done = true;
-			break;
-		}
 		if (avail < 2 + msg_len)
 			break; /* the rest of this message comes with a later read */
 		if (TCP_TX_CAP - tx_len < 2 + ANSWER_TCP_MAX) {
@@ -302,14 +426,32 @@ static bool answer_queries(struct tcp_conn *c)
 			tw->tx[tx_len + 1] = (uint8_t)resp_len;
 			tx_len += 2 + resp_len;
 		}
-		if (max_queries && c->n_queries >= max_queries)
-			c->is_done = true;
+		/* The limit reached: what the client has sent so far is still answered. */
+		if (max_queries && c->n_queries == max_queries)
+			conn_begin_close(c);
 	}
-	if (c->is_done) {
-		c->in_len = 0; /* nothing more will be answered */
-	} else if (off > 0) {
+	if (off > 0) {
 		memmove(c->in, c->in + off, c->in_len - off);
 		c->in_len -= off;
+		/* A query completed: this connection is now the last to give way. */
+		if (c != tw->live_tail) {
+			live_unlink(tw, c);
+			live_append(tw, c);
+		}
+	}
+	if (c->in_len == 0) {
+		c->msg_start = 0;
+	} else if (off > 0 || c->msg_start == 0) {
+		/* A message has started: its deadline may come before the timer. */
+		struct ev_loop *loop = w->loop;
+		c->msg_start = ev_now(loop);
+		if (!c->is_closing)
+			timer_no_later(c,
+			               c->msg_start + tw->sh->limits.message_timeout_ms / 1000.0);
+		if (c->in_len >= 2)
+			in_make_room(c, (size_t)c->in[0] << 8 | c->in[1]);
+	} else if (c->in_len >= 2) {
+		in_make_room(c, (size_t)c->in[0] << 8 | c->in[1]);
 	}
 	if (ok && tx_len > 0)
 		ok = send_or_keep(c, tw->tx, tx_len);
@@ -319,20 +461,22 @@ static bool answer_queries(struct tcp_conn *c)
 
 /* Chooses what the connection waits for next, or closes it when it is finished.
  *
- * A connection we end ourselves (max_queries, a message too long) is closed gracefully:
- * once its answers are out we send FIN (shutdown SHUT_WR) and read and discard until the
- * client closes too, or the idle timeout. Closing at once while queries the client
- * pipelined past the limit sit unread in our receive buffer would make the kernel send a
- * reset, and a reset can destroy answers the client has received but not yet read. */
+ * A connection the server closes is closed gracefully: once the bytes it held at the
+ * decision are answered and the answers are out, FIN (shutdown SHUT_WR), then read and
+ * discard until the client closes too, or close_by. Closing at once while the client's
+ * bytes sit unread in our receive buffer would make the kernel send a reset, and a reset
+ * can destroy answers the client has received but not yet read. */
 static void conn_update(struct tcp_conn *c)
 {
 	int want;
 	if (has_pending(c)) {
 		want = EV_WRITE;
 	} else if (c->is_eof) {
-		want = 0;
-	} else if (c->is_done) {
-		if (!c->is_draining && shutdown(c->fd, SHUT_WR) < 0) {
+		want = 0; /* every complete query answered; a partial one will never complete */
+	} else if (c->is_draining) {
+		want = EV_READ;
+	} else if (c->is_closing && c->read_budget == 0) {
+		if (shutdown(c->fd, SHUT_WR) < 0) {
 			want = 0;
 		} else {
 			c->is_draining = true;
@@ -354,6 +498,42 @@ static void conn_update(struct tcp_conn *c)
 	}
 }
 
+/* One read: returns false when the connection must close at once (an error). */
+static bool conn_read(struct tcp_conn *c)
+{
+	struct ev_loop *loop = c->tw->w->loop;
+	if (c->is_draining) {
+		/* Discarded; and it does not extend any deadline, so a client cannot keep a
+		 * closing connection open by sending. */
+		ssize_t r = recv(c->fd, c->in_small, sizeof(c->in_small), MSG_DONTWAIT);
+		if (r == 0)
+			c->is_eof = true;
+		else if (r < 0 && !is_transient(errno))
+			return false;
+		return true;
+	}
+	size_t room = c->in_cap - c->in_len;
+	if (c->is_closing && room > c->read_budget)
+		room = c->read_budget;
+	if (room == 0)
+		return false; /* cannot happen: in_make_room fits every message */
+	ssize_t r = recv(c->fd, c->in + c->in_len, room, MSG_DONTWAIT);
+	if (r > 0) {
+		c->in_len += (size_t)r;
+		c->last_io = ev_now(loop);
+		if (c->is_closing)
+			c->read_budget -= (size_t)r;
+	} else if (r == 0) {
+		c->is_eof = true;
+		c->read_budget = 0;
+	} else if (is_transient(errno)) {
+		return true;
+	} else {
+		return false;
+	}
+	return answer_queries(c);
+}
+
 static void conn_on_io(struct ev_loop *loop, ev_io *io, int revents)
 {
 	struct tcp_conn *c = io->data;
@@ -364,32 +544,16 @@ static void conn_on_io(struct ev_loop *loop, ev_io *io, int revents)
 		}
 		if (has_pending(c))
 			return;
-		/* Drained: answer the queries that waited meanwhile. */
+		/* Drained: answer the queries that waited meanwhile; a message still incomplete
+		 * is timed again from now, as the server reads again. */
+		if (c->msg_start > 0)
+			c->msg_start = ev_now(loop);
 		if (!answer_queries(c)) {
 			conn_close(c);
 			return;
 		}
 	} else if (revents & EV_READ) {
-		ssize_t r = recv(c->fd, c->in + c->in_len, TCP_IN_CAP - c->in_len, MSG_DONTWAIT);
-		if (r > 0 && c->is_draining) {
-			/* Discarded; and it does not extend the idle timeout, so a client
-			 * cannot keep a finished connection open by sending. */
-			c->in_len = 0;
-			return;
-		}
-		if (r > 0) {
-			c->in_len += (size_t)r;
-			if (c->idle.repeat > 0)
-				ev_timer_again(loop, &c->idle);
-		} else if (r == 0) {
-			c->is_eof = true;
-		} else if (is_transient(errno)) {
-			return;
-		} else {
-			conn_close(c);
-			return;
-		}
-		if (!answer_queries(c)) {
+		if (!conn_read(c)) {
 			conn_close(c);
 			return;
 		}
@@ -397,11 +561,21 @@ static void conn_on_io(struct ev_loop *loop, ev_io *io, int revents)
 	conn_update(c);
 }
 
-static void conn_on_idle(struct ev_loop *loop, ev_timer *t, int revents)
+static void conn_on_timer(struct ev_loop *loop, ev_timer *t, int revents)
 {
-	(void)loop;
+	struct tcp_conn *c = t->data;
 	(void)revents;
-	conn_close(t->data);
+	ev_tstamp due = conn_deadline(c);
+	if (due > ev_now(loop)) {
+		timer_set(c, due); /* the deadline moved on since the timer was set */
+		return;
+	}
+	if (c->is_closing) {
+		conn_close(c);
+		return;
+	}
+	conn_begin_close(c);
+	conn_update(c);
 }
 
 static struct tcp_conn *conn_get(struct tcp_worker *tw)
@@ -412,9 +586,53 @@ static struct tcp_conn *conn_get(struct tcp_worker *tw)
 		return c;
 	}
 	/* More connections landed on this worker than its share of max_connections (the
-	 * kernel's SO_REUSEPORT hash is not exact): grow the pool by one. The global cap
-	 * still bounds the total. */
+	 * kernel's SO_REUSEPORT hash is not exact), or connections that gave way are still
+	 * closing: grow the pool by one. The global cap still bounds the counted total. */
 	return xmalloc(sizeof(*c));
+}
+
+/* Whether c can give way to a new connection: it still counts, and owes no answer (or
+ * its client has read none for TCP_STALLED_S). */
+static bool can_give_way(const struct tcp_conn *c, ev_tstamp now)
+{
+	return c->is_counted && (!has_pending(c) || now - c->last_io >= TCP_STALLED_S);
+}
+
+/* Finds the connection that gives way to a new one when a cap is full: the worker's
+ * oldest by last complete query, from the same client slot when the per-client cap is
+ * the one full. NULL when none can. */
+static struct tcp_conn *find_victim(struct tcp_worker *tw, enum cap_hit hit, unsigned slot)
+{
+	ev_tstamp now = ev_now(tw->w->loop);
+	for (struct tcp_conn *c = tw->live; c; c = c->next) {
+		if (hit == CAP_CLIENT && c->slot != slot)
+			continue;
+		if (can_give_way(c, now))
+			return c;
+	}
+	return NULL;
+}
+
+/* Admits a new connection from peer under both caps, making room when one is full.
+ * Returns false when it cannot. */
+static bool admit(struct tcp_worker *tw, const struct sockaddr_storage *peer, unsigned *slot)
+{
+	*slot = client_slot(tw->sh, peer);
+	for (int i = 0; i < TCP_ADMIT_TRIES; i++) {
+		enum cap_hit hit = count_in(tw->sh, *slot);
+		if (hit == CAP_NONE)
+			return true;
+		struct tcp_conn *v = find_victim(tw, hit, *slot);
+		if (!v)
+			return false;
+		/* Its place is free at once; the connection itself closes gracefully in the
+		 * background, bounded by TCP_CLOSE_GRACE_S. */
+		v->is_counted = false;
+		release(tw->sh, v->slot);
+		conn_begin_close(v);
+		conn_update(v);
+	}
+	return false;
 }
 
 static void conn_open(struct tcp_worker *tw, int fd, const struct sockaddr_storage *peer,
@@ -426,29 +644,30 @@ static void conn_open(struct tcp_worker *tw, int fd, const struct sockaddr_stora
 	c->fd = fd;
 	c->slot = slot;
 	c->n_queries = 0;
-	c->is_eof = c->is_done = c->is_draining = false;
+	c->is_counted = true;
+	c->is_eof = c->is_closing = c->is_draining = false;
+	c->opened = c->last_io = ev_now(loop);
+	c->msg_start = c->close_by = 0;
+	c->read_budget = 0;
 	c->peer = *peer;
+	c->in = c->in_small;
+	c->in_cap = sizeof(c->in_small);
 	c->in_len = 0;
+	c->big = NULL;
 	c->out = NULL;
 	c->out_off = c->out_len = 0;
 	/* Answers are written whole; do not let Nagle hold back the next one behind a
 	 * delayed ACK when the client pipelines. */
 	int one = 1;
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	c->prev = NULL;
-	c->next = tw->live;
-	if (tw->live)
-		tw->live->prev = c;
-	tw->live = c;
+	live_append(tw, c);
 	ev_io_init(&c->io, conn_on_io, fd, EV_READ);
 	c->io.data = c;
 	c->events = EV_READ;
 	ev_io_start(loop, &c->io);
-	double idle_s = tw->sh->limits.idle_timeout_ms / 1000.0;
-	ev_timer_init(&c->idle, conn_on_idle, 0., idle_s);
-	c->idle.data = c;
-	if (idle_s > 0)
-		ev_timer_again(loop, &c->idle);
+	ev_init(&c->timer, conn_on_timer);
+	c->timer.data = c;
+	timer_set(c, conn_deadline(c));
 }
 
 static void pause_accepting(struct tcp_worker *tw)
@@ -456,8 +675,18 @@ static void pause_accepting(struct tcp_worker *tw)
 	struct ev_loop *loop = tw->w->loop;
 	if (ev_is_active(&tw->resume))
 		return;
-	log_warn("worker %u: out of file descriptors, pausing TCP accept for %.0f ms", tw->w->id,
-	         TCP_ACCEPT_PAUSE_S * 1000);
+	/* A shortage can last: one warning, then at most one a minute with the count. */
+	tw->n_unwarned++;
+	ev_tstamp now = ev_now(loop);
+	if (tw->warned_at == 0 || now - tw->warned_at >= TCP_ACCEPT_WARN_S) {
+		log_warn("worker %u: out of file descriptors, TCP accept paused for %.0f ms "
+		         "(%u time%s since the last warning; next warning in %.0f s at the "
+		         "earliest)",
+		         tw->w->id, TCP_ACCEPT_PAUSE_S * 1000, tw->n_unwarned,
+		         tw->n_unwarned == 1 ? "" : "s", TCP_ACCEPT_WARN_S);
+		tw->warned_at = now;
+		tw->n_unwarned = 0;
+	}
 	for (size_t i = 0; i < tw->n_ls; i++)
 		ev_io_stop(loop, &tw->ls[i].io);
 	ev_timer_set(&tw->resume, TCP_ACCEPT_PAUSE_S, 0.);
@@ -468,6 +697,8 @@ static void on_resume(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	struct tcp_worker *tw = t->data;
 	(void)revents;
+	if (tw->is_stopping)
+		return;
 	for (size_t i = 0; i < tw->n_ls; i++)
 		ev_io_start(loop, &tw->ls[i].io);
 }
@@ -497,12 +728,19 @@ static void on_accept(struct ev_loop *loop, ev_io *io, int revents)
 			return; /* EAGAIN: nothing more waiting */
 		}
 		unsigned slot = 0;
-		if (!admit(tw->sh, &peer, &slot)) {
+		if (!admit(tw, &peer, &slot)) {
 			reject(fd);
 			continue;
 		}
 		conn_open(tw, fd, &peer, slot);
 	}
+}
+
+static void on_stop_timeout(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	(void)t;
+	(void)revents;
+	ev_break(loop, EVBREAK_ALL);
 }
 
 struct tcp_worker *tcp_worker_new(struct worker *w, struct tcp_shared *sh, const int *fds, size_t n)
@@ -519,6 +757,7 @@ struct tcp_worker *tcp_worker_new(struct worker *w, struct tcp_shared *sh, const
 	}
 	ev_timer_init(&tw->resume, on_resume, TCP_ACCEPT_PAUSE_S, 0.);
 	tw->resume.data = tw;
+	ev_timer_init(&tw->stop, on_stop_timeout, TCP_CLOSE_GRACE_S + 0.5, 0.);
 	tw->n_ls = n;
 	tw->ls = xcalloc(n ? n : 1, sizeof(*tw->ls));
 	for (size_t i = 0; i < n; i++) {
@@ -532,6 +771,27 @@ struct tcp_worker *tcp_worker_new(struct worker *w, struct tcp_shared *sh, const
 	return tw;
 }
 
+bool tcp_worker_stop(struct tcp_worker *tw)
+{
+	struct ev_loop *loop = tw->w->loop;
+	for (size_t i = 0; i < tw->n_ls; i++)
+		ev_io_stop(loop, &tw->ls[i].io);
+	ev_timer_stop(loop, &tw->resume);
+	tw->is_stopping = true;
+	for (struct tcp_conn *c = tw->live, *next; c; c = next) {
+		next = c->next;
+		if (c->is_closing)
+			continue;
+		conn_begin_close(c);
+		conn_update(c); /* may close c */
+	}
+	if (!tw->live)
+		return false;
+	/* Every connection's own close_by bounds it; this is the backstop. */
+	ev_timer_start(loop, &tw->stop);
+	return true;
+}
+
 static bool is_in_pool(const struct tcp_worker *tw, const struct tcp_conn *c)
 {
 	return c >= tw->pool && c < tw->pool + tw->n_pool;
@@ -542,11 +802,13 @@ void tcp_worker_free(struct tcp_worker *tw)
 	if (!tw)
 		return;
 	struct ev_loop *loop = tw->w->loop;
+	tw->is_stopping = false;
 	while (tw->live)
 		conn_close(tw->live);
 	for (size_t i = 0; i < tw->n_ls; i++)
 		ev_io_stop(loop, &tw->ls[i].io);
 	ev_timer_stop(loop, &tw->resume);
+	ev_timer_stop(loop, &tw->stop);
 	while (tw->free) {
 		struct tcp_conn *c = tw->free;
 		tw->free = c->next;

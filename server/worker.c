@@ -38,11 +38,14 @@ static void on_rcu_wake(struct ev_loop *loop, ev_check *c, int revents)
 	rcu_thread_online();
 }
 
+/* Stopping: UDP stops with the loop; TCP connections are first closed gracefully (their
+ * received queries answered), and the TCP module leaves the loop once they are. */
 static void on_stop(struct ev_loop *loop, ev_async *a, int revents)
 {
-	(void)a;
+	struct worker *w = a->data;
 	(void)revents;
-	ev_break(loop, EVBREAK_ALL);
+	if (!tcp_worker_stop(w->tcp))
+		ev_break(loop, EVBREAK_ALL);
 }
 
 struct worker *worker_new(unsigned id, const struct listen_set *ls, struct tcp_shared *shared)
@@ -60,6 +63,7 @@ struct worker *worker_new(unsigned id, const struct listen_set *ls, struct tcp_s
 	w->batch = udp_batch_new();
 
 	ev_async_init(&w->stop, on_stop);
+	w->stop.data = w;
 	ev_async_start(w->loop, &w->stop);
 	ev_prepare_init(&w->rcu_sleep, on_rcu_sleep);
 	ev_set_priority(&w->rcu_sleep, EV_MINPRI);

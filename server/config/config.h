@@ -32,10 +32,12 @@ struct cfg_zone {
 };
 
 struct cfg_tcp {
-	unsigned max_connections; /* default 1024 */
-	unsigned max_per_client;  /* default 32 */
-	unsigned idle_timeout_ms; /* default 10000 */
-	unsigned max_queries;     /* per connection; default 100; 0 = unlimited */
+	unsigned max_connections;    /* default 1024 */
+	unsigned max_per_client;     /* default 32 */
+	unsigned idle_timeout_ms;    /* default 10000 */
+	unsigned message_timeout_ms; /* first to last byte of one query; default 5000 */
+	unsigned lifetime_ms;        /* a connection's whole life; default 120000; 0 = none */
+	unsigned max_queries;        /* per connection; default 0 = unlimited */
 };
 
 struct cfg_rate_limit {

@@ -36,7 +36,9 @@ void config_schema_defaults(struct cfg *c)
 	c->tcp.max_connections = 1024;
 	c->tcp.max_per_client = 32;
 	c->tcp.idle_timeout_ms = 10000;
-	c->tcp.max_queries = 100;
+	c->tcp.message_timeout_ms = 5000;
+	c->tcp.lifetime_ms = 120000;
+	c->tcp.max_queries = 0;
 	c->geoip.client_subnet = true;
 }
 
@@ -200,6 +202,10 @@ static const struct config_yaml_key tcp_keys[] = {
          false, NULL},
         {"idle_timeout", CONFIG_YAML_DURATION, offsetof(struct cfg_tcp, idle_timeout_ms), 100,
          HOUR_MS, false, NULL},
+        {"message_timeout", CONFIG_YAML_DURATION, offsetof(struct cfg_tcp, message_timeout_ms), 100,
+         HOUR_MS, false, NULL},
+        {"max_lifetime", CONFIG_YAML_DURATION, offsetof(struct cfg_tcp, lifetime_ms), 0,
+         24 * HOUR_MS, false, NULL},
         {"max_queries", CONFIG_YAML_UINT, offsetof(struct cfg_tcp, max_queries), 0, 1000000, false,
          NULL},
         {NULL, 0, 0, 0, 0, false, NULL},

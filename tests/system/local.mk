@@ -6,17 +6,21 @@
 # or: top_builddir=$PWD bash $(top_srcdir)/tests/system/answers.sh
 # Longest first, so that `make -j2 check` overlaps it with the rest.
 GS_SYSTEM_TESTS = \
+	tests/system/slowloris.sh \
 	tests/system/valgrind.sh \
 	tests/system/answers.sh \
 	tests/system/edns.sh \
 	tests/system/tcp.sh \
 	tests/system/tcp-limits.sh \
+	tests/system/tcp-deadlines.sh \
+	tests/system/tcp-close.sh \
 	tests/system/malformed.sh \
 	tests/system/special.sh \
 	tests/system/lifecycle.sh
 
 TESTS += $(GS_SYSTEM_TESTS)
 EXTRA_DIST += $(GS_SYSTEM_TESTS) tests/system/lib.sh tests/system/rawdns.py \
+	tests/system/tcp-clients.py \
 	tests/data/system
 
 # Steering (ECS, explain, a resolver in front); ecs-lib.sh is their shared part.

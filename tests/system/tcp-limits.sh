@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: MIT
 # tcp-limits.sh -- the tcp: limits of the config (RFC 7766 section 6.2.3 and 10):
 # idle_timeout (a silent connection is closed by the server after it, a busy one is not),
-# max_queries (answers on one connection, then the server closes it), max_connections
-# and max_per_client (connections over the cap are not served while the first ones keep
-# working, and room comes back when they close). One daemon per set of limits.
+# max_queries (answers on one connection, then the server closes it; queries pipelined
+# before the close are still answered), max_connections and max_per_client (a new
+# connection at a full cap is served: the oldest idle connection is closed with FIN to
+# make room, the others keep working). One daemon per set of limits. The deadlines that
+# stop slow senders are in tcp-deadlines.sh, the pipelining close in tcp-close.sh.
 [ -n "${BASH_VERSION:-}" ] || exec /bin/bash "$0" "$@"
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/system/lib.sh"
 
@@ -19,7 +21,8 @@ raw_batch <<EOF
 --tcp tcp-idle --query --min 0.5 --max 4
 # Activity resets the timer: 4 queries 0.6 s apart span 1.8 s on one connection.
 --tcp tcp-active --interval 0.6 --duration 2.0
-# Five answers, then the server closes the connection.
+# Five answers, then the server closes the connection (pipelined: the ten queries
+# sent in one write had all arrived, and all are answered before the close).
 --tcp tcp-maxq --limit 5
 --tcp tcp-maxq --limit 5 --pipelined
 # UDP is not limited by any of this.
@@ -37,12 +40,14 @@ raw --tcp tcp-cap --limit 4 --extra 3
 gs_alive "the connection cap"
 gs_stop
 
-section "max_per_client 2"
+# One worker thread: a worker makes room among its own connections.
+section "max_per_client 2 (one worker thread)"
 gs_start <<EOF
+threads: 1
 tcp: {max_connections: 100, max_per_client: 2, idle_timeout: 10s}
 $(zones_yaml)
 EOF
-# Another client (::1 is another address) is still served while 127.0.0.1 is at its cap.
+# Another client (::1 is another address) is served while 127.0.0.1 is at its cap.
 raw --tcp tcp-cap --limit 2 --extra 2 ${HAVE_V6:+--other-client ::1}
 gs_alive "the per-client cap"
 

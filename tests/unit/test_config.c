@@ -257,7 +257,9 @@ static void test_good_minimal(void **state)
 	assert_int_equal(c->tcp.max_connections, 1024);
 	assert_int_equal(c->tcp.max_per_client, 32);
 	assert_int_equal(c->tcp.idle_timeout_ms, 10000);
-	assert_int_equal(c->tcp.max_queries, 100);
+	assert_int_equal(c->tcp.message_timeout_ms, 5000);
+	assert_int_equal(c->tcp.lifetime_ms, 120000);
+	assert_int_equal(c->tcp.max_queries, 0);
 	assert_false(c->rate_limit.enabled);
 	assert_false(c->has_cookies);
 	assert_false(c->geoip.enabled);
@@ -296,6 +298,8 @@ static void test_good_full(void **state)
 	assert_int_equal(c->tcp.max_connections, 1000);
 	assert_int_equal(c->tcp.max_per_client, 16);
 	assert_int_equal(c->tcp.idle_timeout_ms, 500);
+	assert_int_equal(c->tcp.message_timeout_ms, 2000);
+	assert_int_equal(c->tcp.lifetime_ms, 60000);
 	assert_int_equal(c->tcp.max_queries, 0);
 
 	assert_true(c->rate_limit.enabled);
