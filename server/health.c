@@ -18,6 +18,7 @@
 
 #include "server/base/err.h"
 #include "server/base/log.h"
+#include "server/base/rfile.h"
 #include "server/base/xalloc.h"
 
 /* Defaults for fields a configuration leaves 0/NULL; they match the schema's. */
@@ -25,6 +26,8 @@
 #define DEFAULT_TIMEOUT_MS  2000u
 #define DEFAULT_RISE        2u
 #define DEFAULT_FALL        3u
+/* A state file holds a few lines per force; anything larger is not one. */
+#define HEALTH_STATE_MAX (16u << 20)
 
 /* Where a cell points: its datacenter (index into dcs), address, target (or -1). */
 struct cell_info {
@@ -451,27 +454,14 @@ int health_new(const char *state_file, struct diag *d, struct health **out)
 	if (!state_file)
 		return GS_OK;
 	h->state_file = xstrdup(state_file);
-	FILE *f = fopen(state_file, "re");
-	if (!f) {
-		if (errno == ENOENT)
-			return GS_OK;
-		diag_err(d, (struct srcpos){state_file, 0}, "cannot read state file: %s",
-		         strerror(errno));
-		return GS_EIO;
-	}
+	/* Only a regular file is read, and opening it never waits (rfile.h). */
 	char *text = NULL;
 	size_t len = 0;
-	FILE *mem = open_memstream(&text, &len);
-	char buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, n, mem);
-	bool bad = ferror(f);
-	fclose(f);
-	fclose(mem);
-	if (bad) {
-		diag_err(d, (struct srcpos){state_file, 0}, "cannot read state file: read error");
-		free(text);
+	const char *why;
+	if (rfile_read(state_file, HEALTH_STATE_MAX, &text, &len, NULL, &why) != 0) {
+		if (errno == ENOENT)
+			return GS_OK;
+		diag_err(d, (struct srcpos){state_file, 0}, "cannot read state file: %s", why);
 		return GS_EIO;
 	}
 	health_load_state_text(h, h->state_file, text, d);
