@@ -24,6 +24,7 @@ GS_SYSTEM_TESTS += \
 	tests/system/ecs.sh \
 	tests/system/ecs-world.sh \
 	tests/system/explain.sh \
+	tests/system/explain-truncate.sh \
 	tests/system/unbound.sh
 EXTRA_DIST += tests/system/ecs-lib.sh
 
