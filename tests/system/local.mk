@@ -25,6 +25,7 @@ GS_SYSTEM_TESTS += \
 	tests/system/ecs-world.sh \
 	tests/system/explain.sh \
 	tests/system/explain-truncate.sh \
+	tests/system/fifo.sh \
 	tests/system/unbound.sh
 EXTRA_DIST += tests/system/ecs-lib.sh
 
