@@ -14,6 +14,7 @@
 #include "server/base/log.h"
 #include "server/config.h"
 #include "server/daemon.h"
+#include "server/health.h"
 #include "server/snapshot.h"
 
 /* Exit statuses (documented in --help). */
@@ -141,6 +142,9 @@ static int load_all(const char *path, struct diag *d, struct cfg **cfg, struct s
 	if (cfg_check_supported(c, DAEMON_SUPPORTED_SECTIONS, d) != GS_OK)
 		log_debug("%s: sections this version does not support", path);
 	daemon_check_user(c, d);
+	/* Here rather than at start only: --check refuses what start-up would. */
+	if (c->state_file)
+		(void)health_check_state_file(c->state_file, c->pos_of[CFG_SEC_STATE_FILE], d);
 	struct snapshot *s = NULL;
 	rc = snapshot_build(c, d, &s);
 	if (rc == GS_OK && diag_has_errors(d)) {
