@@ -35,6 +35,7 @@ GS_SYSTEM_TESTS += \
 	tests/system/failover.sh \
 	tests/system/control.sh \
 	tests/system/failover-exec.sh \
+	tests/system/exec-strays.sh \
 	tests/system/force-restart.sh \
 	tests/system/state-file.sh \
 	tests/system/metrics.sh \
