@@ -116,8 +116,9 @@ void check_exec_cancel(struct monitor_probe *p) GS_NONNULL;
  * process an exec check leaves behind, even in a session of its own, is re-parented
  * to us rather than to init. Process-wide; monitor_start calls it. GS_OK or GS_EIO. */
 int check_exec_adopt_strays(void) GS_WUR;
-/* Kills (SIGKILL) and reaps every child of this process except the processes and
- * process groups in keep[0 .. n_keep) (the running exec probes). No-op before
+/* Kills (SIGKILL) and reaps every child of this process outside its own process
+ * group, except the processes and process groups in keep[0 .. n_keep) (the running
+ * exec probes). No-op before
  * check_exec_adopt_strays. Scans /proc: call it when probes end, not per packet. */
 void check_exec_kill_strays(const pid_t *keep, size_t n_keep);
 /* Frees the loop's curl state once no http probe runs. */
