@@ -140,9 +140,7 @@ int geo_map_explain(const struct geo_map *m, const struct geo_db *db, const stru
 	} else if (!db) {
 		snprintf(out->where, sizeof(out->where), "database not open for explain");
 	} else {
-		int rc = geodb_locate(db, &x, &loc);
-		if (rc != GS_OK)
-			return rc;
+		geodb_locate(db, &x, &loc);
 		if (!loc.continent[0] && !loc.country[0] && !loc.asn) {
 			snprintf(out->where, sizeof(out->where), "not in database");
 		} else {

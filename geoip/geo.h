@@ -133,8 +133,9 @@ struct geo_explain {
 
 /* Slow path for geosteerctl explain: locates client as geo_map_lookup does, and says
  * which rule decided. The list and scope come from the compiled table; the rule is
- * found again from the rules and, when db is not NULL, a libmaxminddb lookup. Any
- * thread that may call libmaxminddb (not the hot path). Returns GS_OK or GS_EINVAL. */
+ * found again from the rules and, when db is not NULL, db's location table
+ * (geodb_locate). Not the hot path. Returns GS_OK, or GS_EINVAL for an address family
+ * other than IPv4 and IPv6. */
 int geo_map_explain(const struct geo_map *m, const struct geo_db *db, const struct netaddr *client,
                     unsigned source_prefix, struct geo_explain *out) GS_NONNULLX(1, 3, 5) GS_WUR;
 

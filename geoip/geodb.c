@@ -1,25 +1,37 @@
 /* SPDX-License-Identifier: MIT
  * geodb.c -- opening, checking and walking the GeoIP databases (see geodb.h). Load
  * thread only. */
+#include <config.h> /* first: _GNU_SOURCE */
 #include "geoip/geodb.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
 
 #include <maxminddb.h>
 
 #include "geoip/mmdb_walk.h"
 #include "server/base/err.h"
+#include "server/base/rfile.h"
 #include "server/base/xalloc.h"
 
+/* The largest database read: GeoIP2 City is about 100 MiB today. */
+#define GEODB_FILE_MAX ((off_t)4 << 30)
+
+/* Only what the walk copied out of the databases: no libmaxminddb handle outlives
+ * geodb_open, so nothing here can fault when a database file changes later. */
 struct geo_db {
-	MMDB_s mmdb;
-	MMDB_s asn_mmdb;
+	MMDB_s mmdb;     /* open during geodb_open only */
+	MMDB_s asn_mmdb; /* open during geodb_open only */
 	bool is_open, asn_open;
+	struct geodb_meta meta;
 	char *path, *asn_path; /* owned */
 	struct geo_loc *locs;  /* owned; locs[0] is "unknown" */
 	uint32_t n_locs, cap_locs;
@@ -200,14 +212,89 @@ static uint32_t combine_loc(void *ctx, uint32_t geo, uint32_t asn)
 	return id;
 }
 
-static int open_one(const char *path, struct srcpos pos, const char *key, MMDB_s *mmdb,
-                    struct diag *d)
+/* Copies the regular file fd into a new sealed memfd (nobody can shrink, grow or write
+ * it) and returns the memfd, or -1 with errno set. */
+static int private_copy(int fd)
 {
-	int rc = MMDB_open(path, MMDB_MODE_MMAP, mmdb);
-	if (rc == MMDB_SUCCESS)
+	int mfd = (int)memfd_create("geosteer-geoip", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mfd < 0)
+		return -1;
+	off_t done = 0;
+	for (;;) {
+		/* Up to the end of the file as it is now, whatever fstat said. */
+		ssize_t n = sendfile(mfd, fd, NULL, (size_t)1 << 20);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			close(mfd);
+			errno = e;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		done += n;
+		if (done > GEODB_FILE_MAX) {
+			close(mfd);
+			errno = EFBIG;
+			return -1;
+		}
+	}
+	if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) !=
+	    0) {
+		int e = errno;
+		close(mfd);
+		errno = e;
+		return -1;
+	}
+	return mfd;
+}
+
+/* Opens path with libmaxminddb from a private, sealed copy of the file: libmaxminddb
+ * maps the file it opens, and a shared mapping of the configured file itself would
+ * fault (SIGBUS) when that file is truncated or rewritten in place while it is read.
+ * The copy is read through rfile_open, so a FIFO or a device is refused instead of
+ * blocking. The metadata and the file's identity go to *meta. */
+static int open_one(const char *path, struct srcpos pos, const char *key, MMDB_s *mmdb,
+                    struct geodb_meta *meta, struct diag *d)
+{
+	const char *why;
+	struct stat st;
+	int fd = rfile_open(path, &st, &why);
+	if (fd < 0) {
+		diag_err(d, pos, "%s: cannot read %s: %s", key, path, why);
+		return GS_EPARSE;
+	}
+	int mfd = private_copy(fd);
+	int e = errno;
+	close(fd);
+	if (mfd < 0) {
+		if (e == EFBIG)
+			diag_err(d, pos, "%s: %s is larger than %u MiB", key, path,
+			         (unsigned)(GEODB_FILE_MAX >> 20));
+		else
+			diag_err(d, pos, "%s: cannot read %s: %s", key, path, strerror(e));
+		return GS_EPARSE;
+	}
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", mfd);
+	int rc = MMDB_open(proc, MMDB_MODE_MMAP, mmdb);
+	e = errno;
+	close(mfd); /* the mapping keeps the copy alive until MMDB_close */
+	if (rc == MMDB_SUCCESS) {
+		if (meta) {
+			snprintf(meta->type, sizeof(meta->type), "%s",
+			         mmdb->metadata.database_type ? mmdb->metadata.database_type : "");
+			meta->epoch = mmdb->metadata.build_epoch;
+			meta->dev = st.st_dev;
+			meta->ino = st.st_ino;
+			meta->size = st.st_size;
+			meta->mtime = st.st_mtim;
+		}
 		return GS_OK;
+	}
 	if (rc == MMDB_FILE_OPEN_ERROR || rc == MMDB_IO_ERROR)
-		diag_err(d, pos, "%s: cannot read %s: %s", key, path, strerror(errno));
+		diag_err(d, pos, "%s: cannot read %s: %s", key, path, strerror(e));
 	else if (rc == MMDB_INVALID_METADATA_ERROR || rc == MMDB_UNKNOWN_DATABASE_FORMAT_ERROR)
 		diag_err(d, pos, "%s: %s is not a MaxMind DB file (%s)", key, path,
 		         MMDB_strerror(rc));
@@ -287,6 +374,17 @@ out:
 	return rc;
 }
 
+/* Closes the libmaxminddb handles (and so the private copies they map). */
+static void close_handles(struct geo_db *db)
+{
+	if (db->is_open)
+		MMDB_close(&db->mmdb);
+	if (db->asn_open)
+		MMDB_close(&db->asn_mmdb);
+	db->is_open = false;
+	db->asn_open = false;
+}
+
 int geodb_open(const struct cfg_geoip *g, struct diag *d, struct geo_db **out)
 {
 	*out = NULL;
@@ -294,13 +392,14 @@ int geodb_open(const struct cfg_geoip *g, struct diag *d, struct geo_db **out)
 		return GS_EINVAL;
 	struct geo_db *db = xcalloc(1, sizeof(*db));
 	db->path = xstrdup(g->database);
-	int rc = open_one(db->path, g->database_pos, "database", &db->mmdb, d);
+	int rc = open_one(db->path, g->database_pos, "database", &db->mmdb, &db->meta, d);
 	if (rc != GS_OK)
 		goto out;
 	db->is_open = true;
 	if (g->asn_database) {
 		db->asn_path = xstrdup(g->asn_database);
-		rc = open_one(db->asn_path, g->asn_database_pos, "asn_database", &db->asn_mmdb, d);
+		rc = open_one(db->asn_path, g->asn_database_pos, "asn_database", &db->asn_mmdb,
+		              NULL, d);
 		if (rc != GS_OK)
 			goto out;
 		db->asn_open = true;
@@ -309,6 +408,7 @@ int geodb_open(const struct cfg_geoip *g, struct diag *d, struct geo_db **out)
 	geopart_init(&db->part6);
 	rc = walk_all(db, g, d);
 out:
+	close_handles(db);
 	if (rc != GS_OK) {
 		geodb_close(db);
 		return rc;
@@ -321,10 +421,7 @@ void geodb_close(struct geo_db *db)
 {
 	if (!db)
 		return;
-	if (db->is_open)
-		MMDB_close(&db->mmdb);
-	if (db->asn_open)
-		MMDB_close(&db->asn_mmdb);
+	close_handles(db);
 	free(db->path);
 	free(db->asn_path);
 	free(db->locs);
@@ -356,40 +453,29 @@ const char *geodb_path(const struct geo_db *db)
 
 const char *geodb_type(const struct geo_db *db)
 {
-	return db->mmdb.metadata.database_type ? db->mmdb.metadata.database_type : "?";
+	return db->meta.type[0] ? db->meta.type : "?";
 }
 
-static void to_sockaddr(const struct netaddr *a, struct sockaddr_storage *ss)
+const struct geodb_meta *geodb_meta(const struct geo_db *db)
 {
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-		s4->sin_family = AF_INET;
-		memcpy(&s4->sin_addr, a->addr, 4);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-		s6->sin6_family = AF_INET6;
-		memcpy(&s6->sin6_addr, a->addr, 16);
-	}
+	return &db->meta;
 }
 
-int geodb_locate(const struct geo_db *db, const struct netaddr *a, struct geo_loc *out)
+static unsigned __int128 addr_value(const struct netaddr *a)
 {
-	struct sockaddr_storage ss;
-	char why[256];
-	unsigned fields = 0;
-	int err = 0;
-	memset(out, 0, sizeof(*out));
-	to_sockaddr(a, &ss);
-	MMDB_lookup_result_s r = MMDB_lookup_sockaddr(&db->mmdb, (struct sockaddr *)&ss, &err);
-	if (err == MMDB_SUCCESS && r.found_entry &&
-	    decode_geo(&r.entry, out, &fields, why, sizeof(why)))
-		return GS_EINVAL;
-	if (!db->asn_open)
-		return GS_OK;
-	r = MMDB_lookup_sockaddr(&db->asn_mmdb, (struct sockaddr *)&ss, &err);
-	if (err == MMDB_SUCCESS && r.found_entry &&
-	    decode_asn(&r.entry, &out->asn, why, sizeof(why)))
-		return GS_EINVAL;
-	return GS_OK;
+	unsigned n = a->family == AF_INET ? 4 : 16;
+	unsigned __int128 v = 0;
+	for (unsigned i = 0; i < n; i++)
+		v = v << 8 | a->addr[i];
+	return v;
+}
+
+void geodb_locate(const struct geo_db *db, const struct netaddr *a, struct geo_loc *out)
+{
+	const struct geopart *p = geodb_part(db, a->family);
+	uint32_t id = p->n ? p->val[geopart_find(p, addr_value(a))] : 0;
+	if (id < db->n_locs)
+		*out = db->locs[id];
+	else
+		memset(out, 0, sizeof(*out));
 }

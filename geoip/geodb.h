@@ -4,7 +4,12 @@
  * libmaxminddb, checks them, and walks each search tree once into a location table
  * that every map is then compiled from (geo_compile.h). Load thread only; the
  * compiled maps never point into a struct geo_db, so it may be closed once the
- * snapshot is built (geosteerctl explain keeps one open for its slow path).
+ * snapshot is built (geosteerctl explain keeps one for its slow path).
+ *
+ * Each file is read once, through a nonblocking open that refuses anything but a
+ * regular file, into a private sealed copy that libmaxminddb maps; the handles are
+ * closed before geodb_open returns. A struct geo_db holds only the walk's results, so
+ * a database file truncated or rewritten in place later can never fault the process.
  *
  * What is read from each record: continent.code, country.iso_code and
  * subdivisions.0.iso_code (the most significant subdivision, as GeoIP2 City orders
@@ -22,6 +27,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "geoip/geopart.h"
 #include "server/base/compiler.h"
@@ -48,6 +55,16 @@ enum geodb_field {
 	GEODB_ASN = 8,
 };
 
+/* What geodb_open read of `database`: its metadata, and the file it read (fstat). */
+struct geodb_meta {
+	char type[64];  /* metadata database_type ("GeoIP2-City"), "" when absent */
+	uint64_t epoch; /* metadata build_epoch */
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+};
+
 /* Opens and walks g->database and, when set, g->asn_database. Problems go to d at
  * g->database_pos / g->asn_database_pos. Returns GS_OK and sets *out (owned, close
  * with geodb_close), GS_EINVAL when g names no database, or GS_EPARSE. */
@@ -64,13 +81,14 @@ const struct geo_loc *geodb_locs(const struct geo_db *db, uint32_t *n) GS_NONNUL
 /* GEODB_* bits of the fields present in the databases. */
 unsigned geodb_fields(const struct geo_db *db) GS_NONNULL;
 const char *geodb_path(const struct geo_db *db) GS_NONNULL;
-/* The database's metadata database_type ("GeoIP2-City", ...). */
+/* The database's metadata database_type ("GeoIP2-City", ...), "?" when absent. */
 const char *geodb_type(const struct geo_db *db) GS_NONNULL;
+const struct geodb_meta *geodb_meta(const struct geo_db *db) GS_NONNULL;
 
-/* Slow path (geosteerctl explain): asks libmaxminddb directly where address a is.
- * Sets *out (all empty when unknown). Returns GS_OK or GS_EINVAL (a record that does
- * not decode). */
-int geodb_locate(const struct geo_db *db, const struct netaddr *a,
-                 struct geo_loc *out) GS_NONNULL GS_WUR;
+/* Slow path (geosteerctl explain): where address a is, from the location table the
+ * walk built (the same data the maps were compiled from; no libmaxminddb). Sets *out,
+ * all empty when unknown. An address inside an embedded-IPv4 range of the IPv6 space
+ * reads as unknown: locate its IPv4 address instead (geo_map_explain does). */
+void geodb_locate(const struct geo_db *db, const struct netaddr *a, struct geo_loc *out) GS_NONNULL;
 
 #endif

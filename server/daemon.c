@@ -282,6 +282,8 @@ static int health_open(const struct cfg *cfg, struct health **out)
 {
 	struct diag d;
 	diag_init(&d);
+	if (cfg->state_file)
+		health_remove_temp(cfg->state_file);
 	int rc = health_new(cfg->state_file, &d, out);
 	diag_log(&d);
 	diag_free(&d);

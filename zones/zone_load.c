@@ -22,6 +22,7 @@
 
 #include "server/base/dname.h"
 #include "server/base/err.h"
+#include "server/base/rfile.h"
 #include "server/base/xalloc.h"
 #include "zones/zone_compile.h"
 
@@ -491,54 +492,16 @@ static void record(struct loader *ld, struct source *src, const ldns_rr *rr, uns
 }
 
 /* Reads the whole file; returns NULL and sets *why on failure. Only regular files are
- * read: "$INCLUDE /dev/zero" would otherwise grow the buffer until memory runs out, a
- * FIFO could block the load forever, and a folder only fails on the first read. */
+ * read, and opening never waits (rfile.h): "$INCLUDE /dev/zero" would otherwise grow
+ * the buffer until memory runs out, and a FIFO would block the load forever. */
 static char *read_file(const char *path, size_t *len_out, struct stat *st_out, const char **why)
 {
-	FILE *fp = fopen(path, "r");
-	if (!fp) {
-		*why = strerror(errno);
+	char *buf;
+	if (rfile_read(path, ZONE_FILE_MAX, &buf, len_out, st_out, why) != 0) {
+		if (errno == EFBIG)
+			*why = "larger than 1 GiB";
 		return NULL;
 	}
-	struct stat st;
-	*why = NULL;
-	if (fstat(fileno(fp), &st) != 0)
-		*why = strerror(errno);
-	else if (S_ISDIR(st.st_mode))
-		*why = "it is a folder";
-	else if (!S_ISREG(st.st_mode))
-		*why = "not a regular file";
-	else if ((uint64_t)st.st_size > ZONE_FILE_MAX)
-		*why = "larger than 1 GiB";
-	if (*why) {
-		fclose(fp);
-		return NULL;
-	}
-	*st_out = st;
-	size_t cap = 65536, len = 0;
-	char *buf = xmalloc(cap);
-	for (;;) {
-		if (len == cap) {
-			if (cap > ZONE_FILE_MAX) { /* it grew while we read it */
-				*why = "larger than 1 GiB";
-				break;
-			}
-			cap *= 2;
-			buf = xrealloc(buf, cap);
-		}
-		size_t n = fread(buf + len, 1, cap - len, fp);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (!*why && ferror(fp))
-		*why = strerror(errno);
-	fclose(fp);
-	if (*why) {
-		free(buf);
-		return NULL;
-	}
-	*len_out = len;
 	return buf;
 }
 

@@ -1,4 +1,5 @@
-# server/base: the bottom layer (errors, logging, diagnostics, arena, names, addresses).
+# server/base: the bottom layer (errors, logging, diagnostics, arena, names, addresses,
+# safe file reads).
 noinst_LIBRARIES += server/base/libbase.a
 server_base_libbase_a_SOURCES = \
 	server/base/compiler.h \
@@ -8,4 +9,5 @@ server_base_libbase_a_SOURCES = \
 	server/base/arena.c server/base/arena.h \
 	server/base/xalloc.c server/base/xalloc.h \
 	server/base/dname.c server/base/dname.h \
-	server/base/netaddr.c server/base/netaddr.h
+	server/base/netaddr.c server/base/netaddr.h \
+	server/base/rfile.c server/base/rfile.h

@@ -12,6 +12,7 @@
 #include <yaml.h>
 
 #include "server/base/err.h"
+#include "server/base/rfile.h"
 #include "server/base/xalloc.h"
 #include "server/config/config_check.h"
 #include "server/config/config_schema.h"
@@ -55,49 +56,20 @@ static char *folder_of(const char *path)
 	return abs;
 }
 
-/* Reads the whole file into a NUL-terminated buffer (owned by the caller). */
+/* Reads the whole file into a NUL-terminated buffer (owned by the caller). Only a
+ * regular file is read, and opening it never waits (rfile.h). */
 static int read_file(struct cfg *c, struct diag *d, char **out, size_t *out_len)
 {
 	struct srcpos whole = {c->path, 0};
-	FILE *f = fopen(c->path, "rb");
-	if (!f) {
-		diag_err(d, whole, "cannot open the configuration: %s", strerror(errno));
-		return GS_EIO;
+	const char *why;
+	if (rfile_read(c->path, CFG_FILE_MAX, out, out_len, NULL, &why) == 0)
+		return GS_OK;
+	if (errno == EFBIG) {
+		diag_err(d, whole, "the configuration is larger than %u MiB", CFG_FILE_MAX >> 20);
+		return GS_EPARSE;
 	}
-	size_t cap = 4096, len = 0;
-	char *buf = xmalloc(cap);
-	int rc = GS_OK;
-	for (;;) {
-		if (len + 1 == cap) {
-			if (cap > CFG_FILE_MAX) {
-				diag_err(d, whole, "the configuration is larger than %u MiB",
-				         CFG_FILE_MAX >> 20);
-				rc = GS_EPARSE;
-				break;
-			}
-			cap *= 2;
-			buf = xrealloc(buf, cap);
-		}
-		size_t got = fread(buf + len, 1, cap - 1 - len, f);
-		len += got;
-		if (got == 0) {
-			if (ferror(f)) {
-				diag_err(d, whole, "cannot read the configuration: %s",
-				         strerror(errno));
-				rc = GS_EIO;
-			}
-			break;
-		}
-	}
-	fclose(f);
-	if (rc != GS_OK) {
-		free(buf);
-		return rc;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	*out_len = len;
-	return GS_OK;
+	diag_err(d, whole, "cannot open the configuration: %s", why);
+	return GS_EIO;
 }
 
 /* libyaml's reader errors carry a byte offset rather than a mark. */

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <ev.h>
 #include <fcntl.h>
-#include <maxminddb.h>
 #include <pthread.h>
 #include <grp.h>
 #include <pwd.h>
@@ -83,10 +82,8 @@ struct control {
 	 * (control_counters), which must not wait for a reload. */
 	uint64_t n_reload_ok, n_reload_failed;
 	int64_t last_success, last_failure; /* wall clock, 0 when none yet */
-	/* GeoIP databases of the serving configuration, read when it was loaded. */
+	/* GeoIP database paths of the serving configuration. */
 	char *db_path, *asn_db_path;
-	char db_type[64];
-	uint64_t db_epoch; /* 0 when unknown */
 	/* explain's own handle on them, opened at the first explain of a generation. */
 	struct geo_db *ex_db;
 	uint64_t ex_db_generation;
@@ -121,29 +118,19 @@ static void format_time(time_t t, char out[32])
 		snprintf(out, 32, "-");
 }
 
-/* Reads the build epoch and type of the GeoIP database g names (libmaxminddb only
- * maps the file and reads its metadata section). The snapshot builder has closed its
- * handle by now; the file is read again right after a successful load, so a database
- * replaced in between would be misreported (docs/control.md says so). */
+/* Notes the GeoIP database paths of the serving configuration (for `status` and
+ * explain). Their type and build epoch are the published snapshot's (s->geoip): what
+ * was read when it was built; the files are not opened again here. */
 static void note_db(struct control *c, const struct cfg_geoip *g)
 {
 	free(c->db_path);
 	free(c->asn_db_path);
 	c->db_path = NULL;
 	c->asn_db_path = NULL;
-	c->db_type[0] = '\0';
-	c->db_epoch = 0;
 	if (!g->enabled || !g->database)
 		return;
 	c->db_path = xstrdup(g->database);
 	c->asn_db_path = g->asn_database ? xstrdup(g->asn_database) : NULL;
-	MMDB_s mmdb;
-	if (MMDB_open(g->database, MMDB_MODE_MMAP, &mmdb) != MMDB_SUCCESS)
-		return;
-	c->db_epoch = mmdb.metadata.build_epoch;
-	snprintf(c->db_type, sizeof(c->db_type), "%s",
-	         mmdb.metadata.database_type ? mmdb.metadata.database_type : "");
-	MMDB_close(&mmdb);
 }
 
 static bool needs_monitor(const struct snapshot *s)
@@ -317,10 +304,11 @@ static void cmd_status(struct control *c, char **w, size_t n, struct ctl_out *o)
 	}
 	if (!c->db_path) {
 		ctl_out_data(o, "%-12snone", "geoip:");
-	} else if (c->db_epoch) {
-		format_time((time_t)c->db_epoch, t);
+	} else if (s && s->geoip.epoch) {
+		format_time((time_t)s->geoip.epoch, t);
 		ctl_out_data(o, "%-12s%s (%s), build epoch %llu (%s)", "geoip:", c->db_path,
-		             c->db_type[0] ? c->db_type : "?", (unsigned long long)c->db_epoch, t);
+		             s->geoip.type[0] ? s->geoip.type : "?",
+		             (unsigned long long)s->geoip.epoch, t);
 	} else {
 		ctl_out_data(o, "%-12s%s (build epoch unknown)", "geoip:", c->db_path);
 	}
@@ -448,15 +436,26 @@ static void cmd_reload(struct control *c, char **w, size_t n, struct ctl_out *o)
 	diag_free(&d);
 }
 
-/* explain's GeoIP handle for snapshot s, opened once per generation (under c->mu).
- * NULL without a database or when it cannot be opened (then the rule behind a list is
- * named from the map's networks and default only, as geo_map_explain does). */
+/* True when m and n describe the same read of the same file. */
+static bool same_db_file(const struct geodb_meta *m, const struct geodb_meta *n)
+{
+	return m->dev == n->dev && m->ino == n->ino && m->size == n->size &&
+	       m->mtime.tv_sec == n->mtime.tv_sec && m->mtime.tv_nsec == n->mtime.tv_nsec &&
+	       m->epoch == n->epoch && strcmp(m->type, n->type) == 0;
+}
+
+/* explain's GeoIP data for snapshot s, read once per generation (under c->mu) into
+ * private memory (geodb.h: nothing of it maps the file). NULL without a database,
+ * when it cannot be read, or when the file is no longer the one s was built from (then
+ * the rule behind a list is named from the map's networks and default only, as
+ * geo_map_explain does, and the log says why). */
 static const struct geo_db *explain_db(struct control *c, const struct snapshot *s)
 {
-	if (c->ex_db && c->ex_db_generation == s->generation)
+	if (c->ex_db_generation == s->generation)
 		return c->ex_db;
 	geodb_close(c->ex_db);
 	c->ex_db = NULL;
+	c->ex_db_generation = s->generation;
 	if (!c->db_path)
 		return NULL;
 	struct cfg_geoip g = {.enabled = true,
@@ -467,11 +466,16 @@ static const struct geo_db *explain_db(struct control *c, const struct snapshot 
 	diag_init(&d);
 	if (geodb_open(&g, &d, &c->ex_db) != GS_OK) {
 		diag_log(&d);
-		log_warn("control: explain: cannot open the GeoIP database %s", c->db_path);
+		log_warn("control: explain: cannot read the GeoIP database %s", c->db_path);
+		c->ex_db = NULL;
+	} else if (!same_db_file(geodb_meta(c->ex_db), &s->geoip)) {
+		log_warn("control: explain: the GeoIP database %s changed since generation %llu "
+		         "was loaded; reload to explain with it",
+		         c->db_path, (unsigned long long)s->generation);
+		geodb_close(c->ex_db);
 		c->ex_db = NULL;
 	}
 	diag_free(&d);
-	c->ex_db_generation = s->generation;
 	return c->ex_db;
 }
 
@@ -502,12 +506,17 @@ static void cmd_explain(struct control *c, char **w, size_t n, struct ctl_out *o
 	pthread_mutex_lock(&c->mu);
 	const struct snapshot *s = snapshot_current();
 	if (s) {
-		char note[160];
+		const struct geo_db *db = explain_db(c, s);
+		char note[256];
 		snprintf(note, sizeof(note),
-		         "live: geosteerd's states now, generation %llu (%s; forces apply)",
+		         "live: geosteerd's states now, generation %llu (%s; forces apply)%s",
 		         (unsigned long long)s->generation,
-		         c->monitor ? "checks run" : "no service has a check");
-		st = explain_snapshot(&req, s, explain_db(c, s), note, out, err);
+		         c->monitor ? "checks run" : "no service has a check",
+		         c->db_path && !db ? "; the GeoIP database file cannot be read or changed "
+		                             "since this generation was loaded (see the log): "
+		                             "reload to explain its rules"
+		                           : "");
+		st = explain_snapshot(&req, s, db, note, out, err);
 	} else {
 		fputs("explain: no data is loaded\n", err);
 	}

@@ -5,6 +5,12 @@
  * The child is watched through a pidfd and reaped by pid, so no zombie stays behind.
  * Runs on the loop's thread (the monitor thread).
  *
+ * A command can leave its process group (setsid, setpgid) and so escape that kill. With
+ * check_exec_adopt_strays (monitor_start) the daemon is a child subreaper: whatever a
+ * check command leaves behind becomes the daemon's child once its own parent is gone,
+ * and check_exec_kill_strays kills and reaps every such child that is not a running
+ * probe (after probes end, and at shutdown).
+ *
  * The child is created with clone3(CLONE_PIDFD) and exit signal 0 rather than fork():
  * it then sends no SIGCHLD, and waitpid(-1) without __WALL does not see it, so a libev
  * default loop (which reaps every child with waitpid(-1) to serve ev_child) elsewhere
@@ -12,6 +18,7 @@
  * does not make it vanish. Between clone and execve the child only makes system calls
  * (no allocation, no locks), as after fork() in a threaded program. */
 #include <config.h> /* first: _GNU_SOURCE */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -23,13 +30,22 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "server/base/err.h"
+#include "server/base/log.h"
 #include "server/base/xalloc.h"
 #include "server/health/monitor.h"
 
+/* check_exec_kill_strays: passes over /proc, and how long each waits for its kills. */
+#define STRAY_PASSES  16u
+#define STRAY_WAIT_MS 1000u
+
 extern char **environ;
+
+/* Set by check_exec_adopt_strays: orphans of our descendants become our children. */
+static bool g_is_subreaper;
 
 char **check_exec_argv(const struct health_check *c, const struct netaddr *addr)
 {
@@ -293,4 +309,110 @@ void check_exec_cancel(struct monitor_probe *p)
 	while (waitpid(p->pid, &status, __WALL) < 0 && errno == EINTR)
 		;
 	exec_cleanup(p);
+}
+
+/* ---- Processes a check left behind. ---- */
+
+/* Reads the parent and the process group of process pid from /proc. */
+static bool read_parent(const char *pid, pid_t *ppid, pid_t *pgrp)
+{
+	char path[300], buf[512];
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	/* "pid (comm) state ppid pgrp ...": comm may hold anything, ')' included. */
+	const char *p = strrchr(buf, ')');
+	char state;
+	int pp, pg;
+	if (!p || sscanf(p + 1, " %c %d %d", &state, &pp, &pg) != 3)
+		return false;
+	*ppid = (pid_t)pp;
+	*pgrp = (pid_t)pg;
+	return true;
+}
+
+static bool is_kept(pid_t pid, pid_t pgrp, const pid_t *keep, size_t n_keep)
+{
+	for (size_t i = 0; i < n_keep; i++)
+		if (keep[i] == pid || keep[i] == pgrp)
+			return true;
+	return false;
+}
+
+/* One pass: SIGKILL to every child of ours not kept; their pids go to out[0 .. cap).
+ * Returns how many were found (may exceed cap; the rest are found next pass). */
+static size_t kill_children(const pid_t *keep, size_t n_keep, pid_t *out, size_t cap)
+{
+	DIR *dir = opendir("/proc");
+	if (!dir)
+		return 0;
+	pid_t self = getpid(), own_group = getpgrp();
+	size_t n = 0;
+	struct dirent *e;
+	while ((e = readdir(dir)) != NULL) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		pid_t ppid, pgrp;
+		if (!read_parent(e->d_name, &ppid, &pgrp) || ppid != self)
+			continue;
+		pid_t pid = (pid_t)atoi(e->d_name);
+		/* A child in our own process group is not from a check (each runs in a group
+		 * of its own): one the process forked itself, say a test's server. */
+		if (pgrp == own_group || is_kept(pid, pgrp, keep, n_keep))
+			continue;
+		kill(pid, SIGKILL);
+		if (n < cap)
+			out[n] = pid;
+		n++;
+	}
+	closedir(dir);
+	return n;
+}
+
+void check_exec_kill_strays(const pid_t *keep, size_t n_keep)
+{
+	if (!g_is_subreaper)
+		return;
+	/* Each pass kills our children; what they leave becomes ours as they die, and is
+	 * found by the next pass. Bounded: a fork bomb outrunning us is not chased forever. */
+	for (unsigned pass = 0; pass < STRAY_PASSES; pass++) {
+		pid_t killed[64];
+		size_t n = kill_children(keep, n_keep, killed, GS_ARRAY_LEN(killed));
+		if (n == 0)
+			return;
+		size_t m = n < GS_ARRAY_LEN(killed) ? n : GS_ARRAY_LEN(killed);
+		/* Reap them (SIGKILL is prompt; bounded in case one is stuck in the kernel). */
+		for (unsigned wait_ms = 0; wait_ms < STRAY_WAIT_MS; wait_ms++) {
+			size_t left = 0;
+			for (size_t i = 0; i < m; i++) {
+				if (!killed[i])
+					continue;
+				pid_t r = waitpid(killed[i], NULL, __WALL | WNOHANG);
+				if (r == killed[i] || (r < 0 && errno == ECHILD))
+					killed[i] = 0; /* reaped (here or by someone else) */
+				else
+					left++;
+			}
+			if (!left)
+				break;
+			struct timespec ms = {0, 1000000};
+			nanosleep(&ms, NULL);
+		}
+		log_info("health: killed %zu process%s an exec check left behind", n,
+		         n == 1 ? "" : "es");
+	}
+}
+
+int check_exec_adopt_strays(void)
+{
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+		return GS_EIO;
+	g_is_subreaper = true;
+	return GS_OK;
 }

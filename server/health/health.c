@@ -18,6 +18,7 @@
 
 #include "server/base/err.h"
 #include "server/base/log.h"
+#include "server/base/rfile.h"
 #include "server/base/xalloc.h"
 
 /* Defaults for fields a configuration leaves 0/NULL; they match the schema's. */
@@ -25,6 +26,10 @@
 #define DEFAULT_TIMEOUT_MS  2000u
 #define DEFAULT_RISE        2u
 #define DEFAULT_FALL        3u
+/* A state file holds a few lines per force; anything larger is not one. */
+#define HEALTH_STATE_MAX (16u << 20)
+/* The state file's temporary file is its name with this suffix. */
+#define HEALTH_STATE_TEMP_SUFFIX ".tmp"
 
 /* Where a cell points: its datacenter (index into dcs), address, target (or -1). */
 struct cell_info {
@@ -451,27 +456,14 @@ int health_new(const char *state_file, struct diag *d, struct health **out)
 	if (!state_file)
 		return GS_OK;
 	h->state_file = xstrdup(state_file);
-	FILE *f = fopen(state_file, "re");
-	if (!f) {
-		if (errno == ENOENT)
-			return GS_OK;
-		diag_err(d, (struct srcpos){state_file, 0}, "cannot read state file: %s",
-		         strerror(errno));
-		return GS_EIO;
-	}
+	/* Only a regular file is read, and opening it never waits (rfile.h). */
 	char *text = NULL;
 	size_t len = 0;
-	FILE *mem = open_memstream(&text, &len);
-	char buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, n, mem);
-	bool bad = ferror(f);
-	fclose(f);
-	fclose(mem);
-	if (bad) {
-		diag_err(d, (struct srcpos){state_file, 0}, "cannot read state file: read error");
-		free(text);
+	const char *why;
+	if (rfile_read(state_file, HEALTH_STATE_MAX, &text, &len, NULL, &why) != 0) {
+		if (errno == ENOENT)
+			return GS_OK;
+		diag_err(d, (struct srcpos){state_file, 0}, "cannot read state file: %s", why);
 		return GS_EIO;
 	}
 	health_load_state_text(h, h->state_file, text, d);
@@ -807,16 +799,22 @@ static int write_all(int fd, const char *p, size_t len)
 	return GS_OK;
 }
 
-/* Replaces path with text so that a crash leaves either the old or the new file: write
- * a temporary file in the same folder, fsync it, rename it over path, fsync the folder
- * so the rename itself is durable. */
-static int write_atomic(const char *path, const char *text, size_t len)
+/* The one temporary file next to path: path + ".tmp" (owned by the caller). A fixed
+ * name rather than a random one, so that a crash (kill -9) between creating it and the
+ * rename leaves at most this one file, which the next write overwrites and the next
+ * start removes (health_remove_temp). */
+static char *temp_name(const char *path)
 {
-	int rc = GS_EIO;
 	size_t plen = strlen(path);
-	char *tmp = xmalloc(plen + 8);
+	char *tmp = xmalloc(plen + sizeof(HEALTH_STATE_TEMP_SUFFIX));
 	memcpy(tmp, path, plen);
-	memcpy(tmp + plen, ".XXXXXX", 8);
+	memcpy(tmp + plen, HEALTH_STATE_TEMP_SUFFIX, sizeof(HEALTH_STATE_TEMP_SUFFIX));
+	return tmp;
+}
+
+/* The folder of path (owned by the caller). */
+static char *folder_of(const char *path)
+{
 	char *dir = xstrdup(path);
 	char *slash = strrchr(dir, '/');
 	if (!slash)
@@ -825,9 +823,29 @@ static int write_atomic(const char *path, const char *text, size_t len)
 		dir[1] = '\0';
 	else
 		*slash = '\0';
-	int fd = mkostemp(tmp, O_CLOEXEC);
+	return dir;
+}
+
+/* Replaces path with text so that a crash leaves either the old or the new file: write
+ * the temporary file in the same folder, fsync it, rename it over path, fsync the
+ * folder so the rename itself is durable. Writers are serialised by h->mu. */
+static int write_atomic(const char *path, const char *text, size_t len)
+{
+	int rc = GS_EIO;
+	char *tmp = temp_name(path);
+	char *dir = folder_of(path);
+	/* O_NOFOLLOW, O_NONBLOCK and the fstat: never write through a symbolic link, never
+	 * wait on a FIFO put there. */
+	int fd =
+	        open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		log_err("health: cannot write state file %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		log_err("health: cannot write state file %s: not a regular file", tmp);
+		close(fd);
 		goto out;
 	}
 	if (fchmod(fd, 0644) != 0 || write_all(fd, text, len) != GS_OK || fsync(fd) != 0) {
@@ -853,6 +871,45 @@ static int write_atomic(const char *path, const char *text, size_t len)
 out:
 	free(dir);
 	free(tmp);
+	return rc;
+}
+
+void health_remove_temp(const char *state_file)
+{
+	char *tmp = temp_name(state_file);
+	if (unlink(tmp) == 0)
+		log_info("health: removed %s, left by an interrupted state file write", tmp);
+	free(tmp);
+}
+
+int health_check_state_file(const char *path, struct srcpos pos, struct diag *d)
+{
+	int rc = GS_OK;
+	const char *why;
+	int fd = rfile_open(path, NULL, &why);
+	if (fd >= 0) {
+		close(fd);
+	} else if (errno != ENOENT) {
+		diag_err(d, pos, "state_file: cannot use %s: %s", path, why);
+		rc = GS_EPARSE;
+	}
+	/* Forces are saved by renaming a new file into this folder. */
+	char *dir = folder_of(path);
+	struct stat st;
+	if (stat(dir, &st) != 0) {
+		diag_err(d, pos, "state_file: cannot use the folder %s: %s", dir, strerror(errno));
+		rc = GS_EPARSE;
+	} else if (!S_ISDIR(st.st_mode)) {
+		diag_err(d, pos, "state_file: %s is not a folder", dir);
+		rc = GS_EPARSE;
+	} else if (access(dir, W_OK | X_OK) != 0) {
+		diag_err(
+		        d, pos,
+		        "state_file: the folder %s is not writable (%s): forces could not be saved",
+		        dir, strerror(errno));
+		rc = GS_EPARSE;
+	}
+	free(dir);
 	return rc;
 }
 

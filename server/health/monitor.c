@@ -24,6 +24,9 @@
 /* Jitter: each wait is the interval minus up to a tenth of it, so that targets started
  * together drift apart and a target is never probed less often than configured. */
 #define JITTER_DIVISOR 10
+/* After an exec probe ends, its leftovers are swept this much later (one sweep for
+ * every probe that ended meanwhile: a sweep reads all of /proc). */
+#define SWEEP_DELAY_S 0.2
 
 struct mon_target {
 	struct monitor *m;
@@ -42,6 +45,8 @@ struct monitor {
 	struct health_table *table;
 	struct mon_target *targets;
 	size_t n_targets;
+	/* Coalesces the sweeps for processes exec checks leave behind. */
+	ev_timer sweep;
 	/* Requests from other threads, under mu. */
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
@@ -120,11 +125,34 @@ static void schedule_next(struct mon_target *mt)
 	schedule(mt, wait - elapsed);
 }
 
+/* Kills what exec checks left behind, except the running probes' processes. */
+static void sweep_strays(struct monitor *m)
+{
+	pid_t *keep = xcalloc(m->n_targets ? m->n_targets : 1, sizeof(*keep));
+	size_t n = 0;
+	for (size_t i = 0; i < m->n_targets; i++) {
+		const struct monitor_probe *p = &m->targets[i].probe;
+		if (p->running && p->check->type == CFG_CHECK_EXEC && p->pid > 0)
+			keep[n++] = p->pid;
+	}
+	check_exec_kill_strays(keep, n);
+	free(keep);
+}
+
+static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	sweep_strays(w->data);
+}
+
 static void on_probe_done(struct monitor_probe *p, bool ok, const char *text)
 {
 	struct mon_target *mt = p->data;
 	health_record(mt->m->h, mt->m->table, mt->ti, ok, text);
 	schedule_next(mt);
+	if (p->check->type == CFG_CHECK_EXEC && !ev_is_active(&mt->m->sweep)) {
+		ev_timer_set(&mt->m->sweep, SWEEP_DELAY_S, 0.);
+		ev_timer_start(mt->m->ml.loop, &mt->m->sweep);
+	}
 }
 
 static void on_target_timer(struct ev_loop *loop, ev_timer *w, int revents)
@@ -149,6 +177,9 @@ static void targets_stop(struct monitor *m)
 	free(m->targets);
 	m->targets = NULL;
 	m->n_targets = 0;
+	/* Nothing runs now: whatever a check left behind goes. */
+	ev_timer_stop(m->ml.loop, &m->sweep);
+	check_exec_kill_strays(NULL, 0);
 }
 
 static void targets_start(struct monitor *m, struct health_table *t)
@@ -233,6 +264,12 @@ int monitor_start(struct health *h, struct monitor **out)
 		free(m);
 		return GS_EIO;
 	}
+	if (check_exec_adopt_strays() != GS_OK)
+		log_warn("health: cannot become a child subreaper (%s): a process an exec check "
+		         "moves to a session of its own may outlive its check",
+		         strerror(errno));
+	ev_init(&m->sweep, on_sweep);
+	m->sweep.data = m;
 	pthread_mutex_init(&m->mu, NULL);
 	pthread_cond_init(&m->cond, NULL);
 	ev_async_init(&m->wake, on_wake);

@@ -112,6 +112,15 @@ int check_exec_start(struct monitor_probe *p, char *text, size_t cap) GS_NONNULL
 void check_http_cancel(struct monitor_probe *p) GS_NONNULL;
 void check_tcp_cancel(struct monitor_probe *p) GS_NONNULL;
 void check_exec_cancel(struct monitor_probe *p) GS_NONNULL;
+/* Makes this process a child subreaper (prctl PR_SET_CHILD_SUBREAPER), so that a
+ * process an exec check leaves behind, even in a session of its own, is re-parented
+ * to us rather than to init. Process-wide; monitor_start calls it. GS_OK or GS_EIO. */
+int check_exec_adopt_strays(void) GS_WUR;
+/* Kills (SIGKILL) and reaps every child of this process outside its own process
+ * group, except the processes and process groups in keep[0 .. n_keep) (the running
+ * exec probes). No-op before
+ * check_exec_adopt_strays. Scans /proc: call it when probes end, not per packet. */
+void check_exec_kill_strays(const pid_t *keep, size_t n_keep);
 /* Frees the loop's curl state once no http probe runs. */
 void check_http_loop_free(struct monitor_loop *ml) GS_NONNULL;
 /* Initialises libcurl once per process; called by monitor_start and probe_once. */

@@ -99,7 +99,7 @@ int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out)
 	zoneset_build(&s->zones, a, zones, n);
 	/* Also after a zone failed: map and database problems are worth reporting in the
 	 * same run. */
-	int src = steer_build(cfg, &s->zones, a, d, &s->steer, &s->health);
+	int src = steer_build(cfg, &s->zones, a, d, &s->steer, &s->health, &s->geoip);
 	if (src != GS_OK && rc == GS_OK)
 		rc = src;
 	s->ecs_ignored = !cfg->geoip.client_subnet;

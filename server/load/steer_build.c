@@ -34,13 +34,15 @@ static size_t find_map(const struct cfg *cfg, const char *name)
 
 /* Opens the databases (when configured) and compiles every map into maps[]. An entry
  * stays NULL when its map does not compile. The databases are closed on return: the
- * compiled maps never point into them (geo.h). */
+ * compiled maps never point into them (geo.h). *meta: what was read of `database`. */
 static int compile_maps(const struct cfg *cfg, struct arena *a, struct diag *d,
-                        const struct geo_map **maps)
+                        const struct geo_map **maps, struct geodb_meta *meta)
 {
 	struct geo_db *db = NULL;
 	if (cfg->geoip.enabled && geodb_open(&cfg->geoip, d, &db) != GS_OK)
 		return GS_EPARSE; /* reported at geoip.database; maps would only add noise */
+	if (db)
+		*meta = *geodb_meta(db);
 	int rc = GS_OK;
 	for (size_t i = 0; i < cfg->n_maps; i++) {
 		if (geo_map_compile(&cfg->maps[i], db, a, d, &maps[i]) != GS_OK)
@@ -264,14 +266,16 @@ static int build_names(const struct cfg *cfg, const struct zoneset *zs,
 }
 
 int steer_build(const struct cfg *cfg, const struct zoneset *zs, struct arena *a, struct diag *d,
-                const struct steer_table **table, struct health_table **health)
+                const struct steer_table **table, struct health_table **health,
+                struct geodb_meta *meta)
 {
 	*table = NULL;
 	*health = NULL;
+	memset(meta, 0, sizeof(*meta));
 	const struct geo_map **maps = xcalloc(cfg->n_maps ? cfg->n_maps : 1, sizeof(*maps));
 	int rc = GS_OK;
 	if (cfg->geoip.enabled || cfg->n_maps)
-		rc = compile_maps(cfg, a, d, maps);
+		rc = compile_maps(cfg, a, d, maps, meta);
 	if (cfg->n_services == 0) {
 		free(maps);
 		return rc;

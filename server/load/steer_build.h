@@ -7,6 +7,7 @@
 #ifndef GS_STEER_BUILD_H
 #define GS_STEER_BUILD_H
 
+#include "geoip/geodb.h"
 #include "server/base/arena.h"
 #include "server/base/compiler.h"
 #include "server/base/diag.h"
@@ -25,8 +26,10 @@
  * Sets *table (arena-owned; NULL when cfg has no services) and *health (owned by the
  * caller, to be freed with the snapshot with health_table_free; NULL when there are no
  * services): one cell per (datacenter, address, check), all up until a monitor says
- * otherwise. Returns GS_OK, or GS_EPARSE / GS_EIO with both NULL. */
+ * otherwise. *meta: what was read of geoip.database (all zero without one). Returns
+ * GS_OK, or GS_EPARSE / GS_EIO with both NULL. */
 int steer_build(const struct cfg *cfg, const struct zoneset *zs, struct arena *a, struct diag *d,
-                const struct steer_table **table, struct health_table **health) GS_NONNULL GS_WUR;
+                const struct steer_table **table, struct health_table **health,
+                struct geodb_meta *meta) GS_NONNULL GS_WUR;
 
 #endif

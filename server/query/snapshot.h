@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "geoip/geodb.h"
 #include "server/base/arena.h"
 #include "server/base/compiler.h"
 #include "server/config/config.h"
@@ -37,6 +38,9 @@ struct snapshot {
 	const struct rrl_config *rrl;
 	/* cookies.secret (16 bytes, server/query/cookie.h), NULL when cookies are off. */
 	const uint8_t *cookie_secret;
+	/* What was read of geoip.database for this snapshot (type "" and epoch 0 without a
+	 * database): what `status` reports, and what explain's own copy must match. */
+	struct geodb_meta geoip;
 	uint64_t generation; /* 1 for the first load, +1 per successful reload */
 	time_t loaded_at;
 };

@@ -28,6 +28,8 @@ GS_SYSTEM_TESTS += \
 	tests/system/ecs.sh \
 	tests/system/ecs-world.sh \
 	tests/system/explain.sh \
+	tests/system/explain-truncate.sh \
+	tests/system/fifo.sh \
 	tests/system/unbound.sh
 EXTRA_DIST += tests/system/ecs-lib.sh
 
@@ -38,7 +40,9 @@ GS_SYSTEM_TESTS += \
 	tests/system/control.sh \
 	tests/system/control-readonly.sh \
 	tests/system/failover-exec.sh \
+	tests/system/exec-strays.sh \
 	tests/system/force-restart.sh \
+	tests/system/state-file.sh \
 	tests/system/metrics.sh \
 	tests/system/explain-live.sh
 EXTRA_DIST += tests/system/failover-lib.sh tests/system/failover-backend.py

@@ -598,7 +598,8 @@ static const struct bad_case bad_cases[] = {
           "section 4) or a TTL to this record"}},
         {"include-bad.zone",
          GS_EPARSE,
-         {"%D/include-bad.zone:6: cannot open $INCLUDE file /dev/zero: not a regular file",
+         {"%D/include-bad.zone:6: cannot open $INCLUDE file /dev/zero: it is a character device, "
+          "not a regular file",
           "%D/include-bad.zone:7: cannot open $INCLUDE file /: it is a folder",
           "%D/include-bad.zone:8: $INCLUDE file %D/include-bad.zone is already being read (it "
           "includes itself)"}},
