@@ -3,7 +3,9 @@
 #   1. instructions per query (callgrind; stable on a noisy machine): each daemon is run
 #      twice under callgrind, with N1 and N2 queries, and (Ir(N2) - Ir(N1)) / (N2 - N1)
 #      cancels start-up, zone loading and shutdown;
-#   2. throughput with dnsperf over UDP, one worker thread each, bounded to a few seconds.
+#   2. throughput with dnsperf over UDP, one worker thread each, bounded to a few seconds;
+#   3. throughput over TCP with pipelining (dnsperf -m tcp, 20 connections, 200 queries
+#      in flight), each daemon with its default TCP settings, and the queries lost.
 # Usage: bench/compare.sh [BUILD_DIR]   (needs gdnsd, dnsperf, valgrind: apt-get install)
 # Loopback only; every daemon started here is stopped here, by PID.
 set -eu
@@ -116,4 +118,17 @@ for name in geosteerd gdnsd; do
 	qps=$(awk '/Queries per second/ {print int($4)}' "$work/perf.$name")
 	lost=$(awk '/Queries lost/ {print $3}' "$work/perf.$name")
 	echo "$name: $qps queries/s over UDP (dnsperf -c 4 -q 200 -l $SECS, 1 worker thread, $lost lost)"
+done
+for round in 1 2; do
+	for name in geosteerd gdnsd; do
+		port=$port_gs
+		[ $name = gdnsd ] && port=$port_gd
+		start $name $port
+		dnsperf -m tcp -s 127.0.0.1 -p "$port" -d "$work/queries" -l "$SECS" -c 20 -q 200 \
+		        >"$work/tcp.$name" 2>&1
+		stop
+		qps=$(awk '/Queries per second/ {print int($4)}' "$work/tcp.$name")
+		lost=$(awk '/Queries lost/ {print $3}' "$work/tcp.$name")
+		echo "$name: $qps queries/s over TCP, round $round (dnsperf -m tcp -c 20 -q 200 -l $SECS, default tcp settings, $lost lost)"
+	done
 done
