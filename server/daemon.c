@@ -25,6 +25,7 @@
 #include "server/base/xalloc.h"
 #include "server/ctl/control.h"
 #include "server/health/health.h"
+#include "server/load/reload.h"
 #include "server/listen.h"
 #include "server/ctl/metrics.h"
 #include "server/sdnotify.h"
@@ -134,13 +135,13 @@ static void notify(const char *state)
 }
 
 /* SIGHUP: reload as the control socket's `reload` does, logging the result. */
-static void reload_on_signal(struct control *ctl)
+static void reload_on_signal(struct reload *rl)
 {
 	notify("RELOADING=1\nSTATUS=reloading");
 	struct diag d;
 	diag_init(&d);
 	char summary[512];
-	int rc = control_reload(ctl, &d, summary, sizeof(summary));
+	int rc = reload_run(rl, &d, summary, sizeof(summary));
 	diag_log(&d);
 	diag_free(&d);
 	if (rc == GS_OK)
@@ -151,7 +152,7 @@ static void reload_on_signal(struct control *ctl)
 }
 
 /* Sleeps until SIGTERM or SIGINT, reloading on SIGHUP. Returns the signal. */
-static int wait_for_stop(int sfd, struct control *ctl)
+static int wait_for_stop(int sfd, struct reload *rl)
 {
 	for (;;) {
 		struct signalfd_siginfo si;
@@ -163,7 +164,7 @@ static int wait_for_stop(int sfd, struct control *ctl)
 			return SIGTERM;
 		}
 		if (si.ssi_signo == SIGHUP) {
-			reload_on_signal(ctl);
+			reload_on_signal(rl);
 			continue;
 		}
 		return (int)si.ssi_signo;
@@ -187,17 +188,20 @@ static void log_totals(struct worker **workers, unsigned n)
 struct extras {
 	struct metrics *metrics;
 	struct watch *watch;
+	time_t started; /* wall clock of the start, for the metrics */
 };
 
 /* Starts the metrics endpoint and the watcher once the workers run. */
 static int extras_start(const struct extras *x, struct answer_ctx *const *actx, unsigned n,
-                        const struct tcp_shared *shared, struct control *ctl, struct health *health)
+                        const struct tcp_shared *shared, const struct reload *rl,
+                        struct health *health)
 {
 	if (x->metrics) {
 		struct metrics_source src = {.actx = actx,
 		                             .n_workers = n,
 		                             .tcp_conns = &shared->n_conns,
-		                             .control = ctl,
+		                             .reload = rl,
+		                             .started = x->started,
 		                             .health = health};
 		if (metrics_start(x->metrics, &src) != GS_OK)
 			return GS_EIO;
@@ -210,8 +214,8 @@ static int extras_start(const struct extras *x, struct answer_ctx *const *actx, 
 /* Starts n_threads workers on ls, reports readiness, waits for a stop signal on sfd,
  * then stops and frees the workers. Returns the exit status. */
 static int serve(const struct cfg *cfg, const struct listen_set *ls, unsigned n_threads,
-                 const struct snapshot *snap, int sfd, struct control *ctl, struct health *health,
-                 const struct extras *x)
+                 const struct snapshot *snap, int sfd, struct control *ctl, struct reload *rl,
+                 struct health *health, const struct extras *x)
 {
 	int status = 1;
 	struct worker **workers = xcalloc(n_threads, sizeof(*workers));
@@ -233,7 +237,7 @@ static int serve(const struct cfg *cfg, const struct listen_set *ls, unsigned n_
 		log_err("cannot start worker thread %u: %s", n_started, strerror(errno));
 	} else if (control_start(ctl, actx, n_threads) != GS_OK) {
 		log_err("cannot serve the control socket");
-	} else if (extras_start(x, actx, n_threads, shared, ctl, health) != GS_OK) {
+	} else if (extras_start(x, actx, n_threads, shared, rl, health) != GS_OK) {
 		log_err("cannot start the metrics endpoint or the file watcher");
 	} else {
 		char where[1024];
@@ -248,7 +252,7 @@ static int serve(const struct cfg *cfg, const struct listen_set *ls, unsigned n_
 		         n_zones == 1 ? "" : "s", ls->n_addrs, ls->n_addrs == 1 ? "" : "es");
 		notify(state);
 
-		int sig = wait_for_stop(sfd, ctl);
+		int sig = wait_for_stop(sfd, rl);
 		log_info("%s received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 		notify("STOPPING=1\nSTATUS=stopping");
 		status = 0;
@@ -300,7 +304,8 @@ int daemon_run(const struct cfg *cfg, struct snapshot *snap)
 	bool is_published = false;
 	struct health *health = NULL;
 	struct control *ctl = NULL;
-	struct extras x = {0};
+	struct reload *rl = NULL;
+	struct extras x = {.started = time(NULL)};
 
 	int sfd = signals_take();
 	if (sfd < 0) {
@@ -309,10 +314,11 @@ int daemon_run(const struct cfg *cfg, struct snapshot *snap)
 	}
 	if (health_open(cfg, &health) != GS_OK)
 		goto out;
+	rl = reload_new(cfg, health);
 	if (listen_open(&ls, cfg->listen, cfg->n_listen, n_threads) != GS_OK)
 		goto out;
 	/* Before dropping privileges: the socket's folder (/run/geosteer) is root's. */
-	struct control_params cp = {.cfg = cfg, .health = health, .has_socket = true};
+	struct control_params cp = {.cfg = cfg, .health = health, .reload = rl, .has_socket = true};
 	if (control_new(&cp, &ctl) != GS_OK)
 		goto out;
 	/* Before dropping privileges too: the port may be below 1024. */
@@ -330,18 +336,20 @@ int daemon_run(const struct cfg *cfg, struct snapshot *snap)
 	(void)health_install(health, snap->health);
 	snapshot_publish(snap);
 	is_published = true;
-	if (control_monitor_start(ctl) != GS_OK)
+	if (reload_monitor_start(rl) != GS_OK)
 		goto out;
-	/* Before any thread that reloads runs (control_on_reload). */
-	if (cfg->watch && watch_new(cfg, ctl, &x.watch) != GS_OK)
+	/* Before any thread that reloads runs (reload_on_done). */
+	if (cfg->watch && watch_new(cfg, rl, &x.watch) != GS_OK)
 		goto out;
-	status = serve(cfg, &ls, n_threads, snap, sfd, ctl, health, &x);
+	status = serve(cfg, &ls, n_threads, snap, sfd, ctl, rl, health, &x);
 out:
 	watch_free(x.watch);
 	metrics_free(x.metrics);
-	/* Stops the monitor (it must leave the health table before the snapshot that owns
-	 * it goes) and removes the control socket. */
+	/* Removes the control socket; nothing reloads any more. */
 	control_free(ctl);
+	/* Stops the monitor: it must leave the health table before the snapshot that owns
+	 * it goes. */
+	reload_free(rl);
 	listen_close(&ls);
 	/* No reader is left: this frees the snapshot at once (the published one may be a
 	 * reload's, not snap). */

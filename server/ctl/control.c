@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: MIT
  * control.c -- the daemon's control plane (control.h): the control socket and its
- * thread, the commands (status, health, force, stats, reload, help), reloading, and the
- * health monitor's life cycle. The socket is served by one thread with its own libev
- * loop, so a slow or stuck client never touches a worker; every connection has a
- * bounded request size and a timeout for each direction. Reload runs synchronously on
- * the control thread (or on the main thread for SIGHUP) behind c->mu, off the query
- * path: workers keep answering from the old snapshot until the new one is published. */
+ * thread, and the commands (status, health, force, stats, reload, explain, help). The
+ * socket is served by one thread with its own libev loop, so a slow or stuck client
+ * never touches a worker; every connection has a bounded request size and a timeout
+ * for each direction. `reload` runs synchronously on the control thread through
+ * server/load/reload.c, off the query path. */
 #include <config.h>
 
 #include "server/ctl/control.h"
@@ -35,8 +34,7 @@
 #include "server/base/xalloc.h"
 #include "server/ctl/ctl_proto.h"
 #include "server/ctl/explain.h"
-#include "server/health/monitor.h"
-#include "server/load/snapshot_build.h"
+#include "server/load/reload.h"
 #include "server/query/snapshot.h"
 
 /* One listening socket: the control socket (every command) or the read-only one. */
@@ -72,25 +70,13 @@ struct conn {
 struct control {
 	const struct cfg *cfg; /* the start configuration */
 	struct health *health;
-	struct monitor *monitor; /* NULL while nothing is monitored */
-
-	/* Serialises reloads (main thread on SIGHUP, control thread on `reload`) and the
-	 * commands that read the published snapshot: a snapshot is only freed by a
-	 * publication, and every publication after the first happens under mu. */
-	pthread_mutex_t mu;
-	/* Written under mu, read with relaxed atomic loads by the metrics thread
-	 * (control_counters), which must not wait for a reload. */
-	uint64_t n_reload_ok, n_reload_failed;
-	int64_t last_success, last_failure; /* wall clock, 0 when none yet */
-	/* GeoIP database paths of the serving configuration. */
-	char *db_path, *asn_db_path;
-	/* explain's own handle on them, opened at the first explain of a generation. */
+	/* Reloads, the monitor, and the lock that keeps the published snapshot alive while
+	 * status and explain read it (borrowed). */
+	struct reload *rl;
+	/* explain's own handle on the GeoIP databases, opened at the first explain of a
+	 * generation. */
 	struct geo_db *ex_db;
 	uint64_t ex_db_generation;
-
-	/* Called at the end of every reload (control_on_reload); set before threads run. */
-	void (*on_reload)(void *arg);
-	void *on_reload_arg;
 
 	time_t started;
 	struct timespec started_mono;
@@ -118,149 +104,6 @@ static void format_time(time_t t, char out[32])
 		snprintf(out, 32, "-");
 }
 
-/* Notes the GeoIP database paths of the serving configuration (for `status` and
- * explain). Their type and build epoch are the published snapshot's (s->geoip): what
- * was read when it was built; the files are not opened again here. */
-static void note_db(struct control *c, const struct cfg_geoip *g)
-{
-	free(c->db_path);
-	free(c->asn_db_path);
-	c->db_path = NULL;
-	c->asn_db_path = NULL;
-	if (!g->enabled || !g->database)
-		return;
-	c->db_path = xstrdup(g->database);
-	c->asn_db_path = g->asn_database ? xstrdup(g->asn_database) : NULL;
-}
-
-static bool needs_monitor(const struct snapshot *s)
-{
-	return s && s->health && health_table_n_targets(s->health) > 0;
-}
-
-/* ---------------------------------------------------------------- reload */
-
-static bool str_same(const char *a, const char *b)
-{
-	if (!a || !b)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
-static bool listen_same(const struct cfg *a, const struct cfg *b)
-{
-	if (a->n_listen != b->n_listen)
-		return false;
-	for (size_t i = 0; i < a->n_listen; i++) {
-		if (a->listen[i].ss_len != b->listen[i].ss_len ||
-		    memcmp(&a->listen[i].ss, &b->listen[i].ss, a->listen[i].ss_len) != 0)
-			return false;
-	}
-	return true;
-}
-
-/* Warns, at the new file's key, about every setting a reload cannot apply. */
-static void warn_restart_only(const struct cfg *old, const struct cfg *nc, struct diag *d)
-{
-	struct {
-		enum cfg_section sec;
-		bool same;
-	} v[] = {
-	        {CFG_SEC_LISTEN, listen_same(old, nc)},
-	        {CFG_SEC_THREADS, old->threads == nc->threads},
-	        {CFG_SEC_USER, str_same(old->user, nc->user)},
-	        {CFG_SEC_CONTROL, str_same(old->control, nc->control)},
-	        {CFG_SEC_CONTROL_READONLY,
-	         str_same(old->control_readonly.socket, nc->control_readonly.socket) &&
-	                 str_same(old->control_readonly.group, nc->control_readonly.group)},
-	        {CFG_SEC_STATE_FILE, str_same(old->state_file, nc->state_file)},
-	        {CFG_SEC_TCP, memcmp(&old->tcp, &nc->tcp, sizeof(old->tcp)) == 0},
-	        {CFG_SEC_METRICS,
-	         old->has_metrics == nc->has_metrics && old->metrics_len == nc->metrics_len &&
-	                 memcmp(&old->metrics, &nc->metrics, old->metrics_len) == 0},
-	        {CFG_SEC_WATCH, old->watch == nc->watch},
-	};
-	for (size_t i = 0; i < GS_ARRAY_LEN(v); i++) {
-		if (v[i].same)
-			continue;
-		struct srcpos pos = nc->pos_of[v[i].sec];
-		if (!pos.file)
-			pos = (struct srcpos){nc->path, 0};
-		diag_warn(d, pos,
-		          "'%s' changed: a reload does not apply it; the value loaded at start "
-		          "stays in effect until geosteerd restarts",
-		          cfg_section_name(v[i].sec));
-	}
-}
-
-int control_reload(struct control *c, struct diag *d, char *summary, size_t cap)
-{
-	pthread_mutex_lock(&c->mu);
-	const char *path = c->cfg->path;
-	struct cfg *nc = NULL;
-	struct snapshot *next = NULL;
-	int rc = cfg_load(path, d, &nc);
-	if (rc == GS_OK) {
-		warn_restart_only(c->cfg, nc, d);
-		/* Build even after a problem above: one reload reports every problem. */
-		int brc = snapshot_build(nc, d, &next);
-		if (rc == GS_OK)
-			rc = brc;
-		if (rc == GS_OK && diag_has_errors(d))
-			rc = GS_EPARSE;
-	}
-	const struct snapshot *cur = snapshot_current();
-	if (rc != GS_OK) {
-		snapshot_free(next);
-		__atomic_add_fetch(&c->n_reload_failed, 1, __ATOMIC_RELAXED);
-		__atomic_store_n(&c->last_failure, (int64_t)time(NULL), __ATOMIC_RELAXED);
-		snprintf(summary, cap,
-		         "reload of %s failed (%zu error%s): still serving generation %llu", path,
-		         d->n_errors, d->n_errors == 1 ? "" : "s",
-		         cur ? (unsigned long long)cur->generation : 0ULL);
-		goto out;
-	}
-	/* monitor.h: install before publishing, so that the monitor has left the old table
-	 * when the old snapshot (which owns it) is freed by the publication. */
-	if (c->monitor)
-		(void)monitor_install(c->monitor, next->health);
-	else
-		(void)health_install(c->health, next->health);
-	size_t n_zones = next->zones.n, n_records = snapshot_count_records(next);
-	uint64_t gen = next->generation;
-	bool start_monitor = !c->monitor && needs_monitor(next);
-	snapshot_publish(next);
-	note_db(c, &nc->geoip);
-	__atomic_add_fetch(&c->n_reload_ok, 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&c->last_success, (int64_t)time(NULL), __ATOMIC_RELAXED);
-	if (start_monitor && monitor_start(c->health, &c->monitor) != GS_OK)
-		diag_warn(d, (struct srcpos){path, 0},
-		          "the health monitor could not be started: checks do not run");
-	snprintf(summary, cap, "reloaded %s: generation %llu, %zu zone%s, %zu records", path,
-	         (unsigned long long)gen, n_zones, n_zones == 1 ? "" : "s", n_records);
-out:
-	cfg_free(nc);
-	pthread_mutex_unlock(&c->mu);
-	if (c->on_reload)
-		c->on_reload(c->on_reload_arg);
-	return rc;
-}
-
-void control_on_reload(struct control *c, void (*fn)(void *arg), void *arg)
-{
-	c->on_reload = fn;
-	c->on_reload_arg = arg;
-}
-
-void control_counters(const struct control *c, struct control_counters *out)
-{
-	out->reloads_ok = __atomic_load_n(&c->n_reload_ok, __ATOMIC_RELAXED);
-	out->reloads_failed = __atomic_load_n(&c->n_reload_failed, __ATOMIC_RELAXED);
-	out->last_success = (time_t)__atomic_load_n(&c->last_success, __ATOMIC_RELAXED);
-	out->last_failure = (time_t)__atomic_load_n(&c->last_failure, __ATOMIC_RELAXED);
-	out->started = c->started;
-}
-
 /* ---------------------------------------------------------------- commands */
 
 static void cmd_help(struct control *c, char **w, size_t n, struct ctl_out *o);
@@ -272,8 +115,11 @@ static void cmd_status(struct control *c, char **w, size_t n, struct ctl_out *o)
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	char t[32];
-	pthread_mutex_lock(&c->mu);
+	reload_lock(c->rl);
 	const struct snapshot *s = snapshot_current();
+	const char *db_path = reload_db_path(c->rl);
+	struct reload_counters rc;
+	reload_counters(c->rl, &rc);
 	ctl_out_data(o, "%-12sgeosteerd %s", "version:", PACKAGE_VERSION);
 	ctl_out_data(o, "%-12s%ld", "pid:", (long)getpid());
 	format_time(c->started, t);
@@ -285,11 +131,10 @@ static void cmd_status(struct control *c, char **w, size_t n, struct ctl_out *o)
 		ctl_out_data(o, "%-12s%llu (loaded %s)",
 		             "generation:", (unsigned long long)s->generation, t);
 	}
-	format_time((time_t)c->last_failure, t);
-	ctl_out_data(o, "%-12s%llu ok, %llu failed%s%s",
-	             "reloads:", (unsigned long long)c->n_reload_ok,
-	             (unsigned long long)c->n_reload_failed,
-	             c->n_reload_failed ? ", last failure " : "", c->n_reload_failed ? t : "");
+	format_time(rc.last_failure, t);
+	ctl_out_data(o, "%-12s%llu ok, %llu failed%s%s", "reloads:", (unsigned long long)rc.ok,
+	             (unsigned long long)rc.failed, rc.failed ? ", last failure " : "",
+	             rc.failed ? t : "");
 	ctl_out_data(o, "%-12s%u", "workers:", c->n_workers);
 	if (s) {
 		ctl_out_data(o, "%-12s%zu (%zu records)", "zones:", s->zones.n,
@@ -302,25 +147,25 @@ static void cmd_status(struct control *c, char **w, size_t n, struct ctl_out *o)
 			             (unsigned)z->serial, z->n_records, z->file);
 		}
 	}
-	if (!c->db_path) {
+	if (!db_path) {
 		ctl_out_data(o, "%-12snone", "geoip:");
 	} else if (s && s->geoip.epoch) {
 		format_time((time_t)s->geoip.epoch, t);
-		ctl_out_data(o, "%-12s%s (%s), build epoch %llu (%s)", "geoip:", c->db_path,
+		ctl_out_data(o, "%-12s%s (%s), build epoch %llu (%s)", "geoip:", db_path,
 		             s->geoip.type[0] ? s->geoip.type : "?",
 		             (unsigned long long)s->geoip.epoch, t);
 	} else {
-		ctl_out_data(o, "%-12s%s (build epoch unknown)", "geoip:", c->db_path);
+		ctl_out_data(o, "%-12s%s (build epoch unknown)", "geoip:", db_path);
 	}
 	size_t n_targets = s && s->health ? health_table_n_targets(s->health) : 0;
-	if (c->monitor)
+	if (reload_has_monitor(c->rl))
 		ctl_out_data(o, "%-12srunning, %zu monitored address%s", "monitor:", n_targets,
 		             n_targets == 1 ? "" : "es");
 	else
 		ctl_out_data(o, "%-12soff (no service has a check)", "monitor:");
 	ctl_out_data(o, "%-12s%s", "state_file:",
 	             c->cfg->state_file ? c->cfg->state_file : "none (forces last until exit)");
-	pthread_mutex_unlock(&c->mu);
+	reload_unlock(c->rl);
 	ctl_out_ok(o, "%s", "");
 }
 
@@ -421,7 +266,7 @@ static void cmd_reload(struct control *c, char **w, size_t n, struct ctl_out *o)
 	struct diag d;
 	diag_init(&d);
 	char summary[512];
-	int rc = control_reload(c, &d, summary, sizeof(summary));
+	int rc = reload_run(c->rl, &d, summary, sizeof(summary));
 	/* The daemon's log gets the same lines as the client. */
 	diag_log(&d);
 	for (size_t i = 0; i < d.n; i++)
@@ -444,7 +289,7 @@ static bool same_db_file(const struct geodb_meta *m, const struct geodb_meta *n)
 	       m->epoch == n->epoch && strcmp(m->type, n->type) == 0;
 }
 
-/* explain's GeoIP data for snapshot s, read once per generation (under c->mu) into
+/* explain's GeoIP data for snapshot s, read once per generation (under reload_lock) into
  * private memory (geodb.h: nothing of it maps the file). NULL without a database,
  * when it cannot be read, or when the file is no longer the one s was built from (then
  * the rule behind a list is named from the map's networks and default only, as
@@ -456,22 +301,24 @@ static const struct geo_db *explain_db(struct control *c, const struct snapshot 
 	geodb_close(c->ex_db);
 	c->ex_db = NULL;
 	c->ex_db_generation = s->generation;
-	if (!c->db_path)
+	const char *db_path = reload_db_path(c->rl);
+	if (!db_path)
 		return NULL;
+	/* geodb_open only reads g; the paths stay the reload state's. */
 	struct cfg_geoip g = {.enabled = true,
-	                      .database = c->db_path,
-	                      .asn_database = c->asn_db_path,
+	                      .database = (char *)db_path,
+	                      .asn_database = (char *)reload_asn_db_path(c->rl),
 	                      .client_subnet = !s->ecs_ignored};
 	struct diag d;
 	diag_init(&d);
 	if (geodb_open(&g, &d, &c->ex_db) != GS_OK) {
 		diag_log(&d);
-		log_warn("control: explain: cannot read the GeoIP database %s", c->db_path);
+		log_warn("control: explain: cannot read the GeoIP database %s", db_path);
 		c->ex_db = NULL;
 	} else if (!same_db_file(geodb_meta(c->ex_db), &s->geoip)) {
 		log_warn("control: explain: the GeoIP database %s changed since generation %llu "
 		         "was loaded; reload to explain with it",
-		         c->db_path, (unsigned long long)s->generation);
+		         db_path, (unsigned long long)s->generation);
 		geodb_close(c->ex_db);
 		c->ex_db = NULL;
 	}
@@ -502,8 +349,8 @@ static void cmd_explain(struct control *c, char **w, size_t n, struct ctl_out *o
 		return;
 	}
 	int st = EXPLAIN_LOAD_ERROR;
-	/* Under mu: no reload can publish (and so free) the snapshot meanwhile. */
-	pthread_mutex_lock(&c->mu);
+	/* No reload can publish (and so free) the snapshot meanwhile. */
+	reload_lock(c->rl);
 	const struct snapshot *s = snapshot_current();
 	if (s) {
 		const struct geo_db *db = explain_db(c, s);
@@ -511,16 +358,17 @@ static void cmd_explain(struct control *c, char **w, size_t n, struct ctl_out *o
 		snprintf(note, sizeof(note),
 		         "live: geosteerd's states now, generation %llu (%s; forces apply)%s",
 		         (unsigned long long)s->generation,
-		         c->monitor ? "checks run" : "no service has a check",
-		         c->db_path && !db ? "; the GeoIP database file cannot be read or changed "
-		                             "since this generation was loaded (see the log): "
-		                             "reload to explain its rules"
-		                           : "");
+		         reload_has_monitor(c->rl) ? "checks run" : "no service has a check",
+		         reload_db_path(c->rl) && !db
+		                 ? "; the GeoIP database file cannot be read or changed "
+		                   "since this generation was loaded (see the log): "
+		                   "reload to explain its rules"
+		                 : "");
 		st = explain_snapshot(&req, s, db, note, out, err);
 	} else {
 		fputs("explain: no data is loaded\n", err);
 	}
-	pthread_mutex_unlock(&c->mu);
+	reload_unlock(c->rl);
 	fclose(out);
 	fclose(err);
 	ctl_out_text(o, text);
@@ -1048,10 +896,9 @@ int control_new(const struct control_params *p, struct control **out)
 		c->socks[i].fd = -1;
 		c->socks[i].is_readonly = i == 1;
 	}
-	pthread_mutex_init(&c->mu, NULL);
+	c->rl = p->reload;
 	c->started = time(NULL);
 	clock_gettime(CLOCK_MONOTONIC, &c->started_mono);
-	note_db(c, &p->cfg->geoip);
 	if (p->has_socket) {
 		const struct cfg *cfg = p->cfg;
 		const struct cfg_control_readonly *ro = &cfg->control_readonly;
@@ -1066,16 +913,6 @@ int control_new(const struct control_params *p, struct control **out)
 	}
 	*out = c;
 	return GS_OK;
-}
-
-int control_monitor_start(struct control *c)
-{
-	pthread_mutex_lock(&c->mu);
-	int rc = GS_OK;
-	if (!c->monitor && needs_monitor(snapshot_current()))
-		rc = monitor_start(c->health, &c->monitor);
-	pthread_mutex_unlock(&c->mu);
-	return rc;
 }
 
 int control_start(struct control *c, struct answer_ctx *const *actx, unsigned n)
@@ -1134,7 +971,6 @@ void control_free(struct control *c)
 		return;
 	if (c->is_running)
 		control_stop(c);
-	monitor_stop(c->monitor);
 	for (size_t i = 0; i < GS_ARRAY_LEN(c->socks); i++) {
 		struct ctl_sock *cs = &c->socks[i];
 		if (cs->fd >= 0) {
@@ -1149,9 +985,6 @@ void control_free(struct control *c)
 		}
 		free(cs->path);
 	}
-	free(c->db_path);
-	free(c->asn_db_path);
 	geodb_close(c->ex_db);
-	pthread_mutex_destroy(&c->mu);
 	free(c);
 }

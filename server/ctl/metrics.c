@@ -26,7 +26,7 @@
 #include "server/base/log.h"
 #include "server/base/netaddr.h"
 #include "server/base/xalloc.h"
-#include "server/ctl/control.h"
+#include "server/load/reload.h"
 #include "server/health/health.h"
 #include "server/query/snapshot.h"
 #include "server/query/steer.h"
@@ -232,8 +232,8 @@ int metrics_render(const struct metrics_source *src, char **out, size_t *len)
 	}
 	struct answer_stats st;
 	answer_stats_sum(src->actx, src->n_workers, &st);
-	struct control_counters cc;
-	control_counters(src->control, &cc);
+	struct reload_counters cc;
+	reload_counters(src->reload, &cc);
 	struct snap_facts sf = {0};
 	read_snapshot(&sf, serials, records);
 	time_t now = time(NULL);
@@ -242,10 +242,10 @@ int metrics_render(const struct metrics_source *src, char **out, size_t *len)
 	sample2(f, "geosteer_build_info", "version", PACKAGE_VERSION, NULL, NULL, 1);
 	family(f, "geosteer_process_start_time_seconds", "gauge",
 	       "Start time of the daemon, seconds since the Unix epoch");
-	sample(f, "geosteer_process_start_time_seconds", (unsigned long long)cc.started);
+	sample(f, "geosteer_process_start_time_seconds", (unsigned long long)src->started);
 	family(f, "geosteer_uptime_seconds", "gauge", "Seconds since the daemon started");
 	sample(f, "geosteer_uptime_seconds",
-	       now > cc.started ? (unsigned long long)(now - cc.started) : 0);
+	       now > src->started ? (unsigned long long)(now - src->started) : 0);
 	family(f, "geosteer_workers", "gauge", "Worker threads answering queries");
 	sample(f, "geosteer_workers", src->n_workers);
 
@@ -302,8 +302,8 @@ int metrics_render(const struct metrics_source *src, char **out, size_t *len)
 	       (unsigned long long)(sf.loaded ? sf.loaded_at : 0));
 	family(f, "geosteer_reloads_total", "counter",
 	       "Reloads (control socket, SIGHUP, watch) since start, by result");
-	sample2(f, "geosteer_reloads_total", "result", "ok", NULL, NULL, cc.reloads_ok);
-	sample2(f, "geosteer_reloads_total", "result", "failed", NULL, NULL, cc.reloads_failed);
+	sample2(f, "geosteer_reloads_total", "result", "ok", NULL, NULL, cc.ok);
+	sample2(f, "geosteer_reloads_total", "result", "failed", NULL, NULL, cc.failed);
 	family(f, "geosteer_reload_last_success_timestamp_seconds", "gauge",
 	       "Time of the last successful reload, seconds since the Unix epoch; 0 when none");
 	sample(f, "geosteer_reload_last_success_timestamp_seconds",

@@ -8,7 +8,7 @@
  *
  * What is read, and how: the workers' answer counters summed with relaxed atomic loads
  * (answer_stats_sum), the TCP connection count (an atomic the TCP engine keeps), the
- * reload counters (control_counters, atomics: a scrape never waits for a reload), the
+ * reload counters (reload_counters, atomics: a scrape never waits for a reload), the
  * health list (health_list, under the health mutex, never held for long), and the
  * published snapshot inside an RCU read-side section (this thread is registered with
  * liburcu-qsbr and stays offline between scrapes, so it never delays a publication).
@@ -22,11 +22,12 @@
 
 #include <stdatomic.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "server/base/compiler.h"
 
 struct metrics;
-struct control;
+struct reload;
 struct health;
 struct answer_ctx;
 
@@ -45,7 +46,8 @@ struct metrics_source {
 	struct answer_ctx *const *actx; /* the workers' answer contexts, for their counters */
 	unsigned n_workers;
 	const atomic_uint *tcp_conns; /* DNS TCP connections open now; may be NULL */
-	struct control *control;
+	const struct reload *reload;  /* reload counters */
+	time_t started;               /* wall clock of the daemon's start */
 	struct health *health;
 };
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * watch.c -- `watch: true` (watch.h): the watcher thread. inotify watches on the
  * folders of the configured files, a name filter per folder, a debounce timer, and
- * control_reload() when it expires. The set of files is read from the configuration
+ * reload_run() when it expires. The set of files is read from the configuration
  * file at start and again after every reload (on this thread). Watcher thread, except
  * watch_new/start/stop/free (main thread). */
 #include <config.h>
@@ -25,7 +25,7 @@
 #include "server/base/err.h"
 #include "server/base/log.h"
 #include "server/base/xalloc.h"
-#include "server/ctl/control.h"
+#include "server/load/reload.h"
 
 /* Events that mean a name in a watched folder may now hold other content: written
  * and closed, modified in place, renamed onto or away, created, removed, or its
@@ -43,7 +43,7 @@ struct wdir {
 };
 
 struct watch {
-	struct control *c;
+	struct reload *rl;
 	char *config; /* the configuration file's path */
 	int ifd, efd; /* inotify, and the eventfd that wakes the thread */
 	struct wdir *dirs;
@@ -66,7 +66,7 @@ static void wake(struct watch *w)
 	(void)!write(w->efd, &one, sizeof(one));
 }
 
-/* control_reload's hook: the files may have changed with the configuration. */
+/* reload_on_done's hook: the files may have changed with the configuration. */
 static void on_reload(void *arg)
 {
 	struct watch *w = arg;
@@ -224,7 +224,7 @@ static void reload(struct watch *w)
 	diag_init(&d);
 	char summary[512];
 	log_info("watch: a configured file changed; reloading");
-	int rc = control_reload(w->c, &d, summary, sizeof(summary));
+	int rc = reload_run(w->rl, &d, summary, sizeof(summary));
 	diag_log(&d);
 	diag_free(&d);
 	if (rc == GS_OK)
@@ -272,7 +272,7 @@ static void *watch_main(void *arg)
 	return NULL;
 }
 
-int watch_new(const struct cfg *cfg, struct control *c, struct watch **out)
+int watch_new(const struct cfg *cfg, struct reload *rl, struct watch **out)
 {
 	*out = NULL;
 	int ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -286,14 +286,14 @@ int watch_new(const struct cfg *cfg, struct control *c, struct watch **out)
 		return GS_EIO;
 	}
 	struct watch *w = xcalloc(1, sizeof(*w));
-	w->c = c;
+	w->rl = rl;
 	w->config = xstrdup(cfg->path);
 	w->ifd = ifd;
 	w->efd = efd;
 	atomic_init(&w->stop, false);
 	atomic_init(&w->rescan, false);
 	rescan(w, cfg);
-	control_on_reload(c, on_reload, w);
+	reload_on_done(rl, on_reload, w);
 	log_info("watch: reloading by itself when a configured file changes (%zu folder%s)",
 	         w->n_dirs, w->n_dirs == 1 ? "" : "s");
 	*out = w;
@@ -331,7 +331,7 @@ void watch_free(struct watch *w)
 		return;
 	if (w->is_running)
 		watch_stop(w);
-	control_on_reload(w->c, NULL, NULL);
+	reload_on_done(w->rl, NULL, NULL);
 	dirs_clear(w);
 	close(w->ifd);
 	close(w->efd);

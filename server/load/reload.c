@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT
+ * reload.c -- reload orchestration (reload.h): load, cross-check against the start
+ * configuration, build, install the health table, publish, count; and the health
+ * monitor's life cycle. Runs on whichever thread reloads (control, main, watcher),
+ * serialised by r->mu, off the query path: workers keep answering from the old
+ * snapshot until the new one is published. */
+#include <config.h>
+
+#include "server/load/reload.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/base/err.h"
+#include "server/base/xalloc.h"
+#include "server/health/monitor.h"
+#include "server/load/snapshot_build.h"
+#include "server/query/snapshot.h"
+
+struct reload {
+	const struct cfg *cfg; /* the start configuration */
+	struct health *health;
+	struct monitor *monitor; /* NULL while nothing is monitored */
+	/* Serialises reloads and the readers of the published snapshot (reload_lock): a
+	 * snapshot is only freed by a publication, and every publication after the first
+	 * happens under mu. */
+	pthread_mutex_t mu;
+	/* Written under mu, read with relaxed atomic loads by the metrics thread
+	 * (reload_counters), which must not wait for a reload. */
+	uint64_t n_reload_ok, n_reload_failed;
+	int64_t last_success, last_failure; /* wall clock, 0 when none yet */
+	/* GeoIP database paths of the serving configuration. */
+	char *db_path, *asn_db_path;
+	/* Called at the end of every reload (reload_on_done); set before threads run. */
+	void (*on_reload)(void *arg);
+	void *on_reload_arg;
+};
+
+/* Notes the GeoIP database paths of the serving configuration (for `status` and
+ * explain). Their type and build epoch are the published snapshot's (s->geoip): what
+ * was read when it was built; the files are not opened again here. */
+static void note_db(struct reload *r, const struct cfg_geoip *g)
+{
+	free(r->db_path);
+	free(r->asn_db_path);
+	r->db_path = NULL;
+	r->asn_db_path = NULL;
+	if (!g->enabled || !g->database)
+		return;
+	r->db_path = xstrdup(g->database);
+	r->asn_db_path = g->asn_database ? xstrdup(g->asn_database) : NULL;
+}
+
+static bool needs_monitor(const struct snapshot *s)
+{
+	return s && s->health && health_table_n_targets(s->health) > 0;
+}
+
+static bool str_same(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static bool listen_same(const struct cfg *a, const struct cfg *b)
+{
+	if (a->n_listen != b->n_listen)
+		return false;
+	for (size_t i = 0; i < a->n_listen; i++) {
+		if (a->listen[i].ss_len != b->listen[i].ss_len ||
+		    memcmp(&a->listen[i].ss, &b->listen[i].ss, a->listen[i].ss_len) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* Warns, at the new file's key, about every setting a reload cannot apply. */
+static void warn_restart_only(const struct cfg *old, const struct cfg *nc, struct diag *d)
+{
+	struct {
+		enum cfg_section sec;
+		bool same;
+	} v[] = {
+	        {CFG_SEC_LISTEN, listen_same(old, nc)},
+	        {CFG_SEC_THREADS, old->threads == nc->threads},
+	        {CFG_SEC_USER, str_same(old->user, nc->user)},
+	        {CFG_SEC_CONTROL, str_same(old->control, nc->control)},
+	        {CFG_SEC_CONTROL_READONLY,
+	         str_same(old->control_readonly.socket, nc->control_readonly.socket) &&
+	                 str_same(old->control_readonly.group, nc->control_readonly.group)},
+	        {CFG_SEC_STATE_FILE, str_same(old->state_file, nc->state_file)},
+	        {CFG_SEC_TCP, memcmp(&old->tcp, &nc->tcp, sizeof(old->tcp)) == 0},
+	        {CFG_SEC_METRICS,
+	         old->has_metrics == nc->has_metrics && old->metrics_len == nc->metrics_len &&
+	                 memcmp(&old->metrics, &nc->metrics, old->metrics_len) == 0},
+	        {CFG_SEC_WATCH, old->watch == nc->watch},
+	};
+	for (size_t i = 0; i < GS_ARRAY_LEN(v); i++) {
+		if (v[i].same)
+			continue;
+		struct srcpos pos = nc->pos_of[v[i].sec];
+		if (!pos.file)
+			pos = (struct srcpos){nc->path, 0};
+		diag_warn(d, pos,
+		          "'%s' changed: a reload does not apply it; the value loaded at start "
+		          "stays in effect until geosteerd restarts",
+		          cfg_section_name(v[i].sec));
+	}
+}
+
+int reload_run(struct reload *r, struct diag *d, char *summary, size_t cap)
+{
+	pthread_mutex_lock(&r->mu);
+	const char *path = r->cfg->path;
+	struct cfg *nc = NULL;
+	struct snapshot *next = NULL;
+	int rc = cfg_load(path, d, &nc);
+	if (rc == GS_OK) {
+		warn_restart_only(r->cfg, nc, d);
+		/* Build even after a problem above: one reload reports every problem. */
+		int brc = snapshot_build(nc, d, &next);
+		if (rc == GS_OK)
+			rc = brc;
+		if (rc == GS_OK && diag_has_errors(d))
+			rc = GS_EPARSE;
+	}
+	const struct snapshot *cur = snapshot_current();
+	if (rc != GS_OK) {
+		snapshot_free(next);
+		__atomic_add_fetch(&r->n_reload_failed, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&r->last_failure, (int64_t)time(NULL), __ATOMIC_RELAXED);
+		snprintf(summary, cap,
+		         "reload of %s failed (%zu error%s): still serving generation %llu", path,
+		         d->n_errors, d->n_errors == 1 ? "" : "s",
+		         cur ? (unsigned long long)cur->generation : 0ULL);
+		goto out;
+	}
+	/* monitor.h: install before publishing, so that the monitor has left the old table
+	 * when the old snapshot (which owns it) is freed by the publication. */
+	if (r->monitor)
+		(void)monitor_install(r->monitor, next->health);
+	else
+		(void)health_install(r->health, next->health);
+	size_t n_zones = next->zones.n, n_records = snapshot_count_records(next);
+	uint64_t gen = next->generation;
+	bool start_monitor = !r->monitor && needs_monitor(next);
+	snapshot_publish(next);
+	note_db(r, &nc->geoip);
+	__atomic_add_fetch(&r->n_reload_ok, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->last_success, (int64_t)time(NULL), __ATOMIC_RELAXED);
+	if (start_monitor && monitor_start(r->health, &r->monitor) != GS_OK)
+		diag_warn(d, (struct srcpos){path, 0},
+		          "the health monitor could not be started: checks do not run");
+	snprintf(summary, cap, "reloaded %s: generation %llu, %zu zone%s, %zu records", path,
+	         (unsigned long long)gen, n_zones, n_zones == 1 ? "" : "s", n_records);
+out:
+	cfg_free(nc);
+	pthread_mutex_unlock(&r->mu);
+	if (r->on_reload)
+		r->on_reload(r->on_reload_arg);
+	return rc;
+}
+
+void reload_on_done(struct reload *r, void (*fn)(void *arg), void *arg)
+{
+	r->on_reload = fn;
+	r->on_reload_arg = arg;
+}
+
+void reload_counters(const struct reload *r, struct reload_counters *out)
+{
+	out->ok = __atomic_load_n(&r->n_reload_ok, __ATOMIC_RELAXED);
+	out->failed = __atomic_load_n(&r->n_reload_failed, __ATOMIC_RELAXED);
+	out->last_success = (time_t)__atomic_load_n(&r->last_success, __ATOMIC_RELAXED);
+	out->last_failure = (time_t)__atomic_load_n(&r->last_failure, __ATOMIC_RELAXED);
+}
+
+int reload_monitor_start(struct reload *r)
+{
+	pthread_mutex_lock(&r->mu);
+	int rc = GS_OK;
+	if (!r->monitor && needs_monitor(snapshot_current()))
+		rc = monitor_start(r->health, &r->monitor);
+	pthread_mutex_unlock(&r->mu);
+	return rc;
+}
+
+struct reload *reload_new(const struct cfg *cfg, struct health *h)
+{
+	struct reload *r = xcalloc(1, sizeof(*r));
+	r->cfg = cfg;
+	r->health = h;
+	pthread_mutex_init(&r->mu, NULL);
+	note_db(r, &cfg->geoip);
+	return r;
+}
+
+void reload_lock(struct reload *r)
+{
+	pthread_mutex_lock(&r->mu);
+}
+
+void reload_unlock(struct reload *r)
+{
+	pthread_mutex_unlock(&r->mu);
+}
+
+const struct cfg *reload_start_cfg(const struct reload *r)
+{
+	return r->cfg;
+}
+
+bool reload_has_monitor(const struct reload *r)
+{
+	return r->monitor != NULL;
+}
+
+const char *reload_db_path(const struct reload *r)
+{
+	return r->db_path;
+}
+
+const char *reload_asn_db_path(const struct reload *r)
+{
+	return r->asn_db_path;
+}
+
+void reload_free(struct reload *r)
+{
+	if (!r)
+		return;
+	monitor_stop(r->monitor);
+	free(r->db_path);
+	free(r->asn_db_path);
+	pthread_mutex_destroy(&r->mu);
+	free(r);
+}
