@@ -25,6 +25,7 @@
 #include "server/base/xalloc.h"
 #include "server/ctl/control.h"
 #include "server/health/health.h"
+#include "server/health/state_file.h"
 #include "server/load/reload.h"
 #include "server/listen.h"
 #include "server/ctl/metrics.h"
@@ -287,7 +288,7 @@ static int health_open(const struct cfg *cfg, struct health **out)
 	struct diag d;
 	diag_init(&d);
 	if (cfg->state_file)
-		health_remove_temp(cfg->state_file);
+		state_file_remove_temp(cfg->state_file);
 	int rc = health_new(cfg->state_file, &d, out);
 	diag_log(&d);
 	diag_free(&d);

@@ -17,6 +17,7 @@
 #include "server/load/snapshot_build.h"
 #include "server/query/snapshot.h"
 #include "server/health/health.h"
+#include "server/health/state_file.h"
 
 /* Exit statuses (documented in --help). */
 enum {
@@ -150,7 +151,7 @@ static int load_all(const char *path, struct diag *d, struct cfg **cfg, struct s
 	daemon_check_user(c, d);
 	/* Here rather than at start only: --check refuses what start-up would. */
 	if (c->state_file)
-		(void)health_check_state_file(c->state_file, c->pos_of[CFG_SEC_STATE_FILE], d);
+		(void)state_file_check(c->state_file, c->pos_of[CFG_SEC_STATE_FILE], d);
 	struct snapshot *s = NULL;
 	rc = snapshot_build(c, d, &s);
 	if (rc == GS_OK && diag_has_errors(d)) {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT
- * health.c -- the health table (targets, cells), the rise/fall state machine, the admin
- * overrides and the state file. Load, control and monitor threads; the mutex in struct
- * health serialises them. Workers never call anything here (they read cells through
- * the inline helpers of health.h). */
+ * health.c -- the health table (targets, cells), the rise/fall state machine and the
+ * admin overrides (kept in the state file through state_file.c). Load, control and monitor threads;
+ * the mutex in struct health serialises them. Workers never call anything here (they read cells
+ * through the inline helpers of health.h). */
 #include <config.h> /* first: _GNU_SOURCE */
 #include "server/health/health.h"
 
@@ -20,16 +20,13 @@
 #include "server/base/log.h"
 #include "server/base/rfile.h"
 #include "server/base/xalloc.h"
+#include "server/health/state_file.h"
 
 /* Defaults for fields a configuration leaves 0/NULL; they match the schema's. */
 #define DEFAULT_INTERVAL_MS 5000u
 #define DEFAULT_TIMEOUT_MS  2000u
 #define DEFAULT_RISE        2u
 #define DEFAULT_FALL        3u
-/* A state file holds a few lines per force; anything larger is not one. */
-#define HEALTH_STATE_MAX (16u << 20)
-/* The state file's temporary file is its name with this suffix. */
-#define HEALTH_STATE_TEMP_SUFFIX ".tmp"
 
 /* Where a cell points: its datacenter (index into dcs), address, target (or -1). */
 struct cell_info {
@@ -460,7 +457,7 @@ int health_new(const char *state_file, struct diag *d, struct health **out)
 	char *text = NULL;
 	size_t len = 0;
 	const char *why;
-	if (rfile_read(state_file, HEALTH_STATE_MAX, &text, &len, NULL, &why) != 0) {
+	if (rfile_read(state_file, STATE_FILE_MAX, &text, &len, NULL, &why) != 0) {
 		if (errno == ENOENT)
 			return GS_OK;
 		diag_err(d, (struct srcpos){state_file, 0}, "cannot read state file: %s", why);
@@ -696,231 +693,44 @@ out:
 
 /* ---- State file. ---- */
 
-static void parse_state_line(struct health *h, struct srcpos pos, char *line, struct diag *d)
+/* state_file_parse's callback: takes one force of the file. Under h->mu. */
+static const char *take_force(void *arg, const struct state_force *sf)
 {
-	char *fields[4];
-	size_t n = 0;
-	char *save = NULL;
-	for (char *tok = strtok_r(line, " \t\r", &save); tok;
-	     tok = strtok_r(NULL, " \t\r", &save)) {
-		if (n == GS_ARRAY_LEN(fields)) {
-			n++;
-			break;
-		}
-		fields[n++] = tok;
+	struct health *h = arg;
+	if (!sf->dc) {
+		set_addr_force(h, &sf->addr, sf->f);
+		return NULL;
 	}
-	if (n == 0 || fields[0][0] == '#')
-		return;
-	if (n != 3) {
-		diag_warn(d, pos,
-		          "state file: expected 'dc NAME up|down' or 'addr ADDRESS up|down', "
-		          "line ignored");
-		return;
-	}
-	enum health_force f;
-	if (health_force_parse(fields[2], &f) != GS_OK || f == HEALTH_FORCE_AUTO) {
-		diag_warn(d, pos, "state file: bad state '%s' (expected up or down), line ignored",
-		          fields[2]);
-		return;
-	}
-	if (strcmp(fields[0], "dc") == 0) {
-		if (!dc_name_ok(fields[1])) {
-			diag_warn(d, pos, "state file: bad datacenter name '%s', line ignored",
-			          fields[1]);
-			return;
-		}
-		set_dc_force(h, fields[1], f);
-	} else if (strcmp(fields[0], "addr") == 0) {
-		struct netaddr a;
-		if (netaddr_parse(fields[1], &a) != GS_OK) {
-			diag_warn(d, pos, "state file: bad address '%s', line ignored", fields[1]);
-			return;
-		}
-		set_addr_force(h, &a, f);
-	} else {
-		diag_warn(d, pos,
-		          "state file: unknown keyword '%s' (expected dc or addr), line ignored",
-		          fields[0]);
-	}
+	if (!dc_name_ok(sf->dc))
+		return "bad datacenter name";
+	set_dc_force(h, sf->dc, sf->f);
+	return NULL;
 }
 
 void health_load_state_text(struct health *h, const char *file, const char *text, struct diag *d)
 {
 	pthread_mutex_lock(&h->mu);
-	char *copy = xstrdup(text);
-	unsigned lineno = 0;
-	char *p = copy;
-	while (*p) {
-		char *nl = strchr(p, '\n');
-		if (nl)
-			*nl = '\0';
-		lineno++;
-		parse_state_line(h, (struct srcpos){file, lineno}, p, d);
-		if (!nl)
-			break;
-		p = nl + 1;
-	}
-	free(copy);
+	state_file_parse(file, text, take_force, h, d);
 	if (h->cur)
 		cells_update(h, h->cur, -1);
 	pthread_mutex_unlock(&h->mu);
-}
-
-/* Renders the forces in state file format. Owned by the caller. */
-static char *state_text(const struct health *h, size_t *len)
-{
-	char *text = NULL;
-	FILE *f = open_memstream(&text, len);
-	fputs("# geosteer state file: admin overrides, rewritten by geosteerd on every change.\n"
-	      "# One per line: 'dc NAME up|down' or 'addr ADDRESS up|down'.\n",
-	      f);
-	for (size_t i = 0; i < h->n_fdc; i++)
-		fprintf(f, "dc %s %s\n", h->fdc[i].name, health_force_name(h->fdc[i].f));
-	for (size_t i = 0; i < h->n_faddr; i++) {
-		char a[NETADDR_TEXT_MAX];
-		netaddr_format(&h->faddr[i].addr, a);
-		fprintf(f, "addr %s %s\n", a, health_force_name(h->faddr[i].f));
-	}
-	fclose(f);
-	return text;
-}
-
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return GS_EIO;
-		p += w;
-		len -= (size_t)w;
-	}
-	return GS_OK;
-}
-
-/* The one temporary file next to path: path + ".tmp" (owned by the caller). A fixed
- * name rather than a random one, so that a crash (kill -9) between creating it and the
- * rename leaves at most this one file, which the next write overwrites and the next
- * start removes (health_remove_temp). */
-static char *temp_name(const char *path)
-{
-	size_t plen = strlen(path);
-	char *tmp = xmalloc(plen + sizeof(HEALTH_STATE_TEMP_SUFFIX));
-	memcpy(tmp, path, plen);
-	memcpy(tmp + plen, HEALTH_STATE_TEMP_SUFFIX, sizeof(HEALTH_STATE_TEMP_SUFFIX));
-	return tmp;
-}
-
-/* The folder of path (owned by the caller). */
-static char *folder_of(const char *path)
-{
-	char *dir = xstrdup(path);
-	char *slash = strrchr(dir, '/');
-	if (!slash)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	return dir;
-}
-
-/* Replaces path with text so that a crash leaves either the old or the new file: write
- * the temporary file in the same folder, fsync it, rename it over path, fsync the
- * folder so the rename itself is durable. Writers are serialised by h->mu. */
-static int write_atomic(const char *path, const char *text, size_t len)
-{
-	int rc = GS_EIO;
-	char *tmp = temp_name(path);
-	char *dir = folder_of(path);
-	/* O_NOFOLLOW, O_NONBLOCK and the fstat: never write through a symbolic link, never
-	 * wait on a FIFO put there. */
-	int fd =
-	        open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		log_err("health: cannot write state file %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		log_err("health: cannot write state file %s: not a regular file", tmp);
-		close(fd);
-		goto out;
-	}
-	if (fchmod(fd, 0644) != 0 || write_all(fd, text, len) != GS_OK || fsync(fd) != 0) {
-		log_err("health: cannot write state file %s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	if (close(fd) != 0 || rename(tmp, path) != 0) {
-		log_err("health: cannot replace state file %s: %s", path, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) != 0) {
-		log_err("health: cannot sync folder %s: %s", dir, strerror(errno));
-		if (dfd >= 0)
-			close(dfd);
-		goto out;
-	}
-	close(dfd);
-	rc = GS_OK;
-out:
-	free(dir);
-	free(tmp);
-	return rc;
-}
-
-void health_remove_temp(const char *state_file)
-{
-	char *tmp = temp_name(state_file);
-	if (unlink(tmp) == 0)
-		log_info("health: removed %s, left by an interrupted state file write", tmp);
-	free(tmp);
-}
-
-int health_check_state_file(const char *path, struct srcpos pos, struct diag *d)
-{
-	int rc = GS_OK;
-	const char *why;
-	int fd = rfile_open(path, NULL, &why);
-	if (fd >= 0) {
-		close(fd);
-	} else if (errno != ENOENT) {
-		diag_err(d, pos, "state_file: cannot use %s: %s", path, why);
-		rc = GS_EPARSE;
-	}
-	/* Forces are saved by renaming a new file into this folder. */
-	char *dir = folder_of(path);
-	struct stat st;
-	if (stat(dir, &st) != 0) {
-		diag_err(d, pos, "state_file: cannot use the folder %s: %s", dir, strerror(errno));
-		rc = GS_EPARSE;
-	} else if (!S_ISDIR(st.st_mode)) {
-		diag_err(d, pos, "state_file: %s is not a folder", dir);
-		rc = GS_EPARSE;
-	} else if (access(dir, W_OK | X_OK) != 0) {
-		diag_err(
-		        d, pos,
-		        "state_file: the folder %s is not writable (%s): forces could not be saved",
-		        dir, strerror(errno));
-		rc = GS_EPARSE;
-	}
-	free(dir);
-	return rc;
 }
 
 static int save_locked(struct health *h)
 {
 	if (!h->state_file)
 		return GS_OK;
+	size_t n = 0;
+	struct state_force *v = xcalloc(h->n_fdc + h->n_faddr + 1, sizeof(*v));
+	for (size_t i = 0; i < h->n_fdc; i++)
+		v[n++] = (struct state_force){.dc = h->fdc[i].name, .f = h->fdc[i].f};
+	for (size_t i = 0; i < h->n_faddr; i++)
+		v[n++] = (struct state_force){.addr = h->faddr[i].addr, .f = h->faddr[i].f};
 	size_t len = 0;
-	char *text = state_text(h, &len);
-	int rc = write_atomic(h->state_file, text, len);
+	char *text = state_file_render(v, n, &len);
+	int rc = state_file_write(h->state_file, text, len);
 	free(text);
+	free(v);
 	return rc;
 }
 

@@ -251,14 +251,5 @@ void health_load_state_text(struct health *h, const char *file, const char *text
  * folder, fsync, rename, fsync of the folder). GS_OK (also when h has no state file),
  * or GS_EIO. Takes the mutex. */
 int health_save_state(struct health *h) GS_NONNULL GS_WUR;
-/* Removes STATE.tmp, which only a write cut short (kill -9, a crash) leaves behind.
- * At daemon start, before anything writes the state file. */
-void health_remove_temp(const char *state_file) GS_NONNULL;
-/* Checks that state_file can serve as the state file, as `geosteerd --check` and
- * start-up both require: when it exists it is a regular file geosteerd can read, and
- * its folder exists and is writable (forces are saved by a rename there). Errors go to
- * d at pos (the state_file key). Returns GS_OK or GS_EPARSE. Touches nothing. */
-int health_check_state_file(const char *state_file, struct srcpos pos, struct diag *d)
-        GS_NONNULLX(1, 3);
 
 #endif

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT
+ * state_file.h -- override persistence: the state file (`state_file:`) that keeps the
+ * admin forces across restarts. Its text format (one force per line, `dc NAME up|down`
+ * or `addr ADDRESS up|down`, `#` comments), the crash-safe replacement of the file (a
+ * fixed temporary name next to it, fsync, rename, fsync of the folder), the removal of
+ * a temporary file an interrupted write left, and the check of its location that
+ * --check and start-up share. The forces themselves live in health.c, which calls
+ * these under its mutex. Any thread that is not a worker. */
+#ifndef GS_STATE_FILE_H
+#define GS_STATE_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "server/base/compiler.h"
+#include "server/base/diag.h"
+#include "server/base/netaddr.h"
+#include "server/health/health.h"
+
+/* A state file holds a few lines per force; anything larger is not one. */
+#define STATE_FILE_MAX (16u << 20)
+/* The temporary file of a write is the state file's name with this suffix. */
+#define STATE_FILE_TEMP_SUFFIX ".tmp"
+
+/* One force as the file keeps it: a datacenter (dc) or an address (addr). */
+struct state_force {
+	const char *dc; /* NULL for an address */
+	struct netaddr addr;
+	enum health_force f; /* HEALTH_FORCE_UP or HEALTH_FORCE_DOWN */
+};
+
+/* Called for every well-formed line; returns NULL to take the force, or why it is
+ * refused (the line is then ignored with a warning at its position). */
+typedef const char *(*state_file_force_fn)(void *arg, const struct state_force *sf);
+
+/* Reads the forces of text (the contents of file) into fn; malformed lines are warned
+ * about in d at FILE:LINE and skipped. */
+void state_file_parse(const char *file, const char *text, state_file_force_fn fn, void *arg,
+                      struct diag *d) GS_NONNULLX(1, 2, 3, 5);
+
+/* Renders v[0 .. n) in the file's format (owned by the caller; *len set). Never NULL. */
+char *state_file_render(const struct state_force *v, size_t n, size_t *len) GS_NONNULLX(3) GS_WUR;
+
+/* Replaces path with text so that a crash leaves either the old or the new file.
+ * Callers serialise writes to one path. Returns GS_OK or GS_EIO (logged). */
+int state_file_write(const char *path, const char *text, size_t len) GS_NONNULL GS_WUR;
+
+/* Removes the temporary file (path + ".tmp") that only a write cut short (kill -9, a
+ * crash) leaves behind, if any (logged). At daemon start, before anything writes. */
+void state_file_remove_temp(const char *path) GS_NONNULL;
+
+/* Checks that path can serve as the state file, as `geosteerd --check` and start-up
+ * both require: when it exists it is a regular file geosteerd can read, and its folder
+ * exists and is writable (forces are saved by a rename there). Errors go to d at pos
+ * (the state_file key). Returns GS_OK or GS_EPARSE. Touches nothing. */
+int state_file_check(const char *path, struct srcpos pos, struct diag *d) GS_NONNULLX(1, 3);
+
+#endif
