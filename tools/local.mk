@@ -5,9 +5,11 @@ bin_PROGRAMS += tools/geosteerctl
 tools_geosteerctl_SOURCES = tools/geosteerctl.c \
 	tools/ctl_client.c tools/ctl_client.h
 tools_geosteerctl_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS) $(MMDB_CFLAGS) $(URCU_CFLAGS)
-# GS_SERVER_LIBS is what the daemon links (snapshot_build, answer_packet); the geo
-# libraries follow it so that a static archive which needs them finds them later.
-tools_geosteerctl_LDADD = $(GS_SERVER_LIBS) $(GS_GEOIP_LIBS) $(LDNS_LIBS)
+# What explain --offline runs: the daemon's own snapshot build and query path, with the
+# health table (not the monitor: no libcurl, no libev) and nothing of the daemon.
+tools_geosteerctl_LDADD = server/ctl/libctl.a server/load/libload.a server/query/libquery.a \
+	zones/libzones.a geoip/libgeoip.a server/health/libhealth.a server/config/libconfig.a \
+	server/base/libbase.a $(YAML_LIBS) $(URCU_LIBS) $(LDNS_LIBS) $(MMDB_LIBS) $(PTHREAD_LIBS)
 
 # The quick start's demo database (examples/demo-geoip.txt), built by `make` with the
 # same writer script as the unit tests' databases. Generated, never committed.
