@@ -1,7 +1,7 @@
 # server/base: the bottom layer (errors, logging, diagnostics, arena, names, addresses).
 noinst_LIBRARIES += server/base/libbase.a
 server_base_libbase_a_SOURCES = \
-	server/base/compiler.h \
+	server/base/compiler.h server/base/dns.h \
 	server/base/err.c server/base/err.h \
 	server/base/log.c server/base/log.h \
 	server/base/diag.c server/base/diag.h \

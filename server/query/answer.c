@@ -572,7 +572,8 @@ size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const 
 	}
 
 	uint16_t flags =
-	        (uint16_t)(DNS_FLAG_QR | (q->flags & (0x7800u | DNS_FLAG_RD | DNS_FLAG_CD)));
+	        (uint16_t)(DNS_FLAG_QR |
+	                   (q->flags & (DNS_FLAG_OPCODE_MASK | DNS_FLAG_RD | DNS_FLAG_CD)));
 	if (render_is_full(r)) {
 		/* RFC 2181 section 9 / RFC 6891 7: never a partial RRset; over UDP the
 		 * client retries over TCP. Only a >64 KiB answer gets here over TCP. */
@@ -583,7 +584,7 @@ size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const 
 	}
 	if (rep.aa)
 		flags |= DNS_FLAG_AA;
-	flags |= (uint16_t)(rep.rcode & 0xfu);
+	flags |= (uint16_t)(rep.rcode & DNS_FLAG_RCODE_MASK);
 	/* Rate limiting: UDP only (a TCP client's address is proven by the handshake), and
 	 * not for a client whose valid server cookie proves the same for this datagram. */
 	if (!tcp && snap && snap->rrl && !cookie_ok) {

@@ -78,7 +78,7 @@ static inline __attribute__((always_inline)) bool walk_sections(struct query *q,
 			const uint8_t *rdata = wire_rd_take(r, rdlen);
 			if (r->bad)
 				return false;
-			if (type != EDNS_TYPE_OPT)
+			if (type != DNS_TYPE_OPT)
 				continue;
 			bool dup = q->edns.present;
 			int rc = edns_parse_opt(&q->edns, rclass, ttl, rdata, rdlen);
@@ -140,7 +140,7 @@ enum query_verdict query_parse(struct query *q, const uint8_t *msg, size_t len)
 	count[SEC_AN] = wire_rd_u16(&r);
 	count[SEC_NS] = wire_rd_u16(&r);
 	count[SEC_AR] = wire_rd_u16(&r);
-	q->opcode = (uint8_t)((q->flags >> 11) & 0xfu);
+	q->opcode = (uint8_t)((q->flags & DNS_FLAG_OPCODE_MASK) >> DNS_FLAG_OPCODE_SHIFT);
 	if (q->flags & DNS_FLAG_QR)
 		return QUERY_DROP; /* a response: answering it could start a loop */
 
