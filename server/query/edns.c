@@ -50,14 +50,11 @@ int edns_parse_opt(struct edns_query *q, uint16_t rclass, uint32_t ttl, const ui
                    uint16_t rdlen)
 {
 	/* RFC 6891 6.1.3: TTL = EXTENDED-RCODE (8) | VERSION (8) | DO (1) | Z (15). */
+	edns_query_reset(q);
 	q->present = true;
 	q->payload = rclass;
 	q->version = (uint8_t)(ttl >> 16);
 	q->do_bit = (ttl & DNS_EDNS_FLAG_DO) != 0;
-	q->want_nsid = false;
-	q->has_ecs = false;
-	q->has_cookie = false;
-	q->cookie_bad = false;
 
 	size_t pos = 0;
 	while (pos < rdlen) {

@@ -46,6 +46,17 @@ struct edns_query {
 	bool ignore_ecs;
 };
 
+/* Forgets what an earlier query's OPT record said: no OPT record, no options. The
+ * fields these flags guard are left as they are, and so is ignore_ecs (the caller's). */
+static inline void edns_query_reset(struct edns_query *q)
+{
+	q->present = false;
+	q->want_nsid = false;
+	q->has_ecs = false;
+	q->has_cookie = false;
+	q->cookie_bad = false;
+}
+
 /* Parses the fixed fields (CLASS = payload, TTL = extended RCODE, version, flags) and
  * the options of an OPT record. Unknown options are ignored (RFC 6891 6.1.2). Returns
  * GS_OK, or GS_EPARSE for an option overrunning the rdata, a malformed ECS option

@@ -123,11 +123,7 @@ enum query_verdict query_parse(struct query *q, const uint8_t *msg, size_t len)
 {
 	q->has_question = false;
 	q->opt_bad = false;
-	q->edns.present = false;
-	q->edns.has_ecs = false;
-	q->edns.want_nsid = false;
-	q->edns.has_cookie = false;
-	q->edns.cookie_bad = false;
+	edns_query_reset(&q->edns);
 	if (len < DNS_HEADER_LEN)
 		return QUERY_DROP;
 
@@ -161,10 +157,7 @@ enum query_verdict query_parse(struct query *q, const uint8_t *msg, size_t len)
 		if (is_query)
 			return QUERY_FORMERR;
 		/* NOTIMP for a malformed non-QUERY: do not trust its OPT. */
-		q->edns.present = false;
-		q->edns.has_ecs = false;
-		q->edns.want_nsid = false;
-		q->edns.has_cookie = false;
+		edns_query_reset(&q->edns);
 		return QUERY_NOTIMP;
 	}
 	return is_query ? QUERY_ANSWER : QUERY_NOTIMP;
