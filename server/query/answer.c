@@ -621,13 +621,11 @@ size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const 
 	}
 
 	if (q->edns.present) {
-		render_extend(r, limit);
 		opt.ext_rcode = (uint8_t)(rep.rcode >> 4);
 		if (!rep.echo_ecs)
 			opt.ecs = NULL;
 		opt.ecs_scope = rep.ecs_scope;
-		edns_write(&r->w, &opt, ANSWER_UDP_MAX);
-		r->count[RENDER_ADDITIONAL]++;
+		render_opt(r, limit, &opt, ANSWER_UDP_MAX);
 	}
 	if (rep.rcode < GS_ARRAY_LEN(st->rcode))
 		stat_inc(&st->rcode[rep.rcode]);

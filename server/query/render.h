@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "server/base/compiler.h"
+#include "server/query/edns.h"
 #include "server/query/wire.h"
 #include "zones/zone.h"
 
@@ -181,11 +182,16 @@ static inline void render_rollback(struct render *r, const struct render_mark *m
 			r->recent_src[i] = NULL;
 }
 
-/* Lets the OPT record (or anything else outside the record limit) use the buffer up to
- * cap, which must be >= the limit given to render_init. */
-static inline void render_extend(struct render *r, size_t cap)
+/* Appends the OPT record for opt as the last record of the additional section (RFC
+ * 6891 6.1.1), in the room up to cap that the caller kept outside the record limit
+ * (cap >= the limit given to render_init, with edns_reply_len(opt) bytes to spare).
+ * payload is the UDP payload size the OPT record advertises. */
+static inline void render_opt(struct render *r, size_t cap, const struct edns_reply *opt,
+                              uint16_t payload)
 {
 	r->w.cap = cap;
+	edns_write(&r->w, opt, payload);
+	r->count[RENDER_ADDITIONAL]++;
 }
 
 /* Writes the 12-byte header: id, flags (QR and the rest as the caller sets them, RCODE
