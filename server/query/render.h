@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "server/base/compiler.h"
+#include "server/base/dns.h"
 #include "server/query/edns.h"
 #include "server/query/wire.h"
 #include "zones/zone.h"
@@ -20,8 +21,7 @@
  * the suffixes written so far; a referral with a dozen NS names and glue uses about 40.
  * When the table is full, later names are still compressed against the entries already
  * there, just not recorded themselves. */
-#define RENDER_COMP_MAX   128
-#define RENDER_HEADER_LEN 12u /* RFC 1035 4.1.1 */
+#define RENDER_COMP_MAX 128
 
 /* Names remembered by source address (struct render.recent_src). */
 #define RENDER_RECENT 4
@@ -80,10 +80,10 @@ struct render_mark {
 static inline void render_init(struct render *r, uint8_t *buf, size_t limit)
 {
 	wire_wr_init(&r->w, buf, limit);
-	if (limit < RENDER_HEADER_LEN)
+	if (limit < DNS_HEADER_LEN)
 		r->w.bad = true;
 	else
-		r->w.pos = RENDER_HEADER_LEN;
+		r->w.pos = DNS_HEADER_LEN;
 	for (unsigned i = 0; i < RENDER_N_SECTIONS; i++)
 		r->count[i] = 0;
 	r->n_comp = 0;
