@@ -540,7 +540,8 @@ static const struct config_yaml_key check_keys[] = {
                          .kind = CONFIG_YAML_DURATION,
                          .off = offsetof(struct check_build, ck.interval_ms),
                          .min = 100,
-                         .max = HOUR_MS},
+                         .max = HOUR_MS,
+                         .dflt = 5000},
         [CK_TIMEOUT] = {.name = "timeout",
                         .kind = CONFIG_YAML_DURATION,
                         .off = offsetof(struct check_build, ck.timeout_ms),
@@ -550,15 +551,18 @@ static const struct config_yaml_key check_keys[] = {
                      .kind = CONFIG_YAML_UINT,
                      .off = offsetof(struct check_build, ck.rise),
                      .min = 1,
-                     .max = 100},
+                     .max = 100,
+                     .dflt = 2},
         [CK_FALL] = {.name = "fall",
                      .kind = CONFIG_YAML_UINT,
                      .off = offsetof(struct check_build, ck.fall),
                      .min = 1,
-                     .max = 100},
+                     .max = 100,
+                     .dflt = 3},
         [CK_TLS_VERIFY] = {.name = "tls_verify",
                            .kind = CONFIG_YAML_BOOL,
-                           .off = offsetof(struct check_build, ck.tls_verify)},
+                           .off = offsetof(struct check_build, ck.tls_verify),
+                           .dflt = true},
         [CK_COMMAND] = {.name = "command", .kind = CONFIG_YAML_CUSTOM, .fn = parse_check_command},
         [CK_COUNT] = {.name = NULL},
 };
@@ -608,11 +612,9 @@ static void parse_check(struct config_yaml *y, const char *name, yaml_node_t *kn
 	struct cfg *c = obj;
 	char sub[CONFIG_WHERE_MAX];
 	struct srcpos present[CK_COUNT + 1];
-	struct check_build b = {.ck = {.interval_ms = 5000,
-	                               .rise = 2,
-	                               .fall = 3,
-	                               .tls_verify = true,
-	                               .pos = config_yaml_pos(y, knode)}};
+	/* Defaults: interval, rise, fall and tls_verify in check_keys; port, path and
+	 * expect by type in check_fill; timeout from the interval below. */
+	struct check_build b = {.ck = {.pos = config_yaml_pos(y, knode)}};
 	config_yaml_join(sub, where, name);
 	config_yaml_ident(y, b.ck.pos, "check", name, where);
 	b.ck.name = xstrdup(name);

@@ -20,12 +20,6 @@
 #include "server/base/log.h"
 #include "server/base/xalloc.h"
 
-/* Defaults for fields a configuration leaves 0/NULL; they match the schema's. */
-#define DEFAULT_INTERVAL_MS 5000u
-#define DEFAULT_TIMEOUT_MS  2000u
-#define DEFAULT_RISE        2u
-#define DEFAULT_FALL        3u
-
 /* Where a cell points: its datacenter (index into dcs), address, target (or -1). */
 struct cell_info {
 	uint32_t dc;
@@ -117,7 +111,7 @@ static bool check_same_probe(const struct health_check *a, const struct health_c
 	    !str_eq(a->path, b->path) || !str_eq(a->host, b->host) || a->n_expect != b->n_expect ||
 	    a->n_command != b->n_command)
 		return false;
-	if (memcmp(a->expect, b->expect, a->n_expect * sizeof(*a->expect)) != 0)
+	if (a->n_expect && memcmp(a->expect, b->expect, a->n_expect * sizeof(*a->expect)) != 0)
 		return false;
 	for (size_t i = 0; i < a->n_command; i++) {
 		if (!str_eq(a->command[i], b->command[i]))
@@ -132,35 +126,27 @@ static bool check_same(const struct health_check *a, const struct health_check *
 	       a->timeout_ms == b->timeout_ms && a->rise == b->rise && a->fall == b->fall;
 }
 
-/* Copies cfg into a table-owned check, filling defaults. NULL when cfg is unusable. */
+/* Copies cfg into a table-owned check. The configuration reader (config_schema.c) has
+ * filled in every default; NULL when cfg lacks a field the probe needs. */
 static struct health_check *check_copy(const struct cfg_check *cfg)
 {
+	bool http = cfg->type == CFG_CHECK_HTTP || cfg->type == CFG_CHECK_HTTPS;
 	if (!cfg->name || !cfg->name[0])
 		return NULL;
 	if (cfg->type == CFG_CHECK_EXEC && (cfg->n_command == 0 || !cfg->command[0]))
 		return NULL;
-	if (cfg->type == CFG_CHECK_TCP && cfg->port == 0)
+	if ((cfg->type == CFG_CHECK_TCP || http) && (cfg->port == 0 || cfg->port > 65535))
 		return NULL;
-	if (cfg->port > 65535)
+	if (http && (!cfg->path || cfg->path[0] != '/' || cfg->n_expect == 0))
+		return NULL;
+	if (cfg->interval_ms == 0 || cfg->timeout_ms == 0 || cfg->rise == 0 || cfg->fall == 0)
 		return NULL;
 	struct health_check *c = xcalloc(1, sizeof(*c));
 	c->name = xstrdup(cfg->name);
 	c->type = cfg->type;
 	c->port = cfg->port;
-	if (c->port == 0 && cfg->type == CFG_CHECK_HTTP)
-		c->port = 80;
-	if (c->port == 0 && cfg->type == CFG_CHECK_HTTPS)
-		c->port = 443;
-	if (cfg->type == CFG_CHECK_HTTP || cfg->type == CFG_CHECK_HTTPS) {
-		const char *p = cfg->path && cfg->path[0] ? cfg->path : "/";
-		if (p[0] != '/') {
-			size_t n = strlen(p);
-			c->path = xmalloc(n + 2);
-			c->path[0] = '/';
-			memcpy(c->path + 1, p, n + 1);
-		} else {
-			c->path = xstrdup(p);
-		}
+	if (http) {
+		c->path = xstrdup(cfg->path);
 		if (cfg->host && cfg->host[0])
 			c->host = xstrdup(cfg->host);
 	}
@@ -168,10 +154,6 @@ static struct health_check *check_copy(const struct cfg_check *cfg)
 		c->expect = xmalloc(cfg->n_expect * sizeof(*c->expect));
 		memcpy(c->expect, cfg->expect, cfg->n_expect * sizeof(*c->expect));
 		c->n_expect = cfg->n_expect;
-	} else {
-		c->expect = xmalloc(sizeof(*c->expect));
-		c->expect[0] = 200;
-		c->n_expect = 1;
 	}
 	if (cfg->type == CFG_CHECK_EXEC) {
 		c->n_command = cfg->n_command;
@@ -179,13 +161,10 @@ static struct health_check *check_copy(const struct cfg_check *cfg)
 		for (size_t i = 0; i < cfg->n_command; i++)
 			c->command[i] = xstrdup(cfg->command[i] ? cfg->command[i] : "");
 	}
-	c->interval_ms = cfg->interval_ms ? cfg->interval_ms : DEFAULT_INTERVAL_MS;
+	c->interval_ms = cfg->interval_ms;
 	c->timeout_ms = cfg->timeout_ms;
-	if (c->timeout_ms == 0) /* 2 s, or half the interval when that is shorter */
-		c->timeout_ms = c->interval_ms / 2 < DEFAULT_TIMEOUT_MS ? c->interval_ms / 2
-		                                                        : DEFAULT_TIMEOUT_MS;
-	c->rise = cfg->rise ? cfg->rise : DEFAULT_RISE;
-	c->fall = cfg->fall ? cfg->fall : DEFAULT_FALL;
+	c->rise = cfg->rise;
+	c->fall = cfg->fall;
 	c->tls_verify = cfg->tls_verify;
 	return c;
 }
