@@ -8,4 +8,5 @@ server_base_libbase_a_SOURCES = \
 	server/base/arena.c server/base/arena.h \
 	server/base/xalloc.c server/base/xalloc.h \
 	server/base/dname.c server/base/dname.h \
-	server/base/netaddr.c server/base/netaddr.h
+	server/base/netaddr.c server/base/netaddr.h \
+	server/base/timefmt.c server/base/timefmt.h

@@ -33,6 +33,7 @@
 #include "server/base/err.h"
 #include "server/base/log.h"
 #include "server/base/netaddr.h"
+#include "server/base/timefmt.h"
 #include "server/base/xalloc.h"
 #include "server/ctl/ctl_proto.h"
 #include "server/ctl/explain.h"
@@ -113,13 +114,6 @@ struct control {
 };
 
 /* ---------------------------------------------------------------- helpers */
-
-static void format_time(time_t t, char out[32])
-{
-	struct tm tm;
-	if (t == 0 || !gmtime_r(&t, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, 32, "-");
-}
 
 /* Reads the build epoch and type of the GeoIP database g names (libmaxminddb only
  * maps the file and reads its metadata section). The snapshot builder has closed its
@@ -284,21 +278,21 @@ static void cmd_status(struct control *c, char **w, size_t n, struct ctl_out *o)
 	(void)n;
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	char t[32];
+	char t[TIMEFMT_UTC_MAX];
 	pthread_mutex_lock(&c->mu);
 	const struct snapshot *s = snapshot_current();
 	ctl_out_data(o, "%-12sgeosteerd %s", "version:", PACKAGE_VERSION);
 	ctl_out_data(o, "%-12s%ld", "pid:", (long)getpid());
-	format_time(c->started, t);
+	timefmt_utc(c->started, t);
 	ctl_out_data(o, "%-12s%lld s (started %s)",
 	             "uptime:", (long long)(now.tv_sec - c->started_mono.tv_sec), t);
 	ctl_out_data(o, "%-12s%s", "config:", c->cfg->path);
 	if (s) {
-		format_time(s->loaded_at, t);
+		timefmt_utc(s->loaded_at, t);
 		ctl_out_data(o, "%-12s%llu (loaded %s)",
 		             "generation:", (unsigned long long)s->generation, t);
 	}
-	format_time((time_t)c->last_failure, t);
+	timefmt_utc((time_t)c->last_failure, t);
 	ctl_out_data(o, "%-12s%llu ok, %llu failed%s%s",
 	             "reloads:", (unsigned long long)c->n_reload_ok,
 	             (unsigned long long)c->n_reload_failed,
@@ -318,7 +312,7 @@ static void cmd_status(struct control *c, char **w, size_t n, struct ctl_out *o)
 	if (!c->db_path) {
 		ctl_out_data(o, "%-12snone", "geoip:");
 	} else if (c->db_epoch) {
-		format_time((time_t)c->db_epoch, t);
+		timefmt_utc((time_t)c->db_epoch, t);
 		ctl_out_data(o, "%-12s%s (%s), build epoch %llu (%s)", "geoip:", c->db_path,
 		             c->db_type[0] ? c->db_type : "?", (unsigned long long)c->db_epoch, t);
 	} else {

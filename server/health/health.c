@@ -18,6 +18,7 @@
 
 #include "server/base/err.h"
 #include "server/base/log.h"
+#include "server/base/timefmt.h"
 #include "server/base/xalloc.h"
 
 /* Where a cell points: its datacenter (index into dcs), address, target (or -1). */
@@ -940,13 +941,6 @@ const char *health_entry_state(const struct health_entry *e, char *buf, size_t c
 	return buf;
 }
 
-static void format_time(time_t t, char out[32])
-{
-	struct tm tm;
-	if (t == 0 || !gmtime_r(&t, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, 32, "-");
-}
-
 int health_format(struct health *h, char **out)
 {
 	struct health_entry *v;
@@ -959,8 +953,8 @@ int health_format(struct health *h, char **out)
 	FILE *f = open_memstream(&text, &len);
 	fprintf(f, "%-12s %-26s %-34s %-20s %s\n", "CHECK", "ADDRESS/DC", "STATE", "SINCE", "LAST");
 	for (size_t i = 0; i < n; i++) {
-		char state[96], since[32];
-		format_time(v[i].since, since);
+		char state[96], since[TIMEFMT_UTC_MAX];
+		timefmt_utc(v[i].since, since);
 		const char *what = v[i].dc[0] ? v[i].dc : v[i].addr;
 		fprintf(f, "%-12s %-26s %-34s %-20s %s\n", v[i].check[0] ? v[i].check : "-", what,
 		        health_entry_state(&v[i], state, sizeof(state)), since, v[i].last_result);
