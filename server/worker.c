@@ -23,25 +23,17 @@
  * so no snapshot pointer is held. */
 static void on_rcu_sleep(struct ev_loop *loop, ev_prepare *p, int revents)
 {
-	(void)loop;
-	(void)p;
-	(void)revents;
 	rcu_thread_offline();
 }
 
 /* ev_check runs right after the poll, at EV_MAXPRI, before any I/O callback. */
 static void on_rcu_wake(struct ev_loop *loop, ev_check *c, int revents)
 {
-	(void)loop;
-	(void)c;
-	(void)revents;
 	rcu_thread_online();
 }
 
 static void on_stop(struct ev_loop *loop, ev_async *a, int revents)
 {
-	(void)a;
-	(void)revents;
 	ev_break(loop, EVBREAK_ALL);
 }
 

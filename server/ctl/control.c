@@ -274,8 +274,6 @@ static void cmd_help(struct control *c, char **w, size_t n, struct ctl_out *o);
 
 static void cmd_status(struct control *c, char **w, size_t n, struct ctl_out *o)
 {
-	(void)w;
-	(void)n;
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	char t[TIMEFMT_UTC_MAX];
@@ -332,8 +330,6 @@ static void cmd_status(struct control *c, char **w, size_t n, struct ctl_out *o)
 
 static void cmd_health(struct control *c, char **w, size_t n, struct ctl_out *o)
 {
-	(void)w;
-	(void)n;
 	char *text = NULL;
 	if (health_format(c->health, &text) != GS_OK) {
 		ctl_out_err(o, "cannot list the health states");
@@ -346,7 +342,6 @@ static void cmd_health(struct control *c, char **w, size_t n, struct ctl_out *o)
 
 static void cmd_force(struct control *c, char **w, size_t n, struct ctl_out *o)
 {
-	(void)n;
 	const char *what = w[1];
 	enum health_force f;
 	if (health_force_parse(w[2], &f) != GS_OK) {
@@ -385,8 +380,6 @@ static void cmd_force(struct control *c, char **w, size_t n, struct ctl_out *o)
 
 static void cmd_stats(struct control *c, char **w, size_t n, struct ctl_out *o)
 {
-	(void)w;
-	(void)n;
 	struct answer_stats sum;
 	answer_stats_sum(c->actx, c->n_workers, &sum);
 	struct timespec now;
@@ -422,8 +415,6 @@ static void cmd_stats(struct control *c, char **w, size_t n, struct ctl_out *o)
 
 static void cmd_reload(struct control *c, char **w, size_t n, struct ctl_out *o)
 {
-	(void)w;
-	(void)n;
 	struct diag d;
 	diag_init(&d);
 	char summary[512];
@@ -545,9 +536,6 @@ static const struct command {
 
 static void cmd_help(struct control *c, char **w, size_t n, struct ctl_out *o)
 {
-	(void)c;
-	(void)w;
-	(void)n;
 	for (size_t i = 0; i < GS_ARRAY_LEN(commands); i++)
 		ctl_out_data(o, "%-32s %s", commands[i].usage, commands[i].what);
 	ctl_out_ok(o, "%s", "");
@@ -741,8 +729,6 @@ static bool conn_read(struct conn *k)
 
 static void on_io(struct ev_loop *loop, ev_io *w, int revents)
 {
-	(void)loop;
-	(void)revents;
 	struct conn *k = w->data;
 	if (k->is_writing)
 		conn_flush(k);
@@ -752,8 +738,6 @@ static void on_io(struct ev_loop *loop, ev_io *w, int revents)
 
 static void on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	(void)loop;
-	(void)revents;
 	struct conn *k = w->data;
 	if (k->is_writing) {
 		log_debug("control: client did not read its response within %d ms; dropped",
@@ -774,7 +758,6 @@ static void on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 
 static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
-	(void)revents;
 	struct ctl_sock *cs = w->data;
 	struct control *c = cs->c;
 	for (;;) {
@@ -813,8 +796,6 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 
 static void on_stop(struct ev_loop *loop, ev_async *a, int revents)
 {
-	(void)a;
-	(void)revents;
 	ev_break(loop, EVBREAK_ALL);
 }
 

@@ -101,9 +101,9 @@ static inline __attribute__((always_inline)) bool walk_sections(struct query *q,
  * Also the one QUERY without a question that is not malformed (RFC 7873 5.4): QDCOUNT
  * 0 and nothing but an OPT record with a COOKIE option, which asks for a server
  * cookie. Kept off the common path. */
-static GS_COLD __attribute__((noinline)) enum query_verdict
-parse_bad_question(struct query *q, struct wire_rd *r, unsigned qdcount,
-                   const uint16_t count[SEC_COUNT])
+static GS_COLD GS_NOINLINE enum query_verdict parse_bad_question(struct query *q, struct wire_rd *r,
+                                                                 unsigned qdcount,
+                                                                 const uint16_t count[SEC_COUNT])
 {
 	uint8_t name[DNAME_MAX];
 	size_t name_len;
