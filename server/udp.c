@@ -207,8 +207,6 @@ static int handle_batch(struct udp_sock *us)
 static void on_readable(struct ev_loop *loop, ev_io *io, int revents)
 {
 	struct udp_sock *us = io->data;
-	(void)loop;
-	(void)revents;
 	/* A full batch suggests more are waiting: take a few more rounds, then let the
 	 * loop serve this worker's other sockets. */
 	for (int round = 0; round < UDP_ROUNDS; round++)

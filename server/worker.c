@@ -23,18 +23,12 @@
  * so no snapshot pointer is held. */
 static void on_rcu_sleep(struct ev_loop *loop, ev_prepare *p, int revents)
 {
-	(void)loop;
-	(void)p;
-	(void)revents;
 	rcu_thread_offline();
 }
 
 /* ev_check runs right after the poll, at EV_MAXPRI, before any I/O callback. */
 static void on_rcu_wake(struct ev_loop *loop, ev_check *c, int revents)
 {
-	(void)loop;
-	(void)c;
-	(void)revents;
 	rcu_thread_online();
 }
 
@@ -43,7 +37,6 @@ static void on_rcu_wake(struct ev_loop *loop, ev_check *c, int revents)
 static void on_stop(struct ev_loop *loop, ev_async *a, int revents)
 {
 	struct worker *w = a->data;
-	(void)revents;
 	if (!tcp_worker_stop(w->tcp))
 		ev_break(loop, EVBREAK_ALL);
 }

@@ -13,29 +13,10 @@
 #include <ldns/ldns.h>
 
 #include "server/base/dname.h"
+#include "server/base/dns.h"
 #include "server/base/err.h"
 #include "server/base/xalloc.h"
 #include "zones/zone_hash.h"
-
-/* RR types with a special role here (RFC 1035 3.2.2, RFC 3596, RFC 4034). */
-enum {
-	T_A = 1,
-	T_NS = 2,
-	T_MD = 3,
-	T_MF = 4,
-	T_CNAME = 5,
-	T_SOA = 6,
-	T_MB = 7,
-	T_MG = 8,
-	T_MR = 9,
-	T_PTR = 12,
-	T_MINFO = 14,
-	T_MX = 15,
-	T_AAAA = 28,
-	T_DS = 43,
-	T_RRSIG = 46,
-	T_NSEC = 47,
-};
 
 #define NO_NAME UINT32_MAX
 /* rdata bytes are packed into arena chunks of this size: small records would waste most
@@ -248,19 +229,19 @@ static void rdata_name_offsets(uint16_t type, const uint8_t *rd, size_t len, uin
 {
 	off[0] = off[1] = ZONE_NO_NAME;
 	switch (type) {
-	case T_NS:
-	case T_MD:
-	case T_MF:
-	case T_CNAME:
-	case T_MB:
-	case T_MG:
-	case T_MR:
-	case T_PTR:
+	case DNS_TYPE_NS:
+	case DNS_TYPE_MD:
+	case DNS_TYPE_MF:
+	case DNS_TYPE_CNAME:
+	case DNS_TYPE_MB:
+	case DNS_TYPE_MG:
+	case DNS_TYPE_MR:
+	case DNS_TYPE_PTR:
 		if (rdata_name_len(rd, len))
 			off[0] = 0;
 		break;
-	case T_SOA:
-	case T_MINFO: {
+	case DNS_TYPE_SOA:
+	case DNS_TYPE_MINFO: {
 		size_t first = rdata_name_len(rd, len);
 		if (first && rdata_name_len(rd + first, len - first)) {
 			off[0] = 0;
@@ -268,7 +249,7 @@ static void rdata_name_offsets(uint16_t type, const uint8_t *rd, size_t len, uin
 		}
 		break;
 	}
-	case T_MX:
+	case DNS_TYPE_MX:
 		if (len > 2 && rdata_name_len(rd + 2, len - 2))
 			off[0] = 2;
 		break;
@@ -489,7 +470,7 @@ static void check_rrset(struct zone_compile *zc, uint32_t idx, size_t gs, size_t
                         const bool *dup)
 {
 	const struct zone_compile_rec *first = &zc->recs[gs];
-	if (ge - gs == 1 && first->type != T_SOA)
+	if (ge - gs == 1 && first->type != DNS_TYPE_SOA)
 		return; /* the common case: nothing to check, so nothing to format */
 	char nm[DNAME_TEXT_MAX], zn[DNAME_TEXT_MAX], tb[16], w[WHERE_MAX], w2[WHERE_MAX];
 	dname_to_text(zc->names[idx].name, nm);
@@ -512,21 +493,21 @@ static void check_rrset(struct zone_compile *zc, uint32_t idx, size_t gs, size_t
 		    tn, nm, first->ttl, where(zc, differs->file, first, w), differs->ttl,
 		    where(zc, differs->file, differs, w2), min_ttl);
 
-	if (first->type == T_SOA && idx != 0)
+	if (first->type == DNS_TYPE_SOA && idx != 0)
 		msg(zc, false, first->file, first->line,
 		    "SOA record at %s is not at the zone apex %s", nm, zn);
-	if (first->type == T_SOA || first->type == T_CNAME) {
+	if (first->type == DNS_TYPE_SOA || first->type == DNS_TYPE_CNAME) {
 		/* RFC 1035 section 5.2 (one SOA per zone), RFC 2181 section 10.1 (one CNAME). */
 		for (size_t i = gs + 1; i < ge; i++) {
 			const struct zone_compile_rec *r = &zc->recs[i];
 			if (dup[i])
 				continue;
-			if (first->type == T_SOA && idx == 0)
+			if (first->type == DNS_TYPE_SOA && idx == 0)
 				msg(zc, false, r->file, r->line,
 				    "more than one SOA record at the zone apex %s (the first is at "
 				    "%s)",
 				    nm, where(zc, r->file, first, w));
-			else if (first->type == T_CNAME)
+			else if (first->type == DNS_TYPE_CNAME)
 				msg(zc, false, r->file, r->line,
 				    "more than one CNAME record at %s (the first is at %s)", nm,
 				    where(zc, r->file, first, w));
@@ -539,16 +520,16 @@ static void check_name(struct zone_compile *zc, uint32_t idx, const uint16_t *fl
 {
 	const struct zone_compile_name *n = &zc->names[idx];
 	size_t end = n->first_rec + n->n_recs;
-	const struct zone_compile_rec *cname = name_rec(zc, idx, T_CNAME);
+	const struct zone_compile_rec *cname = name_rec(zc, idx, DNS_TYPE_CNAME);
 	if (idx != 0 && !cname && !(flags[idx] & (ZONE_NODE_CUT | ZONE_NODE_OCCLUDED)))
 		return; /* the common case: nothing to check, so nothing to format */
 	char nm[DNAME_TEXT_MAX], tb[16], w[WHERE_MAX];
 	dname_to_text(n->name, nm);
 
 	if (idx == 0) {
-		if (!name_rec(zc, 0, T_SOA))
+		if (!name_rec(zc, 0, DNS_TYPE_SOA))
 			msg(zc, false, 0, 0, "no SOA record at the zone apex %s", nm);
-		if (!name_rec(zc, 0, T_NS))
+		if (!name_rec(zc, 0, DNS_TYPE_NS))
 			msg(zc, false, 0, 0, "no NS records at the zone apex %s", nm);
 	}
 
@@ -559,7 +540,8 @@ static void check_name(struct zone_compile *zc, uint32_t idx, const uint16_t *fl
 		size_t len = 0;
 		for (size_t i = n->first_rec; i < end; i = group_end(zc, i, end)) {
 			const struct zone_compile_rec *r = &zc->recs[i];
-			if (r->type == T_CNAME || r->type == T_RRSIG || r->type == T_NSEC)
+			if (r->type == DNS_TYPE_CNAME || r->type == DNS_TYPE_RRSIG ||
+			    r->type == DNS_TYPE_NSEC)
 				continue;
 			bool is_full = len >= LIST_MAX;
 			int k = is_full ? snprintf(list + len, sizeof(list) - len, ", ...")
@@ -586,7 +568,8 @@ static void check_name(struct zone_compile *zc, uint32_t idx, const uint16_t *fl
 		dname_to_text(zc->names[topmost_cut(zc, flags, idx)].name, cn);
 		for (size_t i = n->first_rec; i < end; i = group_end(zc, i, end)) {
 			const struct zone_compile_rec *r = &zc->recs[i];
-			if (r->type == T_A || r->type == T_AAAA || r->type == T_SOA)
+			if (r->type == DNS_TYPE_A || r->type == DNS_TYPE_AAAA ||
+			    r->type == DNS_TYPE_SOA)
 				continue;
 			msg(zc, true, r->file, r->line,
 			    "%s record at %s is below the delegation at %s and will not be served "
@@ -597,14 +580,14 @@ static void check_name(struct zone_compile *zc, uint32_t idx, const uint16_t *fl
 		for (size_t i = n->first_rec; i < end; i = group_end(zc, i, end)) {
 			const struct zone_compile_rec *r = &zc->recs[i];
 			switch (r->type) {
-			case T_NS:
-			case T_DS:
-			case T_A:
-			case T_AAAA:
-			case T_RRSIG:
-			case T_NSEC:
-			case T_SOA:
-			case T_CNAME:
+			case DNS_TYPE_NS:
+			case DNS_TYPE_DS:
+			case DNS_TYPE_A:
+			case DNS_TYPE_AAAA:
+			case DNS_TYPE_RRSIG:
+			case DNS_TYPE_NSEC:
+			case DNS_TYPE_SOA:
+			case DNS_TYPE_CNAME:
 				continue;
 			default:
 				msg(zc, true, r->file, r->line,
@@ -626,7 +609,7 @@ static void check_glue(struct zone_compile *zc, uint32_t idx, const uint16_t *fl
 	size_t end = n->first_rec + n->n_recs;
 	for (size_t i = n->first_rec; i < end; i++) {
 		const struct zone_compile_rec *r = &zc->recs[i];
-		if (r->type != T_NS || dup[i] || r->name_off[0] == ZONE_NO_NAME)
+		if (r->type != DNS_TYPE_NS || dup[i] || r->name_off[0] == ZONE_NO_NAME)
 			continue;
 		uint8_t target[DNAME_MAX];
 		memcpy(target, r->rdata, dname_len(r->rdata));
@@ -637,7 +620,8 @@ static void check_glue(struct zone_compile *zc, uint32_t idx, const uint16_t *fl
 		uint32_t near = name_closest(zc, target, &is_exact);
 		if (!(flags[near] & (ZONE_NODE_CUT | ZONE_NODE_OCCLUDED)))
 			continue;
-		if (is_exact && (name_rec(zc, near, T_A) || name_rec(zc, near, T_AAAA)))
+		if (is_exact &&
+		    (name_rec(zc, near, DNS_TYPE_A) || name_rec(zc, near, DNS_TYPE_AAAA)))
 			continue;
 		char nm[DNAME_TEXT_MAX], tn[DNAME_TEXT_MAX], cn[DNAME_TEXT_MAX];
 		dname_to_text(n->name, nm);
@@ -733,7 +717,7 @@ int zone_compile_finish(struct zone_compile *zc, const struct zone **out)
 	flags[0] = ZONE_NODE_APEX;
 	for (uint32_t i = 1; i < zc->n_names; i++) {
 		const struct zone_compile_name *n = &zc->names[i];
-		if (name_rec(zc, i, T_NS))
+		if (name_rec(zc, i, DNS_TYPE_NS))
 			flags[i] |= ZONE_NODE_CUT;
 		if (flags[n->parent] & (ZONE_NODE_CUT | ZONE_NODE_OCCLUDED))
 			flags[i] |= ZONE_NODE_OCCLUDED;
@@ -788,7 +772,7 @@ int zone_compile_finish(struct zone_compile *zc, const struct zone **out)
 	z->slots = slots;
 	z->hash_mask = cap - 1;
 	z->name_slots = name_slots;
-	z->soa = zone_node_rrset(&nodes[0], T_SOA);
+	z->soa = zone_node_rrset(&nodes[0], DNS_TYPE_SOA);
 	if (z->soa && z->soa->count == 1) {
 		/* RFC 1035 section 3.3.13: MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM. */
 		const struct zone_rdata *rd = &z->soa->rdata[0];

@@ -104,9 +104,8 @@ enum zone_match zone_lookup(const struct zone *z, const uint8_t *qname_lc, struc
 /* The walk of zone_lookup_split from the apex down, for a name the whole-name index did
  * not answer (or a zone without it); out of line, so that the index's fast path stays
  * light. */
-static __attribute__((noinline)) enum zone_match walk(const struct zone *z, const uint8_t *qname_lc,
-                                                      size_t qlen, const uint8_t *off, unsigned n,
-                                                      struct zone_hit *hit)
+static GS_NOINLINE enum zone_match walk(const struct zone *z, const uint8_t *qname_lc, size_t qlen,
+                                        const uint8_t *off, unsigned n, struct zone_hit *hit)
 {
 	if (GS_UNLIKELY(n < z->origin_labels)) {
 		/* Outside the zone: a caller bug; answer as if nothing existed. */

@@ -75,9 +75,8 @@ const struct zone *zoneset_find(const struct zoneset *zs, const uint8_t *qname_l
 
 /* zoneset_find_split for more than ZONESET_SCAN_MAX zones; out of line, so that the
  * scan for a few zones stays a leaf without its register saves. */
-static __attribute__((noinline)) const struct zone *find_hashed(const struct zoneset *zs,
-                                                                const uint8_t *qname_lc, size_t len,
-                                                                const uint8_t *off, unsigned n)
+static GS_NOINLINE const struct zone *find_hashed(const struct zoneset *zs, const uint8_t *qname_lc,
+                                                  size_t len, const uint8_t *off, unsigned n)
 {
 	/* Hash every suffix once, from the root down, then probe from the longest suffix
 	 * (qname itself) up: the first hit is the most specific zone. */

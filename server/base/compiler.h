@@ -10,6 +10,7 @@
 #define GS_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #define GS_HOT               __attribute__((hot))
 #define GS_COLD              __attribute__((cold))
+#define GS_NOINLINE          __attribute__((noinline))
 #define GS_NORETURN          __attribute__((noreturn))
 #define GS_MALLOC            __attribute__((malloc))
 #define GS_UNUSED            __attribute__((unused))

@@ -2,7 +2,7 @@
 # safe file reads).
 noinst_LIBRARIES += server/base/libbase.a
 server_base_libbase_a_SOURCES = \
-	server/base/compiler.h \
+	server/base/compiler.h server/base/dns.h \
 	server/base/err.c server/base/err.h \
 	server/base/log.c server/base/log.h \
 	server/base/diag.c server/base/diag.h \
@@ -10,4 +10,5 @@ server_base_libbase_a_SOURCES = \
 	server/base/xalloc.c server/base/xalloc.h \
 	server/base/dname.c server/base/dname.h \
 	server/base/netaddr.c server/base/netaddr.h \
-	server/base/rfile.c server/base/rfile.h
+	server/base/rfile.c server/base/rfile.h \
+	server/base/timefmt.c server/base/timefmt.h

@@ -27,6 +27,22 @@ const char *cfg_section_name(enum cfg_section s)
 	return config_schema_section_name(s);
 }
 
+const struct cfg_map *cfg_find_map(const struct cfg *c, const char *name)
+{
+	for (size_t i = 0; name && i < c->n_maps; i++)
+		if (strcmp(c->maps[i].name, name) == 0)
+			return &c->maps[i];
+	return NULL;
+}
+
+const struct cfg_check *cfg_find_check(const struct cfg *c, const char *name)
+{
+	for (size_t i = 0; name && i < c->n_checks; i++)
+		if (strcmp(c->checks[i].name, name) == 0)
+			return &c->checks[i];
+	return NULL;
+}
+
 /* The absolute folder of path, for resolving relative file names. */
 static char *folder_of(const char *path)
 {

@@ -10,22 +10,6 @@
 
 #include "server/base/dname.h"
 
-static const struct cfg_map *find_map(const struct cfg *c, const char *name)
-{
-	for (size_t i = 0; i < c->n_maps; i++)
-		if (strcmp(c->maps[i].name, name) == 0)
-			return &c->maps[i];
-	return NULL;
-}
-
-static const struct cfg_check *find_check(const struct cfg *c, const char *name)
-{
-	for (size_t i = 0; i < c->n_checks; i++)
-		if (strcmp(c->checks[i].name, name) == 0)
-			return &c->checks[i];
-	return NULL;
-}
-
 static bool service_has_dc(const struct cfg_service *s, const char *dc)
 {
 	for (size_t i = 0; i < s->n_dcs; i++)
@@ -132,14 +116,14 @@ static void check_services(const struct cfg *c, struct diag *d)
 	for (size_t i = 0; i < c->n_services; i++) {
 		const struct cfg_service *s = &c->services[i];
 		if (s->map) {
-			const struct cfg_map *m = find_map(c, s->map);
+			const struct cfg_map *m = cfg_find_map(c, s->map);
 			if (!m)
 				diag_err(d, s->map_pos, "services.%s.map: unknown map '%s'",
 				         s->name, s->map);
 			else
 				check_service_map(s, m, d);
 		}
-		if (s->check && !find_check(c, s->check))
+		if (s->check && !cfg_find_check(c, s->check))
 			diag_err(d, s->check_pos, "services.%s.check: unknown check '%s'", s->name,
 			         s->check);
 	}

@@ -141,10 +141,11 @@ static void parse_ro_socket(struct config_yaml *y, yaml_node_t *v, void *obj, co
 }
 
 static const struct config_yaml_key control_readonly_keys[] = {
-        {"socket", CONFIG_YAML_CUSTOM, 0, 0, 0, true, parse_ro_socket},
-        {"group", CONFIG_YAML_STRING, offsetof(struct cfg_control_readonly, group), 0, 0, false,
-         NULL},
-        {NULL, 0, 0, 0, 0, false, NULL},
+        {.name = "socket", .kind = CONFIG_YAML_CUSTOM, .required = true, .fn = parse_ro_socket},
+        {.name = "group",
+         .kind = CONFIG_YAML_STRING,
+         .off = offsetof(struct cfg_control_readonly, group)},
+        {.name = NULL},
 };
 
 /* control_readonly: PATH, or {socket: PATH, group: NAME}. */
@@ -196,19 +197,35 @@ static void parse_identity(struct config_yaml *y, yaml_node_t *v, void *obj, con
 /* ---- tcp ---- */
 
 static const struct config_yaml_key tcp_keys[] = {
-        {"max_connections", CONFIG_YAML_UINT, offsetof(struct cfg_tcp, max_connections), 1, 1000000,
-         false, NULL},
-        {"max_per_client", CONFIG_YAML_UINT, offsetof(struct cfg_tcp, max_per_client), 1, 65535,
-         false, NULL},
-        {"idle_timeout", CONFIG_YAML_DURATION, offsetof(struct cfg_tcp, idle_timeout_ms), 100,
-         HOUR_MS, false, NULL},
-        {"message_timeout", CONFIG_YAML_DURATION, offsetof(struct cfg_tcp, message_timeout_ms), 100,
-         HOUR_MS, false, NULL},
-        {"max_lifetime", CONFIG_YAML_DURATION, offsetof(struct cfg_tcp, lifetime_ms), 0,
-         24 * HOUR_MS, false, NULL},
-        {"max_queries", CONFIG_YAML_UINT, offsetof(struct cfg_tcp, max_queries), 0, 1000000, false,
-         NULL},
-        {NULL, 0, 0, 0, 0, false, NULL},
+        {.name = "max_connections",
+         .kind = CONFIG_YAML_UINT,
+         .off = offsetof(struct cfg_tcp, max_connections),
+         .min = 1,
+         .max = 1000000},
+        {.name = "max_per_client",
+         .kind = CONFIG_YAML_UINT,
+         .off = offsetof(struct cfg_tcp, max_per_client),
+         .min = 1,
+         .max = 65535},
+        {.name = "idle_timeout",
+         .kind = CONFIG_YAML_DURATION,
+         .off = offsetof(struct cfg_tcp, idle_timeout_ms),
+         .min = 100,
+         .max = HOUR_MS},
+        {.name = "message_timeout",
+         .kind = CONFIG_YAML_DURATION,
+         .off = offsetof(struct cfg_tcp, message_timeout_ms),
+         .min = 100,
+         .max = HOUR_MS},
+        {.name = "max_lifetime",
+         .kind = CONFIG_YAML_DURATION,
+         .off = offsetof(struct cfg_tcp, lifetime_ms),
+         .max = 24 * HOUR_MS},
+        {.name = "max_queries",
+         .kind = CONFIG_YAML_UINT,
+         .off = offsetof(struct cfg_tcp, max_queries),
+         .max = 1000000},
+        {.name = NULL},
 };
 
 static void parse_tcp(struct config_yaml *y, yaml_node_t *v, void *obj, const char *where)
@@ -240,15 +257,28 @@ static void parse_exempt(struct config_yaml *y, yaml_node_t *v, void *obj, const
 }
 
 static const struct config_yaml_key rate_limit_keys[] = {
-        {"responses_per_second", CONFIG_YAML_UINT,
-         offsetof(struct cfg_rate_limit, responses_per_second), 1, 1000000, true, NULL},
-        {"slip", CONFIG_YAML_UINT, offsetof(struct cfg_rate_limit, slip), 0, 10, false, NULL},
-        {"ipv4_prefix", CONFIG_YAML_UINT, offsetof(struct cfg_rate_limit, ipv4_prefix), 1, 32,
-         false, NULL},
-        {"ipv6_prefix", CONFIG_YAML_UINT, offsetof(struct cfg_rate_limit, ipv6_prefix), 1, 128,
-         false, NULL},
-        {"exempt", CONFIG_YAML_CUSTOM, 0, 0, 0, false, parse_exempt},
-        {NULL, 0, 0, 0, 0, false, NULL},
+        {.name = "responses_per_second",
+         .kind = CONFIG_YAML_UINT,
+         .off = offsetof(struct cfg_rate_limit, responses_per_second),
+         .min = 1,
+         .max = 1000000,
+         .required = true},
+        {.name = "slip",
+         .kind = CONFIG_YAML_UINT,
+         .off = offsetof(struct cfg_rate_limit, slip),
+         .max = 10},
+        {.name = "ipv4_prefix",
+         .kind = CONFIG_YAML_UINT,
+         .off = offsetof(struct cfg_rate_limit, ipv4_prefix),
+         .min = 1,
+         .max = 32},
+        {.name = "ipv6_prefix",
+         .kind = CONFIG_YAML_UINT,
+         .off = offsetof(struct cfg_rate_limit, ipv6_prefix),
+         .min = 1,
+         .max = 128},
+        {.name = "exempt", .kind = CONFIG_YAML_CUSTOM, .fn = parse_exempt},
+        {.name = NULL},
 };
 
 static void parse_rate_limit(struct config_yaml *y, yaml_node_t *v, void *obj, const char *where)
@@ -306,8 +336,8 @@ static void parse_secret(struct config_yaml *y, yaml_node_t *v, void *obj, const
 }
 
 static const struct config_yaml_key cookie_keys[] = {
-        {"secret", CONFIG_YAML_CUSTOM, 0, 0, 0, true, parse_secret},
-        {NULL, 0, 0, 0, 0, false, NULL},
+        {.name = "secret", .kind = CONFIG_YAML_CUSTOM, .required = true, .fn = parse_secret},
+        {.name = NULL},
 };
 
 static void parse_cookies(struct config_yaml *y, yaml_node_t *v, void *obj, const char *where)
@@ -318,12 +348,17 @@ static void parse_cookies(struct config_yaml *y, yaml_node_t *v, void *obj, cons
 /* ---- geoip ---- */
 
 static const struct config_yaml_key geoip_keys[] = {
-        {"database", CONFIG_YAML_PATH, offsetof(struct cfg_geoip, database), 0, 0, true, NULL},
-        {"asn_database", CONFIG_YAML_PATH, offsetof(struct cfg_geoip, asn_database), 0, 0, false,
-         NULL},
-        {"client_subnet", CONFIG_YAML_BOOL, offsetof(struct cfg_geoip, client_subnet), 0, 0, false,
-         NULL},
-        {NULL, 0, 0, 0, 0, false, NULL},
+        {.name = "database",
+         .kind = CONFIG_YAML_PATH,
+         .off = offsetof(struct cfg_geoip, database),
+         .required = true},
+        {.name = "asn_database",
+         .kind = CONFIG_YAML_PATH,
+         .off = offsetof(struct cfg_geoip, asn_database)},
+        {.name = "client_subnet",
+         .kind = CONFIG_YAML_BOOL,
+         .off = offsetof(struct cfg_geoip, client_subnet)},
+        {.name = NULL},
 };
 
 static void parse_geoip(struct config_yaml *y, yaml_node_t *v, void *obj, const char *where)
@@ -346,9 +381,12 @@ static void parse_zone_name(struct config_yaml *y, yaml_node_t *v, void *obj, co
 }
 
 static const struct config_yaml_key zone_keys[] = {
-        {"name", CONFIG_YAML_CUSTOM, 0, 0, 0, true, parse_zone_name},
-        {"file", CONFIG_YAML_PATH, offsetof(struct cfg_zone, file), 0, 0, true, NULL},
-        {NULL, 0, 0, 0, 0, false, NULL},
+        {.name = "name", .kind = CONFIG_YAML_CUSTOM, .required = true, .fn = parse_zone_name},
+        {.name = "file",
+         .kind = CONFIG_YAML_PATH,
+         .off = offsetof(struct cfg_zone, file),
+         .required = true},
+        {.name = NULL},
 };
 
 static void parse_zones(struct config_yaml *y, yaml_node_t *v, void *obj, const char *where)
@@ -497,24 +535,47 @@ enum {
 };
 
 static const struct config_yaml_key check_keys[] = {
-        [CK_TYPE] = {"type", CONFIG_YAML_CUSTOM, 0, 0, 0, true, parse_check_type},
-        [CK_PORT] = {"port", CONFIG_YAML_UINT, offsetof(struct check_build, ck.port), 1, 65535,
-                     false, NULL},
-        [CK_PATH] = {"path", CONFIG_YAML_CUSTOM, 0, 0, 0, false, parse_check_path},
-        [CK_HOST] = {"host", CONFIG_YAML_CUSTOM, 0, 0, 0, false, parse_check_host},
-        [CK_EXPECT] = {"expect", CONFIG_YAML_CUSTOM, 0, 0, 0, false, parse_check_expect},
-        [CK_INTERVAL] = {"interval", CONFIG_YAML_DURATION,
-                         offsetof(struct check_build, ck.interval_ms), 100, HOUR_MS, false, NULL},
-        [CK_TIMEOUT] = {"timeout", CONFIG_YAML_DURATION,
-                        offsetof(struct check_build, ck.timeout_ms), 10, HOUR_MS, false, NULL},
-        [CK_RISE] = {"rise", CONFIG_YAML_UINT, offsetof(struct check_build, ck.rise), 1, 100, false,
-                     NULL},
-        [CK_FALL] = {"fall", CONFIG_YAML_UINT, offsetof(struct check_build, ck.fall), 1, 100, false,
-                     NULL},
-        [CK_TLS_VERIFY] = {"tls_verify", CONFIG_YAML_BOOL,
-                           offsetof(struct check_build, ck.tls_verify), 0, 0, false, NULL},
-        [CK_COMMAND] = {"command", CONFIG_YAML_CUSTOM, 0, 0, 0, false, parse_check_command},
-        [CK_COUNT] = {NULL, 0, 0, 0, 0, false, NULL},
+        [CK_TYPE] = {.name = "type",
+                     .kind = CONFIG_YAML_CUSTOM,
+                     .required = true,
+                     .fn = parse_check_type},
+        [CK_PORT] = {.name = "port",
+                     .kind = CONFIG_YAML_UINT,
+                     .off = offsetof(struct check_build, ck.port),
+                     .min = 1,
+                     .max = 65535},
+        [CK_PATH] = {.name = "path", .kind = CONFIG_YAML_CUSTOM, .fn = parse_check_path},
+        [CK_HOST] = {.name = "host", .kind = CONFIG_YAML_CUSTOM, .fn = parse_check_host},
+        [CK_EXPECT] = {.name = "expect", .kind = CONFIG_YAML_CUSTOM, .fn = parse_check_expect},
+        [CK_INTERVAL] = {.name = "interval",
+                         .kind = CONFIG_YAML_DURATION,
+                         .off = offsetof(struct check_build, ck.interval_ms),
+                         .min = 100,
+                         .max = HOUR_MS,
+                         .dflt = 5000},
+        [CK_TIMEOUT] = {.name = "timeout",
+                        .kind = CONFIG_YAML_DURATION,
+                        .off = offsetof(struct check_build, ck.timeout_ms),
+                        .min = 10,
+                        .max = HOUR_MS},
+        [CK_RISE] = {.name = "rise",
+                     .kind = CONFIG_YAML_UINT,
+                     .off = offsetof(struct check_build, ck.rise),
+                     .min = 1,
+                     .max = 100,
+                     .dflt = 2},
+        [CK_FALL] = {.name = "fall",
+                     .kind = CONFIG_YAML_UINT,
+                     .off = offsetof(struct check_build, ck.fall),
+                     .min = 1,
+                     .max = 100,
+                     .dflt = 3},
+        [CK_TLS_VERIFY] = {.name = "tls_verify",
+                           .kind = CONFIG_YAML_BOOL,
+                           .off = offsetof(struct check_build, ck.tls_verify),
+                           .dflt = true},
+        [CK_COMMAND] = {.name = "command", .kind = CONFIG_YAML_CUSTOM, .fn = parse_check_command},
+        [CK_COUNT] = {.name = NULL},
 };
 
 /* Which keys each check type accepts, as bits of (1u << CK_x). */
@@ -562,11 +623,9 @@ static void parse_check(struct config_yaml *y, const char *name, yaml_node_t *kn
 	struct cfg *c = obj;
 	char sub[CONFIG_WHERE_MAX];
 	struct srcpos present[CK_COUNT + 1];
-	struct check_build b = {.ck = {.interval_ms = 5000,
-	                               .rise = 2,
-	                               .fall = 3,
-	                               .tls_verify = true,
-	                               .pos = config_yaml_pos(y, knode)}};
+	/* Defaults: interval, rise, fall and tls_verify in check_keys; port, path and
+	 * expect by type in check_fill; timeout from the interval below. */
+	struct check_build b = {.ck = {.pos = config_yaml_pos(y, knode)}};
 	config_yaml_join(sub, where, name);
 	config_yaml_ident(y, b.ck.pos, "check", name, where);
 	b.ck.name = xstrdup(name);
@@ -771,13 +830,13 @@ RULES_FN(parse_asns, RULE_ASN, asns)
 RULES_FN(parse_networks, RULE_NETWORK, networks)
 
 static const struct config_yaml_key map_keys[] = {
-        {"default", CONFIG_YAML_CUSTOM, 0, 0, 0, true, parse_default},
-        {"continents", CONFIG_YAML_CUSTOM, 0, 0, 0, false, parse_continents},
-        {"countries", CONFIG_YAML_CUSTOM, 0, 0, 0, false, parse_countries},
-        {"subdivisions", CONFIG_YAML_CUSTOM, 0, 0, 0, false, parse_subdivisions},
-        {"asns", CONFIG_YAML_CUSTOM, 0, 0, 0, false, parse_asns},
-        {"networks", CONFIG_YAML_CUSTOM, 0, 0, 0, false, parse_networks},
-        {NULL, 0, 0, 0, 0, false, NULL},
+        {.name = "default", .kind = CONFIG_YAML_CUSTOM, .required = true, .fn = parse_default},
+        {.name = "continents", .kind = CONFIG_YAML_CUSTOM, .fn = parse_continents},
+        {.name = "countries", .kind = CONFIG_YAML_CUSTOM, .fn = parse_countries},
+        {.name = "subdivisions", .kind = CONFIG_YAML_CUSTOM, .fn = parse_subdivisions},
+        {.name = "asns", .kind = CONFIG_YAML_CUSTOM, .fn = parse_asns},
+        {.name = "networks", .kind = CONFIG_YAML_CUSTOM, .fn = parse_networks},
+        {.name = NULL},
 };
 
 static void parse_map(struct config_yaml *y, const char *name, yaml_node_t *knode, yaml_node_t *v,
@@ -872,16 +931,30 @@ static void parse_datacenters(struct config_yaml *y, yaml_node_t *v, void *obj, 
 enum { SV_NAMES, SV_MAP, SV_CHECK, SV_TTL, SV_FAILOVER_TTL, SV_DATACENTERS, SV_COUNT };
 
 static const struct config_yaml_key service_keys[] = {
-        [SV_NAMES] = {"names", CONFIG_YAML_CUSTOM, 0, 0, 0, true, parse_names},
-        [SV_MAP] = {"map", CONFIG_YAML_STRING, offsetof(struct cfg_service, map), 0, 0, true, NULL},
-        [SV_CHECK] = {"check", CONFIG_YAML_STRING, offsetof(struct cfg_service, check), 0, 0, false,
-                      NULL},
-        [SV_TTL] = {"ttl", CONFIG_YAML_UINT, offsetof(struct cfg_service, ttl), 0, TTL_MAX, false,
-                    NULL},
-        [SV_FAILOVER_TTL] = {"failover_ttl", CONFIG_YAML_UINT,
-                             offsetof(struct cfg_service, failover_ttl), 0, TTL_MAX, false, NULL},
-        [SV_DATACENTERS] = {"datacenters", CONFIG_YAML_CUSTOM, 0, 0, 0, true, parse_datacenters},
-        [SV_COUNT] = {NULL, 0, 0, 0, 0, false, NULL},
+        [SV_NAMES] = {.name = "names",
+                      .kind = CONFIG_YAML_CUSTOM,
+                      .required = true,
+                      .fn = parse_names},
+        [SV_MAP] = {.name = "map",
+                    .kind = CONFIG_YAML_STRING,
+                    .off = offsetof(struct cfg_service, map),
+                    .required = true},
+        [SV_CHECK] = {.name = "check",
+                      .kind = CONFIG_YAML_STRING,
+                      .off = offsetof(struct cfg_service, check)},
+        [SV_TTL] = {.name = "ttl",
+                    .kind = CONFIG_YAML_UINT,
+                    .off = offsetof(struct cfg_service, ttl),
+                    .max = TTL_MAX},
+        [SV_FAILOVER_TTL] = {.name = "failover_ttl",
+                             .kind = CONFIG_YAML_UINT,
+                             .off = offsetof(struct cfg_service, failover_ttl),
+                             .max = TTL_MAX},
+        [SV_DATACENTERS] = {.name = "datacenters",
+                            .kind = CONFIG_YAML_CUSTOM,
+                            .required = true,
+                            .fn = parse_datacenters},
+        [SV_COUNT] = {.name = NULL},
 };
 
 static void parse_service(struct config_yaml *y, const char *name, yaml_node_t *knode,
@@ -919,28 +992,34 @@ static void parse_services(struct config_yaml *y, yaml_node_t *v, void *obj, con
 
 /* In enum cfg_section order: present[i] becomes cfg.pos_of[i]. */
 static const struct config_yaml_key top_keys[] = {
-        [CFG_SEC_LISTEN] = {"listen", CONFIG_YAML_CUSTOM, 0, 0, 0, false, parse_listen},
-        [CFG_SEC_THREADS] = {"threads", CONFIG_YAML_CUSTOM, 0, 0, 0, false, parse_threads},
-        [CFG_SEC_USER] = {"user", CONFIG_YAML_STRING, offsetof(struct cfg, user), 0, 0, false,
-                          NULL},
-        [CFG_SEC_CONTROL] = {"control", CONFIG_YAML_CUSTOM, 0, 0, 0, false, parse_control},
-        [CFG_SEC_CONTROL_READONLY] = {"control_readonly", CONFIG_YAML_CUSTOM, 0, 0, 0, false,
-                                      parse_control_readonly},
-        [CFG_SEC_METRICS] = {"metrics", CONFIG_YAML_CUSTOM, 0, 0, 0, false, parse_metrics},
-        [CFG_SEC_STATE_FILE] = {"state_file", CONFIG_YAML_PATH, offsetof(struct cfg, state_file), 0,
-                                0, false, NULL},
-        [CFG_SEC_IDENTITY] = {"identity", CONFIG_YAML_CUSTOM, 0, 0, 0, false, parse_identity},
-        [CFG_SEC_WATCH] = {"watch", CONFIG_YAML_BOOL, offsetof(struct cfg, watch), 0, 0, false,
-                           NULL},
-        [CFG_SEC_TCP] = {"tcp", CONFIG_YAML_CUSTOM, 0, 0, 0, false, parse_tcp},
-        [CFG_SEC_RATE_LIMIT] = {"rate_limit", CONFIG_YAML_CUSTOM, 0, 0, 0, false, parse_rate_limit},
-        [CFG_SEC_COOKIES] = {"cookies", CONFIG_YAML_CUSTOM, 0, 0, 0, false, parse_cookies},
-        [CFG_SEC_GEOIP] = {"geoip", CONFIG_YAML_CUSTOM, 0, 0, 0, false, parse_geoip},
-        [CFG_SEC_ZONES] = {"zones", CONFIG_YAML_CUSTOM, 0, 0, 0, false, parse_zones},
-        [CFG_SEC_CHECKS] = {"checks", CONFIG_YAML_CUSTOM, 0, 0, 0, false, parse_checks},
-        [CFG_SEC_MAPS] = {"maps", CONFIG_YAML_CUSTOM, 0, 0, 0, false, parse_maps},
-        [CFG_SEC_SERVICES] = {"services", CONFIG_YAML_CUSTOM, 0, 0, 0, false, parse_services},
-        [CFG_SEC_COUNT] = {NULL, 0, 0, 0, 0, false, NULL},
+        [CFG_SEC_LISTEN] = {.name = "listen", .kind = CONFIG_YAML_CUSTOM, .fn = parse_listen},
+        [CFG_SEC_THREADS] = {.name = "threads", .kind = CONFIG_YAML_CUSTOM, .fn = parse_threads},
+        [CFG_SEC_USER] = {.name = "user",
+                          .kind = CONFIG_YAML_STRING,
+                          .off = offsetof(struct cfg, user)},
+        [CFG_SEC_CONTROL] = {.name = "control", .kind = CONFIG_YAML_CUSTOM, .fn = parse_control},
+        [CFG_SEC_CONTROL_READONLY] = {.name = "control_readonly",
+                                      .kind = CONFIG_YAML_CUSTOM,
+                                      .fn = parse_control_readonly},
+        [CFG_SEC_METRICS] = {.name = "metrics", .kind = CONFIG_YAML_CUSTOM, .fn = parse_metrics},
+        [CFG_SEC_STATE_FILE] = {.name = "state_file",
+                                .kind = CONFIG_YAML_PATH,
+                                .off = offsetof(struct cfg, state_file)},
+        [CFG_SEC_IDENTITY] = {.name = "identity", .kind = CONFIG_YAML_CUSTOM, .fn = parse_identity},
+        [CFG_SEC_WATCH] = {.name = "watch",
+                           .kind = CONFIG_YAML_BOOL,
+                           .off = offsetof(struct cfg, watch)},
+        [CFG_SEC_TCP] = {.name = "tcp", .kind = CONFIG_YAML_CUSTOM, .fn = parse_tcp},
+        [CFG_SEC_RATE_LIMIT] = {.name = "rate_limit",
+                                .kind = CONFIG_YAML_CUSTOM,
+                                .fn = parse_rate_limit},
+        [CFG_SEC_COOKIES] = {.name = "cookies", .kind = CONFIG_YAML_CUSTOM, .fn = parse_cookies},
+        [CFG_SEC_GEOIP] = {.name = "geoip", .kind = CONFIG_YAML_CUSTOM, .fn = parse_geoip},
+        [CFG_SEC_ZONES] = {.name = "zones", .kind = CONFIG_YAML_CUSTOM, .fn = parse_zones},
+        [CFG_SEC_CHECKS] = {.name = "checks", .kind = CONFIG_YAML_CUSTOM, .fn = parse_checks},
+        [CFG_SEC_MAPS] = {.name = "maps", .kind = CONFIG_YAML_CUSTOM, .fn = parse_maps},
+        [CFG_SEC_SERVICES] = {.name = "services", .kind = CONFIG_YAML_CUSTOM, .fn = parse_services},
+        [CFG_SEC_COUNT] = {.name = NULL},
 };
 
 _Static_assert(CFG_SEC_COUNT <= GS_ARRAY_LEN(((struct cfg *)NULL)->pos_of),

@@ -265,6 +265,16 @@ bool config_yaml_walk(struct config_yaml *y, yaml_node_t *n, const char *where,
 		nk++;
 	struct srcpos *seen = present ? present : xcalloc(nk ? nk : 1, sizeof(*seen));
 	memset(seen, 0, nk * sizeof(*seen));
+	for (size_t i = 0; i < nk; i++) {
+		/* Defaults first; a key that is present overwrites its own. */
+		if (!keys[i].dflt)
+			continue;
+		char *field = (char *)obj + keys[i].off;
+		if (keys[i].kind == CONFIG_YAML_UINT || keys[i].kind == CONFIG_YAML_DURATION)
+			*(unsigned *)(void *)field = (unsigned)keys[i].dflt;
+		else if (keys[i].kind == CONFIG_YAML_BOOL)
+			*(bool *)(void *)field = true;
+	}
 	struct walk_ctx ctx = {keys, nk, obj, seen};
 	bool ok = config_yaml_each(y, n, where, walk_pair, &ctx);
 	for (size_t i = 0; ok && i < nk; i++)

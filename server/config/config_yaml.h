@@ -56,6 +56,9 @@ struct config_yaml_key {
 	uint64_t min, max;
 	bool required;
 	config_yaml_fn *fn;
+	/* UINT, DURATION and BOOL: the value an absent key gets, set by config_yaml_walk.
+	 * 0 (false) means none: the field keeps what the caller put there. */
+	uint64_t dflt;
 };
 
 /* Visits each (key, value) pair of a mapping whose keys are free-form names. */

@@ -31,6 +31,7 @@
 #include "server/base/err.h"
 #include "server/base/log.h"
 #include "server/base/netaddr.h"
+#include "server/base/timefmt.h"
 #include "server/base/xalloc.h"
 #include "server/ctl/ctl_proto.h"
 #include "server/ctl/explain.h"
@@ -95,26 +96,15 @@ struct control {
 	unsigned n_conns;
 };
 
-/* ---------------------------------------------------------------- helpers */
-
-static void format_time(time_t t, char out[32])
-{
-	struct tm tm;
-	if (t == 0 || !gmtime_r(&t, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, 32, "-");
-}
-
 /* ---------------------------------------------------------------- commands */
 
 static void cmd_help(struct control *c, char **w, size_t n, struct ctl_out *o);
 
 static void cmd_status(struct control *c, char **w, size_t n, struct ctl_out *o)
 {
-	(void)w;
-	(void)n;
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	char t[32];
+	char t[TIMEFMT_UTC_MAX];
 	reload_lock(c->rl);
 	const struct snapshot *s = snapshot_current();
 	const char *db_path = reload_db_path(c->rl);
@@ -122,16 +112,16 @@ static void cmd_status(struct control *c, char **w, size_t n, struct ctl_out *o)
 	reload_counters(c->rl, &rc);
 	ctl_out_data(o, "%-12sgeosteerd %s", "version:", PACKAGE_VERSION);
 	ctl_out_data(o, "%-12s%ld", "pid:", (long)getpid());
-	format_time(c->started, t);
+	timefmt_utc(c->started, t);
 	ctl_out_data(o, "%-12s%lld s (started %s)",
 	             "uptime:", (long long)(now.tv_sec - c->started_mono.tv_sec), t);
 	ctl_out_data(o, "%-12s%s", "config:", c->cfg->path);
 	if (s) {
-		format_time(s->loaded_at, t);
+		timefmt_utc(s->loaded_at, t);
 		ctl_out_data(o, "%-12s%llu (loaded %s)",
 		             "generation:", (unsigned long long)s->generation, t);
 	}
-	format_time(rc.last_failure, t);
+	timefmt_utc(rc.last_failure, t);
 	ctl_out_data(o, "%-12s%llu ok, %llu failed%s%s", "reloads:", (unsigned long long)rc.ok,
 	             (unsigned long long)rc.failed, rc.failed ? ", last failure " : "",
 	             rc.failed ? t : "");
@@ -150,7 +140,7 @@ static void cmd_status(struct control *c, char **w, size_t n, struct ctl_out *o)
 	if (!db_path) {
 		ctl_out_data(o, "%-12snone", "geoip:");
 	} else if (s && s->geoip.epoch) {
-		format_time((time_t)s->geoip.epoch, t);
+		timefmt_utc((time_t)s->geoip.epoch, t);
 		ctl_out_data(o, "%-12s%s (%s), build epoch %llu (%s)", "geoip:", db_path,
 		             s->geoip.type[0] ? s->geoip.type : "?",
 		             (unsigned long long)s->geoip.epoch, t);
@@ -171,8 +161,6 @@ static void cmd_status(struct control *c, char **w, size_t n, struct ctl_out *o)
 
 static void cmd_health(struct control *c, char **w, size_t n, struct ctl_out *o)
 {
-	(void)w;
-	(void)n;
 	char *text = NULL;
 	if (health_format(c->health, &text) != GS_OK) {
 		ctl_out_err(o, "cannot list the health states");
@@ -185,7 +173,6 @@ static void cmd_health(struct control *c, char **w, size_t n, struct ctl_out *o)
 
 static void cmd_force(struct control *c, char **w, size_t n, struct ctl_out *o)
 {
-	(void)n;
 	const char *what = w[1];
 	enum health_force f;
 	if (health_force_parse(w[2], &f) != GS_OK) {
@@ -224,8 +211,6 @@ static void cmd_force(struct control *c, char **w, size_t n, struct ctl_out *o)
 
 static void cmd_stats(struct control *c, char **w, size_t n, struct ctl_out *o)
 {
-	(void)w;
-	(void)n;
 	struct answer_stats sum;
 	answer_stats_sum(c->actx, c->n_workers, &sum);
 	struct timespec now;
@@ -261,8 +246,6 @@ static void cmd_stats(struct control *c, char **w, size_t n, struct ctl_out *o)
 
 static void cmd_reload(struct control *c, char **w, size_t n, struct ctl_out *o)
 {
-	(void)w;
-	(void)n;
 	struct diag d;
 	diag_init(&d);
 	char summary[512];
@@ -408,9 +391,6 @@ static const struct command {
 
 static void cmd_help(struct control *c, char **w, size_t n, struct ctl_out *o)
 {
-	(void)c;
-	(void)w;
-	(void)n;
 	for (size_t i = 0; i < GS_ARRAY_LEN(commands); i++)
 		ctl_out_data(o, "%-32s %s", commands[i].usage, commands[i].what);
 	ctl_out_ok(o, "%s", "");
@@ -604,8 +584,6 @@ static bool conn_read(struct conn *k)
 
 static void on_io(struct ev_loop *loop, ev_io *w, int revents)
 {
-	(void)loop;
-	(void)revents;
 	struct conn *k = w->data;
 	if (k->is_writing)
 		conn_flush(k);
@@ -615,8 +593,6 @@ static void on_io(struct ev_loop *loop, ev_io *w, int revents)
 
 static void on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	(void)loop;
-	(void)revents;
 	struct conn *k = w->data;
 	if (k->is_writing) {
 		log_debug("control: client did not read its response within %d ms; dropped",
@@ -637,7 +613,6 @@ static void on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 
 static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
-	(void)revents;
 	struct ctl_sock *cs = w->data;
 	struct control *c = cs->c;
 	for (;;) {
@@ -676,8 +651,6 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 
 static void on_stop(struct ev_loop *loop, ev_async *a, int revents)
 {
-	(void)a;
-	(void)revents;
 	ev_break(loop, EVBREAK_ALL);
 }
 

@@ -25,6 +25,7 @@
 #include "server/query/answer.h"
 #include "server/base/diag.h"
 #include "server/base/dname.h"
+#include "server/base/dns.h"
 #include "server/base/err.h"
 #include "server/base/xalloc.h"
 #include "server/config/config.h"
@@ -34,11 +35,6 @@
 #include "server/query/snapshot.h"
 #include "server/query/steer.h"
 
-/* DNS constants used here (RFC 1035 section 3.2, RFC 3596). */
-#define EX_TYPE_A    1u
-#define EX_TYPE_AAAA 28u
-#define EX_TYPE_ANY  255u
-#define EX_CLASS_IN  1u
 /* The query's ID: any value works, answer_packet copies it. */
 #define EX_QUERY_ID 0x6765u
 /* Source port of the simulated client (only the address matters for steering). */
@@ -115,10 +111,10 @@ static size_t build_query(const struct explain_req *req, const uint8_t *qname, s
 	memcpy(buf + n, qname, qname_len);
 	n += qname_len;
 	put_u16(buf + n, req->qtype);
-	put_u16(buf + n + 2, EX_CLASS_IN);
+	put_u16(buf + n + 2, DNS_CLASS_IN);
 	n += 4;
 	buf[n++] = 0; /* OPT owner: the root */
-	put_u16(buf + n, EDNS_TYPE_OPT);
+	put_u16(buf + n, DNS_TYPE_OPT);
 	put_u16(buf + n + 2, ANSWER_UDP_MAX);
 	memset(buf + n + 4, 0, 4); /* extended RCODE, version 0, no DO */
 	n += 8;
@@ -128,9 +124,10 @@ static size_t build_query(const struct explain_req *req, const uint8_t *qname, s
 	}
 	unsigned alen = ecs_addr_len(req->subnet.len);
 	put_u16(buf + n, 8 + alen); /* RDLENGTH */
-	put_u16(buf + n + 2, EDNS_OPTION_ECS);
+	put_u16(buf + n + 2, DNS_EDNS_ECS);
 	put_u16(buf + n + 4, 4 + alen);
-	put_u16(buf + n + 6, req->subnet.a.family == AF_INET ? EDNS_ECS_IPV4 : EDNS_ECS_IPV6);
+	put_u16(buf + n + 6,
+	        req->subnet.a.family == AF_INET ? DNS_ECS_FAMILY_IPV4 : DNS_ECS_FAMILY_IPV6);
 	buf[n + 8] = req->subnet.len;
 	buf[n + 9] = 0; /* SCOPE PREFIX-LENGTH: 0 in queries */
 	memcpy(buf + n + 10, req->subnet.a.addr, alen);
@@ -215,7 +212,7 @@ static void read_ecs(const ldns_pkt *pkt, struct ex_reply *r)
 		off += 4;
 		if (off + olen > len)
 			return;
-		if (code == EDNS_OPTION_ECS && olen >= 4 && olen - 4 <= 16) {
+		if (code == DNS_EDNS_ECS && olen >= 4 && olen - 4 <= 16) {
 			r->has_ecs = true;
 			r->ecs.family = (uint16_t)((unsigned)p[off] << 8 | p[off + 1]);
 			r->ecs.source = p[off + 2];
@@ -403,7 +400,7 @@ static void explain_choice(FILE *out, const struct ex_env *e, const struct steer
 	/* The response must carry exactly the served addresses of the chosen one. */
 	struct netaddr got[256];
 	uint32_t ttl;
-	size_t n_got = answer_addrs(e->pkt, target, ty == STEER_A ? EX_TYPE_A : EX_TYPE_AAAA, got,
+	size_t n_got = answer_addrs(e->pkt, target, ty == STEER_A ? DNS_TYPE_A : DNS_TYPE_AAAA, got,
 	                            GS_ARRAY_LEN(got), &ttl);
 	size_t want = 0;
 	bool same = true;
@@ -430,8 +427,8 @@ static void explain_service(FILE *out, struct ex_env *e, const struct explain_re
 {
 	fprintf(out, "%-12s%s (map %s, ttl %u, failover_ttl %u)\n", "service:", svc->name,
 	        svc->map->name, svc->ttl, svc->failover_ttl);
-	bool any = req->qtype == EX_TYPE_ANY;
-	if (req->qtype != EX_TYPE_A && req->qtype != EX_TYPE_AAAA && !any) {
+	bool any = req->qtype == DNS_TYPE_ANY;
+	if (req->qtype != DNS_TYPE_A && req->qtype != DNS_TYPE_AAAA && !any) {
 		fprintf(out,
 		        "%-12ssteering decides A and AAAA only: this type comes from the zone\n",
 		        "note:");
@@ -441,7 +438,8 @@ static void explain_service(FILE *out, struct ex_env *e, const struct explain_re
 	struct edns_query eq = {.present = true, .payload = ANSWER_UDP_MAX};
 	if (req->has_subnet) {
 		eq.has_ecs = true;
-		eq.ecs.family = req->subnet.a.family == AF_INET ? EDNS_ECS_IPV4 : EDNS_ECS_IPV6;
+		eq.ecs.family =
+		        req->subnet.a.family == AF_INET ? DNS_ECS_FAMILY_IPV4 : DNS_ECS_FAMILY_IPV6;
 		eq.ecs.source = req->subnet.len;
 		eq.ecs.addr_len = (uint8_t)ecs_addr_len(req->subnet.len);
 		memcpy(eq.ecs.addr, req->subnet.a.addr, sizeof(eq.ecs.addr));
@@ -450,7 +448,7 @@ static void explain_service(FILE *out, struct ex_env *e, const struct explain_re
 	client_sockaddr(&req->client, &ss);
 	struct steer_client c;
 	steer_locate(&eq, !e->snap->ecs_ignored, (const struct sockaddr *)&ss, &c);
-	dec->ty = req->qtype == EX_TYPE_AAAA ? STEER_AAAA : STEER_A;
+	dec->ty = req->qtype == DNS_TYPE_AAAA ? STEER_AAAA : STEER_A;
 	steer_decide(e->snap->steer, svc, &c, dec->ty, &dec->d);
 	if (any && !dec->d.dc) {
 		/* RFC 8482 4.1 as answer.c applies it: the AAAA set when there is no A. */
@@ -494,7 +492,7 @@ static void explain_ttl(FILE *out, const struct ex_env *e, const struct ex_reply
 	uint32_t ttl;
 	size_t n = 0;
 	if (dec->steered)
-		n = answer_addrs(e->pkt, r->target, dec->ty == STEER_A ? EX_TYPE_A : EX_TYPE_AAAA,
+		n = answer_addrs(e->pkt, r->target, dec->ty == STEER_A ? DNS_TYPE_A : DNS_TYPE_AAAA,
 		                 got, GS_ARRAY_LEN(got), &ttl);
 	if (n) {
 		const struct steer_decision *d = &dec->d;
@@ -534,7 +532,7 @@ static void explain_scope(FILE *out, const struct explain_req *req, const struct
 			mismatch(out, dec, "the query's ECS option was not echoed");
 		return;
 	}
-	struct netaddr a = {.family = r->ecs.family == EDNS_ECS_IPV4 ? AF_INET : AF_INET6};
+	struct netaddr a = {.family = r->ecs.family == DNS_ECS_FAMILY_IPV4 ? AF_INET : AF_INET6};
 	memcpy(a.addr, r->ecs.addr, r->ecs.addr_len);
 	char text[NETADDR_TEXT_MAX];
 	netaddr_format(&a, text);
@@ -561,7 +559,7 @@ static bool ask(struct ex_env *e, const struct explain_req *req, const uint8_t *
 	size_t len = answer_packet(e->snap, e->ctx, q, qlen, (const struct sockaddr *)&ss, tcp, buf,
 	                           tcp ? ANSWER_TCP_MAX : ANSWER_UDP_MAX);
 	r->transport = tcp ? "tcp" : "udp";
-	if (len >= 3 && !tcp && (buf[2] & 0x02)) {
+	if (len >= 3 && !tcp && (wire_get_u16(buf + 2) & DNS_FLAG_TC)) {
 		r->transport = "udp, truncated (TC=1), then tcp";
 		len = answer_packet(e->snap, e->ctx, q, qlen, (const struct sockaddr *)&ss, true,
 		                    buf, ANSWER_TCP_MAX);
@@ -623,7 +621,7 @@ int explain_snapshot(const struct explain_req *req, const struct snapshot *snap,
 	dname_lower(qname);
 	/* RFC 1034 4.3.2 step 3a: a CNAME is chased unless the question asked for it
 	 * (CNAME) or for everything at the name (ANY). */
-	if (req->qtype != LDNS_RR_TYPE_CNAME && req->qtype != EX_TYPE_ANY)
+	if (req->qtype != LDNS_RR_TYPE_CNAME && req->qtype != DNS_TYPE_ANY)
 		follow_chain(e.pkt, qname, r.target);
 	else
 		memcpy(r.target, qname, dname_len(qname));
@@ -743,7 +741,7 @@ int explain_parse_words(char *const *w, size_t n, struct explain_req *req, char 
 	size_t n_pos = 0;
 	bool has_client = false;
 	memset(req, 0, sizeof(*req));
-	req->qtype = EX_TYPE_A;
+	req->qtype = DNS_TYPE_A;
 	for (size_t i = 0; i < n; i++) {
 		const char *v;
 		if (strncmp(w[i], "--", 2) != 0) {

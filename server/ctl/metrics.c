@@ -513,8 +513,6 @@ static void mconn_read(struct mconn *k)
 
 static void on_mio(struct ev_loop *loop, ev_io *w, int revents)
 {
-	(void)loop;
-	(void)revents;
 	struct mconn *k = w->data;
 	if (k->is_writing)
 		mconn_flush(k);
@@ -524,8 +522,6 @@ static void on_mio(struct ev_loop *loop, ev_io *w, int revents)
 
 static void on_mtimeout(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	(void)loop;
-	(void)revents;
 	struct mconn *k = w->data;
 	if (k->is_writing) {
 		mconn_close(k);
@@ -537,7 +533,6 @@ static void on_mtimeout(struct ev_loop *loop, ev_timer *w, int revents)
 
 static void on_maccept(struct ev_loop *loop, ev_io *w, int revents)
 {
-	(void)revents;
 	struct metrics *m = w->data;
 	for (;;) {
 		int fd = accept4(m->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -575,8 +570,6 @@ static void on_maccept(struct ev_loop *loop, ev_io *w, int revents)
 
 static void on_mstop(struct ev_loop *loop, ev_async *a, int revents)
 {
-	(void)a;
-	(void)revents;
 	ev_break(loop, EVBREAK_ALL);
 }
 

@@ -19,14 +19,9 @@
 #include "server/base/err.h"
 #include "server/base/log.h"
 #include "server/base/rfile.h"
+#include "server/base/timefmt.h"
 #include "server/base/xalloc.h"
 #include "server/health/state_file.h"
-
-/* Defaults for fields a configuration leaves 0/NULL; they match the schema's. */
-#define DEFAULT_INTERVAL_MS 5000u
-#define DEFAULT_TIMEOUT_MS  2000u
-#define DEFAULT_RISE        2u
-#define DEFAULT_FALL        3u
 
 /* Where a cell points: its datacenter (index into dcs), address, target (or -1). */
 struct cell_info {
@@ -119,7 +114,7 @@ static bool check_same_probe(const struct health_check *a, const struct health_c
 	    !str_eq(a->path, b->path) || !str_eq(a->host, b->host) || a->n_expect != b->n_expect ||
 	    a->n_command != b->n_command)
 		return false;
-	if (memcmp(a->expect, b->expect, a->n_expect * sizeof(*a->expect)) != 0)
+	if (a->n_expect && memcmp(a->expect, b->expect, a->n_expect * sizeof(*a->expect)) != 0)
 		return false;
 	for (size_t i = 0; i < a->n_command; i++) {
 		if (!str_eq(a->command[i], b->command[i]))
@@ -134,35 +129,27 @@ static bool check_same(const struct health_check *a, const struct health_check *
 	       a->timeout_ms == b->timeout_ms && a->rise == b->rise && a->fall == b->fall;
 }
 
-/* Copies cfg into a table-owned check, filling defaults. NULL when cfg is unusable. */
+/* Copies cfg into a table-owned check. The configuration reader (config_schema.c) has
+ * filled in every default; NULL when cfg lacks a field the probe needs. */
 static struct health_check *check_copy(const struct cfg_check *cfg)
 {
+	bool http = cfg->type == CFG_CHECK_HTTP || cfg->type == CFG_CHECK_HTTPS;
 	if (!cfg->name || !cfg->name[0])
 		return NULL;
 	if (cfg->type == CFG_CHECK_EXEC && (cfg->n_command == 0 || !cfg->command[0]))
 		return NULL;
-	if (cfg->type == CFG_CHECK_TCP && cfg->port == 0)
+	if ((cfg->type == CFG_CHECK_TCP || http) && (cfg->port == 0 || cfg->port > 65535))
 		return NULL;
-	if (cfg->port > 65535)
+	if (http && (!cfg->path || cfg->path[0] != '/' || cfg->n_expect == 0))
+		return NULL;
+	if (cfg->interval_ms == 0 || cfg->timeout_ms == 0 || cfg->rise == 0 || cfg->fall == 0)
 		return NULL;
 	struct health_check *c = xcalloc(1, sizeof(*c));
 	c->name = xstrdup(cfg->name);
 	c->type = cfg->type;
 	c->port = cfg->port;
-	if (c->port == 0 && cfg->type == CFG_CHECK_HTTP)
-		c->port = 80;
-	if (c->port == 0 && cfg->type == CFG_CHECK_HTTPS)
-		c->port = 443;
-	if (cfg->type == CFG_CHECK_HTTP || cfg->type == CFG_CHECK_HTTPS) {
-		const char *p = cfg->path && cfg->path[0] ? cfg->path : "/";
-		if (p[0] != '/') {
-			size_t n = strlen(p);
-			c->path = xmalloc(n + 2);
-			c->path[0] = '/';
-			memcpy(c->path + 1, p, n + 1);
-		} else {
-			c->path = xstrdup(p);
-		}
+	if (http) {
+		c->path = xstrdup(cfg->path);
 		if (cfg->host && cfg->host[0])
 			c->host = xstrdup(cfg->host);
 	}
@@ -170,10 +157,6 @@ static struct health_check *check_copy(const struct cfg_check *cfg)
 		c->expect = xmalloc(cfg->n_expect * sizeof(*c->expect));
 		memcpy(c->expect, cfg->expect, cfg->n_expect * sizeof(*c->expect));
 		c->n_expect = cfg->n_expect;
-	} else {
-		c->expect = xmalloc(sizeof(*c->expect));
-		c->expect[0] = 200;
-		c->n_expect = 1;
 	}
 	if (cfg->type == CFG_CHECK_EXEC) {
 		c->n_command = cfg->n_command;
@@ -181,13 +164,10 @@ static struct health_check *check_copy(const struct cfg_check *cfg)
 		for (size_t i = 0; i < cfg->n_command; i++)
 			c->command[i] = xstrdup(cfg->command[i] ? cfg->command[i] : "");
 	}
-	c->interval_ms = cfg->interval_ms ? cfg->interval_ms : DEFAULT_INTERVAL_MS;
+	c->interval_ms = cfg->interval_ms;
 	c->timeout_ms = cfg->timeout_ms;
-	if (c->timeout_ms == 0) /* 2 s, or half the interval when that is shorter */
-		c->timeout_ms = c->interval_ms / 2 < DEFAULT_TIMEOUT_MS ? c->interval_ms / 2
-		                                                        : DEFAULT_TIMEOUT_MS;
-	c->rise = cfg->rise ? cfg->rise : DEFAULT_RISE;
-	c->fall = cfg->fall ? cfg->fall : DEFAULT_FALL;
+	c->rise = cfg->rise;
+	c->fall = cfg->fall;
 	c->tls_verify = cfg->tls_verify;
 	return c;
 }
@@ -697,13 +677,14 @@ out:
 static const char *take_force(void *arg, const struct state_force *sf)
 {
 	struct health *h = arg;
+	enum health_force f = sf->is_down ? HEALTH_FORCE_DOWN : HEALTH_FORCE_UP;
 	if (!sf->dc) {
-		set_addr_force(h, &sf->addr, sf->f);
+		set_addr_force(h, &sf->addr, f);
 		return NULL;
 	}
 	if (!dc_name_ok(sf->dc))
 		return "bad datacenter name";
-	set_dc_force(h, sf->dc, sf->f);
+	set_dc_force(h, sf->dc, f);
 	return NULL;
 }
 
@@ -723,9 +704,11 @@ static int save_locked(struct health *h)
 	size_t n = 0;
 	struct state_force *v = xcalloc(h->n_fdc + h->n_faddr + 1, sizeof(*v));
 	for (size_t i = 0; i < h->n_fdc; i++)
-		v[n++] = (struct state_force){.dc = h->fdc[i].name, .f = h->fdc[i].f};
+		v[n++] = (struct state_force){.dc = h->fdc[i].name,
+		                              .is_down = h->fdc[i].f == HEALTH_FORCE_DOWN};
 	for (size_t i = 0; i < h->n_faddr; i++)
-		v[n++] = (struct state_force){.addr = h->faddr[i].addr, .f = h->faddr[i].f};
+		v[n++] = (struct state_force){.addr = h->faddr[i].addr,
+		                              .is_down = h->faddr[i].f == HEALTH_FORCE_DOWN};
 	size_t len = 0;
 	char *text = state_file_render(v, n, &len);
 	int rc = state_file_write(h->state_file, text, len);
@@ -828,13 +811,6 @@ const char *health_entry_state(const struct health_entry *e, char *buf, size_t c
 	return buf;
 }
 
-static void format_time(time_t t, char out[32])
-{
-	struct tm tm;
-	if (t == 0 || !gmtime_r(&t, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, 32, "-");
-}
-
 int health_format(struct health *h, char **out)
 {
 	struct health_entry *v;
@@ -847,8 +823,8 @@ int health_format(struct health *h, char **out)
 	FILE *f = open_memstream(&text, &len);
 	fprintf(f, "%-12s %-26s %-34s %-20s %s\n", "CHECK", "ADDRESS/DC", "STATE", "SINCE", "LAST");
 	for (size_t i = 0; i < n; i++) {
-		char state[96], since[32];
-		format_time(v[i].since, since);
+		char state[96], since[TIMEFMT_UTC_MAX];
+		timefmt_utc(v[i].since, since);
 		const char *what = v[i].dc[0] ? v[i].dc : v[i].addr;
 		fprintf(f, "%-12s %-26s %-34s %-20s %s\n", v[i].check[0] ? v[i].check : "-", what,
 		        health_entry_state(&v[i], state, sizeof(state)), since, v[i].last_result);

@@ -101,16 +101,17 @@ enum health_force { HEALTH_FORCE_AUTO = 0, HEALTH_FORCE_UP, HEALTH_FORCE_DOWN };
 #define HEALTH_RESULT_MAX 160
 
 /* A probe definition, copied out of a struct cfg_check so that the table outlives the
- * configuration it was built from. Fields the configuration left 0/NULL get defaults
- * (see health_check_defaults in health.c and docs/health-checks.md). */
+ * configuration it was built from. The defaults are the configuration reader's
+ * (config_schema.c, documented in docs/health-checks.md); a check that lacks a field
+ * its probe needs is refused, not completed here. */
 struct health_check {
 	char *name; /* owned */
 	enum cfg_check_type type;
-	unsigned port;    /* http 80, https 443; required for tcp */
-	char *path;       /* owned; default "/" */
+	unsigned port;    /* http, https, tcp */
+	char *path;       /* owned (http/https): starts with '/' */
 	char *host;       /* owned or NULL: Host header and TLS SNI (http/https) */
-	unsigned *expect; /* owned; default {200} */
-	size_t n_expect;  /* >= 1 */
+	unsigned *expect; /* owned: the statuses that count as success (http/https) */
+	size_t n_expect;  /* >= 1 for http/https */
 	char **command;   /* owned, NULL-terminated argv (exec); "%a" -> address */
 	size_t n_command; /* >= 1 for exec */
 	unsigned interval_ms, timeout_ms, rise, fall;

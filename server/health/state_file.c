@@ -42,8 +42,8 @@ static void parse_line(struct srcpos pos, char *line, state_file_force_fn fn, vo
 		          "line ignored");
 		return;
 	}
-	struct state_force sf = {0};
-	if (health_force_parse(fields[2], &sf.f) != GS_OK || sf.f == HEALTH_FORCE_AUTO) {
+	struct state_force sf = {.is_down = strcmp(fields[2], "down") == 0};
+	if (!sf.is_down && strcmp(fields[2], "up") != 0) {
 		diag_warn(d, pos, "state file: bad state '%s' (expected up or down), line ignored",
 		          fields[2]);
 		return;
@@ -94,11 +94,11 @@ char *state_file_render(const struct state_force *v, size_t n, size_t *len)
 	      f);
 	for (size_t i = 0; i < n; i++) {
 		if (v[i].dc) {
-			fprintf(f, "dc %s %s\n", v[i].dc, health_force_name(v[i].f));
+			fprintf(f, "dc %s %s\n", v[i].dc, v[i].is_down ? "down" : "up");
 		} else {
 			char a[NETADDR_TEXT_MAX];
 			netaddr_format(&v[i].addr, a);
-			fprintf(f, "addr %s %s\n", a, health_force_name(v[i].f));
+			fprintf(f, "addr %s %s\n", a, v[i].is_down ? "down" : "up");
 		}
 	}
 	fclose(f);

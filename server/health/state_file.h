@@ -5,7 +5,8 @@
  * fixed temporary name next to it, fsync, rename, fsync of the folder), the removal of
  * a temporary file an interrupted write left, and the check of its location that
  * --check and start-up share. The forces themselves live in health.c, which calls
- * these under its mutex. Any thread that is not a worker. */
+ * these under its mutex; this file knows nothing of struct health. Any thread that is not a worker.
+ */
 #ifndef GS_STATE_FILE_H
 #define GS_STATE_FILE_H
 
@@ -15,7 +16,6 @@
 #include "server/base/compiler.h"
 #include "server/base/diag.h"
 #include "server/base/netaddr.h"
-#include "server/health/health.h"
 
 /* A state file holds a few lines per force; anything larger is not one. */
 #define STATE_FILE_MAX (16u << 20)
@@ -26,7 +26,7 @@
 struct state_force {
 	const char *dc; /* NULL for an address */
 	struct netaddr addr;
-	enum health_force f; /* HEALTH_FORCE_UP or HEALTH_FORCE_DOWN */
+	bool is_down; /* forced down, else forced up */
 };
 
 /* Called for every well-formed line; returns NULL to take the force, or why it is

@@ -15,23 +15,6 @@
 #include "server/query/query.h"
 #include "zones/zone.h"
 
-static const struct cfg_check *find_check(const struct cfg *cfg, const char *name)
-{
-	for (size_t i = 0; name && i < cfg->n_checks; i++) {
-		if (strcmp(cfg->checks[i].name, name) == 0)
-			return &cfg->checks[i];
-	}
-	return NULL;
-}
-
-static size_t find_map(const struct cfg *cfg, const char *name)
-{
-	size_t i = 0;
-	while (i < cfg->n_maps && strcmp(cfg->maps[i].name, name) != 0)
-		i++;
-	return i;
-}
-
 /* Opens the databases (when configured) and compiles every map into maps[]. An entry
  * stays NULL when its map does not compile. The databases are closed on return: the
  * compiled maps never point into them (geo.h). *meta: what was read of `database`. */
@@ -112,7 +95,7 @@ static int build_service(const struct cfg *cfg, const struct cfg_service *svc,
 		return GS_EPARSE;
 	}
 	out->n_dcs = (uint16_t)svc->n_dcs;
-	const struct cfg_check *check = find_check(cfg, svc->check);
+	const struct cfg_check *check = cfg_find_check(cfg, svc->check);
 	struct steer_dc *dcs = arena_alloc(a, (svc->n_dcs ? svc->n_dcs : 1) * sizeof(*dcs));
 	for (size_t k = 0; k < svc->n_dcs; k++) {
 		if (build_dc(svc, &svc->dcs[k], check, ht, a, d, &dcs[k]) != GS_OK)
@@ -287,8 +270,9 @@ int steer_build(const struct cfg *cfg, const struct zoneset *zs, struct arena *a
 	bool *built = xcalloc(cfg->n_services, sizeof(*built));
 	for (size_t s = 0; s < cfg->n_services; s++) {
 		const struct cfg_service *svc = &cfg->services[s];
-		size_t m = find_map(cfg, svc->map);
-		if (m == cfg->n_maps || !maps[m])
+		const struct cfg_map *map = cfg_find_map(cfg, svc->map);
+		size_t m = map ? (size_t)(map - cfg->maps) : 0;
+		if (!map || !maps[m])
 			continue; /* unknown map (validation) or one that did not compile */
 		if (build_service(cfg, svc, maps[m], ht, a, d, &services[s]) != GS_OK)
 			rc = GS_EPARSE;

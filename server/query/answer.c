@@ -97,17 +97,18 @@ const struct answer_stats *answer_ctx_stats(const struct answer_ctx *ctx)
 	return &ctx->stats;
 }
 
-/* Copies name (an rdata name in zone-file case) into ctx->name_lc, lowercased. */
-static const uint8_t *lower_copy(struct answer_ctx *ctx, const uint8_t *name)
+/* Copies name (an rdata name in zone-file case) into ctx->name_lc, lowercased; returns
+ * its length. */
+static size_t lower_copy(struct answer_ctx *ctx, const uint8_t *name)
 {
-	wire_copy_lower(ctx->name_lc, name, dname_len(name));
-	return ctx->name_lc;
+	size_t len = dname_len(name);
+	wire_copy_lower(ctx->name_lc, name, len);
+	return len;
 }
 
-/* True when name_lc (lowercase) is z's origin or lies below it. */
-static bool in_zone(const uint8_t *name_lc, const struct zone *z)
+/* True when name_lc (lowercase, len bytes) is z's origin or lies below it. */
+static bool in_zone(const uint8_t *name_lc, size_t len, const struct zone *z)
 {
-	size_t len = dname_len(name_lc);
 	if (len < z->origin_len)
 		return false;
 	size_t p = 0, at = len - z->origin_len;
@@ -197,6 +198,35 @@ static bool steer_hides_wildcard(const struct steer_table *t, const uint8_t *nam
 	return false;
 }
 
+/* The lookup of a name that answer_in and follow_cname share: steering first, then the
+ * zone. Returns true when that has answered already: a steered A/AAAA set (or its
+ * NODATA), or NODATA at a name of the steering hash. Otherwise returns false with *m
+ * and *hit the zone's match for name_lc, where a wildcard that a steered name hides
+ * (steer_hides_wildcard) has become NXDOMAIN. owner is the name as it is to be written
+ * (qname or a CNAME target), name_lc its lowercase copy of name_len bytes; off and
+ * labels are its label offsets when the caller has them (the question), off is NULL
+ * otherwise. Inlined, so that each caller keeps its own zone lookup without a test. */
+static inline __attribute__((always_inline)) bool
+lookup_with_steering(const struct snapshot *snap, struct answer_ctx *ctx, const struct zone *z,
+                     const uint8_t *owner, const uint8_t *name_lc, size_t name_len,
+                     const uint8_t *off, unsigned labels, struct reply *rep, struct zone_hit *hit,
+                     enum zone_match *m)
+{
+	const struct steer_name *sn =
+	        snap->steer ? steer_find(snap->steer, name_lc, name_len) : NULL;
+	if (sn && sn->svc && answer_steered(snap, ctx, z, sn->svc, owner, rep))
+		return true;
+	enum zone_match found = off ? zone_lookup_split(z, name_lc, name_len, off, labels, hit)
+	                            : zone_lookup(z, name_lc, hit);
+	*m = found;
+	if (sn)
+		return answer_steer_name(ctx, z, found);
+	if (GS_UNLIKELY(found == ZONE_MATCH_WILDCARD) && snap->steer &&
+	    steer_hides_wildcard(snap->steer, name_lc, hit->node))
+		*m = ZONE_MATCH_NXDOMAIN;
+	return false;
+}
+
 /* Follows a CNAME chain from target (the rdata of the CNAME just written, in zone-file
  * case) through every zone of the snapshot (RFC 1034 4.3.2 step 3a, applied across the
  * zones we are authoritative for, since the answer is authoritative data either way).
@@ -213,23 +243,17 @@ static void follow_cname(const struct snapshot *snap, struct answer_ctx *ctx, co
 	if (first)
 		seen[n_seen++] = first;
 	for (;;) {
-		const uint8_t *lc = lower_copy(ctx, target);
+		size_t lc_len = lower_copy(ctx, target);
+		const uint8_t *lc = ctx->name_lc;
 		const struct zone *z = zoneset_find(&snap->zones, lc);
 		if (!z)
 			return;
 		/* A target that is steered is answered for this client, with the scope of
 		 * that decision (issue 3, DESIGN.md 3). */
-		const struct steer_name *sn =
-		        snap->steer ? steer_find(snap->steer, lc, dname_len(lc)) : NULL;
-		if (sn && sn->svc && answer_steered(snap, ctx, z, sn->svc, target, rep))
-			return;
 		struct zone_hit hit;
-		enum zone_match m = zone_lookup(z, lc, &hit);
-		if (sn && answer_steer_name(ctx, z, m))
+		enum zone_match m;
+		if (lookup_with_steering(snap, ctx, z, target, lc, lc_len, NULL, 0, rep, &hit, &m))
 			return;
-		if (!sn && snap->steer && m == ZONE_MATCH_WILDCARD &&
-		    steer_hides_wildcard(snap->steer, lc, hit.node))
-			m = ZONE_MATCH_NXDOMAIN;
 		if (m == ZONE_MATCH_NXDOMAIN) {
 			rep->rcode = DNS_RCODE_NXDOMAIN;
 			add_soa(ctx, z);
@@ -311,8 +335,9 @@ static void referral(struct answer_ctx *ctx, const struct zone *z, const struct 
 	render_rrset(&ctx->r, RENDER_AUTHORITY, cut->name, ns, ns->ttl);
 	for (uint16_t k = 0; k < ns->count; k++) {
 		const uint8_t *target = ns->rdata[k].data;
-		const uint8_t *target_lc = lower_copy(ctx, target);
-		if (!in_zone(target_lc, z))
+		size_t target_len = lower_copy(ctx, target);
+		const uint8_t *target_lc = ctx->name_lc;
+		if (!in_zone(target_lc, target_len, z))
 			continue;
 		const struct zone_node *glue = zone_find(z, target_lc);
 		if (!glue)
@@ -359,18 +384,11 @@ static void answer_in(const struct snapshot *snap, struct answer_ctx *ctx, struc
 	              z->origin_labels); /* qname is at or below it */
 	/* A steered A/AAAA query needs no zone lookup: steer_build.c made sure that the
 	 * zone neither delegates the name away nor holds addresses or a CNAME for it. */
-	const struct steer_name *sn =
-	        snap->steer ? steer_find(snap->steer, q->qname_lc, q->qname_len) : NULL;
-	if (sn && sn->svc && answer_steered(snap, ctx, z, sn->svc, q->qname, rep))
-		return;
 	struct zone_hit hit;
-	enum zone_match m = zone_lookup_split(z, q->qname_lc, q->qname_len, q->qname_off,
-	                                      q->qname_labels, &hit);
-	if (sn && answer_steer_name(ctx, z, m))
+	enum zone_match m;
+	if (lookup_with_steering(snap, ctx, z, q->qname, q->qname_lc, q->qname_len, q->qname_off,
+	                         q->qname_labels, rep, &hit, &m))
 		return;
-	if (!sn && snap->steer && m == ZONE_MATCH_WILDCARD &&
-	    steer_hides_wildcard(snap->steer, q->qname_lc, hit.node))
-		m = ZONE_MATCH_NXDOMAIN;
 	switch (m) {
 	case ZONE_MATCH_EXACT:
 		answer_node(snap, ctx, z, hit.node, true, rep);
@@ -572,7 +590,8 @@ size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const 
 	}
 
 	uint16_t flags =
-	        (uint16_t)(DNS_FLAG_QR | (q->flags & (0x7800u | DNS_FLAG_RD | DNS_FLAG_CD)));
+	        (uint16_t)(DNS_FLAG_QR |
+	                   (q->flags & (DNS_FLAG_OPCODE_MASK | DNS_FLAG_RD | DNS_FLAG_CD)));
 	if (render_is_full(r)) {
 		/* RFC 2181 section 9 / RFC 6891 7: never a partial RRset; over UDP the
 		 * client retries over TCP. Only a >64 KiB answer gets here over TCP. */
@@ -583,7 +602,7 @@ size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const 
 	}
 	if (rep.aa)
 		flags |= DNS_FLAG_AA;
-	flags |= (uint16_t)(rep.rcode & 0xfu);
+	flags |= (uint16_t)(rep.rcode & DNS_FLAG_RCODE_MASK);
 	/* Rate limiting: UDP only (a TCP client's address is proven by the handshake), and
 	 * not for a client whose valid server cookie proves the same for this datagram. */
 	if (!tcp && snap && snap->rrl && !cookie_ok) {
@@ -602,13 +621,11 @@ size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const 
 	}
 
 	if (q->edns.present) {
-		render_extend(r, limit);
 		opt.ext_rcode = (uint8_t)(rep.rcode >> 4);
 		if (!rep.echo_ecs)
 			opt.ecs = NULL;
 		opt.ecs_scope = rep.ecs_scope;
-		edns_write(&r->w, &opt, ANSWER_UDP_MAX);
-		r->count[RENDER_ADDITIONAL]++;
+		render_opt(r, limit, &opt, ANSWER_UDP_MAX);
 	}
 	if (rep.rcode < GS_ARRAY_LEN(st->rcode))
 		stat_inc(&st->rcode[rep.rcode]);

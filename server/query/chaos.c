@@ -6,9 +6,7 @@
 #include <string.h>
 
 #include "server/base/dname.h"
-
-#define CLASS_CH 3u
-#define TYPE_TXT 16u
+#include "server/base/dns.h"
 
 static const uint8_t id_server[] = "\2id\6server";          /* + root label (the NUL) */
 static const uint8_t hostname_bind[] = "\10hostname\4bind"; /* likewise */
@@ -24,6 +22,6 @@ void chaos_render(struct render *r, const uint8_t *qname, const uint8_t *identit
 	uint8_t rdata[1 + 255];
 	rdata[0] = identity_len;
 	memcpy(rdata + 1, identity, identity_len);
-	render_rr(r, RENDER_ANSWER, qname, TYPE_TXT, CLASS_CH, 0, rdata,
+	render_rr(r, RENDER_ANSWER, qname, DNS_TYPE_TXT, DNS_CLASS_CH, 0, rdata,
 	          (uint16_t)(1u + identity_len));
 }

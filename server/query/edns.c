@@ -22,9 +22,9 @@ static int parse_ecs(struct edns_ecs *ecs, const uint8_t *p, uint16_t len)
 	if (p[3] != 0)
 		return GS_EPARSE;
 	unsigned max_bits;
-	if (family == EDNS_ECS_IPV4)
+	if (family == DNS_ECS_FAMILY_IPV4)
 		max_bits = 32;
-	else if (family == EDNS_ECS_IPV6)
+	else if (family == DNS_ECS_FAMILY_IPV6)
 		max_bits = 128;
 	else
 		return GS_EPARSE;
@@ -50,14 +50,11 @@ int edns_parse_opt(struct edns_query *q, uint16_t rclass, uint32_t ttl, const ui
                    uint16_t rdlen)
 {
 	/* RFC 6891 6.1.3: TTL = EXTENDED-RCODE (8) | VERSION (8) | DO (1) | Z (15). */
+	edns_query_reset(q);
 	q->present = true;
 	q->payload = rclass;
 	q->version = (uint8_t)(ttl >> 16);
-	q->do_bit = (ttl & 0x8000u) != 0;
-	q->want_nsid = false;
-	q->has_ecs = false;
-	q->has_cookie = false;
-	q->cookie_bad = false;
+	q->do_bit = (ttl & DNS_EDNS_FLAG_DO) != 0;
 
 	size_t pos = 0;
 	while (pos < rdlen) {
@@ -71,13 +68,13 @@ int edns_parse_opt(struct edns_query *q, uint16_t rclass, uint32_t ttl, const ui
 		const uint8_t *val = rdata + pos;
 		pos += len;
 		switch (code) {
-		case EDNS_OPTION_NSID:
+		case DNS_EDNS_NSID:
 			/* RFC 5001 2.1: a requestor sends the option empty; anything else in a
 			 * query has no defined meaning, so it is ignored. */
 			if (len == 0)
 				q->want_nsid = true;
 			break;
-		case EDNS_OPTION_ECS:
+		case DNS_EDNS_ECS:
 			if (q->ignore_ecs)
 				break;
 			/* One option describes one client; two are contradictory, so the
@@ -88,7 +85,7 @@ int edns_parse_opt(struct edns_query *q, uint16_t rclass, uint32_t ttl, const ui
 				return GS_EPARSE;
 			q->has_ecs = true;
 			break;
-		case EDNS_OPTION_COOKIE:
+		case DNS_EDNS_COOKIE:
 			/* RFC 7873 5.2.2: a length that holds no client cookie, or a
 			 * server cookie outside 8 to 32 bytes, is malformed. Two options
 			 * would be two clients' cookies: malformed too. */
@@ -124,20 +121,20 @@ void edns_write(struct wire_wr *w, const struct edns_reply *r, uint16_t payload)
 {
 	size_t rdlen = edns_reply_len(r) - EDNS_OPT_FIXED_LEN;
 	wire_wr_u8(w, 0); /* root owner, RFC 6891 6.1.2 */
-	wire_wr_u16(w, EDNS_TYPE_OPT);
+	wire_wr_u16(w, DNS_TYPE_OPT);
 	wire_wr_u16(w, payload);
 	/* Version 0 is the only one we speak; Z bits other than DO are zero. */
-	wire_wr_u32(w, (uint32_t)r->ext_rcode << 24 | (r->do_bit ? 0x8000u : 0u));
+	wire_wr_u32(w, (uint32_t)r->ext_rcode << 24 | (r->do_bit ? DNS_EDNS_FLAG_DO : 0u));
 	wire_wr_u16(w, (uint16_t)rdlen);
 	if (r->nsid) {
-		wire_wr_u16(w, EDNS_OPTION_NSID);
+		wire_wr_u16(w, DNS_EDNS_NSID);
 		wire_wr_u16(w, r->nsid_len);
 		wire_wr_bytes(w, r->nsid, r->nsid_len);
 	}
 	if (r->ecs) {
 		/* RFC 7871 7.2.1: FAMILY, SOURCE PREFIX-LENGTH and ADDRESS as in the query,
 		 * SCOPE PREFIX-LENGTH set by the responder. */
-		wire_wr_u16(w, EDNS_OPTION_ECS);
+		wire_wr_u16(w, DNS_EDNS_ECS);
 		wire_wr_u16(w, (uint16_t)(4u + r->ecs->addr_len));
 		wire_wr_u16(w, r->ecs->family);
 		wire_wr_u8(w, r->ecs->source);
@@ -145,7 +142,7 @@ void edns_write(struct wire_wr *w, const struct edns_reply *r, uint16_t payload)
 		wire_wr_bytes(w, r->ecs->addr, r->ecs->addr_len);
 	}
 	if (r->cookie) {
-		wire_wr_u16(w, EDNS_OPTION_COOKIE);
+		wire_wr_u16(w, DNS_EDNS_COOKIE);
 		wire_wr_u16(w, r->cookie_len);
 		wire_wr_bytes(w, r->cookie, r->cookie_len);
 	}

@@ -11,14 +11,9 @@
 #include <stdint.h>
 
 #include "server/base/compiler.h"
+#include "server/base/dns.h"
 #include "server/query/wire.h"
 
-#define EDNS_TYPE_OPT      41
-#define EDNS_OPTION_NSID   3  /* RFC 5001 */
-#define EDNS_OPTION_ECS    8  /* RFC 7871 */
-#define EDNS_OPTION_COOKIE 10 /* RFC 7873 */
-#define EDNS_ECS_IPV4      1  /* IANA address family numbers, RFC 7871 section 6 */
-#define EDNS_ECS_IPV6      2
 /* Fixed part of an OPT record: root owner (1), TYPE, CLASS, TTL, RDLENGTH. */
 #define EDNS_OPT_FIXED_LEN 11u
 
@@ -26,7 +21,7 @@
  * (RFC 7871 section 6 requires the bits beyond the source prefix to be zero, which
  * edns_parse_opt checks), the rest zero. */
 struct edns_ecs {
-	uint16_t family; /* EDNS_ECS_IPV4 or EDNS_ECS_IPV6 */
+	uint16_t family; /* DNS_ECS_FAMILY_IPV4 or DNS_ECS_FAMILY_IPV6 */
 	uint8_t source;  /* SOURCE PREFIX-LENGTH */
 	uint8_t addr_len;
 	uint8_t addr[16];
@@ -50,6 +45,17 @@ struct edns_query {
 	 * unvalidated and never echoed (RFC 7871 7.1.3). */
 	bool ignore_ecs;
 };
+
+/* Forgets what an earlier query's OPT record said: no OPT record, no options. The
+ * fields these flags guard are left as they are, and so is ignore_ecs (the caller's). */
+static inline void edns_query_reset(struct edns_query *q)
+{
+	q->present = false;
+	q->want_nsid = false;
+	q->has_ecs = false;
+	q->has_cookie = false;
+	q->cookie_bad = false;
+}
 
 /* Parses the fixed fields (CLASS = payload, TTL = extended RCODE, version, flags) and
  * the options of an OPT record. Unknown options are ignored (RFC 6891 6.1.2). Returns

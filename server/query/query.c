@@ -78,7 +78,7 @@ static inline __attribute__((always_inline)) bool walk_sections(struct query *q,
 			const uint8_t *rdata = wire_rd_take(r, rdlen);
 			if (r->bad)
 				return false;
-			if (type != EDNS_TYPE_OPT)
+			if (type != DNS_TYPE_OPT)
 				continue;
 			bool dup = q->edns.present;
 			int rc = edns_parse_opt(&q->edns, rclass, ttl, rdata, rdlen);
@@ -101,9 +101,9 @@ static inline __attribute__((always_inline)) bool walk_sections(struct query *q,
  * Also the one QUERY without a question that is not malformed (RFC 7873 5.4): QDCOUNT
  * 0 and nothing but an OPT record with a COOKIE option, which asks for a server
  * cookie. Kept off the common path. */
-static GS_COLD __attribute__((noinline)) enum query_verdict
-parse_bad_question(struct query *q, struct wire_rd *r, unsigned qdcount,
-                   const uint16_t count[SEC_COUNT])
+static GS_COLD GS_NOINLINE enum query_verdict parse_bad_question(struct query *q, struct wire_rd *r,
+                                                                 unsigned qdcount,
+                                                                 const uint16_t count[SEC_COUNT])
 {
 	uint8_t name[DNAME_MAX];
 	size_t name_len;
@@ -123,11 +123,7 @@ enum query_verdict query_parse(struct query *q, const uint8_t *msg, size_t len)
 {
 	q->has_question = false;
 	q->opt_bad = false;
-	q->edns.present = false;
-	q->edns.has_ecs = false;
-	q->edns.want_nsid = false;
-	q->edns.has_cookie = false;
-	q->edns.cookie_bad = false;
+	edns_query_reset(&q->edns);
 	if (len < DNS_HEADER_LEN)
 		return QUERY_DROP;
 
@@ -140,7 +136,7 @@ enum query_verdict query_parse(struct query *q, const uint8_t *msg, size_t len)
 	count[SEC_AN] = wire_rd_u16(&r);
 	count[SEC_NS] = wire_rd_u16(&r);
 	count[SEC_AR] = wire_rd_u16(&r);
-	q->opcode = (uint8_t)((q->flags >> 11) & 0xfu);
+	q->opcode = (uint8_t)((q->flags & DNS_FLAG_OPCODE_MASK) >> DNS_FLAG_OPCODE_SHIFT);
 	if (q->flags & DNS_FLAG_QR)
 		return QUERY_DROP; /* a response: answering it could start a loop */
 
@@ -161,10 +157,7 @@ enum query_verdict query_parse(struct query *q, const uint8_t *msg, size_t len)
 		if (is_query)
 			return QUERY_FORMERR;
 		/* NOTIMP for a malformed non-QUERY: do not trust its OPT. */
-		q->edns.present = false;
-		q->edns.has_ecs = false;
-		q->edns.want_nsid = false;
-		q->edns.has_cookie = false;
+		edns_query_reset(&q->edns);
 		return QUERY_NOTIMP;
 	}
 	return is_query ? QUERY_ANSWER : QUERY_NOTIMP;

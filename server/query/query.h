@@ -12,45 +12,8 @@
 
 #include "server/base/compiler.h"
 #include "server/base/dname.h"
+#include "server/base/dns.h"
 #include "server/query/edns.h"
-
-#define DNS_HEADER_LEN 12u
-
-/* RFC 1035 4.1.1 header flag bits, as the 16-bit FLAGS word. */
-#define DNS_FLAG_QR 0x8000u
-#define DNS_FLAG_AA 0x0400u
-#define DNS_FLAG_TC 0x0200u
-#define DNS_FLAG_RD 0x0100u
-#define DNS_FLAG_RA 0x0080u
-#define DNS_FLAG_AD 0x0020u /* RFC 4035 3.2.3 */
-#define DNS_FLAG_CD 0x0010u /* RFC 4035 3.2.2 */
-
-enum dns_opcode { DNS_OPCODE_QUERY = 0 };
-
-enum dns_rcode {
-	DNS_RCODE_NOERROR = 0,
-	DNS_RCODE_FORMERR = 1,
-	DNS_RCODE_SERVFAIL = 2,
-	DNS_RCODE_NXDOMAIN = 3,
-	DNS_RCODE_NOTIMP = 4,
-	DNS_RCODE_REFUSED = 5,
-	DNS_RCODE_BADVERS = 16, /* RFC 6891 6.1.3: extended, needs OPT */
-};
-
-enum dns_class { DNS_CLASS_IN = 1, DNS_CLASS_CH = 3 };
-
-enum dns_type {
-	DNS_TYPE_A = 1,
-	DNS_TYPE_NS = 2,
-	DNS_TYPE_CNAME = 5,
-	DNS_TYPE_SOA = 6,
-	DNS_TYPE_TXT = 16,
-	DNS_TYPE_AAAA = 28,
-	DNS_TYPE_DS = 43,
-	DNS_TYPE_IXFR = 251,
-	DNS_TYPE_AXFR = 252,
-	DNS_TYPE_ANY = 255,
-};
 
 enum query_verdict {
 	QUERY_ANSWER,  /* well-formed QUERY: resolve it */

@@ -6,8 +6,7 @@
 #include <string.h>
 
 #include "server/base/dname.h"
-
-#define CLASS_IN 1u
+#include "server/base/dns.h"
 
 /* Labels in a wire name, root excluded: at most 127 (RFC 1035 2.3.4, 255 bytes). */
 #define LABELS_MAX (DNAME_MAX / 2)
@@ -254,7 +253,7 @@ void render_rrset(struct render *r, enum render_section sec, const uint8_t *owne
 {
 	for (uint16_t k = 0; k < set->count; k++) {
 		const struct zone_rdata *rd = &set->rdata[k];
-		size_t len_at = rr_head(r, owner, set->type, CLASS_IN, ttl);
+		size_t len_at = rr_head(r, owner, set->type, DNS_CLASS_IN, ttl);
 		size_t start = r->w.pos;
 		size_t done = 0;
 		for (unsigned j = 0; j < GS_ARRAY_LEN(rd->name_off); j++) {

@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 #include "server/base/compiler.h"
+#include "server/base/dns.h"
+#include "server/query/edns.h"
 #include "server/query/wire.h"
 #include "zones/zone.h"
 
@@ -19,8 +21,7 @@
  * the suffixes written so far; a referral with a dozen NS names and glue uses about 40.
  * When the table is full, later names are still compressed against the entries already
  * there, just not recorded themselves. */
-#define RENDER_COMP_MAX   128
-#define RENDER_HEADER_LEN 12u /* RFC 1035 4.1.1 */
+#define RENDER_COMP_MAX 128
 
 /* Names remembered by source address (struct render.recent_src). */
 #define RENDER_RECENT 4
@@ -79,10 +80,10 @@ struct render_mark {
 static inline void render_init(struct render *r, uint8_t *buf, size_t limit)
 {
 	wire_wr_init(&r->w, buf, limit);
-	if (limit < RENDER_HEADER_LEN)
+	if (limit < DNS_HEADER_LEN)
 		r->w.bad = true;
 	else
-		r->w.pos = RENDER_HEADER_LEN;
+		r->w.pos = DNS_HEADER_LEN;
 	for (unsigned i = 0; i < RENDER_N_SECTIONS; i++)
 		r->count[i] = 0;
 	r->n_comp = 0;
@@ -181,11 +182,16 @@ static inline void render_rollback(struct render *r, const struct render_mark *m
 			r->recent_src[i] = NULL;
 }
 
-/* Lets the OPT record (or anything else outside the record limit) use the buffer up to
- * cap, which must be >= the limit given to render_init. */
-static inline void render_extend(struct render *r, size_t cap)
+/* Appends the OPT record for opt as the last record of the additional section (RFC
+ * 6891 6.1.1), in the room up to cap that the caller kept outside the record limit
+ * (cap >= the limit given to render_init, with edns_reply_len(opt) bytes to spare).
+ * payload is the UDP payload size the OPT record advertises. */
+static inline void render_opt(struct render *r, size_t cap, const struct edns_reply *opt,
+                              uint16_t payload)
 {
 	r->w.cap = cap;
+	edns_write(&r->w, opt, payload);
+	r->count[RENDER_ADDITIONAL]++;
 }
 
 /* Writes the 12-byte header: id, flags (QR and the rest as the caller sets them, RCODE

@@ -7,9 +7,9 @@
 
 #include <string.h>
 
-#define CLASS_IN 1u
+#include "server/base/dns.h"
 
-static const uint16_t rr_type[STEER_N_TYPES] = {1 /* A */, 28 /* AAAA */};
+static const uint16_t rr_type[STEER_N_TYPES] = {DNS_TYPE_A, DNS_TYPE_AAAA};
 static const uint16_t rr_len[STEER_N_TYPES] = {4, 16};
 
 const struct steer_name *steer_find(const struct steer_table *t, const uint8_t *name_lc, size_t len)
@@ -34,7 +34,8 @@ void steer_locate(const struct edns_query *e, bool use_ecs, const struct sockadd
 		if (e->ecs.source > 0) {
 			/* edns_parse_opt checked the family, the length and that no bit
 			 * beyond the prefix is set; the rest of addr is zero. */
-			out->addr.family = e->ecs.family == EDNS_ECS_IPV4 ? AF_INET : AF_INET6;
+			out->addr.family =
+			        e->ecs.family == DNS_ECS_FAMILY_IPV4 ? AF_INET : AF_INET6;
 			memcpy(out->addr.addr, e->ecs.addr, sizeof(out->addr.addr));
 			out->source_prefix = e->ecs.source;
 			out->known = true;
@@ -112,7 +113,7 @@ static inline void render_addr(const struct steer_decision *dec, enum steer_type
                                uint16_t i)
 {
 	uint16_t len = rr_len[ty];
-	render_rr(r, sec, owner, rr_type[ty], CLASS_IN, dec->ttl,
+	render_rr(r, sec, owner, rr_type[ty], DNS_CLASS_IN, dec->ttl,
 	          dec->dc->rdata[ty] + (size_t)i * len, len);
 }
 

@@ -119,6 +119,7 @@ static void spec_init(struct check_spec *s, const char *name, enum cfg_check_typ
 	s->c.rise = 1;
 	s->c.fall = 1;
 	s->c.tls_verify = true;
+	s->c.path = "/";
 	s->c.command = s->argv;
 }
 
@@ -340,13 +341,25 @@ static void test_table_errors(void **state)
 	struct netaddr a = addr_of("192.0.2.1");
 	uint32_t i;
 	struct check_spec s, s2;
-	spec_init(&s, "web", CFG_CHECK_HTTP, 0);
+	spec_init(&s, "web", CFG_CHECK_HTTP, 80);
 	assert_int_equal(health_table_add_cell(t, "", &a, &s.c, &i), GS_EINVAL);
 	assert_int_equal(health_table_add_cell(t, "a b", &a, &s.c, &i), GS_EINVAL);
 	assert_int_equal(health_table_add_cell(t, "dc", &a, &s.c, &i), GS_OK);
 	const struct health_check *hc = health_table_target(t, 0)->check;
-	assert_int_equal(hc->port, 80); /* defaults */
+	assert_int_equal(hc->port, 80);
 	assert_string_equal(hc->path, "/");
+	/* Defaults are the configuration reader's: a check without them is refused. */
+	spec_init(&s2, "v", CFG_CHECK_HTTP, 0);
+	assert_int_equal(health_table_add_cell(t, "dc", &a, &s2.c, &i), GS_EINVAL);
+	spec_init(&s2, "v", CFG_CHECK_HTTP, 80);
+	s2.c.path = "healthz";
+	assert_int_equal(health_table_add_cell(t, "dc", &a, &s2.c, &i), GS_EINVAL);
+	spec_init(&s2, "v", CFG_CHECK_HTTP, 80);
+	s2.c.n_expect = 0;
+	assert_int_equal(health_table_add_cell(t, "dc", &a, &s2.c, &i), GS_EINVAL);
+	spec_init(&s2, "v", CFG_CHECK_TCP, 80);
+	s2.c.interval_ms = 0;
+	assert_int_equal(health_table_add_cell(t, "dc", &a, &s2.c, &i), GS_EINVAL);
 	/* Same name, different definition. */
 	spec_init(&s2, "web", CFG_CHECK_HTTP, 8080);
 	assert_int_equal(health_table_add_cell(t, "dc", &a, &s2.c, &i), GS_EEXIST);
@@ -354,8 +367,8 @@ static void test_table_errors(void **state)
 	assert_int_equal(health_table_add_cell(t, "dc", &a, &s2.c, &i), GS_EINVAL);
 	spec_init(&s2, "y", CFG_CHECK_TCP, 0); /* tcp without port */
 	assert_int_equal(health_table_add_cell(t, "dc", &a, &s2.c, &i), GS_EINVAL);
-	spec_init(&s2, "z", CFG_CHECK_HTTPS, 0);
-	s2.c.path = "healthz";
+	spec_init(&s2, "z", CFG_CHECK_HTTPS, 443);
+	s2.c.path = "/healthz";
 	assert_int_equal(health_table_add_cell(t, "dc", &a, &s2.c, &i), GS_OK);
 	assert_int_equal(i, 1);
 	assert_int_equal(health_table_target(t, 1)->check->port, 443);
