@@ -41,7 +41,7 @@ raw_batch <<EOF
 --timeout 5 query www.a.test. A --two-opt -e rcode=FORMERR
 --timeout 5 query www.a.test. A --ar-loop -e rcode=FORMERR
 --timeout 1 query www.a.test. A --qr --noreply
---timeout 2 junk random --count 100 --bulk -e qr=1
+--timeout 2 junk random --count 100 --bulk --min-replies 26 -e qr=1
 --timeout 1 junk short11 --noreply
 --timeout 5 junk qname-loop -e rcode=FORMERR
 --timeout 1 --tcp junk partial --noreply
