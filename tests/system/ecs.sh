@@ -7,7 +7,7 @@
 # from the same configuration, above 0 for located subnets, 0 for source prefix 0, and
 # absent when the query carried no ECS. IPv6 and IPv4-mapped subnets, CNAMEs into a
 # steered name, other types at it, NODATA, malformed options (FORMERR), and
-# geoip.client_subnet: false. (DESIGN.md "Answer semantics" 1-3.)
+# geoip.client_subnet: false. (docs/design.md rules 1-3.)
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ecs-lib.sh"
