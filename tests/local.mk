@@ -4,7 +4,8 @@ SH_LOG_COMPILER = $(SHELL)
 AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
 	top_builddir='$(abs_top_builddir)'; export top_builddir; \
-	GS_MMDB_WRITER='$(HAVE_MMDB_WRITER)'; export GS_MMDB_WRITER;
+	GS_MMDB_WRITER='$(HAVE_MMDB_WRITER)'; export GS_MMDB_WRITER; \
+	GS_SANITIZERS='$(GS_SANITIZERS)'; export GS_SANITIZERS;
 
 GS_UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 
