@@ -3,9 +3,9 @@
  * once on the load (reload) thread from a config map and the GeoIP databases, lives
  * in the snapshot arena, is immutable, and answers "which ordered datacenter list,
  * and for which ECS scope" for a client address on worker threads without allocating,
- * locking or calling libmaxminddb (DESIGN.md "Answer semantics" 1 and 3).
+ * locking or calling libmaxminddb (docs/design.md, rules 1 and 3).
  *
- * Rule precedence (DESIGN.md 1), most specific first: networks (longest prefix), asns,
+ * Rule precedence (design rule 1), most specific first: networks (longest prefix), asns,
  * subdivisions, countries, continents, default. An address the databases do not know
  * (or every address, for a map compiled without a database) gets the networks rules
  * and then default; an address only the ASN database knows can still match asns.
@@ -37,7 +37,7 @@
  * Source prefix 0 (the client asked that its address not be used, RFC 7871 7.1.2):
  * this function does not special-case it; the caller locates the query's source
  * address instead (passing its full length) and writes scope 0 into the response, as
- * DESIGN.md 3 says. */
+ * docs/design.md rule 3 says. */
 #ifndef GS_GEO_H
 #define GS_GEO_H
 

@@ -262,7 +262,7 @@ static bool find_rule(struct compile *c, enum geo_rule_kind k, const char *text,
 	return true;
 }
 
-/* The precedence of DESIGN.md 1 for one location (networks are applied later). */
+/* The precedence of design rule 1 for one location (networks are applied later). */
 static void resolve_locs(struct compile *c)
 {
 	uint32_t n;

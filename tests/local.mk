@@ -3,7 +3,9 @@ TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)
 AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
-	top_builddir='$(abs_top_builddir)'; export top_builddir;
+	top_builddir='$(abs_top_builddir)'; export top_builddir; \
+	GS_MMDB_WRITER='$(HAVE_MMDB_WRITER)'; export GS_MMDB_WRITER; \
+	GS_SANITIZERS='$(GS_SANITIZERS)'; export GS_SANITIZERS;
 
 GS_UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 
@@ -17,8 +19,13 @@ include tests/unit/geoip.mk
 include tests/unit/steer.mk
 include tests/unit/daemon.mk
 include tests/unit/rrl.mk
-include tests/unit/fuzz.mk
+else
+# No cmocka: this test fails, naming the package, so that `make check` cannot pass
+# without the unit tests.
+TESTS += tests/unit/no-cmocka.sh
 endif
+EXTRA_DIST += tests/unit/no-cmocka.sh
+include tests/unit/fuzz.mk
 include tests/system/local.mk
 
 # The include graph of the C sources has no cycle between folders or modules.

@@ -12,11 +12,12 @@ tools_geosteerctl_LDADD = server/ctl/libctl.a server/load/libload.a server/query
 	server/base/libbase.a $(YAML_LIBS) $(URCU_LIBS) $(LDNS_LIBS) $(MMDB_LIBS) $(PTHREAD_LIBS)
 
 # The quick start's demo database (examples/demo-geoip.txt), built by `make` with the
-# same writer script as the unit tests' databases. Generated, never committed.
+# same writer script as the unit tests' databases when configure found its Perl module.
+# Generated, never committed.
 GS_DEMO_MKMMDB = $(top_srcdir)/tests/data/geo/mkmmdb.pl
 examples/demo.mmdb: $(top_srcdir)/examples/demo-geoip.txt $(GS_DEMO_MKMMDB)
 	$(AM_V_GEN)$(MKDIR_P) examples && \
-	perl $(GS_DEMO_MKMMDB) $(top_srcdir)/examples/demo-geoip.txt $@
+	$(PERL) $(GS_DEMO_MKMMDB) $(top_srcdir)/examples/demo-geoip.txt $@
 
 # Out of tree, examples/geosteer.yaml names demo.mmdb relative to itself: copy the
 # configuration and its zone into the build folder's examples/ (an in-tree build uses
@@ -28,6 +29,16 @@ examples/quickstart.stamp: $(GS_QUICKSTART_FILES:%=$(top_srcdir)/%)
 		for f in $(GS_QUICKSTART_FILES); do cp $(top_srcdir)/$$f $$f || exit 1; done; \
 	fi && touch $@
 
-noinst_DATA += examples/demo.mmdb examples/quickstart.stamp
+noinst_DATA += examples/quickstart.stamp
+if HAVE_MMDB_WRITER
+noinst_DATA += examples/demo.mmdb
+endif
 CLEANFILES += examples/demo.mmdb examples/quickstart.stamp
+# The copies, only out of tree (in tree they are the originals).
+clean-local: clean-quickstart
+clean-quickstart:
+	if test "$(abs_top_srcdir)" != "$(abs_top_builddir)"; then \
+		rm -f $(GS_QUICKSTART_FILES); \
+	fi
+.PHONY: clean-quickstart
 EXTRA_DIST += examples/demo-geoip.txt

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * config.h -- the parsed YAML configuration (schema: DESIGN.md, docs/configuration.md).
+ * config.h -- the parsed YAML configuration (schema: docs/configuration.md).
  * Every value remembers where it came from (struct srcpos) so that later cross-checks
  * can report FILE:LINE. Load thread and tools only; a struct cfg is never shared with
  * workers (the snapshot copies what they need). */

@@ -32,7 +32,7 @@ static void *grow(void **arr, size_t *n, size_t size)
 void config_schema_defaults(struct cfg *c)
 {
 	c->control = xstrdup(CFG_DEFAULT_CONTROL);
-	/* DESIGN.md defaults; 10s idle is within RFC 7766 section 6.2.3's "a few seconds". */
+	/* Defaults (docs/configuration.md); 10s idle is RFC 7766 6.2.3's "a few seconds". */
 	c->tcp.max_connections = 1024;
 	c->tcp.max_per_client = 32;
 	c->tcp.idle_timeout_ms = 10000;

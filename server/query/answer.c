@@ -3,7 +3,7 @@
  * of class IN questions against the snapshot's zones: exact answers, CNAME chains,
  * wildcards, referrals with glue, DS at cuts, NXDOMAIN/NODATA, ANY per RFC 8482;
  * CHAOS identity names; EDNS, ECS echo, truncation and counters. Steered names
- * (DESIGN.md "Answer semantics" 1-3): A/AAAA from the datacenter steer.c chooses for the
+ * (docs/design.md, rules 1-3): A/AAAA from the datacenter steer.c chooses for the
  * client, with the ECS scope of that choice; other types from the zone. DNS Cookies
  * (cookie.c) and response rate limiting over UDP (rrl.c) when configured.
  * Worker threads: no allocation, no locks, no logging per packet. */
@@ -56,7 +56,7 @@ struct reply {
 
 /* Counters have one writer (this worker) and are read by the stats/metrics code on
  * other threads: relaxed atomic stores keep that free of data races at the cost of a
- * plain load and store (STYLE 2.5). Readers use __atomic_load_n(..., __ATOMIC_RELAXED). */
+ * plain load and store. Readers use __atomic_load_n(..., __ATOMIC_RELAXED). */
 static inline void stat_inc(uint64_t *c)
 {
 	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
@@ -133,7 +133,7 @@ static bool node_is(const struct zone_node *n, const uint8_t *name_lc, size_t na
  * qname or a CNAME target) when its type is one steering decides: A or AAAA, and ANY,
  * for which RFC 8482 4.1 lets us pick one RRset: the steered A set for this client, or
  * the AAAA set when no datacenter of the client's list has an A address. Sets the ECS
- * scope to that of the client's list (DESIGN.md 3), also for NODATA: another client's
+ * scope to that of the client's list (design rule 3), also for NODATA: another client's
  * list may have addresses of the type. Returns false when the zone answers instead. */
 static bool answer_steered(const struct snapshot *snap, struct answer_ctx *ctx,
                            const struct zone *z, const struct steer_service *svc,
@@ -159,7 +159,7 @@ static bool answer_steered(const struct snapshot *snap, struct answer_ctx *ctx,
 	if (!dec.dc) {
 		if (qtype == DNS_TYPE_ANY)
 			return false; /* no addresses at all: the zone's RRsets, if any */
-		add_soa(ctx, z);      /* DESIGN.md 2: NODATA */
+		add_soa(ctx, z);      /* design rule 2: NODATA */
 		return true;
 	}
 	steer_render(snap->steer, &dec, ty, &ctx->r, RENDER_ANSWER, owner, ctx->rot++);
@@ -249,7 +249,7 @@ static void follow_cname(const struct snapshot *snap, struct answer_ctx *ctx, co
 		if (!z)
 			return;
 		/* A target that is steered is answered for this client, with the scope of
-		 * that decision (issue 3, DESIGN.md 3). */
+		 * that decision (docs/design.md rule 3). */
 		struct zone_hit hit;
 		enum zone_match m;
 		if (lookup_with_steering(snap, ctx, z, target, lc, lc_len, NULL, 0, rep, &hit, &m))

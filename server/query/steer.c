@@ -42,7 +42,7 @@ void steer_locate(const struct edns_query *e, bool use_ecs, const struct sockadd
 			return;
 		}
 		/* RFC 7871 7.1.2: source prefix 0 asks that no client address be used for
-		 * the answer; DESIGN.md 3: answer by the source address, claim scope 0. */
+		 * the answer; docs/design.md rule 3: answer by the source, scope 0. */
 		out->scope_zero = true;
 	}
 	out->known = netaddr_from_sockaddr(src, &out->addr);
@@ -77,7 +77,7 @@ void steer_decide(const struct steer_table *t, const struct steer_service *s,
 		if (GS_UNLIKELY(k == STEER_NO_DC))
 			continue;
 		const struct steer_dc *dc = &s->dcs[k];
-		/* DESIGN.md 2: a datacenter without an address of this type is passed over
+		/* docs/design.md rule 2: a datacenter without this type is passed over
 		 * for this type; that is not a failover. */
 		if (dc->n[ty] == 0)
 			continue;
@@ -97,7 +97,7 @@ void steer_decide(const struct steer_table *t, const struct steer_service *s,
 		down_ahead = true;
 	}
 	if (first_with_type) {
-		/* Nothing is up: fail open, as if everything were (DESIGN.md 2). Serving
+		/* Nothing is up: fail open, as if everything were (design rule 2). Serving
 		 * possibly dead addresses beats serving none, and the short TTL brings
 		 * resolvers back soon. */
 		out->dc = first_with_type;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * steer.h -- steered names on the query path (DESIGN.md "Answer semantics" 1-3): the
+ * steer.h -- steered names on the query path (docs/design.md, rules 1-3): the
  * compiled form of the `services` section, which client address to locate, the choice
  * of datacenter for one query, and writing the chosen addresses.
  *
@@ -111,13 +111,13 @@ struct steer_client {
 	bool scope_zero;        /* the answer must claim SCOPE 0 (ECS source prefix 0) */
 };
 
-/* RFC 7871 7.2.1 and DESIGN.md 1/3: the ECS address when use_ecs, the query carried a
+/* RFC 7871 7.2.1, design rules 1/3: the ECS address when use_ecs, the query carried a
  * valid option and its source prefix is not 0; otherwise the query's source address
  * src (with scope_zero when the option said source prefix 0, RFC 7871 7.1.2). */
 void steer_locate(const struct edns_query *e, bool use_ecs, const struct sockaddr *src,
                   struct steer_client *out) GS_NONNULL;
 
-/* One decision: DESIGN.md 2. */
+/* One decision: docs/design.md rule 2. */
 struct steer_decision {
 	struct geo_hit hit;        /* ordered list and scope from the geo table */
 	uint8_t scope;             /* SCOPE PREFIX-LENGTH to answer with (0 for scope_zero) */

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# answers.sh -- authoritative answers from zone files (DESIGN.md "Answer semantics 4"),
+# answers.sh -- authoritative answers from zone files (docs/design.md rule 4),
 # each over UDP and TCP: SOA at the apex with AA, NXDOMAIN and NODATA with the SOA in
 # authority (negative TTL per RFC 2308), CNAME chains followed within the zone, wildcard
 # synthesis (RFC 4592), delegations answered as referrals with glue, out-of-zone names

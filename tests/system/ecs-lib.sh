@@ -14,6 +14,17 @@
 
 GSCTL="$top_builddir/tools/geosteerctl"
 DEMO_MMDB="$top_builddir/examples/demo.mmdb"
+# need_demo_mmdb: exits 77 (skipped) when configure found no Perl writer to build the
+# demo database, 99 when it should have been built but was not.
+need_demo_mmdb() {
+	[ -f "$DEMO_MMDB" ] && return 0
+	if [ "${GS_MMDB_WRITER:-}" = no ]; then
+		echo "SKIP: $DEMO_MMDB is not built: configure found no Perl MaxMind::DB::Writer (apt-get install libmaxmind-db-writer-perl, then configure again)"
+		exit 77
+	fi
+	echo "FATAL: $DEMO_MMDB is not built: run 'make' (all builds it)" >&2
+	exit 99
+}
 if [ ! -x "$GSCTL" ]; then
 	echo "FATAL: $GSCTL is not built: run 'make tools/geosteerctl' (make builds it)" >&2
 	exit 99

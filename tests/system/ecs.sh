@@ -8,15 +8,12 @@
 # absent when the query carried no ECS. IPv6 and IPv4-mapped subnets, CNAMEs into a
 # steered name, other types at it, NODATA, malformed options and a non-zero SCOPE
 # PREFIX-LENGTH in the query (FORMERR), and
-# geoip.client_subnet: false. (DESIGN.md "Answer semantics" 1-3.)
+# geoip.client_subnet: false. (docs/design.md rules 1-3.)
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ecs-lib.sh"
 
-if [ ! -f "$DEMO_MMDB" ]; then
-	echo "FATAL: $DEMO_MMDB is not built: run 'make' (all builds it)" >&2
-	exit 99
-fi
+need_demo_mmdb
 
 gs_start < <(geo_yaml "$DEMO_MMDB")
 

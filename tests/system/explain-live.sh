@@ -39,8 +39,10 @@ expect_matches_dig() {
 be_start us
 be_start eu
 gs_start < <(steer_yaml web <<<"  web: {type: tcp, port: $BE_PORT, interval: 300ms, timeout: 250ms, rise: 1, fall: 1}")
-wait_health "^web +$US +up " 10 || fail "us-east's backend not up"
-wait_health "^web +$EU +up " 10 || fail "eu-central's backend not up"
+# Up by a check result, not the initial "up (initial)" that comes before any: explain
+# says "(checked)" only once a result is in.
+wait_health "^web +$US +up +[^(]" 10 || fail "us-east's backend not up by a check"
+wait_health "^web +$EU +up +[^(]" 10 || fail "eu-central's backend not up by a check"
 
 section "everything up"
 live_explain

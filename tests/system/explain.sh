@@ -9,10 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ecs-lib.sh"
 
-if [ ! -f "$DEMO_MMDB" ]; then
-	echo "FATAL: $DEMO_MMDB is not built: run 'make' (all builds it)" >&2
-	exit 99
-fi
+need_demo_mmdb
 
 # ctl ARGS...: runs geosteerctl (lib.sh's ctl_capture sets C_RC, C_OUT, C_ERR).
 ctl() {

@@ -130,7 +130,9 @@ expect_answer() {
 	expect_eq "$2: www.geo.test A (address ttl)" "$1" "$ANS"
 }
 
-# wait_health ERE LIMIT_S: polls `geosteerctl health` until some line matches.
+# wait_health ERE LIMIT_S: polls `geosteerctl health` until some line matches. Before
+# its first result a checked target reads "up (initial)": to wait for a result that
+# says up, match "up +[^(]", not "up ".
 wait_health() {
 	local deadline=$((SECONDS + $2))
 	while :; do

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# failover.sh -- health checks against real backends on loopback (DESIGN.md answer
-# semantics 2, docs/health-checks.md). us-east (127.0.0.10) and eu-central (127.0.0.20)
+# failover.sh -- health checks against real backends on loopback (docs/design.md
+# rule 2, docs/health-checks.md). us-east (127.0.0.10) and eu-central (127.0.0.20)
 # each run a small HTTP server; the client (127.0.0.1) is sent to us-east first.
 # Checks: interval 1s, timeout 500ms, rise 2, fall 2; ttl 60, failover_ttl 20.
 #   http: stopping the US backend moves the answer to eu-central with TTL 20 within

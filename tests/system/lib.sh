@@ -10,7 +10,8 @@
 #
 # Environment: top_srcdir, top_builddir (exported by `make check`; top_srcdir defaults
 # to this checkout), GS_KEEP=1 keeps the temporary folder, GS_WRAPPER runs the daemon
-# under a command (valgrind), GS_START_TIMEOUT / GS_STOP_TIMEOUT in seconds.
+# under a command (valgrind), GS_ARGS adds daemon options (-v), GS_START_TIMEOUT /
+# GS_STOP_TIMEOUT in seconds.
 
 set -u
 
@@ -27,6 +28,7 @@ RAWDNS="$top_srcdir/tests/system/rawdns.py"
 : "${GS_START_TIMEOUT:=10}"
 : "${GS_STOP_TIMEOUT:=10}"
 : "${GS_WRAPPER:=}"
+: "${GS_ARGS:=}"
 
 if [ ! -x "$GSD" ]; then
 	echo "FATAL: $GSD is not built: run 'make server/geosteerd' (make check builds it first)" >&2
@@ -163,7 +165,7 @@ gs_start() {
 		(
 			# shellcheck disable=SC2086
 			sh -c 'echo $$ >"$1.tmp" && mv "$1.tmp" "$1"; shift; exec "$@"' sh "$T/gs.pid" \
-				$GS_WRAPPER "$GSD" -c "$CFG" </dev/null >"$T/gs.log" 2>&1
+				$GS_WRAPPER "$GSD" $GS_ARGS -c "$CFG" </dev/null >"$T/gs.log" 2>&1
 			echo $? >"$T/gs.status.tmp"
 			mv "$T/gs.status.tmp" "$T/gs.status"
 		) &
@@ -336,6 +338,19 @@ has_flag() { [[ $R_FLAGS == *" $1 "* ]]; }
 # r_section ANSWER|AUTHORITY|ADDITIONAL|QUESTION|OPT: the section's lines.
 r_section() { printf '%s' "${R_SEC[$1]:-}"; }
 # grep_lines ERE TEXT: some line of TEXT matches (bash regex, no fork).
+# wait_until LIMIT_S COMMAND...: runs COMMAND every 50 ms until it succeeds (returns 0)
+# or LIMIT_S seconds have passed (returns 1). For waiting on a condition instead of
+# sleeping for a time that a loaded machine may not honour.
+wait_until() {
+	local deadline=$((SECONDS + $1))
+	shift
+	while :; do
+		"$@" && return 0
+		[ $SECONDS -ge $deadline ] && return 1
+		sleep 0.05
+	done
+}
+
 grep_lines() {
 	local l re=$1
 	while IFS= read -r l; do

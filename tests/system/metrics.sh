@@ -305,10 +305,11 @@ expect_eq "headers over 4 kB" "HTTP/1.1 431 Request Header Fields Too Large" \
 expect_eq "a NUL byte" "HTTP/1.1 400 Bad Request" "$(raw_http "b'GET /metrics\\x00 HTTP/1.1\\r\\n\\r\\n'")"
 
 section "a silent client does not block a scrape; it is timed out"
-"$PY" - "$MPORT" >"$T/silent.out" 2>&1 <<'EOF' &
+"$PY" - "$MPORT" "$T/silent.ready" >"$T/silent.out" 2>&1 <<'EOF' &
 import socket, sys, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
 t0 = time.monotonic()
+open(sys.argv[2], "w").close()
 out = b""
 try:
     while True:
@@ -321,7 +322,10 @@ except socket.timeout:
 print("%.1f %s" % (time.monotonic() - t0, out.split(b"\r\n", 1)[0].decode("latin-1")))
 EOF
 silent=$!
-sleep 0.5
+# Only once the silent client is connected: the accept queue is first in, first out, so
+# the daemon takes it before the scrape below. Bounded: 20 s.
+wait_until 20 test -e "$T/silent.ready" ||
+	fail "the silent client did not connect: $(cat "$T/silent.out")"
 t0=$(now_ms)
 scrape
 t1=$(now_ms)
@@ -340,8 +344,9 @@ section "connections over the cap get 503 at once"
 out=$("$PY" - "$MPORT" <<'EOF'
 import socket, sys
 port = int(sys.argv[1])
+# The accept queue is first in, first out: the daemon takes the 16 held connections
+# before the 17th, whenever it gets to them.
 held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(16)]
-import time; time.sleep(0.3)
 s = socket.create_connection(("127.0.0.1", port), timeout=5)
 first = s.recv(4096).split(b"\r\n", 1)[0].decode("latin-1")
 for h in held:
@@ -350,8 +355,12 @@ print(first)
 EOF
 )
 expect_eq "17th connection" "HTTP/1.1 503 Service Unavailable" "$out"
-sleep 0.3
-scrape
+# The daemon sees the closes when it gets to them: scrape until 200, bounded.
+scrape_ok() {
+	scrape
+	[ "$M_CODE" = 200 ]
+}
+wait_until 10 scrape_ok
 expect_eq "scrape after the held connections are gone" 200 "$M_CODE"
 gs_alive "the metrics checks"
 

@@ -470,13 +470,19 @@ UNFRAMED = {
 }
 
 
+def is_query(msg):
+    """A message the server answers if anything: a full header with QR=0."""
+    return len(msg) >= 12 and not msg[2] & 0x80
+
+
 def junk_bulk(args, rng):
     """UDP only: sends every packet from one socket, then collects what comes back."""
     sent = {}
     c = Conn(args)
     for i in range(args.count):
         msg = junk_bytes(args.kind, rng)
-        sent.setdefault(msg[:2], msg)
+        if is_query(msg):
+            sent.setdefault(msg[:2], msg)
         c.send(msg)
         if i % 50 == 49:
             time.sleep(0.01)
@@ -500,8 +506,15 @@ def junk_bulk(args, rng):
             print("FAIL: junk %s: %s [%s]" % (args.kind, b, summary(m)))
             status = 1
     c.close()
+    # Replies come only to queries (QR=0, a full header); UDP may lose some under load,
+    # but a run with fewer than --min-replies tested nothing.
+    if n < args.min_replies:
+        print("FAIL: junk %s x%d in bulk: %d replies to %d distinct query ids, expected at "
+              "least %d" % (args.kind, args.count, n, len(sent), args.min_replies))
+        status = 1
     if status == 0:
-        print("OK junk %s x%d in bulk: %d replies, all well-formed" % (args.kind, args.count, n))
+        print("OK junk %s x%d in bulk: %d replies to %d distinct query ids, all well-formed" %
+              (args.kind, args.count, n, len(sent)))
     return status
 
 
@@ -510,6 +523,7 @@ def cmd_junk(args):
     if args.bulk and not args.tcp:
         return junk_bulk(args, rng)
     status = 0
+    n = 0
     for _ in range(args.count):
         unframed = args.kind in UNFRAMED
         msg = UNFRAMED[args.kind] if unframed else junk_bytes(args.kind, rng)
@@ -523,6 +537,8 @@ def cmd_junk(args):
             reply = c.recv()
         finally:
             c.close()
+        if reply is not None and reply != b"":
+            n += 1
         if reply is None or reply == b"":
             if args.reply_required:
                 print("FAIL: junk %s (%d bytes): no reply, expected %s" %
@@ -546,8 +562,12 @@ def cmd_junk(args):
         for b in bad:
             print("FAIL: junk %s (%d bytes): %s [%s]" % (args.kind, len(msg), b, summary(m)))
             status = 1
+    if n < args.min_replies:
+        print("FAIL: junk %s x%d: %d replies, expected at least %d" %
+              (args.kind, args.count, n, args.min_replies))
+        status = 1
     if status == 0:
-        print("OK junk %s x%d" % (args.kind, args.count))
+        print("OK junk %s x%d: %d replies" % (args.kind, args.count, n))
     return status
 
 
@@ -936,6 +956,8 @@ def run(argv):
     j.add_argument("--count", type=int, default=1)
     j.add_argument("--seed", type=int, default=1)
     j.add_argument("--reply-required", action="store_true")
+    j.add_argument("--min-replies", type=int, default=0,
+                   help="fail with fewer replies than this (random junk: most get none)")
     j.add_argument("--bulk", action="store_true", help="UDP: send all, then collect replies")
     expectations(j)
     p = sub.add_parser("pipeline")

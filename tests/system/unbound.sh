@@ -18,10 +18,7 @@ if [ ! -x "$UNBOUND" ]; then
 	echo "SKIP: unbound is not installed (apt-get install unbound; scripts/deps.sh)"
 	exit 77
 fi
-if [ ! -f "$DEMO_MMDB" ]; then
-	echo "FATAL: $DEMO_MMDB is not built: run 'make' (all builds it)" >&2
-	exit 99
-fi
+need_demo_mmdb
 : "${GS_UNBOUND_TIMEOUT:=15}"
 
 UB_PID=

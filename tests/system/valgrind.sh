@@ -5,6 +5,12 @@
 # SIGTERM. Fails on any memcheck error or any definite or indirect leak (valgrind exits
 # 99 then, which lib.sh's gs_stop reports as a non-zero exit status).
 [ -n "${BASH_VERSION:-}" ] || exec /bin/bash "$0" "$@"
+if [ "${GS_SANITIZERS:-no}" = yes ]; then
+	# AddressSanitizer and valgrind cannot share a process; the sanitizer build checks
+	# the same memory errors itself.
+	echo "SKIP: built with --enable-sanitizers (AddressSanitizer), which valgrind cannot run"
+	exit 77
+fi
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/system/lib.sh"
 
 command -v valgrind >/dev/null 2>&1 || fatal "valgrind not found: apt-get install valgrind"
@@ -41,7 +47,7 @@ raw_batch <<EOF
 --timeout 5 query www.a.test. A --two-opt -e rcode=FORMERR
 --timeout 5 query www.a.test. A --ar-loop -e rcode=FORMERR
 --timeout 1 query www.a.test. A --qr --noreply
---timeout 2 junk random --count 100 --bulk -e qr=1
+--timeout 2 junk random --count 100 --bulk --min-replies 26 -e qr=1
 --timeout 1 junk short11 --noreply
 --timeout 5 junk qname-loop -e rcode=FORMERR
 --timeout 1 --tcp junk partial --noreply

@@ -32,6 +32,12 @@ EOF
 	[ $# -ge 2 ] && printf '%s\n' "$2"
 }
 
+# watched_files: how many files the watcher's last rescan found (0 before any).
+watched_files() {
+	local n
+	n=$(grep -o 'watch: [0-9]* files in' "$T/gs.log" | tail -n 1 | tr -dc '0-9')
+	echo "${n:-0}"
+}
 # reloads: how many reloads the watcher has logged so far (ok and failed).
 reloads() {
 	grep -c 'watch: a configured file changed; reloading' "$T/gs.log"
@@ -61,6 +67,9 @@ wait_for() {
 
 ZF="$T/w.test.zone"
 zone 2024010101 >"$ZF"
+# -v: the watcher logs each rescan of the configured files (debug), which the test
+# waits for before editing a file that a reload added.
+GS_ARGS=-v
 gs_start <<EOF
 watch: true
 $(zones_yaml)
@@ -136,11 +145,15 @@ www     IN A    192.0.2.21
 EOF
 cp "$CFG" "$CFG.new"
 printf '  - name: x.test.\n    file: %s\n' "$T/x.test.zone" >>"$CFG.new"
+nf=$(watched_files)
 T0=$(now_ms)
 mv "$CFG.new" "$CFG"
 wait_for www.x.test. A '192\.0\.2\.21$' "zone added to the configuration"
-# The new zone's file is watched from then on.
-sleep 0.7
+# The new zone's file is watched from then on: once the watcher's rescan after that
+# reload has counted one file more (it follows the reload; bounded at 10 s).
+watched_more() { [ "$(watched_files)" -gt "$nf" ]; }
+wait_until 10 watched_more && ok "the rescan after the reload watches $(watched_files) files" ||
+	fail "the watcher never rescanned to more than $nf files"
 T0=$(now_ms)
 sed -i 's/^www .*/www     IN A    192.0.2.22/; s/ 1 7200 / 2 7200 /' "$T/x.test.zone"
 wait_for www.x.test. A '192\.0\.2\.22$' "edit of the zone the reload added"

@@ -9,5 +9,7 @@ tests_unit_test_steer_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DGEO_TEST_DATA='"$(abs_top_builddir)/tests/data/geo"'
 tests_unit_test_steer_CFLAGS = $(GS_UNIT_CFLAGS) $(URCU_CFLAGS) $(MMDB_CFLAGS)
 tests_unit_test_steer_LDADD = $(GS_SERVER_LIBS) $(CMOCKA_LIBS)
+if HAVE_MMDB_WRITER
 EXTRA_tests_unit_test_steer_DEPENDENCIES = $(GEO_TEST_DBS)
+endif
 EXTRA_DIST += tests/data/steer

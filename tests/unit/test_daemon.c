@@ -162,8 +162,11 @@ static struct snapshot *build_one(void)
 }
 
 struct reader {
-	atomic_int stage; /* 1: holds the old snapshot; 2: passed its quiescent state */
+	/* 1: holds the old snapshot; 2: saw the new one published while still holding the
+	 * old one, and is about to pass its quiescent state; -1: the swap never came. */
+	atomic_int stage;
 	const struct snapshot *seen;
+	uint64_t seen_generation; /* read from seen after the swap */
 	atomic_bool stop;
 };
 
@@ -173,9 +176,22 @@ static void *reader_main(void *arg)
 	rcu_register_thread();
 	r->seen = snapshot_current();
 	atomic_store(&r->stage, 1);
-	/* Stay online, holding the pointer, long enough for the writer to be waiting. */
-	usleep(200 * 1000);
-	atomic_store(&r->stage, 2);
+	/* Stay online, holding the old pointer, until the writer has swapped in the new
+	 * snapshot: from then on it is inside snapshot_publish, which must not return (nor
+	 * free the old one) before this thread passes a quiescent state. Bounded: 10 s. */
+	int i = 0;
+	while (snapshot_current() == r->seen && i < 10000) {
+		usleep(1000);
+		i++;
+	}
+	if (snapshot_current() == r->seen) {
+		atomic_store(&r->stage, -1);
+	} else {
+		/* Still readable: the writer has not freed it (ASan would catch it). */
+		r->seen_generation = r->seen->generation;
+		usleep(50 * 1000); /* gives a writer that does not wait time to return early */
+		atomic_store(&r->stage, 2);
+	}
 	rcu_quiescent_state();
 	while (!atomic_load(&r->stop)) {
 		rcu_quiescent_state();
@@ -186,7 +202,8 @@ static void *reader_main(void *arg)
 }
 
 /* snapshot_publish frees the old snapshot only after every online reader has passed a
- * quiescent state. */
+ * quiescent state: the reader below holds the old one until it sees the new one
+ * published, so publish returns only after the reader's stage 2. */
 static void test_snapshot_publish(void **state)
 {
 	(void)state;
@@ -195,17 +212,19 @@ static void test_snapshot_publish(void **state)
 	assert_ptr_equal(snapshot_current(), a);
 	assert_int_equal(snapshot_current()->generation, 1);
 
+	struct snapshot *b = build_one();
+	assert_int_equal(b->generation, 2);
 	struct reader r = {0};
 	pthread_t th;
 	assert_int_equal(pthread_create(&th, NULL, reader_main, &r), 0);
-	while (atomic_load(&r.stage) < 1)
+	for (int i = 0; atomic_load(&r.stage) < 1 && i < 10000; i++)
 		usleep(1000);
+	assert_int_equal(atomic_load(&r.stage), 1);
 	assert_ptr_equal(r.seen, a);
 
-	struct snapshot *b = build_one();
-	assert_int_equal(b->generation, 2);
 	snapshot_publish(b); /* must wait for the reader */
 	assert_int_equal(atomic_load(&r.stage), 2);
+	assert_int_equal(r.seen_generation, 1);
 	assert_ptr_equal(snapshot_current(), b);
 
 	atomic_store(&r.stop, true);
