@@ -37,9 +37,9 @@ enum connsrv_verdict {
 	CONNSRV_RESPOND, /* send what connsrv_reply set (closes when nothing was), then close */
 	CONNSRV_CLOSE,   /* close without an answer */
 	/* Read and drop input until a chunk holds the byte discard_end, the input ends, or
-	 * discard_max bytes were dropped; then CONNSRV_DISCARDED (or CONNSRV_TIMEOUT's
-	 * turn: CONNSRV_DISCARDED too). One read round drops at most discard_round bytes, so
-	 * that a client writing without pause cannot hold the thread. */
+	 * discard_max bytes were dropped; then CONNSRV_DISCARDED (also when the timeout
+	 * comes first). One read round drops at most discard_round bytes, so that a client
+	 * writing without pause cannot hold the thread. */
 	CONNSRV_DISCARD,
 };
 
