@@ -1,5 +1,5 @@
 # server/base: the bottom layer (errors, logging, diagnostics, arena, names, addresses,
-# safe file reads).
+# safe file reads, a thread with its own libev loop).
 noinst_LIBRARIES += server/base/libbase.a
 server_base_libbase_a_SOURCES = \
 	server/base/compiler.h server/base/dns.h \
@@ -11,4 +11,5 @@ server_base_libbase_a_SOURCES = \
 	server/base/dname.c server/base/dname.h \
 	server/base/netaddr.c server/base/netaddr.h \
 	server/base/rfile.c server/base/rfile.h \
-	server/base/timefmt.c server/base/timefmt.h
+	server/base/timefmt.c server/base/timefmt.h \
+	server/base/evthread.c server/base/evthread.h

@@ -1,21 +1,18 @@
 /* SPDX-License-Identifier: MIT
- * control.c -- the daemon's control plane (control.h): the control socket and its
- * thread, and the commands (status, health, force, stats, reload, explain, help). The
- * socket is served by one thread with its own libev loop, so a slow or stuck client
- * never touches a worker; every connection has a bounded request size and a timeout
- * for each direction. `reload` runs synchronously on the control thread through
+ * control.c -- the daemon's control plane (control.h): the control sockets, the line
+ * protocol on the connection server (connsrv.h: its own thread and libev loop, so a
+ * slow or stuck client never touches a worker; a bounded request size and a timeout
+ * for each direction), and the commands (status, health, force, stats, reload,
+ * explain, help). `reload` runs synchronously on the control thread through
  * server/load/reload.c, off the query path. */
 #include <config.h>
 
 #include "server/ctl/control.h"
 
 #include <errno.h>
-#include <ev.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <grp.h>
 #include <pwd.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +30,7 @@
 #include "server/base/netaddr.h"
 #include "server/base/timefmt.h"
 #include "server/base/xalloc.h"
+#include "server/ctl/connsrv.h"
 #include "server/ctl/ctl_proto.h"
 #include "server/ctl/explain.h"
 #include "server/load/reload.h"
@@ -46,26 +44,6 @@ struct ctl_sock {
 	char *path;
 	dev_t dev;
 	ino_t ino;
-	ev_io accept_w;
-};
-
-/* One client connection: reading its request line, then writing the response. */
-struct conn {
-	struct control *c;
-	int fd;
-	bool is_readonly; /* came in through the read-only socket */
-	bool is_writing;
-	ev_io io;
-	ev_timer timer;
-	char in[CTL_REQUEST_MAX + 1];
-	size_t in_len;
-	/* The line outgrew in: the rest of it is read and dropped (counted here) before
-	 * the error is sent, so that the client is not reset while it still writes. */
-	bool is_discarding;
-	size_t discarded;
-	struct ctl_out out;
-	size_t out_off;
-	struct conn *prev, *next;
 };
 
 struct control {
@@ -85,15 +63,10 @@ struct control {
 	/* The control socket, then the read-only one. */
 	struct ctl_sock socks[2];
 
-	/* The thread. */
-	struct ev_loop *loop;
-	ev_async stop_w;
-	pthread_t thread;
-	bool is_running;
+	/* Serves both sockets on its thread; NULL when it does not run. */
+	struct connsrv *srv;
 	struct answer_ctx *const *actx; /* the workers' answer contexts, for their counters */
 	unsigned n_workers;
-	struct conn *conns;
-	unsigned n_conns;
 };
 
 /* ---------------------------------------------------------------- commands */
@@ -448,220 +421,64 @@ static void dispatch(struct control *c, char *line, bool is_readonly, struct ctl
 
 /* ---------------------------------------------------------------- connections */
 
-static void conn_close(struct conn *k)
+/* Hands the response in o over to k (connsrv sends and frees it). */
+static enum connsrv_verdict respond(struct connsrv_conn *k, struct ctl_out *o)
 {
-	struct control *c = k->c;
-	ev_io_stop(c->loop, &k->io);
-	ev_timer_stop(c->loop, &k->timer);
-	/* Input after the request line is ignored; reading what has arrived of it (a
-	 * little, without waiting) keeps Linux from resetting the client's end, which it
-	 * does when a Unix socket is closed with unread data. */
-	char sink[512];
-	for (int i = 0; i < 8 && recv(k->fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
-		;
-	close(k->fd);
-	ctl_out_free(&k->out);
-	if (k->prev)
-		k->prev->next = k->next;
-	else
-		c->conns = k->next;
-	if (k->next)
-		k->next->prev = k->prev;
-	c->n_conns--;
-	free(k);
+	connsrv_reply(k, o->buf, o->len);
+	return CONNSRV_RESPOND;
 }
 
-/* Sends what is left of the response. Closes the connection when it is all sent or
- * the client is gone. */
-static void conn_flush(struct conn *k)
+/* The line protocol on connsrv: a request is one line; a longer one than
+ * CTL_REQUEST_MAX is read to its end and dropped (so that the client is not reset while
+ * it still writes), then answered with an error. */
+static enum connsrv_verdict decide(struct connsrv_conn *k, enum connsrv_event ev, char *in,
+                                   size_t len, size_t fresh)
 {
-	while (k->out_off < k->out.len) {
-		ssize_t r = send(k->fd, k->out.buf + k->out_off, k->out.len - k->out_off,
-		                 MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return; /* the write watcher calls again */
-		if (r <= 0) {
-			conn_close(k);
-			return;
-		}
-		k->out_off += (size_t)r;
-	}
-	conn_close(k);
-}
-
-static void on_io(struct ev_loop *loop, ev_io *w, int revents);
-
-/* Switches k to sending its (complete) response, with a fresh timeout. */
-static void conn_respond(struct conn *k)
-{
-	struct control *c = k->c;
-	k->is_writing = true;
-	ev_io_stop(c->loop, &k->io);
-	ev_io_set(&k->io, k->fd, EV_WRITE);
-	ev_io_start(c->loop, &k->io);
-	/* A reload may have kept this thread busy for seconds: count from now. */
-	ev_now_update(c->loop);
-	ev_timer_stop(c->loop, &k->timer);
-	ev_timer_set(&k->timer, CTL_IO_TIMEOUT_MS / 1000.0, 0.);
-	ev_timer_start(c->loop, &k->timer);
-	conn_flush(k);
-}
-
-static void answer_too_long(struct conn *k)
-{
-	ctl_out_err(&k->out, "line too long (max %d bytes)", CTL_REQUEST_MAX - 1);
-	conn_respond(k);
-}
-
-/* Reads and drops the rest of an over-long line: up to its newline or the end of
- * input, then answers. A client that goes on past CTL_DISCARD_MAX is answered (and
- * closed) there; one read round stops after CTL_DISCARD_ROUND bytes so that a client
- * that writes without pause cannot hold the control thread. Returns as conn_read. */
-static bool conn_discard(struct conn *k)
-{
-	char sink[4096];
-	for (size_t round = 0; round < CTL_DISCARD_ROUND;) {
-		ssize_t r = recv(k->fd, sink, sizeof(sink), MSG_DONTWAIT);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return false;
-		if (r < 0) {
-			conn_close(k);
-			return true;
-		}
-		if (r == 0 || memchr(sink, '\n', (size_t)r) || k->discarded >= CTL_DISCARD_MAX) {
-			answer_too_long(k);
-			return true;
-		}
-		k->discarded += (size_t)r;
-		round += (size_t)r;
-	}
-	return false; /* more later: libev calls again while input is waiting */
-}
-
-/* Reads what the client sent. Returns true when the connection was answered or
- * closed (k may be gone), false when more input is awaited. */
-static bool conn_read(struct conn *k)
-{
-	if (k->is_discarding)
-		return conn_discard(k);
-	for (;;) {
-		size_t room = CTL_REQUEST_MAX - k->in_len;
-		if (room == 0) {
-			k->is_discarding = true;
-			return conn_discard(k);
-		}
-		ssize_t r = recv(k->fd, k->in + k->in_len, room, MSG_DONTWAIT);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return false;
-		if (r < 0 || (r == 0 && k->in_len == 0)) {
-			conn_close(k);
-			return true;
-		}
-		char *nl = r > 0 ? memchr(k->in + k->in_len, '\n', (size_t)r) : NULL;
-		k->in_len += (size_t)r;
+	const struct ctl_sock *cs = connsrv_listener(k);
+	struct ctl_out o;
+	ctl_out_init(&o);
+	char *nl = NULL;
+	switch (ev) {
+	case CONNSRV_INPUT:
+		nl = memchr(in + fresh, '\n', len - fresh);
+		if (!nl)
+			return CONNSRV_MORE;
+		*nl = '\0';
+		break;
+	case CONNSRV_EOF:
 		/* End of input ends the line too ("printf status | socat ..."). */
-		if (nl || r == 0) {
-			if (nl)
-				*nl = '\0';
-			else
-				k->in[k->in_len] = '\0';
-			/* A NUL inside the line would hide the rest of it. */
-			if (strlen(k->in) != (size_t)((nl ? nl : k->in + k->in_len) - k->in))
-				ctl_out_err(&k->out, "the request holds a NUL byte");
-			else
-				dispatch(k->c, k->in, k->is_readonly, &k->out);
-			conn_respond(k);
-			return true;
-		}
+		if (len == 0)
+			return CONNSRV_CLOSE;
+		break;
+	case CONNSRV_FULL:
+		return CONNSRV_DISCARD;
+	case CONNSRV_DISCARDED:
+		ctl_out_err(&o, "line too long (max %d bytes)", CTL_REQUEST_MAX - 1);
+		return respond(k, &o);
+	case CONNSRV_TIMEOUT:
+		ctl_out_err(&o, "timeout: no complete request line within %d ms",
+		            CTL_IO_TIMEOUT_MS);
+		return respond(k, &o);
 	}
-}
-
-static void on_io(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct conn *k = w->data;
-	if (k->is_writing)
-		conn_flush(k);
+	/* A NUL inside the line would hide the rest of it. */
+	if (strlen(in) != (size_t)((nl ? nl : in + len) - in))
+		ctl_out_err(&o, "the request holds a NUL byte");
 	else
-		(void)conn_read(k);
+		dispatch(cs->c, in, cs->is_readonly, &o);
+	return respond(k, &o);
 }
 
-static void on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct conn *k = w->data;
-	if (k->is_writing) {
-		log_debug("control: client did not read its response within %d ms; dropped",
-		          CTL_IO_TIMEOUT_MS);
-		conn_close(k);
-		return;
-	}
-	/* The line may have arrived while this thread was busy (a reload). */
-	if (conn_read(k))
-		return;
-	if (k->is_discarding) {
-		answer_too_long(k);
-		return;
-	}
-	ctl_out_err(&k->out, "timeout: no complete request line within %d ms", CTL_IO_TIMEOUT_MS);
-	conn_respond(k);
-}
-
-static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct ctl_sock *cs = w->data;
-	struct control *c = cs->c;
-	for (;;) {
-		int fd = accept4(cs->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				log_warn("control: accept: %s", strerror(errno));
-			return;
-		}
-		if (c->n_conns >= CTL_CONN_MAX) {
-			static const char busy[] = "ERR busy: too many control connections\n";
-			(void)!send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-			close(fd);
-			continue;
-		}
-		struct conn *k = xcalloc(1, sizeof(*k));
-		k->c = c;
-		k->fd = fd;
-		k->is_readonly = cs->is_readonly;
-		ctl_out_init(&k->out);
-		ev_io_init(&k->io, on_io, fd, EV_READ);
-		k->io.data = k;
-		ev_timer_init(&k->timer, on_timeout, CTL_IO_TIMEOUT_MS / 1000.0, 0.);
-		k->timer.data = k;
-		k->next = c->conns;
-		if (c->conns)
-			c->conns->prev = k;
-		c->conns = k;
-		c->n_conns++;
-		ev_io_start(loop, &k->io);
-		ev_timer_start(loop, &k->timer);
-	}
-}
-
-static void on_stop(struct ev_loop *loop, ev_async *a, int revents)
-{
-	ev_break(loop, EVBREAK_ALL);
-}
-
-static void *control_main(void *arg)
-{
-	struct control *c = arg;
-	ev_run(c->loop, 0);
-	while (c->conns)
-		conn_close(c->conns);
-	return NULL;
-}
+static const struct connsrv_proto ctl_connsrv = {
+        .name = "control",
+        .in_max = CTL_REQUEST_MAX,
+        .timeout_ms = CTL_IO_TIMEOUT_MS,
+        .conn_max = CTL_CONN_MAX,
+        .busy = "ERR busy: too many control connections\n",
+        .discard_end = '\n',
+        .discard_max = CTL_DISCARD_MAX,
+        .discard_round = CTL_DISCARD_ROUND,
+        .decide = decide,
+};
 
 /* ---------------------------------------------------------------- the socket */
 
@@ -894,46 +711,26 @@ int control_start(struct control *c, struct answer_ctx *const *actx, unsigned n)
 	c->n_workers = n;
 	if (c->socks[0].fd < 0 && c->socks[1].fd < 0)
 		return GS_OK;
-	c->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
-	if (!c->loop) {
-		log_err("control: cannot create an event loop");
-		return GS_EIO;
+	int rc = connsrv_new(&ctl_connsrv, NULL, &c->srv);
+	if (rc != GS_OK)
+		return rc;
+	for (size_t i = 0; i < GS_ARRAY_LEN(c->socks); i++)
+		if (c->socks[i].fd >= 0)
+			connsrv_listen(c->srv, c->socks[i].fd, &c->socks[i]);
+	rc = connsrv_start(c->srv);
+	if (rc != GS_OK) {
+		connsrv_free(c->srv);
+		c->srv = NULL;
 	}
-	for (size_t i = 0; i < GS_ARRAY_LEN(c->socks); i++) {
-		struct ctl_sock *cs = &c->socks[i];
-		if (cs->fd < 0)
-			continue;
-		ev_io_init(&cs->accept_w, on_accept, cs->fd, EV_READ);
-		cs->accept_w.data = cs;
-		ev_io_start(c->loop, &cs->accept_w);
-	}
-	ev_async_init(&c->stop_w, on_stop);
-	ev_async_start(c->loop, &c->stop_w);
-	/* Signals are the main thread's: the thread starts with all of them blocked. */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int rc = pthread_create(&c->thread, NULL, control_main, c);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
-		log_err("control: cannot start the control thread: %s", strerror(rc));
-		ev_loop_destroy(c->loop);
-		c->loop = NULL;
-		return GS_EIO;
-	}
-	c->is_running = true;
-	return GS_OK;
+	return rc;
 }
 
 void control_stop(struct control *c)
 {
-	if (!c->is_running)
+	if (!c->srv)
 		return;
-	ev_async_send(c->loop, &c->stop_w);
-	pthread_join(c->thread, NULL);
-	c->is_running = false;
-	ev_loop_destroy(c->loop);
-	c->loop = NULL;
+	connsrv_free(c->srv);
+	c->srv = NULL;
 	c->actx = NULL;
 	c->n_workers = 0;
 }
@@ -942,8 +739,7 @@ void control_free(struct control *c)
 {
 	if (!c)
 		return;
-	if (c->is_running)
-		control_stop(c);
+	control_stop(c);
 	for (size_t i = 0; i < GS_ARRAY_LEN(c->socks); i++) {
 		struct ctl_sock *cs = &c->socks[i];
 		if (cs->fd >= 0) {

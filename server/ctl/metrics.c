@@ -1,18 +1,16 @@
 /* SPDX-License-Identifier: MIT
  * metrics.c -- the `metrics:` endpoint (metrics.h): a listening TCP socket served by
- * one thread with its own libev loop; a small HTTP/1.x request reader (request line
- * and headers only, bounded in size and time); the Prometheus text exposition
- * (format 0.0.4) of the daemon's counters and states. Endpoint thread only, except
- * metrics_new/start/stop/free (main thread). Nothing here runs on the query path. */
+ * the connection server (connsrv.h: its own thread and libev loop); a small HTTP/1.x
+ * request reader on it (request line and headers only, bounded in size and time); the
+ * Prometheus text exposition (format 0.0.4) of the daemon's counters and states.
+ * Endpoint thread only, except metrics_new/start/stop/free (main thread). Nothing here
+ * runs on the query path. */
 #include <config.h>
 
 #include "server/ctl/metrics.h"
 
 #include <errno.h>
-#include <ev.h>
 #include <netinet/in.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,35 +24,16 @@
 #include "server/base/log.h"
 #include "server/base/netaddr.h"
 #include "server/base/xalloc.h"
+#include "server/ctl/connsrv.h"
 #include "server/load/reload.h"
 #include "server/health/health.h"
 #include "server/query/snapshot.h"
 #include "server/query/steer.h"
 
-/* One HTTP connection: reading the request, then writing the response. */
-struct mconn {
-	struct metrics *m;
-	int fd;
-	bool is_writing;
-	ev_io io;
-	ev_timer timer;
-	char in[METRICS_REQUEST_MAX + 1];
-	size_t in_len;
-	char *out; /* heap: headers and body */
-	size_t out_len, out_off;
-	struct mconn *prev, *next;
-};
-
 struct metrics {
 	int fd;
 	struct metrics_source src;
-	struct ev_loop *loop;
-	ev_io accept_w;
-	ev_async stop_w;
-	pthread_t thread;
-	bool is_running;
-	struct mconn *conns;
-	unsigned n_conns;
+	struct connsrv *srv; /* serves fd on its thread; NULL when it does not run */
 };
 
 /* ---------------------------------------------------------------- exposition */
@@ -333,48 +312,9 @@ int metrics_render(const struct metrics_source *src, char **out, size_t *len)
 
 /* ---------------------------------------------------------------- HTTP */
 
-static void mconn_close(struct mconn *k)
-{
-	struct metrics *m = k->m;
-	ev_io_stop(m->loop, &k->io);
-	ev_timer_stop(m->loop, &k->timer);
-	/* Read what has arrived of anything sent after the headers (a little, without
-	 * waiting): closing with unread data would reset the connection, and the client
-	 * could lose the end of the response. */
-	char sink[512];
-	for (int i = 0; i < 8 && recv(k->fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
-		;
-	close(k->fd);
-	free(k->out);
-	if (k->prev)
-		k->prev->next = k->next;
-	else
-		m->conns = k->next;
-	if (k->next)
-		k->next->prev = k->prev;
-	m->n_conns--;
-	free(k);
-}
-
-static void mconn_flush(struct mconn *k)
-{
-	while (k->out_off < k->out_len) {
-		ssize_t r = send(k->fd, k->out + k->out_off, k->out_len - k->out_off,
-		                 MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return; /* the write watcher calls again */
-		if (r <= 0)
-			break;
-		k->out_off += (size_t)r;
-	}
-	mconn_close(k);
-}
-
-/* Sets the response: status line, headers, and body (taken over; may be NULL). */
-static void mconn_set(struct mconn *k, const char *status, const char *extra, char *body,
-                      size_t body_len, bool head)
+/* Sets k's response: status line, headers, and body (taken over; may be NULL). */
+static void http_set(struct connsrv_conn *k, const char *status, const char *extra, char *body,
+                     size_t body_len, bool head)
 {
 	static const char text_type[] = "text/plain; charset=utf-8";
 	char *out = NULL;
@@ -394,73 +334,52 @@ static void mconn_set(struct mconn *k, const char *status, const char *extra, ch
 		fwrite(body, 1, body_len, f);
 	fclose(f);
 	free(body);
-	k->out = out;
-	k->out_len = out_len;
+	connsrv_reply(k, out, out_len);
 }
 
-static void mconn_error(struct mconn *k, const char *status, const char *extra, bool head)
+static void http_error(struct connsrv_conn *k, const char *status, const char *extra, bool head)
 {
 	char *body = NULL;
 	int n = asprintf(&body, "%s\n", status);
-	mconn_set(k, status, extra, n < 0 ? NULL : body, n < 0 ? 0 : (size_t)n, head);
+	http_set(k, status, extra, n < 0 ? NULL : body, n < 0 ? 0 : (size_t)n, head);
 }
 
-/* Answers the request in k->in (request line and headers, NUL-terminated). Only the
- * request line matters (RFC 9112 section 3): METHOD SP TARGET SP HTTP/1.x. */
-static void mconn_answer(struct mconn *k)
+/* Answers the request in (request line and headers, NUL-terminated). Only the request
+ * line matters (RFC 9112 section 3): METHOD SP TARGET SP HTTP/1.x. */
+static void http_answer(struct connsrv_conn *k, const struct metrics *m, char *in)
 {
-	char *line = k->in;
+	char *line = in;
 	line[strcspn(line, "\r\n")] = '\0';
 	char *method = line, *sp1 = strchr(line, ' ');
 	char *target = sp1 ? sp1 + 1 : NULL, *sp2 = target ? strchr(target, ' ') : NULL;
 	if (!sp1 || !sp2 || strchr(sp2 + 1, ' ') || sp1 == method || sp2 == target) {
-		mconn_error(k, "400 Bad Request", NULL, false);
+		http_error(k, "400 Bad Request", NULL, false);
 		return;
 	}
 	*sp1 = *sp2 = '\0';
 	const char *version = sp2 + 1;
 	if (strncmp(version, "HTTP/1.", 7) != 0 || (version[7] != '0' && version[7] != '1') ||
 	    version[8]) {
-		mconn_error(k, "505 HTTP Version Not Supported", NULL, false);
+		http_error(k, "505 HTTP Version Not Supported", NULL, false);
 		return;
 	}
 	bool head = strcmp(method, "HEAD") == 0;
 	if (!head && strcmp(method, "GET") != 0) {
-		mconn_error(k, "405 Method Not Allowed", "Allow: GET, HEAD\r\n", false);
+		http_error(k, "405 Method Not Allowed", "Allow: GET, HEAD\r\n", false);
 		return;
 	}
 	target[strcspn(target, "?#")] = '\0'; /* the query string is ignored */
 	if (strcmp(target, "/metrics") != 0) {
-		mconn_error(k, "404 Not Found", NULL, head);
+		http_error(k, "404 Not Found", NULL, head);
 		return;
 	}
 	char *body = NULL;
 	size_t len = 0;
-	if (metrics_render(&k->m->src, &body, &len) != GS_OK) {
-		mconn_error(k, "500 Internal Server Error", NULL, head);
+	if (metrics_render(&m->src, &body, &len) != GS_OK) {
+		http_error(k, "500 Internal Server Error", NULL, head);
 		return;
 	}
-	mconn_set(k, "200 OK", NULL, body, len, head);
-}
-
-static void on_mio(struct ev_loop *loop, ev_io *w, int revents);
-
-static void mconn_respond(struct mconn *k)
-{
-	struct metrics *m = k->m;
-	if (!k->out) {
-		mconn_close(k);
-		return;
-	}
-	k->is_writing = true;
-	ev_io_stop(m->loop, &k->io);
-	ev_io_set(&k->io, k->fd, EV_WRITE);
-	ev_io_start(m->loop, &k->io);
-	ev_now_update(m->loop);
-	ev_timer_stop(m->loop, &k->timer);
-	ev_timer_set(&k->timer, METRICS_IO_TIMEOUT_MS / 1000.0, 0.);
-	ev_timer_start(m->loop, &k->timer);
-	mconn_flush(k);
+	http_set(k, "200 OK", NULL, body, len, head);
 }
 
 /* The end of the headers: an empty line (CRLF CRLF, or LF LF from lax clients). */
@@ -475,118 +394,63 @@ static bool headers_done(const char *buf, size_t len)
 	return false;
 }
 
-static void mconn_read(struct mconn *k)
+/* HTTP/1.x on connsrv: the request line and headers are read (no body), one request
+ * per connection. */
+static enum connsrv_verdict decide(struct connsrv_conn *k, enum connsrv_event ev, char *in,
+                                   size_t len, size_t fresh)
 {
-	for (;;) {
-		size_t room = METRICS_REQUEST_MAX - k->in_len;
-		if (room == 0) {
-			mconn_error(k, "431 Request Header Fields Too Large", NULL, false);
-			mconn_respond(k);
-			return;
-		}
-		ssize_t r = recv(k->fd, k->in + k->in_len, room, MSG_DONTWAIT);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		if (r <= 0) {
-			/* Gone, or it stopped sending before the end of its headers. */
-			mconn_close(k);
-			return;
-		}
-		size_t from = k->in_len ? k->in_len - 1 : 0;
-		k->in_len += (size_t)r;
-		k->in[k->in_len] = '\0';
-		if (memchr(k->in, '\0', k->in_len)) {
-			mconn_error(k, "400 Bad Request", NULL, false);
-			mconn_respond(k);
-			return;
-		}
-		if (headers_done(k->in + from, k->in_len - from) ||
-		    (from == 0 && headers_done(k->in, k->in_len))) {
-			mconn_answer(k);
-			mconn_respond(k);
-			return;
-		}
+	switch (ev) {
+	case CONNSRV_INPUT:
+		break;
+	case CONNSRV_FULL:
+		http_error(k, "431 Request Header Fields Too Large", NULL, false);
+		return CONNSRV_RESPOND;
+	case CONNSRV_TIMEOUT:
+		http_error(k, "408 Request Timeout", NULL, false);
+		return CONNSRV_RESPOND;
+	case CONNSRV_EOF: /* gone, or it stopped sending before the end of its headers */
+	case CONNSRV_DISCARDED:
+	default:
+		return CONNSRV_CLOSE;
 	}
-}
-
-static void on_mio(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct mconn *k = w->data;
-	if (k->is_writing)
-		mconn_flush(k);
-	else
-		mconn_read(k);
-}
-
-static void on_mtimeout(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct mconn *k = w->data;
-	if (k->is_writing) {
-		mconn_close(k);
-		return;
+	if (memchr(in + fresh, '\0', len - fresh)) {
+		http_error(k, "400 Bad Request", NULL, false);
+		return CONNSRV_RESPOND;
 	}
-	mconn_error(k, "408 Request Timeout", NULL, false);
-	mconn_respond(k);
+	size_t from = fresh ? fresh - 1 : 0;
+	if (!headers_done(in + from, len - from))
+		return CONNSRV_MORE;
+	http_answer(k, connsrv_listener(k), in);
+	return CONNSRV_RESPOND;
 }
 
-static void on_maccept(struct ev_loop *loop, ev_io *w, int revents)
+/* Registered for snapshot_current, and offline except while rendering: an offline
+ * thread never delays synchronize_rcu in snapshot_publish. */
+static void thread_enter(void *data)
 {
-	struct metrics *m = w->data;
-	for (;;) {
-		int fd = accept4(m->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				log_warn("metrics: accept: %s", strerror(errno));
-			return;
-		}
-		if (m->n_conns >= METRICS_CONN_MAX) {
-			static const char busy[] =
-			        "HTTP/1.1 503 Service Unavailable\r\nContent-Length: "
-			        "0\r\nConnection: close\r\n\r\n";
-			(void)!send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-			close(fd);
-			continue;
-		}
-		struct mconn *k = xcalloc(1, sizeof(*k));
-		k->m = m;
-		k->fd = fd;
-		ev_io_init(&k->io, on_mio, fd, EV_READ);
-		k->io.data = k;
-		ev_timer_init(&k->timer, on_mtimeout, METRICS_IO_TIMEOUT_MS / 1000.0, 0.);
-		k->timer.data = k;
-		k->next = m->conns;
-		if (m->conns)
-			m->conns->prev = k;
-		m->conns = k;
-		m->n_conns++;
-		ev_io_start(loop, &k->io);
-		ev_timer_start(loop, &k->timer);
-	}
-}
-
-static void on_mstop(struct ev_loop *loop, ev_async *a, int revents)
-{
-	ev_break(loop, EVBREAK_ALL);
-}
-
-static void *metrics_main(void *arg)
-{
-	struct metrics *m = arg;
-	/* Registered for snapshot_current, and offline except while rendering: an offline
-	 * thread never delays synchronize_rcu in snapshot_publish. */
+	(void)data;
 	rcu_register_thread();
 	rcu_thread_offline();
-	ev_run(m->loop, 0);
-	while (m->conns)
-		mconn_close(m->conns);
+}
+
+static void thread_leave(void *data)
+{
+	(void)data;
 	rcu_thread_online();
 	rcu_unregister_thread();
-	return NULL;
 }
+
+static const struct connsrv_proto metrics_connsrv = {
+        .name = "metrics",
+        .in_max = METRICS_REQUEST_MAX,
+        .timeout_ms = METRICS_IO_TIMEOUT_MS,
+        .conn_max = METRICS_CONN_MAX,
+        .busy = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: "
+                "close\r\n\r\n",
+        .decide = decide,
+        .thread_enter = thread_enter,
+        .thread_leave = thread_leave,
+};
 
 /* ---------------------------------------------------------------- life cycle */
 
@@ -616,48 +480,29 @@ int metrics_new(const struct sockaddr_storage *addr, socklen_t len, struct metri
 int metrics_start(struct metrics *m, const struct metrics_source *src)
 {
 	m->src = *src;
-	m->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
-	if (!m->loop) {
-		log_err("metrics: cannot create an event loop");
-		return GS_EIO;
+	int rc = connsrv_new(&metrics_connsrv, NULL, &m->srv);
+	if (rc != GS_OK)
+		return rc;
+	connsrv_listen(m->srv, m->fd, m);
+	rc = connsrv_start(m->srv);
+	if (rc != GS_OK) {
+		connsrv_free(m->srv);
+		m->srv = NULL;
 	}
-	ev_io_init(&m->accept_w, on_maccept, m->fd, EV_READ);
-	m->accept_w.data = m;
-	ev_io_start(m->loop, &m->accept_w);
-	ev_async_init(&m->stop_w, on_mstop);
-	ev_async_start(m->loop, &m->stop_w);
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int rc = pthread_create(&m->thread, NULL, metrics_main, m);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
-		log_err("metrics: cannot start its thread: %s", strerror(rc));
-		ev_loop_destroy(m->loop);
-		m->loop = NULL;
-		return GS_EIO;
-	}
-	m->is_running = true;
-	return GS_OK;
+	return rc;
 }
 
 void metrics_stop(struct metrics *m)
 {
-	if (!m->is_running)
-		return;
-	ev_async_send(m->loop, &m->stop_w);
-	pthread_join(m->thread, NULL);
-	m->is_running = false;
-	ev_loop_destroy(m->loop);
-	m->loop = NULL;
+	connsrv_free(m->srv);
+	m->srv = NULL;
 }
 
 void metrics_free(struct metrics *m)
 {
 	if (!m)
 		return;
-	if (m->is_running)
-		metrics_stop(m);
+	metrics_stop(m);
 	if (m->fd >= 0)
 		close(m->fd);
 	free(m);

@@ -1,28 +1,25 @@
 /* SPDX-License-Identifier: MIT
- * watch.c -- `watch: true` (watch.h): the watcher thread. inotify watches on the
- * folders of the configured files, a name filter per folder, a debounce timer, and
- * reload_run() when it expires. The set of files is read from the configuration
- * file at start and again after every reload (on this thread). Watcher thread, except
- * watch_new/start/stop/free (main thread). */
+ * watch.c -- `watch: true` (watch.h): the watcher thread, a libev loop (evthread.h).
+ * inotify watches on the folders of the configured files (an ev_io on the inotify
+ * descriptor), a name filter per folder, a debounce timer (ev_timer), and reload_run()
+ * when it expires. The set of files is read from the configuration file at start and
+ * again after every reload (an ev_async from whichever thread reloaded). Watcher
+ * thread, except watch_new/start/stop/free (main thread). */
 #include <config.h>
 
 #include "server/ctl/watch.h"
 
 #include <errno.h>
+#include <ev.h>
 #include <limits.h>
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/inotify.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "server/base/err.h"
+#include "server/base/evthread.h"
 #include "server/base/log.h"
 #include "server/base/xalloc.h"
 #include "server/load/reload.h"
@@ -45,33 +42,23 @@ struct wdir {
 struct watch {
 	struct reload *rl;
 	char *config; /* the configuration file's path */
-	int ifd, efd; /* inotify, and the eventfd that wakes the thread */
+	int ifd;      /* inotify */
 	struct wdir *dirs;
 	size_t n_dirs;
-	atomic_bool stop, rescan;
-	pthread_t thread;
-	bool is_running;
+	struct evthread thr;
+	ev_io inotify_w;
+	ev_timer reload_w; /* runs while a change is pending */
+	ev_async rescan_w; /* a reload ended, on any thread */
+	ev_tstamp first;   /* the pending change's first event (loop time), 0 when none */
+	bool want_rescan;  /* a watched folder went away (watcher thread) */
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-static void wake(struct watch *w)
-{
-	uint64_t one = 1;
-	(void)!write(w->efd, &one, sizeof(one));
-}
-
-/* reload_on_done's hook: the files may have changed with the configuration. */
+/* reload_on_done's hook, on the thread that reloaded: the files may have changed with
+ * the configuration. */
 static void on_reload(void *arg)
 {
 	struct watch *w = arg;
-	atomic_store(&w->rescan, true);
-	wake(w);
+	ev_async_send(w->thr.loop, &w->rescan_w);
 }
 
 static void dirs_clear(struct watch *w)
@@ -200,7 +187,7 @@ static bool read_events(struct watch *w)
 				 * reload (its files may be elsewhere now). IN_IGNORED for a watch
 				 * a rescan removed matches no current folder. */
 				if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) {
-					atomic_store(&w->rescan, true);
+					w->want_rescan = true;
 					hit = true;
 					continue;
 				}
@@ -233,65 +220,73 @@ static void reload(struct watch *w)
 		log_err("watch: %s", summary);
 }
 
-static void *watch_main(void *arg)
+static void on_rescan(struct ev_loop *loop, ev_async *a, int revents)
 {
-	struct watch *w = arg;
-	int64_t first = 0, last = 0; /* pending change: first and last event, 0 = none */
-	while (!atomic_load(&w->stop)) {
-		if (atomic_exchange(&w->rescan, false))
-			rescan(w, NULL);
-		int timeout = -1;
-		if (last) {
-			int64_t due = last + WATCH_DEBOUNCE_MS;
-			if (due > first + WATCH_MAX_DELAY_MS)
-				due = first + WATCH_MAX_DELAY_MS;
-			int64_t left = due - now_ms();
-			timeout = left > 0 ? (int)left : 0;
-		}
-		struct pollfd p[2] = {{.fd = w->ifd, .events = POLLIN},
-		                      {.fd = w->efd, .events = POLLIN}};
-		int n = poll(p, 2, timeout);
-		if (n < 0 && errno != EINTR) {
-			log_err("watch: poll: %s; no longer watching", strerror(errno));
-			break;
-		}
-		if (n > 0 && (p[1].revents & POLLIN)) {
-			uint64_t v;
-			(void)!read(w->efd, &v, sizeof(v));
-		}
-		if (n > 0 && (p[0].revents & POLLIN) && read_events(w)) {
-			last = now_ms();
-			if (!first)
-				first = last;
-		}
-		if (n == 0 && last) {
-			first = last = 0;
-			reload(w); /* its hook asks for a rescan */
-		}
+	(void)loop;
+	(void)revents;
+	rescan(a->data, NULL);
+}
+
+/* The pending change is quiet long enough, or has waited long enough: reload. */
+static void on_due(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct watch *w = t->data;
+	w->first = 0;
+	reload(w); /* its hook asks for a rescan */
+}
+
+static void on_inotify(struct ev_loop *loop, ev_io *io, int revents)
+{
+	(void)revents;
+	struct watch *w = io->data;
+	bool hit = read_events(w);
+	if (w->want_rescan) {
+		w->want_rescan = false;
+		rescan(w, NULL);
 	}
-	return NULL;
+	if (!hit)
+		return;
+	/* Reload WATCH_DEBOUNCE_MS after the last change, at most WATCH_MAX_DELAY_MS
+	 * after the first. */
+	ev_tstamp now = ev_now(loop);
+	if (!w->first)
+		w->first = now;
+	ev_tstamp due = now + WATCH_DEBOUNCE_MS / 1000.0;
+	if (due > w->first + WATCH_MAX_DELAY_MS / 1000.0)
+		due = w->first + WATCH_MAX_DELAY_MS / 1000.0;
+	ev_timer_stop(loop, &w->reload_w);
+	ev_timer_set(&w->reload_w, due > now ? due - now : 0., 0.);
+	ev_timer_start(loop, &w->reload_w);
 }
 
 int watch_new(const struct cfg *cfg, struct reload *rl, struct watch **out)
 {
 	*out = NULL;
 	int ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (ifd < 0 || efd < 0) {
-		log_err("watch: %s: %s", ifd < 0 ? "inotify" : "eventfd", strerror(errno));
-		if (ifd >= 0)
-			close(ifd);
-		if (efd >= 0)
-			close(efd);
+	if (ifd < 0) {
+		log_err("watch: inotify: %s", strerror(errno));
 		return GS_EIO;
 	}
 	struct watch *w = xcalloc(1, sizeof(*w));
+	if (evthread_init(&w->thr, "watch") != GS_OK) {
+		close(ifd);
+		free(w);
+		return GS_EIO;
+	}
 	w->rl = rl;
 	w->config = xstrdup(cfg->path);
 	w->ifd = ifd;
-	w->efd = efd;
-	atomic_init(&w->stop, false);
-	atomic_init(&w->rescan, false);
+	ev_io_init(&w->inotify_w, on_inotify, ifd, EV_READ);
+	w->inotify_w.data = w;
+	ev_io_start(w->thr.loop, &w->inotify_w);
+	ev_init(&w->reload_w, on_due);
+	w->reload_w.data = w;
+	/* Started now: a reload before watch_start is remembered for the thread. */
+	ev_async_init(&w->rescan_w, on_rescan);
+	w->rescan_w.data = w;
+	ev_async_start(w->thr.loop, &w->rescan_w);
 	rescan(w, cfg);
 	reload_on_done(rl, on_reload, w);
 	log_info("watch: reloading by itself when a configured file changes (%zu folder%s)",
@@ -302,39 +297,23 @@ int watch_new(const struct cfg *cfg, struct reload *rl, struct watch **out)
 
 int watch_start(struct watch *w)
 {
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int rc = pthread_create(&w->thread, NULL, watch_main, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
-		log_err("watch: cannot start its thread: %s", strerror(rc));
-		return GS_EIO;
-	}
-	w->is_running = true;
-	return GS_OK;
+	return evthread_start(&w->thr, NULL, NULL, NULL);
 }
 
 void watch_stop(struct watch *w)
 {
-	if (!w->is_running)
-		return;
-	atomic_store(&w->stop, true);
-	wake(w);
-	pthread_join(w->thread, NULL);
-	w->is_running = false;
+	evthread_stop(&w->thr);
 }
 
 void watch_free(struct watch *w)
 {
 	if (!w)
 		return;
-	if (w->is_running)
-		watch_stop(w);
+	watch_stop(w);
 	reload_on_done(w->rl, NULL, NULL);
+	evthread_fini(&w->thr);
 	dirs_clear(w);
 	close(w->ifd);
-	close(w->efd);
 	free(w->config);
 	free(w);
 }

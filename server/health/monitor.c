@@ -3,13 +3,13 @@
  * monitored target of the installed health table; results go to health_record(). Also
  * monitor_probe_once(), the same probes on a private loop for tests and tools. The
  * public functions run on the daemon's load/control thread and talk to the monitor
- * thread through an ev_async and a condition variable. */
+ * thread through an ev_async and a condition variable; the thread itself is an evthread
+ * (server/base/evthread.h). */
 #include <config.h> /* first: _GNU_SOURCE */
 #include "server/health/monitor.h"
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "server/base/err.h"
+#include "server/base/evthread.h"
 #include "server/base/log.h"
 #include "server/base/xalloc.h"
 
@@ -37,8 +38,8 @@ struct mon_target {
 
 struct monitor {
 	struct health *h;
-	struct monitor_loop ml;
-	pthread_t thread;
+	struct monitor_loop ml; /* ml.loop is thr's */
+	struct evthread thr;
 	ev_async wake;
 	uint64_t rng;
 	/* Installed table and its per-target state (monitor thread only). */
@@ -50,7 +51,7 @@ struct monitor {
 	/* Requests from other threads, under mu. */
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
-	bool want_install, want_stop;
+	bool want_install;
 	struct health_table *install, *previous;
 };
 
@@ -211,19 +212,14 @@ static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
 {
 	struct monitor *m = w->data;
 	pthread_mutex_lock(&m->mu);
-	bool install = m->want_install, stop = m->want_stop;
+	bool install = m->want_install;
 	struct health_table *t = m->install;
 	pthread_mutex_unlock(&m->mu);
 	struct health_table *prev = NULL;
-	if (install || stop)
-		targets_stop(m);
 	if (install) {
+		targets_stop(m);
 		prev = health_install(m->h, t);
 		targets_start(m, t);
-	}
-	if (stop) {
-		check_http_loop_free(&m->ml);
-		ev_break(loop, EVBREAK_ALL);
 	}
 	pthread_mutex_lock(&m->mu);
 	if (install) {
@@ -234,11 +230,12 @@ static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
 	pthread_mutex_unlock(&m->mu);
 }
 
-static void *monitor_main(void *arg)
+/* The end of the monitor thread: every probe and timer stops. */
+static void on_leave(void *arg)
 {
 	struct monitor *m = arg;
-	ev_run(m->ml.loop, 0);
-	return NULL;
+	targets_stop(m);
+	check_http_loop_free(&m->ml);
 }
 
 static uint64_t rng_seed(void)
@@ -258,12 +255,11 @@ int monitor_start(struct health *h, struct monitor **out)
 	struct monitor *m = xcalloc(1, sizeof(*m));
 	m->h = h;
 	m->rng = rng_seed();
-	m->ml.loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
-	if (!m->ml.loop) {
-		log_err("health: cannot create the monitor's event loop");
+	if (evthread_init(&m->thr, "health monitor") != GS_OK) {
 		free(m);
 		return GS_EIO;
 	}
+	m->ml.loop = m->thr.loop;
 	if (check_exec_adopt_strays() != GS_OK)
 		log_warn("health: cannot become a child subreaper (%s): a process an exec check "
 		         "moves to a session of its own may outlive its check",
@@ -279,16 +275,9 @@ int monitor_start(struct health *h, struct monitor **out)
 	struct health_table *t = health_installed(h);
 	if (t)
 		targets_start(m, t);
-	/* The thread inherits a full signal mask: signals are the main thread's business. */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int rc = pthread_create(&m->thread, NULL, monitor_main, m);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
-		log_err("health: cannot start the monitor thread: %s", strerror(rc));
+	if (evthread_start(&m->thr, NULL, on_leave, m) != GS_OK) {
 		targets_stop(m);
-		ev_loop_destroy(m->ml.loop);
+		evthread_fini(&m->thr);
 		pthread_cond_destroy(&m->cond);
 		pthread_mutex_destroy(&m->mu);
 		free(m);
@@ -316,12 +305,7 @@ void monitor_stop(struct monitor *m)
 {
 	if (!m)
 		return;
-	pthread_mutex_lock(&m->mu);
-	m->want_stop = true;
-	ev_async_send(m->ml.loop, &m->wake);
-	pthread_mutex_unlock(&m->mu);
-	pthread_join(m->thread, NULL);
-	ev_loop_destroy(m->ml.loop);
+	evthread_fini(&m->thr);
 	pthread_cond_destroy(&m->cond);
 	pthread_mutex_destroy(&m->mu);
 	free(m);
