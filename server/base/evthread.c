@@ -24,8 +24,6 @@ int evthread_init(struct evthread *t, const char *what)
 
 static void on_stop(struct ev_loop *loop, ev_async *a, int revents)
 {
-	(void)a;
-	(void)revents;
 	ev_break(loop, EVBREAK_ALL);
 }
 

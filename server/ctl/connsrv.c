@@ -209,8 +209,6 @@ static bool conn_read(struct connsrv_conn *k)
 
 static void on_io(struct ev_loop *loop, ev_io *w, int revents)
 {
-	(void)loop;
-	(void)revents;
 	struct connsrv_conn *k = w->data;
 	if (k->is_writing)
 		conn_flush(k);
@@ -220,8 +218,6 @@ static void on_io(struct ev_loop *loop, ev_io *w, int revents)
 
 static void on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	(void)loop;
-	(void)revents;
 	struct connsrv_conn *k = w->data;
 	const struct connsrv_proto *p = k->s->p;
 	if (k->is_writing) {
@@ -238,7 +234,6 @@ static void on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 
 static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
-	(void)revents;
 	struct connsrv_listener *l = w->data;
 	struct connsrv *s = l->s;
 	const struct connsrv_proto *p = s->p;

@@ -417,7 +417,8 @@ static enum connsrv_verdict decide(struct connsrv_conn *k, enum connsrv_event ev
 		http_error(k, "400 Bad Request", NULL, false);
 		return CONNSRV_RESPOND;
 	}
-	size_t from = fresh ? fresh - 1 : 0;
+	/* The blank line may straddle two reads: "\n\r" then "\n" needs two bytes back. */
+	size_t from = fresh >= 2 ? fresh - 2 : 0;
 	if (!headers_done(in + from, len - from))
 		return CONNSRV_MORE;
 	http_answer(k, connsrv_listener(k), in);
@@ -428,14 +429,12 @@ static enum connsrv_verdict decide(struct connsrv_conn *k, enum connsrv_event ev
  * thread never delays synchronize_rcu in snapshot_publish. */
 static void thread_enter(void *data)
 {
-	(void)data;
 	rcu_register_thread();
 	rcu_thread_offline();
 }
 
 static void thread_leave(void *data)
 {
-	(void)data;
 	rcu_thread_online();
 	rcu_unregister_thread();
 }

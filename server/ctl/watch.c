@@ -222,16 +222,12 @@ static void reload(struct watch *w)
 
 static void on_rescan(struct ev_loop *loop, ev_async *a, int revents)
 {
-	(void)loop;
-	(void)revents;
 	rescan(a->data, NULL);
 }
 
 /* The pending change is quiet long enough, or has waited long enough: reload. */
 static void on_due(struct ev_loop *loop, ev_timer *t, int revents)
 {
-	(void)loop;
-	(void)revents;
 	struct watch *w = t->data;
 	w->first = 0;
 	reload(w); /* its hook asks for a rescan */
@@ -239,7 +235,6 @@ static void on_due(struct ev_loop *loop, ev_timer *t, int revents)
 
 static void on_inotify(struct ev_loop *loop, ev_io *io, int revents)
 {
-	(void)revents;
 	struct watch *w = io->data;
 	bool hit = read_events(w);
 	if (w->want_rescan) {

@@ -362,6 +362,23 @@ scrape_ok() {
 }
 wait_until 10 scrape_ok
 expect_eq "scrape after the held connections are gone" 200 "$M_CODE"
+section "a request whose blank line arrives in pieces"
+# Each piece is sent once the daemon has had time to read the one before (it answers
+# nothing until the headers end, so the client cannot see that): the end of the
+# headers must be found across reads, "\n\r" then "\n" included. Before the fix the
+# answer was 408 after the 5 s read timeout.
+out=$("$PY" - "$MPORT" <<'EOF'
+import socket, sys, time
+port = int(sys.argv[1])
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+for piece in (b"GET /metrics HTTP/1.1\r\nHost: x\r\n", b"\r", b"\n"):
+    s.sendall(piece)
+    time.sleep(0.2)
+print(s.recv(4096).split(b"\r\n", 1)[0].decode("latin-1"))
+EOF
+)
+expect_eq "split blank line" "HTTP/1.1 200 OK" "$out"
 gs_alive "the metrics checks"
 
 finish
