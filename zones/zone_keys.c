@@ -103,7 +103,11 @@ static bool load_pair(const char *base, struct srcpos pos, const uint8_t *origin
 	}
 	uint8_t owner[DNAME_MAX];
 	const ldns_rdf *o = ldns_rr_owner(pub);
-	memcpy(owner, ldns_rdf_data(o), ldns_rdf_size(o) < DNAME_MAX ? ldns_rdf_size(o) : 0);
+	if (ldns_rdf_size(o) == 0 || ldns_rdf_size(o) > DNAME_MAX) {
+		diag_err(d, pos, "dnssec key: %s: bad owner name", kpath);
+		goto out;
+	}
+	memcpy(owner, ldns_rdf_data(o), ldns_rdf_size(o));
 	dname_lower(owner);
 	if (!dname_equal(owner, origin)) {
 		char on[DNAME_TEXT_MAX], zn[DNAME_TEXT_MAX];
@@ -152,10 +156,9 @@ static bool load_pair(const char *base, struct srcpos pos, const uint8_t *origin
 	derived = ldns_key2rr(key);
 	if (!derived || ldns_rdf_compare(ldns_rr_rdf(derived, 3), ldns_rr_rdf(pub, 3)) != 0) {
 		diag_err(d, pos,
-		         "dnssec key: %s and %s are not one key pair (key tags %u and %u): the "
-		         "public key differs",
-		         kpath, ppath, ldns_calc_keytag(pub),
-		         derived ? ldns_calc_keytag(derived) : 0u);
+		         "dnssec key: %s and %s are not one key pair (the private key does not "
+		         "belong to the public key with tag %u)",
+		         kpath, ppath, ldns_calc_keytag(pub));
 		goto out;
 	}
 	ldns_key_set_keytag(key, ldns_calc_keytag(pub));
