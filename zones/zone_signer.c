@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * zone_sign.c -- signs a zone between reading and compiling it: adds the DNSKEY, CDS,
+ * zone_signer.c -- signs a zone between reading and compiling it: adds the DNSKEY, CDS,
  * CDNSKEY and NSEC3PARAM records, the NSEC or NSEC3 chain (RFC 4034, RFC 5155; NSEC3
  * with no salt and no extra iterations, RFC 9276) over the names of the zone file and
  * the names steering answers, and an RRSIG for every authoritative RRset (RFC 4035
