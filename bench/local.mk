@@ -18,3 +18,9 @@ bench_geo_bench_SOURCES = bench/geo_bench.c
 bench_geo_bench_CFLAGS = $(AM_CFLAGS) $(MMDB_CFLAGS)
 bench_geo_bench_LDADD = $(GS_GEOIP_LIBS)
 EXTRA_DIST += bench/same-answers.sh bench/same_answers.py bench/compare.sh bench/gdnsd-agreement.sh
+
+# zone-dump: a configured zone as loaded (and signed), in zone file form.
+check_PROGRAMS += bench/zone-dump
+bench_zone_dump_SOURCES = bench/zone_dump.c
+bench_zone_dump_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS)
+bench_zone_dump_LDADD = $(GS_SERVER_LIBS)

@@ -8,7 +8,7 @@ PKGS="build-essential autoconf automake pkg-config clang clang-format
 libldns-dev libmaxminddb-dev libev-dev libyaml-dev libcmocka-dev liburcu-dev
 libcurl4-openssl-dev libssl-dev
 mmdb-bin libmaxmind-db-writer-perl
-bind9-dnsutils knot-dnsutils ldnsutils unbound dnsperf valgrind python3 python3-dnspython
+bind9-dnsutils knot-dnsutils knot-dnssecutils ldnsutils unbound dnsperf valgrind python3 python3-dnspython
 curl openssl procps iproute2"
 
 missing=""

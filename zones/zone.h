@@ -84,6 +84,9 @@ struct zone {
 	 * zone_compile (the lookups then walk slots). */
 	const uint32_t *name_slots;
 	size_t n_records; /* for status reports */
+	/* When geosteer signed the zone at load (a `dnssec:` block), the signing time and
+	 * when the signatures expire, in Unix seconds; both 0 for any other zone. */
+	int64_t signed_at, sig_expires;
 };
 
 enum zone_match {

@@ -486,7 +486,9 @@ static void check_rrset(struct zone_compile *zc, uint32_t idx, size_t gs, size_t
 		if (zc->recs[i].ttl < min_ttl)
 			min_ttl = zc->recs[i].ttl;
 	}
-	if (differs)
+	/* RRSIGs at one name cover different RRsets and carry their TTLs (RFC 4034
+	 * section 3). */
+	if (differs && first->type != DNS_TYPE_RRSIG)
 		msg(zc, true, differs->file, differs->line,
 		    "TTLs differ within the %s RRset at %s (%u at %s, %u at %s); using the lowest, "
 		    "%u (RFC 2181 section 5.2)",

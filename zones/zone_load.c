@@ -25,6 +25,8 @@
 #include "server/base/rfile.h"
 #include "server/base/xalloc.h"
 #include "zones/zone_compile.h"
+#include "zones/zone_keys.h"
+#include "zones/zone_signer.h"
 
 /* $INCLUDE depth beyond which we assume a loop (a file including itself). */
 #define INCLUDE_DEPTH_MAX 16
@@ -599,20 +601,48 @@ static int load_file(struct loader *ld, uint16_t file, const uint8_t *origin, un
 	return GS_OK;
 }
 
-int zone_load(const char *path, const uint8_t *origin, struct arena *a, struct diag *d,
-              const struct zone **out)
+/* Loads the zone; signs it first when sp is not NULL. */
+static int load(const char *path, const uint8_t *origin, const struct zone_sign_params *sp,
+                struct arena *a, struct diag *d, const struct zone **out)
 {
 	struct loader ld;
 	memset(&ld, 0, sizeof(ld));
 	*out = NULL;
 	zone_compile_init(&ld.zc, a, d, origin);
+	struct zone_keyset keys = {0};
+	/* The keys first: their problems are reported even when the zone file has some. */
+	bool keys_ok = !sp || zone_keys_load(sp, ld.zc.origin, d, &keys) == GS_OK;
 	const char *slash = strrchr(path, '/');
 	ld.dir = slash ? xstrndup(path, (size_t)(slash - path) + (slash == path)) : xstrdup("");
 	uint16_t file = zone_compile_file(&ld.zc, path);
 	int rc = load_file(&ld, file, ld.zc.origin, 0, (struct srcpos){path, 0});
+	int64_t signed_at = 0, expires = 0;
+	if (rc == GS_OK && !keys_ok)
+		rc = GS_EPARSE;
+	if (rc == GS_OK && sp && d->n_errors == ld.zc.errors_before)
+		rc = zone_signer_run(&ld.zc, sp, &keys, &signed_at, &expires);
 	if (rc == GS_OK)
 		rc = zone_compile_finish(&ld.zc, out);
+	if (rc == GS_OK && sp) {
+		/* Still ours: built in the arena just now, published by the caller later. */
+		struct zone *z = (struct zone *)*out;
+		z->signed_at = signed_at;
+		z->sig_expires = expires;
+	}
+	zone_keys_free(&keys);
 	zone_compile_free(&ld.zc);
 	free(ld.dir);
 	return rc;
+}
+
+int zone_load(const char *path, const uint8_t *origin, struct arena *a, struct diag *d,
+              const struct zone **out)
+{
+	return load(path, origin, NULL, a, d, out);
+}
+
+int zone_load_signed(const char *path, const uint8_t *origin, const struct zone_sign_params *sp,
+                     struct arena *a, struct diag *d, const struct zone **out)
+{
+	return load(path, origin, sp, a, d, out);
 }

@@ -11,6 +11,7 @@
 #include "server/base/compiler.h"
 #include "server/base/diag.h"
 #include "zones/zone.h"
+#include "zones/zone_sign.h"
 
 /* Loads the zone file at path with origin (lowercase wire name) into arena a.
  * Every problem is recorded in d as "PATH:LINE: message" (syntax errors, records outside
@@ -27,5 +28,11 @@
  * (also recorded in d), or GS_EPARSE. ldns objects never outlive this call. */
 int zone_load(const char *path, const uint8_t *origin, struct arena *a, struct diag *d,
               const struct zone **out) GS_NONNULL GS_WUR;
+
+/* zone_load(), then signs the zone as sp says (zones/zone_sign.h) before compiling it.
+ * Key problems are reported at the keys' configured positions, and the zone is not
+ * loaded then. On success (*out)->signed_at and sig_expires are set. */
+int zone_load_signed(const char *path, const uint8_t *origin, const struct zone_sign_params *sp,
+                     struct arena *a, struct diag *d, const struct zone **out) GS_NONNULL GS_WUR;
 
 #endif

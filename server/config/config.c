@@ -307,8 +307,14 @@ void cfg_free(struct cfg *c)
 	free(c->rate_limit.exempt);
 	free(c->geoip.database);
 	free(c->geoip.asn_database);
-	for (size_t i = 0; i < c->n_zones; i++)
-		free(c->zones[i].file);
+	for (size_t i = 0; i < c->n_zones; i++) {
+		struct cfg_zone *z = &c->zones[i];
+		free(z->file);
+		for (size_t k = 0; k < z->dnssec.n_keys; k++)
+			free(z->dnssec.keys[k]);
+		free(z->dnssec.keys);
+		free(z->dnssec.key_pos);
+	}
 	free(c->zones);
 	for (size_t i = 0; i < c->n_checks; i++)
 		free_check(&c->checks[i]);

@@ -24,10 +24,26 @@ struct cfg_listen {
 	struct srcpos pos;
 };
 
+/* How a zone signed by geosteer proves that a name or type does not exist. */
+enum cfg_denial { CFG_DENIAL_NSEC3, CFG_DENIAL_NSEC };
+
+/* A zone's `dnssec:` block: geosteer signs the zone at load with these keys. */
+struct cfg_dnssec {
+	bool enabled;
+	/* Key pairs as given (made absolute): each names PATH.key and PATH.private. */
+	char **keys;            /* owned */
+	struct srcpos *key_pos; /* owned, one per key */
+	size_t n_keys;
+	enum cfg_denial denial; /* default nsec3 */
+	uint32_t validity_s;    /* signature_validity in seconds; default 14 days */
+	struct srcpos pos;
+};
+
 struct cfg_zone {
 	uint8_t name[DNAME_MAX]; /* lowercase wire format */
 	size_t name_len;
 	char *file; /* owned; made absolute relative to the config file's folder */
+	struct cfg_dnssec dnssec;
 	struct srcpos pos;
 };
 

@@ -380,12 +380,127 @@ static void parse_zone_name(struct config_yaml *y, yaml_node_t *v, void *obj, co
 	config_yaml_dname(y, v, where, false, z->name, &z->name_len);
 }
 
+/* dnssec.keys: a list of key pair paths (PATH.key + PATH.private), made absolute. */
+static void parse_dnssec_keys(struct config_yaml *y, yaml_node_t *v, void *obj, const char *where)
+{
+	struct cfg_dnssec *ds = obj;
+	if (!config_yaml_is_list(y, v, where))
+		return;
+	size_t n = config_yaml_n_items(v);
+	if (n == 0) {
+		diag_err(y->d, config_yaml_pos(y, v),
+		         "%s: expected at least one key (a KSK and a ZSK, or one CSK)", where);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *it = config_yaml_item(y, v, i);
+		char *path = config_yaml_path(y, it, where);
+		if (!path)
+			continue;
+		struct srcpos pos = config_yaml_pos(y, it);
+		bool dup = false;
+		for (size_t j = 0; j < ds->n_keys && !dup; j++) {
+			if (strcmp(ds->keys[j], path) == 0) {
+				diag_err(y->d, pos, "%s: '%s' is listed twice (first at line %u)",
+				         where, (const char *)it->data.scalar.value,
+				         ds->key_pos[j].line);
+				dup = true;
+			}
+		}
+		if (dup) {
+			free(path);
+			continue;
+		}
+		ds->keys = xrealloc(ds->keys, (ds->n_keys + 1) * sizeof(*ds->keys));
+		ds->key_pos = xrealloc(ds->key_pos, (ds->n_keys + 1) * sizeof(*ds->key_pos));
+		ds->keys[ds->n_keys] = path;
+		ds->key_pos[ds->n_keys] = pos;
+		ds->n_keys++;
+	}
+}
+
+static void parse_dnssec_denial(struct config_yaml *y, yaml_node_t *v, void *obj, const char *where)
+{
+	struct cfg_dnssec *ds = obj;
+	const char *s = config_yaml_scalar(y, v, where);
+	if (!s)
+		return;
+	if (strcmp(s, "nsec3") == 0)
+		ds->denial = CFG_DENIAL_NSEC3;
+	else if (strcmp(s, "nsec") == 0)
+		ds->denial = CFG_DENIAL_NSEC;
+	else
+		diag_err(y->d, config_yaml_pos(y, v), "%s: expected nsec or nsec3, found '%s'",
+		         where, s);
+}
+
+/* Signature lifetimes run to weeks, beyond what the millisecond durations hold:
+ * a whole number with the unit s, m, h or d (a bare number means seconds). */
+#define VALIDITY_MIN_S 3600u
+#define VALIDITY_MAX_S (366u * 86400u)
+static void parse_dnssec_validity(struct config_yaml *y, yaml_node_t *v, void *obj,
+                                  const char *where)
+{
+	struct cfg_dnssec *ds = obj;
+	const char *s = config_yaml_scalar(y, v, where);
+	if (!s)
+		return;
+	uint64_t n = 0;
+	const char *p = s;
+	for (; *p >= '0' && *p <= '9'; p++)
+		if (n <= VALIDITY_MAX_S) /* past it, stop growing: out of range either way */
+			n = n * 10u + (uint64_t)(*p - '0');
+	uint64_t scale = 0;
+	if (p != s) {
+		if (strcmp(p, "") == 0 || strcmp(p, "s") == 0)
+			scale = 1;
+		else if (strcmp(p, "m") == 0)
+			scale = 60;
+		else if (strcmp(p, "h") == 0)
+			scale = 3600;
+		else if (strcmp(p, "d") == 0)
+			scale = 86400;
+	}
+	if (scale == 0) {
+		diag_err(y->d, config_yaml_pos(y, v),
+		         "%s: bad duration '%s' (write a whole number followed by s, m, h or d, "
+		         "as in 14d or 36h)",
+		         where, s);
+		return;
+	}
+	if (n > VALIDITY_MAX_S || n * scale < VALIDITY_MIN_S || n * scale > VALIDITY_MAX_S) {
+		diag_err(y->d, config_yaml_pos(y, v),
+		         "%s: duration %s is out of range (1h to 366d)", where, s);
+		return;
+	}
+	ds->validity_s = (uint32_t)(n * scale);
+}
+
+static const struct config_yaml_key dnssec_keys[] = {
+        {.name = "keys", .kind = CONFIG_YAML_CUSTOM, .required = true, .fn = parse_dnssec_keys},
+        {.name = "denial", .kind = CONFIG_YAML_CUSTOM, .fn = parse_dnssec_denial},
+        {.name = "signature_validity", .kind = CONFIG_YAML_CUSTOM, .fn = parse_dnssec_validity},
+        {.name = NULL},
+};
+
+static void parse_zone_dnssec(struct config_yaml *y, yaml_node_t *v, void *obj, const char *where)
+{
+	struct cfg_zone *z = obj;
+	struct cfg_dnssec *ds = &z->dnssec;
+	ds->enabled = true;
+	ds->denial = CFG_DENIAL_NSEC3;
+	ds->validity_s = 14u * 86400u;
+	ds->pos = config_yaml_pos(y, v);
+	config_yaml_walk(y, v, where, dnssec_keys, ds, NULL);
+}
+
 static const struct config_yaml_key zone_keys[] = {
         {.name = "name", .kind = CONFIG_YAML_CUSTOM, .required = true, .fn = parse_zone_name},
         {.name = "file",
          .kind = CONFIG_YAML_PATH,
          .off = offsetof(struct cfg_zone, file),
          .required = true},
+        {.name = "dnssec", .kind = CONFIG_YAML_CUSTOM, .fn = parse_zone_dnssec},
         {.name = NULL},
 };
 

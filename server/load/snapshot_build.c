@@ -6,10 +6,13 @@
 
 #include "server/load/snapshot_build.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "server/base/dname.h"
 #include "server/base/err.h"
+#include "server/base/xalloc.h"
 #include "server/query/rrl.h"
 #include "server/load/steer_build.h"
 #include "zones/zone_load.h"
@@ -70,6 +73,77 @@ static void copy_rrl_cookies(const struct cfg *cfg, struct snapshot *s)
 		        arena_memdup(s->arena, cfg->cookie_secret, sizeof(cfg->cookie_secret));
 }
 
+int snapshot_load_zone(const struct cfg *cfg, size_t zone_idx, struct arena *a, struct diag *d,
+                       FILE *dump, const struct zone **out)
+{
+	const struct cfg_zone *cz = &cfg->zones[zone_idx];
+	const struct cfg_dnssec *ds = &cz->dnssec;
+	if (!ds->enabled)
+		return zone_load(cz->file, cz->name, a, d, out);
+	struct zone_sign_key *keys = xcalloc(ds->n_keys ? ds->n_keys : 1, sizeof(*keys));
+	for (size_t k = 0; k < ds->n_keys; k++)
+		keys[k] = (struct zone_sign_key){.path = ds->keys[k], .pos = ds->key_pos[k]};
+	size_t n_steered = 0;
+	for (size_t i = 0; i < cfg->n_services; i++)
+		n_steered += cfg->services[i].n_names;
+	struct zone_sign_steered *steered = xcalloc(n_steered ? n_steered : 1, sizeof(*steered));
+	struct netaddr *samples = xcalloc(2 * cfg->n_services + 1, sizeof(*samples));
+	n_steered = 0;
+	for (size_t i = 0; i < cfg->n_services; i++) {
+		const struct cfg_service *sv = &cfg->services[i];
+		bool has_a = false, has_aaaa = false;
+		/* A sample answer for the dump: the first address of each family. */
+		struct netaddr *sample = NULL;
+		size_t n_sample = 0;
+		for (size_t j = 0; j < sv->n_dcs; j++)
+			for (size_t k = 0; k < sv->dcs[j].n_addrs; k++) {
+				const struct netaddr *ad = &sv->dcs[j].addrs[k];
+				bool *seen = ad->family == AF_INET ? &has_a : &has_aaaa;
+				if (*seen)
+					continue;
+				*seen = true;
+				if (n_sample < 2)
+					samples[2 * i + n_sample] = *ad;
+				sample = &samples[2 * i];
+				n_sample++;
+			}
+		for (size_t j = 0; j < sv->n_names; j++) {
+			if (!dname_is_subdomain(sv->names[j].wire, cz->name))
+				continue;
+			/* A name of a deeper zone configured here is that zone's. */
+			bool deeper = false;
+			for (size_t z = 0; z < cfg->n_zones && !deeper; z++)
+				deeper =
+				        cfg->zones[z].name_len > cz->name_len &&
+				        dname_is_subdomain(sv->names[j].wire, cfg->zones[z].name) &&
+				        dname_is_subdomain(cfg->zones[z].name, cz->name);
+			if (!deeper)
+				steered[n_steered++] =
+				        (struct zone_sign_steered){.name = sv->names[j].wire,
+				                                   .has_a = has_a,
+				                                   .has_aaaa = has_aaaa,
+				                                   .sample = sample,
+				                                   .n_sample = n_sample,
+				                                   .ttl = sv->ttl};
+		}
+	}
+	struct zone_sign_params sp = {
+	        .keys = keys,
+	        .n_keys = ds->n_keys,
+	        .denial = ds->denial == CFG_DENIAL_NSEC ? ZONE_SIGN_NSEC : ZONE_SIGN_NSEC3,
+	        .validity = ds->validity_s,
+	        .steered = steered,
+	        .n_steered = n_steered,
+	        .pos = ds->pos,
+	        .dump = dump,
+	};
+	int rc = zone_load_signed(cz->file, cz->name, &sp, a, d, out);
+	free(samples);
+	free(steered);
+	free(keys);
+	return rc;
+}
+
 int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out)
 {
 	*out = NULL;
@@ -87,7 +161,7 @@ int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out)
 		if (is_duplicate_zone(cfg, i, d))
 			continue;
 		const struct zone *z = NULL;
-		int zrc = zone_load(cfg->zones[i].file, cfg->zones[i].name, a, d, &z);
+		int zrc = snapshot_load_zone(cfg, i, a, d, NULL, &z);
 		if (zrc != GS_OK) {
 			/* Keep loading the other zones: one run reports every problem. */
 			if (rc == GS_OK || zrc == GS_EIO)

@@ -4,6 +4,8 @@
 #ifndef GS_SNAPSHOT_BUILD_H
 #define GS_SNAPSHOT_BUILD_H
 
+#include <stdio.h>
+
 #include "server/base/compiler.h"
 #include "server/base/diag.h"
 #include "server/config/config.h"
@@ -15,5 +17,12 @@
  * Problems go to d as FILE:LINE lines. Returns GS_OK and sets *out, or GS_EPARSE /
  * GS_EIO (nothing is leaked). Load thread only. */
 int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out) GS_NONNULL GS_WUR;
+
+/* Loads zone zone_idx of cfg into a as snapshot_build() does: signed when it has a `dnssec:`
+ * block, its denial chain then covering the names the services steer in it (with A
+ * and/or AAAA as their addresses have). When dump is not NULL, a signed zone is also
+ * printed there in zone file form. Returns what zone_load() returns. */
+int snapshot_load_zone(const struct cfg *cfg, size_t zone_idx, struct arena *a, struct diag *d,
+                       FILE *dump, const struct zone **out) GS_NONNULLX(1, 3, 4, 6) GS_WUR;
 
 #endif

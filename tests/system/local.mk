@@ -58,3 +58,7 @@ EXTRA_DIST += tests/system/rrl-client.py
 # without ../shared) and on a small excerpt fixture with its own tiny database.
 GS_SYSTEM_TESTS += tests/system/wikimedia.sh tests/system/wikimedia-excerpt.sh
 EXTRA_DIST += tools/gdnsd-map-convert tests/data/wikimedia
+
+# DNSSEC signing at load: keys made at test time, the signed zone (bench/zone-dump)
+# checked by ldns-verify-zone and kzonecheck, bad keys, a reload with a broken key.
+GS_SYSTEM_TESTS += tests/system/dnssec-sign.sh

@@ -519,13 +519,40 @@ static void test_diag_reuse(void **state)
 	diag_free(&d);
 }
 
+/* dnssec: keys made absolute with their lines; denial nsec3 and 14 days by default. */
+static void test_good_dnssec(void **state)
+{
+	(void)state;
+	char path[4096], want[4096 + 64];
+	struct cfg *c = load_good("good/dnssec.yaml", path);
+	assert_int_equal(c->n_zones, 3);
+	const struct cfg_dnssec *a = &c->zones[0].dnssec, *b = &c->zones[1].dnssec;
+	assert_true(a->enabled);
+	assert_int_equal(a->n_keys, 2);
+	snprintf(want, sizeof(want), "%s/keys/Ka.example.+013+00001", c->dir);
+	assert_string_equal(a->keys[0], want);
+	assert_string_equal(a->keys[1], "/etc/keys/Ka.example.+013+00002");
+	assert_int_equal(a->key_pos[0].line, 6);
+	assert_int_equal(a->denial, CFG_DENIAL_NSEC3);
+	assert_int_equal(a->validity_s, 14 * 86400);
+	assert_true(b->enabled);
+	assert_int_equal(b->n_keys, 1);
+	snprintf(want, sizeof(want), "%s/keys/Kb.example.+015+00003", c->dir);
+	assert_string_equal(b->keys[0], want);
+	assert_int_equal(b->key_pos[0].line, 11);
+	assert_int_equal(b->denial, CFG_DENIAL_NSEC);
+	assert_int_equal(b->validity_s, 36 * 3600);
+	assert_false(c->zones[2].dnssec.enabled);
+	cfg_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_bad_files),    cmocka_unit_test(test_good_minimal),
 	        cmocka_unit_test(test_good_full),    cmocka_unit_test(test_section_names),
 	        cmocka_unit_test(test_missing_file), cmocka_unit_test(test_relative_path),
-	        cmocka_unit_test(test_diag_reuse),
+	        cmocka_unit_test(test_diag_reuse),   cmocka_unit_test(test_good_dnssec),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
