@@ -5,5 +5,6 @@ zones_libzones_a_SOURCES = \
 	zones/zone.h zones/zone_hash.h \
 	zones/zone_load.c zones/zone_load.h \
 	zones/zone_compile.c zones/zone_compile.h \
+	zones/zone_dnssec.c zones/zone_denial.c \
 	zones/zone_lookup.c \
 	zones/zoneset.c zones/zoneset.h

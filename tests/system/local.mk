@@ -58,3 +58,6 @@ EXTRA_DIST += tests/system/rrl-client.py
 # without ../shared) and on a small excerpt fixture with its own tiny database.
 GS_SYSTEM_TESTS += tests/system/wikimedia.sh tests/system/wikimedia-excerpt.sh
 EXTRA_DIST += tools/gdnsd-map-convert tests/data/wikimedia
+
+# DNSSEC: zones signed elsewhere (ldns-signzone), served and checked by validators.
+GS_SYSTEM_TESTS += tests/system/dnssec-presigned.sh
