@@ -124,19 +124,28 @@ static bool in_zone(const uint8_t *name_lc, size_t len, const struct zone *z)
 
 /* RFC 2308 section 3: NXDOMAIN and NODATA carry the zone's SOA in the authority
  * section, with the negative-caching TTL (section 5) as its TTL. */
-static void add_soa(struct answer_ctx *ctx, const struct zone *z)
+static inline __attribute__((always_inline)) void add_soa_sec(struct answer_ctx *ctx,
+                                                              const struct zone *z, const bool sec)
 {
 	render_rrset(&ctx->r, RENDER_AUTHORITY, z->origin, z->soa, z->neg_ttl);
-	if (GS_UNLIKELY(ctx->dnssec))
+	if (GS_UNLIKELY(sec))
 		dnssec_sigs(&ctx->r, RENDER_AUTHORITY, z->origin, z->soa, z->neg_ttl);
 }
 
-/* Writes set at owner in the answer section, with its RRSIGs when the answer is
- * signed. */
-static void add_answer(struct answer_ctx *ctx, const uint8_t *owner, const struct zone_rrset *set)
+static void add_soa(struct answer_ctx *ctx, const struct zone *z)
+{
+	add_soa_sec(ctx, z, ctx->dnssec);
+}
+
+/* Writes set at owner in the answer section, with its RRSIGs when the answer is signed
+ * (sec: ctx->dnssec, a constant where the caller is specialised for it). */
+static inline __attribute__((always_inline)) void add_answer(struct answer_ctx *ctx,
+                                                             const uint8_t *owner,
+                                                             const struct zone_rrset *set,
+                                                             const bool sec)
 {
 	render_rrset(&ctx->r, RENDER_ANSWER, owner, set, set->ttl);
-	if (GS_UNLIKELY(ctx->dnssec))
+	if (GS_UNLIKELY(sec))
 		dnssec_sigs(&ctx->r, RENDER_ANSWER, owner, set, set->ttl);
 }
 
@@ -296,7 +305,7 @@ static void follow_cname(const struct snapshot *snap, struct answer_ctx *ctx, co
 		}
 		const struct zone_rrset *set = zone_node_rrset(node, qtype);
 		if (set) {
-			add_answer(ctx, target, set);
+			add_answer(ctx, target, set, ctx->dnssec);
 			if (GS_UNLIKELY(ctx->dnssec && is_wild))
 				dnssec_wildcard(&ctx->r, z, lc, lc_len, node, false);
 			return;
@@ -314,7 +323,7 @@ static void follow_cname(const struct snapshot *snap, struct answer_ctx *ctx, co
 		}
 		if (n_cname == ANSWER_CNAME_MAX)
 			return;
-		add_answer(ctx, target, cname);
+		add_answer(ctx, target, cname, ctx->dnssec);
 		if (GS_UNLIKELY(ctx->dnssec && is_wild))
 			dnssec_wildcard(&ctx->r, z, lc, lc_len, node, false);
 		n_cname++;
@@ -323,9 +332,11 @@ static void follow_cname(const struct snapshot *snap, struct answer_ctx *ctx, co
 }
 
 /* Answers from node (qname itself, or the wildcard that synthesises it: the owner is
- * always qname, RFC 4592 section 3.4). */
-static void answer_node(const struct snapshot *snap, struct answer_ctx *ctx, const struct zone *z,
-                        const struct zone_node *node, bool exact, struct reply *rep)
+ * always qname, RFC 4592 section 3.4). sec is ctx->dnssec, a constant in each of the two
+ * copies answer_zone makes, so that unsigned answers test nothing for DNSSEC. */
+static inline __attribute__((always_inline)) void
+answer_node(const struct snapshot *snap, struct answer_ctx *ctx, const struct zone *z,
+            const struct zone_node *node, bool exact, struct reply *rep, const bool sec)
 {
 	const struct query *q = &ctx->q;
 	if (q->qtype == DNS_TYPE_ANY) {
@@ -335,37 +346,37 @@ static void answer_node(const struct snapshot *snap, struct answer_ctx *ctx, con
 		 * the one chosen when DO=1), over UDP and TCP alike: predictable, cheap,
 		 * and never a large amplifier. An empty non-terminal is NODATA. */
 		if (node->n_rrsets == 0) {
-			add_soa(ctx, z);
-			if (GS_UNLIKELY(ctx->dnssec))
+			add_soa_sec(ctx, z, sec);
+			if (GS_UNLIKELY(sec))
 				dnssec_nodata(&ctx->r, z, node);
 			return;
 		}
 		const struct zone_rrset *any = &node->rrsets[0];
 		if (GS_UNLIKELY(any->type == DNS_TYPE_RRSIG) && node->n_rrsets > 1)
 			any++;
-		add_answer(ctx, q->qname, any);
-		if (GS_UNLIKELY(ctx->dnssec) && !exact)
+		add_answer(ctx, q->qname, any, sec);
+		if (GS_UNLIKELY(sec) && !exact)
 			dnssec_wildcard(&ctx->r, z, q->qname_lc, q->qname_len, node, false);
 		return;
 	}
 	const struct zone_rrset *set = zone_node_rrset(node, q->qtype);
 	if (set) {
-		add_answer(ctx, q->qname, set);
-		if (GS_UNLIKELY(ctx->dnssec) && !exact)
+		add_answer(ctx, q->qname, set, sec);
+		if (GS_UNLIKELY(sec) && !exact)
 			dnssec_wildcard(&ctx->r, z, q->qname_lc, q->qname_len, node, false);
 		return;
 	}
 	const struct zone_rrset *cname =
 	        q->qtype == DNS_TYPE_CNAME ? NULL : zone_node_rrset(node, DNS_TYPE_CNAME);
 	if (cname) {
-		add_answer(ctx, q->qname, cname);
-		if (GS_UNLIKELY(ctx->dnssec) && !exact)
+		add_answer(ctx, q->qname, cname, sec);
+		if (GS_UNLIKELY(sec) && !exact)
 			dnssec_wildcard(&ctx->r, z, q->qname_lc, q->qname_len, node, false);
 		follow_cname(snap, ctx, cname->rdata[0].data, exact ? node : NULL, rep);
 		return;
 	}
-	add_soa(ctx, z); /* NODATA: NOERROR, no answer */
-	if (GS_UNLIKELY(ctx->dnssec)) {
+	add_soa_sec(ctx, z, sec); /* NODATA: NOERROR, no answer */
+	if (GS_UNLIKELY(sec)) {
 		if (exact)
 			dnssec_nodata(&ctx->r, z, node);
 		else
@@ -415,6 +426,51 @@ static void referral(struct answer_ctx *ctx, const struct zone *z, const struct 
 	}
 }
 
+/* The answer from zone z for the question (answer_in has found z). sec: ctx->dnssec, a
+ * constant in each of the two copies. */
+static inline __attribute__((always_inline)) void answer_zone(const struct snapshot *snap,
+                                                              struct answer_ctx *ctx,
+                                                              const struct zone *z,
+                                                              struct reply *rep, const bool sec)
+{
+	const struct query *q = &ctx->q;
+	/* A steered A/AAAA query needs no zone lookup: steer_build.c made sure that the
+	 * zone neither delegates the name away nor holds addresses or a CNAME for it. */
+	struct zone_hit hit;
+	enum zone_match m;
+	if (lookup_with_steering(snap, ctx, z, q->qname, q->qname_lc, q->qname_len, q->qname_off,
+	                         q->qname_labels, rep, &hit, &m))
+		return;
+	switch (m) {
+	case ZONE_MATCH_EXACT:
+		answer_node(snap, ctx, z, hit.node, true, rep, sec);
+		break;
+	case ZONE_MATCH_WILDCARD:
+		answer_node(snap, ctx, z, hit.node, false, rep, sec);
+		break;
+	case ZONE_MATCH_DELEGATION:
+		if (q->qtype == DNS_TYPE_DS && node_is(hit.node, q->qname_lc, q->qname_len)) {
+			const struct zone_rrset *ds = zone_node_rrset(hit.node, DNS_TYPE_DS);
+			if (ds) {
+				add_answer(ctx, q->qname, ds, sec);
+			} else {
+				add_soa_sec(ctx, z, sec);
+				if (GS_UNLIKELY(sec))
+					dnssec_no_ds(&ctx->r, z, hit.node);
+			}
+			break;
+		}
+		referral(ctx, z, hit.node, rep);
+		break;
+	case ZONE_MATCH_NXDOMAIN:
+		rep->rcode = DNS_RCODE_NXDOMAIN;
+		add_soa_sec(ctx, z, sec);
+		if (GS_UNLIKELY(sec))
+			dnssec_nxdomain(&ctx->r, z, q->qname_lc, q->qname_len, hit.encloser);
+		break;
+	}
+}
+
 /* Class IN: the zones. */
 static void answer_in(const struct snapshot *snap, struct answer_ctx *ctx, struct reply *rep)
 {
@@ -444,43 +500,14 @@ static void answer_in(const struct snapshot *snap, struct answer_ctx *ctx, struc
 	}
 	rep->aa = true;
 	rep->echo_ecs = true;
-	ctx->dnssec = GS_UNLIKELY(z->dnssec != NULL) && wants_dnssec(q);
 	render_origin(&ctx->r, z->origin, z->origin_len,
 	              z->origin_labels); /* qname is at or below it */
-	/* A steered A/AAAA query needs no zone lookup: steer_build.c made sure that the
-	 * zone neither delegates the name away nor holds addresses or a CNAME for it. */
-	struct zone_hit hit;
-	enum zone_match m;
-	if (lookup_with_steering(snap, ctx, z, q->qname, q->qname_lc, q->qname_len, q->qname_off,
-	                         q->qname_labels, rep, &hit, &m))
-		return;
-	switch (m) {
-	case ZONE_MATCH_EXACT:
-		answer_node(snap, ctx, z, hit.node, true, rep);
-		break;
-	case ZONE_MATCH_WILDCARD:
-		answer_node(snap, ctx, z, hit.node, false, rep);
-		break;
-	case ZONE_MATCH_DELEGATION:
-		if (q->qtype == DNS_TYPE_DS && node_is(hit.node, q->qname_lc, q->qname_len)) {
-			const struct zone_rrset *ds = zone_node_rrset(hit.node, DNS_TYPE_DS);
-			if (ds) {
-				add_answer(ctx, q->qname, ds);
-			} else {
-				add_soa(ctx, z);
-				if (GS_UNLIKELY(ctx->dnssec))
-					dnssec_no_ds(&ctx->r, z, hit.node);
-			}
-			break;
-		}
-		referral(ctx, z, hit.node, rep);
-		break;
-	case ZONE_MATCH_NXDOMAIN:
-		rep->rcode = DNS_RCODE_NXDOMAIN;
-		add_soa(ctx, z);
-		if (GS_UNLIKELY(ctx->dnssec))
-			dnssec_nxdomain(&ctx->r, z, q->qname_lc, q->qname_len, hit.encloser);
-		break;
+	if (GS_UNLIKELY(z->dnssec != NULL) && wants_dnssec(q)) {
+		ctx->dnssec = true;
+		answer_zone(snap, ctx, z, rep, true);
+	} else {
+		ctx->dnssec = false;
+		answer_zone(snap, ctx, z, rep, false);
 	}
 }
 
