@@ -61,6 +61,17 @@ static inline uint32_t rol32(uint32_t x, unsigned n)
 	return (x << n) | (x >> (32u - n));
 }
 
+/* One round: the function value f of b, c, d and the round constant k. */
+#define SHA1_ROUND(f, k, t)                                                                        \
+	do {                                                                                       \
+		uint32_t tmp = rol32(a, 5) + (f) + e + (k) + w[t];                                 \
+		e = d;                                                                             \
+		d = c;                                                                             \
+		c = rol32(b, 30);                                                                  \
+		b = a;                                                                             \
+		a = tmp;                                                                           \
+	} while (0)
+
 static void sha1_block(uint32_t h[5], const uint8_t *blk)
 {
 	uint32_t w[80];
@@ -70,28 +81,15 @@ static void sha1_block(uint32_t h[5], const uint8_t *blk)
 	for (unsigned t = 16; t < 80; t++)
 		w[t] = rol32(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1);
 	uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-	for (unsigned t = 0; t < 80; t++) {
-		uint32_t f, k;
-		if (t < 20) {
-			f = (b & c) | (~b & d);
-			k = 0x5a827999u;
-		} else if (t < 40) {
-			f = b ^ c ^ d;
-			k = 0x6ed9eba1u;
-		} else if (t < 60) {
-			f = (b & c) | (b & d) | (c & d);
-			k = 0x8f1bbcdcu;
-		} else {
-			f = b ^ c ^ d;
-			k = 0xca62c1d6u;
-		}
-		uint32_t tmp = rol32(a, 5) + f + e + k + w[t];
-		e = d;
-		d = c;
-		c = rol32(b, 30);
-		b = a;
-		a = tmp;
-	}
+	/* The four stages of twenty rounds as loops of their own: no test per round. */
+	for (unsigned t = 0; t < 20; t++)
+		SHA1_ROUND(d ^ (b & (c ^ d)), 0x5a827999u, t);
+	for (unsigned t = 20; t < 40; t++)
+		SHA1_ROUND(b ^ c ^ d, 0x6ed9eba1u, t);
+	for (unsigned t = 40; t < 60; t++)
+		SHA1_ROUND((b & c) | (d & (b | c)), 0x8f1bbcdcu, t);
+	for (unsigned t = 60; t < 80; t++)
+		SHA1_ROUND(b ^ c ^ d, 0xca62c1d6u, t);
 	h[0] += a;
 	h[1] += b;
 	h[2] += c;
@@ -106,11 +104,21 @@ static void sha1_two(const uint8_t *a, size_t alen, const uint8_t *b, size_t ble
 	uint32_t h[5] = {0x67452301u, 0xefcdab89u, 0x98badcfeu, 0x10325476u, 0xc3d2e1f0u};
 	uint8_t blk[64];
 	size_t fill = 0, total = alen + blen;
-	for (size_t i = 0; i < total; i++) {
-		blk[fill++] = i < alen ? a[i] : b[i - alen];
-		if (fill == 64) {
-			sha1_block(h, blk);
-			fill = 0;
+	const uint8_t *part[2] = {a, b};
+	size_t part_len[2] = {alen, blen};
+	for (unsigned k = 0; k < 2; k++) {
+		const uint8_t *p = part[k];
+		size_t left = part_len[k];
+		while (left) {
+			size_t n = 64 - fill < left ? 64 - fill : left;
+			memcpy(blk + fill, p, n);
+			fill += n;
+			p += n;
+			left -= n;
+			if (fill == 64) {
+				sha1_block(h, blk);
+				fill = 0;
+			}
 		}
 	}
 	blk[fill++] = 0x80;
