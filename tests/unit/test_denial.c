@@ -90,8 +90,8 @@ static void test_nsec3_against_ldns(void **state)
 	        "x.",
 	        ".",
 	        "a-rather-long-label-of-fifty-five-characters-to-cross.blocks.example.",
-	        "0123456789012345678901234567890123456789012345678901234567890."
-	        "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij.example.org."};
+	        ("0123456789012345678901234567890123456789012345678901234567890."
+	         "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij.example.org.")};
 	static const uint8_t salt[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17};
 	static const struct {
 		uint16_t iterations;
