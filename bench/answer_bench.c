@@ -3,7 +3,8 @@
  * against the fixture zones in tests/data/answer/, and on static and steered answers
  * of a snapshot built from a configuration with maps and services (tests/data/steer/
  * zone, the world database ../shared/testdata/world.mmdb when it exists, else the
- * tiny tests/data/geo/city.mmdb of the build folder; GS_BENCH_MMDB overrides). A
+ * tiny tests/data/geo/city.mmdb of the build folder; GS_BENCH_MMDB overrides), and
+ * on the signed fixture zones nsec.example and nsec3.example, with DO=1 and without. A
  * benchmark, not a test. For an instruction count per query run it under callgrind:
  *   top_srcdir=S valgrind --tool=callgrind --callgrind-out-file=cg.answer \
  *       ./bench/answer-bench 100000
@@ -49,7 +50,7 @@
 #define CALLGRIND_DUMP_STATS_AT(label) ((void)(label))
 #endif
 
-enum bench_snap { SNAP_FIXTURES, SNAP_STEER, N_SNAPS };
+enum bench_snap { SNAP_FIXTURES, SNAP_STEER, SNAP_SIGNED, N_SNAPS };
 
 struct bench_query {
 	const char *label;
@@ -58,25 +59,38 @@ struct bench_query {
 	bool edns;
 	enum bench_snap snap;
 	const char *ecs; /* Client Subnet option to send ("ADDR/LEN"), or NULL */
+	bool do_bit;     /* DNSSEC OK (needs edns) */
 };
 
 /* A mix shaped like authoritative traffic: mostly positive A/AAAA with EDNS, some
  * negative answers, a CNAME, a wildcard, a referral. */
 static const struct bench_query mix[] = {
-        {"A www +edns", "www.example.com.", 1, true, SNAP_FIXTURES, NULL},
-        {"AAAA www +edns", "www.example.com.", 28, true, SNAP_FIXTURES, NULL},
-        {"A www", "www.example.com.", 1, false, SNAP_FIXTURES, NULL},
-        {"A nxdomain", "nothere.example.com.", 1, true, SNAP_FIXTURES, NULL},
-        {"TXT nodata", "www.example.com.", 16, true, SNAP_FIXTURES, NULL},
-        {"A cname", "alias.example.com.", 1, true, SNAP_FIXTURES, NULL},
-        {"A wildcard", "foo.wild.example.com.", 1, true, SNAP_FIXTURES, NULL},
-        {"A referral", "www.sub.example.com.", 1, true, SNAP_FIXTURES, NULL},
+        {"A www +edns", "www.example.com.", 1, true, SNAP_FIXTURES, NULL, false},
+        {"AAAA www +edns", "www.example.com.", 28, true, SNAP_FIXTURES, NULL, false},
+        {"A www", "www.example.com.", 1, false, SNAP_FIXTURES, NULL, false},
+        {"A nxdomain", "nothere.example.com.", 1, true, SNAP_FIXTURES, NULL, false},
+        {"TXT nodata", "www.example.com.", 16, true, SNAP_FIXTURES, NULL, false},
+        {"A cname", "alias.example.com.", 1, true, SNAP_FIXTURES, NULL, false},
+        {"A wildcard", "foo.wild.example.com.", 1, true, SNAP_FIXTURES, NULL, false},
+        {"A referral", "www.sub.example.com.", 1, true, SNAP_FIXTURES, NULL, false},
         /* One snapshot for the four below, so that the static answer pays what steering
          * adds to every query (the steered-name lookup). */
-        {"A static (steer)", "static.geo.example.", 1, true, SNAP_STEER, NULL},
-        {"A steered", "www.geo.example.", 1, true, SNAP_STEER, NULL},
-        {"A steered +ecs", "www.geo.example.", 1, true, SNAP_STEER, "8.8.8.0/24"},
-        {"AAAA steered +ecs", "www.geo.example.", 28, true, SNAP_STEER, "2a00:1450:4001::/48"},
+        {"A static (steer)", "static.geo.example.", 1, true, SNAP_STEER, NULL, false},
+        {"A steered", "www.geo.example.", 1, true, SNAP_STEER, NULL, false},
+        {"A steered +ecs", "www.geo.example.", 1, true, SNAP_STEER, "8.8.8.0/24", false},
+        {"AAAA steered +ecs", "www.geo.example.", 28, true, SNAP_STEER, "2a00:1450:4001::/48",
+         false},
+        /* Signed zones (tests/data/answer/nsec*.example.signed): DO=0 costs what an
+         * unsigned zone does; DO=1 adds RRSIGs and NSEC/NSEC3 proofs. */
+        {"A signed", "www.nsec.example.", 1, true, SNAP_SIGNED, NULL, false},
+        {"A signed +do", "www.nsec.example.", 1, true, SNAP_SIGNED, NULL, true},
+        {"A nxdomain nsec +do", "nothere.nsec.example.", 1, true, SNAP_SIGNED, NULL, true},
+        {"A nxdomain nsec3 +do", "nothere.nsec3.example.", 1, true, SNAP_SIGNED, NULL, true},
+        {"TXT nodata nsec +do", "www.nsec.example.", 16, true, SNAP_SIGNED, NULL, true},
+        {"TXT nodata nsec3 +do", "www.nsec3.example.", 16, true, SNAP_SIGNED, NULL, true},
+        {"A wildcard nsec +do", "x.wild.nsec.example.", 1, true, SNAP_SIGNED, NULL, true},
+        {"A wildcard nsec3 +do", "x.wild.nsec3.example.", 1, true, SNAP_SIGNED, NULL, true},
+        {"A referral nsec3 +do", "www.sub.nsec3.example.", 1, true, SNAP_SIGNED, NULL, true},
 };
 
 /* The steering configuration; %s: the zone file, the database. */
@@ -121,9 +135,11 @@ static size_t build_query(uint8_t *buf, const struct bench_query *bq)
 	buf[n++] = 1;
 	if (bq->edns) {
 		buf[11] = 1;
-		/* root, OPT, payload 1232, TTL 0, RDLENGTH (below) */
+		/* root, OPT, payload 1232, TTL 0 (or DO), RDLENGTH (below) */
 		static const uint8_t opt[9] = {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0};
 		memcpy(buf + n, opt, sizeof(opt));
+		if (bq->do_bit)
+			buf[n + 7] = 0x80;
 		n += sizeof(opt);
 		size_t rdlen = n;
 		buf[n++] = 0;
@@ -254,7 +270,12 @@ int main(int argc, char **argv)
 	zones[1] = load(snap.arena, top, "other.test.zone", "other.test.");
 	zones[2] = load(snap.arena, top, "deep.example.com.zone", "deep.example.com.");
 	zoneset_build(&snap.zones, snap.arena, zones, 3);
-	const struct snapshot *snaps[N_SNAPS] = {&snap, NULL};
+	struct snapshot signed_snap = {.arena = arena_new()};
+	const struct zone **signed_zones = arena_alloc(signed_snap.arena, 2 * sizeof(*zones));
+	signed_zones[0] = load(signed_snap.arena, top, "nsec.example.signed", "nsec.example.");
+	signed_zones[1] = load(signed_snap.arena, top, "nsec3.example.signed", "nsec3.example.");
+	zoneset_build(&signed_snap.zones, signed_snap.arena, signed_zones, 2);
+	const struct snapshot *snaps[N_SNAPS] = {&snap, NULL, &signed_snap};
 	struct snapshot *steer = load_steer(top);
 	snaps[SNAP_STEER] = steer;
 
@@ -318,5 +339,6 @@ int main(int argc, char **argv)
 	answer_ctx_free(ctx);
 	snapshot_free(steer);
 	arena_destroy(snap.arena);
+	arena_destroy(signed_snap.arena);
 	return 0;
 }

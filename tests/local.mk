@@ -12,6 +12,7 @@ GS_UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 if HAVE_CMOCKA
 include tests/unit/base.mk
 include tests/unit/zones.mk
+include tests/unit/denial.mk
 include tests/unit/config.mk
 include tests/unit/answer.mk
 include tests/unit/health.mk

@@ -45,6 +45,9 @@ struct zone_rrset {
 	const struct zone_rdata *rdata; /* count entries, arena */
 	unsigned line;                  /* zone-file line of the first record */
 	const uint8_t *origin;          /* the zone's origin (struct zone.origin) */
+	/* The RRSIG records at the same owner that cover this type (RFC 4034 section 3),
+	 * as an RRSIG set of their own, or NULL: what a DO=1 answer adds after the set. */
+	const struct zone_rrset *sigs;
 };
 
 enum zone_node_flag {
@@ -61,6 +64,65 @@ struct zone_node {
 	uint16_t flags; /* enum zone_node_flag */
 	uint16_t n_rrsets;
 	const struct zone_rrset *rrsets; /* sorted by type, arena; NULL for empty non-terminals */
+};
+
+/* ---- DNSSEC (zones/zone_dnssec.c builds it, zones/zone_denial.c searches it) ---- */
+
+enum zone_denial {
+	ZONE_DENIAL_NONE,  /* signed, but no NSEC or NSEC3 chain: nothing proves a negative */
+	ZONE_DENIAL_NSEC,  /* RFC 4034 section 4 */
+	ZONE_DENIAL_NSEC3, /* RFC 5155 (SHA-1 is its only hash algorithm) */
+};
+
+#define ZONE_NSEC3_HASH_LEN 20u /* SHA-1 */
+/* zone_node_sec.deny in an NSEC3 zone: the entry only covers the node's hash (the node
+ * has no NSEC3 of its own: an opt-out delegation, or an empty non-terminal above one). */
+#define ZONE_SEC_COVER 0x80000000u
+#define ZONE_SEC_NONE  0xffffffffu /* no entry (occluded names, names too long) */
+
+/* What proves a negative about one node, parallel to struct zone.nodes. NSEC zones:
+ * indices into zone_dnssec.nsec; NSEC3 zones: into zone_dnssec.nsec3. */
+struct zone_node_sec {
+	/* NSEC: the NSEC owned by the node, or else the one whose range covers its name
+	 * (an empty non-terminal). NSEC3: the NSEC3 whose hash is the node's, or the one
+	 * covering it with ZONE_SEC_COVER set. */
+	uint32_t deny;
+	/* The NSEC or NSEC3 that covers "*.<node>": proves that no wildcard below the node
+	 * could have matched (RFC 4035 3.1.3.2, RFC 5155 7.2.2). ZONE_SEC_NONE when that
+	 * wildcard exists (a query under the node then matches it). */
+	uint32_t wild;
+};
+
+/* One NSEC owner of the chain, in canonical order (RFC 4034 section 6.1). */
+struct zone_nsec {
+	const uint8_t *key; /* zone_denial_key() of the owner, arena */
+	uint16_t key_len;
+	uint32_t node; /* index into zone.nodes */
+};
+
+/* One NSEC3 record, by its owner's hash; the array is sorted by hash. */
+struct zone_nsec3 {
+	uint8_t hash[ZONE_NSEC3_HASH_LEN];
+	const uint8_t *owner;         /* lowercase wire: base32hex(hash).<origin>, arena */
+	const struct zone_rrset *set; /* the NSEC3 record, its RRSIGs in set->sigs */
+};
+
+/* A signed zone: its records hold RRSIGs, its chain what proves negative answers. */
+struct zone_dnssec {
+	enum zone_denial denial;
+	/* The zone file itself carried RRSIG records (it was signed elsewhere), as opposed
+	 * to signatures added while loading. */
+	bool presigned;
+	const struct zone_node_sec *sec; /* zone.n_nodes entries, arena */
+	const struct zone_nsec *nsec;    /* n_nsec entries, canonical order, arena */
+	size_t n_nsec;
+	const struct zone_nsec3 *nsec3; /* n_nsec3 entries, by hash, arena */
+	size_t n_nsec3;
+	/* NSEC3 parameters (the apex NSEC3PARAM; only NSEC3 records with the same ones
+	 * are kept): extra iterations and salt. */
+	uint16_t iterations;
+	uint8_t salt_len;
+	const uint8_t *salt;
 };
 
 struct zone {
@@ -87,6 +149,8 @@ struct zone {
 	/* When geosteer signed the zone at load (a `dnssec:` block), the signing time and
 	 * when the signatures expire, in Unix seconds; both 0 for any other zone. */
 	int64_t signed_at, sig_expires;
+	/* DNSSEC: NULL for a zone without RRSIG records, which is served as unsigned. */
+	const struct zone_dnssec *dnssec;
 };
 
 enum zone_match {
@@ -119,6 +183,35 @@ enum zone_match zone_lookup_split(const struct zone *z, const uint8_t *qname_lc,
 /* Exact-name lookup that also finds occluded (glue) nodes. name_lc must be lowercase and
  * at or below the origin. Returns NULL when absent. Any thread. */
 const struct zone_node *zone_find(const struct zone *z, const uint8_t *name_lc) GS_NONNULL GS_HOT;
+
+/* ---- DNSSEC denial lookups (zones/zone_denial.c): no allocation, no locks. ---- */
+
+/* Longest key zone_denial_key writes (every byte escaped, a terminator per label). */
+#define ZONE_DENIAL_KEY_MAX (2u * DNAME_MAX)
+
+/* Writes into key the sort key of name_lc (lowercase wire, len bytes, at or below the
+ * origin of a zone with origin_labels labels): the labels below the origin from the
+ * root-most one, each byte as itself (0 and 1 escaped as 1,1 and 1,2), each label
+ * closed by a 0. memcmp order of keys is the canonical DNS name order (RFC 4034 6.1).
+ * Returns the key's length. */
+size_t zone_denial_key(const uint8_t *name_lc, size_t len, unsigned origin_labels,
+                       uint8_t key[ZONE_DENIAL_KEY_MAX]) GS_NONNULL;
+
+/* The index into d->nsec of the NSEC owner that is key's name or precedes it most
+ * closely in canonical order: the NSEC that matches or covers the name. d->n_nsec > 0. */
+uint32_t zone_denial_nsec_find(const struct zone_dnssec *d, const uint8_t *key,
+                               size_t key_len) GS_NONNULL;
+
+/* The NSEC3 hash (RFC 5155 section 5) of name_lc (lowercase wire, len bytes) with d's
+ * salt and iterations. SHA-1 of the name, then once more per extra iteration. */
+void zone_denial_nsec3_hash(const struct zone_dnssec *d, const uint8_t *name_lc, size_t len,
+                            uint8_t out[ZONE_NSEC3_HASH_LEN]) GS_NONNULL;
+
+/* The index into d->nsec3 of the NSEC3 whose hash is hash, or else of the one whose
+ * range covers it (the last one covers the hashes past it and before the first), with
+ * ZONE_SEC_COVER set. d->n_nsec3 > 0. */
+uint32_t zone_denial_nsec3_find(const struct zone_dnssec *d,
+                                const uint8_t hash[ZONE_NSEC3_HASH_LEN]) GS_NONNULL;
 
 /* Returns the node's RRset of the given type, or NULL. */
 static inline const struct zone_rrset *zone_node_rrset(const struct zone_node *n, uint16_t type)

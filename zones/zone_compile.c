@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <ldns/ldns.h>
 
@@ -54,6 +55,7 @@ void zone_compile_init(struct zone_compile *zc, struct arena *a, struct diag *d,
 	apex->parent = NO_NAME;
 	zc->n_names = 1;
 	zc->ntab[zone_hash_final(ZONE_HASH_SEED) & zc->ntab_mask] = 1;
+	zc->now = (uint32_t)time(NULL);
 }
 
 void zone_compile_free(struct zone_compile *zc)
@@ -62,6 +64,7 @@ void zone_compile_free(struct zone_compile *zc)
 	free(zc->recs);
 	free(zc->names);
 	free(zc->ntab);
+	free(zc->n3);
 	for (size_t i = 0; i < zc->n_msgs; i++)
 		free(zc->msgs[i].text);
 	free(zc->msgs);
@@ -270,13 +273,36 @@ static uint8_t rdata_name_above(const struct zone_compile *zc, const uint8_t *na
 	return (uint8_t)(dname_labels(lc) - zc->origin_labels);
 }
 
-static const char *type_name(uint16_t type, char buf[16])
+const char *zone_compile_type_name(uint16_t type, char buf[16])
 {
 	const ldns_rr_descriptor *desc = ldns_rr_descript(type);
 	if (desc && desc->_type == type && desc->_name)
 		return desc->_name;
 	snprintf(buf, 16, "TYPE%u", type);
 	return buf;
+}
+
+/* Keeps an NSEC3 record, or an RRSIG over one, aside for zone_dnssec.c. */
+static void add_n3(struct zone_compile *zc, const uint8_t *owner_lc, size_t len, uint16_t type,
+                   uint32_t ttl, const uint8_t *rdata, size_t rdlen, uint16_t file, unsigned line)
+{
+	if (zc->n_n3 == zc->cap_n3) {
+		zc->cap_n3 = zc->cap_n3 ? zc->cap_n3 * 2 : 256;
+		zc->n3 = xrealloc(zc->n3, zc->cap_n3 * sizeof(*zc->n3));
+	}
+	struct zone_compile_n3 *r = &zc->n3[zc->n_n3++];
+	uint8_t *owner = pool_alloc(zc, len);
+	memcpy(owner, owner_lc, len);
+	uint8_t *copy = pool_alloc(zc, rdlen ? rdlen : 1);
+	if (rdlen)
+		memcpy(copy, rdata, rdlen);
+	r->owner = owner;
+	r->rdata = copy;
+	r->ttl = ttl;
+	r->line = line;
+	r->type = type;
+	r->rdlen = (uint16_t)rdlen;
+	r->file = file;
 }
 
 void zone_compile_add(struct zone_compile *zc, const uint8_t *owner, uint16_t type, uint32_t ttl,
@@ -292,6 +318,13 @@ void zone_compile_add(struct zone_compile *zc, const uint8_t *owner, uint16_t ty
 		dname_to_text(zc->origin, zn);
 		diag_err(zc->d, (struct srcpos){zc->files[file], line}, "%s is outside the zone %s",
 		         on, zn);
+		return;
+	}
+	if (type == DNS_TYPE_RRSIG)
+		zc->n_rrsig++;
+	if (type == DNS_TYPE_NSEC3 || (type == DNS_TYPE_RRSIG && rdlen >= 2 &&
+	                               (rdata[0] << 8 | rdata[1]) == DNS_TYPE_NSEC3)) {
+		add_n3(zc, lc, len, type, ttl, rdata, rdlen, file, line);
 		return;
 	}
 	uint32_t name;
@@ -323,8 +356,8 @@ void zone_compile_add(struct zone_compile *zc, const uint8_t *owner, uint16_t ty
 
 /* ---- diagnostics held back until the end, so they come out in file order ---- */
 
-static void GS_PRINTF(5, 6) msg(struct zone_compile *zc, bool is_warning, uint16_t file,
-                                uint32_t line, const char *fmt, ...)
+void zone_compile_report(struct zone_compile *zc, bool is_warning, uint16_t file, uint32_t line,
+                         const char *fmt, ...)
 {
 	char text[1024];
 	va_list ap;
@@ -475,9 +508,12 @@ static void check_rrset(struct zone_compile *zc, uint32_t idx, size_t gs, size_t
 	char nm[DNAME_TEXT_MAX], zn[DNAME_TEXT_MAX], tb[16], w[WHERE_MAX], w2[WHERE_MAX];
 	dname_to_text(zc->names[idx].name, nm);
 	dname_to_text(zc->origin, zn);
-	const char *tn = type_name(first->type, tb);
+	const char *tn = zone_compile_type_name(first->type, tb);
 
-	/* RFC 2181 section 5.2: one TTL per RRset. */
+	/* RFC 2181 section 5.2: one TTL per RRset. The RRSIGs at a name are no RRset:
+	 * each takes the TTL of the set it covers (RFC 4034 section 3). */
+	if (first->type == DNS_TYPE_RRSIG)
+		return;
 	uint32_t min_ttl = first->ttl;
 	const struct zone_compile_rec *differs = NULL;
 	for (size_t i = gs + 1; i < ge; i++) {
@@ -489,15 +525,16 @@ static void check_rrset(struct zone_compile *zc, uint32_t idx, size_t gs, size_t
 	/* RRSIGs at one name cover different RRsets and carry their TTLs (RFC 4034
 	 * section 3). */
 	if (differs && first->type != DNS_TYPE_RRSIG)
-		msg(zc, true, differs->file, differs->line,
-		    "TTLs differ within the %s RRset at %s (%u at %s, %u at %s); using the lowest, "
-		    "%u (RFC 2181 section 5.2)",
-		    tn, nm, first->ttl, where(zc, differs->file, first, w), differs->ttl,
-		    where(zc, differs->file, differs, w2), min_ttl);
+		zone_compile_report(zc, true, differs->file, differs->line,
+		                    "TTLs differ within the %s RRset at %s (%u at %s, %u at %s); "
+		                    "using the lowest, "
+		                    "%u (RFC 2181 section 5.2)",
+		                    tn, nm, first->ttl, where(zc, differs->file, first, w),
+		                    differs->ttl, where(zc, differs->file, differs, w2), min_ttl);
 
 	if (first->type == DNS_TYPE_SOA && idx != 0)
-		msg(zc, false, first->file, first->line,
-		    "SOA record at %s is not at the zone apex %s", nm, zn);
+		zone_compile_report(zc, false, first->file, first->line,
+		                    "SOA record at %s is not at the zone apex %s", nm, zn);
 	if (first->type == DNS_TYPE_SOA || first->type == DNS_TYPE_CNAME) {
 		/* RFC 1035 section 5.2 (one SOA per zone), RFC 2181 section 10.1 (one CNAME). */
 		for (size_t i = gs + 1; i < ge; i++) {
@@ -505,14 +542,16 @@ static void check_rrset(struct zone_compile *zc, uint32_t idx, size_t gs, size_t
 			if (dup[i])
 				continue;
 			if (first->type == DNS_TYPE_SOA && idx == 0)
-				msg(zc, false, r->file, r->line,
-				    "more than one SOA record at the zone apex %s (the first is at "
-				    "%s)",
-				    nm, where(zc, r->file, first, w));
+				zone_compile_report(zc, false, r->file, r->line,
+				                    "more than one SOA record at the zone apex %s "
+				                    "(the first is at "
+				                    "%s)",
+				                    nm, where(zc, r->file, first, w));
 			else if (first->type == DNS_TYPE_CNAME)
-				msg(zc, false, r->file, r->line,
-				    "more than one CNAME record at %s (the first is at %s)", nm,
-				    where(zc, r->file, first, w));
+				zone_compile_report(
+				        zc, false, r->file, r->line,
+				        "more than one CNAME record at %s (the first is at %s)", nm,
+				        where(zc, r->file, first, w));
 		}
 	}
 }
@@ -530,9 +569,11 @@ static void check_name(struct zone_compile *zc, uint32_t idx, const uint16_t *fl
 
 	if (idx == 0) {
 		if (!name_rec(zc, 0, DNS_TYPE_SOA))
-			msg(zc, false, 0, 0, "no SOA record at the zone apex %s", nm);
+			zone_compile_report(zc, false, 0, 0, "no SOA record at the zone apex %s",
+			                    nm);
 		if (!name_rec(zc, 0, DNS_TYPE_NS))
-			msg(zc, false, 0, 0, "no NS records at the zone apex %s", nm);
+			zone_compile_report(zc, false, 0, 0, "no NS records at the zone apex %s",
+			                    nm);
 	}
 
 	/* RFC 1034 section 3.6.2, RFC 2181 section 10.1: a CNAME admits no other data
@@ -548,7 +589,8 @@ static void check_name(struct zone_compile *zc, uint32_t idx, const uint16_t *fl
 			bool is_full = len >= LIST_MAX;
 			int k = is_full ? snprintf(list + len, sizeof(list) - len, ", ...")
 			                : snprintf(list + len, sizeof(list) - len, "%s%s at %s",
-			                           len ? ", " : "", type_name(r->type, tb),
+			                           len ? ", " : "",
+			                           zone_compile_type_name(r->type, tb),
 			                           where(zc, cname->file, r, w));
 			/* snprintf returns what it would have written: never step past the end. */
 			if (k > 0)
@@ -558,8 +600,9 @@ static void check_name(struct zone_compile *zc, uint32_t idx, const uint16_t *fl
 				break;
 		}
 		if (len)
-			msg(zc, false, cname->file, cname->line,
-			    "CNAME at %s cannot coexist with other data (%s)", nm, list);
+			zone_compile_report(zc, false, cname->file, cname->line,
+			                    "CNAME at %s cannot coexist with other data (%s)", nm,
+			                    list);
 	}
 
 	/* RFC 1034 section 4.2.1: below a zone cut only glue (addresses) belongs; at the cut
@@ -573,10 +616,11 @@ static void check_name(struct zone_compile *zc, uint32_t idx, const uint16_t *fl
 			if (r->type == DNS_TYPE_A || r->type == DNS_TYPE_AAAA ||
 			    r->type == DNS_TYPE_SOA)
 				continue;
-			msg(zc, true, r->file, r->line,
-			    "%s record at %s is below the delegation at %s and will not be served "
-			    "(occluded)",
-			    type_name(r->type, tb), nm, cn);
+			zone_compile_report(zc, true, r->file, r->line,
+			                    "%s record at %s is below the delegation at %s and "
+			                    "will not be served "
+			                    "(occluded)",
+			                    zone_compile_type_name(r->type, tb), nm, cn);
 		}
 	} else if (flags[idx] & ZONE_NODE_CUT) {
 		for (size_t i = n->first_rec; i < end; i = group_end(zc, i, end)) {
@@ -592,11 +636,12 @@ static void check_name(struct zone_compile *zc, uint32_t idx, const uint16_t *fl
 			case DNS_TYPE_CNAME:
 				continue;
 			default:
-				msg(zc, true, r->file, r->line,
-				    "%s record at %s is at a delegation point and will not be "
-				    "served "
-				    "(occluded)",
-				    type_name(r->type, tb), nm);
+				zone_compile_report(
+				        zc, true, r->file, r->line,
+				        "%s record at %s is at a delegation point and will not be "
+				        "served "
+				        "(occluded)",
+				        zone_compile_type_name(r->type, tb), nm);
 			}
 		}
 	}
@@ -629,16 +674,93 @@ static void check_glue(struct zone_compile *zc, uint32_t idx, const uint16_t *fl
 		dname_to_text(n->name, nm);
 		dname_to_text(target, tn);
 		dname_to_text(zc->names[topmost_cut(zc, flags, near)].name, cn);
-		msg(zc, true, r->file, r->line,
-		    "NS record at %s names %s, which is below the delegation at %s but has no glue "
-		    "(A or AAAA record)",
-		    nm, tn, cn);
+		zone_compile_report(zc, true, r->file, r->line,
+		                    "NS record at %s names %s, which is below the delegation at %s "
+		                    "but has no glue "
+		                    "(A or AAAA record)",
+		                    nm, tn, cn);
 	}
 }
 
 static uint32_t rd_u32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Notes rec as an instance of the DNSSEC problem f when it comes first in file order;
+ * type and value say what is wrong with it. */
+static void first_note(struct zone_compile_first *f, const struct zone_compile_rec *r,
+                       uint16_t type, uint32_t value)
+{
+	if (f->count++ == 0 || r->file < f->file || (r->file == f->file && r->line < f->line)) {
+		f->name = r->name;
+		f->line = r->line;
+		f->file = r->file;
+		f->type = type;
+		f->value = value;
+	}
+}
+
+/* RFC 4034 section 3.1.5: the expiration is a serial number (RFC 1982) of seconds. */
+static bool rrsig_expired(const struct zone_compile *zc, const struct zone_compile_rec *r)
+{
+	if (r->rdlen < 12)
+		return false;
+	uint32_t expiration = rd_u32(r->rdata + 8);
+	return (int32_t)(expiration - zc->now) < 0;
+}
+
+/* Builds the RRSIG set of the records in recs[gs..ge) (the RRSIGs of one name) that
+ * cover type: NULL when none does. */
+static const struct zone_rrset *build_sigs(struct zone_compile *zc, size_t gs, size_t ge,
+                                           uint16_t type, const bool *dup)
+{
+	size_t count = 0;
+	uint32_t ttl = UINT32_MAX;
+	for (size_t j = gs; j < ge; j++) {
+		const struct zone_compile_rec *r = &zc->recs[j];
+		if (!dup[j] && r->rdlen >= 2 && (r->rdata[0] << 8 | r->rdata[1]) == type) {
+			count++;
+			if (r->ttl < ttl)
+				ttl = r->ttl;
+		}
+	}
+	if (!count || count > UINT16_MAX)
+		return NULL;
+	struct zone_rdata *rd = arena_alloc(zc->a, count * sizeof(*rd));
+	struct zone_rrset *set = arena_alloc(zc->a, sizeof(*set));
+	size_t k = 0;
+	for (size_t j = gs; j < ge; j++) {
+		const struct zone_compile_rec *r = &zc->recs[j];
+		if (dup[j] || r->rdlen < 2 || (r->rdata[0] << 8 | r->rdata[1]) != type)
+			continue;
+		rd[k].data = r->rdata;
+		rd[k].len = r->rdlen;
+		rd[k].name_off[0] = rd[k].name_off[1] = ZONE_NO_NAME;
+		rd[k].name_above[0] = rd[k].name_above[1] = ZONE_NAME_OUTSIDE;
+		if (rrsig_expired(zc, r))
+			first_note(&zc->expired_sig, r, type, rd_u32(r->rdata + 8));
+		k++;
+	}
+	memset(set, 0, sizeof(*set));
+	set->type = DNS_TYPE_RRSIG;
+	set->count = (uint16_t)count;
+	set->ttl = ttl;
+	set->rdata = rd;
+	set->line = zc->recs[gs].line;
+	set->origin = zc->names[0].name;
+	return set;
+}
+
+/* True when the RRset of type at a node with these flags is authoritative data that a
+ * signed zone signs (RFC 4035 section 2.2): not glue, not the NS set of a cut. */
+static bool is_signed_type(uint16_t flags, uint16_t type)
+{
+	if (type == DNS_TYPE_RRSIG || (flags & ZONE_NODE_OCCLUDED))
+		return false;
+	if (flags & ZONE_NODE_CUT)
+		return type == DNS_TYPE_DS || type == DNS_TYPE_NSEC;
+	return true;
 }
 
 /* Builds node idx's RRsets in the arena; returns the number of records kept. */
@@ -648,8 +770,14 @@ static size_t build_node(struct zone_compile *zc, uint32_t idx, struct zone_node
 	const struct zone_compile_name *n = &zc->names[idx];
 	size_t end = n->first_rec + n->n_recs, kept = 0;
 	unsigned n_rrsets = 0;
-	for (size_t i = n->first_rec; i < end; i = group_end(zc, i, end))
+	size_t sig_gs = end, sig_ge = end; /* this name's RRSIG records */
+	for (size_t i = n->first_rec; i < end; i = group_end(zc, i, end)) {
 		n_rrsets++;
+		if (zc->recs[i].type == DNS_TYPE_RRSIG) {
+			sig_gs = i;
+			sig_ge = group_end(zc, i, end);
+		}
+	}
 	if (!n_rrsets)
 		return 0;
 	struct zone_rrset *sets = arena_alloc(zc->a, n_rrsets * sizeof(*sets));
@@ -665,9 +793,10 @@ static size_t build_node(struct zone_compile *zc, uint32_t idx, struct zone_node
 		if (count > UINT16_MAX) {
 			char nm[DNAME_TEXT_MAX], tb[16];
 			dname_to_text(n->name, nm);
-			msg(zc, false, zc->recs[i].file, zc->recs[i].line,
-			    "the %s RRset at %s has more than %u records",
-			    type_name(zc->recs[i].type, tb), nm, UINT16_MAX);
+			zone_compile_report(zc, false, zc->recs[i].file, zc->recs[i].line,
+			                    "the %s RRset at %s has more than %u records",
+			                    zone_compile_type_name(zc->recs[i].type, tb), nm,
+			                    UINT16_MAX);
 			count = UINT16_MAX;
 		}
 		struct zone_rdata *rd = arena_alloc(zc->a, count * sizeof(*rd));
@@ -693,6 +822,12 @@ static size_t build_node(struct zone_compile *zc, uint32_t idx, struct zone_node
 		set->rdata = rd;
 		set->line = zc->recs[i].line;
 		set->origin = zc->names[0].name;
+		set->sigs = NULL;
+		if (zc->n_rrsig && set->type != DNS_TYPE_RRSIG) {
+			set->sigs = build_sigs(zc, sig_gs, sig_ge, set->type, dup);
+			if (!set->sigs && is_signed_type(node->flags, set->type))
+				first_note(&zc->unsigned_set, &zc->recs[i], set->type, 0);
+		}
 		kept += count;
 		i = ge;
 	}
@@ -745,6 +880,8 @@ int zone_compile_finish(struct zone_compile *zc, const struct zone **out)
 		nodes[i].name_len = n->len;
 		nodes[i].n_labels = n->labels;
 		nodes[i].flags = flags[i];
+		nodes[i].rrsets = NULL;
+		nodes[i].n_rrsets = 0;
 		z->n_records += build_node(zc, i, &nodes[i], dup);
 	}
 
@@ -788,6 +925,10 @@ int zone_compile_finish(struct zone_compile *zc, const struct zone **out)
 			}
 		}
 	}
+
+	z->dnssec = NULL;
+	if (zc->n_rrsig)
+		zone_dnssec_build(zc, z);
 
 	free(flags);
 	free(dup);

@@ -39,6 +39,25 @@ struct zone_compile_name {
 	uint8_t len, labels;
 };
 
+/* An NSEC3 record, or an RRSIG that covers one: kept out of the name tree, since the
+ * owners of NSEC3 records are not names of the zone (RFC 5155 section 7.2.8). */
+struct zone_compile_n3 {
+	const uint8_t *owner; /* lowercase wire, pool */
+	const uint8_t *rdata; /* pool */
+	uint32_t ttl, line;
+	uint16_t type, rdlen, file;
+};
+
+/* The first record (in file order) that some DNSSEC check found wrong, and how many. */
+struct zone_compile_first {
+	size_t count;
+	uint32_t name; /* index into zone_compile.names */
+	uint32_t line;
+	uint32_t value; /* what the check found (an RRSIG's expiration) */
+	uint16_t file;
+	uint16_t type; /* the RRset's type (for an RRSIG: the type it covers) */
+};
+
 /* A semantic diagnostic, held back so they can be reported in file order. */
 struct zone_compile_msg {
 	char *text; /* owned */
@@ -66,6 +85,13 @@ struct zone_compile {
 	struct zone_compile_msg *msgs; /* owned */
 	size_t n_msgs, cap_msgs;
 	uint32_t last_name; /* cache: consecutive records usually share an owner */
+	/* DNSSEC. */
+	struct zone_compile_n3 *n3; /* owned */
+	size_t n_n3, cap_n3;
+	size_t n_rrsig; /* RRSIG records added (the zone is signed when there are any) */
+	bool presigned; /* set by zone_load.c: the zone file itself holds RRSIG records */
+	uint32_t now;   /* Unix time of the load, for RRSIG expiration checks */
+	struct zone_compile_first unsigned_set, expired_sig;
 };
 
 /* Prepares zc for a zone at origin (lowercase wire). Never fails. */
@@ -83,6 +109,16 @@ const char *zone_compile_file_name(const struct zone_compile *zc, uint16_t f) GS
 void zone_compile_add(struct zone_compile *zc, const uint8_t *owner, uint16_t type, uint32_t ttl,
                       const uint8_t *rdata, size_t rdlen, uint16_t file, unsigned line)
         GS_NONNULLX(1, 2);
+/* Records a diagnostic at file:line, reported in file order at the end. */
+void zone_compile_report(struct zone_compile *zc, bool is_warning, uint16_t file, uint32_t line,
+                         const char *fmt, ...) GS_NONNULLX(1, 5) GS_PRINTF(5, 6);
+/* The mnemonic of type ("TYPEn" in buf when it has none). */
+const char *zone_compile_type_name(uint16_t type, char buf[16]) GS_NONNULL;
+/* zones/zone_dnssec.c: when zc saw RRSIG records, indexes the signed zone z (its
+ * nodes, built from zc->names with flags) for negative answers and sets z->dnssec,
+ * reporting what is wrong with the signatures as warnings. */
+void zone_dnssec_build(struct zone_compile *zc, struct zone *z) GS_NONNULL;
+
 /* Groups, checks and builds the zone. Semantic problems go to the diag in file order.
  * Returns GS_OK and sets *out, or GS_EPARSE when the diag holds any error (from the
  * parse or from the checks). */

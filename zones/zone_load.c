@@ -489,6 +489,8 @@ static void record(struct loader *ld, struct source *src, const ldns_rr *rr, uns
 		         "or a TTL to this record");
 		return;
 	}
+	if (type == LDNS_RR_TYPE_RRSIG)
+		ld->zc.presigned = true;
 	zone_compile_add(&ld->zc, ldns_rdf_data(ldns_rr_owner(rr)), type, ttl, rdata, len,
 	                 src->file, line);
 }

@@ -37,7 +37,7 @@ enum dns_rcode {
 enum dns_class { DNS_CLASS_IN = 1, DNS_CLASS_CH = 3 };
 
 /* The RR types the server gives a meaning to (RFC 1035 3.2.2, RFC 3596, RFC 4034,
- * RFC 6891, RFC 1995, RFC 5936). */
+ * RFC 6891, RFC 1995, RFC 5936, RFC 5155). */
 enum dns_type {
 	DNS_TYPE_A = 1,
 	DNS_TYPE_NS = 2,
@@ -57,6 +57,9 @@ enum dns_type {
 	DNS_TYPE_DS = 43,
 	DNS_TYPE_RRSIG = 46,
 	DNS_TYPE_NSEC = 47,
+	DNS_TYPE_DNSKEY = 48,
+	DNS_TYPE_NSEC3 = 50,      /* RFC 5155 */
+	DNS_TYPE_NSEC3PARAM = 51, /* RFC 5155 */
 	DNS_TYPE_IXFR = 251,
 	DNS_TYPE_AXFR = 252,
 	DNS_TYPE_ANY = 255,

@@ -160,6 +160,20 @@ static bool check_name(const struct cfg_service *svc, size_t k, const struct zon
 	char text[DNAME_TEXT_MAX];
 	dname_to_text(name, text);
 	bool ok = true;
+	if (z->dnssec && z->dnssec->presigned) {
+		/* Its signatures were made elsewhere: the steered A/AAAA sets (a different
+		 * one per client) could not be signed here without the zone's keys, and
+		 * unsigned data in a signed zone is bogus to every validating resolver. */
+		char zn[DNAME_TEXT_MAX];
+		dname_to_text(z->origin, zn);
+		diag_err(d, pos,
+		         "services.%s.names: %s is in the zone %s, which is signed in its zone "
+		         "file (%s:%u); geosteer cannot sign the steered answers without the "
+		         "zone's keys: steer a name of an unsigned zone, or let geosteer sign "
+		         "this one",
+		         svc->name, text, zn, z->file, z->soa ? z->soa->line : 0);
+		ok = false;
+	}
 	struct zone_hit hit;
 	if (zone_lookup(z, name, &hit) == ZONE_MATCH_DELEGATION) {
 		char cut[DNAME_TEXT_MAX];

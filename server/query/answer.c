@@ -5,7 +5,8 @@
  * CHAOS identity names; EDNS, ECS echo, truncation and counters. Steered names
  * (docs/design.md, rules 1-3): A/AAAA from the datacenter steer.c chooses for the
  * client, with the ECS scope of that choice; other types from the zone. DNS Cookies
- * (cookie.c) and response rate limiting over UDP (rrl.c) when configured.
+ * (cookie.c) and response rate limiting over UDP (rrl.c) when configured. DNSSEC
+ * (dnssec.c): with DO=1, a signed zone's RRSIGs and NSEC/NSEC3 proofs.
  * Worker threads: no allocation, no locks, no logging per packet. */
 #include "server/query/answer.h"
 
@@ -17,6 +18,7 @@
 #include "server/base/xalloc.h"
 #include "server/query/chaos.h"
 #include "server/query/cookie.h"
+#include "server/query/dnssec.h"
 #include "server/query/edns.h"
 #include "server/query/query.h"
 #include "server/query/render.h"
@@ -44,6 +46,9 @@ struct answer_ctx {
 	uint32_t now_sec;           /* answer_ctx_tick */
 	uint64_t now_ms;
 	uint8_t cookie[COOKIE_REPLY_LEN]; /* the COOKIE option of the response */
+	/* The query has DO=1 and the zone being answered from is signed: RRSIGs and
+	 * proofs go with the answer (RFC 4035 section 3.1). */
+	bool dnssec;
 };
 
 /* How the response turns out; filled by the resolution functions. */
@@ -119,9 +124,35 @@ static bool in_zone(const uint8_t *name_lc, size_t len, const struct zone *z)
 
 /* RFC 2308 section 3: NXDOMAIN and NODATA carry the zone's SOA in the authority
  * section, with the negative-caching TTL (section 5) as its TTL. */
-static void add_soa(struct answer_ctx *ctx, const struct zone *z)
+static inline __attribute__((always_inline)) void add_soa_sec(struct answer_ctx *ctx,
+                                                              const struct zone *z, const bool sec)
 {
 	render_rrset(&ctx->r, RENDER_AUTHORITY, z->origin, z->soa, z->neg_ttl);
+	if (GS_UNLIKELY(sec))
+		dnssec_sigs(&ctx->r, RENDER_AUTHORITY, z->origin, z->soa, z->neg_ttl);
+}
+
+static void add_soa(struct answer_ctx *ctx, const struct zone *z)
+{
+	add_soa_sec(ctx, z, ctx->dnssec);
+}
+
+/* Writes set at owner in the answer section, with its RRSIGs when the answer is signed
+ * (sec: ctx->dnssec, a constant where the caller is specialised for it). */
+static inline __attribute__((always_inline)) void add_answer(struct answer_ctx *ctx,
+                                                             const uint8_t *owner,
+                                                             const struct zone_rrset *set,
+                                                             const bool sec)
+{
+	render_rrset(&ctx->r, RENDER_ANSWER, owner, set, set->ttl);
+	if (GS_UNLIKELY(sec))
+		dnssec_sigs(&ctx->r, RENDER_ANSWER, owner, set, set->ttl);
+}
+
+/* True when the query asked for DNSSEC records (RFC 3225: the DO bit of its OPT). */
+static bool wants_dnssec(const struct query *q)
+{
+	return q->edns.present && q->edns.do_bit;
 }
 
 static bool node_is(const struct zone_node *n, const uint8_t *name_lc, size_t name_len)
@@ -248,6 +279,7 @@ static void follow_cname(const struct snapshot *snap, struct answer_ctx *ctx, co
 		const struct zone *z = zoneset_find(&snap->zones, lc);
 		if (!z)
 			return;
+		ctx->dnssec = z->dnssec && wants_dnssec(&ctx->q);
 		/* A target that is steered is answered for this client, with the scope of
 		 * that decision (docs/design.md rule 3). */
 		struct zone_hit hit;
@@ -257,11 +289,14 @@ static void follow_cname(const struct snapshot *snap, struct answer_ctx *ctx, co
 		if (m == ZONE_MATCH_NXDOMAIN) {
 			rep->rcode = DNS_RCODE_NXDOMAIN;
 			add_soa(ctx, z);
+			if (GS_UNLIKELY(ctx->dnssec))
+				dnssec_nxdomain(&ctx->r, z, lc, lc_len, hit.encloser);
 			return;
 		}
 		if (m == ZONE_MATCH_DELEGATION)
 			return;
 		const struct zone_node *node = hit.node;
+		bool is_wild = m == ZONE_MATCH_WILDCARD;
 		if (m == ZONE_MATCH_EXACT) {
 			for (unsigned i = 0; i < n_seen; i++)
 				if (seen[i] == node)
@@ -270,54 +305,83 @@ static void follow_cname(const struct snapshot *snap, struct answer_ctx *ctx, co
 		}
 		const struct zone_rrset *set = zone_node_rrset(node, qtype);
 		if (set) {
-			render_rrset(&ctx->r, RENDER_ANSWER, target, set, set->ttl);
+			add_answer(ctx, target, set, ctx->dnssec);
+			if (GS_UNLIKELY(ctx->dnssec && is_wild))
+				dnssec_wildcard(&ctx->r, z, lc, lc_len, node, false);
 			return;
 		}
 		const struct zone_rrset *cname = zone_node_rrset(node, DNS_TYPE_CNAME);
 		if (!cname) {
 			add_soa(ctx, z);
+			if (GS_UNLIKELY(ctx->dnssec)) {
+				if (is_wild)
+					dnssec_wildcard(&ctx->r, z, lc, lc_len, node, true);
+				else
+					dnssec_nodata(&ctx->r, z, node);
+			}
 			return;
 		}
 		if (n_cname == ANSWER_CNAME_MAX)
 			return;
-		render_rrset(&ctx->r, RENDER_ANSWER, target, cname, cname->ttl);
+		add_answer(ctx, target, cname, ctx->dnssec);
+		if (GS_UNLIKELY(ctx->dnssec && is_wild))
+			dnssec_wildcard(&ctx->r, z, lc, lc_len, node, false);
 		n_cname++;
 		target = cname->rdata[0].data;
 	}
 }
 
 /* Answers from node (qname itself, or the wildcard that synthesises it: the owner is
- * always qname, RFC 4592 section 3.4). */
-static void answer_node(const struct snapshot *snap, struct answer_ctx *ctx, const struct zone *z,
-                        const struct zone_node *node, bool exact, struct reply *rep)
+ * always qname, RFC 4592 section 3.4). sec is ctx->dnssec, a constant in each of the two
+ * copies answer_zone makes, so that unsigned answers test nothing for DNSSEC. */
+static inline __attribute__((always_inline)) void
+answer_node(const struct snapshot *snap, struct answer_ctx *ctx, const struct zone *z,
+            const struct zone_node *node, bool exact, struct reply *rep, const bool sec)
 {
 	const struct query *q = &ctx->q;
 	if (q->qtype == DNS_TYPE_ANY) {
 		/* RFC 8482 section 4.1: answer ANY with a subset of the node's RRsets. We
 		 * send exactly one, the one with the lowest type number (the node keeps
-		 * them sorted), over UDP and TCP alike: predictable, cheap, and never a
-		 * large amplifier. An empty non-terminal is NODATA. */
+		 * them sorted) other than the RRSIGs (signatures of other sets, sent with
+		 * the one chosen when DO=1), over UDP and TCP alike: predictable, cheap,
+		 * and never a large amplifier. An empty non-terminal is NODATA. */
 		if (node->n_rrsets == 0) {
-			add_soa(ctx, z);
+			add_soa_sec(ctx, z, sec);
+			if (GS_UNLIKELY(sec))
+				dnssec_nodata(&ctx->r, z, node);
 			return;
 		}
-		render_rrset(&ctx->r, RENDER_ANSWER, q->qname, &node->rrsets[0],
-		             node->rrsets[0].ttl);
+		const struct zone_rrset *any = &node->rrsets[0];
+		if (GS_UNLIKELY(any->type == DNS_TYPE_RRSIG) && node->n_rrsets > 1)
+			any++;
+		add_answer(ctx, q->qname, any, sec);
+		if (GS_UNLIKELY(sec) && !exact)
+			dnssec_wildcard(&ctx->r, z, q->qname_lc, q->qname_len, node, false);
 		return;
 	}
 	const struct zone_rrset *set = zone_node_rrset(node, q->qtype);
 	if (set) {
-		render_rrset(&ctx->r, RENDER_ANSWER, q->qname, set, set->ttl);
+		add_answer(ctx, q->qname, set, sec);
+		if (GS_UNLIKELY(sec) && !exact)
+			dnssec_wildcard(&ctx->r, z, q->qname_lc, q->qname_len, node, false);
 		return;
 	}
 	const struct zone_rrset *cname =
 	        q->qtype == DNS_TYPE_CNAME ? NULL : zone_node_rrset(node, DNS_TYPE_CNAME);
 	if (cname) {
-		render_rrset(&ctx->r, RENDER_ANSWER, q->qname, cname, cname->ttl);
+		add_answer(ctx, q->qname, cname, sec);
+		if (GS_UNLIKELY(sec) && !exact)
+			dnssec_wildcard(&ctx->r, z, q->qname_lc, q->qname_len, node, false);
 		follow_cname(snap, ctx, cname->rdata[0].data, exact ? node : NULL, rep);
 		return;
 	}
-	add_soa(ctx, z); /* NODATA: NOERROR, no answer */
+	add_soa_sec(ctx, z, sec); /* NODATA: NOERROR, no answer */
+	if (GS_UNLIKELY(sec)) {
+		if (exact)
+			dnssec_nodata(&ctx->r, z, node);
+		else
+			dnssec_wildcard(&ctx->r, z, q->qname_lc, q->qname_len, node, true);
+	}
 }
 
 /* RFC 1034 4.3.2 step 3b: a referral. Not authoritative; the cut's NS RRset in the
@@ -333,6 +397,17 @@ static void referral(struct answer_ctx *ctx, const struct zone *z, const struct 
 	if (!ns)
 		return; /* not a cut after all; zone_lookup never says so */
 	render_rrset(&ctx->r, RENDER_AUTHORITY, cut->name, ns, ns->ttl);
+	if (GS_UNLIKELY(ctx->dnssec)) {
+		/* RFC 4035 3.1.4: the DS RRset with its RRSIG, or the proof that the child
+		 * is unsigned. */
+		const struct zone_rrset *ds = zone_node_rrset(cut, DNS_TYPE_DS);
+		if (ds) {
+			render_rrset(&ctx->r, RENDER_AUTHORITY, cut->name, ds, ds->ttl);
+			dnssec_sigs(&ctx->r, RENDER_AUTHORITY, cut->name, ds, ds->ttl);
+		} else {
+			dnssec_no_ds(&ctx->r, z, cut);
+		}
+	}
 	for (uint16_t k = 0; k < ns->count; k++) {
 		const uint8_t *target = ns->rdata[k].data;
 		size_t target_len = lower_copy(ctx, target);
@@ -348,6 +423,51 @@ static void referral(struct answer_ctx *ctx, const struct zone *z, const struct 
 			render_rrset(&ctx->r, RENDER_ADDITIONAL, target, a, a->ttl);
 		if (aaaa)
 			render_rrset(&ctx->r, RENDER_ADDITIONAL, target, aaaa, aaaa->ttl);
+	}
+}
+
+/* The answer from zone z for the question (answer_in has found z). sec: ctx->dnssec, a
+ * constant in each of the two copies. */
+static inline __attribute__((always_inline)) void answer_zone(const struct snapshot *snap,
+                                                              struct answer_ctx *ctx,
+                                                              const struct zone *z,
+                                                              struct reply *rep, const bool sec)
+{
+	const struct query *q = &ctx->q;
+	/* A steered A/AAAA query needs no zone lookup: steer_build.c made sure that the
+	 * zone neither delegates the name away nor holds addresses or a CNAME for it. */
+	struct zone_hit hit;
+	enum zone_match m;
+	if (lookup_with_steering(snap, ctx, z, q->qname, q->qname_lc, q->qname_len, q->qname_off,
+	                         q->qname_labels, rep, &hit, &m))
+		return;
+	switch (m) {
+	case ZONE_MATCH_EXACT:
+		answer_node(snap, ctx, z, hit.node, true, rep, sec);
+		break;
+	case ZONE_MATCH_WILDCARD:
+		answer_node(snap, ctx, z, hit.node, false, rep, sec);
+		break;
+	case ZONE_MATCH_DELEGATION:
+		if (q->qtype == DNS_TYPE_DS && node_is(hit.node, q->qname_lc, q->qname_len)) {
+			const struct zone_rrset *ds = zone_node_rrset(hit.node, DNS_TYPE_DS);
+			if (ds) {
+				add_answer(ctx, q->qname, ds, sec);
+			} else {
+				add_soa_sec(ctx, z, sec);
+				if (GS_UNLIKELY(sec))
+					dnssec_no_ds(&ctx->r, z, hit.node);
+			}
+			break;
+		}
+		referral(ctx, z, hit.node, rep);
+		break;
+	case ZONE_MATCH_NXDOMAIN:
+		rep->rcode = DNS_RCODE_NXDOMAIN;
+		add_soa_sec(ctx, z, sec);
+		if (GS_UNLIKELY(sec))
+			dnssec_nxdomain(&ctx->r, z, q->qname_lc, q->qname_len, hit.encloser);
+		break;
 	}
 }
 
@@ -382,35 +502,12 @@ static void answer_in(const struct snapshot *snap, struct answer_ctx *ctx, struc
 	rep->echo_ecs = true;
 	render_origin(&ctx->r, z->origin, z->origin_len,
 	              z->origin_labels); /* qname is at or below it */
-	/* A steered A/AAAA query needs no zone lookup: steer_build.c made sure that the
-	 * zone neither delegates the name away nor holds addresses or a CNAME for it. */
-	struct zone_hit hit;
-	enum zone_match m;
-	if (lookup_with_steering(snap, ctx, z, q->qname, q->qname_lc, q->qname_len, q->qname_off,
-	                         q->qname_labels, rep, &hit, &m))
-		return;
-	switch (m) {
-	case ZONE_MATCH_EXACT:
-		answer_node(snap, ctx, z, hit.node, true, rep);
-		break;
-	case ZONE_MATCH_WILDCARD:
-		answer_node(snap, ctx, z, hit.node, false, rep);
-		break;
-	case ZONE_MATCH_DELEGATION:
-		if (q->qtype == DNS_TYPE_DS && node_is(hit.node, q->qname_lc, q->qname_len)) {
-			const struct zone_rrset *ds = zone_node_rrset(hit.node, DNS_TYPE_DS);
-			if (ds)
-				render_rrset(&ctx->r, RENDER_ANSWER, q->qname, ds, ds->ttl);
-			else
-				add_soa(ctx, z);
-			break;
-		}
-		referral(ctx, z, hit.node, rep);
-		break;
-	case ZONE_MATCH_NXDOMAIN:
-		rep->rcode = DNS_RCODE_NXDOMAIN;
-		add_soa(ctx, z);
-		break;
+	if (GS_UNLIKELY(z->dnssec != NULL) && wants_dnssec(q)) {
+		ctx->dnssec = true;
+		answer_zone(snap, ctx, z, rep, true);
+	} else {
+		ctx->dnssec = false;
+		answer_zone(snap, ctx, z, rep, false);
 	}
 }
 

@@ -7,6 +7,7 @@ server_query_libquery_a_SOURCES = \
 	server/query/answer.c server/query/answer.h \
 	server/query/chaos.c server/query/chaos.h \
 	server/query/cookie.c server/query/cookie.h \
+	server/query/dnssec.c server/query/dnssec.h \
 	server/query/edns.c server/query/edns.h \
 	server/query/query.c server/query/query.h \
 	server/query/render.c server/query/render.h \

@@ -62,3 +62,5 @@ EXTRA_DIST += tools/gdnsd-map-convert tests/data/wikimedia
 # DNSSEC signing at load: keys made at test time, the signed zone (bench/zone-dump)
 # checked by ldns-verify-zone and kzonecheck, bad keys, a reload with a broken key.
 GS_SYSTEM_TESTS += tests/system/dnssec-sign.sh
+# DNSSEC: zones signed elsewhere (ldns-signzone), served and checked by validators.
+GS_SYSTEM_TESTS += tests/system/dnssec-presigned.sh
