@@ -13,6 +13,7 @@ GS_SYSTEM_TESTS = \
 	tests/system/tcp.sh \
 	tests/system/tcp-limits.sh \
 	tests/system/tcp-deadlines.sh \
+	tests/system/tcp-fd-limit.sh \
 	tests/system/tcp-close.sh \
 	tests/system/malformed.sh \
 	tests/system/special.sh \
