@@ -219,6 +219,14 @@ def cmd_pipeline_close(args):
             break  # the server has closed: the rest is the client's to retry
         if w + 1 < args.writes:
             time.sleep(args.gap)
+    if args.ready:
+        open(args.ready, "w").close()
+    if args.hold:
+        # Read nothing until told: the server's answers back up and the rest of the
+        # queries wait, received, in its socket buffer.
+        end = time.monotonic() + args.timeout
+        while not os.path.exists(args.hold) and time.monotonic() < end:
+            time.sleep(0.02)
     replies, how = read_until_close(s, time.monotonic() + args.timeout)
     s.close()
     ids = [rawdns.parse(r)["id"] for r in replies]
@@ -366,6 +374,8 @@ def main():
     pc.add_argument("--count", type=int, required=True)
     pc.add_argument("--writes", type=int, default=1)
     pc.add_argument("--gap", type=float, default=0.3)
+    pc.add_argument("--ready", help="create this file once every query is sent")
+    pc.add_argument("--hold", help="read no answer before this file exists")
     sm = sub.add_parser("slow-message")
     sm.add_argument("--gap", type=float, required=True)
     sm.add_argument("--bytes", type=int, default=40)

@@ -64,4 +64,28 @@ clients --timeout 2 pipeline-close --count 600
 expect_eq "$LAST_CMD: 600 answers" 600 "$(field answers)"
 expect_eq "$LAST_CMD: the connection stays open" open "$(field close)"
 
+section "shutdown with queries received but not yet answered"
+# 20,000 queries in one write, and the client reads nothing: the answers back up, the
+# server stops reading, and the rest of the queries wait in its socket buffer. Then
+# SIGTERM; once the daemon says it is stopping, the client reads. Every query it had
+# sent was received, so every one is answered before the FIN.
+"$PY" "$CLIENTS" -p "$PORT" --timeout 20 pipeline-close --count 20000 --ready "$T/sent" \
+	--hold "$T/go" >"$T/shutdown.out" 2>&1 &
+CLIENT=$!
+wait_until 20 test -e "$T/sent" || fail "the client did not send its queries"
+kill -TERM "$GS_PID"
+stopping() { grep -q 'received, stopping' "$T/gs.log"; }
+wait_until 10 stopping || fail "the daemon did not log that it is stopping"
+touch "$T/go"
+wait "$CLIENT"
+OUT=$(tail -n 1 "$T/shutdown.out")
+LAST_CMD="tcp-clients.py pipeline-close --count 20000 (SIGTERM before reading)"
+expect_eq "$LAST_CMD: answers" 20000 "$(field answers)"
+expect_eq "$LAST_CMD: the connection ends with FIN" eof "$(field close)"
+expect_eq "$LAST_CMD: answers in order, none twice" "ok 0" "$(field order) $(field dup)"
+wait_until 10 test -f "$T/gs.status" || fail "the daemon did not exit after SIGTERM"
+expect_eq "geosteerd exit status after SIGTERM" 0 "$(cat "$T/gs.status" 2>/dev/null)"
+wait "$GS_JOB" 2>/dev/null
+GS_PID=
+
 finish
