@@ -106,7 +106,7 @@ static const struct bench_query mix[] = {
          "2a00:1450:4001::/48", true},
         {"A steered signed", "www.geo.example.", 1, true, SNAP_STEER_SIGNED, NULL, false},
         {"A steered signed +do", "www.geo.example.", 1, true, SNAP_STEER_SIGNED, NULL, true},
-        {"TXT steered nodata +do", "www.geo.example.", 16, true, SNAP_STEER_SIGNED, NULL, true},
+        {"MX steered nodata +do", "www.geo.example.", 15, true, SNAP_STEER_SIGNED, NULL, true},
 };
 
 /* The steering configuration; %s: the database, the zone file, the zone's dnssec
