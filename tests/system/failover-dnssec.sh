@@ -9,7 +9,8 @@
 # back (bounded as failover.sh bounds them), and the time from `geosteerctl force
 # us-east down` (and `auto`) returning to the first answer that shows it, polled as
 # fast as dig runs. Signatures are made at load, so a forced failover with DNSSEC may
-# take at most 100 ms more than without. Every figure is printed as "measured:".
+# take at most 100 ms more than without (the fastest of three tries each, so that a
+# busy machine's slow fork does not decide). Every figure is printed as "measured:".
 # Skipped (77) when ldns-keygen is missing.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
@@ -71,17 +72,22 @@ EOF
 	T0_MS=$(now_ms)
 	expect_within "$label http recovery" "$US 60" $NOMINAL
 
-	section "$label: geosteerctl force us-east down, then auto"
-	ctl force us-east down
-	T0_MS=$(now_ms)
-	expect_rc 0
-	forced_ms "$label forced failover" "$EU 20"
-	FORCE_DOWN[$label]=${FORCED_MS:-99999}
-	ctl force us-east auto
-	T0_MS=$(now_ms)
-	expect_rc 0
-	forced_ms "$label forced recovery" "$US 60"
-	FORCE_UP[$label]=${FORCED_MS:-99999}
+	section "$label: geosteerctl force us-east down, then auto (three times, the fastest counts)"
+	local i
+	FORCE_DOWN[$label]=99999
+	FORCE_UP[$label]=99999
+	for i in 1 2 3; do
+		ctl force us-east down
+		T0_MS=$(now_ms)
+		expect_rc 0
+		forced_ms "$label forced failover" "$EU 20"
+		[ "${FORCED_MS:-99999}" -ge "${FORCE_DOWN[$label]}" ] || FORCE_DOWN[$label]=$FORCED_MS
+		ctl force us-east auto
+		T0_MS=$(now_ms)
+		expect_rc 0
+		forced_ms "$label forced recovery" "$US 60"
+		[ "${FORCED_MS:-99999}" -ge "${FORCE_UP[$label]}" ] || FORCE_UP[$label]=$FORCED_MS
+	done
 	gs_stop
 	be_stop us
 	be_stop eu
