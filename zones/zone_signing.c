@@ -9,7 +9,7 @@
 
 #include "server/base/dns.h"
 #include "server/base/xalloc.h"
-#include "zones/zone_load.h"
+#include "zones/zone_rrsig.h"
 #include "zones/zone_signing_impl.h"
 
 struct collect {

@@ -7,8 +7,6 @@
 #include <stdint.h>
 
 #include "zones/zone_keys.h"
-#include "zones/zone_rrsig.h"
-#include "zones/zone_signing.h"
 
 /* Most keys signing one RRset (every ZSK or CSK signs: a rollover has two or three). */
 #define ZONE_SIGNING_KEYS_MAX 16
