@@ -4,7 +4,8 @@
  * of a snapshot built from a configuration with maps and services (tests/data/steer/
  * zone, the world database ../shared/testdata/world.mmdb when it exists, else the
  * tiny tests/data/geo/city.mmdb of the build folder; GS_BENCH_MMDB overrides), and
- * on the signed fixture zones nsec.example and nsec3.example, with DO=1 and without. A
+ * on the signed fixture zones nsec.example and nsec3.example, with DO=1 and without,
+ * and on the steering configuration again with its zone signed by geosteer. A
  * benchmark, not a test. For an instruction count per query run it under callgrind:
  *   top_srcdir=S valgrind --tool=callgrind --callgrind-out-file=cg.answer \
  *       ./bench/answer-bench 100000
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <ldns/ldns.h>
 #include <netinet/in.h>
 
 #include "server/query/answer.h"
@@ -50,7 +52,7 @@
 #define CALLGRIND_DUMP_STATS_AT(label) ((void)(label))
 #endif
 
-enum bench_snap { SNAP_FIXTURES, SNAP_STEER, SNAP_SIGNED, N_SNAPS };
+enum bench_snap { SNAP_FIXTURES, SNAP_STEER, SNAP_SIGNED, SNAP_STEER_SIGNED, N_SNAPS };
 
 struct bench_query {
 	const char *label;
@@ -91,12 +93,27 @@ static const struct bench_query mix[] = {
         {"A wildcard nsec +do", "x.wild.nsec.example.", 1, true, SNAP_SIGNED, NULL, true},
         {"A wildcard nsec3 +do", "x.wild.nsec3.example.", 1, true, SNAP_SIGNED, NULL, true},
         {"A referral nsec3 +do", "www.sub.nsec3.example.", 1, true, SNAP_SIGNED, NULL, true},
+        /* The steering configuration with geo.example. signed by geosteer (a key made
+         * when the bench starts): a steered answer with DO=1 carries the RRSIG made at
+         * load for the set served. Each +do entry follows the same query without DO. */
+        {"A steered signed +ecs", "www.geo.example.", 1, true, SNAP_STEER_SIGNED, "8.8.8.0/24",
+         false},
+        {"A steered signed +ecs +do", "www.geo.example.", 1, true, SNAP_STEER_SIGNED, "8.8.8.0/24",
+         true},
+        {"AAAA steered signed +ecs", "www.geo.example.", 28, true, SNAP_STEER_SIGNED,
+         "2a00:1450:4001::/48", false},
+        {"AAAA steered signed +ecs +do", "www.geo.example.", 28, true, SNAP_STEER_SIGNED,
+         "2a00:1450:4001::/48", true},
+        {"A steered signed", "www.geo.example.", 1, true, SNAP_STEER_SIGNED, NULL, false},
+        {"A steered signed +do", "www.geo.example.", 1, true, SNAP_STEER_SIGNED, NULL, true},
+        {"MX steered nodata +do", "www.geo.example.", 15, true, SNAP_STEER_SIGNED, NULL, true},
 };
 
-/* The steering configuration; %s: the zone file, the database. */
+/* The steering configuration; %s: the database, the zone file, the zone's dnssec
+ * block ("" or ", dnssec: {keys: [...]}"). */
 static const char steer_config[] =
         "geoip: {database: \"%s\"}\n"
-        "zones: [{name: geo.example., file: \"%s\"}]\n"
+        "zones: [{name: geo.example., file: \"%s\"%s}]\n"
         "maps:\n"
         "  regional:\n"
         "    default: [eu, us]\n"
@@ -212,10 +229,45 @@ static const struct zone *load(struct arena *a, const char *top, const char *fil
 	return z;
 }
 
+/* Writes a fresh ECDSA P-256 key pair with flags 257 (a CSK) for geo.example. as
+ * dir/Kbench.key and dir/Kbench.private. Returns false when ldns cannot make one. */
+static bool make_key(const char *dir)
+{
+	ldns_key *key = ldns_key_new_frm_algorithm(LDNS_SIGN_ECDSAP256SHA256, 256);
+	if (!key)
+		return false;
+	ldns_rdf *owner = NULL;
+	if (ldns_str2rdf_dname(&owner, "geo.example.") != LDNS_STATUS_OK) {
+		ldns_key_deep_free(key);
+		return false;
+	}
+	ldns_key_set_pubkey_owner(key, owner);
+	ldns_key_set_flags(key, 257);
+	ldns_rr *pub = ldns_key2rr(key);
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/Kbench.key", dir);
+	FILE *f = pub ? fopen(path, "w") : NULL;
+	bool ok = f != NULL;
+	if (f) {
+		ldns_rr_print(f, pub);
+		ok = fclose(f) == 0;
+	}
+	snprintf(path, sizeof(path), "%s/Kbench.private", dir);
+	f = ok ? fopen(path, "w") : NULL;
+	ok = f != NULL;
+	if (f) {
+		ldns_key_print(f, key);
+		ok = fclose(f) == 0;
+	}
+	ldns_rr_free(pub);
+	ldns_key_deep_free(key);
+	return ok;
+}
+
 /* Builds the steering snapshot the way the daemon does (cfg_load, snapshot_build), from
- * a configuration written to a temporary file. Returns NULL (and says why) when the
- * database is missing. */
-static struct snapshot *load_steer(const char *top)
+ * a configuration written to a temporary file; with sign, geo.example. is signed with
+ * a key made now. Returns NULL (and says why) when the database is missing. */
+static struct snapshot *load_steer(const char *top, bool sign)
 {
 	char zone[4096], mmdb[4096];
 	snprintf(zone, sizeof(zone), "%s/tests/data/steer/geo.example.zone", top);
@@ -238,7 +290,15 @@ static struct snapshot *load_steer(const char *top)
 		perror("answer-bench: temporary configuration");
 		exit(1);
 	}
-	fprintf(f, steer_config, mmdb, zone);
+	char keydir[] = "/tmp/answer-bench-keys.XXXXXX", dnssec[4200] = "";
+	if (sign) {
+		if (!mkdtemp(keydir) || !make_key(keydir)) {
+			fprintf(stderr, "answer-bench: cannot make a key in %s\n", keydir);
+			exit(1);
+		}
+		snprintf(dnssec, sizeof(dnssec), ", dnssec: {keys: [\"%s/Kbench\"]}", keydir);
+	}
+	fprintf(f, steer_config, mmdb, zone, dnssec);
 	fclose(f);
 	struct diag d;
 	diag_init(&d);
@@ -249,10 +309,18 @@ static struct snapshot *load_steer(const char *top)
 		fprintf(stderr, "answer-bench: cannot build the steering snapshot\n");
 		exit(1);
 	}
-	printf("steering snapshot: database %s\n", mmdb);
+	printf("steering snapshot%s: database %s\n", sign ? " (signed)" : "", mmdb);
 	diag_free(&d);
 	cfg_free(cfg);
 	unlink(path);
+	if (sign) {
+		char kp[4200];
+		snprintf(kp, sizeof(kp), "%s/Kbench.key", keydir);
+		unlink(kp);
+		snprintf(kp, sizeof(kp), "%s/Kbench.private", keydir);
+		unlink(kp);
+		rmdir(keydir);
+	}
 	return s;
 }
 
@@ -276,8 +344,10 @@ int main(int argc, char **argv)
 	signed_zones[1] = load(signed_snap.arena, top, "nsec3.example.signed", "nsec3.example.");
 	zoneset_build(&signed_snap.zones, signed_snap.arena, signed_zones, 2);
 	const struct snapshot *snaps[N_SNAPS] = {&snap, NULL, &signed_snap};
-	struct snapshot *steer = load_steer(top);
+	struct snapshot *steer = load_steer(top, false);
 	snaps[SNAP_STEER] = steer;
+	struct snapshot *steer_signed = steer ? load_steer(top, true) : NULL;
+	snaps[SNAP_STEER_SIGNED] = steer_signed;
 
 	struct answer_ctx *ctx = answer_ctx_new();
 	struct sockaddr_in src = {.sin_family = AF_INET, .sin_addr = {htonl(0x7f000001)}};
@@ -296,14 +366,14 @@ int main(int argc, char **argv)
 	if (env_rrl && *env_rrl == '1') {
 		snap.rrl = &rrlc;
 		if (steer)
-			steer->rrl = &rrlc;
+			steer->rrl = steer_signed->rrl = &rrlc;
 		printf("rate limiting on (rate %u, not reached)\n", rrlc.rate);
 	}
 	if (env_ck && *env_ck) {
 		bool with_server = strcmp(env_ck, "server") == 0;
 		snap.cookie_secret = secret;
 		if (steer)
-			steer->cookie_secret = secret;
+			steer->cookie_secret = steer_signed->cookie_secret = secret;
 		for (size_t i = 0; i < GS_ARRAY_LEN(mix); i++)
 			if (mix[i].edns)
 				qlen[i] = add_cookie(qbuf[i], qlen[i], with_server, secret,
@@ -328,7 +398,7 @@ int main(int argc, char **argv)
 			                      sizeof(out));
 		CALLGRIND_DUMP_STATS_AT(mix[i].label);
 		double dt = now_s() - t0;
-		printf("%-18s %7.1f ns/query  (%zu-byte response)\n", mix[i].label,
+		printf("%-28s %7.1f ns/query  (%zu-byte response)\n", mix[i].label,
 		       dt * 1e9 / (double)rounds,
 		       answer_packet(sp, ctx, qbuf[i], qlen[i], (const struct sockaddr *)&src,
 		                     false, out, sizeof(out)));
@@ -338,6 +408,7 @@ int main(int argc, char **argv)
 	       total * 1e9 / (double)n, (double)n / total / 1e6, sink);
 	answer_ctx_free(ctx);
 	snapshot_free(steer);
+	snapshot_free(steer_signed);
 	arena_destroy(snap.arena);
 	arena_destroy(signed_snap.arena);
 	return 0;

@@ -3,7 +3,7 @@
 # answer-bench: answer_packet() timing over a query mix (callgrind-friendly).
 check_PROGRAMS += bench/answer-bench
 bench_answer_bench_SOURCES = bench/answer_bench.c
-bench_answer_bench_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS)
+bench_answer_bench_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS) $(LDNS_CFLAGS)
 bench_answer_bench_LDADD = $(GS_SERVER_LIBS)
 
 # zone-bench: zone_load()/zone_lookup() timing and --dump.

@@ -39,7 +39,7 @@ int main(int argc, char **argv)
 		} else {
 			struct arena *a = arena_new();
 			const struct zone *z = NULL;
-			if (snapshot_load_zone(c, i, a, &d, stdout, &z) == GS_OK)
+			if (snapshot_load_zone(c, i, a, &d, stdout, &z, NULL) == GS_OK)
 				status = 0;
 			arena_destroy(a);
 		}

@@ -7,6 +7,8 @@ zones_libzones_a_SOURCES = \
 	zones/zone_compile.c zones/zone_compile.h \
 	zones/zone_keys.c zones/zone_keys.h \
 	zones/zone_sign.h zones/zone_signer.c zones/zone_signer.h \
+	zones/zone_rrsig.c zones/zone_rrsig.h \
+	zones/zone_signing.c zones/zone_signing.h zones/zone_signing_impl.h \
 	zones/zone_dnssec.c zones/zone_denial.c \
 	zones/zone_lookup.c \
 	zones/zoneset.c zones/zoneset.h

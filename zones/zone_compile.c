@@ -356,6 +356,12 @@ void zone_compile_add(struct zone_compile *zc, const uint8_t *owner, uint16_t ty
 
 /* ---- diagnostics held back until the end, so they come out in file order ---- */
 
+void zone_compile_add_name(struct zone_compile *zc, const uint8_t *name_lc)
+{
+	if (dname_is_subdomain(name_lc, zc->origin))
+		(void)name_intern(zc, name_lc);
+}
+
 void zone_compile_report(struct zone_compile *zc, bool is_warning, uint16_t file, uint32_t line,
                          const char *fmt, ...)
 {

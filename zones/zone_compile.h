@@ -109,6 +109,11 @@ const char *zone_compile_file_name(const struct zone_compile *zc, uint16_t f) GS
 void zone_compile_add(struct zone_compile *zc, const uint8_t *owner, uint16_t type, uint32_t ttl,
                       const uint8_t *rdata, size_t rdlen, uint16_t file, unsigned line)
         GS_NONNULLX(1, 2);
+/* Makes name_lc (lowercase wire) a name of the zone even though it has no record here,
+ * an empty node as an empty non-terminal is (names outside the origin are ignored): a
+ * signed zone's steered names, whose A/AAAA answers come from steering and whose denial
+ * chain entries must be found like any node's. */
+void zone_compile_add_name(struct zone_compile *zc, const uint8_t *name_lc) GS_NONNULL;
 /* Records a diagnostic at file:line, reported in file order at the end. */
 void zone_compile_report(struct zone_compile *zc, bool is_warning, uint16_t file, uint32_t line,
                          const char *fmt, ...) GS_NONNULLX(1, 5) GS_PRINTF(5, 6);

@@ -27,6 +27,7 @@
 #include "zones/zone_compile.h"
 #include "zones/zone_keys.h"
 #include "zones/zone_signer.h"
+#include "zones/zone_signing_impl.h"
 
 /* $INCLUDE depth beyond which we assume a loop (a file including itself). */
 #define INCLUDE_DEPTH_MAX 16
@@ -605,7 +606,8 @@ static int load_file(struct loader *ld, uint16_t file, const uint8_t *origin, un
 
 /* Loads the zone; signs it first when sp is not NULL. */
 static int load(const char *path, const uint8_t *origin, const struct zone_sign_params *sp,
-                struct arena *a, struct diag *d, const struct zone **out)
+                struct arena *a, struct diag *d, const struct zone **out,
+                struct zone_signing **keep)
 {
 	struct loader ld;
 	memset(&ld, 0, sizeof(ld));
@@ -630,6 +632,14 @@ static int load(const char *path, const uint8_t *origin, const struct zone_sign_
 		struct zone *z = (struct zone *)*out;
 		z->signed_at = signed_at;
 		z->sig_expires = expires;
+		if (keep) {
+			struct zone_signing *g = xcalloc(1, sizeof(*g));
+			g->ks = keys;
+			g->inception = (uint32_t)(signed_at - ZONE_SIGN_INCEPTION_SKEW);
+			g->expiration = (uint32_t)expires;
+			memset(&keys, 0, sizeof(keys));
+			*keep = g;
+		}
 	}
 	zone_keys_free(&keys);
 	zone_compile_free(&ld.zc);
@@ -640,11 +650,14 @@ static int load(const char *path, const uint8_t *origin, const struct zone_sign_
 int zone_load(const char *path, const uint8_t *origin, struct arena *a, struct diag *d,
               const struct zone **out)
 {
-	return load(path, origin, NULL, a, d, out);
+	return load(path, origin, NULL, a, d, out, NULL);
 }
 
 int zone_load_signed(const char *path, const uint8_t *origin, const struct zone_sign_params *sp,
-                     struct arena *a, struct diag *d, const struct zone **out)
+                     struct arena *a, struct diag *d, const struct zone **out,
+                     struct zone_signing **keep)
 {
-	return load(path, origin, sp, a, d, out);
+	if (keep)
+		*keep = NULL;
+	return load(path, origin, sp, a, d, out, keep);
 }

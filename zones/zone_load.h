@@ -12,6 +12,7 @@
 #include "server/base/diag.h"
 #include "zones/zone.h"
 #include "zones/zone_sign.h"
+#include "zones/zone_signing.h"
 
 /* Loads the zone file at path with origin (lowercase wire name) into arena a.
  * Every problem is recorded in d as "PATH:LINE: message" (syntax errors, records outside
@@ -31,8 +32,11 @@ int zone_load(const char *path, const uint8_t *origin, struct arena *a, struct d
 
 /* zone_load(), then signs the zone as sp says (zones/zone_sign.h) before compiling it.
  * Key problems are reported at the keys' configured positions, and the zone is not
- * loaded then. On success (*out)->signed_at and sig_expires are set. */
+ * loaded then. On success (*out)->signed_at and sig_expires are set, and when keep is
+ * not NULL, *keep holds the keys for signing more RRsets of the zone (zone_signing.h;
+ * the caller frees it with zone_signing_free; NULL on failure). */
 int zone_load_signed(const char *path, const uint8_t *origin, const struct zone_sign_params *sp,
-                     struct arena *a, struct diag *d, const struct zone **out) GS_NONNULL GS_WUR;
+                     struct arena *a, struct diag *d, const struct zone **out,
+                     struct zone_signing **keep) GS_NONNULLX(1, 2, 3, 4, 5, 6) GS_WUR;
 
 #endif

@@ -15,6 +15,10 @@
 #include "server/base/diag.h"
 #include "server/base/netaddr.h"
 
+/* Signatures are valid from this many seconds before signing: clocks of validators
+ * differ. */
+#define ZONE_SIGN_INCEPTION_SKEW 3600
+
 enum zone_sign_denial { ZONE_SIGN_NSEC3, ZONE_SIGN_NSEC };
 
 /* One key pair: path names path.key (the DNSKEY record) and path.private. pos is where

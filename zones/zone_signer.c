@@ -19,9 +19,9 @@
 #include "server/base/dname.h"
 #include "server/base/err.h"
 #include "server/base/xalloc.h"
+#include "zones/zone_rrsig.h"
 
 #define SHA1_LEN         20
-#define INCEPTION_SKEW   3600 /* signatures start an hour back: clocks of validators differ */
 #define RR_CLASS_IN      1
 #define NSEC3_HASH_SHA1  1
 #define DS_DIGEST_SHA256 2
@@ -56,7 +56,9 @@ struct signer {
 	uint32_t inception, expiration;
 	uint32_t soa_ttl, soa_minimum;
 	bool has_soa;
-	bool sampling; /* records pushed now are dump_only */
+	bool sampling;             /* records pushed now are dump_only */
+	const uint8_t *emit_owner; /* sign_rrset: owner and TTL of the RRSIGs being made */
+	uint32_t emit_ttl;
 };
 
 static void push(struct signer *s, const uint8_t *owner, uint16_t type, uint32_t ttl,
@@ -516,119 +518,38 @@ static bool make_nsec3_chain(struct signer *s, struct sname *names, size_t n, ui
 
 /* ---- signatures ---- */
 
-struct canon {
-	uint8_t *rd;
-	size_t len;
-};
-
-static int canon_cmp(const void *pa, const void *pb)
+static void emit_rrsig(void *arg, const uint8_t *rdata, size_t len)
 {
-	const struct canon *a = pa, *b = pb;
-	return memcmp_len(a->rd, a->len, b->rd, b->len);
+	struct signer *s = arg;
+	push(s, s->emit_owner, LDNS_RR_TYPE_RRSIG, s->emit_ttl, arena_memdup(s->tmp, rdata, len),
+	     len, true);
 }
 
 /* Signs the RRset v[0..n) (one owner and type) with every key whose role covers it,
  * adding the RRSIGs. Returns false when the crypto library failed. */
 static bool sign_rrset(struct signer *s, const struct srec *v, size_t n)
 {
-	const uint8_t *owner = v[0].owner;
-	uint16_t type = v[0].type;
 	uint32_t ttl = v[0].ttl;
 	for (size_t i = 1; i < n; i++)
 		if (v[i].ttl < ttl)
 			ttl = v[i].ttl; /* zone_compile serves the lowest too */
-	bool key_rrset = type == LDNS_RR_TYPE_DNSKEY || type == LDNS_RR_TYPE_CDS ||
-	                 type == LDNS_RR_TYPE_CDNSKEY;
-
-	/* RFC 4034 section 6: each record's rdata in canonical form, sorted, repeats
-	 * dropped. */
-	struct canon *c = xcalloc(n, sizeof(*c));
-	size_t nc = 0;
-	ldns_buffer *buf = ldns_buffer_new(LDNS_MAX_PACKETLEN);
-	bool ok = buf != NULL;
-	for (size_t i = 0; i < n && ok; i++) {
-		ldns_rr *rr = to_ldns(owner, type, ttl, v[i].rdata, v[i].rdlen);
-		if (!rr) {
-			ok = false;
-			break;
-		}
-		ldns_rr2canonical(rr);
-		ldns_buffer_clear(buf);
-		if (ldns_rr_rdata2buffer_wire(buf, rr) != LDNS_STATUS_OK) {
-			ok = false;
-		} else {
-			c[nc].len = ldns_buffer_position(buf);
-			c[nc].rd = xmalloc(c[nc].len ? c[nc].len : 1);
-			memcpy(c[nc].rd, ldns_buffer_begin(buf), c[nc].len);
-			nc++;
-		}
-		ldns_rr_free(rr);
+	const uint8_t **rd = xmalloc(n * sizeof(*rd));
+	uint16_t *len = xmalloc(n * sizeof(*len));
+	for (size_t i = 0; i < n; i++) {
+		rd[i] = v[i].rdata;
+		len[i] = v[i].rdlen;
 	}
-	qsort(c, nc, sizeof(*c), canon_cmp);
-	size_t u = 0;
-	for (size_t i = 0; i < nc; i++) {
-		if (u && canon_cmp(&c[u - 1], &c[i]) == 0) {
-			free(c[i].rd);
-			continue;
-		}
-		c[u++] = c[i];
-	}
-	nc = u;
-
-	const uint8_t *signer = s->zc->names[0].name;
-	size_t olen = dname_len(owner), slen = dname_len(signer);
-	unsigned labels = dname_labels(owner);
-	if (owner[0] == 1 && owner[1] == '*')
-		labels--; /* RFC 4034 section 3.1.3: the wildcard label is not counted */
-	for (size_t k = 0; k < s->ks->n && ok; k++) {
-		const struct zone_key *key = &s->ks->v[k];
-		if (!(key_rrset ? key->signs_keys : key->signs_data))
-			continue;
-		/* RFC 4034 section 3.1.8.1: the RRSIG rdata without its signature, then
-		 * every record in canonical form. */
-		uint8_t head[18 + DNAME_MAX];
-		put16(head, type);
-		head[2] = key->algorithm;
-		head[3] = (uint8_t)labels;
-		put32(head + 4, ttl);
-		put32(head + 8, s->expiration);
-		put32(head + 12, s->inception);
-		put16(head + 16, key->tag);
-		memcpy(head + 18, signer, slen);
-		size_t hlen = 18 + slen;
-		ldns_buffer_clear(buf);
-		ldns_buffer_write(buf, head, hlen);
-		for (size_t i = 0; i < nc; i++) {
-			uint8_t fixed[10];
-			put16(fixed, type);
-			put16(fixed + 2, RR_CLASS_IN);
-			put32(fixed + 4, ttl);
-			put16(fixed + 8, (uint32_t)c[i].len);
-			ldns_buffer_write(buf, owner, olen);
-			ldns_buffer_write(buf, fixed, sizeof(fixed));
-			ldns_buffer_write(buf, c[i].rd, c[i].len);
-		}
-		if (ldns_buffer_status(buf) != LDNS_STATUS_OK) {
-			ok = false;
-			break;
-		}
-		ldns_rdf *sig = ldns_sign_public_buffer(buf, key->key);
-		if (!sig) {
-			ok = false;
-			break;
-		}
-		size_t len = hlen + ldns_rdf_size(sig);
-		uint8_t *rd = arena_alloc(s->tmp, len);
-		memcpy(rd, head, hlen);
-		memcpy(rd + hlen, ldns_rdf_data(sig), ldns_rdf_size(sig));
-		ldns_rdf_deep_free(sig);
-		push(s, owner, LDNS_RR_TYPE_RRSIG, ttl, rd, len, true);
-	}
-	for (size_t i = 0; i < nc; i++)
-		free(c[i].rd);
-	free(c);
-	if (buf)
-		ldns_buffer_free(buf);
+	/* v may move while RRSIGs are pushed: copy what is needed first. */
+	const uint8_t *owner = v[0].owner;
+	uint16_t type = v[0].type;
+	s->emit_owner = owner;
+	s->emit_ttl = ttl;
+	struct zone_rrsig_window w = {.signer = s->zc->names[0].name,
+	                              .inception = s->inception,
+	                              .expiration = s->expiration};
+	bool ok = zone_rrsig_sign(s->ks, &w, owner, type, ttl, rd, len, n, emit_rrsig, s);
+	free(rd);
+	free(len);
 	return ok;
 }
 
@@ -714,7 +635,7 @@ int zone_signer_run(struct zone_compile *zc, const struct zone_sign_params *p,
 {
 	struct signer s = {.zc = zc, .p = p, .ks = ks, .tmp = arena_new()};
 	int64_t now = p->now ? p->now : (int64_t)time(NULL);
-	s.inception = (uint32_t)(now - INCEPTION_SKEW);
+	s.inception = (uint32_t)(now - ZONE_SIGN_INCEPTION_SKEW);
 	s.expiration = (uint32_t)(now + p->validity);
 	bool has_cds = false, has_cdnskey = false;
 	bool ok = take_records(&s, &has_cds, &has_cdnskey);
@@ -754,6 +675,11 @@ int zone_signer_run(struct zone_compile *zc, const struct zone_sign_params *p,
 			if (s.v[i].is_new)
 				zone_compile_add(zc, s.v[i].owner, s.v[i].type, s.v[i].ttl,
 				                 s.v[i].rdata, s.v[i].rdlen, 0, 0);
+		/* Steered names become nodes of the zone: a query for another type there, or
+		 * for a name below one, is then answered and proven like at any name. */
+		for (size_t i = 0; i < n_names; i++)
+			if ((names[i].steer_a || names[i].steer_aaaa) && !names[i].is_occluded)
+				zone_compile_add_name(zc, names[i].name);
 		if (p->dump)
 			dump_zone(&s);
 		*signed_at = now;

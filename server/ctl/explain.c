@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "geoip/geo.h"
 #include "geoip/geodb.h"
@@ -116,7 +117,8 @@ static size_t build_query(const struct explain_req *req, const uint8_t *qname, s
 	buf[n++] = 0; /* OPT owner: the root */
 	put_u16(buf + n, DNS_TYPE_OPT);
 	put_u16(buf + n + 2, ANSWER_UDP_MAX);
-	memset(buf + n + 4, 0, 4); /* extended RCODE, version 0, no DO */
+	memset(buf + n + 4, 0, 4); /* extended RCODE, version 0 */
+	buf[n + 6] = 0x80;         /* DO (RFC 3225): a signed zone's RRSIGs come too */
 	n += 8;
 	if (!req->has_subnet) {
 		put_u16(buf + n, 0);
@@ -336,9 +338,10 @@ static void mismatch(FILE *out, struct ex_decision *dec, const char *fmt, ...)
 /* The datacenter lines: each datacenter of the decided list with its addresses of the
  * type and their health, what steer_decide made of it, and whether the response
  * carries exactly the addresses it serves. */
-static void explain_choice(FILE *out, const struct ex_env *e, const struct steer_service *svc,
+static void explain_choice(FILE *out, const struct ex_env *e, const struct steer_name *sn,
                            const uint8_t *target, struct ex_decision *dec)
 {
+	const struct steer_service *svc = sn->svc;
 	const struct steer_table *t = e->snap->steer;
 	const struct steer_decision *d = &dec->d;
 	enum steer_type ty = dec->ty;
@@ -404,8 +407,16 @@ static void explain_choice(FILE *out, const struct ex_env *e, const struct steer
 	                            GS_ARRAY_LEN(got), &ttl);
 	size_t want = 0;
 	bool same = true;
+	/* In a zone geosteer signs, the set with a signature (answer.c does the same). */
+	uint64_t signed_set = 0;
+	bool narrowed = d->dc && sn->sigs && d->dc->n[ty] <= STEER_SIGN_ADDRS_MAX;
+	if (narrowed) {
+		signed_set = steer_served_mask(t, d, ty);
+		(void)steer_sigs_pick(&sn->sigs[(size_t)(d->dc - svc->dcs) * STEER_N_TYPES + ty],
+		                      &signed_set);
+	}
 	for (uint16_t j = 0; d->dc && j < d->dc->n[ty]; j++) {
-		if (!steer_addr_served(t, d, ty, j))
+		if (narrowed ? !(signed_set >> j & 1u) : !steer_addr_served(t, d, ty, j))
 			continue;
 		struct netaddr a;
 		dc_addr(d->dc, ty, j, &a);
@@ -420,11 +431,94 @@ static void explain_choice(FILE *out, const struct ex_env *e, const struct steer
 		         tname, d->dc ? d->dc->name : "no datacenter (NODATA expected)");
 }
 
+/* An RRSIG time field (RFC 4034 section 3.2) as YYYYMMDDHHmmSS, UTC. */
+static void sig_time(uint32_t v, char out[20])
+{
+	time_t t = (time_t)v;
+	struct tm tm;
+	if (!gmtime_r(&t, &tm) || !strftime(out, 20, "%Y%m%d%H%M%S", &tm))
+		snprintf(out, 20, "%u", v);
+}
+
+/* DNSSEC: the signature that goes with the served set in a zone geosteer signs (made at
+ * load for exactly that set, or the largest signed set of addresses that are up), one
+ * line per key, checked against the RRSIGs of the response. */
+static void explain_signature(FILE *out, const struct ex_env *e, const struct steer_name *sn,
+                              const uint8_t *target, struct ex_decision *dec)
+{
+	const struct steer_decision *d = &dec->d;
+	if (!sn->sigs || !d->dc || d->dc->n[dec->ty] > STEER_SIGN_ADDRS_MAX)
+		return;
+	const struct steer_service *svc = sn->svc;
+	uint64_t served = steer_served_mask(e->snap->steer, d, dec->ty);
+	uint64_t mask = served;
+	const struct zone_rrset *sig = steer_sigs_pick(
+	        &sn->sigs[(size_t)(d->dc - svc->dcs) * STEER_N_TYPES + dec->ty], &mask);
+	if (!sig) {
+		fprintf(out, "%-12snone (no signed set of these addresses)\n", "signature:");
+		return;
+	}
+	unsigned n_addr = (unsigned)__builtin_popcountll(mask);
+	for (uint16_t i = 0; i < sig->count; i++) {
+		const struct zone_rdata *rd = &sig->rdata[i];
+		if (rd->len < 18)
+			continue;
+		const uint8_t *p = rd->data;
+		char inc[20], exp[20];
+		sig_time((uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 8 | p[11],
+		         exp);
+		sig_time((uint32_t)p[12] << 24 | (uint32_t)p[13] << 16 | (uint32_t)p[14] << 8 |
+		                 p[15],
+		         inc);
+		fprintf(out,
+		        "%-12sRRSIG %s algorithm %u key tag %u, inception %s, expiration %s, "
+		        "original TTL %u: made at load for %s %u %s address%s\n",
+		        "signature:", dec->ty == STEER_A ? "A" : "AAAA", p[2],
+		        (unsigned)p[16] << 8 | p[17], inc, exp,
+		        (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7],
+		        mask == served ? "exactly the" : "the largest signed set of", n_addr,
+		        mask == served ? "served" : "up", n_addr == 1 ? "" : "es");
+	}
+	if (mask != served)
+		fprintf(out,
+		        "%-12sthe set of addresses up is not signed: the answer carries the "
+		        "largest signed set inside it\n",
+		        "note:");
+	/* The response must carry these signatures. */
+	const ldns_rr_list *an = ldns_pkt_answer(e->pkt);
+	size_t found = 0;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(an, i);
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_RRSIG || ldns_rr_rd_count(rr) < 9)
+			continue;
+		const ldns_rdf *o = ldns_rr_owner(rr);
+		uint8_t own[DNAME_MAX];
+		if (ldns_rdf_size(o) > DNAME_MAX)
+			continue;
+		memcpy(own, ldns_rdf_data(o), ldns_rdf_size(o));
+		dname_lower(own);
+		if (!dname_equal(own, target))
+			continue;
+		const ldns_rdf *sf = ldns_rr_rdf(rr, 8);
+		for (uint16_t k = 0; k < sig->count; k++) {
+			const struct zone_rdata *rd = &sig->rdata[k];
+			size_t head = rd->len - ldns_rdf_size(sf);
+			if (ldns_rdf_size(sf) <= rd->len &&
+			    memcmp(rd->data + head, ldns_rdf_data(sf), ldns_rdf_size(sf)) == 0)
+				found++;
+		}
+	}
+	if (found != sig->count)
+		mismatch(out, dec, "the answer carries %zu of the %u signatures of the served set",
+		         found, sig->count);
+}
+
 /* The service part: which address is located, the rule, the list, the datacenters. */
 static void explain_service(FILE *out, struct ex_env *e, const struct explain_req *req,
-                            const struct ex_reply *r, const struct steer_service *svc,
+                            const struct ex_reply *r, const struct steer_name *sn,
                             struct ex_decision *dec)
 {
+	const struct steer_service *svc = sn->svc;
 	fprintf(out, "%-12s%s (map %s, ttl %u, failover_ttl %u)\n", "service:", svc->name,
 	        svc->map->name, svc->ttl, svc->failover_ttl);
 	bool any = req->qtype == DNS_TYPE_ANY;
@@ -482,7 +576,7 @@ static void explain_service(FILE *out, struct ex_env *e, const struct explain_re
 	} else {
 		mismatch(out, dec, "map %s could not explain the client", svc->map->name);
 	}
-	explain_choice(out, e, svc, r->target, dec);
+	explain_choice(out, e, sn, r->target, dec);
 }
 
 static void explain_ttl(FILE *out, const struct ex_env *e, const struct ex_reply *r,
@@ -634,9 +728,11 @@ int explain_snapshot(const struct explain_req *req, const struct snapshot *snap,
 	}
 	const struct steer_table *t = e.snap->steer;
 	const struct steer_name *sn = t ? steer_find(t, r.target, dname_len(r.target)) : NULL;
-	if (sn && sn->svc)
-		explain_service(out, &e, req, &r, sn->svc, &dec);
-	else if (sn)
+	if (sn && sn->svc) {
+		explain_service(out, &e, req, &r, sn, &dec);
+		if (dec.steered)
+			explain_signature(out, &e, sn, r.target, &dec);
+	} else if (sn)
 		fprintf(out, "%-12snone (an empty non-terminal above a steered name: NODATA)\n",
 		        "service:");
 	else

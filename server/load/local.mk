@@ -5,4 +5,5 @@ server_load_libload_a_CFLAGS = $(AM_CFLAGS) $(MMDB_CFLAGS)
 server_load_libload_a_SOURCES = \
 	server/load/reload.c server/load/reload.h \
 	server/load/snapshot_build.c server/load/snapshot_build.h \
-	server/load/steer_build.c server/load/steer_build.h
+	server/load/steer_build.c server/load/steer_build.h \
+	server/load/steer_sign.c server/load/steer_sign.h

@@ -74,8 +74,10 @@ static void copy_rrl_cookies(const struct cfg *cfg, struct snapshot *s)
 }
 
 int snapshot_load_zone(const struct cfg *cfg, size_t zone_idx, struct arena *a, struct diag *d,
-                       FILE *dump, const struct zone **out)
+                       FILE *dump, const struct zone **out, struct zone_signing **keep)
 {
+	if (keep)
+		*keep = NULL;
 	const struct cfg_zone *cz = &cfg->zones[zone_idx];
 	const struct cfg_dnssec *ds = &cz->dnssec;
 	if (!ds->enabled)
@@ -137,7 +139,7 @@ int snapshot_load_zone(const struct cfg *cfg, size_t zone_idx, struct arena *a, 
 	        .pos = ds->pos,
 	        .dump = dump,
 	};
-	int rc = zone_load_signed(cz->file, cz->name, &sp, a, d, out);
+	int rc = zone_load_signed(cz->file, cz->name, &sp, a, d, out, keep);
 	free(samples);
 	free(steered);
 	free(keys);
@@ -157,11 +159,18 @@ int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out)
 	const struct zone **zones =
 	        arena_alloc(a, (cfg->n_zones ? cfg->n_zones : 1) * sizeof(*zones));
 	size_t n = 0;
+	/* The keys of the zones geosteer signs stay loaded until the steered answers in
+	 * them are signed too. */
+	struct steer_signer *signers = xcalloc(cfg->n_zones ? cfg->n_zones : 1, sizeof(*signers));
+	size_t n_signers = 0;
 	for (size_t i = 0; i < cfg->n_zones; i++) {
 		if (is_duplicate_zone(cfg, i, d))
 			continue;
 		const struct zone *z = NULL;
-		int zrc = snapshot_load_zone(cfg, i, a, d, NULL, &z);
+		struct zone_signing *keep = NULL;
+		int zrc = snapshot_load_zone(cfg, i, a, d, NULL, &z, &keep);
+		if (keep)
+			signers[n_signers++] = (struct steer_signer){.zone = z, .signing = keep};
 		if (zrc != GS_OK) {
 			/* Keep loading the other zones: one run reports every problem. */
 			if (rc == GS_OK || zrc == GS_EIO)
@@ -173,7 +182,11 @@ int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out)
 	zoneset_build(&s->zones, a, zones, n);
 	/* Also after a zone failed: map and database problems are worth reporting in the
 	 * same run. */
-	int src = steer_build(cfg, &s->zones, a, d, &s->steer, &s->health, &s->geoip);
+	int src = steer_build(cfg, &s->zones, signers, n_signers, a, d, &s->steer, &s->health,
+	                      &s->geoip);
+	for (size_t i = 0; i < n_signers; i++)
+		zone_signing_free((struct zone_signing *)signers[i].signing);
+	free(signers);
 	if (src != GS_OK && rc == GS_OK)
 		rc = src;
 	s->ecs_ignored = !cfg->geoip.client_subnet;

@@ -10,6 +10,7 @@
 #include "server/base/diag.h"
 #include "server/config/config.h"
 #include "server/query/snapshot.h"
+#include "zones/zone_signing.h"
 
 /* Builds a snapshot from cfg: loads every zone, compiles the GeoIP maps and services
  * (server/load/steer_build.h; the GeoIP databases are closed again before this returns) and
@@ -21,8 +22,11 @@ int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out)
 /* Loads zone zone_idx of cfg into a as snapshot_build() does: signed when it has a `dnssec:`
  * block, its denial chain then covering the names the services steer in it (with A
  * and/or AAAA as their addresses have). When dump is not NULL, a signed zone is also
- * printed there in zone file form. Returns what zone_load() returns. */
+ * printed there in zone file form. When keep is not NULL, *keep receives the keys of a
+ * zone geosteer signed (zones/zone_signing.h; free with zone_signing_free), NULL for
+ * any other. Returns what zone_load() returns. */
 int snapshot_load_zone(const struct cfg *cfg, size_t zone_idx, struct arena *a, struct diag *d,
-                       FILE *dump, const struct zone **out) GS_NONNULLX(1, 3, 4, 6) GS_WUR;
+                       FILE *dump, const struct zone **out, struct zone_signing **keep)
+        GS_NONNULLX(1, 3, 4, 6) GS_WUR;
 
 #endif

@@ -12,6 +12,7 @@
 #include "server/base/dname.h"
 #include "server/base/err.h"
 #include "server/base/xalloc.h"
+#include "server/load/steer_sign.h"
 #include "server/query/query.h"
 #include "zones/zone.h"
 
@@ -150,6 +151,17 @@ static void nb_add(struct name_builder *b, struct arena *a, const uint8_t *name,
 	b->slots[i] = (uint32_t)b->n;
 }
 
+/* The entry of name (lowercase wire, len bytes) in b, or NULL. */
+static struct steer_name *find_added(struct name_builder *b, const uint8_t *name, size_t len)
+{
+	for (size_t i = steer_hash(name, len) & b->mask; b->slots[i]; i = (i + 1) & b->mask) {
+		struct steer_name *e = &b->names[b->slots[i] - 1];
+		if (e->len == len && memcmp(e->name, name, len) == 0)
+			return e;
+	}
+	return NULL;
+}
+
 /* Checks one steered name against the zone that holds it (the deepest one, as the query
  * path finds it). Returns false when the name must not be steered. */
 static bool check_name(const struct cfg_service *svc, size_t k, const struct zone *z,
@@ -214,8 +226,9 @@ static bool check_name(const struct cfg_service *svc, size_t k, const struct zon
 
 /* Hashes every steered name and the empty non-terminals above it. */
 static int build_names(const struct cfg *cfg, const struct zoneset *zs,
-                       const struct steer_service *services, const bool *built, struct arena *a,
-                       struct diag *d, struct steer_table *t)
+                       const struct steer_service *services, const bool *built,
+                       const struct steer_signer *sg, size_t n_sg, struct arena *a, struct diag *d,
+                       struct steer_table *t)
 {
 	int rc = GS_OK;
 	size_t cap = 0;
@@ -245,6 +258,15 @@ static int build_names(const struct cfg *cfg, const struct zoneset *zs,
 			if (!built[s])
 				continue;
 			nb_add(&b, a, name, svc->names[k].len, &services[s]);
+			/* In a zone geosteer signs: the signatures of its address sets. */
+			for (size_t g = 0; g < n_sg; g++) {
+				if (sg[g].zone != z)
+					continue;
+				struct steer_name *e = find_added(&b, name, svc->names[k].len);
+				if (e && e->svc == &services[s] && !e->sigs &&
+				    steer_sign_name(svc, e, z, sg[g].signing, a, d) != GS_OK)
+					rc = GS_EPARSE;
+			}
 			/* RFC 8020: the names between the steered name and the apex exist. */
 			unsigned labels = dname_labels(name);
 			for (unsigned keep = labels - 1; keep > z->origin_labels; keep--) {
@@ -262,9 +284,9 @@ static int build_names(const struct cfg *cfg, const struct zoneset *zs,
 	return rc;
 }
 
-int steer_build(const struct cfg *cfg, const struct zoneset *zs, struct arena *a, struct diag *d,
-                const struct steer_table **table, struct health_table **health,
-                struct geodb_meta *meta)
+int steer_build(const struct cfg *cfg, const struct zoneset *zs, const struct steer_signer *sg,
+                size_t n_sg, struct arena *a, struct diag *d, const struct steer_table **table,
+                struct health_table **health, struct geodb_meta *meta)
 {
 	*table = NULL;
 	*health = NULL;
@@ -295,7 +317,7 @@ int steer_build(const struct cfg *cfg, const struct zoneset *zs, struct arena *a
 	}
 	t->services = services;
 	t->n_services = cfg->n_services;
-	if (build_names(cfg, zs, services, built, a, d, t) != GS_OK)
+	if (build_names(cfg, zs, services, built, sg, n_sg, a, d, t) != GS_OK)
 		rc = GS_EPARSE;
 	free(built);
 	free(maps);

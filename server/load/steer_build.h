@@ -13,6 +13,7 @@
 #include "server/base/diag.h"
 #include "server/config/config.h"
 #include "server/health/health.h"
+#include "server/load/steer_sign.h"
 #include "server/query/steer.h"
 #include "zones/zoneset.h"
 
@@ -27,9 +28,13 @@
  * caller, to be freed with the snapshot with health_table_free; NULL when there are no
  * services): one cell per (datacenter, address, check), all up until a monitor says
  * otherwise. *meta: what was read of geoip.database (all zero without one). Returns
- * GS_OK, or GS_EPARSE / GS_EIO with both NULL. */
-int steer_build(const struct cfg *cfg, const struct zoneset *zs, struct arena *a, struct diag *d,
-                const struct steer_table **table, struct health_table **health,
-                struct geodb_meta *meta) GS_NONNULL GS_WUR;
+ * GS_OK, or GS_EPARSE / GS_EIO with both NULL.
+ *
+ * sg[0..n_sg): the zones geosteer signed, with their keys: the steered names in them
+ * get signatures for the address sets they may serve (server/load/steer_sign.h). */
+int steer_build(const struct cfg *cfg, const struct zoneset *zs, const struct steer_signer *sg,
+                size_t n_sg, struct arena *a, struct diag *d, const struct steer_table **table,
+                struct health_table **health, struct geodb_meta *meta)
+        GS_NONNULLX(1, 2, 5, 6, 7, 8, 9) GS_WUR;
 
 #endif

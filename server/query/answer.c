@@ -167,9 +167,10 @@ static bool node_is(const struct zone_node *n, const uint8_t *name_lc, size_t na
  * scope to that of the client's list (design rule 3), also for NODATA: another client's
  * list may have addresses of the type. Returns false when the zone answers instead. */
 static bool answer_steered(const struct snapshot *snap, struct answer_ctx *ctx,
-                           const struct zone *z, const struct steer_service *svc,
-                           const uint8_t *owner, struct reply *rep)
+                           const struct zone *z, const struct steer_name *sn, const uint8_t *owner,
+                           struct reply *rep)
 {
+	const struct steer_service *svc = sn->svc;
 	uint16_t qtype = ctx->q.qtype;
 	enum steer_type ty;
 	if (qtype == DNS_TYPE_A || qtype == DNS_TYPE_ANY)
@@ -191,6 +192,20 @@ static bool answer_steered(const struct snapshot *snap, struct answer_ctx *ctx,
 		if (qtype == DNS_TYPE_ANY)
 			return false; /* no addresses at all: the zone's RRsets, if any */
 		add_soa(ctx, z);      /* design rule 2: NODATA */
+		if (GS_UNLIKELY(ctx->dnssec) && sn->node)
+			dnssec_nodata(&ctx->r, z, sn->node);
+		return true;
+	}
+	if (GS_UNLIKELY(ctx->dnssec) && sn->sigs && dec.dc->n[ty] <= STEER_SIGN_ADDRS_MAX) {
+		/* The set served and its signature, made at load for exactly that set (or the
+		 * largest signed set of addresses that are up: steer_sigs_pick). The RRSIG
+		 * goes out with the TTL of the set, which may be below its original TTL. */
+		uint64_t mask = steer_served_mask(snap->steer, &dec, ty);
+		const struct zone_rrset *sig = steer_sigs_pick(
+		        &sn->sigs[(size_t)(dec.dc - svc->dcs) * STEER_N_TYPES + ty], &mask);
+		steer_render_mask(&dec, ty, &ctx->r, RENDER_ANSWER, owner, ctx->rot++, mask);
+		if (sig)
+			render_rrset(&ctx->r, RENDER_ANSWER, owner, sig, dec.ttl);
 		return true;
 	}
 	steer_render(snap->steer, &dec, ty, &ctx->r, RENDER_ANSWER, owner, ctx->rot++);
@@ -245,7 +260,7 @@ lookup_with_steering(const struct snapshot *snap, struct answer_ctx *ctx, const 
 {
 	const struct steer_name *sn =
 	        snap->steer ? steer_find(snap->steer, name_lc, name_len) : NULL;
-	if (sn && sn->svc && answer_steered(snap, ctx, z, sn->svc, owner, rep))
+	if (sn && sn->svc && answer_steered(snap, ctx, z, sn, owner, rep))
 		return true;
 	enum zone_match found = off ? zone_lookup_split(z, name_lc, name_len, off, labels, hit)
 	                            : zone_lookup(z, name_lc, hit);

@@ -141,34 +141,64 @@ static void render_many(const struct steer_table *t, const struct steer_decision
 	}
 }
 
-void steer_render(const struct steer_table *t, const struct steer_decision *dec, enum steer_type ty,
-                  struct render *r, enum render_section sec, const uint8_t *owner, uint32_t rot)
+uint64_t steer_served_mask(const struct steer_table *t, const struct steer_decision *dec,
+                           enum steer_type ty)
 {
 	uint16_t n = dec->dc->n[ty];
-	if (GS_UNLIKELY(n > 64)) {
-		render_many(t, dec, ty, r, sec, owner, rot);
-		return;
-	}
-	/* The served addresses as a bit set; the rotation runs over them, not over the
-	 * configured list: the (rot mod served)-th served one comes first, then the others
-	 * in configuration order, wrapping round. */
+	if (dec->fail_open)
+		return n >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1u;
 	uint64_t up = 0;
-	unsigned served = 0;
-	for (uint16_t i = 0; i < n; i++) {
-		bool on = steer_addr_served(t, dec, ty, i);
-		up |= (uint64_t)on << i;
-		served += on;
+	for (uint16_t i = 0; i < n && i < 64; i++)
+		up |= (uint64_t)health_cell_is_up(t->cells, dec->dc->cells[ty][i]) << i;
+	return up;
+}
+
+const struct zone_rrset *steer_sigs_pick(const struct steer_sigs *sg, uint64_t *mask)
+{
+	uint64_t m = *mask;
+	if (GS_LIKELY(sg->dense))
+		return m ? sg->sets[m] : NULL;
+	for (uint32_t i = 0; i < sg->n_sets; i++)
+		if (sg->masks[i] == m)
+			return sg->sets[i];
+	/* Not signed (yet): the largest signed set of addresses that are all up. */
+	for (uint32_t i = 0; i < sg->n_sets; i++) {
+		if ((sg->masks[i] & ~m) == 0) {
+			*mask = sg->masks[i];
+			return sg->sets[i];
+		}
 	}
+	return NULL;
+}
+
+void steer_render_mask(const struct steer_decision *dec, enum steer_type ty, struct render *r,
+                       enum render_section sec, const uint8_t *owner, uint32_t rot, uint64_t up)
+{
+	unsigned served = (unsigned)__builtin_popcountll(up);
 	if (served == 0)
 		return;
+	/* The rotation runs over the served addresses, not over the configured list: the
+	 * (rot mod served)-th served one comes first, then the others in configuration
+	 * order, wrapping round. */
 	uint64_t rest = up;
 	for (unsigned skip = rot % served; skip > 0; skip--)
 		rest &= rest - 1; /* drop the lowest served address */
 	unsigned start = (unsigned)__builtin_ctzll(rest);
+	unsigned n = dec->dc->n[ty] < 64 ? dec->dc->n[ty] : 64;
 	for (unsigned i = start; i < n; i++)
 		if (up >> i & 1u)
 			render_addr(dec, ty, r, sec, owner, (uint16_t)i);
 	for (unsigned i = 0; i < start; i++)
 		if (up >> i & 1u)
 			render_addr(dec, ty, r, sec, owner, (uint16_t)i);
+}
+
+void steer_render(const struct steer_table *t, const struct steer_decision *dec, enum steer_type ty,
+                  struct render *r, enum render_section sec, const uint8_t *owner, uint32_t rot)
+{
+	if (GS_UNLIKELY(dec->dc->n[ty] > 64)) {
+		render_many(t, dec, ty, r, sec, owner, rot);
+		return;
+	}
+	steer_render_mask(dec, ty, r, sec, owner, rot, steer_served_mask(t, dec, ty));
 }

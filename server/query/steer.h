@@ -35,6 +35,7 @@
 #include "server/query/edns.h"
 #include "server/health/health.h"
 #include "server/query/render.h"
+#include "zones/zone.h"
 
 /* The two address types a steered name answers, as indices. */
 enum steer_type { STEER_A = 0, STEER_AAAA = 1, STEER_N_TYPES };
@@ -60,11 +61,33 @@ struct steer_service {
 	uint32_t ttl, failover_ttl;
 };
 
+/* DNSSEC: the signatures of one datacenter's addresses of one type at one steered name
+ * of a zone geosteer signs (made at snapshot build by server/load/steer_sign.c). A set
+ * of addresses is a bit set over the datacenter's addresses of the type (bit i: the
+ * i-th in configuration order); its signature is an RRSIG set ready to be written. */
+struct steer_sigs {
+	/* dense: every non-empty set is signed, sets[mask] (sets[0] unused), masks NULL.
+	 * Otherwise n_sets signed sets masks[i] with sets[i], larger sets first. */
+	const uint64_t *masks;
+	const struct zone_rrset *const *sets;
+	uint32_t n_sets;
+	bool dense;
+};
+
+/* Most addresses of one type a datacenter may have in a zone geosteer signs (the set
+ * served is a 64-bit mask there). */
+#define STEER_SIGN_ADDRS_MAX 64u
+
 /* A hash entry: a steered name, or an empty non-terminal above one (svc NULL). */
 struct steer_name {
 	const uint8_t *name; /* lowercase wire format, arena */
 	uint8_t len;
 	const struct steer_service *svc;
+	/* In a zone geosteer signs: the name's node (for the NSEC/NSEC3 proof of a NODATA
+	 * answer) and the signatures of the steered sets, svc->n_dcs * STEER_N_TYPES
+	 * entries indexed [dc * STEER_N_TYPES + type]. Both NULL in any other zone. */
+	const struct zone_node *node;
+	const struct steer_sigs *sigs;
 };
 
 struct steer_table {
@@ -144,6 +167,23 @@ static inline bool steer_addr_served(const struct steer_table *t, const struct s
 {
 	return dec->fail_open || health_cell_is_up(t->cells, dec->dc->cells[ty][i]);
 }
+
+/* The addresses of type ty decision dec (dec->dc not NULL, at most 64 addresses of ty)
+ * serves, as a bit set: read once, so that what is written and the signature chosen for
+ * it agree even while health changes. */
+uint64_t steer_served_mask(const struct steer_table *t, const struct steer_decision *dec,
+                           enum steer_type ty) GS_NONNULL GS_HOT;
+
+/* The signature for the served set *mask (not 0): that set's when it is signed;
+ * otherwise the largest signed set inside it, to which *mask is then narrowed (every
+ * address of it is still up). NULL, *mask unchanged, when none is signed. */
+const struct zone_rrset *steer_sigs_pick(const struct steer_sigs *sg,
+                                         uint64_t *mask) GS_NONNULL GS_HOT;
+
+/* steer_render for the addresses of mask (bit i: address i of type ty of dec->dc). */
+void steer_render_mask(const struct steer_decision *dec, enum steer_type ty, struct render *r,
+                       enum render_section sec, const uint8_t *owner, uint32_t rot,
+                       uint64_t mask) GS_NONNULL GS_HOT;
 
 /* Writes the records of decision dec (dec->dc not NULL) with the given owner into sec:
  * every served address of type ty, starting at the (rot mod count)-th, wrapping round

@@ -52,7 +52,10 @@ be_stop() {
 
 # steer_yaml CHECK_NAME < CHECKS_YAML: the zones (lib.sh's fixtures for the readiness
 # probe, plus geo.test), checks (stdin, under `checks:`), the map, the www service
-# checked by CHECK_NAME (ttl 60, failover_ttl 20), and the state file $T/state.
+# checked by CHECK_NAME (ttl 60, failover_ttl 20), and the state file $T/state. With
+# FO_KEY set (a key pair's base name), geosteer signs geo.test with it, and www_a asks
+# with DO=1 and wants the RRSIG of the set with each answer.
+FO_KEY=
 steer_yaml() {
 	cat >"$T/geo.test.zone" <<'EOF'
 $ORIGIN geo.test.
@@ -65,6 +68,7 @@ EOF
 	zones_yaml
 	echo "  - name: geo.test."
 	echo "    file: $T/geo.test.zone"
+	[ -z "$FO_KEY" ] || echo "    dnssec: {keys: [$FO_KEY], denial: nsec3}"
 	echo "state_file: $T/state"
 	echo "checks:"
 	cat
@@ -95,11 +99,20 @@ ctl() {
 # www_a: asks www.geo.test A over UDP; sets ANS ("ADDRESS TTL" of the single answer
 # record, "" when there is not exactly one).
 www_a() {
-	q udp www.geo.test. A
+	local sec want=1
+	if [ -n "$FO_KEY" ]; then
+		q udp +dnssec www.geo.test. A
+		want=2
+	else
+		q udp www.geo.test. A
+	fi
 	ANS=
-	local sec=${R_SEC[ANSWER]:-}
-	if [ "${R_COUNT[ANSWER]:-}" = 1 ] && [[ $sec =~ ^www\.geo\.test\.\ ([0-9]+)\ IN\ A\ ([0-9.]+) ]]; then
+	sec=${R_SEC[ANSWER]:-}
+	if [ "${R_COUNT[ANSWER]:-}" = $want ] && [[ $sec =~ ^www\.geo\.test\.\ ([0-9]+)\ IN\ A\ ([0-9.]+) ]]; then
 		ANS="${BASH_REMATCH[2]} ${BASH_REMATCH[1]}"
+		# Signed: the RRSIG of the set goes with it, with the TTL served.
+		[ $want = 1 ] || [[ $sec == *$'\n'"www.geo.test. ${BASH_REMATCH[1]} IN RRSIG A "* ]] ||
+			ANS="${ANS} (no RRSIG)"
 	fi
 }
 

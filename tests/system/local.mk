@@ -65,3 +65,7 @@ EXTRA_DIST += tools/gdnsd-map-convert tests/data/wikimedia
 GS_SYSTEM_TESTS += tests/system/dnssec-sign.sh
 # DNSSEC: zones signed elsewhere (ldns-signzone), served and checked by validators.
 GS_SYSTEM_TESTS += tests/system/dnssec-presigned.sh
+# DNSSEC: steered answers in zones geosteer signs, validated by unbound (ECS) and delv.
+GS_SYSTEM_TESTS += tests/system/dnssec-steer.sh
+# DNSSEC: failover and forced failover times with the steered zone signed and not.
+GS_SYSTEM_TESTS += tests/system/failover-dnssec.sh
