@@ -5,5 +5,5 @@ check_PROGRAMS += tests/unit/test_health
 TESTS += tests/unit/test_health
 tests_unit_test_health_SOURCES = tests/unit/test_health.c
 tests_unit_test_health_CFLAGS = $(GS_UNIT_CFLAGS)
-tests_unit_test_health_LDADD = server/health/libhealth.a server/base/libbase.a $(CURL_LIBS) \
-	$(EV_LIBS) $(PTHREAD_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_health_LDADD = tests/unit/libtestlib.a server/health/libhealth.a \
+	server/base/libbase.a $(CURL_LIBS) $(EV_LIBS) $(PTHREAD_LIBS) $(LDNS_LIBS) $(CMOCKA_LIBS)

@@ -33,6 +33,7 @@
 #include "server/base/log.h"
 #include "server/health/health.h"
 #include "server/health/monitor.h"
+#include "tests/unit/testlib.h"
 
 /* ---- Helpers. ---- */
 
@@ -56,29 +57,9 @@ static struct netaddr addr_of(const char *text)
 	return a;
 }
 
-static char *make_tmpdir(void)
-{
-	char tmpl[] = "/tmp/gs-health-XXXXXX";
-	char *d = mkdtemp(tmpl);
-	assert_non_null(d);
-	return strdup(d);
-}
-
-static void rm_rf(const char *dir)
-{
-	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-}
-
 static void write_file(const char *dir, const char *name, const char *text)
 {
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
+	free(tl_write_file(dir, name, text));
 }
 
 static char *read_file(const char *path)
@@ -533,7 +514,7 @@ static void test_list_format(void **state)
 static void test_state_file(void **state)
 {
 	(void)state;
-	char *dir = make_tmpdir();
+	char *dir = tl_tmpdir("gs-health");
 	char path[512];
 	snprintf(path, sizeof(path), "%s/state", dir);
 	struct diag d;
@@ -636,7 +617,7 @@ static void test_state_file(void **state)
 
 	health_table_free(t);
 	diag_free(&d);
-	rm_rf(dir);
+	tl_rmtree(dir);
 	free(dir);
 }
 
@@ -703,7 +684,7 @@ static bool wait_cell(struct health_table *t, uint32_t i, bool up, double max_s)
 static void test_monitor(void **state)
 {
 	(void)state;
-	char *dir = make_tmpdir();
+	char *dir = tl_tmpdir("gs-health");
 	write_file(dir, "ok.sh", "#!/bin/sh\ntest -e \"$(dirname \"$0\")/up\"\n");
 	write_file(dir, "web.sh",
 	           "#!/bin/sh\n"
@@ -819,7 +800,7 @@ static void test_monitor(void **state)
 	health_table_free(t2);
 	health_free(h);
 	diag_free(&d);
-	rm_rf(dir);
+	tl_rmtree(dir);
 	free(dir);
 }
 

@@ -4,4 +4,4 @@
 # ldns and cmocka after them.
 check_LIBRARIES = tests/unit/libtestlib.a
 tests_unit_libtestlib_a_SOURCES = tests/unit/testlib.c tests/unit/testlib.h
-tests_unit_libtestlib_a_CFLAGS = $(GS_UNIT_CFLAGS) $(LDNS_CFLAGS)
+tests_unit_libtestlib_a_CFLAGS = $(GS_UNIT_CFLAGS)
