@@ -9,7 +9,7 @@
  *
  *   struct health        process lifetime. Holds the mutex, the forces (by datacenter
  *                        name and by address), the state file, and the installed table.
- *   struct health_table  one per (re)load. Built from a struct cfg (or cell by cell)
+ *   struct health_table  one per (re)load. Built cell by cell (health_table_add_cell)
  *                        while the snapshot is built; its cell layout belongs to that
  *                        snapshot, and it is freed after the snapshot that points at
  *                        its cells has passed its RCU grace period.
