@@ -7,9 +7,13 @@ AM_TESTS_ENVIRONMENT = \
 	GS_MMDB_WRITER='$(HAVE_MMDB_WRITER)'; export GS_MMDB_WRITER; \
 	GS_SANITIZERS='$(GS_SANITIZERS)'; export GS_SANITIZERS;
 
-GS_UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+# The unit tests find their fixtures through the two trees compiled in here
+# (tests/unit/testlib.h: TL_SRC, TL_BUILD); testlib.h includes ldns.
+GS_UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LDNS_CFLAGS) \
+	-DGS_TEST_SRCDIR='"$(abs_top_srcdir)"' -DGS_TEST_BUILDDIR='"$(abs_top_builddir)"'
 
 if HAVE_CMOCKA
+include tests/unit/testlib.mk
 include tests/unit/base.mk
 include tests/unit/zones.mk
 include tests/unit/denial.mk

@@ -279,44 +279,6 @@ int health_table_add_cell(struct health_table *t, const char *dc, const struct n
 	return GS_OK;
 }
 
-int health_table_add_cfg(struct health_table *t, const struct cfg *cfg, struct diag *d)
-{
-	int rc = GS_OK;
-	for (size_t s = 0; s < cfg->n_services; s++) {
-		const struct cfg_service *svc = &cfg->services[s];
-		const struct cfg_check *chk = NULL;
-		if (svc->check) {
-			for (size_t i = 0; i < cfg->n_checks; i++) {
-				if (str_eq(cfg->checks[i].name, svc->check))
-					chk = &cfg->checks[i];
-			}
-			if (!chk) {
-				diag_err(d, svc->check_pos, "service %s: unknown check '%s'",
-				         svc->name, svc->check);
-				rc = GS_EPARSE;
-				continue;
-			}
-		}
-		for (size_t k = 0; k < svc->n_dcs; k++) {
-			const struct cfg_datacenter *dc = &svc->dcs[k];
-			for (size_t a = 0; a < dc->n_addrs; a++) {
-				uint32_t idx;
-				int r = health_table_add_cell(t, dc->name, &dc->addrs[a], chk,
-				                              &idx);
-				if (r != GS_OK) {
-					struct srcpos pos =
-					        dc->addr_pos ? dc->addr_pos[a] : dc->pos;
-					diag_err(d, pos,
-					         "service %s, datacenter %s: cannot monitor: %s",
-					         svc->name, dc->name, gs_strerror(r));
-					rc = GS_EPARSE;
-				}
-			}
-		}
-	}
-	return rc;
-}
-
 _Atomic uint8_t *health_table_cells(struct health_table *t)
 {
 	return t->cells;
@@ -335,19 +297,6 @@ size_t health_table_n_targets(const struct health_table *t)
 struct health_target *health_table_target(struct health_table *t, size_t i)
 {
 	return i < t->n_targets ? &t->targets[i] : NULL;
-}
-
-long health_table_find_cell(const struct health_table *t, const char *dc,
-                            const struct netaddr *addr, const char *check_name)
-{
-	for (size_t i = 0; i < t->n_cells; i++) {
-		const struct cell_info *c = &t->info[i];
-		const char *cn = c->check >= 0 ? t->checks[c->check]->name : NULL;
-		if (strcmp(t->dcs[c->dc], dc) == 0 && addr_eq(&c->addr, addr) &&
-		    str_eq(cn, check_name))
-			return (long)i;
-	}
-	return -1;
 }
 
 size_t health_table_carry_over(struct health_table *dst, const struct health_table *src)

@@ -9,7 +9,7 @@
  *
  *   struct health        process lifetime. Holds the mutex, the forces (by datacenter
  *                        name and by address), the state file, and the installed table.
- *   struct health_table  one per (re)load. Built from a struct cfg (or cell by cell)
+ *   struct health_table  one per (re)load. Built cell by cell (health_table_add_cell)
  *                        while the snapshot is built; its cell layout belongs to that
  *                        snapshot, and it is freed after the snapshot that points at
  *                        its cells has passed its RCU grace period.
@@ -152,13 +152,6 @@ int health_table_add_cell(struct health_table *t, const char *dc, const struct n
                           const struct cfg_check *check, uint32_t *idx)
         GS_NONNULLX(1, 2, 3, 5) GS_WUR;
 
-/* Adds a cell for every address of every datacenter of every service of cfg, with the
- * service's check (a service naming an unknown check is reported in d at the service's
- * check position and returns GS_EPARSE). The snapshot builder can then call
- * health_table_add_cell() again with the same key to learn an index. Load thread. */
-int health_table_add_cfg(struct health_table *t, const struct cfg *cfg,
-                         struct diag *d) GS_NONNULL GS_WUR;
-
 /* The cell array (n = health_table_n_cells()) for the snapshot: index i is the cell
  * health_table_add_cell() returned as i. Take it after the last add_cell (adding may
  * move the array); then it is stable and borrowed for the life of the table. */
@@ -167,10 +160,6 @@ size_t health_table_n_cells(const struct health_table *t) GS_NONNULL;
 size_t health_table_n_targets(const struct health_table *t) GS_NONNULL;
 /* The target at i (0..n_targets-1), e.g. for the monitor to schedule. Borrowed. */
 struct health_target *health_table_target(struct health_table *t, size_t i) GS_NONNULL;
-/* Index of the cell with this key, or -1. Load/control thread. */
-long health_table_find_cell(const struct health_table *t, const char *dc,
-                            const struct netaddr *addr, const char *check_name)
-        GS_NONNULLX(1, 2, 3);
 
 /* Copies the monitored state (up, initial, counters, last result, since) of every
  * target of src whose check name, address and probe definition (type, port, path,

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * monitor.c -- the monitor thread: one libev loop, one jittered timer and one probe per
- * monitored target of the installed health table; results go to health_record(). Also
- * monitor_probe_once(), the same probes on a private loop for tests and tools. The
+ * monitored target of the installed health table; results go to health_record(). The
  * public functions run on the daemon's load/control thread and talk to the monitor
  * thread through an ev_async and a condition variable; the thread itself is an evthread
  * (server/base/evthread.h). */
@@ -309,61 +308,4 @@ void monitor_stop(struct monitor *m)
 	pthread_cond_destroy(&m->cond);
 	pthread_mutex_destroy(&m->mu);
 	free(m);
-}
-
-/* ---- One-shot probes. ---- */
-
-struct once {
-	bool finished, ok;
-	char *text;
-	size_t cap;
-};
-
-static void on_once_done(struct monitor_probe *p, bool ok, const char *text)
-{
-	struct once *o = p->data;
-	o->finished = true;
-	o->ok = ok;
-	snprintf(o->text, o->cap, "%s", text);
-	ev_break(p->ml->loop, EVBREAK_ALL);
-}
-
-static void on_once_guard(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	ev_break(loop, EVBREAK_ALL);
-}
-
-bool monitor_probe_once(const struct health_check *c, const struct netaddr *addr, char *text,
-                        size_t cap)
-{
-	check_http_global_init();
-	struct monitor_loop ml = {.loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK)};
-	if (!ml.loop) {
-		snprintf(text, cap, "cannot create an event loop");
-		return false;
-	}
-	struct once o = {.text = text, .cap = cap};
-	struct monitor_probe p = {.ml = &ml,
-	                          .check = c,
-	                          .addr = *addr,
-	                          .done = on_once_done,
-	                          .data = &o,
-	                          .fd = -1,
-	                          .pidfd = -1};
-	p.started = ev_now(ml.loop);
-	/* Every probe enforces the check's timeout itself; the guard only bounds a bug. */
-	ev_timer guard;
-	ev_timer_init(&guard, on_once_guard, c->timeout_ms / 1000.0 + 5.0, 0.);
-	ev_timer_start(ml.loop, &guard);
-	bool started = probe_start(&p, text, cap);
-	if (started)
-		ev_run(ml.loop, 0);
-	if (started && !o.finished) {
-		probe_cancel(&p);
-		snprintf(text, cap, "probe did not finish");
-	}
-	ev_timer_stop(ml.loop, &guard);
-	check_http_loop_free(&ml);
-	ev_loop_destroy(ml.loop);
-	return started && o.finished && o.ok;
 }

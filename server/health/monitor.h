@@ -3,8 +3,8 @@
  * installed health table on a jittered timer, through the probes of check_http.c
  * (libcurl multi), check_tcp.c (nonblocking connect) and check_exec.c (a child in its
  * own process group), and feeds each result to health_record(). The lower half of this
- * header is the probe interface shared by those three files; it runs on whichever
- * thread owns the loop (the monitor thread, or the caller of monitor_probe_once).
+ * header is the probe interface shared by those three files; it runs on the monitor
+ * thread, which owns the loop.
  *
  * Life cycle, from the daemon's point of view (the snapshot owns its table and frees
  * it in snapshot_free, after the RCU grace period):
@@ -53,12 +53,6 @@ int monitor_start(struct health *h, struct monitor **out) GS_NONNULL GS_WUR;
 struct health_table *monitor_install(struct monitor *m, struct health_table *t) GS_NONNULLX(1);
 /* Cancels every probe, stops and joins the thread, frees m; accepts NULL. */
 void monitor_stop(struct monitor *m);
-
-/* Runs one probe of check c against addr on a private loop in the calling thread and
- * waits for it (at most the check's timeout plus a little). Writes the result text into
- * text and returns true on success. For tests and tools; never on the monitor thread. */
-bool monitor_probe_once(const struct health_check *c, const struct netaddr *addr, char *text,
-                        size_t cap) GS_NONNULL;
 
 /* ---- Probe interface (monitor.c, check_http.c, check_tcp.c, check_exec.c). ---- */
 
@@ -123,7 +117,7 @@ int check_exec_adopt_strays(void) GS_WUR;
 void check_exec_kill_strays(const pid_t *keep, size_t n_keep);
 /* Frees the loop's curl state once no http probe runs. */
 void check_http_loop_free(struct monitor_loop *ml) GS_NONNULL;
-/* Initialises libcurl once per process; called by monitor_start and probe_once. */
+/* Initialises libcurl once per process; called by monitor_start. */
 void check_http_global_init(void);
 
 /* Fills the expanded argv of an exec check for addr: every "%a" inside an argument is

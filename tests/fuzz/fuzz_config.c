@@ -6,12 +6,9 @@
  * loader returns consistently: sanitizers report crashes, leaks and undefined
  * behaviour, -timeout reports hangs.
  *
- * libFuzzer build (clang), with S the source tree and B a configured build directory:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -DFUZZ_LIBFUZZER -IS -IB \
- *     S/tests/fuzz/fuzz_config.c S/server/config{,_yaml,_schema,_check}.c \
- *     S/server/base/{err,log,diag,arena,xalloc,dname,netaddr}.c -lyaml -o fuzz_config
- *   ./fuzz_config -max_len=4096 -max_total_time=300 -rss_limit_mb=2048 -timeout=10 \
- *     CORPUS_COPY S/tests/fuzz/corpus_config
+ * libFuzzer build: `sh tests/fuzz/libfuzzer.sh [SECONDS]` builds this target with clang's
+ * libFuzzer and sanitizers against the project's libraries and runs it on a copy of
+ * its seed corpus.
  * Without -DFUZZ_LIBFUZZER this file's main() (tests/fuzz/replay.c) replays files (or the seed
  * corpus under $top_srcdir by default) once each; `make check` runs that. Single-threaded. */
 #include <stdint.h>

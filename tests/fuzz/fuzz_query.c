@@ -4,14 +4,9 @@
  * tests/data/answer/. Checks that every response stays inside its size limit, carries
  * the query's ID with QR set, and parses with ldns (an independent parser).
  *
- * libFuzzer build (clang), with S the source tree and B a configured build directory:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -DFUZZ_LIBFUZZER -IS -IB \
- *     $(pkg-config --cflags ldns) S/tests/fuzz/fuzz_query.c \
- *     S/server/{answer,query,edns,render,chaos}.c \
- *     S/zones/{zone_load,zone_compile,zone_lookup,zoneset}.c \
- *     S/server/base/{err,log,diag,arena,xalloc,dname,netaddr}.c \
- *     $(pkg-config --libs ldns) -o fuzz_query
- *   top_srcdir=S ./fuzz_query -max_len=1024 CORPUS_COPY S/tests/fuzz/corpus
+ * libFuzzer build: `sh tests/fuzz/libfuzzer.sh [SECONDS]` builds this target with clang's
+ * libFuzzer and sanitizers against the project's libraries and runs it on a copy of
+ * its seed corpus.
  * Without -DFUZZ_LIBFUZZER this file's main() (tests/fuzz/replay.c) replays files (or the
  * seed corpus by default) once each; `make check` runs that. Single-threaded. */
 #include <stdint.h>

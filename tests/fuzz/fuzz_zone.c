@@ -7,14 +7,9 @@
  * which the loader must survive too. Nothing is checked but that the loader returns:
  * sanitizers report crashes, leaks and undefined behaviour, -timeout reports hangs.
  *
- * libFuzzer build (clang), with S the source tree and B a configured build directory:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -DFUZZ_LIBFUZZER -IS -IB \
- *     $(pkg-config --cflags ldns) S/tests/fuzz/fuzz_zone.c \
- *     S/zones/{zone_load,zone_compile,zone_lookup,zoneset}.c \
- *     S/server/base/{err,log,diag,arena,xalloc,dname,netaddr}.c \
- *     $(pkg-config --libs ldns) -o fuzz_zone
- *   ./fuzz_zone -max_len=4096 -max_total_time=300 -rss_limit_mb=2048 -timeout=10 \
- *     CORPUS_COPY S/tests/fuzz/corpus_zone
+ * libFuzzer build: `sh tests/fuzz/libfuzzer.sh [SECONDS]` builds this target with clang's
+ * libFuzzer and sanitizers against the project's libraries and runs it on a copy of
+ * its seed corpus.
  * Without -DFUZZ_LIBFUZZER this file's main() (tests/fuzz/replay.c) replays files (or the seed
  * corpus under $top_srcdir by default) once each; `make check` runs that. Single-threaded. */
 #include <stdint.h>

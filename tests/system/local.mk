@@ -34,9 +34,11 @@ GS_SYSTEM_TESTS += \
 	tests/system/unbound.sh
 EXTRA_DIST += tests/system/ecs-lib.sh
 
-# Health checks with real backends on loopback, the control socket, forces across a
-# restart; failover-lib.sh and failover-backend.py are their shared part.
+# Health checks with real backends on loopback (probes.sh: every kind of probe), the
+# control socket, forces across a restart; failover-lib.sh and failover-backend.py are
+# their shared part.
 GS_SYSTEM_TESTS += \
+	tests/system/probes.sh \
 	tests/system/failover.sh \
 	tests/system/control.sh \
 	tests/system/control-readonly.sh \

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-# rrl-client.py -- client side of the cookies.sh and rrl.sh system tests (standard
-# library only; messages built and parsed with rawdns.py's functions).
+# rrl-client.py -- client side of the cookies.sh and rrl.sh system tests (messages built
+# and parsed with dnspython).
 #
 # Usage: rrl-client.py -p PORT [-s SERVER] [--source ADDR] COMMAND ...
 #   cookie NAME TYPE [--client HEX] [--server HEX] [--qdcount0] [--tcp]
@@ -16,15 +16,17 @@
 #       N queries over one TCP connection; prints "sent=N full=F truncated=T none=D"
 # Every loop is bounded by --count (at most 2000) and by time.
 import argparse
-import os
 import random
 import socket
 import struct
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import rawdns  # noqa: E402
+import dns.edns
+import dns.flags
+import dns.message
+import dns.rcode
+import dns.rdatatype
 
 COOKIE = 10
 
@@ -35,7 +37,34 @@ def cookie_option(args):
         val += bytes.fromhex(args.client)
     if getattr(args, "server", None):
         val += bytes.fromhex(args.server)
-    return [(COOKIE, val)] if args.client else []
+    return [dns.edns.GenericOption(COOKIE, val)] if args.client else []
+
+
+def query(name, qtype, qid, options=(), question=True):
+    """The wire form of a query with EDNS (payload 1232) and these options; without
+    question, a query that has none (QDCOUNT 0)."""
+    if question:
+        m = dns.message.make_query(name, dns.rdatatype.from_text(qtype), use_edns=0,
+                                   payload=1232, options=list(options))
+        m.flags = 0
+    else:
+        m = dns.message.Message()
+        m.use_edns(0, payload=1232, options=list(options))
+    m.id = qid
+    return m.to_wire()
+
+
+def parse(wire):
+    """The reply as a dict: rcode (text), tc, qd, an, ns (record counts), opts."""
+    m = dns.message.from_wire(wire)
+    return {
+        "rcode": dns.rcode.to_text(m.rcode()),
+        "tc": 1 if m.flags & dns.flags.TC else 0,
+        "qd": len(m.question),
+        "an": sum(len(r) for r in m.answer),
+        "ns": sum(len(r) for r in m.authority),
+        "opts": [(o.otype, o.to_wire()) for o in m.options],
+    }
 
 
 def udp_socket(args):
@@ -93,9 +122,8 @@ def recv_exact(s, n):
 
 
 def cmd_cookie(args):
-    msg = rawdns.build_query(args.name, rawdns.type_code(args.type), edns=1232,
-                             options=cookie_option(args),
-                             qdcount=0 if args.qdcount0 else None)
+    msg = query(args.name, args.type, random.randrange(65536), cookie_option(args),
+                question=not args.qdcount0)
     if args.tcp:
         reply = tcp_exchange(args, [msg])[0]
     else:
@@ -109,7 +137,7 @@ def cmd_cookie(args):
     if reply is None:
         print("no reply")
         return 1
-    print(describe(rawdns.parse(reply)))
+    print(describe(parse(reply)))
     return 0
 
 
@@ -117,7 +145,7 @@ def tally(replies, sent):
     full = trunc = tcrr = 0
     rcodes = set()
     for r in replies:
-        m = rawdns.parse(r)
+        m = parse(r)
         rcodes.add(m["rcode"])
         if m["tc"]:
             trunc += 1
@@ -137,8 +165,7 @@ def cmd_burst(args):
     rng = random.Random(1)
     names = ["r%08x.%s" % (rng.getrandbits(32), args.name) if args.random else args.name
              for _ in range(count)]
-    msgs = [rawdns.build_query(names[i], rawdns.type_code(args.type), qid=i, edns=1232,
-                               options=opts) for i in range(count)]
+    msgs = [query(names[i], args.type, i, opts) for i in range(count)]
     for msg in msgs:
         s.send(msg)
     replies = []
@@ -154,8 +181,7 @@ def cmd_burst(args):
 
 def cmd_tcp(args):
     count = min(args.count, 2000)
-    msgs = [rawdns.build_query(args.name, rawdns.type_code(args.type), qid=i, edns=1232)
-            for i in range(count)]
+    msgs = [query(args.name, args.type, i) for i in range(count)]
     replies = [r for r in tcp_exchange(args, msgs) if r is not None]
     return tally(replies, count)
 

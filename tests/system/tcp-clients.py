@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
 # tcp-clients.py -- TCP client behaviours for the system tests that rawdns.py's one-shot
-# checks cannot express (standard library only; queries and parsing come from rawdns.py):
+# checks cannot express (queries built and replies parsed with dnspython; the TCP
+# framing, the trickling and the partial messages are done by hand here):
 #
 #   slowloris --conns N --sources K --duration S [--ready FILE] [--interval S]
 #       holds N connections from K loopback addresses (127.0.0.1 .. 127.0.0.K), each
@@ -38,8 +39,25 @@ import struct
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import rawdns  # noqa: E402
+import dns.edns
+import dns.message
+import dns.rcode
+
+
+def query(name, qid, options=None):
+    """The wire form of an A query without RD; with EDNS (payload 1232) when options is
+    a list."""
+    if options is None:
+        m = dns.message.make_query(name, "A", flags=0)
+    else:
+        m = dns.message.make_query(name, "A", flags=0, use_edns=0, payload=1232,
+                                   options=options)
+    m.id = qid
+    return m.to_wire(max_size=65535)
+
+
+def parse(wire):
+    return dns.message.from_wire(wire)
 
 
 def framed(msg):
@@ -207,7 +225,7 @@ def cmd_slowloris(args):
 
 def cmd_pipeline_close(args):
     s = connect(args)
-    msgs = [framed(rawdns.build_query("www.a.test.", 1, qid=i)) for i in range(args.count)]
+    msgs = [framed(query("www.a.test.", i)) for i in range(args.count)]
     per = (args.count + args.writes - 1) // args.writes
     for w in range(args.writes):
         chunk = b"".join(msgs[w * per:(w + 1) * per])
@@ -229,7 +247,7 @@ def cmd_pipeline_close(args):
             time.sleep(0.02)
     replies, how = read_until_close(s, time.monotonic() + args.timeout)
     s.close()
-    ids = [rawdns.parse(r)["id"] for r in replies]
+    ids = [parse(r).id for r in replies]
     seen = set(ids)
     first_unanswered = next((i for i in range(args.count) if i not in seen), args.count)
     order = "ok" if ids == sorted(ids) else "bad"
@@ -253,7 +271,7 @@ def close_how(s, limit):
 
 def cmd_slow_message(args):
     s = connect(args)
-    msg = framed(rawdns.build_query("www.a.test.", 1, qid=77))
+    msg = framed(query("www.a.test.", 77))
     t0 = time.monotonic()
     how = "open"
     for i in range(min(args.bytes, len(msg) - 1)):
@@ -280,7 +298,7 @@ def cmd_lifetime(args):
     how = "open"
     while time.monotonic() - t0 < args.max:
         try:
-            s.sendall(framed(rawdns.build_query("www.a.test.", 1, qid=sent)))
+            s.sendall(framed(query("www.a.test.", sent)))
         except OSError:
             how = "reset"
             break
@@ -324,14 +342,14 @@ def read_some(s, want, wait):
 
 def cmd_partial_after(args):
     s = connect(args)
-    q1 = framed(rawdns.build_query("www.a.test.", 1, qid=1))
-    q2 = framed(rawdns.build_query("mail.a.test.", 1, qid=2))
+    q1 = framed(query("www.a.test.", 1))
+    q2 = framed(query("mail.a.test.", 2))
     t0 = time.monotonic()
     s.sendall(q1 + q2[:3])
     replies, how = read_until_close(s, time.monotonic() + args.timeout)
     took = time.monotonic() - t0
     s.close()
-    ids = [rawdns.parse(r)["id"] for r in replies]
+    ids = [parse(r).id for r in replies]
     print("answered=%s closed_after=%.2f close=%s" % (",".join(map(str, ids)) or "none", took, how))
     return 0
 
@@ -339,21 +357,22 @@ def cmd_partial_after(args):
 def cmd_large_query(args):
     """One query of exactly --size bytes (an EDNS padding option fills it) then a small
     one on the same connection; prints both replies' id and rcode."""
-    base = rawdns.build_query("www.a.test.", 1, qid=0x5151, edns=1232, options=[(12, b"")])
+    base = query("www.a.test.", 0x5151, [dns.edns.GenericOption(12, b"")])
     pad = args.size - len(base)
     if pad < 0 or pad > 65535:
         print("FAIL: cannot build a %d-byte query" % args.size)
         return 1
-    big = rawdns.build_query("www.a.test.", 1, qid=0x5151, edns=1232, options=[(12, bytes(pad))])
+    big = query("www.a.test.", 0x5151, [dns.edns.GenericOption(12, bytes(pad))])
     assert len(big) == args.size
     s = connect(args)
-    s.sendall(framed(big) + framed(rawdns.build_query("mail.a.test.", 1, qid=0x5252)))
+    s.sendall(framed(big) + framed(query("mail.a.test.", 0x5252)))
     replies, how = read_some(s, 2, args.timeout)
     s.close()
     out = []
     for r in replies:
-        m = rawdns.parse(r)
-        out.append("%d:%s:an=%d" % (m["id"], m["rcode"], m["an"]))
+        m = parse(r)
+        out.append("%d:%s:an=%d" % (m.id, dns.rcode.to_text(m.rcode()),
+                                    sum(len(rrset) for rrset in m.answer)))
     print("size=%d replies=%s" % (len(big), " ".join(out) or "none"))
     return 0
 

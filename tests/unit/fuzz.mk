@@ -1,7 +1,7 @@
 # tests/unit/fuzz.mk -- replay builds of the fuzz targets, which need no cmocka: every
 # seed in tests/fuzz/corpus_zone through zone_load() and every seed in
-# tests/fuzz/corpus_config through cfg_load() (see the headers of tests/fuzz/fuzz_zone.c
-# and fuzz_config.c for the libFuzzer builds). The corpora hold the inputs that once
+# tests/fuzz/corpus_config through cfg_load() (tests/fuzz/libfuzzer.sh builds and runs
+# the libFuzzer versions). The corpora hold the inputs that once
 # crashed or hung the loaders.
 check_PROGRAMS += tests/fuzz/fuzz_zone tests/fuzz/fuzz_config
 TESTS += tests/fuzz/fuzz_zone tests/fuzz/fuzz_config
@@ -14,8 +14,8 @@ tests_fuzz_fuzz_config_LDADD = server/config/libconfig.a server/base/libbase.a $
 EXTRA_DIST += tests/fuzz/corpus_zone tests/fuzz/corpus_config
 
 # The fuzz target's replay build: every seed in tests/fuzz/corpus through answer_packet()
-# over UDP and TCP, each response re-parsed with ldns (see tests/fuzz/fuzz_query.c for
-# the libFuzzer build).
+# over UDP and TCP, each response re-parsed with ldns (tests/fuzz/libfuzzer.sh builds
+# the libFuzzer version).
 check_PROGRAMS += tests/fuzz/fuzz_query
 TESTS += tests/fuzz/fuzz_query
 tests_fuzz_fuzz_query_SOURCES = tests/fuzz/fuzz_query.c tests/fuzz/replay.c tests/fuzz/replay.h

@@ -16,9 +16,6 @@ tests/data/geo/asn.mmdb: $(top_srcdir)/tests/data/geo/asn.txt $(GEO_MKMMDB)
 check_PROGRAMS += tests/unit/test_geo
 TESTS += tests/unit/test_geo
 tests_unit_test_geo_SOURCES = tests/unit/test_geo.c
-tests_unit_test_geo_CPPFLAGS = $(AM_CPPFLAGS) \
-	-DGEO_TEST_DATA='"$(abs_top_builddir)/tests/data/geo"' \
-	-DGEO_WORLD_MMDB='"$(abs_top_srcdir)/../shared/testdata/world.mmdb"'
 tests_unit_test_geo_CFLAGS = $(GS_UNIT_CFLAGS) $(MMDB_CFLAGS)
 tests_unit_test_geo_LDADD = $(GS_GEOIP_LIBS) $(CMOCKA_LIBS)
 # Without the Perl writer (configure says so) the databases are missing and test_geo

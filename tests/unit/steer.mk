@@ -4,11 +4,8 @@
 check_PROGRAMS += tests/unit/test_steer
 TESTS += tests/unit/test_steer
 tests_unit_test_steer_SOURCES = tests/unit/test_steer.c
-tests_unit_test_steer_CPPFLAGS = $(AM_CPPFLAGS) \
-	-DSTEER_TEST_DATA='"$(abs_top_srcdir)/tests/data/steer"' \
-	-DGEO_TEST_DATA='"$(abs_top_builddir)/tests/data/geo"'
-tests_unit_test_steer_CFLAGS = $(GS_UNIT_CFLAGS) $(URCU_CFLAGS) $(MMDB_CFLAGS)
-tests_unit_test_steer_LDADD = $(GS_SERVER_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_steer_CFLAGS = $(GS_UNIT_CFLAGS) $(URCU_CFLAGS) $(MMDB_CFLAGS) $(LDNS_CFLAGS)
+tests_unit_test_steer_LDADD = tests/unit/libtestlib.a $(GS_SERVER_LIBS) $(CMOCKA_LIBS)
 if HAVE_MMDB_WRITER
 EXTRA_tests_unit_test_steer_DEPENDENCIES = $(GEO_TEST_DBS)
 endif

@@ -25,6 +25,7 @@
 #include "server/query/snapshot.h"
 #include "zones/zone_load.h"
 #include "zones/zoneset.h"
+#include "tests/unit/testlib.h"
 
 #define QID 0x1234u
 
@@ -63,9 +64,8 @@ struct fixture {
 
 static const struct zone *load_zone(struct arena *a, const char *file, const char *origin_text)
 {
-	const char *top = getenv("top_srcdir");
 	char path[1024];
-	snprintf(path, sizeof(path), "%s/tests/data/answer/%s", top ? top : ".", file);
+	snprintf(path, sizeof(path), TL_SRC("tests/data/answer/%s"), file);
 	uint8_t origin[DNAME_MAX];
 	size_t olen;
 	assert_int_equal(dname_from_text(origin_text, NULL, origin, &olen), GS_OK);
@@ -112,98 +112,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* ---- query builder ---------------------------------------------------------------- */
-
-struct qb {
-	uint8_t b[2048];
-	size_t n;
-};
-
-static void put8(struct qb *q, unsigned v)
-{
-	q->b[q->n++] = (uint8_t)v;
-}
-
-static void put16(struct qb *q, unsigned v)
-{
-	put8(q, v >> 8);
-	put8(q, v & 0xff);
-}
-
-static void put32(struct qb *q, uint32_t v)
-{
-	put16(q, v >> 16);
-	put16(q, v & 0xffff);
-}
-
-static void putbytes(struct qb *q, const void *p, size_t n)
-{
-	memcpy(q->b + q->n, p, n);
-	q->n += n;
-}
-
-/* Writes a name in the case given (dname_from_text keeps it). */
-static void put_name(struct qb *q, const char *text)
-{
-	uint8_t w[DNAME_MAX];
-	size_t len;
-	assert_int_equal(dname_from_text(text, NULL, w, &len), GS_OK);
-	putbytes(q, w, len);
-}
-
-static void qb_header(struct qb *q, unsigned flags, unsigned qd, unsigned an, unsigned ns,
-                      unsigned ar)
-{
-	q->n = 0;
-	put16(q, QID);
-	put16(q, flags);
-	put16(q, qd);
-	put16(q, an);
-	put16(q, ns);
-	put16(q, ar);
-}
-
-static void qb_question(struct qb *q, const char *name, unsigned type, unsigned cls)
-{
-	put_name(q, name);
-	put16(q, type);
-	put16(q, cls);
-}
-
-/* EDNS options of a test query; an all-zero struct means "no OPT record". */
-struct eopt {
-	bool present;
-	uint16_t payload;
-	uint8_t version;
-	bool do_bit;
-	const uint8_t *opts; /* raw option bytes */
-	size_t opts_len;
-};
-
-static void qb_opt(struct qb *q, const struct eopt *e)
-{
-	put8(q, 0);
-	put16(q, T_OPT);
-	put16(q, e->payload);
-	put32(q, (uint32_t)e->version << 16 | (e->do_bit ? 0x8000u : 0));
-	put16(q, (unsigned)e->opts_len);
-	if (e->opts_len)
-		putbytes(q, e->opts, e->opts_len);
-}
-
-static void qb_query(struct qb *q, const char *name, unsigned type, unsigned cls, unsigned flags,
-                     const struct eopt *e)
-{
-	bool edns = e && e->present;
-	qb_header(q, flags, 1, 0, 0, edns ? 1 : 0);
-	qb_question(q, name, type, cls);
-	if (edns)
-		qb_opt(q, e);
-}
-
 /* ---- asking and checking ---------------------------------------------------------- */
 
-static size_t run(struct fixture *f, const struct qb *q, bool tcp)
+static size_t run(struct fixture *f, const struct tl_msg *q, bool tcp)
 {
 	f->out_len = answer_packet(&f->snap, f->ctx, q->b, q->n, (const struct sockaddr *)&f->src,
 	                           tcp, f->out, tcp ? ANSWER_TCP_MAX : ANSWER_UDP_MAX);
@@ -212,9 +123,7 @@ static size_t run(struct fixture *f, const struct qb *q, bool tcp)
 
 static ldns_pkt *parse_out(struct fixture *f)
 {
-	assert_true(f->out_len >= 12);
-	ldns_pkt *p = NULL;
-	assert_int_equal(ldns_wire2pkt(&p, f->out, f->out_len), LDNS_STATUS_OK);
+	ldns_pkt *p = tl_parse(f->out, f->out_len);
 	assert_int_equal(ldns_pkt_id(p), QID);
 	assert_true(ldns_pkt_qr(p));
 	assert_false(ldns_pkt_ra(p)); /* never recursion available */
@@ -222,17 +131,17 @@ static ldns_pkt *parse_out(struct fixture *f)
 	return p;
 }
 
-static ldns_pkt *ask_q(struct fixture *f, const struct qb *q, bool tcp)
+static ldns_pkt *ask_q(struct fixture *f, const struct tl_msg *q, bool tcp)
 {
 	assert_true(run(f, q, tcp) > 0);
 	return parse_out(f);
 }
 
 static ldns_pkt *ask_full(struct fixture *f, const char *name, unsigned type, unsigned cls,
-                          const struct eopt *e, bool tcp)
+                          const struct tl_edns *e, bool tcp)
 {
-	struct qb q;
-	qb_query(&q, name, type, cls, 0, e);
+	struct tl_msg q;
+	tl_query(&q, QID, name, type, cls, 0, e);
 	return ask_q(f, &q, tcp);
 }
 
@@ -253,50 +162,6 @@ static bool has_opt(const struct fixture *f, ldns_pkt *p)
 	return raw_count(f, 3) == ldns_rr_list_rr_count(ldns_pkt_additional(p)) + 1;
 }
 
-/* Asserts that section s holds exactly the records in expect (NULL-terminated, ldns
- * presentation format with single spaces), in any order. */
-static void check_section(ldns_pkt *p, ldns_pkt_section s, const char *const *expect)
-{
-	ldns_rr_list *l = ldns_pkt_get_section_clone(p, s);
-	size_t n = l ? ldns_rr_list_rr_count(l) : 0, n_exp = 0;
-	while (expect[n_exp])
-		n_exp++;
-	char *got[256];
-	assert_true(n < 256);
-	for (size_t i = 0; i < n; i++) {
-		char *t = ldns_rr2str(ldns_rr_list_rr(l, i));
-		for (char *c = t; *c; c++)
-			if (*c == '\t')
-				*c = ' ';
-		size_t len = strlen(t);
-		if (len && t[len - 1] == '\n')
-			t[len - 1] = '\0';
-		got[i] = t;
-	}
-	bool ok = n == n_exp;
-	for (size_t e = 0; ok && e < n_exp; e++) {
-		bool found = false;
-		for (size_t i = 0; i < n && !found; i++)
-			found = strcmp(got[i], expect[e]) == 0;
-		ok = found;
-	}
-	if (!ok) {
-		fprintf(stderr, "section %d: got %zu records:\n", (int)s, n);
-		for (size_t i = 0; i < n; i++)
-			fprintf(stderr, "  %s\n", got[i]);
-		fprintf(stderr, "expected %zu:\n", n_exp);
-		for (size_t e = 0; e < n_exp; e++)
-			fprintf(stderr, "  %s\n", expect[e]);
-	}
-	for (size_t i = 0; i < n; i++)
-		free(got[i]);
-	ldns_rr_list_deep_free(l);
-	assert_true(ok);
-}
-
-#define SECTION(p, s, ...) check_section((p), (s), (const char *const[]){__VA_ARGS__, NULL})
-#define EMPTY(p, s)        check_section((p), (s), (const char *const[]){NULL})
-
 static const char soa_example[] = "example.com. 300 IN SOA ns1.example.com. "
                                   "hostmaster.example.com. 2024010101 7200 3600 1209600 300";
 
@@ -315,38 +180,38 @@ static void test_exact(void **state)
 	expect_rcode(p, LDNS_RCODE_NOERROR, true);
 	assert_false(ldns_pkt_tc(p));
 	assert_int_equal(ldns_pkt_qdcount(p), 1);
-	SECTION(p, LDNS_SECTION_ANSWER, "www.example.com. 3600 IN A 192.0.2.10");
-	EMPTY(p, LDNS_SECTION_AUTHORITY); /* minimal responses: no apex NS */
-	EMPTY(p, LDNS_SECTION_ADDITIONAL);
+	TL_SECTION(p, LDNS_SECTION_ANSWER, "www.example.com. 3600 IN A 192.0.2.10");
+	TL_EMPTY(p, LDNS_SECTION_AUTHORITY); /* minimal responses: no apex NS */
+	TL_EMPTY(p, LDNS_SECTION_ADDITIONAL);
 	assert_int_equal(raw_count(f, 3), 0); /* no OPT without EDNS in the query */
 	ldns_pkt_free(p);
 
 	p = ask(f, "txt.example.com.", T_TXT);
-	SECTION(p, LDNS_SECTION_ANSWER, "txt.example.com. 3600 IN TXT \"hello world\"");
+	TL_SECTION(p, LDNS_SECTION_ANSWER, "txt.example.com. 3600 IN TXT \"hello world\"");
 	ldns_pkt_free(p);
 
 	p = ask(f, "example.com.", T_NS);
 	expect_rcode(p, LDNS_RCODE_NOERROR, true);
-	SECTION(p, LDNS_SECTION_ANSWER, "example.com. 3600 IN NS ns1.example.com.",
-	        "example.com. 3600 IN NS ns2.example.com.");
+	TL_SECTION(p, LDNS_SECTION_ANSWER, "example.com. 3600 IN NS ns1.example.com.",
+	           "example.com. 3600 IN NS ns2.example.com.");
 	ldns_pkt_free(p);
 
 	p = ask(f, "example.com.", T_MX);
-	SECTION(p, LDNS_SECTION_ANSWER, "example.com. 3600 IN MX 10 mail.example.com.");
+	TL_SECTION(p, LDNS_SECTION_ANSWER, "example.com. 3600 IN MX 10 mail.example.com.");
 	ldns_pkt_free(p);
 }
 
 static void test_header_bits(void **state)
 {
 	struct fixture *f = *state;
-	struct qb q;
+	struct tl_msg q;
 	/* RD and CD copied, AD cleared (RFC 6840 5.7/5.9), RA never set. */
-	qb_query(&q, "www.example.com.", T_A, C_IN, F_RD | F_AD | F_CD, NULL);
+	tl_query(&q, QID, "www.example.com.", T_A, C_IN, F_RD | F_AD | F_CD, NULL);
 	ldns_pkt *p = ask_q(f, &q, false);
 	assert_true(ldns_pkt_rd(p));
 	assert_true(ldns_pkt_cd(p));
 	ldns_pkt_free(p);
-	qb_query(&q, "www.example.com.", T_A, C_IN, 0, NULL);
+	tl_query(&q, QID, "www.example.com.", T_A, C_IN, 0, NULL);
 	p = ask_q(f, &q, false);
 	assert_false(ldns_pkt_rd(p));
 	assert_false(ldns_pkt_cd(p));
@@ -356,8 +221,8 @@ static void test_header_bits(void **state)
 static void test_case_preserved(void **state)
 {
 	struct fixture *f = *state;
-	struct qb q;
-	qb_query(&q, "WwW.ExAmPlE.CoM.", T_A, C_IN, 0, NULL);
+	struct tl_msg q;
+	tl_query(&q, QID, "WwW.ExAmPlE.CoM.", T_A, C_IN, 0, NULL);
 	ldns_pkt *p = ask_q(f, &q, false);
 	expect_rcode(p, LDNS_RCODE_NOERROR, true);
 	/* The question is the client's bytes; the answer owner points at it. */
@@ -365,7 +230,7 @@ static void test_case_preserved(void **state)
 	assert_memory_equal(f->out + 12, q.b + 12, qname_len + 4);
 	assert_int_equal(f->out[12 + qname_len + 4], 0xc0);
 	assert_int_equal(f->out[12 + qname_len + 5], 12);
-	SECTION(p, LDNS_SECTION_ANSWER, "WwW.ExAmPlE.CoM. 3600 IN A 192.0.2.10");
+	TL_SECTION(p, LDNS_SECTION_ANSWER, "WwW.ExAmPlE.CoM. 3600 IN A 192.0.2.10");
 	ldns_pkt_free(p);
 }
 
@@ -374,25 +239,25 @@ static void test_nxdomain_nodata(void **state)
 	struct fixture *f = *state;
 	ldns_pkt *p = ask(f, "nothere.example.com.", T_A);
 	expect_rcode(p, LDNS_RCODE_NXDOMAIN, true);
-	EMPTY(p, LDNS_SECTION_ANSWER);
-	SECTION(p, LDNS_SECTION_AUTHORITY, soa_example); /* TTL = min(3600, 300) */
+	TL_EMPTY(p, LDNS_SECTION_ANSWER);
+	TL_SECTION(p, LDNS_SECTION_AUTHORITY, soa_example); /* TTL = min(3600, 300) */
 	ldns_pkt_free(p);
 
 	/* NODATA: the name exists, the type does not. */
 	p = ask(f, "www.example.com.", T_TXT);
 	expect_rcode(p, LDNS_RCODE_NOERROR, true);
-	EMPTY(p, LDNS_SECTION_ANSWER);
-	SECTION(p, LDNS_SECTION_AUTHORITY, soa_example);
+	TL_EMPTY(p, LDNS_SECTION_ANSWER);
+	TL_SECTION(p, LDNS_SECTION_AUTHORITY, soa_example);
 	ldns_pkt_free(p);
 
 	/* Empty non-terminals exist (RFC 8020): NODATA, not NXDOMAIN. */
 	p = ask(f, "b.c.example.com.", T_A);
 	expect_rcode(p, LDNS_RCODE_NOERROR, true);
-	EMPTY(p, LDNS_SECTION_ANSWER);
-	SECTION(p, LDNS_SECTION_AUTHORITY, soa_example);
+	TL_EMPTY(p, LDNS_SECTION_ANSWER);
+	TL_SECTION(p, LDNS_SECTION_AUTHORITY, soa_example);
 	ldns_pkt_free(p);
 	p = ask(f, "a.b.c.example.com.", T_A);
-	SECTION(p, LDNS_SECTION_ANSWER, "a.b.c.example.com. 3600 IN A 192.0.2.30");
+	TL_SECTION(p, LDNS_SECTION_ANSWER, "a.b.c.example.com. 3600 IN A 192.0.2.30");
 	ldns_pkt_free(p);
 
 	/* Below an existing name that has no wildcard: NXDOMAIN. */
@@ -406,62 +271,63 @@ static void test_cname(void **state)
 	struct fixture *f = *state;
 	ldns_pkt *p = ask(f, "alias.example.com.", T_A);
 	expect_rcode(p, LDNS_RCODE_NOERROR, true);
-	SECTION(p, LDNS_SECTION_ANSWER, "alias.example.com. 3600 IN CNAME www.example.com.",
-	        "www.example.com. 3600 IN A 192.0.2.10");
-	EMPTY(p, LDNS_SECTION_AUTHORITY);
+	TL_SECTION(p, LDNS_SECTION_ANSWER, "alias.example.com. 3600 IN CNAME www.example.com.",
+	           "www.example.com. 3600 IN A 192.0.2.10");
+	TL_EMPTY(p, LDNS_SECTION_AUTHORITY);
 	ldns_pkt_free(p);
 
 	/* CNAME asked for: no following. */
 	p = ask(f, "alias.example.com.", T_CNAME);
-	SECTION(p, LDNS_SECTION_ANSWER, "alias.example.com. 3600 IN CNAME www.example.com.");
+	TL_SECTION(p, LDNS_SECTION_ANSWER, "alias.example.com. 3600 IN CNAME www.example.com.");
 	ldns_pkt_free(p);
 
 	/* Two hops; the relative target "www" is www.example.com. */
 	p = ask(f, "chain1.example.com.", T_AAAA);
-	SECTION(p, LDNS_SECTION_ANSWER, "chain1.example.com. 3600 IN CNAME chain2.example.com.",
-	        "chain2.example.com. 3600 IN CNAME www.example.com.",
-	        "www.example.com. 3600 IN AAAA 2001:db8::10");
+	TL_SECTION(p, LDNS_SECTION_ANSWER, "chain1.example.com. 3600 IN CNAME chain2.example.com.",
+	           "chain2.example.com. 3600 IN CNAME www.example.com.",
+	           "www.example.com. 3600 IN AAAA 2001:db8::10");
 	ldns_pkt_free(p);
 
 	/* Chain ending in NODATA: the SOA of the zone the chain ended in. */
 	p = ask(f, "alias.example.com.", T_TXT);
 	expect_rcode(p, LDNS_RCODE_NOERROR, true);
-	SECTION(p, LDNS_SECTION_ANSWER, "alias.example.com. 3600 IN CNAME www.example.com.");
-	SECTION(p, LDNS_SECTION_AUTHORITY, soa_example);
+	TL_SECTION(p, LDNS_SECTION_ANSWER, "alias.example.com. 3600 IN CNAME www.example.com.");
+	TL_SECTION(p, LDNS_SECTION_AUTHORITY, soa_example);
 	ldns_pkt_free(p);
 
 	/* Chain ending in a missing name: NXDOMAIN (RFC 6604). */
 	p = ask(f, "dangling.example.com.", T_A);
 	expect_rcode(p, LDNS_RCODE_NXDOMAIN, true);
-	SECTION(p, LDNS_SECTION_ANSWER, "dangling.example.com. 3600 IN CNAME nothere.example.com.");
-	SECTION(p, LDNS_SECTION_AUTHORITY, soa_example);
+	TL_SECTION(p, LDNS_SECTION_ANSWER,
+	           "dangling.example.com. 3600 IN CNAME nothere.example.com.");
+	TL_SECTION(p, LDNS_SECTION_AUTHORITY, soa_example);
 	ldns_pkt_free(p);
 
 	/* Into another zone we serve. */
 	p = ask(f, "crosszone.example.com.", T_A);
 	expect_rcode(p, LDNS_RCODE_NOERROR, true);
-	SECTION(p, LDNS_SECTION_ANSWER, "crosszone.example.com. 3600 IN CNAME host.other.test.",
-	        "host.other.test. 600 IN A 198.51.100.7");
+	TL_SECTION(p, LDNS_SECTION_ANSWER, "crosszone.example.com. 3600 IN CNAME host.other.test.",
+	           "host.other.test. 600 IN A 198.51.100.7");
 	ldns_pkt_free(p);
 	p = ask(f, "crossnx.example.com.", T_A);
 	expect_rcode(p, LDNS_RCODE_NXDOMAIN, true);
-	SECTION(p, LDNS_SECTION_AUTHORITY,
-	        "other.test. 60 IN SOA ns.other.test. admin.other.test. 7 3600 600 86400 60");
+	TL_SECTION(p, LDNS_SECTION_AUTHORITY,
+	           "other.test. 60 IN SOA ns.other.test. admin.other.test. 7 3600 600 86400 60");
 	ldns_pkt_free(p);
 
 	/* Out of our zones: the CNAME alone, NOERROR. */
 	p = ask(f, "outside.example.com.", T_A);
 	expect_rcode(p, LDNS_RCODE_NOERROR, true);
-	SECTION(p, LDNS_SECTION_ANSWER,
-	        "outside.example.com. 3600 IN CNAME www.elsewhere.invalid.");
-	EMPTY(p, LDNS_SECTION_AUTHORITY);
+	TL_SECTION(p, LDNS_SECTION_ANSWER,
+	           "outside.example.com. 3600 IN CNAME www.elsewhere.invalid.");
+	TL_EMPTY(p, LDNS_SECTION_AUTHORITY);
 	ldns_pkt_free(p);
 
 	/* A loop stops when it comes back. */
 	p = ask(f, "loop1.example.com.", T_A);
 	expect_rcode(p, LDNS_RCODE_NOERROR, true);
-	SECTION(p, LDNS_SECTION_ANSWER, "loop1.example.com. 3600 IN CNAME loop2.example.com.",
-	        "loop2.example.com. 3600 IN CNAME loop1.example.com.");
+	TL_SECTION(p, LDNS_SECTION_ANSWER, "loop1.example.com. 3600 IN CNAME loop2.example.com.",
+	           "loop2.example.com. 3600 IN CNAME loop1.example.com.");
 	ldns_pkt_free(p);
 
 	/* A long chain stops at 8 CNAMEs. */
@@ -479,27 +345,27 @@ static void test_wildcard(void **state)
 	struct fixture *f = *state;
 	ldns_pkt *p = ask(f, "Foo.wild.example.com.", T_A);
 	expect_rcode(p, LDNS_RCODE_NOERROR, true);
-	SECTION(p, LDNS_SECTION_ANSWER, "Foo.wild.example.com. 3600 IN A 192.0.2.50");
+	TL_SECTION(p, LDNS_SECTION_ANSWER, "Foo.wild.example.com. 3600 IN A 192.0.2.50");
 	ldns_pkt_free(p);
 	p = ask(f, "a.b.wild.example.com.", T_TXT);
-	SECTION(p, LDNS_SECTION_ANSWER, "a.b.wild.example.com. 3600 IN TXT \"wild\"");
+	TL_SECTION(p, LDNS_SECTION_ANSWER, "a.b.wild.example.com. 3600 IN TXT \"wild\"");
 	ldns_pkt_free(p);
 	/* NODATA at a wildcard. */
 	p = ask(f, "foo.wild.example.com.", T_AAAA);
 	expect_rcode(p, LDNS_RCODE_NOERROR, true);
-	EMPTY(p, LDNS_SECTION_ANSWER);
-	SECTION(p, LDNS_SECTION_AUTHORITY, soa_example);
+	TL_EMPTY(p, LDNS_SECTION_ANSWER);
+	TL_SECTION(p, LDNS_SECTION_AUTHORITY, soa_example);
 	ldns_pkt_free(p);
 	/* The parent of the wildcard is an empty non-terminal. */
 	p = ask(f, "wild.example.com.", T_A);
 	expect_rcode(p, LDNS_RCODE_NOERROR, true);
-	EMPTY(p, LDNS_SECTION_ANSWER);
+	TL_EMPTY(p, LDNS_SECTION_ANSWER);
 	ldns_pkt_free(p);
 	/* CNAME at a wildcard: synthesised with owner qname, then followed. */
 	p = ask(f, "x.wcname.example.com.", T_A);
 	expect_rcode(p, LDNS_RCODE_NOERROR, true);
-	SECTION(p, LDNS_SECTION_ANSWER, "x.wcname.example.com. 3600 IN CNAME www.example.com.",
-	        "www.example.com. 3600 IN A 192.0.2.10");
+	TL_SECTION(p, LDNS_SECTION_ANSWER, "x.wcname.example.com. 3600 IN CNAME www.example.com.",
+	           "www.example.com. 3600 IN A 192.0.2.10");
 	ldns_pkt_free(p);
 }
 
@@ -513,11 +379,11 @@ static void test_referral(void **state)
 	for (size_t i = 0; i < GS_ARRAY_LEN(names); i++) {
 		ldns_pkt *p = ask(f, names[i], T_A);
 		expect_rcode(p, LDNS_RCODE_NOERROR, false);
-		EMPTY(p, LDNS_SECTION_ANSWER);
-		SECTION(p, LDNS_SECTION_AUTHORITY, ns1, ns2);
+		TL_EMPTY(p, LDNS_SECTION_ANSWER);
+		TL_SECTION(p, LDNS_SECTION_AUTHORITY, ns1, ns2);
 		/* Glue for the in-zone server only. */
-		SECTION(p, LDNS_SECTION_ADDITIONAL, "ns1.sub.example.com. 3600 IN A 192.0.2.53",
-		        "ns1.sub.example.com. 3600 IN AAAA 2001:db8::53");
+		TL_SECTION(p, LDNS_SECTION_ADDITIONAL, "ns1.sub.example.com. 3600 IN A 192.0.2.53",
+		           "ns1.sub.example.com. 3600 IN AAAA 2001:db8::53");
 		ldns_pkt_free(p);
 	}
 }
@@ -528,16 +394,16 @@ static void test_ds_at_cut(void **state)
 	/* DS is answered from the parent side, authoritatively (RFC 4035 3.1.4.1). */
 	ldns_pkt *p = ask(f, "sub.example.com.", T_DS);
 	expect_rcode(p, LDNS_RCODE_NOERROR, true);
-	SECTION(p, LDNS_SECTION_ANSWER,
-	        "sub.example.com. 3600 IN DS 12345 8 1 "
-	        "49fd46e6c4b45c55d4ac69cbd3cd34ac1afe51de");
-	EMPTY(p, LDNS_SECTION_AUTHORITY);
+	TL_SECTION(p, LDNS_SECTION_ANSWER,
+	           "sub.example.com. 3600 IN DS 12345 8 1 "
+	           "49fd46e6c4b45c55d4ac69cbd3cd34ac1afe51de");
+	TL_EMPTY(p, LDNS_SECTION_AUTHORITY);
 	ldns_pkt_free(p);
 	/* A cut without DS: NODATA from the parent. */
 	p = ask(f, "nods.example.com.", T_DS);
 	expect_rcode(p, LDNS_RCODE_NOERROR, true);
-	EMPTY(p, LDNS_SECTION_ANSWER);
-	SECTION(p, LDNS_SECTION_AUTHORITY, soa_example);
+	TL_EMPTY(p, LDNS_SECTION_ANSWER);
+	TL_SECTION(p, LDNS_SECTION_AUTHORITY, soa_example);
 	ldns_pkt_free(p);
 	/* DS below a cut is the child's business: a referral. */
 	p = ask(f, "x.sub.example.com.", T_DS);
@@ -553,29 +419,29 @@ static void test_several_zones(void **state)
 	 * example.com delegates it. */
 	ldns_pkt *p = ask(f, "www.deep.example.com.", T_A);
 	expect_rcode(p, LDNS_RCODE_NOERROR, true);
-	SECTION(p, LDNS_SECTION_ANSWER, "www.deep.example.com. 1800 IN A 198.51.100.80");
+	TL_SECTION(p, LDNS_SECTION_ANSWER, "www.deep.example.com. 1800 IN A 198.51.100.80");
 	ldns_pkt_free(p);
 	p = ask(f, "deep.example.com.", T_SOA);
-	SECTION(p, LDNS_SECTION_ANSWER,
-	        "deep.example.com. 1800 IN SOA ns1.example.com. "
-	        "hostmaster.example.com. 3 3600 600 86400 120");
+	TL_SECTION(p, LDNS_SECTION_ANSWER,
+	           "deep.example.com. 1800 IN SOA ns1.example.com. "
+	           "hostmaster.example.com. 3 3600 600 86400 120");
 	ldns_pkt_free(p);
 	p = ask(f, "nothere.deep.example.com.", T_A);
 	expect_rcode(p, LDNS_RCODE_NXDOMAIN, true);
-	SECTION(p, LDNS_SECTION_AUTHORITY,
-	        "deep.example.com. 120 IN SOA ns1.example.com. "
-	        "hostmaster.example.com. 3 3600 600 86400 120");
+	TL_SECTION(p, LDNS_SECTION_AUTHORITY,
+	           "deep.example.com. 120 IN SOA ns1.example.com. "
+	           "hostmaster.example.com. 3 3600 600 86400 120");
 	ldns_pkt_free(p);
 	/* ...except DS at its apex, which the parent zone answers. */
 	p = ask(f, "deep.example.com.", T_DS);
 	expect_rcode(p, LDNS_RCODE_NOERROR, true);
-	SECTION(p, LDNS_SECTION_ANSWER,
-	        "deep.example.com. 3600 IN DS 54321 8 1 "
-	        "0123456789abcdef0123456789abcdef01234567");
+	TL_SECTION(p, LDNS_SECTION_ANSWER,
+	           "deep.example.com. 3600 IN DS 54321 8 1 "
+	           "0123456789abcdef0123456789abcdef01234567");
 	ldns_pkt_free(p);
 	p = ask(f, "host.other.test.", T_A);
 	expect_rcode(p, LDNS_RCODE_NOERROR, true);
-	SECTION(p, LDNS_SECTION_ANSWER, "host.other.test. 600 IN A 198.51.100.7");
+	TL_SECTION(p, LDNS_SECTION_ANSWER, "host.other.test. 600 IN A 198.51.100.7");
 	ldns_pkt_free(p);
 
 	/* A zone the parent does not delegate: it answers everything itself, DS at its
@@ -584,12 +450,12 @@ static void test_several_zones(void **state)
 	                         "hostmaster.example.com. 5 3600 600 86400 90";
 	p = ask(f, "island.example.com.", T_DS);
 	expect_rcode(p, LDNS_RCODE_NOERROR, true);
-	EMPTY(p, LDNS_SECTION_ANSWER);
-	SECTION(p, LDNS_SECTION_AUTHORITY, island_soa);
+	TL_EMPTY(p, LDNS_SECTION_ANSWER);
+	TL_SECTION(p, LDNS_SECTION_AUTHORITY, island_soa);
 	ldns_pkt_free(p);
 	p = ask(f, "WWW.island.example.com.", T_A);
 	expect_rcode(p, LDNS_RCODE_NOERROR, true);
-	SECTION(p, LDNS_SECTION_ANSWER, "WWW.island.example.com. 900 IN A 198.51.100.90");
+	TL_SECTION(p, LDNS_SECTION_ANSWER, "WWW.island.example.com. 900 IN A 198.51.100.90");
 	ldns_pkt_free(p);
 }
 
@@ -599,20 +465,20 @@ static void test_any(void **state)
 	/* RFC 8482: one RRset, the lowest type at the node (A before AAAA). */
 	ldns_pkt *p = ask(f, "www.example.com.", T_ANY);
 	expect_rcode(p, LDNS_RCODE_NOERROR, true);
-	SECTION(p, LDNS_SECTION_ANSWER, "www.example.com. 3600 IN A 192.0.2.10");
+	TL_SECTION(p, LDNS_SECTION_ANSWER, "www.example.com. 3600 IN A 192.0.2.10");
 	ldns_pkt_free(p);
 	p = ask_full(f, "example.com.", T_ANY, C_IN, NULL, true);
-	SECTION(p, LDNS_SECTION_ANSWER, "example.com. 3600 IN NS ns1.example.com.",
-	        "example.com. 3600 IN NS ns2.example.com.");
+	TL_SECTION(p, LDNS_SECTION_ANSWER, "example.com. 3600 IN NS ns1.example.com.",
+	           "example.com. 3600 IN NS ns2.example.com.");
 	ldns_pkt_free(p);
 	/* A CNAME node answers ANY with the CNAME, unfollowed. */
 	p = ask(f, "alias.example.com.", T_ANY);
-	SECTION(p, LDNS_SECTION_ANSWER, "alias.example.com. 3600 IN CNAME www.example.com.");
+	TL_SECTION(p, LDNS_SECTION_ANSWER, "alias.example.com. 3600 IN CNAME www.example.com.");
 	ldns_pkt_free(p);
 	p = ask(f, "b.c.example.com.", T_ANY);
 	expect_rcode(p, LDNS_RCODE_NOERROR, true);
-	EMPTY(p, LDNS_SECTION_ANSWER);
-	SECTION(p, LDNS_SECTION_AUTHORITY, soa_example);
+	TL_EMPTY(p, LDNS_SECTION_ANSWER);
+	TL_SECTION(p, LDNS_SECTION_AUTHORITY, soa_example);
 	ldns_pkt_free(p);
 	p = ask(f, "nothere.example.com.", T_ANY);
 	expect_rcode(p, LDNS_RCODE_NXDOMAIN, true);
@@ -640,9 +506,9 @@ static void test_compression(void **state)
 
 	/* SRV targets are never compressed (RFC 2782; RFC 3597 section 4). */
 	p = ask(f, "_sip._tcp.example.com.", T_SRV);
-	SECTION(p, LDNS_SECTION_ANSWER,
-	        "_sip._tcp.example.com. 3600 IN SRV 10 5 5060 "
-	        "www.example.com.");
+	TL_SECTION(p, LDNS_SECTION_ANSWER,
+	           "_sip._tcp.example.com. 3600 IN SRV 10 5 5060 "
+	           "www.example.com.");
 	static const uint8_t target[] = "\3www\7example\3com";
 	assert_memory_equal(f->out + f->out_len - sizeof(target), target, sizeof(target));
 	ldns_pkt_free(p);
@@ -676,7 +542,7 @@ static void test_truncation(void **state)
 	ldns_pkt_free(p);
 
 	/* With EDNS and a 1232-byte buffer it fits over UDP. */
-	struct eopt e = {.present = true, .payload = 4096};
+	struct tl_edns e = {.present = true, .payload = 4096};
 	p = ask_full(f, "big.example.com.", T_A, C_IN, &e, false);
 	assert_false(ldns_pkt_tc(p));
 	assert_int_equal(ldns_pkt_ancount(p), 64);
@@ -735,8 +601,8 @@ static void test_refused(void **state)
 		ldns_pkt_free(p);
 	}
 	/* Before the first load there is no snapshot. */
-	struct qb q;
-	qb_query(&q, "www.example.com.", T_A, C_IN, 0, NULL);
+	struct tl_msg q;
+	tl_query(&q, QID, "www.example.com.", T_A, C_IN, 0, NULL);
 	f->out_len = answer_packet(NULL, f->ctx, q.b, q.n, (const struct sockaddr *)&f->src, false,
 	                           f->out, ANSWER_UDP_MAX);
 	ldns_pkt *p = parse_out(f);
@@ -749,10 +615,10 @@ static void test_chaos(void **state)
 	struct fixture *f = *state;
 	ldns_pkt *p = ask_full(f, "ID.Server.", T_TXT, C_CH, NULL, false);
 	expect_rcode(p, LDNS_RCODE_NOERROR, true);
-	SECTION(p, LDNS_SECTION_ANSWER, "ID.Server. 0 CH TXT \"ns1.test\"");
+	TL_SECTION(p, LDNS_SECTION_ANSWER, "ID.Server. 0 CH TXT \"ns1.test\"");
 	ldns_pkt_free(p);
 	p = ask_full(f, "hostname.bind.", T_TXT, C_CH, NULL, false);
-	SECTION(p, LDNS_SECTION_ANSWER, "hostname.bind. 0 CH TXT \"ns1.test\"");
+	TL_SECTION(p, LDNS_SECTION_ANSWER, "hostname.bind. 0 CH TXT \"ns1.test\"");
 	ldns_pkt_free(p);
 	/* Another type at the name: empty NOERROR. */
 	p = ask_full(f, "id.server.", T_A, C_CH, NULL, false);
@@ -772,14 +638,14 @@ static void test_chaos(void **state)
 static void test_formerr(void **state)
 {
 	struct fixture *f = *state;
-	struct qb q;
+	struct tl_msg q;
 	ldns_pkt *p;
 
 	/* QDCOUNT 0 and 2 (RFC 9619): FORMERR, header echoed, no question. */
 	for (unsigned qd = 0; qd <= 2; qd += 2) {
-		qb_header(&q, F_RD | 0x10u, qd, 0, 0, 0);
+		tl_header(&q, QID, F_RD | 0x10u, qd, 0, 0, 0);
 		for (unsigned i = 0; i < qd; i++)
-			qb_question(&q, "www.example.com.", T_A, C_IN);
+			tl_question(&q, "www.example.com.", T_A, C_IN);
 		p = ask_q(f, &q, false);
 		expect_rcode(p, LDNS_RCODE_FORMERR, false);
 		assert_int_equal(ldns_pkt_qdcount(p), 0);
@@ -790,7 +656,7 @@ static void test_formerr(void **state)
 	}
 
 	/* Truncated question: in the name, and in the type/class. */
-	qb_query(&q, "www.example.com.", T_A, C_IN, 0, NULL);
+	tl_query(&q, QID, "www.example.com.", T_A, C_IN, 0, NULL);
 	size_t full = q.n;
 	size_t cuts[] = {13, 20, full - 3};
 	for (size_t i = 0; i < GS_ARRAY_LEN(cuts); i++) {
@@ -802,19 +668,19 @@ static void test_formerr(void **state)
 	}
 
 	/* A compression pointer in the question name. */
-	qb_header(&q, 0, 1, 0, 0, 0);
-	put8(&q, 3);
-	putbytes(&q, "www", 3);
-	put16(&q, 0xc000u | 4); /* into the header */
-	put16(&q, T_A);
-	put16(&q, C_IN);
+	tl_header(&q, QID, 0, 1, 0, 0, 0);
+	tl_put8(&q, 3);
+	tl_putbytes(&q, "www", 3);
+	tl_put16(&q, 0xc000u | 4); /* into the header */
+	tl_put16(&q, T_A);
+	tl_put16(&q, C_IN);
 	p = ask_q(f, &q, false);
 	expect_rcode(p, LDNS_RCODE_FORMERR, false);
 	ldns_pkt_free(p);
 
 	/* Trailing junk: FORMERR with the question echoed. */
-	qb_query(&q, "www.example.com.", T_A, C_IN, 0, NULL);
-	put8(&q, 0);
+	tl_query(&q, QID, "www.example.com.", T_A, C_IN, 0, NULL);
+	tl_put8(&q, 0);
 	p = ask_q(f, &q, false);
 	expect_rcode(p, LDNS_RCODE_FORMERR, false);
 	assert_int_equal(ldns_pkt_qdcount(p), 1);
@@ -822,8 +688,8 @@ static void test_formerr(void **state)
 	ldns_pkt_free(p);
 
 	/* ARCOUNT promising a record that is not there. */
-	qb_header(&q, 0, 1, 0, 0, 1);
-	qb_question(&q, "www.example.com.", T_A, C_IN);
+	tl_header(&q, QID, 0, 1, 0, 0, 1);
+	tl_question(&q, "www.example.com.", T_A, C_IN);
 	p = ask_q(f, &q, false);
 	expect_rcode(p, LDNS_RCODE_FORMERR, false);
 	ldns_pkt_free(p);
@@ -831,15 +697,15 @@ static void test_formerr(void **state)
 	/* A record in the additional section whose owner points at itself, and one that
 	 * points forwards. */
 	for (int fwd = 0; fwd <= 1; fwd++) {
-		qb_header(&q, 0, 1, 0, 0, 1);
-		qb_question(&q, "www.example.com.", T_A, C_IN);
+		tl_header(&q, QID, 0, 1, 0, 0, 1);
+		tl_question(&q, "www.example.com.", T_A, C_IN);
 		size_t here = q.n;
-		put16(&q, 0xc000u | (unsigned)(here + (fwd ? 2 : 0)));
-		put16(&q, T_A);
-		put16(&q, C_IN);
-		put32(&q, 0);
-		put16(&q, 4);
-		put32(&q, 0x01020304);
+		tl_put16(&q, 0xc000u | (unsigned)(here + (fwd ? 2 : 0)));
+		tl_put16(&q, T_A);
+		tl_put16(&q, C_IN);
+		tl_put32(&q, 0);
+		tl_put16(&q, 4);
+		tl_put32(&q, 0x01020304);
 		p = ask_q(f, &q, false);
 		expect_rcode(p, LDNS_RCODE_FORMERR, false);
 		ldns_pkt_free(p);
@@ -847,19 +713,19 @@ static void test_formerr(void **state)
 
 	/* Records in answer/authority of a query are legal, ignored once validated; a
 	 * backward pointer to the question name is fine. */
-	qb_header(&q, 0, 1, 1, 1, 0);
-	qb_question(&q, "www.example.com.", T_A, C_IN);
+	tl_header(&q, QID, 0, 1, 1, 1, 0);
+	tl_question(&q, "www.example.com.", T_A, C_IN);
 	for (int i = 0; i < 2; i++) {
-		put16(&q, 0xc00c);
-		put16(&q, T_A);
-		put16(&q, C_IN);
-		put32(&q, 60);
-		put16(&q, 4);
-		put32(&q, 0x01020304);
+		tl_put16(&q, 0xc00c);
+		tl_put16(&q, T_A);
+		tl_put16(&q, C_IN);
+		tl_put32(&q, 60);
+		tl_put16(&q, 4);
+		tl_put32(&q, 0x01020304);
 	}
 	p = ask_q(f, &q, false);
 	expect_rcode(p, LDNS_RCODE_NOERROR, true);
-	SECTION(p, LDNS_SECTION_ANSWER, "www.example.com. 3600 IN A 192.0.2.10");
+	TL_SECTION(p, LDNS_SECTION_ANSWER, "www.example.com. 3600 IN A 192.0.2.10");
 	ldns_pkt_free(p);
 	/* ...but not truncated ones (RDLENGTH past the end). */
 	q.n -= 1;
@@ -871,36 +737,36 @@ static void test_formerr(void **state)
 static void test_formerr_opt(void **state)
 {
 	struct fixture *f = *state;
-	struct qb q;
+	struct tl_msg q;
 	ldns_pkt *p;
-	struct eopt e = {.present = true, .payload = 1232};
+	struct tl_edns e = {.present = true, .payload = 1232};
 
 	/* Two OPT records (RFC 6891 6.1.1). The FORMERR carries an OPT (section 7). */
-	qb_header(&q, 0, 1, 0, 0, 2);
-	qb_question(&q, "www.example.com.", T_A, C_IN);
-	qb_opt(&q, &e);
-	qb_opt(&q, &e);
+	tl_header(&q, QID, 0, 1, 0, 0, 2);
+	tl_question(&q, "www.example.com.", T_A, C_IN);
+	tl_opt(&q, &e);
+	tl_opt(&q, &e);
 	p = ask_q(f, &q, false);
 	expect_rcode(p, LDNS_RCODE_FORMERR, false);
 	assert_true(has_opt(f, p));
 	ldns_pkt_free(p);
 
 	/* OPT owned by a name other than the root. */
-	qb_header(&q, 0, 1, 0, 0, 1);
-	qb_question(&q, "www.example.com.", T_A, C_IN);
-	put16(&q, 0xc00c);
-	put16(&q, T_OPT);
-	put16(&q, 1232);
-	put32(&q, 0);
-	put16(&q, 0);
+	tl_header(&q, QID, 0, 1, 0, 0, 1);
+	tl_question(&q, "www.example.com.", T_A, C_IN);
+	tl_put16(&q, 0xc00c);
+	tl_put16(&q, T_OPT);
+	tl_put16(&q, 1232);
+	tl_put32(&q, 0);
+	tl_put16(&q, 0);
 	p = ask_q(f, &q, false);
 	expect_rcode(p, LDNS_RCODE_FORMERR, false);
 	ldns_pkt_free(p);
 
 	/* OPT in the answer section. */
-	qb_header(&q, 0, 1, 1, 0, 0);
-	qb_question(&q, "www.example.com.", T_A, C_IN);
-	qb_opt(&q, &e);
+	tl_header(&q, QID, 0, 1, 1, 0, 0);
+	tl_question(&q, "www.example.com.", T_A, C_IN);
+	tl_opt(&q, &e);
 	p = ask_q(f, &q, false);
 	expect_rcode(p, LDNS_RCODE_FORMERR, false);
 	ldns_pkt_free(p);
@@ -915,7 +781,7 @@ static void test_formerr_opt(void **state)
 	for (size_t i = 0; i < GS_ARRAY_LEN(bad_opts); i++) {
 		e.opts = bad_opts[i].o;
 		e.opts_len = bad_opts[i].n;
-		qb_query(&q, "www.example.com.", T_A, C_IN, 0, &e);
+		tl_query(&q, QID, "www.example.com.", T_A, C_IN, 0, &e);
 		p = ask_q(f, &q, false);
 		expect_rcode(p, LDNS_RCODE_FORMERR, false);
 		assert_true(has_opt(f, p));
@@ -935,39 +801,39 @@ static void test_formerr_opt(void **state)
 static void test_drop(void **state)
 {
 	struct fixture *f = *state;
-	struct qb q;
-	qb_query(&q, "www.example.com.", T_A, C_IN, 0, NULL);
+	struct tl_msg q;
+	tl_query(&q, QID, "www.example.com.", T_A, C_IN, 0, NULL);
 	for (size_t n = 0; n < 12; n++) {
 		q.n = n;
 		assert_int_equal(run(f, &q, false), 0);
 	}
 	/* A response (QR=1) is never answered. */
-	qb_query(&q, "www.example.com.", T_A, C_IN, F_QR, NULL);
+	tl_query(&q, QID, "www.example.com.", T_A, C_IN, F_QR, NULL);
 	assert_int_equal(run(f, &q, false), 0);
 	assert_int_equal(run(f, &q, true), 0);
-	qb_header(&q, F_QR, 0, 0, 0, 0);
+	tl_header(&q, QID, F_QR, 0, 0, 0, 0);
 	assert_int_equal(run(f, &q, false), 0);
 }
 
 static void test_notimp(void **state)
 {
 	struct fixture *f = *state;
-	struct qb q;
+	struct tl_msg q;
 	/* NOTIFY (opcode 4) with a question: NOTIMP, question echoed, opcode kept. */
-	qb_query(&q, "example.com.", T_SOA, C_IN, 4u << 11, NULL);
+	tl_query(&q, QID, "example.com.", T_SOA, C_IN, 4u << 11, NULL);
 	ldns_pkt *p = ask_q(f, &q, false);
 	expect_rcode(p, LDNS_RCODE_NOTIMPL, false);
 	assert_int_equal(ldns_pkt_get_opcode(p), LDNS_PACKET_NOTIFY);
 	assert_int_equal(ldns_pkt_qdcount(p), 1);
 	ldns_pkt_free(p);
 	/* STATUS (2) without a question; UPDATE (5) with EDNS keeps the OPT. */
-	qb_header(&q, 2u << 11, 0, 0, 0, 0);
+	tl_header(&q, QID, 2u << 11, 0, 0, 0, 0);
 	p = ask_q(f, &q, false);
 	expect_rcode(p, LDNS_RCODE_NOTIMPL, false);
 	assert_int_equal(ldns_pkt_qdcount(p), 0);
 	ldns_pkt_free(p);
-	struct eopt e = {.present = true, .payload = 1232};
-	qb_query(&q, "example.com.", T_SOA, C_IN, 5u << 11, &e);
+	struct tl_edns e = {.present = true, .payload = 1232};
+	tl_query(&q, QID, "example.com.", T_SOA, C_IN, 5u << 11, &e);
 	p = ask_q(f, &q, false);
 	expect_rcode(p, LDNS_RCODE_NOTIMPL, false);
 	assert_true(has_opt(f, p));
@@ -976,38 +842,17 @@ static void test_notimp(void **state)
 
 /* ---- EDNS ------------------------------------------------------------------------- */
 
-/* Returns the option `code` of the response OPT (length in *len), or NULL. */
-static const uint8_t *find_option(ldns_pkt *p, uint16_t code, size_t *len)
-{
-	ldns_rdf *d = ldns_pkt_edns_data(p);
-	if (!d)
-		return NULL;
-	const uint8_t *o = ldns_rdf_data(d);
-	size_t n = ldns_rdf_size(d), pos = 0;
-	while (pos + 4 <= n) {
-		uint16_t c = (uint16_t)(o[pos] << 8 | o[pos + 1]);
-		uint16_t l = (uint16_t)(o[pos + 2] << 8 | o[pos + 3]);
-		assert_true(pos + 4 + l <= n);
-		if (c == code) {
-			*len = l;
-			return o + pos + 4;
-		}
-		pos += 4u + l;
-	}
-	return NULL;
-}
-
 static void test_edns_basic(void **state)
 {
 	struct fixture *f = *state;
-	struct eopt e = {.present = true, .payload = 4096};
+	struct tl_edns e = {.present = true, .payload = 4096};
 	ldns_pkt *p = ask_full(f, "www.example.com.", T_A, C_IN, &e, false);
 	assert_true(has_opt(f, p));
 	assert_int_equal(ldns_pkt_edns_udp_size(p), ANSWER_UDP_MAX); /* what we advertise */
 	assert_int_equal(ldns_pkt_edns_version(p), 0);
 	assert_false(ldns_pkt_edns_do(p));
 	size_t len;
-	assert_null(find_option(p, 3, &len)); /* no NSID unless asked */
+	assert_null(tl_edns_option(p, 3, &len)); /* no NSID unless asked */
 	ldns_pkt_free(p);
 
 	/* DO echoed (RFC 3225 section 3). */
@@ -1030,7 +875,7 @@ static void test_edns_basic(void **state)
 static void test_badvers(void **state)
 {
 	struct fixture *f = *state;
-	struct eopt e = {.present = true, .payload = 1232, .version = 1};
+	struct tl_edns e = {.present = true, .payload = 1232, .version = 1};
 	ldns_pkt *p = ask_full(f, "www.example.com.", T_A, C_IN, &e, false);
 	/* BADVERS = 16: low 4 bits (0) in the header, high 8 bits (1) in the OPT TTL. */
 	assert_int_equal(ldns_pkt_get_rcode(p), 0);
@@ -1048,10 +893,10 @@ static void test_nsid(void **state)
 {
 	struct fixture *f = *state;
 	static const uint8_t nsid_req[] = {0, 3, 0, 0};
-	struct eopt e = {.present = true, .payload = 1232, .opts = nsid_req, .opts_len = 4};
+	struct tl_edns e = {.present = true, .payload = 1232, .opts = nsid_req, .opts_len = 4};
 	ldns_pkt *p = ask_full(f, "www.example.com.", T_A, C_IN, &e, false);
 	size_t len = 0;
-	const uint8_t *v = find_option(p, 3, &len);
+	const uint8_t *v = tl_edns_option(p, 3, &len);
 	assert_non_null(v);
 	assert_int_equal(len, 8);
 	assert_memory_equal(v, "ns1.test", 8);
@@ -1060,7 +905,7 @@ static void test_nsid(void **state)
 
 	f->snap.identity = NULL;
 	p = ask_full(f, "www.example.com.", T_A, C_IN, &e, false);
-	assert_null(find_option(p, 3, &len));
+	assert_null(tl_edns_option(p, 3, &len));
 	assert_true(has_opt(f, p));
 	ldns_pkt_free(p);
 	f->snap.identity = identity;
@@ -1069,7 +914,7 @@ static void test_nsid(void **state)
 static void test_ecs(void **state)
 {
 	struct fixture *f = *state;
-	struct eopt e = {.present = true, .payload = 1232};
+	struct tl_edns e = {.present = true, .payload = 1232};
 	/* Valid options are echoed with SCOPE 0 on answers (RFC 7871 7.2.1). */
 	static const uint8_t v4[] = {0, 8, 0, 7, 0, 1, 24, 0, 192, 0, 2};
 	static const uint8_t v6[] = {0,    8,    0,    11,   0, 2,    56,  0,
@@ -1085,7 +930,7 @@ static void test_ecs(void **state)
 		ldns_pkt *p = ask_full(f, "www.example.com.", T_A, C_IN, &e, false);
 		expect_rcode(p, LDNS_RCODE_NOERROR, true);
 		size_t len = 0;
-		const uint8_t *v = find_option(p, 8, &len);
+		const uint8_t *v = tl_edns_option(p, 8, &len);
 		assert_non_null(v);
 		assert_int_equal(len, good_len[i] - 4);
 		assert_memory_equal(v, good[i] + 4, 3); /* family, source */
@@ -1099,7 +944,7 @@ static void test_ecs(void **state)
 	e.opts_len = sizeof(v4);
 	ldns_pkt *p = ask_full(f, "www.example.org.", T_A, C_IN, &e, false);
 	size_t len;
-	assert_null(find_option(p, 8, &len));
+	assert_null(tl_edns_option(p, 8, &len));
 	ldns_pkt_free(p);
 
 	/* Malformed: FORMERR with an OPT record (RFC 7871 7.2.1, RFC 6891 7). */
@@ -1136,15 +981,15 @@ static void test_stats(void **state)
 	struct fixture *f = *state;
 	struct answer_ctx *saved = f->ctx;
 	f->ctx = answer_ctx_new();
-	struct qb q;
+	struct tl_msg q;
 	ldns_pkt_free(ask(f, "www.example.com.", T_A));                        /* NOERROR udp */
 	ldns_pkt_free(ask(f, "nothere.example.com.", T_A));                    /* NXDOMAIN */
 	ldns_pkt_free(ask(f, "www.example.org.", T_A));                        /* REFUSED */
 	ldns_pkt_free(ask(f, "big.example.com.", T_A));                        /* truncated */
 	ldns_pkt_free(ask_full(f, "big.example.com.", T_A, C_IN, NULL, true)); /* tcp */
-	struct eopt e = {.present = true, .payload = 1232};
+	struct tl_edns e = {.present = true, .payload = 1232};
 	ldns_pkt_free(ask_full(f, "www.example.com.", T_A, C_IN, &e, false)); /* edns */
-	qb_header(&q, 0, 0, 0, 0, 0);
+	tl_header(&q, QID, 0, 0, 0, 0, 0);
 	ldns_pkt_free(ask_q(f, &q, false)); /* FORMERR */
 	q.n = 5;
 	assert_int_equal(run(f, &q, false), 0); /* dropped */

@@ -22,22 +22,12 @@
 #include "server/base/err.h"
 #include "server/base/netaddr.h"
 #include "server/config/config.h"
+#include "tests/unit/testlib.h"
 
-#ifndef GS_CONFIG_TEST_DATA
-#define GS_CONFIG_TEST_DATA "tests/data/config"
-#endif
-
-/* The fixture folder: $top_srcdir/tests/data/config under `make check` (automake exports
- * top_srcdir), else the path compiled in. */
+/* The fixture folder. */
 static const char *data_dir(void)
 {
-	static char buf[4096];
-	const char *top = getenv("top_srcdir");
-	if (top && top[0]) {
-		snprintf(buf, sizeof(buf), "%s/tests/data/config", top);
-		return buf;
-	}
-	return GS_CONFIG_TEST_DATA;
+	return TL_SRC("tests/data/config");
 }
 
 static void fixture(char out[4096], const char *rel)

@@ -33,18 +33,13 @@
 #include "server/load/snapshot_build.h"
 #include "server/query/snapshot.h"
 #include "zones/zoneset.h"
+#include "tests/unit/testlib.h"
 
-static char g_dir[64];
+static char *g_dir; /* a temporary folder for the whole group */
 
 static char *write_file(const char *name, const char *text)
 {
-	char *path = malloc(strlen(g_dir) + strlen(name) + 2);
-	sprintf(path, "%s/%s", g_dir, name);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	return path;
+	return tl_write_file(g_dir, name, text);
 }
 
 static const char good_zone[] = "$ORIGIN t.example.\n"
@@ -364,11 +359,23 @@ static void test_thread_count(void **state)
 	assert_true(n >= 1 && n <= DAEMON_MAX_AUTO_THREADS);
 }
 
+static int group_setup(void **state)
+{
+	(void)state;
+	g_dir = tl_tmpdir("test_daemon");
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	tl_rmtree(g_dir);
+	free(g_dir);
+	return 0;
+}
+
 int main(void)
 {
-	snprintf(g_dir, sizeof(g_dir), "/tmp/test_daemon.XXXXXX");
-	if (!mkdtemp(g_dir))
-		return 99;
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_snapshot_build_ok),
 	        cmocka_unit_test(test_snapshot_build_errors),
@@ -377,10 +384,5 @@ int main(void)
 	        cmocka_unit_test(test_sdnotify),
 	        cmocka_unit_test(test_thread_count),
 	};
-	int rc = cmocka_run_group_tests(tests, NULL, NULL);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", g_dir);
-	if (system(cmd) != 0)
-		rc = rc ? rc : 1;
-	return rc;
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -24,6 +24,11 @@
 #include "server/base/err.h"
 #include "server/base/netaddr.h"
 #include "server/config/config.h"
+#include "tests/unit/testlib.h"
+
+/* The tiny databases tests/unit/geoip.mk builds, and the full one next to the tree. */
+#define GEO_TEST_DATA  TL_BUILD("tests/data/geo")
+#define GEO_WORLD_MMDB TL_SRC("../shared/testdata/world.mmdb")
 
 #define CFG_FILE "test.yaml"
 

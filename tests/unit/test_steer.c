@@ -4,7 +4,7 @@
  * time around the zones in tests/data/steer/ and the tiny GeoIP2-City database that
  * tests/unit/geoip.mk builds from tests/data/geo/city.txt, loaded with cfg_load and
  * snapshot_build as the daemon does; queries through answer_packet() in process;
- * responses read back with a small parser of this file's own.
+ * responses read back with ldns (tests/unit/testlib.h).
  *
  * The map (see CONFIG below) against city.txt:
  *   1.0.0.0/22   DE, DE, GB (EU)     default     [eu, us]   merged: scope 22
@@ -41,13 +41,10 @@
 #include "server/load/snapshot_build.h"
 #include "server/query/snapshot.h"
 #include "server/query/steer.h"
+#include "tests/unit/testlib.h"
 
-#ifndef STEER_TEST_DATA
-#define STEER_TEST_DATA "tests/data/steer"
-#endif
-#ifndef GEO_TEST_DATA
-#define GEO_TEST_DATA "tests/data/geo"
-#endif
+#define STEER_TEST_DATA TL_SRC("tests/data/steer")
+#define GEO_TEST_DATA   TL_BUILD("tests/data/geo")
 
 enum { T_A = 1, T_NS = 2, T_CNAME = 5, T_SOA = 6, T_MX = 15, T_TXT = 16, T_AAAA = 28 };
 enum { T_OPT = 41, T_ANY = 255 };
@@ -90,8 +87,8 @@ static const char CONFIG[] =
         "      ap: [203.0.113.20]\n";
 
 struct fixture {
-	char dir[64];
-	char path[128];
+	char *dir;
+	char *path;
 	struct cfg *cfg;
 	struct snapshot *snap;
 	struct health *health;
@@ -104,19 +101,15 @@ struct fixture {
 /* Writes text to f->path (in a fresh temporary folder). */
 static void write_config(struct fixture *f, const char *text)
 {
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_steer.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/geosteer.yaml", f->dir);
-	FILE *fp = fopen(f->path, "w");
-	assert_non_null(fp);
-	fputs(text, fp);
-	fclose(fp);
+	f->dir = tl_tmpdir("test_steer");
+	f->path = tl_write_file(f->dir, "geosteer.yaml", text);
 }
 
 static void remove_config(struct fixture *f)
 {
-	unlink(f->path);
-	rmdir(f->dir);
+	tl_rmtree(f->dir);
+	free(f->path);
+	free(f->dir);
 }
 
 /* cfg_load + snapshot_build; d receives the diagnostics. Returns snapshot_build's code. */
@@ -197,66 +190,22 @@ struct ecs {
 	size_t raw_len;
 };
 
-static size_t put_ecs(uint8_t *p, const char *subnet)
-{
-	char addr[64];
-	const char *slash = strchr(subnet, '/');
-	assert_non_null(slash);
-	memcpy(addr, subnet, (size_t)(slash - subnet));
-	addr[slash - subnet] = 0;
-	unsigned len = (unsigned)atoi(slash + 1);
-	uint8_t bytes[16];
-	bool v6 = strchr(addr, ':') != NULL;
-	assert_int_equal(inet_pton(v6 ? AF_INET6 : AF_INET, addr, bytes), 1);
-	unsigned n = (len + 7) / 8;
-	p[0] = 0;
-	p[1] = 8; /* OPTION-CODE ECS */
-	p[2] = 0;
-	p[3] = (uint8_t)(4 + n);
-	p[4] = 0;
-	p[5] = v6 ? 2 : 1;
-	p[6] = (uint8_t)len;
-	p[7] = 0;
-	memcpy(p + 8, bytes, n);
-	return 8 + n;
-}
-
 /* Sends name/type from f->src (with EDNS when edns or ecs) and keeps the response. */
 static void ask_full(struct fixture *f, const char *name, unsigned type, bool edns,
                      const struct ecs *ecs)
 {
-	uint8_t q[512];
-	size_t n = 0;
-	static const uint8_t header[12] = {0xab, 0xcd, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0};
-	memcpy(q, header, sizeof(header));
-	n = sizeof(header);
-	size_t len;
-	assert_int_equal(dname_from_text(name, NULL, q + n, &len), GS_OK);
-	n += len;
-	q[n++] = (uint8_t)(type >> 8);
-	q[n++] = (uint8_t)type;
-	q[n++] = 0;
-	q[n++] = 1;
-	if (edns || ecs) {
-		q[11] = 1;
-		static const uint8_t opt[9] = {0, 0, T_OPT, 0x04, 0xd0, 0, 0, 0, 0};
-		memcpy(q + n, opt, sizeof(opt));
-		n += sizeof(opt);
-		size_t rdlen_at = n;
-		n += 2;
-		size_t olen = 0;
-		if (ecs && ecs->subnet) {
-			olen = put_ecs(q + n, ecs->subnet);
-		} else if (ecs) {
-			memcpy(q + n, ecs->raw, ecs->raw_len);
-			olen = ecs->raw_len;
-		}
-		n += olen;
-		q[rdlen_at] = (uint8_t)(olen >> 8);
-		q[rdlen_at + 1] = (uint8_t)olen;
+	uint8_t opts[64];
+	struct tl_edns e = {.present = edns || ecs, .payload = 1232, .opts = opts};
+	if (ecs && ecs->subnet) {
+		e.opts_len = tl_ecs_option(opts, ecs->subnet);
+	} else if (ecs) {
+		e.opts = ecs->raw;
+		e.opts_len = ecs->raw_len;
 	}
-	f->out_len = answer_packet(f->snap, f->ctx, q, n, (const struct sockaddr *)&f->src, false,
-	                           f->out, sizeof(f->out));
+	struct tl_msg q;
+	tl_query(&q, 0xabcd, name, type, 1, 0, &e);
+	f->out_len = answer_packet(f->snap, f->ctx, q.b, q.n, (const struct sockaddr *)&f->src,
+	                           false, f->out, sizeof(f->out));
 	assert_true(f->out_len >= 12);
 }
 
@@ -286,66 +235,53 @@ static uint16_t get16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static void read_rr(const uint8_t *m, size_t len, size_t *pos, struct rr *rr, uint16_t *rclass)
+/* Copies record x of ldns into rr: owner text, type, TTL, uncompressed RDATA. */
+static void read_rr(const ldns_rr *x, struct rr *rr)
 {
-	uint8_t name[DNAME_MAX];
-	size_t nlen;
-	assert_int_equal(dname_read_wire(m, len, pos, name, &nlen), GS_OK);
-	dname_to_text(name, rr->owner);
-	assert_true(*pos + 10 <= len);
-	rr->type = get16(m + *pos);
-	*rclass = get16(m + *pos + 2);
-	rr->ttl = (uint32_t)get16(m + *pos + 4) << 16 | get16(m + *pos + 6);
-	rr->rdlen = get16(m + *pos + 8);
-	*pos += 10;
-	assert_true(*pos + rr->rdlen <= len);
-	memcpy(rr->rdata, m + *pos, rr->rdlen < sizeof(rr->rdata) ? rr->rdlen : sizeof(rr->rdata));
-	*pos += rr->rdlen;
+	char *owner = ldns_rdf2str(ldns_rr_owner(x));
+	assert_non_null(owner);
+	snprintf(rr->owner, sizeof(rr->owner), "%s", owner);
+	free(owner);
+	rr->type = (uint16_t)ldns_rr_get_type(x);
+	rr->ttl = ldns_rr_ttl(x);
+	ldns_buffer *b = ldns_buffer_new(256);
+	assert_int_equal(ldns_rr_rdata2buffer_wire(b, x), LDNS_STATUS_OK);
+	size_t n = ldns_buffer_position(b);
+	rr->rdlen = (uint16_t)n;
+	memcpy(rr->rdata, ldns_buffer_begin(b), n < sizeof(rr->rdata) ? n : sizeof(rr->rdata));
+	ldns_buffer_free(b);
 }
 
 static void parse(const struct fixture *f, struct resp *r)
 {
-	const uint8_t *m = f->out;
-	size_t len = f->out_len;
 	memset(r, 0, sizeof(*r));
-	assert_int_equal(get16(m), 0xabcd);
-	r->rcode = m[3] & 0xf;
-	r->aa = (m[2] & 0x04) != 0;
-	assert_int_equal(get16(m + 4), 1);
-	r->an = get16(m + 6);
-	r->ns = get16(m + 8);
-	unsigned ar = get16(m + 10);
+	ldns_pkt *p = tl_parse(f->out, f->out_len);
+	assert_int_equal(ldns_pkt_id(p), 0xabcd);
+	r->rcode = ldns_pkt_get_rcode(p);
+	r->aa = ldns_pkt_aa(p);
+	assert_int_equal(ldns_pkt_qdcount(p), 1);
+	r->an = ldns_pkt_ancount(p);
+	r->ns = ldns_pkt_nscount(p);
 	assert_true(r->an <= 16 && r->ns <= 4);
-	size_t pos = 12;
-	uint8_t name[DNAME_MAX];
-	size_t nlen;
-	assert_int_equal(dname_read_wire(m, len, &pos, name, &nlen), GS_OK);
-	pos += 4;
-	uint16_t rclass;
 	for (unsigned i = 0; i < r->an; i++) {
-		read_rr(m, len, &pos, &r->ans[i], &rclass);
-		assert_int_equal(rclass, 1);
+		const ldns_rr *x = ldns_rr_list_rr(ldns_pkt_answer(p), i);
+		read_rr(x, &r->ans[i]);
+		assert_int_equal(ldns_rr_get_class(x), LDNS_RR_CLASS_IN);
 	}
 	for (unsigned i = 0; i < r->ns; i++)
-		read_rr(m, len, &pos, &r->auth[i], &rclass);
-	for (unsigned i = 0; i < ar; i++) {
-		struct rr rr;
-		read_rr(m, len, &pos, &rr, &rclass);
-		if (rr.type != T_OPT)
-			continue;
-		r->opt = true;
-		for (size_t o = 0; o + 4 <= rr.rdlen;) {
-			uint16_t code = get16(rr.rdata + o), olen = get16(rr.rdata + o + 2);
-			if (code == 8) {
-				assert_true(olen <= sizeof(r->ecs));
-				r->has_ecs = true;
-				memcpy(r->ecs, rr.rdata + o + 4, olen);
-				r->ecs_len = olen;
-			}
-			o += 4u + olen;
-		}
+		read_rr(ldns_rr_list_rr(ldns_pkt_authority(p), i), &r->auth[i]);
+	/* ldns takes the OPT record out of the additional section: compare with ARCOUNT. */
+	unsigned ar = (unsigned)(f->out[10] << 8 | f->out[11]);
+	r->opt = ar == ldns_rr_list_rr_count(ldns_pkt_additional(p)) + 1;
+	size_t len;
+	const uint8_t *ecs = tl_edns_option(p, 8, &len);
+	if (ecs) {
+		assert_true(len <= sizeof(r->ecs));
+		r->has_ecs = true;
+		memcpy(r->ecs, ecs, len);
+		r->ecs_len = len;
 	}
-	assert_int_equal(pos, len);
+	ldns_pkt_free(p);
 }
 
 /* The text of address record rr. */

@@ -20,6 +20,7 @@
 #include "zones/zone.h"
 #include "zones/zone_load.h"
 #include "zones/zoneset.h"
+#include "tests/unit/testlib.h"
 
 enum {
 	T_A = 1,
@@ -34,8 +35,8 @@ enum {
 	T_SRV = 33,
 };
 
-/* tests/data/zones under the source tree ($top_srcdir when run by make check). */
-static char data_dir[2048];
+/* The fixture folder. */
+static const char data_dir[] = TL_SRC("tests/data/zones");
 
 struct loaded {
 	struct arena *a;
@@ -788,8 +789,6 @@ static void test_shared_diag(void **state)
 
 int main(void)
 {
-	const char *top = getenv("top_srcdir");
-	snprintf(data_dir, sizeof(data_dir), "%s/tests/data/zones", top ? top : GS_TEST_SRCDIR);
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_lookup_example_com),
 	        cmocka_unit_test(test_lookup_rfc4592),
