@@ -68,8 +68,10 @@ struct worker *worker_new(unsigned id, const struct listen_set *ls, struct tcp_s
 	size_t base = (size_t)id * ls->n_addrs;
 	w->n_udp = ls->n_addrs;
 	w->udp = xcalloc(w->n_udp ? w->n_udp : 1, sizeof(*w->udp));
-	for (size_t i = 0; i < ls->n_addrs; i++)
+	for (size_t i = 0; i < ls->n_addrs; i++) {
 		udp_sock_init(&w->udp[i], id, ls->udp_fds[base + i], ls->addrs[i].is_wildcard);
+		answer_ctx_share_rotation(w->udp[i].actx, w->actx);
+	}
 	w->tcp = tcp_worker_new(w, shared, ls->tcp_fds + base, ls->n_addrs);
 	return w;
 }
