@@ -16,8 +16,9 @@ ALLOWED = {
     # config.c is the facade of its three parts, which take struct cfg from config.h.
     ("server/config/config", "server/config/config_check", "server/config/config_schema",
      "server/config/config_yaml"),
-    # A worker owns its UDP and TCP engines; they reach back to its context.
-    ("server/tcp", "server/udp", "server/worker"),
+    # A worker owns its TCP engine, which reaches back to the worker's loop and context
+    # (the UDP threads need nothing of the worker's).
+    ("server/tcp", "server/worker"),
 }
 
 

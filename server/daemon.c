@@ -172,17 +172,13 @@ static int wait_for_stop(int sfd, struct reload *rl)
 	}
 }
 
-static void log_totals(struct worker **workers, unsigned n)
+static void log_totals(struct answer_ctx *const *actx, size_t n_ctx)
 {
-	uint64_t queries = 0, udp = 0, tcp = 0;
-	for (unsigned i = 0; i < n; i++) {
-		const struct answer_stats *st = answer_ctx_stats(workers[i]->actx);
-		queries += st->queries;
-		udp += st->udp;
-		tcp += st->tcp;
-	}
+	struct answer_stats st;
+	answer_stats_sum(actx, (unsigned)n_ctx, &st);
 	log_info("answered %llu queries (%llu over UDP, %llu over TCP)",
-	         (unsigned long long)queries, (unsigned long long)udp, (unsigned long long)tcp);
+	         (unsigned long long)st.queries, (unsigned long long)st.udp,
+	         (unsigned long long)st.tcp);
 }
 
 /* The optional parts serve() starts and stops with the workers (NULL when off). */
@@ -193,12 +189,13 @@ struct extras {
 };
 
 /* Starts the metrics endpoint and the watcher once the workers run. */
-static int extras_start(const struct extras *x, struct answer_ctx *const *actx, unsigned n,
-                        const struct tcp_shared *shared, const struct reload *rl,
+static int extras_start(const struct extras *x, struct answer_ctx *const *actx, unsigned n_ctx,
+                        unsigned n, const struct tcp_shared *shared, const struct reload *rl,
                         struct health *health)
 {
 	if (x->metrics) {
 		struct metrics_source src = {.actx = actx,
+		                             .n_ctx = n_ctx,
 		                             .n_workers = n,
 		                             .tcp_conns = &shared->n_conns,
 		                             .reload = rl,
@@ -222,12 +219,16 @@ static int serve(const struct cfg *cfg, const struct listen_set *ls, unsigned n_
 	struct worker **workers = xcalloc(n_threads, sizeof(*workers));
 	struct tcp_shared *shared = xmalloc(sizeof(*shared));
 	tcp_shared_init(shared, &cfg->tcp, n_threads);
-	/* The control plane reads the workers' counters through their answer contexts. */
-	struct answer_ctx **actx = xcalloc(n_threads, sizeof(*actx));
+	/* The control plane reads the workers' counters through their answer contexts,
+	 * one per thread. */
+	size_t n_ctx = 0;
 	for (unsigned i = 0; i < n_threads; i++) {
 		workers[i] = worker_new(i, ls, shared);
-		actx[i] = workers[i]->actx;
+		n_ctx += worker_n_ctx(workers[i]);
 	}
+	struct answer_ctx **actx = xcalloc(n_ctx, sizeof(*actx));
+	for (unsigned i = 0, k = 0; i < n_threads; k += worker_n_ctx(workers[i]), i++)
+		worker_get_ctx(workers[i], actx + k);
 	unsigned n_started = 0;
 	while (n_started < n_threads && worker_start(workers[n_started]) == GS_OK)
 		n_started++;
@@ -236,9 +237,9 @@ static int serve(const struct cfg *cfg, const struct listen_set *ls, unsigned n_
 
 	if (n_started < n_threads) {
 		log_err("cannot start worker thread %u: %s", n_started, strerror(errno));
-	} else if (control_start(ctl, actx, n_threads) != GS_OK) {
+	} else if (control_start(ctl, actx, (unsigned)n_ctx, n_threads) != GS_OK) {
 		log_err("cannot serve the control socket");
-	} else if (extras_start(x, actx, n_threads, shared, rl, health) != GS_OK) {
+	} else if (extras_start(x, actx, (unsigned)n_ctx, n_threads, shared, rl, health) != GS_OK) {
 		log_err("cannot start the metrics endpoint or the file watcher");
 	} else {
 		char where[1024];
@@ -271,7 +272,7 @@ static int serve(const struct cfg *cfg, const struct listen_set *ls, unsigned n_
 	for (unsigned i = 0; i < n_started; i++)
 		worker_join(workers[i]);
 	if (status == 0)
-		log_totals(workers, n_threads);
+		log_totals(actx, n_ctx);
 	for (unsigned i = 0; i < n_threads; i++)
 		worker_free(workers[i]);
 	free(shared);

@@ -1,32 +1,32 @@
 /* SPDX-License-Identifier: MIT
- * udp.c -- the UDP half of a worker: batches of queries in with recvmmsg, answers
- * written by answer_packet into preallocated buffers, replies out with sendmmsg. On
- * sockets bound to a wildcard address each reply carries the query's destination address
- * as its source (IP_PKTINFO / IPV6_PKTINFO), so a multi-homed host answers from the
- * address the client asked. Worker threads; nothing here allocates or blocks. */
+ * udp.c -- the UDP threads: each blocks in recvmmsg on its own socket, answers the
+ * batch it gets with answer_packet into preallocated buffers and sends the replies with
+ * sendmmsg. A query arriving at an idle thread costs one system call to receive it and
+ * no event-loop work. On sockets bound to a wildcard address each reply carries the
+ * query's destination address as its source (IP_PKTINFO / IPV6_PKTINFO), so a
+ * multi-homed host answers from the address the client asked. The thread is online for
+ * RCU only while it answers a batch; nothing here allocates once the thread runs. */
 #include <config.h> /* first: _GNU_SOURCE for recvmmsg, accept4, in6_pktinfo */
 
 #include "server/udp.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <urcu-qsbr.h>
 
-#include "server/query/answer.h"
+#include "server/base/err.h"
+#include "server/base/log.h"
 #include "server/base/xalloc.h"
+#include "server/query/answer.h"
 #include "server/query/snapshot.h"
-#include "server/worker.h"
 
 /* Largest query we take. Real queries are a few hundred bytes at most (a question, an OPT
  * record with ECS and a cookie); anything longer arrives with MSG_TRUNC and is dropped. */
 #define UDP_QUERY_CAP 4096
-/* Batches handled per readiness event before yielding to the socket's other watchers
- * (the TCP side and the other listen addresses of this worker). */
-#define UDP_ROUNDS 8
-
 /* Room for one IPv4 or IPv6 packet-info control message. */
 #define UDP_CMSG_CAP CMSG_SPACE(sizeof(struct in6_pktinfo))
 
@@ -51,7 +51,7 @@ struct udp_batch {
 	bool rx_pktinfo;
 };
 
-struct udp_batch *udp_batch_new(void)
+static struct udp_batch *udp_batch_new(void)
 {
 	struct udp_batch *b = xcalloc(1, sizeof(*b));
 	for (unsigned i = 0; i < UDP_BATCH; i++) {
@@ -68,14 +68,14 @@ struct udp_batch *udp_batch_new(void)
 	return b;
 }
 
-void udp_batch_free(struct udp_batch *b)
+static void udp_batch_free(struct udp_batch *b)
 {
 	free(b);
 }
 
 /* Re-arms the receive headers that recvmmsg overwrote in the previous round: those of
- * the datagrams it returned and the one after (the batch is shared by the worker's
- * sockets, so all of them when the socket's packet-info setting differs). */
+ * the datagrams it returned and the one after (all of them on the first round, when
+ * the control buffers are set up for the socket's packet-info setting). */
 static void rx_reset(struct udp_batch *b, bool use_pktinfo)
 {
 	unsigned n = b->rx_dirty;
@@ -150,32 +150,21 @@ static void send_batch(int fd, struct mmsghdr *tx, unsigned n)
 	}
 }
 
-/* Handles one batch: returns how many datagrams recvmmsg returned (0 when none was
- * waiting or on error). */
-static int handle_batch(struct udp_sock *us)
+/* Answers the n datagrams recvmmsg returned and sends the replies. */
+static void answer_batch(struct udp_sock *us, unsigned n)
 {
-	struct worker *w = us->w;
-	struct udp_batch *b = w->batch;
-	rx_reset(b, us->use_pktinfo);
-	int n;
-	do {
-		n = recvmmsg(us->fd, b->rx, UDP_BATCH, MSG_DONTWAIT, NULL);
-	} while (n < 0 && errno == EINTR);
-	b->rx_dirty = n < (int)UDP_BATCH ? (unsigned)(n > 0 ? n : 0) + 1u : UDP_BATCH;
-	if (n <= 0)
-		return 0;
-
-	/* One snapshot for the whole batch; it stays valid until rcu_quiescent_state. */
+	struct udp_batch *b = us->batch;
+	/* One snapshot for the whole batch; it stays valid while the thread is online. */
 	const struct snapshot *snap = snapshot_current();
 	/* One clock reading per batch for cookies and rate limiting. */
 	if (snap && (snap->rrl || snap->cookie_secret))
-		answer_ctx_tick(w->actx);
+		answer_ctx_tick(us->actx);
 	unsigned n_tx = 0;
-	for (int i = 0; i < n; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		const struct msghdr *rx = &b->rx[i].msg_hdr;
 		if (rx->msg_flags & MSG_TRUNC)
 			continue;
-		size_t len = answer_packet(snap, w->actx, b->query[i], b->rx[i].msg_len,
+		size_t len = answer_packet(snap, us->actx, b->query[i], b->rx[i].msg_len,
 		                           (const struct sockaddr *)&b->src[i], false, b->resp[i],
 		                           ANSWER_UDP_MAX);
 		if (len == 0)
@@ -200,32 +189,93 @@ static int handle_batch(struct udp_sock *us)
 	}
 	if (n_tx)
 		send_batch(us->fd, b->tx, n_tx);
-	rcu_quiescent_state(); /* snap is not used past this point */
-	return n;
 }
 
-static void on_readable(struct ev_loop *loop, ev_io *io, int revents)
+static void *udp_main(void *arg)
 {
-	struct udp_sock *us = io->data;
-	/* A full batch suggests more are waiting: take a few more rounds, then let the
-	 * loop serve this worker's other sockets. */
-	for (int round = 0; round < UDP_ROUNDS; round++)
-		if (handle_batch(us) < UDP_BATCH)
+	struct udp_sock *us = arg;
+	struct udp_batch *b = us->batch;
+	rcu_register_thread();
+	/* Offline whenever the thread waits: a reader that blocks in recvmmsg holds no
+	 * snapshot, and synchronize_rcu does not wait for it. Going offline before each
+	 * wait is also the quiescent state that lets the previous snapshot go. */
+	rcu_thread_offline();
+	for (;;) {
+		rx_reset(b, us->use_pktinfo);
+		/* Blocks until one datagram is queued, then takes what else is (up to
+		 * UDP_BATCH) without waiting for more. */
+		int n = recvmmsg(us->fd, b->rx, UDP_BATCH, MSG_WAITFORONE, NULL);
+		b->rx_dirty = n < (int)UDP_BATCH ? (unsigned)(n > 0 ? n : 0) + 1u : UDP_BATCH;
+		if (atomic_load_explicit(&us->stopping, memory_order_acquire))
 			break;
+		if (n < 0) {
+			/* Only a bug can make these persist: do not spin on them. */
+			if (errno == EBADF || errno == ENOTSOCK || errno == EFAULT ||
+			    errno == EINVAL) {
+				log_err("worker %u: recvmmsg: %s", us->worker_id, strerror(errno));
+				abort();
+			}
+			continue; /* EINTR, ENOMEM, ENOBUFS: try again */
+		}
+		if (n == 0)
+			continue;
+		rcu_thread_online();
+		answer_batch(us, (unsigned)n);
+		rcu_thread_offline(); /* no snapshot pointer is held past this point */
+	}
+	rcu_thread_online();
+	rcu_unregister_thread();
+	return NULL;
 }
 
-void udp_sock_start(struct udp_sock *us, struct worker *w, int fd, bool use_pktinfo)
+void udp_sock_init(struct udp_sock *us, unsigned worker_id, int fd, bool use_pktinfo)
 {
 	us->fd = fd;
 	us->use_pktinfo = use_pktinfo;
-	us->w = w;
-	ev_io_init(&us->io, on_readable, fd, EV_READ);
-	us->io.data = us;
-	ev_io_start(w->loop, &us->io);
+	us->is_running = false;
+	us->worker_id = worker_id;
+	atomic_init(&us->stopping, false);
+	us->actx = answer_ctx_new();
+	us->batch = udp_batch_new();
+	/* The listen set opens every socket nonblocking; this thread waits in recvmmsg
+	 * instead (the replies are still sent with MSG_DONTWAIT). */
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+}
+
+int udp_sock_start(struct udp_sock *us)
+{
+	int rc = pthread_create(&us->thread, NULL, udp_main, us);
+	if (rc != 0) {
+		errno = rc;
+		return GS_EIO;
+	}
+	us->is_running = true;
+	return GS_OK;
 }
 
 void udp_sock_stop(struct udp_sock *us)
 {
-	if (us->w)
-		ev_io_stop(us->w->loop, &us->io);
+	atomic_store_explicit(&us->stopping, true, memory_order_release);
+	/* On Linux this wakes a thread blocked in recvmmsg on the socket (the call returns
+	 * at once, as at end of file, from then on), even though it fails with ENOTCONN
+	 * on an unconnected socket. */
+	(void)shutdown(us->fd, SHUT_RD);
+}
+
+void udp_sock_join(struct udp_sock *us)
+{
+	if (!us->is_running)
+		return;
+	pthread_join(us->thread, NULL);
+	us->is_running = false;
+}
+
+void udp_sock_free(struct udp_sock *us)
+{
+	udp_batch_free(us->batch);
+	us->batch = NULL;
+	answer_ctx_free(us->actx);
+	us->actx = NULL;
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT
- * worker.c -- worker threads: set-up on the main thread, then one libev loop per thread
- * serving that worker's UDP and TCP sockets. The RCU bookkeeping lives here: the thread
- * registers with liburcu-qsbr, goes offline before the loop blocks and online again as
- * soon as it wakes, so a snapshot swap never waits for an idle worker, and the UDP and
- * TCP handlers announce a quiescent state after each batch they answer. */
+ * worker.c -- workers: set-up on the main thread, then one TCP thread per worker running
+ * a libev loop over the worker's TCP sockets, beside the worker's UDP threads (udp.c).
+ * The TCP thread's RCU bookkeeping lives here: it registers with liburcu-qsbr, goes
+ * offline before the loop blocks and online again as soon as it wakes, so a snapshot
+ * swap never waits for an idle worker, and the TCP handlers announce a quiescent state
+ * after each batch they answer. */
 #include <config.h> /* first: _GNU_SOURCE for recvmmsg, accept4, in6_pktinfo */
 
 #include "server/worker.h"
@@ -32,8 +33,8 @@ static void on_rcu_wake(struct ev_loop *loop, ev_check *c, int revents)
 	rcu_thread_online();
 }
 
-/* Stopping: UDP stops with the loop; TCP connections are first closed gracefully (their
- * received queries answered), and the TCP module leaves the loop once they are. */
+/* Stopping: TCP connections are first closed gracefully (their received queries
+ * answered), and the TCP module leaves the loop once they are. */
 static void on_stop(struct ev_loop *loop, ev_async *a, int revents)
 {
 	struct worker *w = a->data;
@@ -53,7 +54,6 @@ struct worker *worker_new(unsigned id, const struct listen_set *ls, struct tcp_s
 		abort();
 	}
 	w->actx = answer_ctx_new();
-	w->batch = udp_batch_new();
 
 	ev_async_init(&w->stop, on_stop);
 	w->stop.data = w;
@@ -68,8 +68,10 @@ struct worker *worker_new(unsigned id, const struct listen_set *ls, struct tcp_s
 	size_t base = (size_t)id * ls->n_addrs;
 	w->n_udp = ls->n_addrs;
 	w->udp = xcalloc(w->n_udp ? w->n_udp : 1, sizeof(*w->udp));
-	for (size_t i = 0; i < ls->n_addrs; i++)
-		udp_sock_start(&w->udp[i], w, ls->udp_fds[base + i], ls->addrs[i].is_wildcard);
+	for (size_t i = 0; i < ls->n_addrs; i++) {
+		udp_sock_init(&w->udp[i], id, ls->udp_fds[base + i], ls->addrs[i].is_wildcard);
+		answer_ctx_share_rotation(w->udp[i].actx, w->actx);
+	}
 	w->tcp = tcp_worker_new(w, shared, ls->tcp_fds + base, ls->n_addrs);
 	return w;
 }
@@ -84,24 +86,49 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+size_t worker_n_ctx(const struct worker *w)
+{
+	return 1 + w->n_udp;
+}
+
+void worker_get_ctx(const struct worker *w, struct answer_ctx **out)
+{
+	out[0] = w->actx;
+	for (size_t i = 0; i < w->n_udp; i++)
+		out[1 + i] = w->udp[i].actx;
+}
+
 int worker_start(struct worker *w)
 {
 	int rc = pthread_create(&w->thread, NULL, worker_main, w);
+	if (rc == 0) {
+		w->is_running = true;
+		for (size_t i = 0; i < w->n_udp; i++)
+			if (udp_sock_start(&w->udp[i]) != GS_OK) {
+				rc = errno;
+				break;
+			}
+	}
 	if (rc != 0) {
+		worker_stop(w);
+		worker_join(w);
 		errno = rc;
 		return GS_EIO;
 	}
-	w->is_running = true;
 	return GS_OK;
 }
 
 void worker_stop(struct worker *w)
 {
+	for (size_t i = 0; i < w->n_udp; i++)
+		udp_sock_stop(&w->udp[i]);
 	ev_async_send(w->loop, &w->stop);
 }
 
 void worker_join(struct worker *w)
 {
+	for (size_t i = 0; i < w->n_udp; i++)
+		udp_sock_join(&w->udp[i]);
 	if (!w->is_running)
 		return;
 	pthread_join(w->thread, NULL);
@@ -114,13 +141,12 @@ void worker_free(struct worker *w)
 		return;
 	tcp_worker_free(w->tcp);
 	for (size_t i = 0; i < w->n_udp; i++)
-		udp_sock_stop(&w->udp[i]);
+		udp_sock_free(&w->udp[i]);
 	free(w->udp);
 	ev_async_stop(w->loop, &w->stop);
 	ev_prepare_stop(w->loop, &w->rcu_sleep);
 	ev_check_stop(w->loop, &w->rcu_wake);
 	ev_loop_destroy(w->loop);
-	udp_batch_free(w->batch);
 	answer_ctx_free(w->actx);
 	free(w);
 }

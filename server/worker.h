@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT
- * worker.h -- one worker thread: its own libev loop, its own SO_REUSEPORT UDP and TCP
- * sockets (borrowed from the listen set), preallocated UDP batch buffers, a TCP
- * connection pool and an answer context. The thread is a liburcu-qsbr reader: online
- * while it handles events, offline while it sleeps in the loop, with a quiescent state
- * after every batch. worker_new/start/stop/join/free run on the main thread. */
+ * worker.h -- one worker: its own SO_REUSEPORT UDP and TCP sockets (borrowed from the
+ * listen set), served by one UDP thread per UDP socket (udp.h: blocks in recvmmsg) and
+ * one TCP thread running a libev loop over the TCP listeners and connections, with a
+ * connection pool and its own answer context. Every thread is a liburcu-qsbr reader,
+ * offline while it waits, with a quiescent state after every batch it answers.
+ * worker_new/start/stop/join/free run on the main thread. */
 #ifndef GS_WORKER_H
 #define GS_WORKER_H
 
@@ -23,17 +24,16 @@ struct tcp_worker;
 
 struct worker {
 	unsigned id;
-	pthread_t thread;
-	bool is_running; /* thread created and not yet joined */
+	pthread_t thread; /* the TCP thread */
+	bool is_running;  /* TCP thread created and not yet joined */
 	struct ev_loop *loop;
-	ev_async stop;        /* main thread -> worker: leave the loop */
-	ev_prepare rcu_sleep; /* go offline before the loop blocks */
-	ev_check rcu_wake;    /* come back online after it wakes (EV_MAXPRI: first) */
-	struct answer_ctx *actx;
-	struct udp_sock *udp; /* owned; one per listen address */
+	ev_async stop;           /* main thread -> TCP thread: leave the loop */
+	ev_prepare rcu_sleep;    /* go offline before the loop blocks */
+	ev_check rcu_wake;       /* come back online after it wakes (EV_MAXPRI: first) */
+	struct answer_ctx *actx; /* the TCP thread's */
+	struct udp_sock *udp;    /* owned; one per listen address, each with its thread */
 	size_t n_udp;
-	struct udp_batch *batch; /* owned; recvmmsg/sendmmsg vectors and buffers */
-	struct tcp_worker *tcp;  /* owned; listeners and connections */
+	struct tcp_worker *tcp; /* owned; listeners and connections */
 };
 
 /* Sets up worker id on the sockets ls gives it: allocates every buffer, creates the loop
@@ -41,11 +41,17 @@ struct worker {
  * TCP limits and counters (borrowed until worker_free). Never NULL. */
 struct worker *worker_new(unsigned id, const struct listen_set *ls,
                           struct tcp_shared *shared) GS_NONNULL GS_WUR;
-/* Starts the thread. Returns GS_OK or GS_EIO (errno set). */
+/* How many answer contexts (one per thread) the worker has: 1 + its UDP sockets. */
+size_t worker_n_ctx(const struct worker *w) GS_NONNULL;
+/* Stores the worker's answer contexts (worker_n_ctx of them) into out, TCP first, for
+ * the counters; they stay valid until worker_free. */
+void worker_get_ctx(const struct worker *w, struct answer_ctx **out) GS_NONNULL;
+/* Starts the threads. Returns GS_OK, or GS_EIO (errno set) with none left running. */
 int worker_start(struct worker *w) GS_NONNULL GS_WUR;
-/* Asks the thread to leave its loop (async-signal-safe is not needed: main thread). */
+/* Asks the threads to leave: UDP at once, TCP after closing its connections gracefully
+ * (async-signal-safe is not needed: main thread). */
 void worker_stop(struct worker *w) GS_NONNULL;
-/* Waits for the thread to finish; no-op if it never started. */
+/* Waits for the threads to finish; no-op for those that never started. */
 void worker_join(struct worker *w) GS_NONNULL;
 /* Closes the worker's TCP connections and frees everything; accepts NULL. The listening
  * sockets stay open (they belong to the listen set). Only after worker_join. */

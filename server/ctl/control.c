@@ -66,6 +66,7 @@ struct control {
 	/* Serves both sockets on its thread; NULL when it does not run. */
 	struct connsrv *srv;
 	struct answer_ctx *const *actx; /* the workers' answer contexts, for their counters */
+	unsigned n_ctx;
 	unsigned n_workers;
 };
 
@@ -185,7 +186,7 @@ static void cmd_force(struct control *c, char **w, size_t n, struct ctl_out *o)
 static void cmd_stats(struct control *c, char **w, size_t n, struct ctl_out *o)
 {
 	struct answer_stats sum;
-	answer_stats_sum(c->actx, c->n_workers, &sum);
+	answer_stats_sum(c->actx, c->n_ctx, &sum);
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ctl_out_data(o, "uptime: %lld", (long long)(now.tv_sec - c->started_mono.tv_sec));
@@ -705,10 +706,12 @@ int control_new(const struct control_params *p, struct control **out)
 	return GS_OK;
 }
 
-int control_start(struct control *c, struct answer_ctx *const *actx, unsigned n)
+int control_start(struct control *c, struct answer_ctx *const *actx, unsigned n_ctx,
+                  unsigned n_workers)
 {
 	c->actx = actx;
-	c->n_workers = n;
+	c->n_ctx = n_ctx;
+	c->n_workers = n_workers;
 	if (c->socks[0].fd < 0 && c->socks[1].fd < 0)
 		return GS_OK;
 	int rc = connsrv_new(&ctl_connsrv, NULL, &c->srv);
@@ -732,6 +735,7 @@ void control_stop(struct control *c)
 	connsrv_free(c->srv);
 	c->srv = NULL;
 	c->actx = NULL;
+	c->n_ctx = 0;
 	c->n_workers = 0;
 }
 

@@ -57,10 +57,11 @@ struct control_params {
  * Returns GS_OK and sets *out, or GS_EIO / GS_EEXIST (logged). Main thread. */
 int control_new(const struct control_params *p, struct control **out) GS_NONNULL GS_WUR;
 
-/* Starts the control thread serving the socket (no-op without one). workers[0 .. n)
- * are read for `stats` and `status` (borrowed until control_stop). Returns GS_OK or
- * GS_EIO (logged). Main thread. */
-int control_start(struct control *c, struct answer_ctx *const *actx, unsigned n) GS_NONNULL GS_WUR;
+/* Starts the control thread serving the socket (no-op without one). The answer contexts
+ * actx[0 .. n_ctx) of the n_workers workers are read for `stats` and `status` (borrowed
+ * until control_stop). Returns GS_OK or GS_EIO (logged). Main thread. */
+int control_start(struct control *c, struct answer_ctx *const *actx, unsigned n_ctx,
+                  unsigned n_workers) GS_NONNULL GS_WUR;
 
 /* Stops and joins the control thread (no-op when it does not run). Main thread. */
 void control_stop(struct control *c) GS_NONNULL;

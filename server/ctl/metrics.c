@@ -210,7 +210,7 @@ int metrics_render(const struct metrics_source *src, char **out, size_t *len)
 		return GS_ENOMEM;
 	}
 	struct answer_stats st;
-	answer_stats_sum(src->actx, src->n_workers, &st);
+	answer_stats_sum(src->actx, src->n_ctx, &st);
 	struct reload_counters cc;
 	reload_counters(src->reload, &cc);
 	struct snap_facts sf = {0};

@@ -44,6 +44,7 @@ int metrics_new(const struct sockaddr_storage *addr, socklen_t len,
 /* What the endpoint reads; every pointer is borrowed until metrics_stop. */
 struct metrics_source {
 	struct answer_ctx *const *actx; /* the workers' answer contexts, for their counters */
+	unsigned n_ctx;                 /* how many: one per worker thread */
 	unsigned n_workers;
 	const atomic_uint *tcp_conns; /* DNS TCP connections open now; may be NULL */
 	const struct reload *reload;  /* reload counters */

@@ -41,9 +41,12 @@ struct answer_ctx {
 	struct render r;
 	uint8_t name_lc[DNAME_MAX]; /* lowercase copy of a CNAME or NS target */
 	const struct sockaddr *src; /* the query's source address, for steering */
-	uint32_t rot;               /* round-robin position for steered answers */
-	struct rrl_table *rrl;      /* this worker's rate limiting buckets */
-	uint32_t now_sec;           /* answer_ctx_tick */
+	/* Round-robin position for steered answers: rot_own, or the one of the context
+	 * it shares with (answer_ctx_share_rotation); relaxed loads and stores. */
+	uint32_t *rot;
+	uint32_t rot_own;
+	struct rrl_table *rrl; /* this worker's rate limiting buckets */
+	uint32_t now_sec;      /* answer_ctx_tick */
 	uint64_t now_ms;
 	uint8_t cookie[COOKIE_REPLY_LEN]; /* the COOKIE option of the response */
 	/* The query has DO=1 and the zone being answered from is signed: RRSIGs and
@@ -71,7 +74,13 @@ struct answer_ctx *answer_ctx_new(void)
 {
 	struct answer_ctx *ctx = xcalloc(1, sizeof(struct answer_ctx));
 	ctx->rrl = rrl_table_new();
+	ctx->rot = &ctx->rot_own;
 	return ctx;
+}
+
+void answer_ctx_share_rotation(struct answer_ctx *ctx, struct answer_ctx *with)
+{
+	ctx->rot = with->rot;
 }
 
 void answer_ctx_free(struct answer_ctx *ctx)
@@ -208,7 +217,9 @@ static bool answer_steered(const struct snapshot *snap, struct answer_ctx *ctx,
 			render_rrset(&ctx->r, RENDER_ANSWER, owner, sig, dec.ttl);
 		return true;
 	}
-	steer_render(snap->steer, &dec, ty, &ctx->r, RENDER_ANSWER, owner, ctx->rot++);
+	uint32_t rot = __atomic_load_n(ctx->rot, __ATOMIC_RELAXED);
+	__atomic_store_n(ctx->rot, rot + 1, __ATOMIC_RELAXED);
+	steer_render(snap->steer, &dec, ty, &ctx->r, RENDER_ANSWER, owner, rot);
 	return true;
 }
 

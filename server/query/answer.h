@@ -41,6 +41,13 @@ struct answer_ctx; /* per-worker scratch space (compression table, rotation, sta
 struct answer_ctx *answer_ctx_new(void) GS_WUR;
 void answer_ctx_free(struct answer_ctx *ctx);
 const struct answer_stats *answer_ctx_stats(const struct answer_ctx *ctx) GS_NONNULL;
+/* Makes ctx use the round-robin position of `with` for steered answers, so that the
+ * threads of one worker (its UDP threads and its TCP thread) rotate as one: queries
+ * answered one after the other get consecutive positions whichever thread answers
+ * them. Two threads answering at the same moment may take the same position (relaxed
+ * loads and stores, no atomic increment): harmless for a rotation. Before the threads
+ * start; `with` must outlive ctx. */
+void answer_ctx_share_rotation(struct answer_ctx *ctx, struct answer_ctx *with) GS_NONNULL;
 /* Sums the counters of ctx[0 .. n) into *sum with relaxed atomic loads, without stopping
  * the workers (a counter may be a few queries behind another). Used by `stats` and the
  * metrics endpoint. Any thread. */

@@ -15,6 +15,7 @@ GS_SYSTEM_TESTS = \
 	tests/system/tcp-deadlines.sh \
 	tests/system/tcp-fd-limit.sh \
 	tests/system/tcp-close.sh \
+	tests/system/udp-threads.sh \
 	tests/system/malformed.sh \
 	tests/system/special.sh \
 	tests/system/lifecycle.sh
