@@ -205,6 +205,9 @@ static bool answer_steered(const struct snapshot *snap, struct answer_ctx *ctx,
 			dnssec_nodata(&ctx->r, z, sn->node);
 		return true;
 	}
+	/* The worker's round-robin position, shared by its UDP and TCP threads. */
+	uint32_t rot = __atomic_load_n(ctx->rot, __ATOMIC_RELAXED);
+	__atomic_store_n(ctx->rot, rot + 1, __ATOMIC_RELAXED);
 	if (GS_UNLIKELY(ctx->dnssec) && sn->sigs && dec.dc->n[ty] <= STEER_SIGN_ADDRS_MAX) {
 		/* The set served and its signature, made at load for exactly that set (or the
 		 * largest signed set of addresses that are up: steer_sigs_pick). The RRSIG
@@ -212,13 +215,11 @@ static bool answer_steered(const struct snapshot *snap, struct answer_ctx *ctx,
 		uint64_t mask = steer_served_mask(snap->steer, &dec, ty);
 		const struct zone_rrset *sig = steer_sigs_pick(
 		        &sn->sigs[(size_t)(dec.dc - svc->dcs) * STEER_N_TYPES + ty], &mask);
-		steer_render_mask(&dec, ty, &ctx->r, RENDER_ANSWER, owner, ctx->rot++, mask);
+		steer_render_mask(&dec, ty, &ctx->r, RENDER_ANSWER, owner, rot, mask);
 		if (sig)
 			render_rrset(&ctx->r, RENDER_ANSWER, owner, sig, dec.ttl);
 		return true;
 	}
-	uint32_t rot = __atomic_load_n(ctx->rot, __ATOMIC_RELAXED);
-	__atomic_store_n(ctx->rot, rot + 1, __ATOMIC_RELAXED);
 	steer_render(snap->steer, &dec, ty, &ctx->r, RENDER_ANSWER, owner, rot);
 	return true;
 }
