@@ -26,6 +26,12 @@ struct cfg_listen {
 
 /* How a zone signed by geosteer proves that a name or type does not exist. */
 enum cfg_denial { CFG_DENIAL_NSEC3, CFG_DENIAL_NSEC };
+/* A service's answer when no datacenter of the client's list is up (all_down:). */
+enum cfg_all_down {
+	CFG_ALL_DOWN_OPEN,     /* as if every datacenter were up, with failover_ttl */
+	CFG_ALL_DOWN_SERVFAIL, /* SERVFAIL */
+	CFG_ALL_DOWN_NODATA,   /* NOERROR without records, SOA in authority */
+};
 
 /* A zone's `dnssec:` block: geosteer signs the zone at load with these keys. */
 struct cfg_dnssec {
@@ -131,9 +137,10 @@ struct cfg_service {
 	char *map;   /* owned */
 	char *check; /* owned or NULL */
 	unsigned ttl, failover_ttl;
+	enum cfg_all_down all_down;
 	struct cfg_datacenter *dcs; /* owned */
 	size_t n_dcs;
-	struct srcpos pos, map_pos, check_pos;
+	struct srcpos pos, map_pos, check_pos, all_down_pos;
 };
 
 struct cfg {

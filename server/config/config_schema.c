@@ -1035,6 +1035,23 @@ static void parse_dc(struct config_yaml *y, const char *name, yaml_node_t *knode
 	*(struct cfg_datacenter *)grow((void **)&s->dcs, &s->n_dcs, sizeof(dc)) = dc;
 }
 
+static void parse_all_down(struct config_yaml *y, yaml_node_t *v, void *obj, const char *where)
+{
+	struct cfg_service *s = obj;
+	const char *text = config_yaml_scalar(y, v, where);
+	if (!text)
+		return;
+	if (strcmp(text, "open") == 0)
+		s->all_down = CFG_ALL_DOWN_OPEN;
+	else if (strcmp(text, "servfail") == 0)
+		s->all_down = CFG_ALL_DOWN_SERVFAIL;
+	else if (strcmp(text, "nodata") == 0)
+		s->all_down = CFG_ALL_DOWN_NODATA;
+	else
+		diag_err(y->d, config_yaml_pos(y, v),
+		         "%s: expected open, servfail or nodata, found '%s'", where, text);
+}
+
 static void parse_datacenters(struct config_yaml *y, yaml_node_t *v, void *obj, const char *where)
 {
 	if (config_yaml_each(y, v, where, parse_dc, obj) &&
@@ -1043,7 +1060,7 @@ static void parse_datacenters(struct config_yaml *y, yaml_node_t *v, void *obj, 
 		         where);
 }
 
-enum { SV_NAMES, SV_MAP, SV_CHECK, SV_TTL, SV_FAILOVER_TTL, SV_DATACENTERS, SV_COUNT };
+enum { SV_NAMES, SV_MAP, SV_CHECK, SV_TTL, SV_FAILOVER_TTL, SV_ALL_DOWN, SV_DATACENTERS, SV_COUNT };
 
 static const struct config_yaml_key service_keys[] = {
         [SV_NAMES] = {.name = "names",
@@ -1065,6 +1082,7 @@ static const struct config_yaml_key service_keys[] = {
                              .kind = CONFIG_YAML_UINT,
                              .off = offsetof(struct cfg_service, failover_ttl),
                              .max = TTL_MAX},
+        [SV_ALL_DOWN] = {.name = "all_down", .kind = CONFIG_YAML_CUSTOM, .fn = parse_all_down},
         [SV_DATACENTERS] = {.name = "datacenters",
                             .kind = CONFIG_YAML_CUSTOM,
                             .required = true,
@@ -1085,6 +1103,7 @@ static void parse_service(struct config_yaml *y, const char *name, yaml_node_t *
 	if (config_yaml_walk(y, v, sub, service_keys, &s, present)) {
 		s.map_pos = present[SV_MAP];
 		s.check_pos = present[SV_CHECK];
+		s.all_down_pos = present[SV_ALL_DOWN];
 		/* Without failover_ttl, failover answers keep the normal TTL. */
 		if (!present[SV_FAILOVER_TTL].line)
 			s.failover_ttl = s.ttl;

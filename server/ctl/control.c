@@ -203,6 +203,11 @@ static void cmd_stats(struct control *c, char **w, size_t n, struct ctl_out *o)
 	ctl_out_data(o, "cookie_new: %llu", (unsigned long long)sum.cookie_new);
 	ctl_out_data(o, "cookie_valid: %llu", (unsigned long long)sum.cookie_valid);
 	ctl_out_data(o, "cookie_invalid: %llu", (unsigned long long)sum.cookie_invalid);
+	ctl_out_data(o, "all_down_open: %llu", (unsigned long long)sum.all_down[CFG_ALL_DOWN_OPEN]);
+	ctl_out_data(o, "all_down_servfail: %llu",
+	             (unsigned long long)sum.all_down[CFG_ALL_DOWN_SERVFAIL]);
+	ctl_out_data(o, "all_down_nodata: %llu",
+	             (unsigned long long)sum.all_down[CFG_ALL_DOWN_NODATA]);
 	for (unsigned r = 0; r < GS_ARRAY_LEN(sum.rcode); r++) {
 		const char *name = answer_rcode_name(r);
 		/* The common ones always (scripts can rely on them), others when seen. */

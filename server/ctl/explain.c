@@ -388,13 +388,23 @@ static void explain_choice(FILE *out, const struct ex_env *e, const struct steer
 		}
 		fputc('\n', out);
 	}
+	bool by_policy = d->fail_open && svc->all_down != CFG_ALL_DOWN_OPEN;
 	if (!d->dc)
 		fprintf(out, "%-12snone: no datacenter in the list has an %s address (NODATA)\n",
 		        "chosen:", tname);
+	else if (by_policy)
+		fprintf(out,
+		        "%-12snone: no datacenter with an %s address is up, and all_down: %s "
+		        "answers %s\n",
+		        "chosen:", tname,
+		        svc->all_down == CFG_ALL_DOWN_SERVFAIL ? "servfail" : "nodata",
+		        svc->all_down == CFG_ALL_DOWN_SERVFAIL
+		                ? "SERVFAIL"
+		                : "NOERROR without records (NODATA)");
 	else if (d->fail_open)
 		fprintf(out,
 		        "%-12s%s (no datacenter with an %s address is up: fail open to the "
-		        "first, every address)\n",
+		        "first, every address, as all_down: open says)\n",
 		        "chosen:", d->dc->name, tname);
 	else
 		fprintf(out, "%-12s%s (first in the list with an %s address up)\n",
@@ -409,13 +419,13 @@ static void explain_choice(FILE *out, const struct ex_env *e, const struct steer
 	bool same = true;
 	/* In a zone geosteer signs, the set with a signature (answer.c does the same). */
 	uint64_t signed_set = 0;
-	bool narrowed = d->dc && sn->sigs && d->dc->n[ty] <= STEER_SIGN_ADDRS_MAX;
+	bool narrowed = d->dc && !by_policy && sn->sigs && d->dc->n[ty] <= STEER_SIGN_ADDRS_MAX;
 	if (narrowed) {
 		signed_set = steer_served_mask(t, d, ty);
 		(void)steer_sigs_pick(&sn->sigs[(size_t)(d->dc - svc->dcs) * STEER_N_TYPES + ty],
 		                      &signed_set);
 	}
-	for (uint16_t j = 0; d->dc && j < d->dc->n[ty]; j++) {
+	for (uint16_t j = 0; d->dc && !by_policy && j < d->dc->n[ty]; j++) {
 		if (narrowed ? !(signed_set >> j & 1u) : !steer_addr_served(t, d, ty, j))
 			continue;
 		struct netaddr a;
@@ -428,7 +438,8 @@ static void explain_choice(FILE *out, const struct ex_env *e, const struct steer
 	}
 	if (!same || n_got != want)
 		mismatch(out, dec, "the answer's %s records are not the served addresses of %s",
-		         tname, d->dc ? d->dc->name : "no datacenter (NODATA expected)");
+		         tname,
+		         d->dc && !by_policy ? d->dc->name : "no datacenter (no address expected)");
 }
 
 /* An RRSIG time field (RFC 4034 section 3.2) as YYYYMMDDHHmmSS, UTC. */

@@ -266,6 +266,15 @@ int metrics_render(const struct metrics_source *src, char **out, size_t *len)
 	        st.cookie_valid);
 	sample2(f, "geosteer_cookie_queries_total", "server_cookie", "invalid", NULL, NULL,
 	        st.cookie_invalid);
+	family(f, "geosteer_steered_all_down_total", "counter",
+	       "Steered answers given while no datacenter of the client's list was up, by the "
+	       "service's all_down policy");
+	sample2(f, "geosteer_steered_all_down_total", "all_down", "open", NULL, NULL,
+	        st.all_down[CFG_ALL_DOWN_OPEN]);
+	sample2(f, "geosteer_steered_all_down_total", "all_down", "servfail", NULL, NULL,
+	        st.all_down[CFG_ALL_DOWN_SERVFAIL]);
+	sample2(f, "geosteer_steered_all_down_total", "all_down", "nodata", NULL, NULL,
+	        st.all_down[CFG_ALL_DOWN_NODATA]);
 	if (src->tcp_conns) {
 		family(f, "geosteer_tcp_connections", "gauge", "DNS TCP connections open now");
 		sample(f, "geosteer_tcp_connections",

@@ -90,6 +90,7 @@ static int build_service(const struct cfg *cfg, const struct cfg_service *svc,
 	out->map = map;
 	out->ttl = svc->ttl;
 	out->failover_ttl = svc->failover_ttl;
+	out->all_down = (uint8_t)svc->all_down;
 	if (svc->n_dcs > UINT16_MAX - 1) {
 		diag_err(d, svc->pos, "services.%s: more than %u datacenters", svc->name,
 		         UINT16_MAX - 1);
@@ -184,6 +185,18 @@ static bool check_name(const struct cfg_service *svc, size_t k, const struct zon
 		         "zone's keys: steer a name of an unsigned zone, or let geosteer sign "
 		         "this one",
 		         svc->name, text, zn, z->file, z->soa ? z->soa->line : 0);
+		ok = false;
+	}
+	if (z->dnssec && svc->all_down == CFG_ALL_DOWN_NODATA) {
+		/* The denial chain geosteer signs lists A and AAAA at a steered name, so a
+		 * NODATA for them would contradict it and fail validation. */
+		char zn[DNAME_TEXT_MAX];
+		dname_to_text(z->origin, zn);
+		diag_err(d, svc->all_down_pos,
+		         "services.%s.all_down: nodata cannot be served for %s in the signed zone "
+		         "%s (its NSEC/NSEC3 records say the name has addresses); use open or "
+		         "servfail",
+		         svc->name, text, zn);
 		ok = false;
 	}
 	struct zone_hit hit;

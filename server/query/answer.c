@@ -169,6 +169,31 @@ static bool node_is(const struct zone_node *n, const uint8_t *name_lc, size_t na
 	return n->name_len == name_len && memcmp(n->name, name_lc, name_len) == 0;
 }
 
+/* A steered answer while no datacenter of the client's list is up, by the service's
+ * all_down policy (design rule 2): open answers as if every one were up (the caller
+ * goes on with the fail-open decision, false here), servfail is SERVFAIL, nodata is
+ * NOERROR with the SOA (a zone geosteer signs refuses nodata: its NSEC bitmap lists
+ * the steered types). Cold: only when everything is down. */
+static GS_NOINLINE bool answer_all_down(struct answer_ctx *ctx, const struct zone *z,
+                                        const struct steer_name *sn, struct reply *rep)
+{
+	uint8_t policy = sn->svc->all_down;
+	stat_inc(&ctx->stats.all_down[policy < 3 ? policy : 0]);
+	switch (policy) {
+	case CFG_ALL_DOWN_SERVFAIL:
+		rep->rcode = DNS_RCODE_SERVFAIL;
+		rep->aa = false;
+		return true;
+	case CFG_ALL_DOWN_NODATA:
+		add_soa(ctx, z);
+		if (GS_UNLIKELY(ctx->dnssec) && sn->node)
+			dnssec_nodata(&ctx->r, z, sn->node);
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Answers the question at steered name svc (owner: the name as it is to be written,
  * qname or a CNAME target) when its type is one steering decides: A or AAAA, and ANY,
  * for which RFC 8482 4.1 lets us pick one RRset: the steered A set for this client, or
@@ -197,6 +222,8 @@ static bool answer_steered(const struct snapshot *snap, struct answer_ctx *ctx,
 		steer_decide(snap->steer, svc, &client, ty, &dec);
 	}
 	rep->ecs_scope = dec.scope;
+	if (GS_UNLIKELY(dec.fail_open) && answer_all_down(ctx, z, sn, rep))
+		return true;
 	if (!dec.dc) {
 		if (qtype == DNS_TYPE_ANY)
 			return false; /* no addresses at all: the zone's RRsets, if any */
@@ -778,6 +805,8 @@ void answer_stats_sum(struct answer_ctx *const *ctx, unsigned n, struct answer_s
 		sum->cookie_new += load_u64(&st->cookie_new);
 		sum->cookie_valid += load_u64(&st->cookie_valid);
 		sum->cookie_invalid += load_u64(&st->cookie_invalid);
+		for (size_t p = 0; p < GS_ARRAY_LEN(sum->all_down); p++)
+			sum->all_down[p] += load_u64(&st->all_down[p]);
 		for (size_t r = 0; r < GS_ARRAY_LEN(sum->rcode); r++)
 			sum->rcode[r] += load_u64(&st->rcode[r]);
 	}

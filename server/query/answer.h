@@ -33,6 +33,9 @@ struct answer_stats {
 	/* Queries with a COOKIE option (RFC 7873) while cookies are on: client cookie
 	 * only, with our valid server cookie, with a server cookie that is not valid. */
 	uint64_t cookie_new, cookie_valid, cookie_invalid;
+	/* Steered answers given while no datacenter of the client's list was up, by the
+	 * service's all_down policy (enum cfg_all_down: open, servfail, nodata). */
+	uint64_t all_down[3];
 };
 
 struct answer_ctx; /* per-worker scratch space (compression table, rotation, stats) */

@@ -59,6 +59,7 @@ struct steer_service {
 	const struct steer_dc *dcs;
 	uint16_t n_dcs;
 	uint32_t ttl, failover_ttl;
+	uint8_t all_down; /* enum cfg_all_down: the answer when nothing is up */
 };
 
 /* DNSSEC: the signatures of one datacenter's addresses of one type at one steered name

@@ -14,6 +14,7 @@ GS_SYSTEM_TESTS = \
 	tests/system/tcp-limits.sh \
 	tests/system/tcp-deadlines.sh \
 	tests/system/tcp-fd-limit.sh \
+	tests/system/all-down.sh \
 	tests/system/tcp-close.sh \
 	tests/system/udp-threads.sh \
 	tests/system/malformed.sh \
