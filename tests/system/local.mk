@@ -45,7 +45,8 @@ GS_SYSTEM_TESTS += \
 	tests/system/state-file.sh \
 	tests/system/metrics.sh \
 	tests/system/explain-live.sh
-EXTRA_DIST += tests/system/failover-lib.sh tests/system/failover-backend.py
+EXTRA_DIST += tests/system/failover-lib.sh tests/system/failover-backend.py \
+	tests/system/prom-check.py
 
 # watch: true (reloads by itself on file changes).
 GS_SYSTEM_TESTS += tests/system/watch.sh
