@@ -6,6 +6,7 @@
 # or: top_builddir=$PWD bash $(top_srcdir)/tests/system/answers.sh
 # Longest first, so that `make -j2 check` overlaps it with the rest.
 GS_SYSTEM_TESTS = \
+	tests/system/dnssec-resign.sh \
 	tests/system/slowloris.sh \
 	tests/system/valgrind.sh \
 	tests/system/answers.sh \
@@ -65,3 +66,5 @@ EXTRA_DIST += tools/gdnsd-map-convert tests/data/wikimedia
 GS_SYSTEM_TESTS += tests/system/dnssec-sign.sh
 # DNSSEC: zones signed elsewhere (ldns-signzone), served and checked by validators.
 GS_SYSTEM_TESTS += tests/system/dnssec-presigned.sh
+# DNSSEC life cycle (re-signing by itself, key rollovers) is dnssec-resign.sh, listed
+# first above: it waits about 70 s for a re-sign.
