@@ -2,26 +2,29 @@
  * daemon.c -- the daemon's life cycle after loading: sockets, privileges, health state,
  * snapshot publication, the control plane (control socket, reload, monitor: control.h),
  * the metrics endpoint (metrics.h), the file watcher (watch.h), worker threads,
- * readiness notification, signals, orderly shutdown. Main thread only;
- * the workers and the control thread are started and stopped from here. */
+ * readiness notification, signals, re-signing signed zones in time, orderly shutdown. Main thread
+ * only; the workers and the control thread are started and stopped from here. */
 #include <config.h> /* first: _GNU_SOURCE for recvmmsg, accept4, in6_pktinfo */
 
 #include "server/daemon.h"
 
 #include <errno.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "server/query/answer.h"
 #include "server/base/err.h"
 #include "server/base/log.h"
+#include "server/base/timefmt.h"
 #include "server/base/xalloc.h"
 #include "server/ctl/control.h"
 #include "server/health/health.h"
@@ -152,13 +155,74 @@ static void reload_on_signal(struct reload *rl)
 	notify("READY=1\nSTATUS=serving");
 }
 
-/* Sleeps until SIGTERM or SIGINT, reloading on SIGHUP. Returns the signal. */
+/* Signs the zones again (plan: why now), logging the outcome. Returns true on success;
+ * on failure the old signatures keep serving, and the error says until when. */
+static bool resign(struct reload *rl, const struct reload_resign_plan *plan)
+{
+	struct diag d;
+	diag_init(&d);
+	char summary[512], t[TIMEFMT_UTC_MAX];
+	timefmt_utc(plan->expires, t);
+	log_info("re-signing: the signatures of zone %s expire at %s", plan->zone, t);
+	int rc = reload_resign(rl, &d, summary, sizeof(summary));
+	diag_log(&d);
+	diag_free(&d);
+	if (rc == GS_OK) {
+		log_info("%s", summary);
+		return true;
+	}
+	long long left = (long long)(plan->expires - time(NULL));
+	if (left > 0)
+		log_err("%s; the signatures of zone %s expire at %s (in %lld s); trying again in "
+		        "%u s",
+		        summary, plan->zone, t, left, plan->retry_s);
+	else
+		log_err("%s; the signatures of zone %s EXPIRED at %s: validating resolvers reject "
+		        "its answers; trying again in %u s",
+		        summary, plan->zone, t, plan->retry_s);
+	return false;
+}
+
+/* The longest wait between two looks at the re-sign time: a clock set forward, or a
+ * host that slept, is noticed within it. */
+#define RESIGN_WAIT_MAX_S 3600
+
+/* Sleeps until SIGTERM or SIGINT, reloading on SIGHUP and re-signing the signed zones
+ * when a quarter of their signatures' lifetime is left (a failed re-sign is tried again
+ * after plan.retry_s). Returns the signal. */
 static int wait_for_stop(int sfd, struct reload *rl)
 {
+	time_t retry_at = 0;
 	for (;;) {
+		int timeout_ms = -1;
+		struct reload_resign_plan plan;
+		if (reload_resign_plan(rl, &plan)) {
+			time_t now = time(NULL), at = plan.due > retry_at ? plan.due : retry_at;
+			if (now >= at) {
+				retry_at = resign(rl, &plan) ? 0 : time(NULL) + plan.retry_s;
+				continue;
+			}
+			time_t wait = at - now;
+			timeout_ms =
+			        (int)(wait < RESIGN_WAIT_MAX_S ? wait : RESIGN_WAIT_MAX_S) * 1000;
+		}
+		struct pollfd pfd[2] = {{.fd = sfd, .events = POLLIN},
+		                        {.fd = reload_wake_fd(rl), .events = POLLIN}};
+		int n = poll(pfd, pfd[1].fd >= 0 ? 2 : 1, timeout_ms);
+		if (n < 0 && errno != EINTR) {
+			log_err("waiting for signals failed: %s; stopping", strerror(errno));
+			return SIGTERM;
+		}
+		if (n > 0 && (pfd[1].revents & POLLIN)) {
+			/* A reload published new data: its re-sign time is looked up again. */
+			eventfd_t v;
+			(void)eventfd_read(pfd[1].fd, &v);
+		}
+		if (n <= 0 || !(pfd[0].revents & (POLLIN | POLLERR | POLLHUP)))
+			continue;
 		struct signalfd_siginfo si;
 		ssize_t r = read(sfd, &si, sizeof(si));
-		if (r < 0 && errno == EINTR)
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (r != (ssize_t)sizeof(si)) {
 			log_err("reading signals failed: %s; stopping", strerror(errno));

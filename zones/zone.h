@@ -125,6 +125,21 @@ struct zone_dnssec {
 	const uint8_t *salt;
 };
 
+/* A key of a zone geosteer signs, as status and metrics show it: plain data. */
+enum zone_key_role {
+	ZONE_KEY_KSK,       /* flags 257 next to ZSKs: signs DNSKEY, CDS and CDNSKEY */
+	ZONE_KEY_ZSK,       /* flags 256: signs every other RRset */
+	ZONE_KEY_CSK,       /* flags 257 and no ZSK: signs everything */
+	ZONE_KEY_PUBLISHED, /* a DNSKEY of the zone file: published, signs nothing */
+};
+
+struct zone_key_info {
+	uint16_t tag;   /* key tag (RFC 4034 appendix B) */
+	uint16_t flags; /* DNSKEY flags: 256 or 257 */
+	uint8_t algorithm;
+	uint8_t role; /* enum zone_key_role */
+};
+
 struct zone {
 	const uint8_t *origin; /* lowercase wire format, arena */
 	uint8_t origin_len;
@@ -149,6 +164,10 @@ struct zone {
 	/* When geosteer signed the zone at load (a `dnssec:` block), the signing time and
 	 * when the signatures expire, in Unix seconds; both 0 for any other zone. */
 	int64_t signed_at, sig_expires;
+	/* The same zones: every key of the apex DNSKEY RRset, the configured ones first in
+	 * configuration order, then those only published (arena); NULL and 0 otherwise. */
+	const struct zone_key_info *keys;
+	size_t n_keys;
 	/* DNSSEC: NULL for a zone without RRSIG records, which is served as unsigned. */
 	const struct zone_dnssec *dnssec;
 };

@@ -21,6 +21,7 @@
 #include <ldns/ldns.h>
 
 #include "server/base/dname.h"
+#include "server/base/dns.h"
 #include "server/base/err.h"
 #include "server/base/rfile.h"
 #include "server/base/xalloc.h"
@@ -604,6 +605,52 @@ static int load_file(struct loader *ld, uint16_t file, const uint8_t *origin, un
 	return GS_OK;
 }
 
+/* The key tag of a DNSKEY's rdata (RFC 4034 appendix B; algorithm 1 is not signed
+ * with, so its special case does not arise). */
+static uint16_t rdata_key_tag(const uint8_t *rd, size_t len)
+{
+	uint32_t acc = 0;
+	for (size_t i = 0; i < len; i++)
+		acc += (i & 1) ? rd[i] : (uint32_t)rd[i] << 8;
+	acc += (acc >> 16) & 0xffffu;
+	return (uint16_t)(acc & 0xffffu);
+}
+
+/* Records in z, as plain data, the keys it was signed with (ks) and the DNSKEYs of
+ * its zone file, which are published only. */
+static void note_keys(struct zone *z, const struct zone_keyset *ks, struct arena *a)
+{
+	const struct zone_rrset *dk = zone_node_rrset(z->apex, DNS_TYPE_DNSKEY);
+	size_t n_max = ks->n + (dk ? dk->count : 0);
+	struct zone_key_info *v = arena_alloc(a, (n_max ? n_max : 1) * sizeof(*v));
+	size_t n = 0;
+	for (size_t i = 0; i < ks->n; i++) {
+		const struct zone_key *k = &ks->v[i];
+		uint8_t role = k->signs_keys && k->signs_data ? ZONE_KEY_CSK
+		               : k->signs_keys                ? ZONE_KEY_KSK
+		                                              : ZONE_KEY_ZSK;
+		v[n++] = (struct zone_key_info){
+		        .tag = k->tag, .flags = k->flags, .algorithm = k->algorithm, .role = role};
+	}
+	for (uint16_t j = 0; dk && j < dk->count; j++) {
+		const struct zone_rdata *r = &dk->rdata[j];
+		if (r->len < 4)
+			continue;
+		bool configured = false;
+		for (size_t i = 0; i < ks->n && !configured; i++)
+			configured = ks->v[i].dnskey_len == r->len &&
+			             memcmp(ks->v[i].dnskey, r->data, r->len) == 0;
+		if (!configured)
+			v[n++] = (struct zone_key_info){
+			        .tag = rdata_key_tag(r->data, r->len),
+			        .flags = (uint16_t)(r->data[0] << 8 | r->data[1]),
+			        .algorithm = r->data[3],
+			        .role = ZONE_KEY_PUBLISHED};
+	}
+	z->keys = v;
+	z->n_keys = n;
+}
+
 /* Loads the zone; signs it first when sp is not NULL. */
 static int load(const char *path, const uint8_t *origin, const struct zone_sign_params *sp,
                 struct arena *a, struct diag *d, const struct zone **out,
@@ -632,6 +679,7 @@ static int load(const char *path, const uint8_t *origin, const struct zone_sign_
 		struct zone *z = (struct zone *)*out;
 		z->signed_at = signed_at;
 		z->sig_expires = expires;
+		note_keys(z, &keys, a);
 		if (keep) {
 			struct zone_signing *g = xcalloc(1, sizeof(*g));
 			g->ks = keys;

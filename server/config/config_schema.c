@@ -435,9 +435,12 @@ static void parse_dnssec_denial(struct config_yaml *y, yaml_node_t *v, void *obj
 }
 
 /* Signature lifetimes run to weeks, beyond what the millisecond durations hold:
- * a whole number with the unit s, m, h or d (a bare number means seconds). */
-#define VALIDITY_MIN_S 3600u
-#define VALIDITY_MAX_S (366u * 86400u)
+ * a whole number with the unit s, m, h or d (a bare number means seconds). Lifetimes
+ * under an hour are accepted with a warning: they exist to watch re-signing happen in
+ * a test, and leave too little margin for clocks and caches in production. */
+#define VALIDITY_MIN_S  60u
+#define VALIDITY_WARN_S 3600u
+#define VALIDITY_MAX_S  (366u * 86400u)
 static void parse_dnssec_validity(struct config_yaml *y, yaml_node_t *v, void *obj,
                                   const char *where)
 {
@@ -470,9 +473,15 @@ static void parse_dnssec_validity(struct config_yaml *y, yaml_node_t *v, void *o
 	}
 	if (n > VALIDITY_MAX_S || n * scale < VALIDITY_MIN_S || n * scale > VALIDITY_MAX_S) {
 		diag_err(y->d, config_yaml_pos(y, v),
-		         "%s: duration %s is out of range (1h to 366d)", where, s);
+		         "%s: duration %s is out of range (1m to 366d)", where, s);
 		return;
 	}
+	if (n * scale < VALIDITY_WARN_S)
+		diag_warn(y->d, config_yaml_pos(y, v),
+		          "%s: %s is under an hour: fit for tests only (the zone is re-signed "
+		          "when a quarter of it is left, and a validator whose clock runs that "
+		          "much ahead rejects the signatures)",
+		          where, s);
 	ds->validity_s = (uint32_t)(n * scale);
 }
 

@@ -74,6 +74,30 @@ struct control {
 
 static void cmd_help(struct control *c, char **w, size_t n, struct ctl_out *o);
 
+/* The signing of a zone geosteer signs (name: its origin as text): when, until when,
+ * when it is re-signed, and one line per key. */
+static void status_dnssec(struct ctl_out *o, const struct zone *z, const char *name)
+{
+	static const char *const roles[] = {
+	        [ZONE_KEY_KSK] = "KSK",
+	        [ZONE_KEY_ZSK] = "ZSK",
+	        [ZONE_KEY_CSK] = "CSK",
+	        [ZONE_KEY_PUBLISHED] = "published (signs nothing)",
+	};
+	char at[TIMEFMT_UTC_MAX], until[TIMEFMT_UTC_MAX], due[TIMEFMT_UTC_MAX];
+	timefmt_utc((time_t)z->signed_at, at);
+	timefmt_utc((time_t)z->sig_expires, until);
+	timefmt_utc((time_t)(z->sig_expires - (z->sig_expires - z->signed_at) / 4), due);
+	ctl_out_data(o, "%-12s%s signed %s, signatures expire %s, re-signed from %s",
+	             "dnssec:", name, at, until, due);
+	for (size_t k = 0; k < z->n_keys; k++) {
+		const struct zone_key_info *ki = &z->keys[k];
+		ctl_out_data(o, "%-12s%s tag %u, algorithm %u, flags %u, %s", "key:", name, ki->tag,
+		             ki->algorithm, ki->flags,
+		             ki->role < GS_ARRAY_LEN(roles) ? roles[ki->role] : "?");
+	}
+}
+
 static void cmd_status(struct control *c, char **w, size_t n, struct ctl_out *o)
 {
 	struct timespec now;
@@ -99,6 +123,11 @@ static void cmd_status(struct control *c, char **w, size_t n, struct ctl_out *o)
 	ctl_out_data(o, "%-12s%llu ok, %llu failed%s%s", "reloads:", (unsigned long long)rc.ok,
 	             (unsigned long long)rc.failed, rc.failed ? ", last failure " : "",
 	             rc.failed ? t : "");
+	timefmt_utc(rc.last_resign, t);
+	ctl_out_data(o, "%-12s%llu ok, %llu failed%s%s",
+	             "re-signs:", (unsigned long long)rc.resign_ok,
+	             (unsigned long long)rc.resign_failed, rc.resign_ok ? ", last " : "",
+	             rc.resign_ok ? t : "");
 	ctl_out_data(o, "%-12s%u", "workers:", c->n_workers);
 	if (s) {
 		ctl_out_data(o, "%-12s%zu (%zu records)", "zones:", s->zones.n,
@@ -109,6 +138,8 @@ static void cmd_status(struct control *c, char **w, size_t n, struct ctl_out *o)
 			dname_to_text(z->origin, name);
 			ctl_out_data(o, "%-12s%s serial %u, %zu records, %s", "zone:", name,
 			             (unsigned)z->serial, z->n_records, z->file);
+			if (z->signed_at)
+				status_dnssec(o, z, name);
 		}
 	}
 	if (!db_path) {
@@ -354,7 +385,9 @@ static const struct command {
 	bool changes; /* changes what is served: refused on the read-only socket */
 } commands[] = {
         {"status", 0, 0, "status", cmd_status,
-         "version, pid, uptime, generation, zones and serials, GeoIP database, monitor", false},
+         "version, pid, uptime, generation, zones and serials, DNSSEC keys and signature "
+         "times, GeoIP database, monitor",
+         false},
         {"health", 0, 0, "health", cmd_health, "health state of every monitored address", false},
         {"force", 2, 2, "force DC|ADDRESS up|down|auto", cmd_force,
          "override the health of a datacenter or an address (not on the read-only socket)", true},

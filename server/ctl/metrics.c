@@ -81,6 +81,35 @@ static void sample(FILE *f, const char *name, unsigned long long value)
 	sample2(f, name, NULL, NULL, NULL, NULL, value);
 }
 
+/* One sample with n labels: names l[0], l[2], ..., values l[1], l[3], ... */
+static void sample_n(FILE *f, const char *name, const char *const *l, size_t n,
+                     unsigned long long value)
+{
+	fputs(name, f);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%c%s=\"", i ? ',' : '{', l[2 * i]);
+		put_label(f, l[2 * i + 1]);
+		fputc('"', f);
+	}
+	fprintf(f, "%s %llu\n", n ? "}" : "", value);
+}
+
+/* A zone geosteer signs, as read from the snapshot (copied: the snapshot may go once
+ * the read-side section ends). */
+struct signed_zone {
+	char name[DNAME_TEXT_MAX];
+	int64_t signed_at, expires;
+	struct zone_key_info *keys; /* heap */
+	size_t n_keys;
+};
+
+static const char *const role_names[] = {
+        [ZONE_KEY_KSK] = "KSK",
+        [ZONE_KEY_ZSK] = "ZSK",
+        [ZONE_KEY_CSK] = "CSK",
+        [ZONE_KEY_PUBLISHED] = "published",
+};
+
 /* What is read of the snapshot inside the RCU read-side section. */
 struct snap_facts {
 	bool loaded;
@@ -90,6 +119,8 @@ struct snap_facts {
 	FILE *zones; /* the zone samples, written while the snapshot is held */
 	char **dcs;  /* datacenter names of every service (heap, deduplicated) */
 	size_t n_dcs;
+	struct signed_zone *sz; /* the zones geosteer signs (heap) */
+	size_t n_sz;
 };
 
 static void add_dc(struct snap_facts *sf, const char *name)
@@ -120,6 +151,17 @@ static void read_snapshot(struct snap_facts *sf, FILE *serials, FILE *records)
 			        z->serial);
 			sample2(records, "geosteer_zone_records", "zone", name, NULL, NULL,
 			        z->n_records);
+			if (!z->signed_at)
+				continue;
+			sf->sz = xrealloc(sf->sz, (sf->n_sz + 1) * sizeof(*sf->sz));
+			struct signed_zone *d = &sf->sz[sf->n_sz++];
+			memcpy(d->name, name, sizeof(name));
+			d->signed_at = z->signed_at;
+			d->expires = z->sig_expires;
+			d->n_keys = z->n_keys;
+			d->keys = xmalloc((z->n_keys ? z->n_keys : 1) * sizeof(*d->keys));
+			if (z->n_keys)
+				memcpy(d->keys, z->keys, z->n_keys * sizeof(*d->keys));
 		}
 		const struct steer_table *t = s->steer;
 		for (size_t i = 0; t && i < t->n_services; i++)
@@ -138,6 +180,46 @@ static void splice(FILE *f, FILE *part, char **buf, size_t *len)
 		fwrite(*buf, 1, *len, f);
 	free(*buf);
 	*buf = NULL;
+}
+
+/* The zones geosteer signs: their signatures' times, their keys, the re-signs. */
+static void render_dnssec(FILE *f, const struct reload_counters *cc, const struct snap_facts *sf)
+{
+	family(f, "geosteer_dnssec_last_signed_timestamp_seconds", "gauge",
+	       "When the signatures served now were made, for each zone geosteer signs, "
+	       "seconds since the Unix epoch");
+	for (size_t i = 0; i < sf->n_sz; i++)
+		sample2(f, "geosteer_dnssec_last_signed_timestamp_seconds", "zone", sf->sz[i].name,
+		        NULL, NULL, (unsigned long long)sf->sz[i].signed_at);
+	family(f, "geosteer_dnssec_signature_expiry_timestamp_seconds", "gauge",
+	       "When the signatures served now expire, for each zone geosteer signs, seconds "
+	       "since the Unix epoch (re-signed when a quarter of their lifetime is left)");
+	for (size_t i = 0; i < sf->n_sz; i++)
+		sample2(f, "geosteer_dnssec_signature_expiry_timestamp_seconds", "zone",
+		        sf->sz[i].name, NULL, NULL, (unsigned long long)sf->sz[i].expires);
+	family(f, "geosteer_dnssec_keys", "gauge",
+	       "1 for each key in the DNSKEY RRset of a zone geosteer signs, with its role "
+	       "(KSK, ZSK, CSK, or published: in the zone file, signing nothing), algorithm "
+	       "and key tag");
+	for (size_t i = 0; i < sf->n_sz; i++) {
+		for (size_t k = 0; k < sf->sz[i].n_keys; k++) {
+			const struct zone_key_info *ki = &sf->sz[i].keys[k];
+			char alg[8], tag[8];
+			snprintf(alg, sizeof(alg), "%u", ki->algorithm);
+			snprintf(tag, sizeof(tag), "%u", ki->tag);
+			const char *role =
+			        ki->role < GS_ARRAY_LEN(role_names) ? role_names[ki->role] : "?";
+			const char *l[] = {"zone", sf->sz[i].name, "role", role, "algorithm",
+			                   alg,    "tag",          tag};
+			sample_n(f, "geosteer_dnssec_keys", l, 4, 1);
+		}
+	}
+	family(f, "geosteer_dnssec_resigns_total", "counter",
+	       "Re-signs of the signed zones made by the daemon itself when their signatures "
+	       "near expiry (not counted in geosteer_reloads_total), by result");
+	sample2(f, "geosteer_dnssec_resigns_total", "result", "ok", NULL, NULL, cc->resign_ok);
+	sample2(f, "geosteer_dnssec_resigns_total", "result", "failed", NULL, NULL,
+	        cc->resign_failed);
 }
 
 static void render_health(FILE *f, const struct metrics_source *src, struct snap_facts *sf)
@@ -307,10 +389,15 @@ int metrics_render(const struct metrics_source *src, char **out, size_t *len)
 	family(f, "geosteer_zone_records", "gauge", "Records of each zone served");
 	splice(f, records, &zr, &zr_len);
 
+	render_dnssec(f, &cc, &sf);
+
 	render_health(f, src, &sf);
 	for (size_t i = 0; i < sf.n_dcs; i++)
 		free(sf.dcs[i]);
 	free(sf.dcs);
+	for (size_t i = 0; i < sf.n_sz; i++)
+		free(sf.sz[i].keys);
+	free(sf.sz);
 	if (fclose(f) != 0) {
 		free(*out);
 		*out = NULL;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * reload.c -- reload orchestration (reload.h): load, cross-check against the start
- * configuration, build, install the health table, publish, count; and the health
- * monitor's life cycle. Runs on whichever thread reloads (control, main, watcher),
- * serialised by r->mu, off the query path: workers keep answering from the old
- * snapshot until the new one is published. */
+ * configuration, build, install the health table, publish, count; when the signatures
+ * of signed zones are due to be made again; and the health monitor's life cycle. Runs on whichever
+ * thread reloads (control, main, watcher), serialised by r->mu, off the query path: workers keep
+ * answering from the old snapshot until the new one is published. */
 #include <config.h>
 
 #include "server/load/reload.h"
@@ -14,8 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
+#include "server/base/dname.h"
 #include "server/base/err.h"
+#include "server/base/log.h"
+#include "server/base/timefmt.h"
 #include "server/base/xalloc.h"
 #include "server/health/monitor.h"
 #include "server/load/snapshot_build.h"
@@ -32,7 +37,10 @@ struct reload {
 	/* Written under mu, read with relaxed atomic loads by the metrics thread
 	 * (reload_counters), which must not wait for a reload. */
 	uint64_t n_reload_ok, n_reload_failed;
-	int64_t last_success, last_failure; /* wall clock, 0 when none yet */
+	int64_t last_success, last_failure;    /* wall clock, 0 when none yet */
+	uint64_t n_resign_ok, n_resign_failed; /* re-signs: not counted as reloads */
+	int64_t last_resign;                   /* wall clock of the last good one, or 0 */
+	int wake_fd; /* eventfd: written at each publication (reload_wake_fd), or -1 */
 	/* GeoIP database paths of the serving configuration. */
 	char *db_path, *asn_db_path;
 	/* Called at the end of every reload (reload_on_done); set before threads run. */
@@ -113,11 +121,27 @@ static void warn_restart_only(const struct cfg *old, const struct cfg *nc, struc
 	}
 }
 
-int reload_run(struct reload *r, struct diag *d, char *summary, size_t cap)
+/* Logs, for each zone of s geosteer signs, until when its new signatures are valid. */
+static void log_resigned(const struct snapshot *s)
+{
+	for (size_t i = 0; i < s->zones.n; i++) {
+		const struct zone *z = s->zones.zones[i];
+		if (!z->signed_at)
+			continue;
+		char name[DNAME_TEXT_MAX], t[TIMEFMT_UTC_MAX];
+		dname_to_text(z->origin, name);
+		timefmt_utc((time_t)z->sig_expires, t);
+		log_info("re-signed zone %s: signatures valid until %s", name, t);
+	}
+}
+
+/* reload_run and reload_resign: the same work, counted apart. */
+static int run(struct reload *r, bool resign, struct diag *d, char *summary, size_t cap)
 {
 	pthread_mutex_lock(&r->mu);
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	const char *what = resign ? "re-sign" : "reload";
 	const char *path = r->cfg->path;
 	struct cfg *nc = NULL;
 	struct snapshot *next = NULL;
@@ -134,10 +158,14 @@ int reload_run(struct reload *r, struct diag *d, char *summary, size_t cap)
 	const struct snapshot *cur = snapshot_current();
 	if (rc != GS_OK) {
 		snapshot_free(next);
-		__atomic_add_fetch(&r->n_reload_failed, 1, __ATOMIC_RELAXED);
-		__atomic_store_n(&r->last_failure, (int64_t)time(NULL), __ATOMIC_RELAXED);
+		if (resign) {
+			__atomic_add_fetch(&r->n_resign_failed, 1, __ATOMIC_RELAXED);
+		} else {
+			__atomic_add_fetch(&r->n_reload_failed, 1, __ATOMIC_RELAXED);
+			__atomic_store_n(&r->last_failure, (int64_t)time(NULL), __ATOMIC_RELAXED);
+		}
 		snprintf(summary, cap,
-		         "reload of %s failed (%zu error%s): still serving generation %llu", path,
+		         "%s of %s failed (%zu error%s): still serving generation %llu", what, path,
 		         d->n_errors, d->n_errors == 1 ? "" : "s",
 		         cur ? (unsigned long long)cur->generation : 0ULL);
 		goto out;
@@ -153,8 +181,17 @@ int reload_run(struct reload *r, struct diag *d, char *summary, size_t cap)
 	bool start_monitor = !r->monitor && needs_monitor(next);
 	snapshot_publish(next);
 	note_db(r, &nc->geoip);
-	__atomic_add_fetch(&r->n_reload_ok, 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&r->last_success, (int64_t)time(NULL), __ATOMIC_RELAXED);
+	if (resign) {
+		__atomic_add_fetch(&r->n_resign_ok, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&r->last_resign, (int64_t)time(NULL), __ATOMIC_RELAXED);
+		/* Still ours: publications happen under mu. */
+		log_resigned(next);
+	} else {
+		__atomic_add_fetch(&r->n_reload_ok, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&r->last_success, (int64_t)time(NULL), __ATOMIC_RELAXED);
+	}
+	if (r->wake_fd >= 0 && eventfd_write(r->wake_fd, 1) != 0)
+		log_warn("cannot wake the main thread after a reload");
 	if (start_monitor && monitor_start(r->health, &r->monitor) != GS_OK)
 		diag_warn(d, (struct srcpos){path, 0},
 		          "the health monitor could not be started: checks do not run");
@@ -163,8 +200,9 @@ int reload_run(struct reload *r, struct diag *d, char *summary, size_t cap)
 	malloc_trim(0);
 	struct timespec t1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	snprintf(summary, cap, "reloaded %s: generation %llu, %zu zone%s, %zu records in %.3f s",
-	         path, (unsigned long long)gen, n_zones, n_zones == 1 ? "" : "s", n_records,
+	snprintf(summary, cap, "%s %s: generation %llu, %zu zone%s, %zu records in %.3f s",
+	         resign ? "re-signed from" : "reloaded", path, (unsigned long long)gen, n_zones,
+	         n_zones == 1 ? "" : "s", n_records,
 	         (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 out:
 	cfg_free(nc);
@@ -172,6 +210,57 @@ out:
 	if (r->on_reload)
 		r->on_reload(r->on_reload_arg);
 	return rc;
+}
+
+int reload_run(struct reload *r, struct diag *d, char *summary, size_t cap)
+{
+	return run(r, false, d, summary, cap);
+}
+
+int reload_resign(struct reload *r, struct diag *d, char *summary, size_t cap)
+{
+	return run(r, true, d, summary, cap);
+}
+
+/* How often a failed re-sign is tried again: every minute, or every sixteenth of the
+ * signature lifetime when that is shorter (lifetimes of minutes, in tests). */
+#define RESIGN_RETRY_S 60
+
+bool reload_resign_plan(struct reload *r, struct reload_resign_plan *out)
+{
+	*out = (struct reload_resign_plan){0};
+	bool any = false;
+	pthread_mutex_lock(&r->mu);
+	const struct snapshot *s = snapshot_current();
+	for (size_t i = 0; s && i < s->zones.n; i++) {
+		const struct zone *z = s->zones.zones[i];
+		if (!z->signed_at || z->sig_expires <= z->signed_at)
+			continue;
+		int64_t validity = z->sig_expires - z->signed_at;
+		/* Re-signed when a quarter of the lifetime is left. */
+		time_t due = (time_t)(z->sig_expires - validity / 4);
+		int64_t retry = validity / 16;
+		if (retry > RESIGN_RETRY_S)
+			retry = RESIGN_RETRY_S;
+		if (retry < 1)
+			retry = 1;
+		if (!any || due < out->due)
+			out->due = due;
+		if (!any || (time_t)z->sig_expires < out->expires) {
+			out->expires = (time_t)z->sig_expires;
+			dname_to_text(z->origin, out->zone);
+		}
+		if (!any || (unsigned)retry < out->retry_s)
+			out->retry_s = (unsigned)retry;
+		any = true;
+	}
+	pthread_mutex_unlock(&r->mu);
+	return any;
+}
+
+int reload_wake_fd(struct reload *r)
+{
+	return r->wake_fd;
 }
 
 void reload_on_done(struct reload *r, void (*fn)(void *arg), void *arg)
@@ -186,6 +275,9 @@ void reload_counters(const struct reload *r, struct reload_counters *out)
 	out->failed = __atomic_load_n(&r->n_reload_failed, __ATOMIC_RELAXED);
 	out->last_success = (time_t)__atomic_load_n(&r->last_success, __ATOMIC_RELAXED);
 	out->last_failure = (time_t)__atomic_load_n(&r->last_failure, __ATOMIC_RELAXED);
+	out->resign_ok = __atomic_load_n(&r->n_resign_ok, __ATOMIC_RELAXED);
+	out->resign_failed = __atomic_load_n(&r->n_resign_failed, __ATOMIC_RELAXED);
+	out->last_resign = (time_t)__atomic_load_n(&r->last_resign, __ATOMIC_RELAXED);
 }
 
 int reload_monitor_start(struct reload *r)
@@ -205,6 +297,7 @@ struct reload *reload_new(const struct cfg *cfg, struct health *h)
 	r->health = h;
 	pthread_mutex_init(&r->mu, NULL);
 	note_db(r, &cfg->geoip);
+	r->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	return r;
 }
 
@@ -245,6 +338,8 @@ void reload_free(struct reload *r)
 	monitor_stop(r->monitor);
 	free(r->db_path);
 	free(r->asn_db_path);
+	if (r->wake_fd >= 0)
+		close(r->wake_fd);
 	pthread_mutex_destroy(&r->mu);
 	free(r);
 }

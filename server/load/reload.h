@@ -6,9 +6,11 @@
  * have to start (the first service with a check), and the GeoIP database paths of the
  * serving configuration.
  *
- * Callers: the control socket's `reload` (control thread), SIGHUP (main thread) and the
- * file watcher. Reloads, and readers of the published snapshot that must not see it
- * freed under them (status, explain), are serialised by reload_lock / reload_unlock.
+ * Callers: the control socket's `reload` (control thread), SIGHUP (main thread), the
+ * file watcher, and the main thread's re-signing of signed zones (reload_resign), which
+ * is a reload like the others, counted apart. Reloads, and readers of the published snapshot that
+ * must not see it freed under them (status, explain), are serialised by reload_lock /
+ * reload_unlock.
  *
  * Daemon order (server/daemon.c):
  *
@@ -28,6 +30,7 @@
 #include <time.h>
 
 #include "server/base/compiler.h"
+#include "server/base/dname.h"
 #include "server/base/diag.h"
 #include "server/config/config.h"
 #include "server/health/health.h"
@@ -50,6 +53,29 @@ int reload_monitor_start(struct reload *r) GS_NONNULL GS_WUR;
  * saying what happened. Returns GS_OK or the load error. Any thread but a worker. */
 int reload_run(struct reload *r, struct diag *d, char *summary, size_t cap) GS_NONNULL;
 
+/* A reload made to renew the signatures of the zones geosteer signs: the same as
+ * reload_run (the configuration, zone files and keys are read again), but counted in
+ * the re-sign counters, not the reload ones, and logging for each signed zone until
+ * when its new signatures are valid. Main thread. */
+int reload_resign(struct reload *r, struct diag *d, char *summary, size_t cap) GS_NONNULL;
+
+/* When the published snapshot's signatures must be made again: a quarter of their
+ * lifetime before the earliest expiry among the zones geosteer signs. */
+struct reload_resign_plan {
+	time_t due;                /* re-sign at or after this time (wall clock) */
+	time_t expires;            /* the earliest expiry */
+	unsigned retry_s;          /* after a failed re-sign, try again this much later */
+	char zone[DNAME_TEXT_MAX]; /* the zone whose signatures expire first */
+};
+/* Fills out and returns true when some zone of the published snapshot is signed by
+ * geosteer; false otherwise. Takes reload_lock (waits for a reload in progress). */
+bool reload_resign_plan(struct reload *r, struct reload_resign_plan *out) GS_NONNULL;
+
+/* An eventfd that becomes readable each time a reload or re-sign publishes a snapshot
+ * (the re-sign time may have moved): the main thread polls it and reads it empty.
+ * -1 when it could not be made. */
+int reload_wake_fd(struct reload *r) GS_NONNULL;
+
 /* Calls fn(arg) at the end of every reload, successful or not, on the thread that
  * reloaded (the watcher uses it to learn the files of the new configuration). Main
  * thread, before any thread that reloads runs. */
@@ -71,6 +97,8 @@ const char *reload_asn_db_path(const struct reload *r) GS_NONNULL;
 struct reload_counters {
 	uint64_t ok, failed;               /* since start (the first load not counted) */
 	time_t last_success, last_failure; /* wall clock; 0 when none yet */
+	uint64_t resign_ok, resign_failed; /* re-signs (reload_resign), apart from the above */
+	time_t last_resign;                /* wall clock of the last good re-sign; 0: none */
 };
 void reload_counters(const struct reload *r, struct reload_counters *out) GS_NONNULL;
 

@@ -6,6 +6,7 @@
 # or: top_builddir=$PWD bash $(top_srcdir)/tests/system/answers.sh
 # Longest first, so that `make -j2 check` overlaps it with the rest.
 GS_SYSTEM_TESTS = \
+	tests/system/dnssec-resign.sh \
 	tests/system/slowloris.sh \
 	tests/system/valgrind.sh \
 	tests/system/answers.sh \
@@ -50,7 +51,8 @@ GS_SYSTEM_TESTS += \
 	tests/system/state-file.sh \
 	tests/system/metrics.sh \
 	tests/system/explain-live.sh
-EXTRA_DIST += tests/system/failover-lib.sh tests/system/failover-backend.py
+EXTRA_DIST += tests/system/failover-lib.sh tests/system/failover-backend.py \
+	tests/system/prom-check.py
 
 # watch: true (reloads by itself on file changes).
 GS_SYSTEM_TESTS += tests/system/watch.sh
@@ -73,3 +75,5 @@ GS_SYSTEM_TESTS += tests/system/dnssec-presigned.sh
 GS_SYSTEM_TESTS += tests/system/dnssec-steer.sh
 # DNSSEC: failover and forced failover times with the steered zone signed and not.
 GS_SYSTEM_TESTS += tests/system/failover-dnssec.sh
+# DNSSEC life cycle (re-signing by itself, key rollovers) is dnssec-resign.sh, listed
+# first above: it waits about 70 s for a re-sign.

@@ -18,6 +18,10 @@
 #   tcp-cap --limit N --extra M                  M more make room (oldest idle closed)
 #   tcp-maxq --limit N [--pipelined]
 #   burst --count N                                 many queries, replies checked
+#   steady NAME TYPE --until FILE --max S [--do] [--interval S]
+#                                                   one query after another (UDP) until
+#                                                   FILE exists or S seconds have passed;
+#                                                   each must get NOERROR with answers
 #   freeport                                        prints a free UDP+TCP port
 #   hold PORT SECONDS                               binds UDP+TCP on PORT, prints "held"
 # Expectations: K=V, K!=V, K<V, K>V, K<=V, K>=V over the keys printed in the summary
@@ -863,6 +867,50 @@ def cmd_burst(args):
     return 0
 
 
+def cmd_steady(args):
+    """Queries back to back, each waiting for its reply, until args.until exists (looked
+    at between queries) or args.max seconds have passed: every one must be answered
+    NOERROR with at least one answer record. Prints the counts."""
+    c = Conn(args)
+    qtype = type_code(args.type)
+    sent = good = lost = wrong = 0
+    first_bad = None
+    start = time.monotonic()
+    while time.monotonic() - start < args.max and not os.path.exists(args.until):
+        qid = sent & 0xFFFF
+        c.send(build_query(args.name, qtype, qid=qid, edns=1232 if args.do else None,
+                           do=args.do))
+        sent += 1
+        deadline = time.monotonic() + args.timeout
+        r = None
+        while time.monotonic() < deadline:
+            r = c.recv(max(0.01, deadline - time.monotonic()))
+            if r is None or parse(r)["id"] == qid:
+                break
+            r = None  # a late reply to an earlier query: not this one's
+        if not r:
+            lost += 1
+            first_bad = first_bad or "query %d: no reply within %.1f s" % (sent, args.timeout)
+            continue
+        m = parse(r)
+        if m["rcode"] != "NOERROR" or m["an"] < 1:
+            wrong += 1
+            first_bad = first_bad or "query %d: %s with %d answers" % (sent, m["rcode"], m["an"])
+            continue
+        good += 1
+        if args.interval:
+            time.sleep(args.interval)
+    c.close()
+    took = time.monotonic() - start
+    line = "%d UDP queries for %s %s in %.1f s: %d answered, %d lost, %d wrong" % (
+        sent, args.name, args.type, took, good, lost, wrong)
+    if lost or wrong or not sent:
+        print("FAIL: %s (%s)" % (line, first_bad or "none sent"))
+        return 1
+    print("OK %s" % line)
+    return 0
+
+
 def bindable(port, hosts, reuseaddr=False):
     socks = []
     try:
@@ -983,6 +1031,13 @@ def run(argv):
     b.add_argument("--count", type=int, default=100)
     b.add_argument("--seed", type=int, default=1)
     b.add_argument("--fresh", action="store_true", help="a new connection for each query")
+    st = sub.add_parser("steady")
+    st.add_argument("name")
+    st.add_argument("type")
+    st.add_argument("--until", required=True, metavar="FILE", help="stop once FILE exists")
+    st.add_argument("--max", type=float, required=True, help="stop after this many seconds")
+    st.add_argument("--do", action="store_true", help="EDNS with the DO bit")
+    st.add_argument("--interval", type=float, default=0.0, help="pause after each reply")
     f = sub.add_parser("freeport")
     f.add_argument("--hosts", default="127.0.0.1")
     ho = sub.add_parser("hold")
@@ -1001,7 +1056,8 @@ def run(argv):
         args.timeout = 1.0 if getattr(args, "noreply", False) else 2.0
     fn = {"query": cmd_query, "hex": cmd_hex, "junk": cmd_junk, "pipeline": cmd_pipeline,
           "tcp-idle": cmd_tcp_idle, "tcp-active": cmd_tcp_active, "tcp-cap": cmd_tcp_cap,
-          "tcp-maxq": cmd_tcp_maxq, "burst": cmd_burst, "freeport": cmd_freeport,
+          "tcp-maxq": cmd_tcp_maxq, "burst": cmd_burst, "steady": cmd_steady,
+          "freeport": cmd_freeport,
           "hold": cmd_hold}[args.cmd]
     try:
         return fn(args)

@@ -1,0 +1,538 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# dnssec-resign.sh -- the life cycle of a zone geosteerd signs itself (docs/dnssec.md):
+# with signature_validity: 1m, geosteerd re-signs the zone by itself when a quarter of
+# the lifetime is left (no reload asked for): `geosteerctl status` and /metrics show a
+# later signing time and expiry, the RRSIG over the SOA gets a new inception and
+# expiration, the re-sign is counted apart from reloads. The first try is made to fail
+# (the ZSK's private key moved away): it is logged with the expiry and counted, and
+# once the key is back a retry succeeds before the first signatures expire. A
+# validating unbound (trust anchor: the KSK's DS, a stub-zone to geosteerd, no leeway
+# past expiration) answers with AD all along, past the expiry of the first signatures,
+# and a client querying geosteerd back to back meanwhile loses no query. Then the rollovers of docs/dnssec.md "Rolling keys", one reload per
+# step, unbound validating after each: a ZSK pre-published from the zone file, then
+# signing next to the old one (both ZSKs sign), then alone with the old one still
+# published, then the old one gone; a KSK double-signature rollover, during which
+# unbound's trust anchor (the parent's DS) moves from the old KSK to the new one.
+# Status and /metrics (strict exposition parser, prom-check.py) list each key's tag,
+# algorithm and role. Skipped (77) when ldns-keygen, unbound or curl is missing.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+. "$(dirname "$0")/lib.sh"
+
+UNBOUND=$(command -v unbound || echo /usr/sbin/unbound)
+for tool in ldns-keygen unbound-checkconf "$UNBOUND" curl; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "SKIP: $tool is not installed (apt-get install ldnsutils unbound curl)"
+		exit 77
+	fi
+done
+: "${GS_UNBOUND_TIMEOUT:=15}"
+PROM_CHECK="$top_srcdir/tests/system/prom-check.py"
+ZONE=geo.test
+# How long the wait for the first re-sign may last: due 45 s after signing (a quarter
+# of 1m left), plus the expiry of the first signatures, plus margin for a loaded machine.
+RESIGN_LIMIT=120
+
+# ---------------------------------------------------------------- keys and zone
+
+mkdir -p "$T/keys"
+keygen() { (cd "$T/keys" && ldns-keygen -a ECDSAP256SHA256 "$@" "$ZONE.") || fatal "ldns-keygen $* failed"; }
+KSK1=$(keygen -k)
+KSK2=$(keygen -k)
+ZSK1=$(keygen)
+ZSK2=$(keygen)
+tag_of() { echo $((10#${1##*+})); }
+T_KSK1=$(tag_of "$KSK1") T_KSK2=$(tag_of "$KSK2") T_ZSK1=$(tag_of "$ZSK1") T_ZSK2=$(tag_of "$ZSK2")
+echo "keys: KSK $T_KSK1, KSK $T_KSK2, ZSK $T_ZSK1, ZSK $T_ZSK2"
+# dnskey_line KEY: the key's DNSKEY record with a TTL of 5 s, for the zone file.
+dnskey_line() {
+	awk -v z="$ZONE." '$0 !~ /^;/ && NF { for (i = 1; i <= NF; i++) if ($i == "DNSKEY") break;
+		printf "%s 5 IN", z; for (; i <= NF; i++) printf " %s", $i; print "" }' "$T/keys/$1.key"
+}
+# write_zone [KEY...]: the zone file, with the DNSKEYs of KEY... published from it. TTLs
+# of 5 s: unbound's cache turns over quickly (the DNSKEY RRset takes the SOA's TTL).
+write_zone() {
+	{
+		cat <<EOF
+\$ORIGIN $ZONE.
+\$TTL 5
+@    IN SOA ns1 hostmaster 1 3600 600 86400 5
+@    IN NS  ns1
+ns1  IN A   127.0.0.1
+www  IN A   192.0.2.1
+www  IN AAAA 2001:db8::1
+EOF
+		local k
+		for k in "$@"; do dnskey_line "$k"; done
+	} >"$T/$ZONE.zone.tmp"
+	mv "$T/$ZONE.zone.tmp" "$T/$ZONE.zone"
+}
+# write_config KEY...: the configuration file with these keys in `keys:`.
+MPORT=$("$PY" "$RAWDNS" freeport --hosts 127.0.0.1) || fatal "no free port"
+zone_yaml() {
+	local keys=
+	for k in "$@"; do keys="$keys${keys:+, }$T/keys/$k"; done
+	cat <<EOF
+metrics: 127.0.0.1:$MPORT
+zones:
+  - name: $ZONE.
+    file: $T/$ZONE.zone
+    dnssec:
+      keys: [$keys]
+      denial: nsec3
+      signature_validity: 1m
+EOF
+}
+write_config() {
+	{
+		sed -n '1,/^control:/p' "$CFG"
+		zone_yaml "$@"
+	} >"$CFG.tmp"
+	mv "$CFG.tmp" "$CFG"
+}
+
+write_zone
+gs_start < <(zone_yaml "$KSK1" "$ZSK1")
+[ "$GS_CONTROL_OK" = yes ] || fatal "this build has no control socket"
+
+# ---------------------------------------------------------------- readers
+
+# status: `geosteerctl status`; sets ST_SIGNED, ST_EXPIRES (the dnssec: line's times),
+# ST_KEYS (the key: lines, "TAG ROLE" each on one line) and ST_RESIGNS, ST_RELOADS.
+status() {
+	ctl_capture -s "$T/control.sock" status
+	[ "$C_RC" = 0 ] || fail "$LAST_CMD: exit $C_RC: $C_ERR"
+	ST_SIGNED='' ST_EXPIRES='' ST_KEYS='' ST_RESIGNS='' ST_RELOADS=''
+	local l re_dnssec="^dnssec: +$ZONE\\. signed ([^,]+), signatures expire ([^,]+), re-signed from "
+	local re_key="^key: +$ZONE\\. tag ([0-9]+), algorithm 13, flags (256|257), ([A-Za-z]+)"
+	while IFS= read -r l; do
+		if [[ $l =~ $re_dnssec ]]; then
+			ST_SIGNED=${BASH_REMATCH[1]} ST_EXPIRES=${BASH_REMATCH[2]}
+		elif [[ $l =~ $re_key ]]; then
+			ST_KEYS+="${BASH_REMATCH[1]} ${BASH_REMATCH[3]}"$'\n'
+		elif [[ $l =~ ^re-signs:\ +([0-9]+)\ ok,\ ([0-9]+)\ failed ]]; then
+			ST_RESIGNS="${BASH_REMATCH[1]} ${BASH_REMATCH[2]}"
+		elif [[ $l =~ ^reloads:\ +([0-9]+)\ ok ]]; then
+			ST_RELOADS=${BASH_REMATCH[1]}
+		fi
+	done <<<"$C_OUT"
+}
+# expect_keys "TAG ROLE" ...: status lists exactly these keys, in this order.
+expect_keys() {
+	local want=''
+	for k in "$@"; do want+="$k"$'\n'; done
+	status
+	if [ "$ST_KEYS" = "$want" ]; then
+		ok "status lists the keys: ${want//$'\n'/, }"
+	else
+		fail "status: expected the keys '${want//$'\n'/, }', got '${ST_KEYS//$'\n'/, }':"
+		printf '%s\n' "$C_OUT" | sed 's/^/    | /'
+	fi
+}
+# scrape: /metrics through the strict parser; M_PARSED ("SERIES VALUE" lines).
+scrape() {
+	curl -sS --max-time 5 -o "$T/m.body" "http://127.0.0.1:$MPORT/metrics" ||
+		fail "GET /metrics failed"
+	M_PARSED=$("$PY" "$PROM_CHECK" <"$T/m.body")
+	if grep_lines '^ERROR' "$M_PARSED" || [ -z "$M_PARSED" ]; then
+		fail "the exposition does not parse strictly:"
+		printf '%s\n' "$M_PARSED" | grep '^ERROR' | sed 's/^/    | /'
+	fi
+}
+val() {
+	local l
+	while IFS= read -r l; do
+		[ "${l% *}" = "$1" ] && { echo "${l##* }"; return; }
+	done <<<"$M_PARSED"
+	echo missing
+}
+# sig_tags TYPE: the key tags of the RRSIGs over TYPE in the last answer, sorted.
+sig_tags() {
+	local l tags=()
+	while IFS= read -r l; do
+		[[ $l =~ \ IN\ RRSIG\ $1\ 13\ [0-9]+\ [0-9]+\ ([0-9]+)\ ([0-9]+)\ ([0-9]+)\  ]] &&
+			tags+=("${BASH_REMATCH[3]}")
+	done <<<"${R_SEC[ANSWER]}"
+	printf '%s\n' "${tags[@]}" | sort -n | tr '\n' ' ' | sed 's/ $//'
+}
+sorted() { printf '%s\n' "$@" | sort -n | tr '\n' ' ' | sed 's/ $//'; }
+# soa_sig_times: "EXPIRATION INCEPTION" of the RRSIG over the SOA, asked of geosteerd.
+soa_sig_times() {
+	q udp +dnssec "$ZONE." SOA
+	local l
+	while IFS= read -r l; do
+		if [[ $l =~ \ IN\ RRSIG\ SOA\ 13\ [0-9]+\ [0-9]+\ ([0-9]+)\ ([0-9]+)\  ]]; then
+			echo "${BASH_REMATCH[1]} ${BASH_REMATCH[2]}"
+			return
+		fi
+	done <<<"${R_SEC[ANSWER]}"
+}
+reload() {
+	ctl_capture -s "$T/control.sock" reload
+	expect_rc 0
+}
+
+# ---------------------------------------------------------------- unbound
+
+UB_PID=
+UB_JOB=
+ub_stop() {
+	[ -n "$UB_PID" ] || return 0
+	local pid=$UB_PID i=0
+	UB_PID=
+	kill -TERM "$pid" 2>/dev/null
+	while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+	wait "$UB_JOB" 2>/dev/null
+}
+trap 'ub_stop; gs_cleanup' EXIT
+
+# ub_start KEY: a validating unbound on a free port, KEY's DS as the trust anchor of the
+# zone (what the parent would publish), a stub-zone to geosteerd; waits (bounded) until
+# it answers.
+ub_start() {
+	local dir="$T/unbound" attempt
+	mkdir -p "$dir"
+	for attempt in 1 2 3; do
+		UPORT=$("$PY" "$RAWDNS" freeport) || fatal "no free port for unbound"
+		cat >"$dir/unbound.conf" <<EOF
+# written by tests/system/$TEST_NAME.sh
+server:
+    interface: 127.0.0.1
+    port: $UPORT
+    do-ip4: yes
+    do-ip6: no
+    do-daemonize: no
+    use-syslog: no
+    logfile: ""
+    verbosity: 1
+    val-log-level: 2
+    chroot: ""
+    username: ""
+    directory: "$dir"
+    pidfile: "$dir/unbound.pid"
+    num-threads: 1
+    so-reuseport: no
+    access-control: 127.0.0.0/8 allow
+    do-not-query-localhost: no
+    module-config: "validator iterator"
+    qname-minimisation: no
+    local-zone: "test." nodefault
+    prefetch: no
+    harden-dnssec-stripped: yes
+    # No leeway past a signature's expiration (by default some minutes): an answer
+    # whose signatures were not renewed in time is bogus at once.
+    val-sig-skew-min: 0
+    val-sig-skew-max: 0
+    trust-anchor-file: "$T/keys/$1.ds"
+stub-zone:
+    name: "$ZONE"
+    stub-addr: 127.0.0.1@$PORT
+EOF
+		if ! unbound-checkconf "$dir/unbound.conf" >"$dir/checkconf.out" 2>&1; then
+			cat "$dir/checkconf.out"
+			fatal "unbound-checkconf refused the test configuration"
+		fi
+		"$UNBOUND" -d -c "$dir/unbound.conf" >>"$dir/unbound.log" 2>&1 </dev/null &
+		UB_JOB=$!
+		UB_PID=$UB_JOB
+		local deadline=$((SECONDS + GS_UNBOUND_TIMEOUT))
+		while [ $SECONDS -lt $deadline ] && kill -0 "$UB_PID" 2>/dev/null; do
+			if dig +tries=1 +time=1 @127.0.0.1 -p "$UPORT" "ns1.$ZONE." A 2>/dev/null |
+				grep -q 'status: NOERROR'; then
+				echo "unbound pid $UB_PID on 127.0.0.1:$UPORT, trust anchor: the DS of $1"
+				return 0
+			fi
+			sleep 0.2
+		done
+		if ! kill -0 "$UB_PID" 2>/dev/null && grep -qi 'address already in use' "$dir/unbound.log"; then
+			wait "$UB_JOB" 2>/dev/null
+			UB_PID=
+			continue
+		fi
+		tail -n 30 "$dir/unbound.log"
+		fatal "unbound did not resolve ns1.$ZONE. within ${GS_UNBOUND_TIMEOUT}s"
+	done
+	fatal "could not find a port for unbound"
+}
+
+# uq NAME TYPE: asks unbound with DO=1 (R_* readers). validated: the answer is NOERROR
+# or NXDOMAIN with AD (quiet: for loops that count).
+uq() {
+	LAST_CMD="dig +rec +dnssec +time=5 +tries=1 @127.0.0.1 -p $UPORT $1 $2"
+	dig +rec +dnssec +time=5 +tries=1 @127.0.0.1 -p "$UPORT" "$1" "$2" >"$T/dig.out" 2>&1
+	DIG_RC=$?
+	parse_out
+}
+validated() { [[ $R_STATUS == NOERROR || $R_STATUS == NXDOMAIN ]] && has_flag ad; }
+# vq NAME TYPE STATUS: asks unbound; STATUS with AD, each an assertion.
+vq() {
+	uq "$1" "$2"
+	expect_status "$3"
+	expect_flag ad
+}
+# validating LABEL: the usual questions through unbound, all with AD.
+validating() {
+	vq "www.$ZONE." A NOERROR
+	vq "www.$ZONE." AAAA NOERROR
+	vq "$ZONE." SOA NOERROR
+	vq "$ZONE." DNSKEY NOERROR
+	vq "nothere.$ZONE." A NXDOMAIN
+	vq "www.$ZONE." TXT NOERROR
+}
+
+# ---------------------------------------------------------------- start
+
+section "at start: keys, signing time and expiry in status and /metrics"
+expect_keys "$T_KSK1 KSK" "$T_ZSK1 ZSK"
+S0=$ST_SIGNED E0=$ST_EXPIRES
+s0=$(date -u -d "$S0" +%s) e0=$(date -u -d "$E0" +%s)
+expect_eq "signature lifetime in status (expiry - signing time)" 60 $((e0 - s0))
+expect_eq "re-signs at start" "0 0" "$ST_RESIGNS"
+scrape
+expect_eq "geosteer_dnssec_last_signed_timestamp_seconds" "$s0" \
+	"$(val "geosteer_dnssec_last_signed_timestamp_seconds{zone=\"$ZONE.\"}")"
+expect_eq "geosteer_dnssec_signature_expiry_timestamp_seconds" "$e0" \
+	"$(val "geosteer_dnssec_signature_expiry_timestamp_seconds{zone=\"$ZONE.\"}")"
+expect_eq "geosteer_dnssec_keys for the KSK" 1 \
+	"$(val "geosteer_dnssec_keys{zone=\"$ZONE.\",role=\"KSK\",algorithm=\"13\",tag=\"$T_KSK1\"}")"
+expect_eq "geosteer_dnssec_keys for the ZSK" 1 \
+	"$(val "geosteer_dnssec_keys{zone=\"$ZONE.\",role=\"ZSK\",algorithm=\"13\",tag=\"$T_ZSK1\"}")"
+expect_eq "geosteer_dnssec_resigns_total ok" 0 "$(val 'geosteer_dnssec_resigns_total{result="ok"}')"
+expect_eq "geosteer_dnssec_resigns_total failed" 0 "$(val 'geosteer_dnssec_resigns_total{result="failed"}')"
+SOA0=$(soa_sig_times)
+[ -n "$SOA0" ] || fail "no RRSIG over the SOA from geosteerd"
+expect_eq "the SOA's RRSIG expiration" "$(date -u -d "@$e0" +%Y%m%d%H%M%S)" "${SOA0% *}"
+C_OUT=$("$GSD" -c "$CFG" --check 2>&1)
+C_RC=$? LAST_CMD="geosteerd -c $CFG --check"
+expect_rc 0
+expect_text out "signature_validity: 1m is under an hour: fit for tests only"
+
+ub_start "$KSK1"
+validating
+
+# ---------------------------------------------------------------- re-sign
+
+section "re-signing by itself; a failed one is tried again; unbound validates across"
+rm -f "$T/stop"
+"$PY" "$RAWDNS" -p "$PORT" --timeout 2 steady "www.$ZONE." A --do --until "$T/stop" \
+	--max $((RESIGN_LIMIT + 10)) --interval 0.005 >"$T/steady.out" 2>&1 &
+STEADY=$!
+# The first re-sign fails: the ZSK's private key is away. Once status counts the
+# failure, it comes back, and a retry (every 3 s with a 1m lifetime) must succeed
+# before the first signatures expire.
+mv "$T/keys/$ZSK1.private" "$T/keys/$ZSK1.away"
+# Until the zone was re-signed and the first signatures have expired (unbound must
+# then have fetched the new ones), ask unbound over and over; every answer validated.
+n_ub=0 n_bad=0 first_bad='' resigned_at='' failed_at=''
+deadline=$((SECONDS + RESIGN_LIMIT))
+names=("www.$ZONE. A" "$ZONE. SOA" "nothere.$ZONE. A" "$ZONE. DNSKEY" "www.$ZONE. AAAA")
+for ((i = 0; i < 2000 && SECONDS < deadline; i++)); do
+	# shellcheck disable=SC2086
+	uq ${names[i % ${#names[@]}]}
+	n_ub=$((n_ub + 1))
+	if ! validated; then
+		n_bad=$((n_bad + 1))
+		[ -n "$first_bad" ] || first_bad="$LAST_CMD: status ${R_STATUS:-none}, flags $(r_flags)"
+	fi
+	if [ -z "$resigned_at" ]; then
+		status
+		[ -n "$ST_SIGNED" ] && [ "$ST_SIGNED" != "$S0" ] && resigned_at=$(date +%s)
+		if [ -z "$failed_at" ] && [ "${ST_RESIGNS#* }" != 0 ]; then
+			failed_at=$(date +%s)
+			mv "$T/keys/$ZSK1.away" "$T/keys/$ZSK1.private"
+		fi
+	fi
+	# Done once re-signed and past the first expiry (plus the zone's 5 s TTLs).
+	[ -n "$resigned_at" ] && [ "$(date +%s)" -gt $((e0 + 6)) ] && break
+	sleep 0.2 # pacing only: the loop ends on the conditions above
+done
+touch "$T/stop"
+wait "$STEADY"
+steady_rc=$?
+[ -f "$T/keys/$ZSK1.away" ] && mv "$T/keys/$ZSK1.away" "$T/keys/$ZSK1.private"
+if [ -n "$failed_at" ]; then
+	ok "the first re-sign failed $((failed_at - s0)) s after the first signing (due at 45 s)"
+else
+	fail "no failed re-sign while the ZSK's private key was away"
+fi
+if [ -n "$resigned_at" ] && [ -n "$failed_at" ]; then
+	ok "re-signed by itself $((resigned_at - failed_at)) s after the key came back"
+else
+	fail "no re-sign within ${RESIGN_LIMIT}s (status still says signed $S0)"
+fi
+re_failed="re-sign of $CFG failed \\(1 error\\): still serving generation 1; the signatures of zone $ZONE\\. expire at [0-9TZ:-]+ \\(in [0-9]+ s\\); trying again in 3 s"
+if grep -qE "$re_failed" "$T/gs.log" && grep -F "$ZSK1.private" "$T/gs.log" | grep -q "error: .*cannot open"; then
+	ok "the log says why and until when: $(grep -m1 -E "$re_failed" "$T/gs.log")"
+else
+	fail "the log lacks the failed re-sign (/$re_failed/) or its reason:"
+	grep -E 're-sign|error' "$T/gs.log" | head -n 5 | sed 's/^/    | /'
+fi
+if [ "$n_bad" = 0 ] && [ "$n_ub" -gt 0 ]; then
+	ok "unbound validated all $n_ub answers (AD), until $(( $(date +%s) - e0 )) s past the first expiry"
+else
+	fail "unbound: $n_bad of $n_ub answers not validated; first: $first_bad"
+fi
+if [ "$steady_rc" = 0 ]; then
+	ok "geosteerd directly: $(cat "$T/steady.out")"
+else
+	fail "geosteerd directly: $(cat "$T/steady.out")"
+fi
+status
+s1=$(date -u -d "$ST_SIGNED" +%s) e1=$(date -u -d "$ST_EXPIRES" +%s)
+if [ "$s1" -gt "$s0" ] && [ "$e1" -gt "$e0" ] && [ $((e1 - s1)) = 60 ]; then
+	ok "status: signed $ST_SIGNED (was $S0), signatures expire $ST_EXPIRES (was $E0)"
+else
+	fail "status: expected a later signing and expiry, got signed $ST_SIGNED, expire $ST_EXPIRES (was $S0, $E0)"
+fi
+n_resigns=${ST_RESIGNS% *} n_failed=${ST_RESIGNS#* }
+if [ "${n_resigns:-0}" -ge 1 ] && [ "${n_failed:-0}" -ge 1 ]; then
+	ok "status: $n_resigns re-sign(s), $n_failed failed"
+else
+	fail "status: expected a good re-sign and a failed one, got '$ST_RESIGNS'"
+fi
+expect_eq "status: operator reloads (a re-sign is not one)" 0 "$ST_RELOADS"
+SOA1=$(soa_sig_times)
+if [ -n "$SOA1" ] && [ "${SOA1% *}" -gt "${SOA0% *}" ] && [ "${SOA1#* }" -gt "${SOA0#* }" ]; then
+	ok "the SOA's RRSIG: expiration ${SOA0% *} -> ${SOA1% *}, inception ${SOA0#* } -> ${SOA1#* }"
+else
+	fail "the SOA's RRSIG: expected a later expiration and inception than '$SOA0', got '$SOA1'"
+fi
+scrape
+expect_eq "geosteer_reloads_total ok" 0 "$(val 'geosteer_reloads_total{result="ok"}')"
+for result in ok failed; do
+	got=$(val "geosteer_dnssec_resigns_total{result=\"$result\"}")
+	if [ "$got" != missing ] && [ "$got" -ge 1 ]; then
+		ok "geosteer_dnssec_resigns_total{result=\"$result\"} $got"
+	else
+		fail "geosteer_dnssec_resigns_total{result=\"$result\"}: expected at least 1, got $got"
+	fi
+done
+got=$(val "geosteer_dnssec_last_signed_timestamp_seconds{zone=\"$ZONE.\"}")
+if [ "$got" != missing ] && [ "$got" -gt "$s0" ]; then
+	ok "geosteer_dnssec_last_signed_timestamp_seconds $got (was $s0)"
+else
+	fail "geosteer_dnssec_last_signed_timestamp_seconds: expected more than $s0, got $got"
+fi
+got=$(val "geosteer_dnssec_signature_expiry_timestamp_seconds{zone=\"$ZONE.\"}")
+if [ "$got" != missing ] && [ "$got" -gt "$e0" ]; then
+	ok "geosteer_dnssec_signature_expiry_timestamp_seconds $got (was $e0)"
+else
+	fail "geosteer_dnssec_signature_expiry_timestamp_seconds: expected more than $e0, got $got"
+fi
+if grep -qE "re-signed zone $ZONE\\.: signatures valid until [0-9TZ:-]+$" "$T/gs.log"; then
+	ok "the log says: $(grep -m1 -E "re-signed zone $ZONE\\." "$T/gs.log")"
+else
+	fail "the log has no 're-signed zone $ZONE.: signatures valid until ...' line"
+fi
+
+# ---------------------------------------------------------------- ZSK rollover
+
+section "ZSK rollover, step 1: the new ZSK published from the zone file (pre-publish)"
+write_zone "$ZSK2"
+reload
+expect_keys "$T_KSK1 KSK" "$T_ZSK1 ZSK" "$T_ZSK2 published"
+q udp +dnssec "$ZONE." DNSKEY
+expect_count ANSWER 4 # 3 DNSKEYs, 1 RRSIG
+q udp +dnssec "$ZONE." SOA
+expect_eq "keys signing the SOA" "$T_ZSK1" "$(sig_tags SOA)"
+scrape
+expect_eq "geosteer_dnssec_keys for the published ZSK" 1 \
+	"$(val "geosteer_dnssec_keys{zone=\"$ZONE.\",role=\"published\",algorithm=\"13\",tag=\"$T_ZSK2\"}")"
+validating
+# The wait of a pre-publish rollover: until resolvers hold the DNSKEY RRset with the new
+# key (its TTL); here, until unbound's answer has three DNSKEYs.
+ub_has_keys() {
+	uq "$ZONE." DNSKEY
+	[[ $(grep -c ' IN DNSKEY ' <<<"${R_SEC[ANSWER]}") == "$1" ]]
+}
+if wait_until 30 ub_has_keys 3; then
+	ok "unbound holds the DNSKEY RRset with the new ZSK"
+else
+	fail "unbound's DNSKEY RRset did not get the new ZSK within 30 s"
+fi
+
+section "ZSK rollover, step 2: both ZSKs configured: both sign (double signature)"
+write_zone
+write_config "$KSK1" "$ZSK1" "$ZSK2"
+reload
+expect_keys "$T_KSK1 KSK" "$T_ZSK1 ZSK" "$T_ZSK2 ZSK"
+q udp +dnssec "$ZONE." SOA
+expect_eq "keys signing the SOA" "$(sorted "$T_ZSK1" "$T_ZSK2")" "$(sig_tags SOA)"
+q udp +dnssec "www.$ZONE." A
+expect_eq "keys signing www A" "$(sorted "$T_ZSK1" "$T_ZSK2")" "$(sig_tags A)"
+q udp +dnssec "$ZONE." DNSKEY
+expect_eq "keys signing the DNSKEY RRset" "$T_KSK1" "$(sig_tags DNSKEY)"
+validating
+
+section "ZSK rollover, step 3: the new ZSK alone signs, the old one stays published"
+write_zone "$ZSK1"
+write_config "$KSK1" "$ZSK2"
+reload
+expect_keys "$T_KSK1 KSK" "$T_ZSK2 ZSK" "$T_ZSK1 published"
+q udp +dnssec "$ZONE." SOA
+expect_eq "keys signing the SOA" "$T_ZSK2" "$(sig_tags SOA)"
+validating
+# The wait before the old key goes: until answers signed with it have left caches.
+ub_signed_by() {
+	uq "www.$ZONE." A
+	[ "$(sig_tags A)" = "$1" ]
+}
+if wait_until 30 ub_signed_by "$T_ZSK2"; then
+	ok "unbound's www A is signed by the new ZSK only"
+else
+	fail "unbound's www A still carries the old ZSK's signature after 30 s"
+fi
+
+section "ZSK rollover, step 4: the old ZSK removed"
+write_zone
+reload
+expect_keys "$T_KSK1 KSK" "$T_ZSK2 ZSK"
+q udp +dnssec "$ZONE." DNSKEY
+expect_count ANSWER 3 # 2 DNSKEYs, 1 RRSIG
+validating
+
+# ---------------------------------------------------------------- KSK rollover
+
+section "KSK rollover, step 1: both KSKs configured: both sign the DNSKEY RRset"
+write_config "$KSK1" "$KSK2" "$ZSK2"
+reload
+expect_keys "$T_KSK1 KSK" "$T_KSK2 KSK" "$T_ZSK2 ZSK"
+q udp +dnssec "$ZONE." DNSKEY
+expect_eq "keys signing the DNSKEY RRset" "$(sorted "$T_KSK1" "$T_KSK2")" "$(sig_tags DNSKEY)"
+q udp +dnssec "$ZONE." CDS
+expect_eq "CDS records (one per KSK)" 2 "$(grep -c ' IN CDS ' <<<"${R_SEC[ANSWER]}")"
+expect_eq "keys signing the CDS RRset" "$(sorted "$T_KSK1" "$T_KSK2")" "$(sig_tags CDS)"
+q udp +dnssec "$ZONE." SOA
+expect_eq "keys signing the SOA" "$T_ZSK2" "$(sig_tags SOA)"
+validating
+
+section "KSK rollover, step 2: the parent's DS points at the new KSK"
+ub_stop
+ub_start "$KSK2"
+validating
+
+section "KSK rollover, step 3: the old KSK removed"
+write_config "$KSK2" "$ZSK2"
+reload
+expect_keys "$T_KSK2 KSK" "$T_ZSK2 ZSK"
+q udp +dnssec "$ZONE." DNSKEY
+expect_eq "keys signing the DNSKEY RRset" "$T_KSK2" "$(sig_tags DNSKEY)"
+validating
+scrape
+expect_eq "geosteer_dnssec_keys for the new KSK" 1 \
+	"$(val "geosteer_dnssec_keys{zone=\"$ZONE.\",role=\"KSK\",algorithm=\"13\",tag=\"$T_KSK2\"}")"
+expect_eq "geosteer_dnssec_keys for the old KSK (gone)" missing \
+	"$(val "geosteer_dnssec_keys{zone=\"$ZONE.\",role=\"KSK\",algorithm=\"13\",tag=\"$T_KSK1\"}")"
+
+if grep -qiE 'validation failure|bogus' "$T/unbound/unbound.log"; then
+	fail "unbound logged validation failures:"
+	grep -iE 'validation failure|bogus' "$T/unbound/unbound.log" | head -n 10 | sed 's/^/    | /'
+else
+	ok "unbound logged no validation failure"
+fi
+ub_stop
+finish
