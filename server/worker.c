@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <urcu-qsbr.h>
 
 #include "server/query/answer.h"
@@ -30,6 +31,21 @@ static void on_rcu_sleep(struct ev_loop *loop, ev_prepare *p, int revents)
 static void on_rcu_wake(struct ev_loop *loop, ev_check *c, int revents)
 {
 	rcu_thread_online();
+}
+
+/* The heartbeat: proves that this loop still gets round to its timers. */
+static void on_heartbeat(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct worker *w = t->data;
+#ifdef GS_TEST_HOOKS
+	/* Only in the test build of the daemon (tests/system/local.mk), never installed:
+	 * worker 0 stalls in this callback while the file named by $GS_TEST_STALL_FILE
+	 * exists (at most a minute), as a worker stuck in a loop would. */
+	const char *stall = getenv("GS_TEST_STALL_FILE");
+	for (int i = 0; stall && w->id == 0 && i < 600 && access(stall, F_OK) == 0; i++)
+		usleep(100 * 1000);
+#endif
+	__atomic_add_fetch(&w->beats, 1, __ATOMIC_RELAXED);
 }
 
 /* Stopping: UDP stops with the loop; TCP connections are first closed gracefully (their
@@ -64,6 +80,8 @@ struct worker *worker_new(unsigned id, const struct listen_set *ls, struct tcp_s
 	ev_check_init(&w->rcu_wake, on_rcu_wake);
 	ev_set_priority(&w->rcu_wake, EV_MAXPRI);
 	ev_check_start(w->loop, &w->rcu_wake);
+	ev_init(&w->heartbeat, on_heartbeat); /* started by worker_heartbeat_start */
+	w->heartbeat.data = w;
 
 	size_t base = (size_t)id * ls->n_addrs;
 	w->n_udp = ls->n_addrs;
@@ -82,6 +100,17 @@ static void *worker_main(void *arg)
 	/* ev_run returns from a callback, after on_rcu_wake: the thread is online. */
 	rcu_unregister_thread();
 	return NULL;
+}
+
+void worker_heartbeat_start(struct worker *w, double interval)
+{
+	ev_timer_set(&w->heartbeat, interval, interval);
+	ev_timer_start(w->loop, &w->heartbeat);
+}
+
+uint64_t worker_beats(const struct worker *w)
+{
+	return __atomic_load_n(&w->beats, __ATOMIC_RELAXED);
 }
 
 int worker_start(struct worker *w)
@@ -119,6 +148,7 @@ void worker_free(struct worker *w)
 	ev_async_stop(w->loop, &w->stop);
 	ev_prepare_stop(w->loop, &w->rcu_sleep);
 	ev_check_stop(w->loop, &w->rcu_wake);
+	ev_timer_stop(w->loop, &w->heartbeat); /* a no-op when not started */
 	ev_loop_destroy(w->loop);
 	udp_batch_free(w->batch);
 	answer_ctx_free(w->actx);

@@ -3,7 +3,9 @@
  * sockets (borrowed from the listen set), preallocated UDP batch buffers, a TCP
  * connection pool and an answer context. The thread is a liburcu-qsbr reader: online
  * while it handles events, offline while it sleeps in the loop, with a quiescent state
- * after every batch. worker_new/start/stop/join/free run on the main thread. */
+ * after every batch. Under a service watchdog, a timer on the loop counts heartbeats that
+ * the main thread reads to tell a live worker from a stuck one.
+ * worker_new/heartbeat/start/stop/join/free run on the main thread. */
 #ifndef GS_WORKER_H
 #define GS_WORKER_H
 
@@ -11,6 +13,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "server/base/compiler.h"
 #include "server/listen.h"
@@ -29,6 +32,8 @@ struct worker {
 	ev_async stop;        /* main thread -> worker: leave the loop */
 	ev_prepare rcu_sleep; /* go offline before the loop blocks */
 	ev_check rcu_wake;    /* come back online after it wakes (EV_MAXPRI: first) */
+	ev_timer heartbeat;   /* bumps beats while the loop runs (only under a watchdog) */
+	uint64_t beats;       /* written by the worker, read by the main thread (atomics) */
 	struct answer_ctx *actx;
 	struct udp_sock *udp; /* owned; one per listen address */
 	size_t n_udp;
@@ -41,6 +46,11 @@ struct worker {
  * TCP limits and counters (borrowed until worker_free). Never NULL. */
 struct worker *worker_new(unsigned id, const struct listen_set *ls,
                           struct tcp_shared *shared) GS_NONNULL GS_WUR;
+/* Makes the worker's loop count a heartbeat every interval seconds (> 0), idle or busy:
+ * a loop stuck in a callback stops counting. Before worker_start. */
+void worker_heartbeat_start(struct worker *w, double interval) GS_NONNULL;
+/* The heartbeats counted so far (any thread). */
+uint64_t worker_beats(const struct worker *w) GS_NONNULL;
 /* Starts the thread. Returns GS_OK or GS_EIO (errno set). */
 int worker_start(struct worker *w) GS_NONNULL GS_WUR;
 /* Asks the thread to leave its loop (async-signal-safe is not needed: main thread). */
