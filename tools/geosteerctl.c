@@ -86,7 +86,8 @@ static void print_help(FILE *out)
 	        "        The daemon's version, uptime, configuration generation and zones.\n"
 	        "    reload\n"
 	        "        Load the configuration, zones and GeoIP databases again; on any error\n"
-	        "        the daemon keeps serving the old ones and the errors are printed.\n"
+	        "        the daemon keeps serving the old ones, the errors are printed and the\n"
+	        "        exit status is 1 (what makes `systemctl reload geosteerd` fail).\n"
 	        "    health\n"
 	        "        The health state of every monitored address, per datacenter.\n"
 	        "    force DC|ADDRESS up|down|auto\n"
@@ -163,7 +164,7 @@ static void print_help(FILE *out)
 	        "            --client 8.8.8.8 | grep -q '^chosen: *us-east '\n"
 	        "\n"
 	        "SEE ALSO\n"
-	        "    geosteerd(8), dig(1)\n",
+	        "    geosteerd(8), geosteer.yaml(5), dig(1)\n",
 	        CFG_DEFAULT_CONTROL, CFG_DEFAULT_CONTROL);
 }
 
