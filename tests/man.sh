@@ -3,7 +3,8 @@
 # tests/man.sh -- the manual pages in docs/man cannot drift from the programs:
 #   - every option, command and exit status that `geosteerd --help` and
 #     `geosteerctl --help` print is in geosteerd(8) / geosteerctl(8), and every option,
-#     command and exit status those pages describe is in the help;
+#     command and exit status those pages describe is in the help; likewise the
+#     options of `gdnsd-map-convert --help` and gdnsd-map-convert(1);
 #   - every key of the configuration schema (the .name entries of the key tables in
 #     server/config/config_schema.c) is an item of geosteer.yaml(5), and every item of
 #     its key list is a schema key;
@@ -89,6 +90,26 @@ for prog in geosteerd:server geosteerctl:tools; do
 	[ -n "$want" ] && [ "$want" = "$got" ] && ok "$name(8) has exit statuses $(echo $want)" ||
 		fail "$name exit statuses: --help has '$(echo $want)', $name(8) has '$(echo $got)'"
 done
+
+# gdnsd-map-convert (Python, in the sources): its options, both ways.
+conv="$top_srcdir/tools/gdnsd-map-convert"
+page="$MAN/gdnsd-map-convert.1"
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "python3 not installed: gdnsd-map-convert(1) is not compared with its --help"
+elif [ ! -f "$page" ]; then
+	fail "$page is missing"
+else
+	text=$(plain "$page")
+	help=$("$conv" --help)
+	for o in $(help_opts "$conv"); do
+		has_word "$text" "$o" && ok "gdnsd-map-convert(1) has $o" ||
+			fail "gdnsd-map-convert --help has $o, gdnsd-map-convert(1) does not"
+	done
+	for o in $(page_opts "$page"); do
+		has_word "$help" "$o" && ok "gdnsd-map-convert --help has $o" ||
+			fail "gdnsd-map-convert(1) has $o, gdnsd-map-convert --help does not"
+	done
+fi
 
 # geosteerctl's commands, both ways.
 want=$(help_section "$top_builddir/tools/geosteerctl" COMMANDS | grep -oP '^    \K[a-z]+' | sort -u)
