@@ -40,6 +40,11 @@ for tool in dpkg-buildpackage:dpkg-dev dh:debhelper lintian:lintian git:git; do
 	fi
 done
 
+if ! git -C "$top" rev-parse --verify -q HEAD >/dev/null 2>&1; then
+	echo "deb: skipped: $top is not a git checkout (the package is built from its HEAD)"
+	exit 0
+fi
+
 T=$(mktemp -d "${TMPDIR:-/tmp}/gs-deb.XXXXXX") || exit 99
 GS_PID=
 cleanup() {
