@@ -184,6 +184,9 @@ static void supervise_init(struct supervise *sv, struct worker **workers, unsign
 		 * late timer does not cost a ping. */
 		if (sv->watchdog / 2 < sv->tick)
 			sv->tick = sv->watchdog / 2 ? sv->watchdog / 2 : 1;
+		/* The first check half an interval from now: the workers have beaten by then
+		 * (systemd arms the watchdog at READY=1, a little later). */
+		sv->next_ping = mono_usec() + sv->watchdog / 2;
 		double beat = (double)sv->watchdog / 8e6;
 		for (unsigned i = 0; i < n; i++)
 			worker_heartbeat_start(workers[i], beat > 0.001 ? beat : 0.001);
