@@ -3,13 +3,15 @@
 # run, and only those that are missing (safe to run any number of times; needs root).
 set -eu
 
-# Build: toolchain and libraries. Tests: clients, resolver, valgrind, GeoIP writer.
+# Build: toolchain and libraries. Tests: clients, resolver, valgrind, GeoIP writer,
+# groff (the manual page check), the Debian packaging tools (tests/deb.sh).
 PKGS="build-essential autoconf automake pkg-config clang clang-format
 libldns-dev libmaxminddb-dev libev-dev libyaml-dev libcmocka-dev liburcu-dev
 libcurl4-openssl-dev libssl-dev
 mmdb-bin libmaxmind-db-writer-perl
 bind9-dnsutils knot-dnsutils knot-dnssecutils ldnsutils unbound dnsperf valgrind python3 python3-dnspython
-curl openssl procps iproute2"
+curl openssl procps iproute2 groff-base
+debhelper devscripts lintian dpkg-dev fakeroot git"
 
 missing=""
 for p in $PKGS; do

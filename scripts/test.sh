@@ -3,8 +3,10 @@
 # clang as a second compiler), checks the formatting, and runs the whole test suite
 # three ways: unit and system tests against the real daemon (build/), the same again on
 # an AddressSanitizer + UBSan build (build-asan/), and `make distcheck` (the release
-# tarball builds and passes its tests out of tree, with a read-only source folder).
-# This is what CI runs (.ci/run). GS_SKIP_ASAN=1 or GS_SKIP_DISTCHECK=1 leave one out.
+# tarball builds and passes its tests out of tree, with a read-only source folder); then
+# builds and checks the Debian package (tests/deb.sh).
+# This is what CI runs (.ci/run). GS_SKIP_ASAN=1, GS_SKIP_DISTCHECK=1 or GS_SKIP_DEB=1
+# leave one out.
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/deps.sh
@@ -67,6 +69,20 @@ if [ "${GS_SKIP_DISTCHECK:-0}" != 1 ]; then
 		echo "distcheck failed:"
 		tail -n 60 build/distcheck.out
 		failed="$failed distcheck"
+	fi
+fi
+
+if [ "${GS_SKIP_DEB:-0}" != 1 ]; then
+	# The .deb from a clean copy of the committed tree: contents, lintian, the packaged
+	# configuration checked and served, the unit verified (skips without the tools).
+	status=0
+	bash tests/deb.sh >build/deb.out 2>&1 || status=$?
+	if [ "$status" -eq 0 ]; then
+		tail -n 1 build/deb.out
+	else
+		echo "deb failed:"
+		tail -n 60 build/deb.out
+		failed="$failed deb"
 	fi
 fi
 

@@ -2,8 +2,9 @@
  * daemon.c -- the daemon's life cycle after loading: sockets, privileges, health state,
  * snapshot publication, the control plane (control socket, reload, monitor: control.h),
  * the metrics endpoint (metrics.h), the file watcher (watch.h), worker threads,
- * readiness notification, signals, re-signing signed zones in time, orderly shutdown. Main thread
- * only; the workers and the control thread are started and stopped from here. */
+ * the service manager (readiness, STATUS= lines, watchdog pings while every worker is
+ * alive), signals, re-signing signed zones in time, orderly shutdown. Main thread only;
+ * the workers and the control thread are started and stopped from here. */
 #include <config.h> /* first: _GNU_SOURCE for recvmmsg, accept4, in6_pktinfo */
 
 #include "server/daemon.h"
@@ -19,6 +20,8 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "server/query/answer.h"
@@ -138,21 +141,163 @@ static void notify(const char *state)
 		log_warn("cannot notify the service manager: %s", strerror(errno));
 }
 
-/* SIGHUP: reload as the control socket's `reload` does, logging the result. */
-static void reload_on_signal(struct reload *rl)
+static uint64_t mono_usec(void)
 {
-	notify("RELOADING=1\nSTATUS=reloading");
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* What the main thread tells the service manager while it serves: STATUS= lines that
+ * say what is served and whether the last reload failed (whichever thread reloaded),
+ * and the watchdog pings, sent only while every worker's heartbeat moves. */
+struct supervise {
+	struct worker **workers;
+	unsigned n;
+	uint64_t *seen;     /* each worker's heartbeats at the last liveness check */
+	uint64_t watchdog;  /* $WATCHDOG_USEC, 0 without a watchdog */
+	uint64_t tick;      /* the main loop's timer period in microseconds, 0: none */
+	uint64_t next_ping; /* monotonic time of the next liveness check */
+	bool is_stuck;      /* a worker missed the last check (logged once) */
+	size_t n_addrs;
+	struct reload *rl;
+	char status[512]; /* the STATUS= line sent last */
+};
+
+/* Longest period of the main loop's timer: how late a STATUS= line may be after a reload
+ * by the control socket or the watcher. */
+#define SUPERVISE_STATUS_USEC 1000000u
+
+static void supervise_init(struct supervise *sv, struct worker **workers, unsigned n,
+                           size_t n_addrs, struct reload *rl)
+{
+	memset(sv, 0, sizeof(*sv));
+	sv->workers = workers;
+	sv->n = n;
+	sv->seen = xcalloc(n ? n : 1, sizeof(*sv->seen));
+	sv->n_addrs = n_addrs;
+	sv->rl = rl;
+	sv->watchdog = sdnotify_watchdog_usec();
+	if (sdnotify_is_open())
+		sv->tick = SUPERVISE_STATUS_USEC;
+	if (sv->watchdog) {
+		/* Pings at half the interval; each worker beats four times per ping, so one
+		 * late timer does not cost a ping. */
+		if (sv->watchdog / 2 < sv->tick)
+			sv->tick = sv->watchdog / 2 ? sv->watchdog / 2 : 1;
+		/* The first check half an interval from now: the workers have beaten by then
+		 * (systemd arms the watchdog at READY=1, a little later). */
+		sv->next_ping = mono_usec() + sv->watchdog / 2;
+		double beat = (double)sv->watchdog / 8e6;
+		for (unsigned i = 0; i < n; i++)
+			worker_heartbeat_start(workers[i], beat > 0.001 ? beat : 0.001);
+		log_info("service watchdog: %.3f s; pinging while every worker thread is alive",
+		         (double)sv->watchdog / 1e6);
+	}
+}
+
+/* Sends STATUS= when what it says changed: zones, records and generation served, and
+ * whether the last reload failed. */
+static void supervise_status(struct supervise *sv)
+{
+	if (!sdnotify_is_open())
+		return;
+	struct reload_counters rc;
+	reload_lock(sv->rl);
+	const struct snapshot *s = snapshot_current();
+	size_t n_zones = s ? s->zones.n : 0, n_records = s ? snapshot_count_records(s) : 0;
+	unsigned long long gen = s ? (unsigned long long)s->generation : 0;
+	reload_counters(sv->rl, &rc);
+	reload_unlock(sv->rl);
+	char failed[128] = "";
+	if (rc.failed && rc.last_failure > rc.last_success) {
+		char t[TIMEFMT_UTC_MAX];
+		timefmt_utc(rc.last_failure, t);
+		snprintf(failed, sizeof(failed), "; the last reload FAILED (%s, see the log)", t);
+	}
+	char line[sizeof(sv->status)];
+	snprintf(line, sizeof(line),
+	         "STATUS=serving %zu zone%s (%zu records, generation %llu) on %zu address%s%s",
+	         n_zones, n_zones == 1 ? "" : "s", n_records, gen, sv->n_addrs,
+	         sv->n_addrs == 1 ? "" : "es", failed);
+	if (strcmp(line, sv->status) == 0)
+		return;
+	snprintf(sv->status, sizeof(sv->status), "%s", line);
+	notify(line);
+}
+
+/* The watchdog: WATCHDOG=1 when every worker's heartbeat moved since the last check. A
+ * worker that did not is stuck in a callback (its loop would have run the timer): no
+ * ping, and the service manager restarts us once the interval runs out. */
+static void supervise_watchdog(struct supervise *sv, uint64_t now)
+{
+	if (!sv->watchdog || now < sv->next_ping)
+		return;
+	sv->next_ping = now + sv->watchdog / 2;
+	unsigned stuck = sv->n;
+	for (unsigned i = 0; i < sv->n; i++) {
+		uint64_t b = worker_beats(sv->workers[i]);
+		if (b == sv->seen[i] && stuck == sv->n)
+			stuck = i;
+		sv->seen[i] = b;
+	}
+	if (stuck < sv->n) {
+		if (!sv->is_stuck)
+			log_err("worker thread %u has not run its event loop for %.1f s: no "
+			        "watchdog "
+			        "ping while it is stuck",
+			        stuck, (double)sv->watchdog / 2e6);
+		sv->is_stuck = true;
+		return;
+	}
+	if (sv->is_stuck)
+		log_warn("every worker thread runs again: watchdog pings resume");
+	sv->is_stuck = false;
+	notify("WATCHDOG=1");
+}
+
+/* The main loop's timer: a timerfd firing every sv->tick, or -1 when none is needed. */
+static int supervise_timer(const struct supervise *sv)
+{
+	if (!sv->tick)
+		return -1;
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (fd < 0) {
+		log_warn("timerfd: %s: no watchdog pings nor status updates", strerror(errno));
+		return -1;
+	}
+	struct itimerspec its = {0};
+	its.it_interval.tv_sec = (time_t)(sv->tick / 1000000u);
+	its.it_interval.tv_nsec = (long)(sv->tick % 1000000u) * 1000;
+	its.it_value = its.it_interval;
+	if (timerfd_settime(fd, 0, &its, NULL) < 0) {
+		log_warn("timerfd: %s: no watchdog pings nor status updates", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* SIGHUP: reload as the control socket's `reload` does, logging the result. */
+static void reload_on_signal(struct supervise *sv)
+{
+	char state[128];
+	snprintf(state, sizeof(state), "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
+	         (unsigned long long)mono_usec());
+	notify(state);
+	sv->status[0] = '\0';
 	struct diag d;
 	diag_init(&d);
 	char summary[512];
-	int rc = reload_run(rl, &d, summary, sizeof(summary));
+	int rc = reload_run(sv->rl, &d, summary, sizeof(summary));
 	diag_log(&d);
 	diag_free(&d);
 	if (rc == GS_OK)
 		log_info("SIGHUP: %s", summary);
 	else
 		log_err("SIGHUP: %s", summary);
-	notify("READY=1\nSTATUS=serving");
+	notify("READY=1");
+	supervise_status(sv);
 }
 
 /* Signs the zones again (plan: why now), logging the outcome. Returns true on success;
@@ -189,36 +334,49 @@ static bool resign(struct reload *rl, const struct reload_resign_plan *plan)
 
 /* Sleeps until SIGTERM or SIGINT, reloading on SIGHUP and re-signing the signed zones
  * when a quarter of their signatures' lifetime is left (a failed re-sign is tried again
- * after plan.retry_s). Returns the signal. */
-static int wait_for_stop(int sfd, struct reload *rl)
+ * after plan.retry_s); meanwhile, under a service manager, keeps STATUS= current and
+ * pings the watchdog. Returns the signal. */
+static int wait_for_stop(int sfd, struct supervise *sv)
 {
+	int tfd = supervise_timer(sv);
+	int sig = SIGTERM;
 	time_t retry_at = 0;
 	for (;;) {
 		int timeout_ms = -1;
 		struct reload_resign_plan plan;
-		if (reload_resign_plan(rl, &plan)) {
+		if (reload_resign_plan(sv->rl, &plan)) {
 			time_t now = time(NULL), at = plan.due > retry_at ? plan.due : retry_at;
 			if (now >= at) {
-				retry_at = resign(rl, &plan) ? 0 : time(NULL) + plan.retry_s;
+				retry_at = resign(sv->rl, &plan) ? 0 : time(NULL) + plan.retry_s;
 				continue;
 			}
 			time_t wait = at - now;
 			timeout_ms =
 			        (int)(wait < RESIGN_WAIT_MAX_S ? wait : RESIGN_WAIT_MAX_S) * 1000;
 		}
-		struct pollfd pfd[2] = {{.fd = sfd, .events = POLLIN},
-		                        {.fd = reload_wake_fd(rl), .events = POLLIN}};
-		int n = poll(pfd, pfd[1].fd >= 0 ? 2 : 1, timeout_ms);
-		if (n < 0 && errno != EINTR) {
+		struct pollfd pf[3] = {{.fd = sfd, .events = POLLIN},
+		                       {.fd = reload_wake_fd(sv->rl), .events = POLLIN},
+		                       {.fd = tfd, .events = POLLIN}};
+		int n = poll(pf, 3, timeout_ms);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
 			log_err("waiting for signals failed: %s; stopping", strerror(errno));
-			return SIGTERM;
+			break;
 		}
-		if (n > 0 && (pfd[1].revents & POLLIN)) {
+		if (pf[1].revents & POLLIN) {
 			/* A reload published new data: its re-sign time is looked up again. */
 			eventfd_t v;
-			(void)eventfd_read(pfd[1].fd, &v);
+			(void)eventfd_read(pf[1].fd, &v);
 		}
-		if (n <= 0 || !(pfd[0].revents & (POLLIN | POLLERR | POLLHUP)))
+		if (pf[2].revents & POLLIN) {
+			uint64_t expirations;
+			if (read(tfd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+				log_warn("timerfd: %s", strerror(errno));
+			supervise_watchdog(sv, mono_usec());
+			supervise_status(sv);
+		}
+		if (!(pf[0].revents & POLLIN))
 			continue;
 		struct signalfd_siginfo si;
 		ssize_t r = read(sfd, &si, sizeof(si));
@@ -226,14 +384,18 @@ static int wait_for_stop(int sfd, struct reload *rl)
 			continue;
 		if (r != (ssize_t)sizeof(si)) {
 			log_err("reading signals failed: %s; stopping", strerror(errno));
-			return SIGTERM;
+			break;
 		}
 		if (si.ssi_signo == SIGHUP) {
-			reload_on_signal(rl);
+			reload_on_signal(sv);
 			continue;
 		}
-		return (int)si.ssi_signo;
+		sig = (int)si.ssi_signo;
+		break;
 	}
+	if (tfd >= 0)
+		close(tfd);
+	return sig;
 }
 
 static void log_totals(struct answer_ctx *const *actx, size_t n_ctx)
@@ -293,6 +455,8 @@ static int serve(const struct cfg *cfg, const struct listen_set *ls, unsigned n_
 	struct answer_ctx **actx = xcalloc(n_ctx, sizeof(*actx));
 	for (unsigned i = 0, k = 0; i < n_threads; k += worker_n_ctx(workers[i]), i++)
 		worker_get_ctx(workers[i], actx + k);
+	struct supervise sv;
+	supervise_init(&sv, workers, n_threads, ls->n_addrs, rl);
 	unsigned n_started = 0;
 	while (n_started < n_threads && worker_start(workers[n_started]) == GS_OK)
 		n_started++;
@@ -312,13 +476,10 @@ static int serve(const struct cfg *cfg, const struct listen_set *ls, unsigned n_
 		         "TCP), %u worker thread%s",
 		         PACKAGE_VERSION, n_zones, n_zones == 1 ? "" : "s", n_records, where,
 		         n_threads, n_threads == 1 ? "" : "s");
-		char state[256];
-		snprintf(state, sizeof(state),
-		         "READY=1\nSTATUS=serving %zu zone%s on %zu address%s", n_zones,
-		         n_zones == 1 ? "" : "s", ls->n_addrs, ls->n_addrs == 1 ? "" : "es");
-		notify(state);
+		notify("READY=1");
+		supervise_status(&sv);
 
-		int sig = wait_for_stop(sfd, rl);
+		int sig = wait_for_stop(sfd, &sv);
 		log_info("%s received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 		notify("STOPPING=1\nSTATUS=stopping");
 		status = 0;
@@ -339,6 +500,7 @@ static int serve(const struct cfg *cfg, const struct listen_set *ls, unsigned n_
 		log_totals(actx, n_ctx);
 	for (unsigned i = 0; i < n_threads; i++)
 		worker_free(workers[i]);
+	free(sv.seen);
 	free(shared);
 	free(workers);
 	free(actx);

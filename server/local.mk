@@ -10,8 +10,10 @@ server_libdaemon_a_SOURCES = \
 	server/tcp.c server/tcp.h \
 	server/sdnotify.c server/sdnotify.h
 
-# Everything a program that runs the server code links, outermost first.
-GS_SERVER_LIBS = server/libdaemon.a server/ctl/libctl.a server/load/libload.a \
+# Everything a program that runs the server code links, outermost first; GS_DAEMON_DEPS
+# is all of it but libdaemon.a.
+GS_SERVER_LIBS = server/libdaemon.a $(GS_DAEMON_DEPS)
+GS_DAEMON_DEPS = server/ctl/libctl.a server/load/libload.a \
 	server/query/libquery.a zones/libzones.a geoip/libgeoip.a server/health/libhealth.a \
 	server/config/libconfig.a server/base/libbase.a $(YAML_LIBS) $(URCU_LIBS) \
 	$(LDNS_LIBS) $(MMDB_LIBS) $(CURL_LIBS) $(EV_LIBS) $(PTHREAD_LIBS)

@@ -49,7 +49,9 @@ static void print_help(FILE *out)
 	        "    over UDP and TCP, on every address in its `listen:` list. It runs in the\n"
 	        "    foreground and logs to standard error (journald priorities when started by\n"
 	        "    systemd); it suits a systemd unit with Type=notify, as it reports READY=1\n"
-	        "    on $NOTIFY_SOCKET once it serves, and STOPPING=1 when it stops.\n"
+	        "    on $NOTIFY_SOCKET once it serves, STATUS= lines saying what it serves and\n"
+	        "    whether the last reload failed, and STOPPING=1 when it stops. Under\n"
+	        "    WatchdogSec= it sends WATCHDOG=1 while every worker thread is alive.\n"
 	        "\n"
 	        "    At start it loads the configuration and every zone file and reports every\n"
 	        "    problem it finds as FILE:LINE: message; any error stops it before it binds\n"
@@ -127,6 +129,9 @@ static void print_help(FILE *out)
 	        "    NOTIFY_SOCKET\n"
 	        "        Set by systemd: where readiness is reported (a path, or @name for an\n"
 	        "        abstract socket).\n"
+	        "    WATCHDOG_USEC\n"
+	        "        Set by systemd with WatchdogSec=: the watchdog interval; WATCHDOG=1 is\n"
+	        "        sent at half of it while every worker thread still runs its loop.\n"
 	        "\n"
 	        "EXAMPLE\n"
 	        "    geosteerd -c examples/geosteer.yaml --check\n"
@@ -135,7 +140,7 @@ static void print_help(FILE *out)
 	        "    kill -TERM %%1\n"
 	        "\n"
 	        "SEE ALSO\n"
-	        "    geosteerctl(8), dig(1), systemd.service(5)\n",
+	        "    geosteerctl(8), geosteer.yaml(5), dig(1), systemd.service(5)\n",
 	        CFG_DEFAULT_CONTROL);
 }
 

@@ -1,13 +1,23 @@
 /* SPDX-License-Identifier: MIT
- * sdnotify.c -- writes sd_notify(3) datagrams to $NOTIFY_SOCKET ourselves, so the daemon
- * needs no libsystemd. The socket is a filesystem path ("/run/systemd/notify") or, with a
- * leading '@', a Linux abstract socket (the '@' stands for the initial NUL byte).
+ * sdnotify.c -- writes sd_notify(3) datagrams to $NOTIFY_SOCKET ourselves, and reads the
+ * watchdog interval from $WATCHDOG_USEC / $WATCHDOG_PID, as sd_watchdog_enabled(3) does.
+ * The socket is a filesystem path ("/run/systemd/notify") or, with a leading '@', a Linux
+ * abstract socket (the '@' stands for the initial NUL byte).
+ *
+ * Why not libsystemd: sd_notify() opens the socket named by $NOTIFY_SOCKET anew on every
+ * call, so the variable has to stay in the environment, where the exec health checks
+ * (child processes) would inherit it and could speak for the daemon; and after `user:`
+ * drops root the path may no longer be reachable. One socket connected at start, before
+ * the privilege drop, with the variables removed at once, avoids both. The datagram
+ * protocol is a documented stable interface of systemd; what is written here is small.
  * Main thread only. */
 #include <config.h> /* first: _GNU_SOURCE */
 
 #include "server/sdnotify.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +29,46 @@
 
 /* The connected notification socket, or -1. */
 static int g_fd = -1;
+/* $WATCHDOG_USEC when it is meant for this process, else 0. */
+static uint64_t g_watchdog_usec;
+
+/* Reads $WATCHDOG_USEC (and $WATCHDOG_PID, which when set must be our PID) into
+ * g_watchdog_usec and removes both from the environment. */
+static void watchdog_read(void)
+{
+	const char *usec = getenv("WATCHDOG_USEC");
+	const char *pid = getenv("WATCHDOG_PID");
+	g_watchdog_usec = 0;
+	if (usec && usec[0]) {
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(usec, &end, 10);
+		bool is_ours = true;
+		if (pid && pid[0]) {
+			char *pend;
+			long p = strtol(pid, &pend, 10);
+			is_ours = *pend == '\0' && p == (long)getpid();
+		}
+		if (errno == 0 && *end == '\0' && v > 0 && is_ours)
+			g_watchdog_usec = v;
+	}
+	unsetenv("WATCHDOG_USEC");
+	unsetenv("WATCHDOG_PID");
+}
 
 int sdnotify_open(void)
 {
-	const char *path = getenv("NOTIFY_SOCKET");
-	if (!path || !path[0] || g_fd >= 0)
+	if (g_fd >= 0)
 		return GS_OK;
+	const char *path = getenv("NOTIFY_SOCKET");
+	if (!path || !path[0]) {
+		/* Without a socket to send the pings to, there is no watchdog either. */
+		g_watchdog_usec = 0;
+		unsetenv("WATCHDOG_USEC");
+		unsetenv("WATCHDOG_PID");
+		return GS_OK;
+	}
+	watchdog_read();
 
 	struct sockaddr_un sun;
 	memset(&sun, 0, sizeof(sun));
@@ -57,6 +101,16 @@ int sdnotify_open(void)
 	return GS_OK;
 }
 
+bool sdnotify_is_open(void)
+{
+	return g_fd >= 0;
+}
+
+uint64_t sdnotify_watchdog_usec(void)
+{
+	return g_fd >= 0 ? g_watchdog_usec : 0;
+}
+
 int sdnotify_send(const char *state)
 {
 	if (g_fd < 0)
@@ -74,4 +128,5 @@ void sdnotify_close(void)
 	if (g_fd >= 0)
 		close(g_fd);
 	g_fd = -1;
+	g_watchdog_usec = 0;
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <urcu-qsbr.h>
 
 #include "server/base/err.h"
@@ -205,6 +206,7 @@ static void *udp_main(void *arg)
 		/* Blocks until one datagram is queued, then takes what else is (up to
 		 * UDP_BATCH) without waiting for more. */
 		int n = recvmmsg(us->fd, b->rx, UDP_BATCH, MSG_WAITFORONE, NULL);
+		__atomic_add_fetch(&us->beats, 1, __ATOMIC_RELAXED);
 		b->rx_dirty = n < (int)UDP_BATCH ? (unsigned)(n > 0 ? n : 0) + 1u : UDP_BATCH;
 		if (atomic_load_explicit(&us->stopping, memory_order_acquire))
 			break;
@@ -215,7 +217,7 @@ static void *udp_main(void *arg)
 				log_err("worker %u: recvmmsg: %s", us->worker_id, strerror(errno));
 				abort();
 			}
-			continue; /* EINTR, ENOMEM, ENOBUFS: try again */
+			continue; /* EAGAIN (the heartbeat's timeout), EINTR, ENOMEM: again */
 		}
 		if (n == 0)
 			continue;
@@ -253,6 +255,17 @@ int udp_sock_start(struct udp_sock *us)
 	}
 	us->is_running = true;
 	return GS_OK;
+}
+
+void udp_sock_heartbeat(struct udp_sock *us, double interval)
+{
+	struct timeval tv = {.tv_sec = (time_t)interval,
+	                     .tv_usec = (suseconds_t)((interval - (double)(time_t)interval) * 1e6)};
+	if (tv.tv_sec == 0 && tv.tv_usec == 0)
+		tv.tv_usec = 1000;
+	if (setsockopt(us->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
+		log_warn("worker %u: SO_RCVTIMEO: %s: an idle UDP thread counts no heartbeat",
+		         us->worker_id, strerror(errno));
 }
 
 void udp_sock_stop(struct udp_sock *us)

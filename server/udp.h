@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "server/base/compiler.h"
 
@@ -30,6 +31,7 @@ struct udp_sock {
 	pthread_t thread;
 	struct answer_ctx *actx; /* owned: this thread's scratch space and counters */
 	struct udp_batch *batch; /* owned: recvmmsg/sendmmsg vectors and buffers */
+	uint64_t beats;          /* recvmmsg returns (relaxed atomics): the watchdog's heartbeat */
 };
 
 /* Sets us up on fd (borrowed; switched to blocking mode) and allocates its answer
@@ -37,6 +39,15 @@ struct udp_sock {
 void udp_sock_init(struct udp_sock *us, unsigned worker_id, int fd, bool use_pktinfo) GS_NONNULL;
 /* Starts the thread. Returns GS_OK or GS_EIO (errno set). Main thread. */
 int udp_sock_start(struct udp_sock *us) GS_NONNULL GS_WUR;
+/* Under a service watchdog: a blocked recvmmsg returns after interval seconds at the
+ * latest (SO_RCVTIMEO), so that an idle thread counts heartbeats too. Before
+ * udp_sock_start. */
+void udp_sock_heartbeat(struct udp_sock *us, double interval) GS_NONNULL;
+/* How many times the thread's recvmmsg returned (any thread). */
+static inline uint64_t udp_sock_beats(const struct udp_sock *us)
+{
+	return __atomic_load_n(&us->beats, __ATOMIC_RELAXED);
+}
 /* Asks the thread to leave: sets the flag and wakes a blocked recvmmsg by shutting down
  * the socket's receive side (the socket receives nothing more: only when stopping for
  * good). Queries still queued on it are dropped, as any UDP loss. Main thread. */

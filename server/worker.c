@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <urcu-qsbr.h>
 
 #include "server/query/answer.h"
@@ -33,8 +34,23 @@ static void on_rcu_wake(struct ev_loop *loop, ev_check *c, int revents)
 	rcu_thread_online();
 }
 
-/* Stopping: TCP connections are first closed gracefully (their received queries
- * answered), and the TCP module leaves the loop once they are. */
+/* The heartbeat: proves that this loop still gets round to its timers. */
+static void on_heartbeat(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct worker *w = t->data;
+#ifdef GS_TEST_HOOKS
+	/* Only in the test build of the daemon (tests/system/local.mk), never installed:
+	 * worker 0 stalls in this callback while the file named by $GS_TEST_STALL_FILE
+	 * exists (at most a minute), as a worker stuck in a loop would. */
+	const char *stall = getenv("GS_TEST_STALL_FILE");
+	for (int i = 0; stall && w->id == 0 && i < 600 && access(stall, F_OK) == 0; i++)
+		usleep(100 * 1000);
+#endif
+	__atomic_add_fetch(&w->beats, 1, __ATOMIC_RELAXED);
+}
+
+/* Stopping: TCP connections are first closed gracefully (their
+ * received queries answered), and the TCP module leaves the loop once they are. */
 static void on_stop(struct ev_loop *loop, ev_async *a, int revents)
 {
 	struct worker *w = a->data;
@@ -64,6 +80,8 @@ struct worker *worker_new(unsigned id, const struct listen_set *ls, struct tcp_s
 	ev_check_init(&w->rcu_wake, on_rcu_wake);
 	ev_set_priority(&w->rcu_wake, EV_MAXPRI);
 	ev_check_start(w->loop, &w->rcu_wake);
+	ev_init(&w->heartbeat, on_heartbeat); /* started by worker_heartbeat_start */
+	w->heartbeat.data = w;
 
 	size_t base = (size_t)id * ls->n_addrs;
 	w->n_udp = ls->n_addrs;
@@ -96,6 +114,26 @@ void worker_get_ctx(const struct worker *w, struct answer_ctx **out)
 	out[0] = w->actx;
 	for (size_t i = 0; i < w->n_udp; i++)
 		out[1 + i] = w->udp[i].actx;
+}
+
+void worker_heartbeat_start(struct worker *w, double interval)
+{
+	ev_timer_set(&w->heartbeat, interval, interval);
+	ev_timer_start(w->loop, &w->heartbeat);
+	for (size_t i = 0; i < w->n_udp; i++)
+		udp_sock_heartbeat(&w->udp[i], interval);
+}
+
+uint64_t worker_beats(const struct worker *w)
+{
+	/* The least of its threads' counts: it stops once one thread is stuck (the others
+	 * pass it within a beat or two). */
+	uint64_t least = __atomic_load_n(&w->beats, __ATOMIC_RELAXED);
+	for (size_t i = 0; i < w->n_udp; i++) {
+		uint64_t b = udp_sock_beats(&w->udp[i]);
+		least = b < least ? b : least;
+	}
+	return least;
 }
 
 int worker_start(struct worker *w)
@@ -146,6 +184,7 @@ void worker_free(struct worker *w)
 	ev_async_stop(w->loop, &w->stop);
 	ev_prepare_stop(w->loop, &w->rcu_sleep);
 	ev_check_stop(w->loop, &w->rcu_wake);
+	ev_timer_stop(w->loop, &w->heartbeat); /* a no-op when not started */
 	ev_loop_destroy(w->loop);
 	answer_ctx_free(w->actx);
 	free(w);

@@ -88,7 +88,8 @@ static void print_help(FILE *out)
 	        "        made, expire and are renewed.\n"
 	        "    reload\n"
 	        "        Load the configuration, zones and GeoIP databases again; on any error\n"
-	        "        the daemon keeps serving the old ones and the errors are printed.\n"
+	        "        the daemon keeps serving the old ones, the errors are printed and the\n"
+	        "        exit status is 1 (what makes `systemctl reload geosteerd` fail).\n"
 	        "    health\n"
 	        "        The health state of every monitored address, per datacenter.\n"
 	        "    force DC|ADDRESS up|down|auto\n"
@@ -165,7 +166,7 @@ static void print_help(FILE *out)
 	        "            --client 8.8.8.8 | grep -q '^chosen: *us-east '\n"
 	        "\n"
 	        "SEE ALSO\n"
-	        "    geosteerd(8), dig(1)\n",
+	        "    geosteerd(8), geosteer.yaml(5), dig(1)\n",
 	        CFG_DEFAULT_CONTROL, CFG_DEFAULT_CONTROL);
 }
 

@@ -2,6 +2,8 @@
 # start's generated files: the demo GeoIP database and, in an out-of-tree build, a
 # copy of the example configuration and zone next to it.
 bin_PROGRAMS += tools/geosteerctl
+# The gdnsd map converter (Python 3), shipped in the tarball by tests/system/local.mk.
+bin_SCRIPTS = tools/gdnsd-map-convert
 tools_geosteerctl_SOURCES = tools/geosteerctl.c \
 	tools/ctl_client.c tools/ctl_client.h
 tools_geosteerctl_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS) $(MMDB_CFLAGS) $(URCU_CFLAGS)
@@ -41,4 +43,3 @@ clean-quickstart:
 		rm -f $(GS_QUICKSTART_FILES); \
 	fi
 .PHONY: clean-quickstart
-EXTRA_DIST += examples/demo-geoip.txt

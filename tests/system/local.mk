@@ -77,3 +77,14 @@ GS_SYSTEM_TESTS += tests/system/dnssec-steer.sh
 GS_SYSTEM_TESTS += tests/system/failover-dnssec.sh
 # DNSSEC life cycle (re-signing by itself, key rollovers) is dnssec-resign.sh, listed
 # first above: it waits about 70 s for a re-sign.
+
+# Under a service manager: $NOTIFY_SOCKET (notify-listen.py), the watchdog, STATUS=.
+# geosteerd-hooks is geosteerd built with GS_TEST_HOOKS (a worker can be stalled on
+# purpose); it is a check program, never installed.
+GS_SYSTEM_TESTS += tests/system/sdnotify.sh
+EXTRA_DIST += tests/system/notify-listen.py
+check_PROGRAMS += tests/system/geosteerd-hooks
+tests_system_geosteerd_hooks_SOURCES = server/main.c $(server_libdaemon_a_SOURCES)
+tests_system_geosteerd_hooks_CPPFLAGS = $(AM_CPPFLAGS) -DGS_TEST_HOOKS
+tests_system_geosteerd_hooks_CFLAGS = $(server_libdaemon_a_CFLAGS)
+tests_system_geosteerd_hooks_LDADD = $(GS_DAEMON_DEPS)
