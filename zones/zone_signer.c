@@ -196,6 +196,19 @@ static bool take_records(struct signer *s, bool *has_cds, bool *has_cdnskey)
 
 /* ---- the key records at the apex ---- */
 
+/* True when the zone file itself holds key's DNSKEY record at the apex. */
+static bool published_in_file(const struct signer *s, const uint8_t *apex,
+                              const struct zone_key *key)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const struct srec *r = &s->v[i];
+		if (r->type == LDNS_RR_TYPE_DNSKEY && r->owner == apex && !r->is_new &&
+		    r->rdlen == key->dnskey_len && memcmp(r->rdata, key->dnskey, r->rdlen) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void add_key_records(struct signer *s, bool has_cds, bool has_cdnskey, uint32_t nsec_ttl)
 {
 	const uint8_t *apex = s->zc->names[0].name;
@@ -213,7 +226,9 @@ static void add_key_records(struct signer *s, bool has_cds, bool has_cdnskey, ui
 	}
 	for (size_t k = 0; k < s->ks->n; k++) {
 		const struct zone_key *key = &s->ks->v[k];
-		push_copy(s, apex, LDNS_RR_TYPE_DNSKEY, ttl, key->dnskey, key->dnskey_len);
+		/* A configured key the zone file publishes too is one DNSKEY, not two. */
+		if (!published_in_file(s, apex, key))
+			push_copy(s, apex, LDNS_RR_TYPE_DNSKEY, ttl, key->dnskey, key->dnskey_len);
 		if (!key->signs_keys)
 			continue;
 		/* RFC 7344 and RFC 8078: CDS and CDNSKEY for the keys the parent's DS should

@@ -109,6 +109,19 @@ for denial in nsec nsec3; do
 done
 END=$(date +%s)
 
+section "a configured key the zone file publishes too is one DNSKEY"
+cp "$T/a.test.zone" "$T/a.test.zone.orig"
+grep -v '^;' "$T/keys/$E_ZSK.key" >>"$T/a.test.zone"
+config "published" nsec "$E_KSK" "$E_ZSK"
+if "$DUMP" -c "$T/published.yaml" a.test. >"$T/published.zone" 2>"$T/dump.err"; then
+	expect_eq "DNSKEY records at the apex (KSK and ZSK, the ZSK also in the file)" 2 \
+		"$(awk '$1 == "a.test." && $4 == "DNSKEY"' "$T/published.zone" | wc -l)"
+	verify "$T/published.zone" "ZSK published in the file"
+else
+	fail "zone-dump: $(cat "$T/dump.err")"
+fi
+mv "$T/a.test.zone.orig" "$T/a.test.zone"
+
 section "the verifiers notice a record changed after signing"
 sed 's/^\(mail\.a\.test\.\t[0-9]*\tIN\tA\t\)192\.0\.2\.25$/\1192.0.2.26/' \
 	"$T/ecdsa-split-nsec3.zone" >"$T/tampered.zone"
