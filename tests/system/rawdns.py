@@ -60,11 +60,8 @@ RDATA_NAMES = {
 }
 
 
-def rdtype(text):
-    return dns.rdatatype.from_text(text)
-
-
 def rdclass(text):
+    """A class by name (IN, CH, CLASS42) or by number (42)."""
     return int(text) if text.isdigit() else dns.rdataclass.from_text(text)
 
 
@@ -226,7 +223,9 @@ def build_query(name, qtype, qclass=dns.rdataclass.IN, qid=None, opcode=0, rd=Fa
     """The wire form of a query (a random id unless qid). qdcount repeats the question
     (0: none); extra_opt and ar_loop add what dnspython cannot write: a second OPT
     record, and an additional record whose owner name is a pointer to itself."""
-    msg = dns.message.make_query(name, qtype, qclass, flags=0, id=qid)
+    msg = dns.message.make_query(name, qtype, qclass, flags=0)
+    if qid is not None:
+        msg.id = qid
     msg.flags = ((dns.flags.QR if qr else 0) | (dns.flags.RD if rd else 0) |
                  (dns.flags.CD if cd else 0))
     msg.set_opcode(opcode)
@@ -357,7 +356,7 @@ def cmd_query(args):
         options.append((int(code), bytes.fromhex(val)))
     if args.edns is None and (args.nsid or args.edns_version or args.two_opt or args.do or options):
         args.edns = 1232
-    msg = build_query(args.name, rdtype(args.type), rdclass(args.qclass), args.id,
+    msg = build_query(args.name, args.type, rdclass(args.qclass), args.id,
                       args.opcode, args.rd, args.qr, args.cd, args.qdcount, args.edns,
                       args.edns_version, args.nsid, args.do, args.two_opt, args.ar_loop,
                       options, args.ixfr_serial)
