@@ -9,7 +9,8 @@ PKGS="build-essential autoconf automake pkg-config clang clang-format
 libldns-dev libmaxminddb-dev libev-dev libyaml-dev libcmocka-dev liburcu-dev
 libcurl4-openssl-dev libssl-dev
 mmdb-bin libmaxmind-db-writer-perl
-bind9-dnsutils knot-dnsutils knot-dnssecutils ldnsutils unbound dnsperf valgrind python3 python3-dnspython
+bind9-dnsutils knot-dnsutils knot-dnssecutils ldnsutils unbound dnsperf valgrind python3 python3-dnspython python3-yaml
+knot knot-module-geoip pdns-server pdns-backend-geoip
 curl openssl procps iproute2 groff-base
 debhelper devscripts lintian dpkg-dev fakeroot git"
 
@@ -32,7 +33,10 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
-# The unbound package starts a system resolver on port 53; the tests run their own.
+# The unbound, knot and pdns packages start system servers on port 53; the tests run
+# their own (knot-convert.sh and pdns-convert.sh compare them with geosteerd).
 if command -v systemctl >/dev/null 2>&1; then
-	systemctl disable --now unbound >/dev/null 2>&1 || true
+	for unit in unbound knot pdns; do
+		systemctl disable --now "$unit" >/dev/null 2>&1 || true
+	done
 fi

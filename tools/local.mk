@@ -2,8 +2,9 @@
 # start's generated files: the demo GeoIP database and, in an out-of-tree build, a
 # copy of the example configuration and zone next to it.
 bin_PROGRAMS += tools/geosteerctl
-# The gdnsd map converter (Python 3), shipped in the tarball by tests/system/local.mk.
-bin_SCRIPTS = tools/gdnsd-map-convert
+# The converters from gdnsd, Knot DNS and PowerDNS (Python 3), shipped in the tarball
+# by tests/system/local.mk.
+bin_SCRIPTS = tools/gdnsd-map-convert tools/knot-geo-convert tools/pdns-geo-convert
 tools_geosteerctl_SOURCES = tools/geosteerctl.c \
 	tools/ctl_client.c tools/ctl_client.h
 tools_geosteerctl_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS) $(MMDB_CFLAGS) $(URCU_CFLAGS)

@@ -64,6 +64,11 @@ EXTRA_DIST += tests/system/rrl-client.py
 # gdnsd migration: tools/gdnsd-map-convert on Wikimedia's production map (skipped
 # without ../shared) and on a small excerpt fixture with its own tiny database.
 GS_SYSTEM_TESTS += tests/system/wikimedia.sh tests/system/wikimedia-excerpt.sh
+# Knot DNS and PowerDNS migration: the converters' translations answer as the real
+# servers do (skipped without knotd / pdns_server).
+GS_SYSTEM_TESTS += tests/system/knot-convert.sh tests/system/pdns-convert.sh
+EXTRA_DIST += tests/system/convert-agree.py tests/data/convert tools/knot-geo-convert \
+	tools/pdns-geo-convert
 EXTRA_DIST += tools/gdnsd-map-convert tests/data/wikimedia
 
 # DNSSEC signing at load: keys made at test time, the signed zone (bench/zone-dump)
