@@ -36,6 +36,7 @@
 #include "server/listen.h"
 #include "server/ctl/metrics.h"
 #include "server/sdnotify.h"
+#include "server/signer.h"
 #include "server/tcp.h"
 #include "server/ctl/watch.h"
 #include "server/worker.h"
@@ -533,6 +534,7 @@ int daemon_run(const struct cfg *cfg, struct snapshot *snap)
 	struct health *health = NULL;
 	struct control *ctl = NULL;
 	struct reload *rl = NULL;
+	struct signer *signer = NULL;
 	struct extras x = {.started = time(NULL)};
 
 	int sfd = signals_take();
@@ -543,6 +545,11 @@ int daemon_run(const struct cfg *cfg, struct snapshot *snap)
 	if (health_open(cfg, &health) != GS_OK)
 		goto out;
 	rl = reload_new(cfg, health);
+	/* The signer of steered sets health leaves up (idle until a snapshot needs it). */
+	if (signer_new(&signer) != GS_OK)
+		goto out;
+	health_on_change(health, signer_kick, signer);
+	reload_set_signer(rl, signer_attach, signer);
 	if (listen_open(&ls, cfg->listen, cfg->n_listen, n_threads) != GS_OK)
 		goto out;
 	/* Before dropping privileges: the socket's folder (/run/geosteer) is root's. */
@@ -562,6 +569,7 @@ int daemon_run(const struct cfg *cfg, struct snapshot *snap)
 	 * health cells computed from the state file's forces (monitor.h's order: install,
 	 * publish, then start the monitor). */
 	(void)health_install(health, snap->health);
+	signer_attach(signer, snap->resign);
 	snapshot_publish(snap);
 	is_published = true;
 	if (reload_monitor_start(rl) != GS_OK)
@@ -585,7 +593,10 @@ out:
 		snapshot_publish(NULL);
 	else
 		snapshot_free(snap);
+	/* After the last snapshot (which detaches from it) and the health state (which
+	 * wakes it). */
 	health_free(health);
+	signer_free(signer);
 	if (sfd >= 0)
 		close(sfd);
 	sdnotify_close();

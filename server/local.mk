@@ -8,7 +8,8 @@ server_libdaemon_a_SOURCES = \
 	server/worker.c server/worker.h \
 	server/udp.c server/udp.h \
 	server/tcp.c server/tcp.h \
-	server/sdnotify.c server/sdnotify.h
+	server/sdnotify.c server/sdnotify.h \
+	server/signer.c server/signer.h
 
 # Everything a program that runs the server code links, outermost first; GS_DAEMON_DEPS
 # is all of it but libdaemon.a.

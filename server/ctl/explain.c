@@ -463,8 +463,13 @@ static void explain_signature(FILE *out, const struct ex_env *e, const struct st
 	const struct steer_service *svc = sn->svc;
 	uint64_t served = steer_served_mask(e->snap->steer, d, dec->ty);
 	uint64_t mask = served;
-	const struct zone_rrset *sig = steer_sigs_pick(
-	        &sn->sigs[(size_t)(d->dc - svc->dcs) * STEER_N_TYPES + dec->ty], &mask);
+	const struct steer_sigs *sg =
+	        &sn->sigs[(size_t)(d->dc - svc->dcs) * STEER_N_TYPES + dec->ty];
+	const struct zone_rrset *sig = steer_sigs_pick(sg, &mask);
+	/* Signed by the signer thread after a health change rather than at load. */
+	const struct steer_signed_set *dyn =
+	        sg->slot ? atomic_load_explicit(sg->slot, memory_order_acquire) : NULL;
+	const char *when = dyn && dyn->sig == sig ? "after the health change" : "at load";
 	if (!sig) {
 		fprintf(out, "%-12snone (no signed set of these addresses)\n", "signature:");
 		return;
@@ -483,17 +488,18 @@ static void explain_signature(FILE *out, const struct ex_env *e, const struct st
 		         inc);
 		fprintf(out,
 		        "%-12sRRSIG %s algorithm %u key tag %u, inception %s, expiration %s, "
-		        "original TTL %u: made at load for %s %u %s address%s\n",
+		        "original TTL %u: made %s for %s %u %s address%s\n",
 		        "signature:", dec->ty == STEER_A ? "A" : "AAAA", p[2],
 		        (unsigned)p[16] << 8 | p[17], inc, exp,
 		        (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7],
-		        mask == served ? "exactly the" : "the largest signed set of", n_addr,
+		        when, mask == served ? "exactly the" : "the largest signed set of", n_addr,
 		        mask == served ? "served" : "up", n_addr == 1 ? "" : "es");
 	}
 	if (mask != served)
 		fprintf(out,
 		        "%-12sthe set of addresses up is not signed: the answer carries the "
-		        "largest signed set inside it\n",
+		        "largest signed set inside it (until the signer thread has signed the "
+		        "set up)\n",
 		        "note:");
 	/* The response must carry these signatures. */
 	const ldns_rr_list *an = ldns_pkt_answer(e->pkt);

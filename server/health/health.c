@@ -60,7 +60,9 @@ struct health {
 	size_t n_fdc, cap_fdc;
 	struct force_addr *faddr;
 	size_t n_faddr, cap_faddr;
-	struct health_table *cur; /* borrowed: the caller owns installed tables */
+	struct health_table *cur;     /* borrowed: the caller owns installed tables */
+	void (*on_change)(void *arg); /* health_on_change */
+	void *on_change_arg;
 };
 
 /* ---- Table construction. ---- */
@@ -365,13 +367,28 @@ static uint8_t cell_value(const struct health *h, const struct health_table *t, 
 /* Recomputes the cells of target ti (all cells when ti < 0). */
 static void cells_update(const struct health *h, struct health_table *t, long ti)
 {
+	bool changed = false;
 	for (size_t i = 0; i < t->n_cells; i++) {
 		if (ti >= 0 && t->info[i].target != ti)
 			continue;
 		/* Relaxed is enough: each byte is a complete state on its own, and workers
 		 * need no ordering with anything else we write. */
-		atomic_store_explicit(&t->cells[i], cell_value(h, t, i), memory_order_relaxed);
+		uint8_t v = cell_value(h, t, i);
+		if (atomic_exchange_explicit(&t->cells[i], v, memory_order_relaxed) != v)
+			changed = true;
 	}
+	/* health_on_change: after every cell is written, so that what it wakes sees the
+	 * whole change. */
+	if (changed && h->on_change)
+		h->on_change(h->on_change_arg);
+}
+
+void health_on_change(struct health *h, void (*fn)(void *arg), void *arg)
+{
+	pthread_mutex_lock(&h->mu);
+	h->on_change = fn;
+	h->on_change_arg = arg;
+	pthread_mutex_unlock(&h->mu);
 }
 
 int health_new(const char *state_file, struct diag *d, struct health **out)

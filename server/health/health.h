@@ -182,6 +182,11 @@ void health_free(struct health *h);
  * the caller frees once no snapshot reader can see it. With a running monitor, call
  * monitor_install() instead, which calls this on the monitor thread. Takes the mutex. */
 struct health_table *health_install(struct health *h, struct health_table *t) GS_NONNULLX(1);
+/* Calls fn(arg) whenever a cell of a table changes value (a probe result, a force, an
+ * install), on the thread that changed it and under the mutex: fn must not block or
+ * call into h (it wakes another thread). fn NULL: no call. Set it before any thread
+ * but the caller's uses h. */
+void health_on_change(struct health *h, void (*fn)(void *arg), void *arg) GS_NONNULLX(1);
 /* The installed table, or NULL. The pointer stays valid until the next install. */
 struct health_table *health_installed(struct health *h) GS_NONNULL;
 

@@ -30,6 +30,9 @@ struct reload {
 	const struct cfg *cfg; /* the start configuration */
 	struct health *health;
 	struct monitor *monitor; /* NULL while nothing is monitored */
+	/* reload_set_signer: attaches each new snapshot's signing state, or NULL. */
+	void (*attach)(void *arg, struct steer_resign *r);
+	void *attach_arg;
 	/* Serialises reloads and the readers of the published snapshot (reload_lock): a
 	 * snapshot is only freed by a publication, and every publication after the first
 	 * happens under mu. */
@@ -176,6 +179,9 @@ static int run(struct reload *r, bool resign, struct diag *d, char *summary, siz
 		(void)monitor_install(r->monitor, next->health);
 	else
 		(void)health_install(r->health, next->health);
+	/* Before the publication frees the old snapshot, which the signer may work on. */
+	if (r->attach)
+		r->attach(r->attach_arg, next->resign);
 	size_t n_zones = next->zones.n, n_records = snapshot_count_records(next);
 	uint64_t gen = next->generation;
 	bool start_monitor = !r->monitor && needs_monitor(next);
@@ -314,6 +320,13 @@ void reload_unlock(struct reload *r)
 const struct cfg *reload_start_cfg(const struct reload *r)
 {
 	return r->cfg;
+}
+
+void reload_set_signer(struct reload *r, void (*attach)(void *arg, struct steer_resign *s),
+                       void *arg)
+{
+	r->attach = attach;
+	r->attach_arg = arg;
 }
 
 bool reload_has_monitor(const struct reload *r)

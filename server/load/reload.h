@@ -89,6 +89,13 @@ void reload_unlock(struct reload *r) GS_NONNULL;
  * database paths of the serving configuration (NULL without one). */
 const struct cfg *reload_start_cfg(const struct reload *r) GS_NONNULL;
 bool reload_has_monitor(const struct reload *r) GS_NONNULL;
+
+struct steer_resign;
+/* What each reload calls with its snapshot's signing state (server/load/steer_resign.h,
+ * NULL for none) before publishing it: the signer thread's attach (server/signer.h);
+ * arg outlives r. Set before any thread reloads. */
+void reload_set_signer(struct reload *r, void (*attach)(void *arg, struct steer_resign *s),
+                       void *arg) GS_NONNULLX(1);
 const char *reload_db_path(const struct reload *r) GS_NONNULL;
 const char *reload_asn_db_path(const struct reload *r) GS_NONNULL;
 

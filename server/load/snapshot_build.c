@@ -15,6 +15,7 @@
 #include "server/base/xalloc.h"
 #include "server/query/rrl.h"
 #include "server/load/steer_build.h"
+#include "server/load/steer_resign.h"
 #include "zones/zone_load.h"
 
 /* Reports a zone configured twice (the same origin under two entries). Returns true
@@ -160,9 +161,11 @@ int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out)
 	        arena_alloc(a, (cfg->n_zones ? cfg->n_zones : 1) * sizeof(*zones));
 	size_t n = 0;
 	/* The keys of the zones geosteer signs stay loaded until the steered answers in
-	 * them are signed too. */
+	 * them are signed too, and with the snapshot when a datacenter has sets left to
+	 * sign when health changes. */
 	struct steer_signer *signers = xcalloc(cfg->n_zones ? cfg->n_zones : 1, sizeof(*signers));
 	size_t n_signers = 0;
+	struct steer_resign *resign = steer_resign_new();
 	for (size_t i = 0; i < cfg->n_zones; i++) {
 		if (is_duplicate_zone(cfg, i, d))
 			continue;
@@ -170,7 +173,8 @@ int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out)
 		struct zone_signing *keep = NULL;
 		int zrc = snapshot_load_zone(cfg, i, a, d, NULL, &z, &keep);
 		if (keep)
-			signers[n_signers++] = (struct steer_signer){.zone = z, .signing = keep};
+			signers[n_signers++] =
+			        (struct steer_signer){.zone = z, .signing = keep, .resign = resign};
 		if (zrc != GS_OK) {
 			/* Keep loading the other zones: one run reports every problem. */
 			if (rc == GS_OK || zrc == GS_EIO)
@@ -184,9 +188,22 @@ int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out)
 	 * same run. */
 	int src = steer_build(cfg, &s->zones, signers, n_signers, a, d, &s->steer, &s->health,
 	                      &s->geoip);
-	for (size_t i = 0; i < n_signers; i++)
-		zone_signing_free((struct zone_signing *)signers[i].signing);
+	bool keep_keys = steer_resign_count(resign) > 0 && s->steer;
+	for (size_t i = 0; i < n_signers; i++) {
+		struct zone_signing *g = (struct zone_signing *)signers[i].signing;
+		if (keep_keys)
+			steer_resign_keep(resign, g);
+		else
+			zone_signing_free(g);
+	}
 	free(signers);
+	if (keep_keys) {
+		steer_resign_set_cells(resign, s->steer->cells);
+		s->resign = resign;
+		s->free_resign = steer_resign_free;
+	} else {
+		steer_resign_free(resign);
+	}
 	if (src != GS_OK && rc == GS_OK)
 		rc = src;
 	s->ecs_ignored = !cfg->geoip.client_subnet;

@@ -277,7 +277,7 @@ static int build_names(const struct cfg *cfg, const struct zoneset *zs,
 					continue;
 				struct steer_name *e = find_added(&b, name, svc->names[k].len);
 				if (e && e->svc == &services[s] && !e->sigs &&
-				    steer_sign_name(svc, e, z, sg[g].signing, a, d) != GS_OK)
+				    steer_sign_name(svc, e, &sg[g], a, d) != GS_OK)
 					rc = GS_EPARSE;
 			}
 			/* RFC 8020: the names between the steered name and the apex exist. */

@@ -3,7 +3,9 @@
  * snapshot build: every subset of a small datacenter's addresses, the full set, the
  * sets with one address less and the single addresses of a large one. The RRSIGs'
  * original TTL is the larger of the service's ttl and failover_ttl, so that either may
- * be served. Load thread only. */
+ * be served. A large datacenter's sets are registered with the snapshot's signer state
+ * (steer_resign.h), which signs the other sets health may leave up later. Load thread
+ * only. */
 #include "server/load/steer_sign.h"
 
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "server/base/dname.h"
 #include "server/base/dns.h"
 #include "server/base/err.h"
+#include "server/load/steer_resign.h"
 #include "zones/zone.h"
 
 static const uint16_t rr_type[STEER_N_TYPES] = {DNS_TYPE_A, DNS_TYPE_AAAA};
@@ -76,9 +79,11 @@ static bool sign_dc(const struct zone_signing *g, const struct zone *z, struct a
 	return true;
 }
 
-int steer_sign_name(const struct cfg_service *cfg_svc, struct steer_name *sn, const struct zone *z,
-                    const struct zone_signing *g, struct arena *a, struct diag *d)
+int steer_sign_name(const struct cfg_service *cfg_svc, struct steer_name *sn,
+                    const struct steer_signer *sg, struct arena *a, struct diag *d)
 {
+	const struct zone *z = sg->zone;
+	const struct zone_signing *g = sg->signing;
 	const struct steer_service *svc = sn->svc;
 	sn->node = zone_find(z, sn->name);
 	char text[DNAME_TEXT_MAX];
@@ -100,8 +105,12 @@ int steer_sign_name(const struct cfg_service *cfg_svc, struct steer_name *sn, co
 	        arena_alloc(a, (svc->n_dcs ? svc->n_dcs : 1) * STEER_N_TYPES * sizeof(*sigs));
 	for (size_t k = 0; k < svc->n_dcs; k++) {
 		for (unsigned ty = 0; ty < STEER_N_TYPES; ty++) {
-			if (!sign_dc(g, z, a, sn->name, &svc->dcs[k], ty, ttl,
-			             &sigs[k * STEER_N_TYPES + ty])) {
+			struct steer_sigs *one = &sigs[k * STEER_N_TYPES + ty];
+			bool ok = sign_dc(g, z, a, sn->name, &svc->dcs[k], ty, ttl, one);
+			if (ok && !one->dense && one->n_sets && sg->resign)
+				steer_resign_add(sg->resign, a, z, g, sn->name, &svc->dcs[k], ty,
+				                 ttl, one);
+			if (!ok) {
 				dname_to_text(sn->name, text);
 				diag_err(d, cfg_svc->pos,
 				         "services.%s: signing the addresses of %s failed (crypto "

@@ -22,18 +22,23 @@
  * with one address less, and every single address (2n + 1). */
 #define STEER_SIGN_ALL_SUBSETS_MAX 5u
 
-/* A zone geosteer signed, with the keys its load kept. */
+struct steer_resign;
+
+/* A zone geosteer signed, with the keys its load kept, and where to register the sets
+ * of large datacenters for signing after the build (NULL: they are not). */
 struct steer_signer {
 	const struct zone *zone;
 	const struct zone_signing *signing;
+	struct steer_resign *resign;
 };
 
-/* Signs the address sets of entry sn (a steered name of svc, in zone z, which signer
- * g signed) into a and sets sn->node and sn->sigs. Problems go to d at the service's
+/* Signs the address sets of entry sn (a steered name of svc, in signer sg's zone) into a
+ * and sets sn->node and sn->sigs; registers the datacenters whose subsets are not all
+ * signed with sg->resign. Problems go to d at the service's
  * position in cfg: a datacenter with more than STEER_SIGN_ADDRS_MAX addresses of one
  * type, a crypto library failure. Returns GS_OK or GS_EPARSE. */
-int steer_sign_name(const struct cfg_service *cfg_svc, struct steer_name *sn, const struct zone *z,
-                    const struct zone_signing *g, struct arena *a,
+int steer_sign_name(const struct cfg_service *cfg_svc, struct steer_name *sn,
+                    const struct steer_signer *sg, struct arena *a,
                     struct diag *d) GS_NONNULL GS_WUR;
 
 #endif

@@ -27,6 +27,8 @@ void snapshot_free(struct snapshot *s)
 {
 	if (!s)
 		return;
+	if (s->resign)
+		s->free_resign(s->resign);
 	health_table_free(s->health);
 	/* The struct itself lives in its own arena. */
 	arena_destroy(s->arena);

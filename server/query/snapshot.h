@@ -19,6 +19,7 @@
 struct steer_table;
 struct health_table;
 struct rrl_config;
+struct steer_resign;
 
 struct snapshot {
 	struct arena *arena; /* owns everything below */
@@ -41,6 +42,11 @@ struct snapshot {
 	/* What was read of geoip.database for this snapshot (type "" and epoch 0 without a
 	 * database): what `status` reports, and what explain's own copy must match. */
 	struct geodb_meta geoip;
+	/* The signing keys and signatures made after the build for large datacenters of
+	 * zones geosteer signs (server/load/steer_resign.h), NULL when there are none;
+	 * owned, freed with free_resign. Never read on the query path. */
+	struct steer_resign *resign;
+	void (*free_resign)(struct steer_resign *r);
 	uint64_t generation; /* 1 for the first load, +1 per successful reload */
 	time_t loaded_at;
 };

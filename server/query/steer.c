@@ -161,6 +161,13 @@ const struct zone_rrset *steer_sigs_pick(const struct steer_sigs *sg, uint64_t *
 	for (uint32_t i = 0; i < sg->n_sets; i++)
 		if (sg->masks[i] == m)
 			return sg->sets[i];
+	if (sg->slot) {
+		/* Acquire: the set and its signature were written before the pointer. */
+		const struct steer_signed_set *dyn =
+		        atomic_load_explicit(sg->slot, memory_order_acquire);
+		if (dyn && dyn->mask == m)
+			return dyn->sig;
+	}
 	/* Not signed (yet): the largest signed set of addresses that are all up. */
 	for (uint32_t i = 0; i < sg->n_sets; i++) {
 		if ((sg->masks[i] & ~m) == 0) {

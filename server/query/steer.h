@@ -66,6 +66,11 @@ struct steer_service {
  * of a zone geosteer signs (made at snapshot build by server/load/steer_sign.c). A set
  * of addresses is a bit set over the datacenter's addresses of the type (bit i: the
  * i-th in configuration order); its signature is an RRSIG set ready to be written. */
+struct steer_signed_set {
+	uint64_t mask;
+	const struct zone_rrset *sig;
+};
+
 struct steer_sigs {
 	/* dense: every non-empty set is signed, sets[mask] (sets[0] unused), masks NULL.
 	 * Otherwise n_sets signed sets masks[i] with sets[i], larger sets first. */
@@ -73,6 +78,11 @@ struct steer_sigs {
 	const struct zone_rrset *const *sets;
 	uint32_t n_sets;
 	bool dense;
+	/* Not dense, while the snapshot keeps its keys: the set health left up, signed
+	 * after the build by the signer thread (server/load/steer_resign.c), or NULL until
+	 * then. Read with one acquire load; the signer replaces it and frees the old one
+	 * after an RCU grace period. NULL (no slot) in any other case. */
+	_Atomic(const struct steer_signed_set *) *slot;
 };
 
 /* Most addresses of one type a datacenter may have in a zone geosteer signs (the set
@@ -175,9 +185,10 @@ static inline bool steer_addr_served(const struct steer_table *t, const struct s
 uint64_t steer_served_mask(const struct steer_table *t, const struct steer_decision *dec,
                            enum steer_type ty) GS_NONNULL GS_HOT;
 
-/* The signature for the served set *mask (not 0): that set's when it is signed;
- * otherwise the largest signed set inside it, to which *mask is then narrowed (every
- * address of it is still up). NULL, *mask unchanged, when none is signed. */
+/* The signature for the served set *mask (not 0): that set's when it is signed (at
+ * build, or since by the signer thread: sg->slot); otherwise the largest signed set
+ * inside it, to which *mask is then narrowed (every address of it is still up). NULL,
+ * *mask unchanged, when none is signed. */
 const struct zone_rrset *steer_sigs_pick(const struct steer_sigs *sg,
                                          uint64_t *mask) GS_NONNULL GS_HOT;
 

@@ -12,7 +12,8 @@
 # as a trust anchor, ECS forwarded), must set AD on: the apex SOA, NS and DNSKEY, a US and
 # an EU answer, the answer while the preferred datacenter is forced down (failover_ttl),
 # while one address of a datacenter is down, while every datacenter is down (fail open),
-# in a datacenter too large to have every subset signed, a CNAME to a steered name,
+# in a datacenter too large to have every subset signed (two addresses down: the set
+# up, signed after the change), a CNAME to a steered name,
 # NXDOMAIN, NODATA (steered name and its empty parent), a wildcard, and the DS denial
 # of the unsigned child. delv, with each zone's DS as its trust anchor, fully validates
 # the US and EU answers (asked from the loopback sources the networks rule places).
@@ -365,19 +366,29 @@ for z in $ZONES; do
 	expect_count ANSWER 2
 done
 
-section "a datacenter too large for every subset: two addresses down"
+section "a datacenter too large for every subset: two addresses down, the set up signed after"
 force 203.0.113.10 down
 force 203.0.113.11 down
+# many_signed ZONE: the direct answer is the 4 addresses up with their RRSIG.
+many_signed() {
+	sdq many.$1 A $OTHER
+	[ "$(r_count ANSWER)" = 5 ] && r_section ANSWER | grep -q ' IN RRSIG A '
+}
 for z in $ZONES; do
-	sdq many.$z A $OTHER
-	expect_count ANSWER 2
-	expect_rr ANSWER "^many\\.${z//./\\.}\\. 60 IN A 203\\.0\\.113\\.1[2-5]$"
+	if wait_until 5 many_signed $z; then
+		ok "many.$z: the 4 addresses up with their RRSIG"
+	else
+		fail "many.$z: not the 4 addresses up with an RRSIG within 5 s"
+		show_last
+	fi
+	expect_eq "many.$z from $OTHER: the addresses up" \
+		"203.0.113.12 203.0.113.13 203.0.113.14 203.0.113.15 " "$(addrs_in_answer many.$z)"
 	ctl_capture -s "$T/control.sock" explain many.$z A --client 127.0.0.1 --subnet $OTHER
 	expect_rc 0
-	expect_text out "^signature: +RRSIG A algorithm 1[35] key tag [0-9]+, .*: made at load for the largest signed set of 1 up address$"
+	expect_text out "^signature: +RRSIG A algorithm 1[35] key tag [0-9]+, .*: made after the health change for exactly the 4 served addresses$"
 done
 vq many.s3.test A $OTHER NOERROR "^many\\.s3\\.test\\. [0-9]+ IN A 203\\.0\\.113\\.1[2-5]$"
-expect_count ANSWER 2
+expect_count ANSWER 5
 force 203.0.113.10 auto
 force 203.0.113.11 auto
 

@@ -78,6 +78,7 @@ GS_SYSTEM_TESTS += tests/system/dnssec-sign.sh
 GS_SYSTEM_TESTS += tests/system/dnssec-presigned.sh
 # DNSSEC: steered answers in zones geosteer signs, validated by unbound (ECS) and delv.
 GS_SYSTEM_TESTS += tests/system/dnssec-steer.sh
+GS_SYSTEM_TESTS += tests/system/dnssec-steer-big.sh
 # DNSSEC: failover and forced failover times with the steered zone signed and not.
 GS_SYSTEM_TESTS += tests/system/failover-dnssec.sh
 # DNSSEC life cycle (re-signing by itself, key rollovers) is dnssec-resign.sh, listed
