@@ -333,11 +333,41 @@ static bool resign(struct reload *rl, const struct reload_resign_plan *plan)
  * host that slept, is noticed within it. */
 #define RESIGN_WAIT_MAX_S 3600
 
-/* Sleeps until SIGTERM or SIGINT, reloading on SIGHUP and re-signing the signed zones
+/* The longest wait between two looks at the next force expiry (a clock set forward is
+ * noticed within it), and the wait when no eventfd tells of new forces. */
+#define FORCE_WAIT_MAX_MS   60000
+#define FORCE_WAIT_BLIND_MS 1000
+
+/* Ends the timed forces that are due; lowers *timeout_ms to the wait for the next. */
+static void expire_forces(struct health *health, int *timeout_ms)
+{
+	int wait = health_wake_fd(health) >= 0 ? -1 : FORCE_WAIT_BLIND_MS;
+	time_t next = health_next_expiry(health);
+	if (next) {
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		if (now.tv_sec >= next) {
+			(void)health_expire(health, now.tv_sec);
+			next = health_next_expiry(health);
+		}
+	}
+	if (next) {
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		long long ms = ((long long)next - now.tv_sec) * 1000 - now.tv_nsec / 1000000;
+		ms = ms < 1 ? 1 : ms > FORCE_WAIT_MAX_MS ? FORCE_WAIT_MAX_MS : ms;
+		if (wait < 0 || ms < wait)
+			wait = (int)ms;
+	}
+	if (wait >= 0 && (*timeout_ms < 0 || wait < *timeout_ms))
+		*timeout_ms = wait;
+}
+
+/* Sleeps until SIGTERM or SIGINT, reloading on SIGHUP, re-signing the signed zones
  * when a quarter of their signatures' lifetime is left (a failed re-sign is tried again
- * after plan.retry_s); meanwhile, under a service manager, keeps STATUS= current and
- * pings the watchdog. Returns the signal. */
-static int wait_for_stop(int sfd, struct supervise *sv)
+ * after plan.retry_s) and ending timed forces when they are due; meanwhile, under a
+ * service manager, keeps STATUS= current and pings the watchdog. Returns the signal. */
+static int wait_for_stop(int sfd, struct supervise *sv, struct health *health)
 {
 	int tfd = supervise_timer(sv);
 	int sig = SIGTERM;
@@ -355,10 +385,12 @@ static int wait_for_stop(int sfd, struct supervise *sv)
 			timeout_ms =
 			        (int)(wait < RESIGN_WAIT_MAX_S ? wait : RESIGN_WAIT_MAX_S) * 1000;
 		}
-		struct pollfd pf[3] = {{.fd = sfd, .events = POLLIN},
+		expire_forces(health, &timeout_ms);
+		struct pollfd pf[4] = {{.fd = sfd, .events = POLLIN},
 		                       {.fd = reload_wake_fd(sv->rl), .events = POLLIN},
-		                       {.fd = tfd, .events = POLLIN}};
-		int n = poll(pf, 3, timeout_ms);
+		                       {.fd = tfd, .events = POLLIN},
+		                       {.fd = health_wake_fd(health), .events = POLLIN}};
+		int n = poll(pf, 4, timeout_ms);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -369,6 +401,11 @@ static int wait_for_stop(int sfd, struct supervise *sv)
 			/* A reload published new data: its re-sign time is looked up again. */
 			eventfd_t v;
 			(void)eventfd_read(pf[1].fd, &v);
+		}
+		if (pf[3].revents & POLLIN) {
+			/* A force changed: its expiry is looked up again. */
+			eventfd_t v;
+			(void)eventfd_read(pf[3].fd, &v);
 		}
 		if (pf[2].revents & POLLIN) {
 			uint64_t expirations;
@@ -480,7 +517,7 @@ static int serve(const struct cfg *cfg, const struct listen_set *ls, unsigned n_
 		notify("READY=1");
 		supervise_status(&sv);
 
-		int sig = wait_for_stop(sfd, &sv);
+		int sig = wait_for_stop(sfd, &sv, health);
 		log_info("%s received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 		notify("STOPPING=1\nSTATUS=stopping");
 		status = 0;

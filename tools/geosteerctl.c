@@ -24,6 +24,8 @@
 #include "server/base/netaddr.h"
 #include "server/config/config.h"
 #include "server/ctl/explain.h"
+#include "server/health/health.h"
+#include "server/health/state_file.h"
 #include "tools/ctl_client.h"
 
 /* Exit statuses (documented in --help). */
@@ -44,7 +46,9 @@ static void print_help(FILE *out)
 	        "    geosteerctl [-s SOCKET | -c FILE [-r]] status\n"
 	        "    geosteerctl [-s SOCKET | -c FILE] reload\n"
 	        "    geosteerctl [-s SOCKET | -c FILE [-r]] health\n"
-	        "    geosteerctl [-s SOCKET | -c FILE] force DC|ADDRESS up|down|auto\n"
+	        "    geosteerctl [-s SOCKET | -c FILE] force DC|ADDRESS up|down [--for DURATION]\n"
+	        "                [--reason TEXT]\n"
+	        "    geosteerctl [-s SOCKET | -c FILE] force DC|ADDRESS auto\n"
 	        "    geosteerctl [-s SOCKET | -c FILE [-r]] stats\n"
 	        "    geosteerctl [-s SOCKET | -c FILE [-r]] explain NAME [TYPE] --client IP\n"
 	        "                [--subnet CIDR] [--tcp]\n"
@@ -95,7 +99,15 @@ static void print_help(FILE *out)
 	        "    force DC|ADDRESS up|down|auto\n"
 	        "        Override the health of a whole datacenter or of one address (up or\n"
 	        "        down), or return it to its checks (auto). Overrides are kept in the\n"
-	        "        state file across restarts.\n"
+	        "        state file across restarts, with the uid of the caller, the time,\n"
+	        "        the reason and the expiry, all shown by `health`.\n"
+	        "      --for DURATION\n"
+	        "        The force ends by itself after DURATION: a whole number and a unit,\n"
+	        "        s, m, h or d (30s, 5m, 2h, 1d); also across restarts (a force that\n"
+	        "        expired while the daemon was stopped is not applied at start).\n"
+	        "      --reason TEXT\n"
+	        "        Why (at most 199 bytes, no control characters): logged, kept and\n"
+	        "        shown with the force.\n"
 	        "    stats\n"
 	        "        Query and response counters, summed over the worker threads.\n"
 	        "    explain NAME [TYPE] --client IP [--subnet CIDR]\n"
@@ -294,6 +306,91 @@ static int cmd_explain(int argc, char **argv, const char *sock, const char *conf
 	}
 }
 
+/* Parses a --for DURATION: a whole number with the unit s, m, h or d (30s, 5m, 2h, 1d;
+ * no unit: seconds). Returns false when it is not one, or is 0 or over ten years. */
+static bool parse_for(const char *text, long long *secs)
+{
+	if (*text < '0' || *text > '9')
+		return false;
+	errno = 0;
+	char *end;
+	long long v = strtoll(text, &end, 10);
+	long long unit = 1;
+	if (*end == 'm')
+		unit = 60;
+	else if (*end == 'h')
+		unit = 3600;
+	else if (*end == 'd')
+		unit = 86400;
+	else if (*end != 's' && *end != '\0')
+		return false;
+	if (*end && end[1])
+		return false;
+	if (errno || v < 1 || v > HEALTH_FORCE_FOR_MAX / unit)
+		return false;
+	*secs = v * unit;
+	return true;
+}
+
+/* force DC|ADDRESS up|down|auto [--for DURATION] [--reason TEXT]: sent as
+ * "force WHAT STATE [for=SECONDS] [reason=PERCENT-ENCODED]". */
+static int cmd_force(int argc, char **argv, const char *sock, const char *config)
+{
+	enum { OPT_FOR = 256, OPT_REASON };
+	static const struct option longopts[] = {
+	        {"for", required_argument, NULL, OPT_FOR},
+	        {"reason", required_argument, NULL, OPT_REASON},
+	        {NULL, 0, NULL, 0},
+	};
+	long long secs = 0;
+	const char *reason = NULL;
+	int opt;
+	optind = 0; /* 0: GNU getopt starts afresh (permuting again); argv[0] is "force" */
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_FOR:
+			if (!parse_for(optarg, &secs))
+				return usage_error(
+				        "force: --for: '%s' is not a duration such as 30s, "
+				        "5m, 2h or 1d (at most ten years)",
+				        optarg);
+			break;
+		case OPT_REASON:
+			reason = optarg;
+			break;
+		default:
+			return usage_error("force: bad option");
+		}
+	}
+	if (argc - optind != 2)
+		return usage_error("usage: force DC|ADDRESS up|down|auto [--for DURATION] "
+		                   "[--reason TEXT]");
+	const char *st = argv[optind + 1];
+	if (strcmp(st, "up") != 0 && strcmp(st, "down") != 0 && strcmp(st, "auto") != 0)
+		return usage_error("force: '%s' is not up, down or auto", st);
+	if (secs && strcmp(st, "auto") == 0)
+		return usage_error("force: auto removes the force: it takes no --for");
+	char for_word[32], reason_word[sizeof("reason=") + 3 * HEALTH_REASON_MAX];
+	char *words[5] = {"force", argv[optind], argv[optind + 1]};
+	int n = 3;
+	if (secs) {
+		snprintf(for_word, sizeof(for_word), "for=%lld", secs);
+		words[n++] = for_word;
+	}
+	if (reason) {
+		for (const char *p = reason; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				return usage_error("force: --reason: no control characters");
+		memcpy(reason_word, "reason=", 7);
+		if (strlen(reason) >= HEALTH_REASON_MAX ||
+		    !state_file_encode(reason, reason_word + 7, sizeof(reason_word) - 7))
+			return usage_error("force: --reason: at most %d bytes",
+			                   HEALTH_REASON_MAX - 1);
+		words[n++] = reason_word;
+	}
+	return control_command(sock, config, n, words);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -335,14 +432,8 @@ int main(int argc, char **argv)
 	int nargs = argc - optind - 1;
 	if (strcmp(cmd, "explain") == 0)
 		return cmd_explain(argc - optind, argv + optind, sock, config);
-	if (strcmp(cmd, "force") == 0) {
-		if (nargs != 2)
-			return usage_error("usage: force DC|ADDRESS up|down|auto");
-		const char *st = argv[optind + 2];
-		if (strcmp(st, "up") != 0 && strcmp(st, "down") != 0 && strcmp(st, "auto") != 0)
-			return usage_error("force: '%s' is not up, down or auto", st);
-		return control_command(sock, config, nargs + 1, argv + optind);
-	}
+	if (strcmp(cmd, "force") == 0)
+		return cmd_force(argc - optind, argv + optind, sock, config);
 	static const char *const simple[] = {"status", "reload", "health", "stats"};
 	for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
 		if (strcmp(cmd, simple[i]) != 0)

@@ -59,6 +59,16 @@ void *connsrv_listener(const struct connsrv_conn *k)
 	return k->l->data;
 }
 
+bool connsrv_peer_uid(const struct connsrv_conn *k, long long *uid)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	if (getsockopt(k->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof(cred))
+		return false;
+	*uid = (long long)cred.uid;
+	return true;
+}
+
 void connsrv_reply(struct connsrv_conn *k, char *buf, size_t len)
 {
 	free(k->out);

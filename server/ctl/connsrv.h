@@ -83,6 +83,10 @@ void connsrv_free(struct connsrv *s);
 /* The data of the listening socket k came through. */
 void *connsrv_listener(const struct connsrv_conn *k) GS_NONNULL;
 
+/* The uid of the process at the other end of k (SO_PEERCRED; a Unix socket's client as
+ * it connected). Returns false when the socket cannot say (not a Unix socket). */
+bool connsrv_peer_uid(const struct connsrv_conn *k, long long *uid) GS_NONNULL;
+
 /* Sets k's answer: buf[0 .. len), a heap buffer taken over (free()d when sent), or NULL
  * for none. For the decision that follows: CONNSRV_RESPOND. */
 void connsrv_reply(struct connsrv_conn *k, char *buf, size_t len) GS_NONNULLX(1);

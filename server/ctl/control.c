@@ -33,6 +33,7 @@
 #include "server/ctl/connsrv.h"
 #include "server/ctl/ctl_proto.h"
 #include "server/ctl/explain.h"
+#include "server/health/state_file.h"
 #include "server/load/reload.h"
 #include "server/query/snapshot.h"
 
@@ -68,6 +69,9 @@ struct control {
 	struct answer_ctx *const *actx; /* the workers' answer contexts, for their counters */
 	unsigned n_ctx;
 	unsigned n_workers;
+	/* The uid of the client whose request is being answered (SO_PEERCRED), -1 when
+	 * unknown. Control thread: set before each command runs. */
+	long long peer_uid;
 };
 
 /* ---------------------------------------------------------------- commands */
@@ -96,6 +100,35 @@ static void status_dnssec(struct ctl_out *o, const struct zone *z, const char *n
 		             ki->algorithm, ki->flags,
 		             ki->role < GS_ARRAY_LEN(roles) ? roles[ki->role] : "?");
 	}
+}
+
+/* How many forces there are, how many of them are timed, and when the next one ends
+ * (`health` lists them). */
+static void status_forces(struct control *c, struct ctl_out *o)
+{
+	struct health_entry *v = NULL;
+	size_t n = 0, n_forces = 0, n_timed = 0;
+	if (health_list(c->health, &v, &n) != GS_OK)
+		n = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].force == HEALTH_FORCE_AUTO)
+			continue;
+		/* An address monitored under two checks has two rows, one force. */
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = !v[i].dc[0] && !v[j].dc[0] && v[j].force != HEALTH_FORCE_AUTO &&
+			       strcmp(v[i].addr, v[j].addr) == 0;
+		if (seen)
+			continue;
+		n_forces++;
+		n_timed += v[i].info.until != 0;
+	}
+	free(v);
+	time_t next = health_next_expiry(c->health);
+	char t[TIMEFMT_UTC_MAX];
+	timefmt_utc(next, t);
+	ctl_out_data(o, "%-12s%zu (%zu timed%s%s)", "forces:", n_forces, n_timed,
+	             n_timed ? ", next ends " : "", n_timed ? t : "");
 }
 
 static void cmd_status(struct control *c, char **w, size_t n, struct ctl_out *o)
@@ -158,6 +191,7 @@ static void cmd_status(struct control *c, char **w, size_t n, struct ctl_out *o)
 		             n_targets == 1 ? "" : "es");
 	else
 		ctl_out_data(o, "%-12soff (no service has a check)", "monitor:");
+	status_forces(c, o);
 	ctl_out_data(o, "%-12s%s", "state_file:",
 	             c->cfg->state_file ? c->cfg->state_file : "none (forces last until exit)");
 	reload_unlock(c->rl);
@@ -176,6 +210,52 @@ static void cmd_health(struct control *c, char **w, size_t n, struct ctl_out *o)
 	ctl_out_ok(o, "%s", "");
 }
 
+/* Reads force's optional words w[0 .. n): for=SECONDS and reason=PERCENT-ENCODED, into
+ * info (its until from now). Returns NULL, or what is wrong (in why). */
+static const char *force_options(char **w, size_t n, enum health_force f, time_t now,
+                                 struct health_force_info *info, char *why, size_t cap)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(w[i], "for=", 4) == 0) {
+			const char *v = w[i] + 4;
+			char *end;
+			errno = 0;
+			long long secs = strtoll(v, &end, 10);
+			if (*v < '0' || *v > '9' || *end || errno || secs < 1 ||
+			    secs > HEALTH_FORCE_FOR_MAX) {
+				snprintf(why, cap,
+				         "'%.64s' is not a number of seconds from 1 to %lld", v,
+				         HEALTH_FORCE_FOR_MAX);
+				return why;
+			}
+			if (f == HEALTH_FORCE_AUTO) {
+				snprintf(why, cap, "auto removes the force: it takes no for=");
+				return why;
+			}
+			info->until = now + (time_t)secs;
+		} else if (strncmp(w[i], "reason=", 7) == 0) {
+			if (!state_file_decode(w[i] + 7, info->reason, sizeof(info->reason))) {
+				snprintf(why, cap,
+				         "bad reason= (percent-encoded text of at most %d bytes)",
+				         HEALTH_REASON_MAX - 1);
+				return why;
+			}
+			for (const char *p = info->reason; *p; p++) {
+				if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+					snprintf(why, cap, "the reason holds a control character");
+					return why;
+				}
+			}
+		} else {
+			snprintf(why, cap,
+			         "unknown option '%.64s' (expected for=SECONDS or reason=TEXT)",
+			         w[i]);
+			return why;
+		}
+	}
+	return NULL;
+}
+
 static void cmd_force(struct control *c, char **w, size_t n, struct ctl_out *o)
 {
 	const char *what = w[1];
@@ -184,11 +264,30 @@ static void cmd_force(struct control *c, char **w, size_t n, struct ctl_out *o)
 		ctl_out_err(o, "force: '%s' is not up, down or auto", w[2]);
 		return;
 	}
+	/* Rounded up to the next second: a force for N seconds lasts at least N. */
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	time_t now = ts.tv_sec + (ts.tv_nsec > 0);
+	struct health_force_info info = {.by = c->peer_uid, .at = ts.tv_sec};
+	char why[160];
+	if (force_options(w + 3, n - 3, f, now, &info, why, sizeof(why))) {
+		ctl_out_err(o, "force: %s", why);
+		return;
+	}
 	struct netaddr a;
 	bool is_addr = netaddr_parse(what, &a) == GS_OK;
-	int rc =
-	        is_addr ? health_force_addr(c->health, &a, f) : health_force_dc(c->health, what, f);
-	const char *state = f == HEALTH_FORCE_AUTO ? "auto (back to its checks)" : w[2];
+	int rc = is_addr ? health_force_addr_info(c->health, &a, f, &info)
+	                 : health_force_dc_info(c->health, what, f, &info);
+	char state[96];
+	if (f == HEALTH_FORCE_AUTO) {
+		snprintf(state, sizeof(state), "auto (back to its checks)");
+	} else if (info.until) {
+		char until[TIMEFMT_UTC_MAX];
+		timefmt_utc(info.until, until);
+		snprintf(state, sizeof(state), "%s until %s", w[2], until);
+	} else {
+		snprintf(state, sizeof(state), "%s", w[2]);
+	}
 	switch (rc) {
 	case GS_OK:
 		ctl_out_ok(o, "%s %s forced %s", is_addr ? "address" : "datacenter", what, state);
@@ -389,8 +488,10 @@ static const struct command {
          "times, GeoIP database, monitor",
          false},
         {"health", 0, 0, "health", cmd_health, "health state of every monitored address", false},
-        {"force", 2, 2, "force DC|ADDRESS up|down|auto", cmd_force,
-         "override the health of a datacenter or an address (not on the read-only socket)", true},
+        {"force", 2, 4, "force DC|ADDRESS up|down|auto [for=SECONDS] [reason=TEXT]", cmd_force,
+         "override the health of a datacenter or an address, for a time; TEXT "
+         "percent-encoded (not on the read-only socket)",
+         true},
         {"stats", 0, 0, "stats", cmd_stats, "query counters of all workers", false},
         {"reload", 0, 0, "reload", cmd_reload,
          "load the configuration and zones again; keep the old ones on error (not on the "
@@ -410,7 +511,8 @@ static void cmd_help(struct control *c, char **w, size_t n, struct ctl_out *o)
 
 /* Answers one request line (NUL-terminated, newline removed) into o; is_readonly: it
  * came through the read-only socket. */
-static void dispatch(struct control *c, char *line, bool is_readonly, struct ctl_out *o)
+static void dispatch(struct control *c, char *line, bool is_readonly, long long peer_uid,
+                     struct ctl_out *o)
 {
 	char *w[CTL_WORDS_MAX];
 	size_t n;
@@ -449,6 +551,7 @@ static void dispatch(struct control *c, char *line, bool is_readonly, struct ctl
 			return;
 		}
 		log_debug("control: %s", cmd->name);
+		c->peer_uid = peer_uid;
 		cmd->fn(c, w, n, o);
 		return;
 	}
@@ -502,8 +605,12 @@ static enum connsrv_verdict decide(struct connsrv_conn *k, enum connsrv_event ev
 	/* A NUL inside the line would hide the rest of it. */
 	if (strlen(in) != (size_t)((nl ? nl : in + len) - in))
 		ctl_out_err(&o, "the request holds a NUL byte");
-	else
-		dispatch(cs->c, in, cs->is_readonly, &o);
+	else {
+		long long uid;
+		if (!connsrv_peer_uid(k, &uid))
+			uid = -1;
+		dispatch(cs->c, in, cs->is_readonly, uid, &o);
+	}
 	return respond(k, &o);
 }
 

@@ -10,9 +10,11 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,11 +48,13 @@ struct health_table {
 struct force_dc {
 	char *name; /* owned */
 	enum health_force f;
+	struct health_force_info info;
 };
 
 struct force_addr {
 	struct netaddr addr;
 	enum health_force f;
+	struct health_force_info info;
 };
 
 struct health {
@@ -63,7 +67,12 @@ struct health {
 	struct health_table *cur;     /* borrowed: the caller owns installed tables */
 	void (*on_change)(void *arg); /* health_on_change */
 	void *on_change_arg;
+	int wake_fd;  /* eventfd: a force changed (health_wake_fd), or -1 */
+	bool dropped; /* the state file held expired forces: write it again */
 };
+
+/* The info of a force set without one. */
+static const struct health_force_info no_info = {.by = -1};
 
 /* ---- Table construction. ---- */
 
@@ -346,6 +355,15 @@ static enum health_force addr_force(const struct health *h, const struct netaddr
 	return HEALTH_FORCE_AUTO;
 }
 
+static struct health_force_info addr_force_info(const struct health *h, const struct netaddr *a)
+{
+	for (size_t i = 0; i < h->n_faddr; i++) {
+		if (addr_eq(&h->faddr[i].addr, a))
+			return h->faddr[i].info;
+	}
+	return no_info;
+}
+
 /* The effective state of cell i: datacenter force, else address force, else monitor. */
 static uint8_t cell_value(const struct health *h, const struct health_table *t, size_t i)
 {
@@ -395,6 +413,7 @@ int health_new(const char *state_file, struct diag *d, struct health **out)
 {
 	struct health *h = xcalloc(1, sizeof(*h));
 	pthread_mutex_init(&h->mu, NULL);
+	h->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	*out = h;
 	if (!state_file)
 		return GS_OK;
@@ -423,6 +442,8 @@ void health_free(struct health *h)
 	free(h->fdc);
 	free(h->faddr);
 	free(h->state_file);
+	if (h->wake_fd >= 0)
+		close(h->wake_fd);
 	pthread_mutex_destroy(&h->mu);
 	free(h);
 }
@@ -526,13 +547,27 @@ const char *health_force_name(enum health_force f)
 	return "auto";
 }
 
-/* Sets (or with AUTO removes) a datacenter force; returns true when it changed. */
-static bool set_dc_force(struct health *h, const char *dc, enum health_force f)
+/* True when a and b say the same but for the time they were set. */
+static bool same_info(const struct health_force_info *a, const struct health_force_info *b)
 {
+	return a->by == b->by && a->until == b->until && strcmp(a->reason, b->reason) == 0;
+}
+
+/* Sets (or with AUTO removes) a datacenter force with its info; returns true when it
+ * changed. *old gets the force that was there (AUTO when none) and its info. */
+static bool set_dc_force(struct health *h, const char *dc, enum health_force f,
+                         const struct health_force_info *info, enum health_force *old_f,
+                         struct health_force_info *old)
+{
+	*old_f = HEALTH_FORCE_AUTO;
+	*old = no_info;
 	for (size_t i = 0; i < h->n_fdc; i++) {
 		if (strcmp(h->fdc[i].name, dc) != 0)
 			continue;
-		if (h->fdc[i].f == f)
+		*old_f = h->fdc[i].f;
+		*old = h->fdc[i].info;
+		if (h->fdc[i].f == f &&
+		    (f == HEALTH_FORCE_AUTO || same_info(&h->fdc[i].info, info)))
 			return false;
 		if (f == HEALTH_FORCE_AUTO) {
 			free(h->fdc[i].name);
@@ -540,22 +575,30 @@ static bool set_dc_force(struct health *h, const char *dc, enum health_force f)
 			h->n_fdc--;
 		} else {
 			h->fdc[i].f = f;
+			h->fdc[i].info = *info;
 		}
 		return true;
 	}
 	if (f == HEALTH_FORCE_AUTO)
 		return false;
 	GROW(h->fdc, h->n_fdc, h->cap_fdc);
-	h->fdc[h->n_fdc++] = (struct force_dc){xstrdup(dc), f};
+	h->fdc[h->n_fdc++] = (struct force_dc){xstrdup(dc), f, *info};
 	return true;
 }
 
-static bool set_addr_force(struct health *h, const struct netaddr *a, enum health_force f)
+static bool set_addr_force(struct health *h, const struct netaddr *a, enum health_force f,
+                           const struct health_force_info *info, enum health_force *old_f,
+                           struct health_force_info *old)
 {
+	*old_f = HEALTH_FORCE_AUTO;
+	*old = no_info;
 	for (size_t i = 0; i < h->n_faddr; i++) {
 		if (!addr_eq(&h->faddr[i].addr, a))
 			continue;
-		if (h->faddr[i].f == f)
+		*old_f = h->faddr[i].f;
+		*old = h->faddr[i].info;
+		if (h->faddr[i].f == f &&
+		    (f == HEALTH_FORCE_AUTO || same_info(&h->faddr[i].info, info)))
 			return false;
 		if (f == HEALTH_FORCE_AUTO) {
 			memmove(&h->faddr[i], &h->faddr[i + 1],
@@ -563,14 +606,95 @@ static bool set_addr_force(struct health *h, const struct netaddr *a, enum healt
 			h->n_faddr--;
 		} else {
 			h->faddr[i].f = f;
+			h->faddr[i].info = *info;
 		}
 		return true;
 	}
 	if (f == HEALTH_FORCE_AUTO)
 		return false;
 	GROW(h->faddr, h->n_faddr, h->cap_faddr);
-	h->faddr[h->n_faddr++] = (struct force_addr){*a, f};
+	h->faddr[h->n_faddr++] = (struct force_addr){*a, f, *info};
 	return true;
+}
+
+/* Tells a waiter for the next expiry to look again. */
+static void wake(struct health *h)
+{
+	if (h->wake_fd >= 0)
+		(void)eventfd_write(h->wake_fd, 1);
+}
+
+/* Appends the formatted text to buf (cap bytes) after what it holds, with a blank
+ * between. */
+static void append(char *buf, size_t cap, const char *fmt, ...) GS_PRINTF(3, 4);
+static void append(char *buf, size_t cap, const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	if (len > 0 && len + 1 < cap) {
+		buf[len++] = ' ';
+		buf[len] = '\0';
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf + len, cap - len, fmt, ap);
+	va_end(ap);
+}
+
+const char *health_force_info_text(const struct health_force_info *info, time_t now, char *buf,
+                                   size_t cap)
+{
+	char t[TIMEFMT_UTC_MAX];
+	buf[0] = '\0';
+	if (info->by >= 0)
+		append(buf, cap, "by uid %lld", info->by);
+	if (info->at) {
+		timefmt_utc(info->at, t);
+		append(buf, cap, "at %s", t);
+	}
+	if (info->until) {
+		timefmt_utc(info->until, t);
+		append(buf, cap, "until %s (%lld s left)", t,
+		       (long long)(info->until > now ? info->until - now : 0));
+	} else {
+		append(buf, cap, "%s", "no expiry");
+	}
+	if (info->reason[0])
+		append(buf, cap, "reason: %s", info->reason);
+	return buf;
+}
+
+/* "datacenter NAME" or "address ADDRESS", for the log. */
+static void what_text(const char *dc, const struct netaddr *a, char *buf, size_t cap)
+{
+	char text[NETADDR_TEXT_MAX];
+	if (dc) {
+		snprintf(buf, cap, "datacenter %s", dc);
+	} else {
+		netaddr_format(a, text);
+		snprintf(buf, cap, "address %s", text);
+	}
+}
+
+/* Logs a force change of what (datacenter or address). */
+static void log_change(const char *dc, const struct netaddr *a, enum health_force f,
+                       const struct health_force_info *info, enum health_force old_f,
+                       const struct health_force_info *old)
+{
+	char what[96], now_text[512], old_text[512];
+	time_t now = time(NULL);
+	what_text(dc, a, what, sizeof(what));
+	health_force_info_text(info, now, now_text, sizeof(now_text));
+	if (f != HEALTH_FORCE_AUTO) {
+		log_info("health: %s forced %s %s", what, health_force_name(f), now_text);
+		return;
+	}
+	health_force_info_text(old, now, old_text, sizeof(old_text));
+	if (info->by >= 0)
+		log_info("health: %s forced auto by uid %lld: removed the force %s (%s)", what,
+		         info->by, health_force_name(old_f), old_text);
+	else
+		log_info("health: %s forced auto: removed the force %s (%s)", what,
+		         health_force_name(old_f), old_text);
 }
 
 static bool table_has_dc(const struct health_table *t, const char *dc)
@@ -593,64 +717,165 @@ static bool table_has_addr(const struct health_table *t, const struct netaddr *a
 
 static int save_locked(struct health *h);
 
-int health_force_dc(struct health *h, const char *dc, enum health_force f)
+int health_force_dc_info(struct health *h, const char *dc, enum health_force f,
+                         const struct health_force_info *info)
 {
 	int rc = GS_OK;
 	if (!dc_name_ok(dc))
 		return GS_EINVAL;
+	if (!info)
+		info = &no_info;
 	pthread_mutex_lock(&h->mu);
 	bool known = table_has_dc(h->cur, dc);
 	if (!known && (f != HEALTH_FORCE_AUTO || dc_force(h, dc) == HEALTH_FORCE_AUTO)) {
 		rc = GS_ENOENT;
 		goto out;
 	}
-	if (set_dc_force(h, dc, f)) {
-		log_info("health: datacenter %s forced %s", dc, health_force_name(f));
+	enum health_force old_f;
+	struct health_force_info old;
+	if (set_dc_force(h, dc, f, info, &old_f, &old)) {
+		log_change(dc, NULL, f, info, old_f, &old);
 		if (h->cur)
 			cells_update(h, h->cur, -1);
 		rc = save_locked(h);
+		wake(h);
 	}
 out:
 	pthread_mutex_unlock(&h->mu);
 	return rc;
 }
 
-int health_force_addr(struct health *h, const struct netaddr *addr, enum health_force f)
+int health_force_addr_info(struct health *h, const struct netaddr *addr, enum health_force f,
+                           const struct health_force_info *info)
 {
 	int rc = GS_OK;
+	if (!info)
+		info = &no_info;
 	pthread_mutex_lock(&h->mu);
 	bool known = table_has_addr(h->cur, addr);
 	if (!known && (f != HEALTH_FORCE_AUTO || addr_force(h, addr) == HEALTH_FORCE_AUTO)) {
 		rc = GS_ENOENT;
 		goto out;
 	}
-	if (set_addr_force(h, addr, f)) {
-		char text[NETADDR_TEXT_MAX];
-		netaddr_format(addr, text);
-		log_info("health: address %s forced %s", text, health_force_name(f));
+	enum health_force old_f;
+	struct health_force_info old;
+	if (set_addr_force(h, addr, f, info, &old_f, &old)) {
+		log_change(NULL, addr, f, info, old_f, &old);
 		if (h->cur)
 			cells_update(h, h->cur, -1);
 		rc = save_locked(h);
+		wake(h);
 	}
 out:
 	pthread_mutex_unlock(&h->mu);
 	return rc;
 }
 
+int health_force_dc(struct health *h, const char *dc, enum health_force f)
+{
+	return health_force_dc_info(h, dc, f, NULL);
+}
+
+int health_force_addr(struct health *h, const struct netaddr *addr, enum health_force f)
+{
+	return health_force_addr_info(h, addr, f, NULL);
+}
+
+/* Logs that the force of what expired; while_stopped: found so in the state file. */
+static void log_expired(const char *dc, const struct netaddr *a, enum health_force f,
+                        const struct health_force_info *info, bool while_stopped)
+{
+	char what[96], text[512];
+	what_text(dc, a, what, sizeof(what));
+	health_force_info_text(info, info->until, text, sizeof(text));
+	log_info("health: %s: the force %s expired%s (%s); back to its checks", what,
+	         health_force_name(f), while_stopped ? " while geosteerd was not running" : "",
+	         text);
+}
+
+time_t health_next_expiry(struct health *h)
+{
+	time_t next = 0;
+	pthread_mutex_lock(&h->mu);
+	for (size_t i = 0; i < h->n_fdc; i++)
+		if (h->fdc[i].info.until && (!next || h->fdc[i].info.until < next))
+			next = h->fdc[i].info.until;
+	for (size_t i = 0; i < h->n_faddr; i++)
+		if (h->faddr[i].info.until && (!next || h->faddr[i].info.until < next))
+			next = h->faddr[i].info.until;
+	if (h->dropped && !next)
+		next = 1; /* at once: the state file still lists what expired */
+	pthread_mutex_unlock(&h->mu);
+	return next;
+}
+
+size_t health_expire(struct health *h, time_t now)
+{
+	size_t n = 0;
+	pthread_mutex_lock(&h->mu);
+	for (size_t i = 0; i < h->n_fdc;) {
+		struct force_dc *fd = &h->fdc[i];
+		if (!fd->info.until || fd->info.until > now) {
+			i++;
+			continue;
+		}
+		log_expired(fd->name, NULL, fd->f, &fd->info, false);
+		free(fd->name);
+		memmove(fd, fd + 1, (h->n_fdc - i - 1) * sizeof(*fd));
+		h->n_fdc--;
+		n++;
+	}
+	for (size_t i = 0; i < h->n_faddr;) {
+		struct force_addr *fa = &h->faddr[i];
+		if (!fa->info.until || fa->info.until > now) {
+			i++;
+			continue;
+		}
+		log_expired(NULL, &fa->addr, fa->f, &fa->info, false);
+		memmove(fa, fa + 1, (h->n_faddr - i - 1) * sizeof(*fa));
+		h->n_faddr--;
+		n++;
+	}
+	if (n && h->cur)
+		cells_update(h, h->cur, -1);
+	if (n || h->dropped) {
+		h->dropped = false;
+		(void)save_locked(h); /* a failure is logged; the forces apply all the same */
+	}
+	pthread_mutex_unlock(&h->mu);
+	return n;
+}
+
+int health_wake_fd(const struct health *h)
+{
+	return h->wake_fd;
+}
+
 /* ---- State file. ---- */
 
-/* state_file_parse's callback: takes one force of the file. Under h->mu. */
+/* state_file_parse's callback: takes one force of the file, or drops it (logged) when
+ * it expired while nothing ran. Under h->mu. */
 static const char *take_force(void *arg, const struct state_force *sf)
 {
 	struct health *h = arg;
 	enum health_force f = sf->is_down ? HEALTH_FORCE_DOWN : HEALTH_FORCE_UP;
-	if (!sf->dc) {
-		set_addr_force(h, &sf->addr, f);
+	if (sf->dc && !dc_name_ok(sf->dc))
+		return "bad datacenter name";
+	struct health_force_info info = {
+	        .by = sf->by, .at = (time_t)sf->at, .until = (time_t)sf->until};
+	if (sf->reason)
+		snprintf(info.reason, sizeof(info.reason), "%s", sf->reason);
+	if (info.until && info.until <= time(NULL)) {
+		log_expired(sf->dc, &sf->addr, f, &info, true);
+		h->dropped = true;
 		return NULL;
 	}
-	if (!dc_name_ok(sf->dc))
-		return "bad datacenter name";
-	set_dc_force(h, sf->dc, f);
+	enum health_force old_f;
+	struct health_force_info old;
+	if (!sf->dc)
+		set_addr_force(h, &sf->addr, f, &info, &old_f, &old);
+	else
+		set_dc_force(h, sf->dc, f, &info, &old_f, &old);
 	return NULL;
 }
 
@@ -669,12 +894,24 @@ static int save_locked(struct health *h)
 		return GS_OK;
 	size_t n = 0;
 	struct state_force *v = xcalloc(h->n_fdc + h->n_faddr + 1, sizeof(*v));
-	for (size_t i = 0; i < h->n_fdc; i++)
+	for (size_t i = 0; i < h->n_fdc; i++) {
+		const struct health_force_info *in = &h->fdc[i].info;
 		v[n++] = (struct state_force){.dc = h->fdc[i].name,
-		                              .is_down = h->fdc[i].f == HEALTH_FORCE_DOWN};
-	for (size_t i = 0; i < h->n_faddr; i++)
+		                              .is_down = h->fdc[i].f == HEALTH_FORCE_DOWN,
+		                              .by = in->by,
+		                              .at = in->at,
+		                              .until = in->until,
+		                              .reason = in->reason};
+	}
+	for (size_t i = 0; i < h->n_faddr; i++) {
+		const struct health_force_info *in = &h->faddr[i].info;
 		v[n++] = (struct state_force){.addr = h->faddr[i].addr,
-		                              .is_down = h->faddr[i].f == HEALTH_FORCE_DOWN};
+		                              .is_down = h->faddr[i].f == HEALTH_FORCE_DOWN,
+		                              .by = in->by,
+		                              .at = in->at,
+		                              .until = in->until,
+		                              .reason = in->reason};
+	}
 	size_t len = 0;
 	char *text = state_file_render(v, n, &len);
 	int rc = state_file_write(h->state_file, text, len);
@@ -728,6 +965,7 @@ int health_list(struct health *h, struct health_entry **out, size_t *n)
 		e->up = tg->up;
 		e->initial = tg->initial;
 		e->force = addr_force(h, &tg->addr);
+		e->info = addr_force_info(h, &tg->addr);
 		memcpy(e->last_result, tg->last_result, sizeof(e->last_result));
 		e->since = tg->since;
 		e->last_check = tg->last_check;
@@ -743,6 +981,7 @@ int health_list(struct health *h, struct health_entry **out, size_t *n)
 		netaddr_format(&h->faddr[i].addr, e->addr);
 		e->up = true;
 		e->force = h->faddr[i].f;
+		e->info = h->faddr[i].info;
 		snprintf(e->last_result, sizeof(e->last_result), "%s",
 		         table_has_addr(t, &h->faddr[i].addr) ? "not monitored"
 		                                              : "not in the configuration");
@@ -752,6 +991,7 @@ int health_list(struct health *h, struct health_entry **out, size_t *n)
 		snprintf(e->dc, sizeof(e->dc), "%s", h->fdc[i].name);
 		e->up = true;
 		e->force = h->fdc[i].f;
+		e->info = h->fdc[i].info;
 		snprintf(e->last_result, sizeof(e->last_result), "%s",
 		         table_has_dc(t, h->fdc[i].name) ? "datacenter force"
 		                                         : "datacenter not in the configuration");
@@ -788,12 +1028,18 @@ int health_format(struct health *h, char **out)
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 	fprintf(f, "%-12s %-26s %-34s %-20s %s\n", "CHECK", "ADDRESS/DC", "STATE", "SINCE", "LAST");
+	time_t now = time(NULL);
 	for (size_t i = 0; i < n; i++) {
 		char state[96], since[TIMEFMT_UTC_MAX];
 		timefmt_utc(v[i].since, since);
 		const char *what = v[i].dc[0] ? v[i].dc : v[i].addr;
 		fprintf(f, "%-12s %-26s %-34s %-20s %s\n", v[i].check[0] ? v[i].check : "-", what,
 		        health_entry_state(&v[i], state, sizeof(state)), since, v[i].last_result);
+		if (v[i].force != HEALTH_FORCE_AUTO) {
+			char info[512];
+			fprintf(f, "%-12s force: %s %s\n", "", health_force_name(v[i].force),
+			        health_force_info_text(&v[i].info, now, info, sizeof(info)));
+		}
 	}
 	fclose(f);
 	free(v);

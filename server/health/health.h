@@ -198,6 +198,21 @@ struct health_table *health_installed(struct health *h) GS_NONNULL;
 bool health_record(struct health *h, struct health_table *t, size_t ti, bool ok,
                    const char *text) GS_NONNULL;
 
+/* Longest reason of a force, including the terminating NUL. */
+#define HEALTH_REASON_MAX 200
+/* Longest time a force may be given (--for): ten years, in seconds. */
+#define HEALTH_FORCE_FOR_MAX (10LL * 366 * 24 * 3600)
+
+/* Who set a force, when, why and until when: kept with the force, written to the state
+ * file, shown by `geosteerctl health` and logged. A force set without it (an older
+ * state file line) has by < 0, at == 0 and no reason. */
+struct health_force_info {
+	long long by;                   /* uid of the control socket's client, -1 when unknown */
+	time_t at;                      /* wall clock when set, 0 when unknown */
+	time_t until;                   /* wall clock when it reverts to auto by itself, 0: never */
+	char reason[HEALTH_REASON_MAX]; /* "" when none given */
+};
+
 /* Sets a force on a datacenter (by name) or an address (by value). HEALTH_FORCE_AUTO
  * removes the force. A datacenter or address that no cell of the installed table uses
  * is rejected with GS_ENOENT, except for AUTO on a force that exists (so a stale force
@@ -207,6 +222,27 @@ bool health_record(struct health *h, struct health_table *t, size_t ti, bool ok,
 int health_force_dc(struct health *h, const char *dc, enum health_force f) GS_NONNULL GS_WUR;
 int health_force_addr(struct health *h, const struct netaddr *addr,
                       enum health_force f) GS_NONNULL GS_WUR;
+/* The same with who, when, why and until when (info may be NULL: none known). Setting a
+ * force again replaces its info (a new expiry, a new reason). The change is logged with
+ * the info. */
+int health_force_dc_info(struct health *h, const char *dc, enum health_force f,
+                         const struct health_force_info *info) GS_NONNULLX(1, 2) GS_WUR;
+int health_force_addr_info(struct health *h, const struct netaddr *addr, enum health_force f,
+                           const struct health_force_info *info) GS_NONNULLX(1, 2) GS_WUR;
+
+/* Timed forces. health_next_expiry: the earliest `until` of all forces, 0 when no force
+ * is timed. health_expire: removes every force whose `until` is at or before now
+ * (logged as expired), recomputes the cells and writes the state file when something
+ * was removed now or dropped as expired while the state file was loaded. Returns how
+ * many forces it removed. The daemon's main thread calls them (any thread may). Take
+ * the mutex. */
+time_t health_next_expiry(struct health *h) GS_NONNULL;
+size_t health_expire(struct health *h, time_t now) GS_NONNULL;
+/* An eventfd (non-blocking) that becomes readable whenever a force is set or removed,
+ * so that a thread waiting for the next expiry looks at health_next_expiry() again;
+ * the waiter reads it to reset it. -1 when it could not be created (then the waiter
+ * must look at least once a second). */
+int health_wake_fd(const struct health *h) GS_NONNULL;
 /* Parses "up" / "down" / "auto". Returns GS_OK or GS_EINVAL. */
 int health_force_parse(const char *text, enum health_force *out) GS_NONNULL GS_WUR;
 const char *health_force_name(enum health_force f);
@@ -214,12 +250,13 @@ const char *health_force_name(enum health_force f);
 /* One row of `geosteerctl health`: a monitored target, or an address force with no
  * target, or a datacenter force (then check and addr are empty and dc is set). */
 struct health_entry {
-	char check[64];              /* check name, "" for a force-only row */
-	char addr[NETADDR_TEXT_MAX]; /* "" for a datacenter row */
-	char dc[64];                 /* datacenter of a datacenter-force row, else "" */
-	bool up;                     /* monitored state (targets) */
-	bool initial;                /* monitored, no result yet */
-	enum health_force force;     /* address (or datacenter) force in effect */
+	char check[64];                /* check name, "" for a force-only row */
+	char addr[NETADDR_TEXT_MAX];   /* "" for a datacenter row */
+	char dc[64];                   /* datacenter of a datacenter-force row, else "" */
+	bool up;                       /* monitored state (targets) */
+	bool initial;                  /* monitored, no result yet */
+	enum health_force force;       /* address (or datacenter) force in effect */
+	struct health_force_info info; /* of the force, when force is not AUTO */
 	char last_result[HEALTH_RESULT_MAX];
 	time_t since;      /* last state change; 0 for force-only rows */
 	time_t last_check; /* 0 before the first result */
@@ -233,8 +270,16 @@ int health_list(struct health *h, struct health_entry **out, size_t *n) GS_NONNU
 /* Writes the state word of e: "up", "down", "up (initial)", "down (forced)", ...
  * into buf. Returns buf. */
 const char *health_entry_state(const struct health_entry *e, char *buf, size_t cap) GS_NONNULL;
+/* Writes who/when/why/until of a force as the health listing and the log show it:
+ * "by uid 1000 at 2026-01-01T10:00:00Z until 2026-01-01T11:00:00Z (3600 s left)
+ * reason: planned maintenance", or "... no expiry ..." for a force without one; what is
+ * not known is left out. now: for the time left. Returns buf. */
+const char *health_force_info_text(const struct health_force_info *info, time_t now, char *buf,
+                                   size_t cap) GS_NONNULL;
 /* Formats the whole list as the text of `geosteerctl health` (a header line, then one
- * aligned line per entry). *out is owned by the caller (free()). Control thread. */
+ * aligned line per entry; an entry with a force has a second line, indented, that says
+ * "force: " and health_force_info_text). *out is owned by the caller (free()). Control
+ * thread. */
 int health_format(struct health *h, char **out) GS_NONNULL GS_WUR;
 
 /* Parses state file text (see docs/health-checks.md) into h's forces, reporting

@@ -19,11 +19,109 @@
 #include "server/base/rfile.h"
 #include "server/base/xalloc.h"
 
+static bool must_encode(unsigned char c)
+{
+	return c <= 0x20 || c == 0x7f || c == '%';
+}
+
+bool state_file_encode(const char *text, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t k = 0;
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		size_t need = must_encode(*p) ? 3 : 1;
+		if (k + need >= cap)
+			return false;
+		if (need == 1) {
+			out[k++] = (char)*p;
+		} else {
+			out[k++] = '%';
+			out[k++] = hex[*p >> 4];
+			out[k++] = hex[*p & 15];
+		}
+	}
+	if (k >= cap)
+		return false;
+	out[k] = '\0';
+	return true;
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+bool state_file_decode(const char *text, char *out, size_t cap)
+{
+	size_t k = 0;
+	for (const char *p = text; *p; p++) {
+		int c = (unsigned char)*p;
+		if (c == '%') {
+			int hi = hex_value(p[1]), lo = hi < 0 ? -1 : hex_value(p[2]);
+			if (lo < 0)
+				return false;
+			c = hi * 16 + lo;
+			p += 2;
+		}
+		if (c == 0 || k + 1 >= cap)
+			return false;
+		out[k++] = (char)c;
+	}
+	if (k >= cap)
+		return false;
+	out[k] = '\0';
+	return true;
+}
+
+/* Parses a whole number of at least min into *out. */
+static bool parse_count(const char *text, long long min, long long *out)
+{
+	if (*text < '0' || *text > '9')
+		return false;
+	errno = 0;
+	char *end;
+	long long v = strtoll(text, &end, 10);
+	if (errno || *end || v < min)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Takes the optional KEY=VALUE field f into sf (reason decoded into rbuf). Returns NULL,
+ * or why the line is ignored. Unknown keys are skipped. */
+static const char *parse_field(char *f, struct state_force *sf, char *rbuf, size_t rcap)
+{
+	char *eq = strchr(f, '=');
+	*eq = '\0';
+	const char *v = eq + 1;
+	if (strcmp(f, "until") == 0 && !parse_count(v, 1, &sf->until))
+		return "bad until= (expected UNIX seconds)";
+	if (strcmp(f, "at") == 0 && !parse_count(v, 1, &sf->at))
+		return "bad at= (expected UNIX seconds)";
+	if (strcmp(f, "by") == 0 && !parse_count(v, 0, &sf->by))
+		return "bad by= (expected a uid)";
+	if (strcmp(f, "reason") == 0) {
+		if (!state_file_decode(v, rbuf, rcap))
+			return "bad reason= (percent-encoding, or too long)";
+		for (const char *p = rbuf; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				return "bad reason= (control character)";
+		sf->reason = rbuf;
+	}
+	return NULL;
+}
+
 /* Splits one line into its fields and hands a well-formed force to fn. */
 static void parse_line(struct srcpos pos, char *line, state_file_force_fn fn, void *arg,
                        struct diag *d)
 {
-	char *fields[4];
+	char *fields[3 + STATE_FILE_FIELDS_MAX];
 	size_t n = 0;
 	char *save = NULL;
 	for (char *tok = strtok_r(line, " \t\r", &save); tok;
@@ -36,13 +134,16 @@ static void parse_line(struct srcpos pos, char *line, state_file_force_fn fn, vo
 	}
 	if (n == 0 || fields[0][0] == '#')
 		return;
-	if (n != 3) {
+	bool extra_ok = n >= 3 && n <= GS_ARRAY_LEN(fields);
+	for (size_t i = 3; extra_ok && i < n; i++)
+		extra_ok = strchr(fields[i], '=') != NULL && fields[i][0] != '=';
+	if (!extra_ok) {
 		diag_warn(d, pos,
 		          "state file: expected 'dc NAME up|down' or 'addr ADDRESS up|down', "
 		          "line ignored");
 		return;
 	}
-	struct state_force sf = {.is_down = strcmp(fields[2], "down") == 0};
+	struct state_force sf = {.is_down = strcmp(fields[2], "down") == 0, .by = -1};
 	if (!sf.is_down && strcmp(fields[2], "up") != 0) {
 		diag_warn(d, pos, "state file: bad state '%s' (expected up or down), line ignored",
 		          fields[2]);
@@ -60,6 +161,14 @@ static void parse_line(struct srcpos pos, char *line, state_file_force_fn fn, vo
 		          "state file: unknown keyword '%s' (expected dc or addr), line ignored",
 		          fields[0]);
 		return;
+	}
+	char reason[STATE_FILE_REASON_MAX];
+	for (size_t i = 3; i < n; i++) {
+		const char *why = parse_field(fields[i], &sf, reason, sizeof(reason));
+		if (why) {
+			diag_warn(d, pos, "state file: %s, line ignored", why);
+			return;
+		}
 	}
 	const char *why = fn(arg, &sf);
 	if (why)
@@ -92,14 +201,34 @@ char *state_file_render(const struct state_force *v, size_t n, size_t *len)
 	fputs("# geosteer state file: admin overrides, rewritten by geosteerd on every change.\n"
 	      "# One per line: 'dc NAME up|down' or 'addr ADDRESS up|down'.\n",
 	      f);
+	bool has_info = false;
+	for (size_t i = 0; i < n; i++)
+		has_info = has_info || v[i].by >= 0 || v[i].at || v[i].until ||
+		           (v[i].reason && v[i].reason[0]);
+	/* Files without any of the optional fields stay in the first format. */
+	if (has_info)
+		fputs("# Then: until=UNIX_SECONDS (reverts then) by=UID at=UNIX_SECONDS "
+		      "reason=PERCENT-ENCODED.\n",
+		      f);
 	for (size_t i = 0; i < n; i++) {
 		if (v[i].dc) {
-			fprintf(f, "dc %s %s\n", v[i].dc, v[i].is_down ? "down" : "up");
+			fprintf(f, "dc %s %s", v[i].dc, v[i].is_down ? "down" : "up");
 		} else {
 			char a[NETADDR_TEXT_MAX];
 			netaddr_format(&v[i].addr, a);
-			fprintf(f, "addr %s %s\n", a, v[i].is_down ? "down" : "up");
+			fprintf(f, "addr %s %s", a, v[i].is_down ? "down" : "up");
 		}
+		if (v[i].until)
+			fprintf(f, " until=%lld", v[i].until);
+		if (v[i].by >= 0)
+			fprintf(f, " by=%lld", v[i].by);
+		if (v[i].at)
+			fprintf(f, " at=%lld", v[i].at);
+		char enc[3 * STATE_FILE_REASON_MAX];
+		if (v[i].reason && v[i].reason[0] &&
+		    state_file_encode(v[i].reason, enc, sizeof(enc)))
+			fprintf(f, " reason=%s", enc);
+		fputc('\n', f);
 	}
 	fclose(f);
 	return text;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * state_file.h -- override persistence: the state file (`state_file:`) that keeps the
  * admin forces across restarts. Its text format (one force per line, `dc NAME up|down`
- * or `addr ADDRESS up|down`, `#` comments), the crash-safe replacement of the file (a
- * fixed temporary name next to it, fsync, rename, fsync of the folder), the removal of
- * a temporary file an interrupted write left, and the check of its location that
+ * or `addr ADDRESS up|down`, then optional KEY=VALUE fields, `#` comments), the crash-safe
+ * replacement of the file (a fixed temporary name next to it, fsync, rename, fsync of the folder),
+ * the removal of a temporary file an interrupted write left, and the check of its location that
  * --check and start-up share. The forces themselves live in health.c, which calls
  * these under its mutex; this file knows nothing of struct health. Any thread that is not a worker.
  */
@@ -19,14 +19,30 @@
 
 /* A state file holds a few lines per force; anything larger is not one. */
 #define STATE_FILE_MAX (16u << 20)
+/* Most KEY=VALUE fields after a force's state, and the longest decoded reason (with
+ * its NUL). */
+#define STATE_FILE_FIELDS_MAX 8
+#define STATE_FILE_REASON_MAX 256
 /* The temporary file of a write is the state file's name with this suffix. */
 #define STATE_FILE_TEMP_SUFFIX ".tmp"
 
-/* One force as the file keeps it: a datacenter (dc) or an address (addr). */
+/* One force as the file keeps it: a datacenter (dc) or an address (addr), and the
+ * optional fields after its state, each KEY=VALUE:
+ *   until=UNIX_SECONDS  it reverts to auto by itself then
+ *   by=UID              the uid of the control socket's client that set it
+ *   at=UNIX_SECONDS     when it was set
+ *   reason=TEXT         why, percent-encoded: '%', blanks and control bytes as %XX
+ * A line without them (the file's first format) is a force of unknown origin that does
+ * not expire. Unknown keys are ignored (a later version may add some). The format is
+ * documented in docs/health-checks.md. */
 struct state_force {
 	const char *dc; /* NULL for an address */
 	struct netaddr addr;
-	bool is_down; /* forced down, else forced up */
+	bool is_down;       /* forced down, else forced up */
+	long long by;       /* -1: unknown */
+	long long at;       /* 0: unknown */
+	long long until;    /* 0: never expires */
+	const char *reason; /* decoded; NULL or "" for none */
 };
 
 /* Called for every well-formed line; returns NULL to take the force, or why it is
@@ -37,6 +53,13 @@ typedef const char *(*state_file_force_fn)(void *arg, const struct state_force *
  * about in d at FILE:LINE and skipped. */
 void state_file_parse(const char *file, const char *text, state_file_force_fn fn, void *arg,
                       struct diag *d) GS_NONNULLX(1, 2, 3, 5);
+
+/* Percent-encodes text into out (cap bytes, NUL-terminated): '%', bytes up to 0x20 and
+ * 0x7f become %XX. Returns false when it does not fit. */
+bool state_file_encode(const char *text, char *out, size_t cap) GS_NONNULL;
+/* Decodes %XX sequences of text into out (cap bytes, NUL-terminated). Returns false on
+ * a bad sequence, a decoded NUL, or when it does not fit. */
+bool state_file_decode(const char *text, char *out, size_t cap) GS_NONNULL;
 
 /* Renders v[0 .. n) in the file's format (owned by the caller; *len set). Never NULL. */
 char *state_file_render(const struct state_force *v, size_t n, size_t *len) GS_NONNULLX(3) GS_WUR;

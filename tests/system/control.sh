@@ -85,7 +85,15 @@ expect_eq "help: lines that are not data lines before the status" 0 "$bad"
 raw_ctl "$S" "b'frobnicate now\\n'"
 expect_raw_last "^ERR unknown command 'frobnicate' \(commands: "
 raw_ctl "$S" "b'force us-east\\n'"
-expect_raw_last '^ERR force: expected 2 arguments, got 1 \(usage: force DC\|ADDRESS up\|down\|auto\)$'
+expect_raw_last '^ERR force: expected at least 2 arguments, got 1 \(usage: force DC\|ADDRESS up\|down\|auto \[for=SECONDS\] \[reason=TEXT\]\)$'
+raw_ctl "$S" "b'force us-east down for=soon\\n'"
+expect_raw_last "^ERR force: 'soon' is not a number of seconds from 1 to [0-9]+$"
+raw_ctl "$S" "b'force us-east down reason=bad%zz\\n'"
+expect_raw_last '^ERR force: bad reason= \(percent-encoded text of at most 199 bytes\)$'
+raw_ctl "$S" "b'force us-east down until=5\\n'"
+expect_raw_last "^ERR force: unknown option 'until=5' \(expected for=SECONDS or reason=TEXT\)$"
+raw_ctl "$S" "b'force us-east down reason=%0a\\n'"
+expect_raw_last '^ERR force: the reason holds a control character$'
 raw_ctl "$S" "b'force us-east sideways\\n'"
 expect_raw_last "^ERR force: 'sideways' is not up, down or auto$"
 raw_ctl "$S" "b'status now\\n'"

@@ -48,6 +48,7 @@ GS_SYSTEM_TESTS += \
 	tests/system/failover-exec.sh \
 	tests/system/exec-strays.sh \
 	tests/system/force-restart.sh \
+	tests/system/force-timed.sh \
 	tests/system/state-file.sh \
 	tests/system/metrics.sh \
 	tests/system/explain-live.sh

@@ -819,7 +819,7 @@ def cmd_steady(args):
     at between queries) or args.max seconds have passed: every one must be answered
     NOERROR with at least one answer record. Prints the counts."""
     c = Conn(args)
-    qtype = type_code(args.type)
+    qtype = args.type  # dnspython takes the mnemonic
     sent = good = lost = wrong = 0
     first_bad = None
     start = time.monotonic()

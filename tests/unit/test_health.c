@@ -32,6 +32,7 @@
 #include "server/base/err.h"
 #include "server/base/log.h"
 #include "server/health/health.h"
+#include "server/health/state_file.h"
 #include "server/health/monitor.h"
 #include "tests/unit/testlib.h"
 
@@ -511,6 +512,108 @@ static void test_list_format(void **state)
 
 /* ---- State file. ---- */
 
+/* Timed forces with their records: the optional KEY=VALUE fields load and are written
+ * back, a force already expired is dropped at load, health_expire ends one when due,
+ * and the reason's percent-encoding round-trips. */
+static void test_state_file_timed(void **state)
+{
+	(void)state;
+	char *dir = tl_tmpdir("gs-health");
+	char path[512], text[1024];
+	snprintf(path, sizeof(path), "%s/state", dir);
+	long long now = (long long)time(NULL);
+	snprintf(text, sizeof(text),
+	         "dc us-east down until=%lld by=1000 at=%lld reason=planned%%20work%%25\n"
+	         "addr 192.0.2.10 down until=%lld by=0 future=1\n"
+	         "addr 2001:db8::10 up\n",
+	         now + 100, now - 5, now - 1);
+	write_file(dir, "state", text);
+	struct diag d;
+	diag_init(&d);
+	struct health *h;
+	assert_int_equal(health_new(path, &d, &h), GS_OK);
+	assert_int_equal(d.n, 0);
+	struct health_table *t = health_table_new();
+	struct netaddr a = addr_of("192.0.2.10"), b = addr_of("2001:db8::10");
+	uint32_t ia, ib, ic;
+	assert_int_equal(health_table_add_cell(t, "us-east", &a, NULL, &ia), GS_OK);
+	assert_int_equal(health_table_add_cell(t, "eu-central", &a, NULL, &ib), GS_OK);
+	assert_int_equal(health_table_add_cell(t, "eu-central", &b, NULL, &ic), GS_OK);
+	health_install(h, t);
+	/* us-east forced down; the address force had expired: eu-central serves it. */
+	assert_false(health_cell_is_up(health_table_cells(t), ia));
+	assert_true(health_cell_is_up(health_table_cells(t), ib));
+	assert_int_equal(health_next_expiry(h), (time_t)(now + 100));
+	struct health_entry *v;
+	size_t n;
+	assert_int_equal(health_list(h, &v, &n), GS_OK);
+	bool seen = false;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(v[i].dc, "us-east") != 0)
+			continue;
+		seen = true;
+		assert_int_equal(v[i].info.by, 1000);
+		assert_int_equal(v[i].info.at, (time_t)(now - 5));
+		assert_int_equal(v[i].info.until, (time_t)(now + 100));
+		assert_string_equal(v[i].info.reason, "planned work%");
+	}
+	assert_true(seen);
+	free(v);
+	/* Nothing due yet; the dropped line is written away all the same. */
+	assert_int_equal(health_expire(h, (time_t)now), 0);
+	snprintf(text, sizeof(text),
+	         "dc us-east down until=%lld by=1000 at=%lld reason=planned%%20work%%25\n"
+	         "addr 2001:db8::10 up\n",
+	         now + 100, now - 5);
+	assert_non_null(strstr(read_file(path), text));
+	assert_null(strstr(read_file(path), "192.0.2.10"));
+	/* Due: ended, the cells follow, the file forgets it. */
+	assert_int_equal(health_expire(h, (time_t)(now + 100)), 1);
+	assert_true(health_cell_is_up(health_table_cells(t), ia));
+	assert_null(strstr(read_file(path), "us-east"));
+	assert_int_equal(health_next_expiry(h), 0);
+	/* A force set with a record, then replaced by the same state with another one. */
+	struct health_force_info info = {.by = 7, .at = (time_t)now, .until = (time_t)now + 60};
+	snprintf(info.reason, sizeof(info.reason), "a b");
+	assert_int_equal(health_force_addr_info(h, &b, HEALTH_FORCE_UP, &info), GS_OK);
+	assert_non_null(strstr(read_file(path), "addr 2001:db8::10 up until="));
+	assert_non_null(strstr(read_file(path), " by=7 "));
+	assert_non_null(strstr(read_file(path), "reason=a%20b\n"));
+	assert_true(health_cell_is_up(health_table_cells(t), ic));
+	health_install(h, NULL);
+	health_free(h);
+
+	/* Bad fields: warned about at FILE:LINE, the line ignored. */
+	write_file(dir, "state",
+	           "dc us-east down until=soon\n"
+	           "dc us-east down reason=%zz\n"
+	           "dc us-east down by=-3\n"
+	           "dc us-east down reason=%0a\n");
+	diag_free(&d);
+	diag_init(&d);
+	assert_int_equal(health_new(path, &d, &h), GS_OK);
+	assert_int_equal(d.n, 4);
+	assert_non_null(strstr(d.v[0].text, ":1: warning: state file: bad until="));
+	assert_non_null(strstr(d.v[1].text, ":2: warning: state file: bad reason="));
+	assert_non_null(strstr(d.v[2].text, ":3: warning: state file: bad by="));
+	assert_non_null(strstr(d.v[3].text, ":4: warning: state file: bad reason="));
+	assert_int_equal(health_next_expiry(h), 0);
+	health_free(h);
+
+	char enc[64], dec[64];
+	assert_true(state_file_encode("50% off\tnow", enc, sizeof(enc)));
+	assert_string_equal(enc, "50%25%20off%09now");
+	assert_true(state_file_decode(enc, dec, sizeof(dec)));
+	assert_string_equal(dec, "50% off\tnow");
+	assert_false(state_file_decode("%2", dec, sizeof(dec)));
+	assert_false(state_file_decode("%00", dec, sizeof(dec)));
+	assert_false(state_file_encode("too long for this", enc, 8));
+
+	health_table_free(t);
+	diag_free(&d);
+	tl_rmtree(dir);
+}
+
 static void test_state_file(void **state)
 {
 	(void)state;
@@ -809,11 +912,17 @@ int main(void)
 	/* The transitions are logged; keep the test output readable. */
 	log_set_level(LOG_LVL_ERR);
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_rise_fall),   cmocka_unit_test(test_fall_one_from_initial),
-	        cmocka_unit_test(test_forces),      cmocka_unit_test(test_table_errors),
-	        cmocka_unit_test(test_add_cells),   cmocka_unit_test(test_carry_over),
-	        cmocka_unit_test(test_list_format), cmocka_unit_test(test_state_file),
-	        cmocka_unit_test(test_exec_argv),   cmocka_unit_test(test_monitor),
+	        cmocka_unit_test(test_rise_fall),
+	        cmocka_unit_test(test_fall_one_from_initial),
+	        cmocka_unit_test(test_forces),
+	        cmocka_unit_test(test_table_errors),
+	        cmocka_unit_test(test_add_cells),
+	        cmocka_unit_test(test_carry_over),
+	        cmocka_unit_test(test_list_format),
+	        cmocka_unit_test(test_state_file),
+	        cmocka_unit_test(test_state_file_timed),
+	        cmocka_unit_test(test_exec_argv),
+	        cmocka_unit_test(test_monitor),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
