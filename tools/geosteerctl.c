@@ -24,6 +24,7 @@
 #include "server/base/netaddr.h"
 #include "server/config/config.h"
 #include "server/ctl/explain.h"
+#include "tools/cfgdiff.h"
 #include "tools/ctl_client.h"
 
 /* Exit statuses (documented in --help). */
@@ -333,6 +334,8 @@ int main(int argc, char **argv)
 		                   "that socket's path instead)");
 	const char *cmd = argv[optind];
 	int nargs = argc - optind - 1;
+	if (strcmp(cmd, "diff") == 0)
+		return cfgdiff_main(argc - optind, argv + optind);
 	if (strcmp(cmd, "explain") == 0)
 		return cmd_explain(argc - optind, argv + optind, sock, config);
 	if (strcmp(cmd, "force") == 0) {
