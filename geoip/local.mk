@@ -5,6 +5,7 @@ geoip_libgeoip_a_CFLAGS = $(AM_CFLAGS) $(MMDB_CFLAGS)
 geoip_libgeoip_a_SOURCES = \
 	geoip/geo.c geoip/geo.h \
 	geoip/geo_compile.c geoip/geo_compile.h \
+	geoip/geo_diff.c geoip/geo_diff.h \
 	geoip/geo_embed.c geoip/geo_embed.h \
 	geoip/mmdb_walk.c geoip/mmdb_walk.h \
 	geoip/geodb.c geoip/geodb.h \

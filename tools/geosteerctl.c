@@ -2,7 +2,8 @@
  * geosteerctl.c -- the operator's command-line tool: talks to a running geosteerd over
  * its control socket (status, reload, health, force, stats, explain), or, with
  * `explain --offline`, loads a configuration itself and explains one answer without a
- * daemon (server/ctl/explain.c). Single-threaded program. The control-socket client is
+ * daemon (server/ctl/explain.c), or, with `diff`, compares two configurations
+ * (tools/cfgdiff.c). Single-threaded program. The control-socket client is
  * tools/ctl_client.c (protocol: server/ctl/ctl_proto.h, docs/control.md). */
 #include <config.h>
 
@@ -26,6 +27,7 @@
 #include "server/ctl/explain.h"
 #include "server/health/health.h"
 #include "server/health/state_file.h"
+#include "tools/cfgdiff.h"
 #include "tools/ctl_client.h"
 
 /* Exit statuses (documented in --help). */
@@ -55,6 +57,8 @@ static void print_help(FILE *out)
 	        "    geosteerctl -c FILE explain --offline NAME [TYPE] --client IP [--subnet "
 	        "CIDR]\n"
 	        "                [--tcp]\n"
+	        "    geosteerctl diff [--json] [--old-base DIR] [--new-base DIR] OLD.yaml "
+	        "NEW.yaml\n"
 	        "    geosteerctl -h | -V\n"
 	        "\n"
 	        "DESCRIPTION\n"
@@ -126,6 +130,21 @@ static void print_help(FILE *out)
 	        "      --tcp\n"
 	        "        Ask as over TCP (never truncated). By default the question is asked as\n"
 	        "        over UDP and, when the answer is truncated, again as over TCP.\n"
+	        "    diff OLD.yaml NEW.yaml\n"
+	        "        Compare two configurations, no daemon needed: compile the maps of each\n"
+	        "        against its own GeoIP databases (zones are not loaded) and print, per\n"
+	        "        service, every network whose ordered datacenter list changes (merged to\n"
+	        "        the widest networks, old and new list), the IPv4 addresses and IPv6 /48s\n"
+	        "        that move per country and continent, and changed TTLs, checks and\n"
+	        "        addresses; \"no change\" when nothing does. Exit 0: no change, 1:\n"
+	        "        changes, 2: errors (FILE:LINE: message) or a bad command line.\n"
+	        "      --json\n"
+	        "        One JSON object instead of lines (its schema: docs/diff.md).\n"
+	        "      --old-base DIR\n"
+	        "        Resolve the relative file names of OLD.yaml (databases) against DIR\n"
+	        "        instead of OLD.yaml's own folder: for a copy taken out of git.\n"
+	        "      --new-base DIR\n"
+	        "        The same for NEW.yaml.\n"
 	        "\n"
 	        "EXPLAIN OUTPUT\n"
 	        "    One fact per line, \"KEY: VALUE\", the key padded to 12 columns; the keys\n"
@@ -154,11 +173,11 @@ static void print_help(FILE *out)
 	        "\n"
 	        "EXIT STATUS\n"
 	        "    0   The command succeeded; for explain, the question was answered and the\n"
-	        "        answer is what the configuration says.\n"
+	        "        answer is what the configuration says; for diff, nothing changes.\n"
 	        "    1   The configuration, a zone or a GeoIP database has errors (printed as\n"
 	        "        FILE:LINE: message on standard error), or the control socket cannot be\n"
-	        "        reached.\n"
-	        "    2   Bad command line.\n"
+	        "        reached. diff: the configurations differ.\n"
+	        "    2   Bad command line; diff: also a configuration or database error.\n"
 	        "    3   explain: answered, but the response disagrees with the decision the\n"
 	        "        configuration describes (see the mismatch: lines): a bug to report.\n"
 	        "\n"
@@ -176,6 +195,10 @@ static void print_help(FILE *out)
 	        "    In CI, fail the build when a US resolver would not get us-east:\n"
 	        "        geosteerctl -c geosteer.yaml explain --offline www.geo.example \\\n"
 	        "            --client 8.8.8.8 | grep -q '^chosen: *us-east '\n"
+	        "    In CI, show what a change does to clients against the main branch (the\n"
+	        "    copy's relative paths resolved in the repository):\n"
+	        "        git show main:geosteer.yaml > /tmp/old.yaml\n"
+	        "        geosteerctl diff --old-base . /tmp/old.yaml geosteer.yaml\n"
 	        "\n"
 	        "SEE ALSO\n"
 	        "    geosteerd(8), geosteer.yaml(5), dig(1)\n",
@@ -424,12 +447,15 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		return usage_error("no command (status, reload, health, force, stats, explain)");
+		return usage_error(
+		        "no command (status, reload, health, force, stats, explain, diff)");
 	if (use_readonly && (sock || !config))
 		return usage_error("-r takes the read-only socket from -c FILE (with -s, give "
 		                   "that socket's path instead)");
 	const char *cmd = argv[optind];
 	int nargs = argc - optind - 1;
+	if (strcmp(cmd, "diff") == 0)
+		return cfgdiff_main(argc - optind, argv + optind);
 	if (strcmp(cmd, "explain") == 0)
 		return cmd_explain(argc - optind, argv + optind, sock, config);
 	if (strcmp(cmd, "force") == 0)

@@ -217,10 +217,24 @@ out:
 
 int cfg_load(const char *path, struct diag *d, struct cfg **out)
 {
+	return cfg_load_in(path, NULL, d, out);
+}
+
+int cfg_load_in(const char *path, const char *base, struct diag *d, struct cfg **out)
+{
 	size_t errors_before = d->n_errors;
 	struct cfg *c = xcalloc(1, sizeof(*c));
 	c->path = xstrdup(path);
-	c->dir = folder_of(path);
+	if (base) {
+		/* folder_of takes the folder of a file: name one inside base. */
+		size_t len = strlen(base) + 3;
+		char *inside = xmalloc(len);
+		snprintf(inside, len, "%s/x", base);
+		c->dir = folder_of(inside);
+		free(inside);
+	} else {
+		c->dir = folder_of(path);
+	}
 	config_schema_defaults(c);
 
 	char *buf = NULL;

@@ -209,6 +209,11 @@ enum cfg_section {
  * Returns GS_OK and sets *out (owned by the caller, free with cfg_free), or GS_EIO /
  * GS_EPARSE. Cross-checks that need zone or GeoIP data are not done here. */
 int cfg_load(const char *path, struct diag *d, struct cfg **out) GS_NONNULL GS_WUR;
+/* As cfg_load, but relative file names in the file resolve against folder base
+ * instead of the file's own folder (base NULL: the file's folder). For a copy of a
+ * configuration kept elsewhere, e.g. an older version taken out of git. */
+int cfg_load_in(const char *path, const char *base, struct diag *d, struct cfg **out)
+        GS_NONNULLX(1, 3, 4) GS_WUR;
 /* Frees c and everything it owns; accepts NULL. */
 void cfg_free(struct cfg *c);
 

@@ -32,6 +32,7 @@ GS_SYSTEM_TESTS += \
 	tests/system/ecs.sh \
 	tests/system/ecs-world.sh \
 	tests/system/explain.sh \
+	tests/system/diff.sh \
 	tests/system/explain-truncate.sh \
 	tests/system/fifo.sh \
 	tests/system/unbound.sh

@@ -2,8 +2,8 @@
  * test_geo.c -- unit tests for geoip/: compiled geo maps (rule precedence, longest
  * prefix, ECS scopes merged and unmerged, IPv6, embedded IPv4 forms, ECS source
  * prefixes), the databases (refusals with FILE:LINE), the range table and the list
- * interner. The tiny databases are built from the descriptions in tests/data/geo at `make check`
- * time; world.mmdb checks run only when that file exists. */
+ * interner, and two maps compared (geo_diff.h). The tiny databases are built from the descriptions
+ * in tests/data/geo at `make check` time; world.mmdb checks run only when that file exists. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +17,7 @@
 
 #include "geoip/dclist.h"
 #include "geoip/geo.h"
+#include "geoip/geo_diff.h"
 #include "geoip/geodb.h"
 #include "geoip/nettree.h"
 #include "server/base/arena.h"
@@ -857,6 +858,90 @@ static void test_world(void **state)
 	diag_free(&d);
 }
 
+/* --- two compiled maps compared (geosteerctl diff) ----------------------------------- */
+
+struct diff_seen {
+	const struct geo_map *o, *n;
+	char text[512];
+};
+
+static bool diff_same(void *ctx, uint16_t old_list, uint16_t new_list)
+{
+	const struct diff_seen *s = ctx;
+	char a[64], b[64];
+	list_text(s->o, old_list, a, sizeof(a));
+	list_text(s->n, new_list, b, sizeof(b));
+	return strcmp(a, b) == 0;
+}
+
+/* Appends each run as "FIRST/LEN..:OLD>NEW " with its networks. */
+static void diff_emit(void *ctx, const struct geo_diff_range *r)
+{
+	struct diff_seen *s = ctx;
+	unsigned bits = r->family == AF_INET ? 32 : 128;
+	char a[64], b[64];
+	list_text(s->o, r->old_list, a, sizeof(a));
+	list_text(s->n, r->new_list, b, sizeof(b));
+	unsigned __int128 at = r->first;
+	for (;;) {
+		unsigned len = geo_diff_cidr(at, r->last, bits);
+		size_t used = strlen(s->text);
+		snprintf(s->text + used, sizeof(s->text) - used, "%s%08x/%u",
+		         at == r->first ? "" : ",", (unsigned)at, len);
+		unsigned __int128 end =
+		        at | (len >= bits ? 0 : (((unsigned __int128)1 << (bits - len)) - 1));
+		if (end >= r->last)
+			break;
+		at = end + 1;
+	}
+	size_t used = strlen(s->text);
+	snprintf(s->text + used, sizeof(s->text) - used, ":%s>%s ", a, b);
+}
+
+static void test_geo_diff(void **state)
+{
+	(void)state;
+	static const struct rule_spec old_rules[] = {
+	        {"networks", "192.0.2.0/24", "a", 10},
+	        {"networks", "2001:db8::/32", "c", 11},
+	};
+	static const struct rule_spec new_rules[] = {
+	        {"networks", "192.0.2.0/25", "a", 10},
+	        {"networks", "192.0.2.128/26", "b", 11},
+	        {"networks", "198.51.100.0/24", "b", 12},
+	        {"networks", "198.51.101.0/24", "b", 13},
+	        {"networks", "2001:db8::/32", "c", 14},
+	        {"networks", "::/0", "d", 15}, /* default's list: no change */
+	};
+	struct arena *a = arena_new();
+	struct diag d;
+	diag_init(&d);
+	struct cfg_map *om = make_map("d", old_rules, 2), *nm = make_map("d", new_rules, 6);
+	struct diff_seen s = {.text = ""};
+	assert_int_equal(geo_map_compile(om, NULL, a, &d, &s.o), GS_OK);
+	assert_int_equal(geo_map_compile(nm, NULL, a, &d, &s.n), GS_OK);
+	geo_diff_walk(s.o, s.n, AF_INET, diff_same, diff_emit, &s);
+	/* Runs merged per (old, new) pair; 198.51.100.0/23 is one run, two /24s merged. */
+	assert_string_equal(s.text, "c0000280/26:a>b c00002c0/26:a>d c6336400/23:d>b ");
+	s.text[0] = '\0';
+	geo_diff_walk(s.o, s.n, AF_INET6, diff_same, diff_emit, &s);
+	assert_string_equal(s.text, "");
+	/* The same map against itself: nothing. */
+	s.o = s.n;
+	geo_diff_walk(s.n, s.n, AF_INET, diff_same, diff_emit, &s);
+	assert_string_equal(s.text, "");
+	/* Cutting runs into networks. */
+	assert_int_equal(geo_diff_cidr(0, 0xffffffffu, 32), 0);
+	assert_int_equal(geo_diff_cidr(1, 2, 32), 32);
+	assert_int_equal(geo_diff_cidr(2, 3, 32), 31);
+	assert_int_equal(geo_diff_cidr(0x80000000u, 0xffffffffu, 32), 1);
+	assert_int_equal(geo_diff_cidr(0, ~(unsigned __int128)0, 128), 0);
+	free_map(om);
+	free_map(nm);
+	arena_destroy(a);
+	diag_free(&d);
+}
+
 int main(void)
 {
 	if (access(GEO_TEST_DATA "/city.mmdb", R_OK) != 0) {
@@ -878,7 +963,7 @@ int main(void)
 	        cmocka_unit_test(test_no_db),         cmocka_unit_test(test_country4),
 	        cmocka_unit_test(test_bad_databases), cmocka_unit_test(test_rule_checks),
 	        cmocka_unit_test(test_nettree),       cmocka_unit_test(test_dclist),
-	        cmocka_unit_test(test_world),
+	        cmocka_unit_test(test_world),         cmocka_unit_test(test_geo_diff),
 	};
 	int fails = cmocka_run_group_tests_name("geo regional map", regional, regional_setup,
 	                                        regional_teardown);
