@@ -4,13 +4,13 @@
 set -eu
 
 # Build: toolchain and libraries. Tests: clients, resolver, valgrind, GeoIP writer,
-# groff (the manual page check), the Debian packaging tools (tests/deb.sh).
+# groff (the manual page check), prometheus (promtool checks the example alert rules), the Debian packaging tools (tests/deb.sh).
 PKGS="build-essential autoconf automake pkg-config clang clang-format
 libldns-dev libmaxminddb-dev libev-dev libyaml-dev libcmocka-dev liburcu-dev
 libcurl4-openssl-dev libssl-dev
 mmdb-bin libmaxmind-db-writer-perl
 bind9-dnsutils knot-dnsutils knot-dnssecutils ldnsutils unbound dnsperf valgrind python3 python3-dnspython
-curl openssl procps iproute2 groff-base
+curl openssl procps iproute2 groff-base prometheus
 debhelper devscripts lintian dpkg-dev fakeroot git"
 
 missing=""
@@ -35,4 +35,6 @@ apt-get install -y -qq --no-install-recommends $missing >/dev/null
 # The unbound package starts a system resolver on port 53; the tests run their own.
 if command -v systemctl >/dev/null 2>&1; then
 	systemctl disable --now unbound >/dev/null 2>&1 || true
+	# Likewise the prometheus package's server: only its promtool is used.
+	systemctl disable --now prometheus >/dev/null 2>&1 || true
 fi
