@@ -4,14 +4,14 @@
 set -eu
 
 # Build: toolchain and libraries. Tests: clients, resolver, valgrind, GeoIP writer,
-# groff (the manual page check), the Debian packaging tools (tests/deb.sh).
+# groff (the manual page check), prometheus (promtool checks the example alert rules), the Debian packaging tools (tests/deb.sh).
 PKGS="build-essential autoconf automake pkg-config clang clang-format
 libldns-dev libmaxminddb-dev libev-dev libyaml-dev libcmocka-dev liburcu-dev
 libcurl4-openssl-dev libssl-dev
 mmdb-bin libmaxmind-db-writer-perl
 bind9-dnsutils knot-dnsutils knot-dnssecutils ldnsutils unbound dnsperf valgrind python3 python3-dnspython python3-yaml
 knot knot-module-geoip pdns-server pdns-backend-geoip
-curl openssl procps iproute2 groff-base
+curl openssl procps iproute2 groff-base prometheus
 debhelper devscripts lintian dpkg-dev fakeroot git"
 
 missing=""
@@ -36,7 +36,9 @@ apt-get install -y -qq --no-install-recommends $missing >/dev/null
 # The unbound, knot and pdns packages start system servers on port 53; the tests run
 # their own (knot-convert.sh and pdns-convert.sh compare them with geosteerd).
 if command -v systemctl >/dev/null 2>&1; then
-	for unit in unbound knot pdns; do
+	# Likewise knot, pdns (the converter tests run their own) and the prometheus
+	# package's server (only its promtool is used).
+	for unit in unbound knot pdns prometheus; do
 		systemctl disable --now "$unit" >/dev/null 2>&1 || true
 	done
 fi

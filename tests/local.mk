@@ -33,6 +33,10 @@ EXTRA_DIST += tests/unit/no-cmocka.sh
 include tests/unit/fuzz.mk
 include tests/system/local.mk
 
+# The monitoring examples: alert rules (promtool, when installed) and the dashboard.
+TESTS += tests/examples.sh
+EXTRA_DIST += tests/examples.sh
+
 # The include graph of the C sources has no cycle between folders or modules.
 TESTS += tests/layers.sh
 EXTRA_DIST += tests/layers.sh scripts/check-layers.py

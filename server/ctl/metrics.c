@@ -29,6 +29,7 @@
 #include "server/health/health.h"
 #include "server/query/snapshot.h"
 #include "server/query/steer.h"
+#include "server/query/steer_count.h"
 
 struct metrics {
 	int fd;
@@ -121,6 +122,9 @@ struct snap_facts {
 	size_t n_dcs;
 	struct signed_zone *sz; /* the zones geosteer signs (heap) */
 	size_t n_sz;
+	FILE *dc_up;   /* the geosteer_datacenter_up samples */
+	char **served; /* "SERVICE\0DC" of every datacenter of every service (heap) */
+	size_t n_served;
 };
 
 static void add_dc(struct snap_facts *sf, const char *name)
@@ -130,6 +134,65 @@ static void add_dc(struct snap_facts *sf, const char *name)
 			return;
 	sf->dcs = xrealloc(sf->dcs, (sf->n_dcs + 1) * sizeof(*sf->dcs));
 	sf->dcs[sf->n_dcs++] = xstrdup(name);
+}
+
+/* The effective state of every datacenter of every service by address family (what
+ * answers see: checks and forces), and the pairs served. Inside the read-side section. */
+static void read_steering(struct snap_facts *sf, const struct steer_table *t)
+{
+	static const char *const fam[STEER_N_TYPES] = {"ipv4", "ipv6"};
+	for (size_t i = 0; i < t->n_services; i++) {
+		const struct steer_service *svc = &t->services[i];
+		if (!svc->name)
+			continue; /* a service that did not build (never published) */
+		for (uint16_t k = 0; k < svc->n_dcs; k++) {
+			const struct steer_dc *dc = &svc->dcs[k];
+			size_t ls = strlen(svc->name), ld = strlen(dc->name);
+			char *pair = xmalloc(ls + ld + 2);
+			memcpy(pair, svc->name, ls + 1);
+			memcpy(pair + ls + 1, dc->name, ld + 1);
+			sf->served = xrealloc(sf->served, (sf->n_served + 1) * sizeof(*sf->served));
+			sf->served[sf->n_served++] = pair;
+			for (unsigned ty = 0; ty < STEER_N_TYPES; ty++) {
+				if (dc->n[ty] == 0)
+					continue;
+				const char *l[] = {"service", svc->name, "datacenter",
+				                   dc->name,  "family",  fam[ty]};
+				sample_n(sf->dc_up, "geosteer_datacenter_up", l, 3,
+				         health_cells_any_up(t->cells, dc->cells[ty], dc->n[ty]));
+			}
+		}
+	}
+}
+
+/* Steered answers by service, datacenter and decision: every pair served now, and any
+ * other that has counted something (a pair a reload removed keeps its last values). */
+static void render_steered(FILE *f, const struct snap_facts *sf)
+{
+	static const char *const kind[STEER_COUNT_KINDS] = {"normal", "failover", "fail_open"};
+	struct steer_count_row *rows;
+	size_t n;
+	steer_count_rows(&rows, &n);
+	family(f, "geosteer_steered_answers_total", "counter",
+	       "Steered answers that carried addresses, by service, datacenter and decision: "
+	       "normal (the first datacenter of the list with the type was up), failover (one "
+	       "ahead was skipped for being down), fail_open (none was up)");
+	for (size_t i = 0; i < n; i++) {
+		bool served = false;
+		for (size_t j = 0; j < sf->n_served && !served; j++) {
+			const char *p = sf->served[j];
+			served = strcmp(p, rows[i].service) == 0 &&
+			         strcmp(p + strlen(p) + 1, rows[i].dc) == 0;
+		}
+		if (!served && !rows[i].n[0] && !rows[i].n[1] && !rows[i].n[2])
+			continue;
+		for (unsigned k = 0; k < STEER_COUNT_KINDS; k++) {
+			const char *l[] = {"service",  rows[i].service, "datacenter",
+			                   rows[i].dc, "decision",      kind[k]};
+			sample_n(f, "geosteer_steered_answers_total", l, 3, rows[i].n[k]);
+		}
+	}
+	steer_count_rows_free(rows, n);
 }
 
 /* Reads the published snapshot: online only for this. */
@@ -167,6 +230,8 @@ static void read_snapshot(struct snap_facts *sf, FILE *serials, FILE *records)
 		for (size_t i = 0; t && i < t->n_services; i++)
 			for (uint16_t k = 0; k < t->services[i].n_dcs; k++)
 				add_dc(sf, t->services[i].dcs[k].name);
+		if (t)
+			read_steering(sf, t);
 	}
 	rcu_read_unlock();
 	rcu_thread_offline();
@@ -279,23 +344,29 @@ int metrics_render(const struct metrics_source *src, char **out, size_t *len)
 	FILE *f = open_memstream(out, len);
 	char *zs = NULL, *zr = NULL;
 	size_t zs_len = 0, zr_len = 0;
+	char *zu = NULL;
+	size_t zu_len = 0;
 	FILE *serials = open_memstream(&zs, &zs_len), *records = open_memstream(&zr, &zr_len);
-	if (!f || !serials || !records) {
+	FILE *dc_up = open_memstream(&zu, &zu_len);
+	if (!f || !serials || !records || !dc_up) {
 		if (f)
 			fclose(f);
 		if (serials)
 			fclose(serials);
 		if (records)
 			fclose(records);
+		if (dc_up)
+			fclose(dc_up);
 		free(zs);
 		free(zr);
+		free(zu);
 		return GS_ENOMEM;
 	}
 	struct answer_stats st;
 	answer_stats_sum(src->actx, src->n_ctx, &st);
 	struct reload_counters cc;
 	reload_counters(src->reload, &cc);
-	struct snap_facts sf = {0};
+	struct snap_facts sf = {.dc_up = dc_up};
 	read_snapshot(&sf, serials, records);
 	time_t now = time(NULL);
 
@@ -357,6 +428,7 @@ int metrics_render(const struct metrics_source *src, char **out, size_t *len)
 	        st.all_down[CFG_ALL_DOWN_SERVFAIL]);
 	sample2(f, "geosteer_steered_all_down_total", "all_down", "nodata", NULL, NULL,
 	        st.all_down[CFG_ALL_DOWN_NODATA]);
+	render_steered(f, &sf);
 	if (src->tcp_conns) {
 		family(f, "geosteer_tcp_connections", "gauge", "DNS TCP connections open now");
 		sample(f, "geosteer_tcp_connections",
@@ -392,6 +464,13 @@ int metrics_render(const struct metrics_source *src, char **out, size_t *len)
 	render_dnssec(f, &cc, &sf);
 
 	render_health(f, src, &sf);
+	family(f, "geosteer_datacenter_up", "gauge",
+	       "Effective state of a datacenter of a service for one address family, as "
+	       "answers see it (checks and forces): 1 when at least one address is up");
+	splice(f, dc_up, &zu, &zu_len);
+	for (size_t i = 0; i < sf.n_served; i++)
+		free(sf.served[i]);
+	free(sf.served);
 	for (size_t i = 0; i < sf.n_dcs; i++)
 		free(sf.dcs[i]);
 	free(sf.dcs);

@@ -13,6 +13,7 @@
 #include "server/base/err.h"
 #include "server/base/xalloc.h"
 #include "server/load/steer_sign.h"
+#include "server/query/steer_count.h"
 #include "server/query/query.h"
 #include "zones/zone.h"
 
@@ -43,6 +44,7 @@ static int build_dc(const struct cfg_service *svc, const struct cfg_datacenter *
 {
 	int rc = GS_OK;
 	dc->name = arena_strdup(a, cdc->name);
+	dc->count = steer_count_slot(svc->name, cdc->name);
 	size_t n[STEER_N_TYPES] = {0, 0};
 	for (size_t i = 0; i < cdc->n_addrs; i++)
 		n[cdc->addrs[i].family == AF_INET ? STEER_A : STEER_AAAA]++;
@@ -340,6 +342,9 @@ int steer_build(const struct cfg *cfg, const struct zoneset *zs, const struct st
 		health_table_free(ht);
 		return rc;
 	}
+	/* The answer counters of every (service, datacenter) exist before any thread can
+	 * answer from this table. */
+	steer_count_reserve();
 	*table = t;
 	*health = ht;
 	return GS_OK;

@@ -37,6 +37,7 @@
 
 struct answer_ctx {
 	struct answer_stats stats;
+	struct steer_counts counts; /* steered answers by service, datacenter and decision */
 	struct query q;
 	struct render r;
 	uint8_t name_lc[DNAME_MAX]; /* lowercase copy of a CNAME or NS target */
@@ -75,6 +76,7 @@ struct answer_ctx *answer_ctx_new(void)
 	struct answer_ctx *ctx = xcalloc(1, sizeof(struct answer_ctx));
 	ctx->rrl = rrl_table_new();
 	ctx->rot = &ctx->rot_own;
+	steer_count_attach(&ctx->counts);
 	return ctx;
 }
 
@@ -88,6 +90,7 @@ void answer_ctx_free(struct answer_ctx *ctx)
 	if (!ctx)
 		return;
 	rrl_table_free(ctx->rrl);
+	steer_count_detach(&ctx->counts);
 	free(ctx);
 }
 
@@ -232,6 +235,9 @@ static bool answer_steered(const struct snapshot *snap, struct answer_ctx *ctx,
 			dnssec_nodata(&ctx->r, z, sn->node);
 		return true;
 	}
+	/* Counted once addresses go out: fail open is 2, failover 1, normal 0. */
+	steer_count_add(&ctx->counts, dec.dc->count,
+	                (unsigned)dec.failover | (unsigned)dec.fail_open << 1);
 	/* The worker's round-robin position, shared by its UDP and TCP threads. */
 	uint32_t rot = __atomic_load_n(ctx->rot, __ATOMIC_RELAXED);
 	__atomic_store_n(ctx->rot, rot + 1, __ATOMIC_RELAXED);

@@ -15,4 +15,5 @@ server_query_libquery_a_SOURCES = \
 	server/query/siphash.c server/query/siphash.h \
 	server/query/snapshot.c server/query/snapshot.h \
 	server/query/steer.c server/query/steer.h \
+	server/query/steer_count.c server/query/steer_count.h \
 	server/query/wire.h

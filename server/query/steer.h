@@ -35,6 +35,7 @@
 #include "server/query/edns.h"
 #include "server/health/health.h"
 #include "server/query/render.h"
+#include "server/query/steer_count.h"
 #include "zones/zone.h"
 
 /* The two address types a steered name answers, as indices. */
@@ -50,6 +51,7 @@ struct steer_dc {
 	const uint8_t *rdata[STEER_N_TYPES];  /* n[t] addresses, 4 (A) or 16 (AAAA) bytes each */
 	const uint32_t *cells[STEER_N_TYPES]; /* health cell index of each address */
 	uint16_t n[STEER_N_TYPES];
+	struct steer_count_ref count; /* its answer counters (steer_count.h) */
 };
 
 struct steer_service {

@@ -52,6 +52,7 @@ GS_SYSTEM_TESTS += \
 	tests/system/force-timed.sh \
 	tests/system/state-file.sh \
 	tests/system/metrics.sh \
+	tests/system/steer-metrics.sh \
 	tests/system/explain-live.sh
 EXTRA_DIST += tests/system/failover-lib.sh tests/system/failover-backend.py \
 	tests/system/prom-check.py
