@@ -4,10 +4,11 @@
 set -eu
 
 # Build: toolchain and libraries. Tests: clients, resolver, valgrind, GeoIP writer,
-# groff (the manual page check), the Debian packaging tools (tests/deb.sh).
+# groff (the manual page check), a dnstap collector and reader (tests/system/dnstap.sh), the Debian packaging tools (tests/deb.sh).
 PKGS="build-essential autoconf automake pkg-config clang clang-format
 libldns-dev libmaxminddb-dev libev-dev libyaml-dev libcmocka-dev liburcu-dev
-libcurl4-openssl-dev libssl-dev
+libcurl4-openssl-dev libssl-dev libfstrm-dev libprotobuf-c-dev protobuf-c-compiler
+fstrm-bin dnstap-ldns
 mmdb-bin libmaxmind-db-writer-perl
 bind9-dnsutils knot-dnsutils knot-dnssecutils ldnsutils unbound dnsperf valgrind python3 python3-dnspython
 curl openssl procps iproute2 groff-base
