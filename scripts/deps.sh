@@ -4,7 +4,8 @@
 set -eu
 
 # Build: toolchain and libraries. Tests: clients, resolver, valgrind, GeoIP writer,
-# groff (the manual page check), a dnstap collector and reader (tests/system/dnstap.sh), the Debian packaging tools (tests/deb.sh).
+# groff (the manual page check), a dnstap collector and reader (tests/system/dnstap.sh),
+# the Debian packaging tools (tests/deb.sh).
 PKGS="build-essential autoconf automake pkg-config clang clang-format
 libldns-dev libmaxminddb-dev libev-dev libyaml-dev libcmocka-dev liburcu-dev
 libcurl4-openssl-dev libssl-dev libfstrm-dev libprotobuf-c-dev protobuf-c-compiler

@@ -34,7 +34,7 @@
 #define DNSTAP_RING 256u
 #define DNSTAP_SLOT 4096u
 /* fstrm's input queue per thread: larger than the ring, so the ring fills first. */
-#define DNSTAP_QUEUE 512u
+#define DNSTAP_QUEUE 256u
 /* The longest `extra` text; a decision that does not fit is cut short. */
 #define DNSTAP_EXTRA_MAX 480u
 
