@@ -4,10 +4,13 @@
 set -eu
 
 # Build: toolchain and libraries. Tests: clients, resolver, valgrind, GeoIP writer,
-# groff (the manual page check), prometheus (promtool checks the example alert rules), the Debian packaging tools (tests/deb.sh).
+# groff (the manual page check), prometheus (promtool checks the example alert rules),
+# a dnstap collector and reader (tests/system/dnstap.sh), the Debian packaging tools
+# (tests/deb.sh).
 PKGS="build-essential autoconf automake pkg-config clang clang-format
 libldns-dev libmaxminddb-dev libev-dev libyaml-dev libcmocka-dev liburcu-dev
-libcurl4-openssl-dev libssl-dev
+libcurl4-openssl-dev libssl-dev libfstrm-dev libprotobuf-c-dev protobuf-c-compiler
+fstrm-bin dnstap-ldns
 mmdb-bin libmaxmind-db-writer-perl
 bind9-dnsutils knot-dnsutils knot-dnssecutils ldnsutils unbound dnsperf valgrind python3 python3-dnspython python3-yaml
 knot knot-module-geoip pdns-server pdns-backend-geoip

@@ -30,6 +30,7 @@
 #include "server/base/timefmt.h"
 #include "server/base/xalloc.h"
 #include "server/ctl/control.h"
+#include "server/dnstap/dnstap.h"
 #include "server/health/health.h"
 #include "server/health/state_file.h"
 #include "server/load/reload.h"
@@ -473,6 +474,19 @@ static int extras_start(const struct extras *x, struct answer_ctx *const *actx, 
 	return GS_OK;
 }
 
+/* The dnstap identity: dnstap.identity, else identity, else the host name. */
+static const char *dnstap_identity(const struct cfg *cfg)
+{
+	static char host[256];
+	if (cfg->dnstap.identity)
+		return cfg->dnstap.identity;
+	if (cfg->identity && cfg->identity[0])
+		return cfg->identity;
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		return NULL;
+	return host;
+}
+
 /* Starts n_threads workers on ls, reports readiness, waits for a stop signal on sfd,
  * then stops and frees the workers. Returns the exit status. */
 static int serve(const struct cfg *cfg, const struct listen_set *ls, unsigned n_threads,
@@ -493,15 +507,26 @@ static int serve(const struct cfg *cfg, const struct listen_set *ls, unsigned n_
 	struct answer_ctx **actx = xcalloc(n_ctx, sizeof(*actx));
 	for (unsigned i = 0, k = 0; i < n_threads; k += worker_n_ctx(workers[i]), i++)
 		worker_get_ctx(workers[i], actx + k);
+	struct dnstap *tap = NULL;
+	bool tap_ok = true;
+	if (cfg->dnstap.socket || cfg->dnstap.file) {
+		tap = dnstap_open(&cfg->dnstap, dnstap_identity(cfg), (unsigned)n_ctx);
+		tap_ok = tap != NULL;
+		for (unsigned i = 0, k = 0; tap && i < n_threads;
+		     k += worker_n_ctx(workers[i]), i++)
+			worker_dnstap(workers[i], tap, k);
+	}
 	struct supervise sv;
 	supervise_init(&sv, workers, n_threads, ls->n_addrs, rl);
 	unsigned n_started = 0;
-	while (n_started < n_threads && worker_start(workers[n_started]) == GS_OK)
+	while (tap_ok && n_started < n_threads && worker_start(workers[n_started]) == GS_OK)
 		n_started++;
 	/* Read snap now: once the control thread runs, a reload may free it. */
 	size_t n_zones = snap->zones.n, n_records = snapshot_count_records(snap);
 
-	if (n_started < n_threads) {
+	if (!tap_ok) {
+		log_err("cannot start dnstap");
+	} else if (n_started < n_threads) {
 		log_err("cannot start worker thread %u: %s", n_started, strerror(errno));
 	} else if (control_start(ctl, actx, (unsigned)n_ctx, n_threads) != GS_OK) {
 		log_err("cannot serve the control socket");
@@ -536,6 +561,8 @@ static int serve(const struct cfg *cfg, const struct listen_set *ls, unsigned n_
 		worker_join(workers[i]);
 	if (status == 0)
 		log_totals(actx, n_ctx);
+	/* What the workers queued is written (or given up) before their buffers go. */
+	dnstap_close(tap);
 	for (unsigned i = 0; i < n_threads; i++)
 		worker_free(workers[i]);
 	free(sv.seen);

@@ -1,7 +1,8 @@
 # server: the process skeleton: the daemon's life cycle, listening sockets, worker
 # threads with their UDP and TCP engines, sd_notify (libdaemon.a), and geosteerd.
 noinst_LIBRARIES += server/libdaemon.a
-server_libdaemon_a_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS) $(MMDB_CFLAGS) $(LDNS_CFLAGS)
+server_libdaemon_a_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS) $(MMDB_CFLAGS) $(LDNS_CFLAGS) \
+	$(FSTRM_CFLAGS) $(PROTOBUFC_CFLAGS)
 server_libdaemon_a_SOURCES = \
 	server/daemon.c server/daemon.h \
 	server/listen.c server/listen.h \
@@ -14,10 +15,11 @@ server_libdaemon_a_SOURCES = \
 # Everything a program that runs the server code links, outermost first; GS_DAEMON_DEPS
 # is all of it but libdaemon.a.
 GS_SERVER_LIBS = server/libdaemon.a $(GS_DAEMON_DEPS)
-GS_DAEMON_DEPS = server/ctl/libctl.a server/load/libload.a \
+GS_DAEMON_DEPS = server/dnstap/libdnstap.a server/ctl/libctl.a server/load/libload.a \
 	server/query/libquery.a zones/libzones.a geoip/libgeoip.a server/health/libhealth.a \
 	server/config/libconfig.a server/base/libbase.a $(YAML_LIBS) $(URCU_LIBS) \
-	$(LDNS_LIBS) $(MMDB_LIBS) $(CURL_LIBS) $(EV_LIBS) $(PTHREAD_LIBS)
+	$(LDNS_LIBS) $(MMDB_LIBS) $(CURL_LIBS) $(FSTRM_LIBS) $(PROTOBUFC_LIBS) $(EV_LIBS) \
+	$(PTHREAD_LIBS)
 
 sbin_PROGRAMS += server/geosteerd
 server_geosteerd_SOURCES = server/main.c

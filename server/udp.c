@@ -22,6 +22,7 @@
 #include "server/base/err.h"
 #include "server/base/log.h"
 #include "server/base/xalloc.h"
+#include "server/dnstap/dnstap.h"
 #include "server/query/answer.h"
 #include "server/query/snapshot.h"
 
@@ -165,11 +166,16 @@ static void answer_batch(struct udp_sock *us, unsigned n)
 		const struct msghdr *rx = &b->rx[i].msg_hdr;
 		if (rx->msg_flags & MSG_TRUNC)
 			continue;
+		if (GS_UNLIKELY(us->tap != NULL))
+			dnstap_before(us->tap);
 		size_t len = answer_packet(snap, us->actx, b->query[i], b->rx[i].msg_len,
 		                           (const struct sockaddr *)&b->src[i], false, b->resp[i],
 		                           ANSWER_UDP_MAX);
 		if (len == 0)
 			continue;
+		if (GS_UNLIKELY(us->tap != NULL))
+			dnstap_log(us->tap, b->query[i], b->rx[i].msg_len, b->resp[i], len,
+			           (const struct sockaddr *)&b->src[i], false);
 		/* msg_iov and msg_iovlen were set once by udp_batch_new; msg_flags is
 		 * ignored by sendmmsg and msg_len is its output. */
 		struct msghdr *t = &b->tx[n_tx].msg_hdr;
@@ -236,6 +242,7 @@ void udp_sock_init(struct udp_sock *us, unsigned worker_id, int fd, bool use_pkt
 	us->use_pktinfo = use_pktinfo;
 	us->is_running = false;
 	us->worker_id = worker_id;
+	us->tap = NULL;
 	atomic_init(&us->stopping, false);
 	us->actx = answer_ctx_new();
 	us->batch = udp_batch_new();
@@ -287,6 +294,8 @@ void udp_sock_join(struct udp_sock *us)
 
 void udp_sock_free(struct udp_sock *us)
 {
+	dnstap_thread_free(us->tap);
+	us->tap = NULL;
 	udp_batch_free(us->batch);
 	us->batch = NULL;
 	answer_ctx_free(us->actx);

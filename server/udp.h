@@ -15,6 +15,7 @@
 #include "server/base/compiler.h"
 
 struct answer_ctx;
+struct dnstap_thread;
 struct udp_batch;
 
 /* Queries taken per recvmmsg call. 32 amortises the system call and the snapshot and
@@ -29,9 +30,10 @@ struct udp_sock {
 	atomic_bool stopping; /* set by udp_sock_stop before it wakes the thread */
 	unsigned worker_id;   /* for messages */
 	pthread_t thread;
-	struct answer_ctx *actx; /* owned: this thread's scratch space and counters */
-	struct udp_batch *batch; /* owned: recvmmsg/sendmmsg vectors and buffers */
-	uint64_t beats;          /* recvmmsg returns (relaxed atomics): the watchdog's heartbeat */
+	struct answer_ctx *actx;   /* owned: this thread's scratch space and counters */
+	struct udp_batch *batch;   /* owned: recvmmsg/sendmmsg vectors and buffers */
+	struct dnstap_thread *tap; /* owned; NULL unless dnstap is on */
+	uint64_t beats; /* recvmmsg returns (relaxed atomics): the watchdog's heartbeat */
 };
 
 /* Sets us up on fd (borrowed; switched to blocking mode) and allocates its answer

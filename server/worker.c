@@ -18,6 +18,7 @@
 #include "server/base/err.h"
 #include "server/base/log.h"
 #include "server/base/xalloc.h"
+#include "server/dnstap/dnstap.h"
 #include "server/tcp.h"
 #include "server/udp.h"
 
@@ -116,6 +117,13 @@ void worker_get_ctx(const struct worker *w, struct answer_ctx **out)
 		out[1 + i] = w->udp[i].actx;
 }
 
+void worker_dnstap(struct worker *w, struct dnstap *d, unsigned first)
+{
+	w->tap = dnstap_thread_new(d, first, w->actx);
+	for (size_t i = 0; i < w->n_udp; i++)
+		w->udp[i].tap = dnstap_thread_new(d, first + 1 + (unsigned)i, w->udp[i].actx);
+}
+
 void worker_heartbeat_start(struct worker *w, double interval)
 {
 	ev_timer_set(&w->heartbeat, interval, interval);
@@ -186,6 +194,7 @@ void worker_free(struct worker *w)
 	ev_check_stop(w->loop, &w->rcu_wake);
 	ev_timer_stop(w->loop, &w->heartbeat); /* a no-op when not started */
 	ev_loop_destroy(w->loop);
+	dnstap_thread_free(w->tap);
 	answer_ctx_free(w->actx);
 	free(w);
 }

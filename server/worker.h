@@ -21,6 +21,8 @@
 #include "server/listen.h"
 
 struct answer_ctx;
+struct dnstap;
+struct dnstap_thread;
 struct udp_batch;
 struct udp_sock;
 struct tcp_shared;
@@ -39,7 +41,8 @@ struct worker {
 	struct answer_ctx *actx; /* the TCP thread's */
 	struct udp_sock *udp;    /* owned; one per listen address, each with its thread */
 	size_t n_udp;
-	struct tcp_worker *tcp; /* owned; listeners and connections */
+	struct tcp_worker *tcp;    /* owned; listeners and connections */
+	struct dnstap_thread *tap; /* the TCP thread's; owned, NULL unless dnstap is on */
 };
 
 /* Sets up worker id on the sockets ls gives it: allocates every buffer, creates the loop
@@ -52,6 +55,9 @@ size_t worker_n_ctx(const struct worker *w) GS_NONNULL;
 /* Stores the worker's answer contexts (worker_n_ctx of them) into out, TCP first, for
  * the counters; they stay valid until worker_free. */
 void worker_get_ctx(const struct worker *w, struct answer_ctx **out) GS_NONNULL;
+/* Gives every thread of the worker its dnstap state, numbered from first in
+ * worker_get_ctx order. Before worker_start. */
+void worker_dnstap(struct worker *w, struct dnstap *d, unsigned first) GS_NONNULL;
 /* Makes every thread of the worker count a heartbeat at least every interval seconds
  * (> 0), idle or busy: a thread stuck in a callback stops counting. Before
  * worker_start. */

@@ -318,6 +318,9 @@ void cfg_free(struct cfg *c)
 	free(c->control_readonly.group);
 	free(c->state_file);
 	free(c->identity);
+	free(c->dnstap.socket);
+	free(c->dnstap.file);
+	free(c->dnstap.identity);
 	free(c->rate_limit.exempt);
 	free(c->geoip.database);
 	free(c->geoip.asn_database);

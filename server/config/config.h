@@ -164,6 +164,14 @@ struct cfg {
 	char *state_file; /* owned or NULL */
 	char *identity;   /* owned or NULL */
 	bool watch;
+	/* dnstap: every answer to a collector on the Unix socket `socket` or into the
+	 * file `file` (exactly one of them; both NULL: off). identity: NULL means the
+	 * identity above, then the host name. All owned. */
+	struct cfg_dnstap {
+		char *socket;
+		char *file;
+		char *identity;
+	} dnstap;
 	struct cfg_tcp tcp;
 	struct cfg_rate_limit rate_limit;
 	bool has_cookies;
@@ -201,6 +209,7 @@ enum cfg_section {
 	CFG_SEC_CHECKS,
 	CFG_SEC_MAPS,
 	CFG_SEC_SERVICES,
+	CFG_SEC_DNSTAP,
 	CFG_SEC_COUNT
 };
 

@@ -163,6 +163,37 @@ static void parse_control_readonly(struct config_yaml *y, yaml_node_t *v, void *
 		ro->group_pos = present[1];
 }
 
+static void parse_dnstap_socket(struct config_yaml *y, yaml_node_t *v, void *obj, const char *where)
+{
+	struct cfg_dnstap *dt = obj;
+	char *p = socket_path(y, v, where);
+	if (!p)
+		return;
+	free(dt->socket);
+	dt->socket = p;
+}
+
+static const struct config_yaml_key dnstap_keys[] = {
+        {.name = "socket", .kind = CONFIG_YAML_CUSTOM, .fn = parse_dnstap_socket},
+        {.name = "file", .kind = CONFIG_YAML_PATH, .off = offsetof(struct cfg_dnstap, file)},
+        {.name = "identity",
+         .kind = CONFIG_YAML_STRING,
+         .off = offsetof(struct cfg_dnstap, identity)},
+        {.name = NULL},
+};
+
+/* dnstap: {socket: PATH | file: PATH, identity: TEXT}. */
+static void parse_dnstap(struct config_yaml *y, yaml_node_t *v, void *obj, const char *where)
+{
+	struct cfg *c = obj;
+	struct srcpos present[GS_ARRAY_LEN(dnstap_keys)];
+	if (!config_yaml_walk(y, v, where, dnstap_keys, &c->dnstap, present))
+		return;
+	if (!c->dnstap.socket == !c->dnstap.file)
+		diag_err(y->d, config_yaml_pos(y, v),
+		         "dnstap: give exactly one of socket (a collector's Unix socket) and file");
+}
+
 static void parse_metrics(struct config_yaml *y, yaml_node_t *v, void *obj, const char *where)
 {
 	struct cfg *c = obj;
@@ -1162,6 +1193,7 @@ static const struct config_yaml_key top_keys[] = {
         [CFG_SEC_CHECKS] = {.name = "checks", .kind = CONFIG_YAML_CUSTOM, .fn = parse_checks},
         [CFG_SEC_MAPS] = {.name = "maps", .kind = CONFIG_YAML_CUSTOM, .fn = parse_maps},
         [CFG_SEC_SERVICES] = {.name = "services", .kind = CONFIG_YAML_CUSTOM, .fn = parse_services},
+        [CFG_SEC_DNSTAP] = {.name = "dnstap", .kind = CONFIG_YAML_CUSTOM, .fn = parse_dnstap},
         [CFG_SEC_COUNT] = {.name = NULL},
 };
 

@@ -338,6 +338,10 @@ static void cmd_stats(struct control *c, char **w, size_t n, struct ctl_out *o)
 	             (unsigned long long)sum.all_down[CFG_ALL_DOWN_SERVFAIL]);
 	ctl_out_data(o, "all_down_nodata: %llu",
 	             (unsigned long long)sum.all_down[CFG_ALL_DOWN_NODATA]);
+	ctl_out_data(o, "dnstap_sent: %llu", (unsigned long long)sum.dnstap_sent);
+	ctl_out_data(o, "dnstap_written: %llu", (unsigned long long)sum.dnstap_written);
+	ctl_out_data(o, "dnstap_dropped: %llu",
+	             (unsigned long long)(sum.dnstap_full + sum.dnstap_lost));
 	for (unsigned r = 0; r < GS_ARRAY_LEN(sum.rcode); r++) {
 		const char *name = answer_rcode_name(r);
 		/* The common ones always (scripts can rely on them), others when seen. */

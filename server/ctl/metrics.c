@@ -429,6 +429,16 @@ int metrics_render(const struct metrics_source *src, char **out, size_t *len)
 	sample2(f, "geosteer_steered_all_down_total", "all_down", "nodata", NULL, NULL,
 	        st.all_down[CFG_ALL_DOWN_NODATA]);
 	render_steered(f, &sf);
+	family(f, "geosteer_dnstap_messages_total", "counter",
+	       "dnstap messages: handed to the writer, dropped because its queue was full, "
+	       "written to the collector, discarded while no collector was connected");
+	sample2(f, "geosteer_dnstap_messages_total", "result", "sent", NULL, NULL, st.dnstap_sent);
+	sample2(f, "geosteer_dnstap_messages_total", "result", "queue_full", NULL, NULL,
+	        st.dnstap_full);
+	sample2(f, "geosteer_dnstap_messages_total", "result", "written", NULL, NULL,
+	        st.dnstap_written);
+	sample2(f, "geosteer_dnstap_messages_total", "result", "no_collector", NULL, NULL,
+	        st.dnstap_lost);
 	if (src->tcp_conns) {
 		family(f, "geosteer_tcp_connections", "gauge", "DNS TCP connections open now");
 		sample(f, "geosteer_tcp_connections",

@@ -110,6 +110,9 @@ static void warn_restart_only(const struct cfg *old, const struct cfg *nc, struc
 	         old->has_metrics == nc->has_metrics && old->metrics_len == nc->metrics_len &&
 	                 memcmp(&old->metrics, &nc->metrics, old->metrics_len) == 0},
 	        {CFG_SEC_WATCH, old->watch == nc->watch},
+	        {CFG_SEC_DNSTAP, str_same(old->dnstap.socket, nc->dnstap.socket) &&
+	                                 str_same(old->dnstap.file, nc->dnstap.file) &&
+	                                 str_same(old->dnstap.identity, nc->dnstap.identity)},
 	};
 	for (size_t i = 0; i < GS_ARRAY_LEN(v); i++) {
 		if (v[i].same)

@@ -53,6 +53,7 @@ struct answer_ctx {
 	/* The query has DO=1 and the zone being answered from is signed: RRSIGs and
 	 * proofs go with the answer (RFC 4035 section 3.1). */
 	bool dnssec;
+	struct answer_note *note; /* dnstap is on: record steering decisions here */
 };
 
 /* How the response turns out; filled by the resolution functions. */
@@ -83,6 +84,21 @@ struct answer_ctx *answer_ctx_new(void)
 void answer_ctx_share_rotation(struct answer_ctx *ctx, struct answer_ctx *with)
 {
 	ctx->rot = with->rot;
+}
+
+void answer_ctx_set_note(struct answer_ctx *ctx, struct answer_note *note)
+{
+	ctx->note = note;
+}
+
+void answer_ctx_count_dnstap(struct answer_ctx *ctx, bool sent)
+{
+	stat_inc(sent ? &ctx->stats.dnstap_sent : &ctx->stats.dnstap_full);
+}
+
+void answer_ctx_count_dnstap_done(struct answer_ctx *ctx, bool written)
+{
+	stat_inc(written ? &ctx->stats.dnstap_written : &ctx->stats.dnstap_lost);
 }
 
 void answer_ctx_free(struct answer_ctx *ctx)
@@ -197,6 +213,17 @@ static GS_NOINLINE bool answer_all_down(struct answer_ctx *ctx, const struct zon
 	}
 }
 
+/* dnstap is on: keeps the decision for the message written after the answer. */
+static GS_NOINLINE void note_steered(struct answer_note *n, const struct steer_table *t,
+                                     const struct steer_service *svc,
+                                     const struct steer_decision *dec, enum steer_type ty)
+{
+	n->svc = svc;
+	n->steer = t;
+	n->dec = *dec;
+	n->ty = (uint8_t)ty;
+}
+
 /* Answers the question at steered name svc (owner: the name as it is to be written,
  * qname or a CNAME target) when its type is one steering decides: A or AAAA, and ANY,
  * for which RFC 8482 4.1 lets us pick one RRset: the steered A set for this client, or
@@ -225,6 +252,8 @@ static bool answer_steered(const struct snapshot *snap, struct answer_ctx *ctx,
 		steer_decide(snap->steer, svc, &client, ty, &dec);
 	}
 	rep->ecs_scope = dec.scope;
+	if (GS_UNLIKELY(ctx->note != NULL) && !ctx->note->svc)
+		note_steered(ctx->note, snap->steer, svc, &dec, ty);
 	if (GS_UNLIKELY(dec.fail_open) && answer_all_down(ctx, z, sn, rep))
 		return true;
 	if (!dec.dc) {
@@ -811,6 +840,10 @@ void answer_stats_sum(struct answer_ctx *const *ctx, unsigned n, struct answer_s
 		sum->cookie_new += load_u64(&st->cookie_new);
 		sum->cookie_valid += load_u64(&st->cookie_valid);
 		sum->cookie_invalid += load_u64(&st->cookie_invalid);
+		sum->dnstap_sent += load_u64(&st->dnstap_sent);
+		sum->dnstap_full += load_u64(&st->dnstap_full);
+		sum->dnstap_written += load_u64(&st->dnstap_written);
+		sum->dnstap_lost += load_u64(&st->dnstap_lost);
 		for (size_t p = 0; p < GS_ARRAY_LEN(sum->all_down); p++)
 			sum->all_down[p] += load_u64(&st->all_down[p]);
 		for (size_t r = 0; r < GS_ARRAY_LEN(sum->rcode); r++)

@@ -12,6 +12,7 @@
 
 #include "server/base/compiler.h"
 #include "server/query/snapshot.h"
+#include "server/query/steer.h"
 
 /* EDNS payload size we advertise and the most we ever send over UDP: 1232 bytes fits
  * the IPv6 minimum MTU without fragmentation (DNS Flag Day 2020). */
@@ -36,6 +37,21 @@ struct answer_stats {
 	/* Steered answers given while no datacenter of the client's list was up, by the
 	 * service's all_down policy (enum cfg_all_down: open, servfail, nodata). */
 	uint64_t all_down[3];
+	/* dnstap (server/dnstap): messages handed to the writer and dropped because its
+	 * queue was full (counted by the worker); of those handed over, written to the
+	 * collector and discarded while none was connected (counted by the writer's
+	 * thread). */
+	uint64_t dnstap_sent, dnstap_full, dnstap_written, dnstap_lost;
+};
+
+/* The steering decision behind the last answer, for dnstap: filled by answer_packet
+ * only on a context given one (answer_ctx_set_note); the caller clears svc before each
+ * query. The first steered name of an answer (a CNAME chain may reach several). */
+struct answer_note {
+	const struct steer_service *svc; /* NULL: no steered answer */
+	const struct steer_table *steer;
+	struct steer_decision dec;
+	uint8_t ty; /* enum steer_type */
 };
 
 struct answer_ctx; /* per-worker scratch space (compression table, rotation, stats) */
@@ -51,6 +67,15 @@ const struct answer_stats *answer_ctx_stats(const struct answer_ctx *ctx) GS_NON
  * loads and stores, no atomic increment): harmless for a rotation. Before the threads
  * start; `with` must outlive ctx. */
 void answer_ctx_share_rotation(struct answer_ctx *ctx, struct answer_ctx *with) GS_NONNULL;
+/* Makes answer_packet record its steering decisions into *note (NULL: never, the
+ * default). Before the thread starts; note outlives ctx's use. */
+void answer_ctx_set_note(struct answer_ctx *ctx, struct answer_note *note) GS_NONNULLX(1);
+/* Counts one dnstap message of ctx's thread: handed over (sent) or dropped (queue full).
+ * Only ctx's thread. */
+void answer_ctx_count_dnstap(struct answer_ctx *ctx, bool sent) GS_NONNULL;
+/* Counts one message the dnstap writer is done with: written, or discarded (no
+ * collector). Only the writer's thread. */
+void answer_ctx_count_dnstap_done(struct answer_ctx *ctx, bool written) GS_NONNULL;
 /* Sums the counters of ctx[0 .. n) into *sum with relaxed atomic loads, without stopping
  * the workers (a counter may be a few queries behind another). Used by `stats` and the
  * metrics endpoint. Any thread. */

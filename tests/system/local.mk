@@ -16,6 +16,7 @@ GS_SYSTEM_TESTS = \
 	tests/system/tcp-deadlines.sh \
 	tests/system/tcp-fd-limit.sh \
 	tests/system/all-down.sh \
+	tests/system/dnstap.sh \
 	tests/system/tcp-close.sh \
 	tests/system/udp-threads.sh \
 	tests/system/malformed.sh \
@@ -62,7 +63,7 @@ GS_SYSTEM_TESTS += tests/system/watch.sh
 
 # DNS Cookies and response rate limiting; rrl-client.py is their client.
 GS_SYSTEM_TESTS += tests/system/cookies.sh tests/system/rrl.sh tests/system/rrl-reload.sh
-EXTRA_DIST += tests/system/rrl-client.py
+EXTRA_DIST += tests/system/rrl-client.py tests/system/dnstap_extra.py
 
 # gdnsd migration: tools/gdnsd-map-convert on Wikimedia's production map (skipped
 # without ../shared) and on a small excerpt fixture with its own tiny database.
