@@ -26,6 +26,11 @@ gsexamplessysdir = $(gsexamplesdir)/system
 dist_gsexamplessys_DATA = examples/system/geosteer.yaml
 gsexamplessyszonesdir = $(gsexamplessysdir)/zones
 dist_gsexamplessyszones_DATA = examples/system/zones/example.test.zone
+# Monitoring: Prometheus alert rules and a Grafana dashboard.
+gsexamplespromdir = $(gsexamplesdir)/prometheus
+dist_gsexamplesprom_DATA = examples/prometheus/geosteer-alerts.yml
+gsexamplesgrafanadir = $(gsexamplesdir)/grafana
+dist_gsexamplesgrafana_DATA = examples/grafana/geosteer.json
 
 # The operator's documentation (docs/ is in the tarball whole).
 doc_DATA = README.md docs/configuration.md docs/control.md docs/dnssec.md \
