@@ -110,14 +110,16 @@ cap_stop KILL
 ctl_stats S1
 M=20
 slow=0
+# A worker blocked on the dead collector would leave a query unanswered (dig waits 2 s,
+# once); the time dig measured for the exchange itself (not its own start-up, which a
+# loaded machine stretches) shows none was held up.
 for i in $(seq 1 $M); do
-	t0=$(date +%s%N)
 	q udp www.geo.test. A
-	t1=$(date +%s%N)
 	[ "$(r_status)" = NOERROR ] || fail "query $i not answered: $(r_status)"
-	[ $(((t1 - t0) / 1000000)) -lt 1000 ] || slow=$((slow + 1))
+	[[ $R_LINES =~ Query\ time:\ ([0-9]+)\ msec ]] || fail "query $i: no query time from dig"
+	[ "${BASH_REMATCH[1]:-0}" -lt 1000 ] || slow=$((slow + 1))
 done
-expect_eq "queries answered in over a second" 0 "$slow"
+expect_eq "queries answered in over a second (dig's query time)" 0 "$slow"
 dropped_now() {
 	ctl_stats S
 	[ "${S[dnstap_dropped]:-0}" -gt "${S1[dnstap_dropped]}" ]
