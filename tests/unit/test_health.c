@@ -612,6 +612,7 @@ static void test_state_file_timed(void **state)
 	health_table_free(t);
 	diag_free(&d);
 	tl_rmtree(dir);
+	free(dir);
 }
 
 static void test_state_file(void **state)
