@@ -21,16 +21,10 @@
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ecs-lib.sh"
+. "$(dirname "$0")/unbound-lib.sh"
 
-UNBOUND=$(command -v unbound || echo /usr/sbin/unbound)
-for tool in ldns-keygen ldns-key2ds delv unbound-checkconf "$UNBOUND"; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "SKIP: $tool is not installed (apt-get install ldnsutils unbound bind9-dnsutils)"
-		exit 77
-	fi
-done
+ub_require ldns-keygen ldns-key2ds delv
 need_demo_mmdb
-: "${GS_UNBOUND_TIMEOUT:=15}"
 ZONES="sn.test s3.test"
 US=8.8.8.0/24
 EU=81.169.145.0/24
@@ -206,95 +200,15 @@ fi
 
 # ---------------------------------------------------------------- unbound validates
 
-UB_PID=
-UB_JOB=
-ub_stop() {
-	[ -n "$UB_PID" ] || return 0
-	local pid=$UB_PID i=0
-	UB_PID=
-	kill -TERM "$pid" 2>/dev/null
-	while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-	wait "$UB_JOB" 2>/dev/null
-}
-trap 'ub_stop; gs_cleanup' EXIT
-
-# ub_start: a validating unbound with the subnet cache in front, each zone's DS as a
-# trust anchor and a stub-zone to geosteerd; waits (bounded) until it answers.
-ub_start() {
-	local dir="$T/unbound" attempt z
-	mkdir -p "$dir"
-	for attempt in 1 2 3; do
-		UPORT=$("$PY" "$RAWDNS" freeport) || fatal "no free port for unbound"
-		{
-			cat <<EOF
-# written by tests/system/$TEST_NAME.sh
-server:
-    interface: 127.0.0.1
-    port: $UPORT
-    do-ip4: yes
-    do-ip6: no
-    do-daemonize: no
-    use-syslog: no
-    logfile: ""
-    verbosity: 1
-    val-log-level: 2
-    chroot: ""
-    username: ""
-    directory: "$dir"
-    pidfile: "$dir/unbound.pid"
-    num-threads: 1
-    so-reuseport: no
-    access-control: 127.0.0.0/8 allow
-    do-not-query-localhost: no
-    module-config: "subnetcache validator iterator"
-    qname-minimisation: no
-    local-zone: "test." nodefault
-    prefetch: no
-    harden-dnssec-stripped: yes
-    send-client-subnet: 127.0.0.1
-    client-subnet-always-forward: yes
-    max-client-subnet-ipv4: 24
-    max-client-subnet-ipv6: 56
-EOF
-			for z in $ZONES; do
-				echo "    trust-anchor-file: \"$T/$z.ds\""
-			done
-			for z in $ZONES; do
-				printf 'stub-zone:\n    name: "%s"\n    stub-addr: 127.0.0.1@%s\n' "$z" "$PORT"
-			done
-		} >"$dir/unbound.conf"
-		if ! unbound-checkconf "$dir/unbound.conf" >"$dir/checkconf.out" 2>&1; then
-			cat "$dir/checkconf.out"
-			fatal "unbound-checkconf refused the test configuration"
-		fi
-		"$UNBOUND" -d -c "$dir/unbound.conf" >"$dir/unbound.log" 2>&1 </dev/null &
-		UB_JOB=$!
-		UB_PID=$UB_JOB
-		local deadline=$((SECONDS + GS_UNBOUND_TIMEOUT))
-		while [ $SECONDS -lt $deadline ] && kill -0 "$UB_PID" 2>/dev/null; do
-			if dig +tries=1 +time=1 @127.0.0.1 -p "$UPORT" ns1.sn.test. A 2>/dev/null |
-				grep -q 'status: NOERROR'; then
-				echo "unbound pid $UB_PID on 127.0.0.1:$UPORT, validating $ZONES"
-				return 0
-			fi
-			sleep 0.2
-		done
-		if ! kill -0 "$UB_PID" 2>/dev/null && grep -qi 'address already in use' "$dir/unbound.log"; then
-			wait "$UB_JOB" 2>/dev/null
-			UB_PID=
-			echo "port $UPORT taken meanwhile, retrying"
-			continue
-		fi
-		echo "--- unbound log:"
-		tail -n 30 "$dir/unbound.log"
-		fatal "unbound did not resolve ns1.sn.test. within ${GS_UNBOUND_TIMEOUT}s"
-	done
-	fatal "could not find a port for unbound"
-}
+# A validating unbound with the subnet cache in front (ECS forwarded), each zone's DS
+# as a trust anchor and a stub-zone to geosteerd.
+UB_MODULES="subnetcache validator iterator"
+UB_ECS=1
+UB_STUBS=$ZONES
+UB_PROBE="ns1.sn.test. A"
+for z in $ZONES; do
+	UB_ANCHORS+=" $T/$z.ds"
+done
 
 # vq NAME TYPE SUBNET|- STATUS [ANSWER-ERE...]: asks unbound (RD, DO=1, an ECS option for
 # SUBNET); the answer must have STATUS, the AD flag and every ANSWER-ERE.
@@ -415,12 +329,7 @@ for dc in us-east eu-central fallback; do
 done
 force 198.51.100.11 auto
 
-if grep -qiE 'validation failure|bogus' "$T/unbound/unbound.log"; then
-	fail "unbound logged validation failures:"
-	grep -iE 'validation failure|bogus' "$T/unbound/unbound.log" | head -n 10 | sed 's/^/    | /'
-else
-	ok "unbound logged no validation failure"
-fi
+ub_no_validation_failures
 ub_stop
 
 section "delv fully validates the US and EU answers (sources placed by the networks rule)"

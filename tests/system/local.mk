@@ -38,6 +38,8 @@ GS_SYSTEM_TESTS += \
 	tests/system/fifo.sh \
 	tests/system/unbound.sh
 EXTRA_DIST += tests/system/ecs-lib.sh
+# unbound-lib.sh: the unbound of unbound.sh and the dnssec-*.sh tests that validate.
+EXTRA_DIST += tests/system/unbound-lib.sh
 
 # Health checks with real backends on loopback (probes.sh: every kind of probe), the
 # control socket, forces across a restart; failover-lib.sh and failover-backend.py are
