@@ -717,24 +717,26 @@ static bool table_has_addr(const struct health_table *t, const struct netaddr *a
 
 static int save_locked(struct health *h);
 
-int health_force_dc_info(struct health *h, const char *dc, enum health_force f,
-                         const struct health_force_info *info)
+/* health_force_dc_info (dc set, addr NULL) and health_force_addr_info (dc NULL). */
+static int force_set(struct health *h, const char *dc, const struct netaddr *addr,
+                     enum health_force f, const struct health_force_info *info)
 {
 	int rc = GS_OK;
-	if (!dc_name_ok(dc))
-		return GS_EINVAL;
 	if (!info)
 		info = &no_info;
 	pthread_mutex_lock(&h->mu);
-	bool known = table_has_dc(h->cur, dc);
-	if (!known && (f != HEALTH_FORCE_AUTO || dc_force(h, dc) == HEALTH_FORCE_AUTO)) {
+	bool known = dc ? table_has_dc(h->cur, dc) : table_has_addr(h->cur, addr);
+	if (!known && (f != HEALTH_FORCE_AUTO ||
+	               (dc ? dc_force(h, dc) : addr_force(h, addr)) == HEALTH_FORCE_AUTO)) {
 		rc = GS_ENOENT;
 		goto out;
 	}
 	enum health_force old_f;
 	struct health_force_info old;
-	if (set_dc_force(h, dc, f, info, &old_f, &old)) {
-		log_change(dc, NULL, f, info, old_f, &old);
+	bool changed = dc ? set_dc_force(h, dc, f, info, &old_f, &old)
+	                  : set_addr_force(h, addr, f, info, &old_f, &old);
+	if (changed) {
+		log_change(dc, addr, f, info, old_f, &old);
 		if (h->cur)
 			cells_update(h, h->cur, -1);
 		rc = save_locked(h);
@@ -745,30 +747,18 @@ out:
 	return rc;
 }
 
+int health_force_dc_info(struct health *h, const char *dc, enum health_force f,
+                         const struct health_force_info *info)
+{
+	if (!dc_name_ok(dc))
+		return GS_EINVAL;
+	return force_set(h, dc, NULL, f, info);
+}
+
 int health_force_addr_info(struct health *h, const struct netaddr *addr, enum health_force f,
                            const struct health_force_info *info)
 {
-	int rc = GS_OK;
-	if (!info)
-		info = &no_info;
-	pthread_mutex_lock(&h->mu);
-	bool known = table_has_addr(h->cur, addr);
-	if (!known && (f != HEALTH_FORCE_AUTO || addr_force(h, addr) == HEALTH_FORCE_AUTO)) {
-		rc = GS_ENOENT;
-		goto out;
-	}
-	enum health_force old_f;
-	struct health_force_info old;
-	if (set_addr_force(h, addr, f, info, &old_f, &old)) {
-		log_change(NULL, addr, f, info, old_f, &old);
-		if (h->cur)
-			cells_update(h, h->cur, -1);
-		rc = save_locked(h);
-		wake(h);
-	}
-out:
-	pthread_mutex_unlock(&h->mu);
-	return rc;
+	return force_set(h, NULL, addr, f, info);
 }
 
 int health_force_dc(struct health *h, const char *dc, enum health_force f)
