@@ -87,6 +87,7 @@ GS_SYSTEM_TESTS += tests/system/dnssec-steer.sh
 GS_SYSTEM_TESTS += tests/system/dnssec-steer-big.sh
 # DNSSEC: failover and forced failover times with the steered zone signed and not.
 GS_SYSTEM_TESTS += tests/system/failover-dnssec.sh
+EXTRA_DIST += tests/system/answer-watch.py
 # DNSSEC life cycle (re-signing by itself, key rollovers) is dnssec-resign.sh, listed
 # first above: it waits about 70 s for a re-sign.
 
