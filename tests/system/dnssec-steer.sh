@@ -15,8 +15,10 @@
 # in a datacenter too large to have every subset signed (two addresses down: the set
 # up, signed after the change), a CNAME to a steered name,
 # NXDOMAIN, NODATA (steered name and its empty parent), a wildcard, and the DS denial
-# of the unsigned child. delv, with each zone's DS as its trust anchor, fully validates
-# the US and EU answers (asked from the loopback sources the networks rule places).
+# of the unsigned child, whose own data (geosteerd serves the child zone unsigned)
+# comes back through unbound without AD. delv, with each zone's DS as its trust
+# anchor, fully validates the US and EU answers (asked from the loopback sources the
+# networks rule places) and calls the child's data an unsigned answer.
 # Skipped (77) when ldns-keygen, unbound or delv is missing.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
@@ -60,6 +62,15 @@ KEYS[s3.test]="$T/keys/$csk"
 cp "$T/keys/$csk.ds" "$T/s3.test.ds"
 for z in $ZONES; do
 	zone_text "$z" >"$T/$z.zone"
+	# The unsigned child, served by geosteerd too, so that a validator reaches it.
+	cat >"$T/child.$z.zone" <<EOF
+\$ORIGIN child.$z.
+\$TTL 300
+@   IN SOA ns hostmaster 1 3600 600 86400 60
+@   IN NS  ns
+ns  IN A   192.0.2.53
+www IN A   192.0.2.77
+EOF
 done
 
 names() {
@@ -84,6 +95,10 @@ $(zones_yaml)
     dnssec:
       keys: [${KEYS[s3.test]}]
       denial: nsec3
+  - name: child.sn.test.
+    file: $T/child.sn.test.zone
+  - name: child.s3.test.
+    file: $T/child.s3.test.zone
 geoip:
   database: $DEMO_MMDB
   client_subnet: true
@@ -201,10 +216,11 @@ fi
 # ---------------------------------------------------------------- unbound validates
 
 # A validating unbound with the subnet cache in front (ECS forwarded), each zone's DS
-# as a trust anchor and a stub-zone to geosteerd.
+# as a trust anchor and a stub-zone to geosteerd (the unsigned children too: their
+# delegation's glue is no real server).
 UB_MODULES="subnetcache validator iterator"
 UB_ECS=1
-UB_STUBS=$ZONES
+UB_STUBS="$ZONES child.sn.test child.s3.test"
 UB_PROBE="ns1.sn.test. A"
 for z in $ZONES; do
 	UB_ANCHORS+=" $T/$z.ds"
@@ -272,7 +288,18 @@ for z in $ZONES; do
 	fi
 done
 
-section "one address of a datacenter down: the smaller set is signed too"
+section "the unsigned child: its DS denial accepted, its data insecure (no AD), not bogus"
+for z in $ZONES; do
+	zq=${z//./\\.}
+	LAST_CMD="dig +rec +dnssec +time=5 +tries=1 @127.0.0.1 -p $UPORT www.child.$z A"
+	dig +rec +dnssec +time=5 +tries=1 @127.0.0.1 -p "$UPORT" www.child.$z A >"$T/dig.out" 2>&1
+	DIG_RC=$?
+	parse_out
+	expect_status NOERROR
+	expect_noflag ad
+	expect_rr ANSWER "^www\\.child\\.$zq\\. [0-9]+ IN A 192\\.0\\.2\\.77$"
+done
+
 force 198.51.100.11 down
 for z in $ZONES; do
 	zq=${z//./\\.}
@@ -350,6 +377,17 @@ for z in $ZONES; do
 			sed 's/^/    | /' "$T/delv.out"
 		fi
 	done
+	# The unsigned child: delv proves it insecure from the parent's DS denial.
+	LAST_CMD="delv @127.0.0.1 -p $PORT -a $T/$z.anchor +root=$z www.child.$z A"
+	timeout -k 2 20 delv @127.0.0.1 -p "$PORT" -a "$T/$z.anchor" +root=$z www.child.$z A \
+		>"$T/delv.out" 2>&1
+	if grep -q '^; unsigned answer' "$T/delv.out" &&
+		grep -qE "^www\\.child\\.$z\\.[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+A[[:space:]]+192\\.0\\.2\\.77" "$T/delv.out"; then
+		ok "$LAST_CMD: unsigned answer"
+	else
+		fail "$LAST_CMD: not an unsigned answer:"
+		sed 's/^/    | /' "$T/delv.out"
+	fi
 done
 
 finish
