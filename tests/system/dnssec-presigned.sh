@@ -382,6 +382,10 @@ vq a.b.deleg.$BZ DS NOERROR
 expect_count ANSWER 0
 vq b.deleg.$BZ A NOERROR
 expect_count ANSWER 0
+# Names that do not exist below those empty non-terminals: NXDOMAIN from the closest
+# provable encloser (the apex), insecure as well.
+vq x.deleg.$BZ A NXDOMAIN
+vq x.b.deleg.$BZ A NXDOMAIN
 ub_no_validation_failures
 ub_stop
 
