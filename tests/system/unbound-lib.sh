@@ -6,6 +6,7 @@
 # background job on a free loopback port (UPORT), with a stub-zone to geosteerd for
 # each zone asked for, and waits (bounded) until it resolves a probe question;
 # ub_stop ends it by PID (SIGTERM, bounded wait, SIGKILL and a failure if it lingers).
+# delv_anchor and delv_expect run BIND's delv, the other validator of these tests.
 #
 # Set before ub_start:
 #   UB_STUBS    zones sent to geosteerd (127.0.0.1@$PORT), space-separated
@@ -173,6 +174,34 @@ ub_no_validation_failures() {
 		grep -iE 'validation failure|bogus' "$T/unbound/unbound.log" | head -n 10 | sed 's/^/    | /'
 	else
 		ok "unbound logged no validation failure"
+	fi
+}
+
+# delv_anchor ZONE: $T/ZONE.anchor, a trust-anchors clause for delv made from the DS
+# record in $T/ZONE.ds (the test's own KSK of ZONE).
+delv_anchor() {
+	local tag alg dt digest
+	read -r _ _ _ tag alg dt digest <"$T/$1.ds" || fatal "no DS in $T/$1.ds"
+	printf 'trust-anchors { "%s." static-ds %s %s %s "%s"; };\n' "$1" "$tag" "$alg" "$dt" \
+		"$digest" >"$T/$1.anchor"
+}
+
+# delv_expect ZONE VERDICT NAME TYPE ERE [DELV-OPTION...]: delv asks geosteerd for NAME
+# TYPE with ZONE's anchor (delv_anchor) as its only trust anchor; it must say
+# "; VERDICT" (an ERE: "fully validated", "unsigned answer", ...) and, unless ERE is
+# empty, print a record matching ERE (blanks squeezed to one space).
+delv_expect() {
+	local zone=$1 verdict=$2 name=$3 type=$4 ere=$5
+	shift 5
+	LAST_CMD="delv @127.0.0.1 -p $PORT $* -a $T/$zone.anchor +root=$zone $name $type"
+	timeout -k 2 20 delv @127.0.0.1 -p "$PORT" "$@" -a "$T/$zone.anchor" +root="$zone" \
+		"$name" "$type" >"$T/delv.out" 2>&1
+	if grep -qE "^; ($verdict)" "$T/delv.out" &&
+		{ [ -z "$ere" ] || tr -s ' \t' '  ' <"$T/delv.out" | grep -qE "$ere"; }; then
+		ok "$LAST_CMD: $(grep -m1 -E "^; ($verdict)" "$T/delv.out")"
+	else
+		fail "$LAST_CMD: not '$verdict'${ere:+ with a record matching /$ere/}:"
+		sed 's/^/    | /' "$T/delv.out"
 	fi
 }
 
