@@ -15,6 +15,7 @@
 #include "geoip/geo.h"
 #include "geoip/geo_embed.h"
 #include "geoip/geodb.h"
+#include "geoip/nearest.h"
 #include "geoip/nettree.h"
 #include "server/base/err.h"
 #include "server/base/xalloc.h"
@@ -112,6 +113,7 @@ struct compile {
 	size_t n_rules[GEO_RULE_KINDS];
 	const struct srcpos *pos[GEO_RULE_KINDS]; /* per rule, borrowed from m */
 	uint16_t *loc_list;                       /* heap; loc id -> list id */
+	struct nearest *near;                     /* heap; NULL without coordinates */
 };
 
 static const struct cfg_map_rule *cfg_rules(const struct cfg_map *m, enum geo_rule_kind k,
@@ -262,27 +264,40 @@ static bool find_rule(struct compile *c, enum geo_rule_kind k, const char *text,
 	return true;
 }
 
-/* The precedence of design rule 1 for one location (networks are applied later). */
-static void resolve_locs(struct compile *c)
+/* The precedence of design rule 1 for one location (networks are applied later); a
+ * located client no rule matches gets its nearest-first list (rule 7). */
+static int resolve_locs(struct compile *c)
 {
 	uint32_t n;
+	int rc = GS_OK;
 	const struct geo_loc *locs = geodb_locs(c->db, &n);
 	c->loc_list = xcalloc(n ? n : 1, sizeof(*c->loc_list));
 	for (uint32_t i = 0; i < n; i++) {
 		const struct geo_loc *l = &locs[i];
 		uint16_t list = 0, v;
-		if (l->continent[0] && find_rule(c, GEO_RULE_CONTINENTS, l->continent, 0, &v))
+		bool ruled = false;
+		if (l->continent[0] && find_rule(c, GEO_RULE_CONTINENTS, l->continent, 0, &v)) {
 			list = v;
-		if (l->country[0] && find_rule(c, GEO_RULE_COUNTRIES, l->country, 0, &v))
+			ruled = true;
+		}
+		if (l->country[0] && find_rule(c, GEO_RULE_COUNTRIES, l->country, 0, &v)) {
 			list = v;
+			ruled = true;
+		}
 		if (l->country[0] && l->subdivision[0]) {
 			char packed[8];
 			snprintf(packed, sizeof(packed), "%s%s", l->country, l->subdivision);
-			if (find_rule(c, GEO_RULE_SUBDIVISIONS, packed, 0, &v))
+			if (find_rule(c, GEO_RULE_SUBDIVISIONS, packed, 0, &v)) {
 				list = v;
+				ruled = true;
+			}
 		}
-		if (l->asn && find_rule(c, GEO_RULE_ASNS, NULL, l->asn, &v))
+		if (l->asn && find_rule(c, GEO_RULE_ASNS, NULL, l->asn, &v)) {
 			list = v;
+			ruled = true;
+		}
+		if (!ruled && l->located && c->near && rc == GS_OK)
+			rc = nearest_list(c->near, c->b, l, c->d, &list);
 		c->loc_list[i] = list;
 	}
 	for (int k = GEO_RULE_ASNS; k < GEO_RULE_KINDS; k++)
@@ -294,6 +309,7 @@ static void resolve_locs(struct compile *c)
 				          c->m->name, kind_names[k], c->rules[k][i].key,
 				          k == GEO_RULE_ASNS ? "the ASN database"
 				                             : geodb_path(c->db));
+	return rc;
 }
 
 static uint32_t map_loc(void *ctx, uint32_t loc)
@@ -417,10 +433,16 @@ int geo_compile_map(const struct cfg_map *m, const struct geo_db *db, struct are
 	if (rc != GS_OK)
 		goto out;
 	rc = check_db_fields(&c);
+	if (rc == GS_OK)
+		rc = nearest_new(m, db, d, &c.near);
 	if (rc != GS_OK)
 		goto out;
 	if (db)
-		resolve_locs(&c);
+		rc = resolve_locs(&c);
+	if (rc != GS_OK)
+		goto out;
+	if (c.near)
+		nearest_finish(c.near, d, a, &gm->sites, &gm->n_sites);
 	rc = build_family(&c, AF_INET, a, &gm->v4);
 	if (rc == GS_OK)
 		rc = build_family(&c, AF_INET6, a, &gm->v6);
@@ -445,6 +467,7 @@ out:
 		free((void *)c.pos[k]);
 	}
 	free(c.loc_list);
+	nearest_free(c.near);
 	geopart_idmap_free(&c.keys);
 	dclist_builder_free(c.b);
 	return rc;
