@@ -53,8 +53,8 @@ static int ranked_cmp(const void *x, const void *y)
 	return (a->ix > b->ix) - (a->ix < b->ix);
 }
 
-void nearest_order(const struct geo_site *sites, size_t n, double lat, double lon,
-                   uint16_t *order, double *km)
+void nearest_order(const struct geo_site *sites, size_t n, double lat, double lon, uint16_t *order,
+                   double *km)
 {
 	struct ranked *r = xmalloc((n ? n : 1) * sizeof(*r));
 	for (size_t i = 0; i < n; i++) {
@@ -95,8 +95,8 @@ void nearest_describe(const struct geo_site *sites, size_t n, double lat, double
 	for (size_t i = 0; i < n && at < len; i++) {
 		char dist[32];
 		format_km(km[i], dist);
-		int w = snprintf(out + at, len - at, "%s%s %s km", i ? ", " : "", sites[order[i]].dc,
-		                 dist);
+		int w = snprintf(out + at, len - at, "%s%s %s km", i ? ", " : "",
+		                 sites[order[i]].dc, dist);
 		if (w < 0)
 			break;
 		at += (size_t)w;
@@ -138,7 +138,8 @@ int nearest_new(const struct cfg_map *m, const struct geo_db *db, struct diag *d
 	n->order = xcalloc(n->n_sites, sizeof(*n->order));
 	n->names = xcalloc(n->n_sites, sizeof(*n->names));
 	for (size_t i = 0; i < n->n_sites; i++)
-		n->sites[i] = (struct geo_site){m->coords[i].dc, m->coords[i].lat, m->coords[i].lon};
+		n->sites[i] =
+		        (struct geo_site){m->coords[i].dc, m->coords[i].lat, m->coords[i].lon};
 	geopart_idmap_init(&n->cache);
 	*out = n;
 	return GS_OK;

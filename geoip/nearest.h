@@ -39,8 +39,8 @@ double nearest_km(double lat1, double lon1, double lat2, double lon2);
 /* Orders sites[0..n) by distance from (lat, lon): order[i] is the index of the i-th
  * nearest site (equal distances in configuration order), km[i] its distance (km may
  * be NULL). n <= UINT16_MAX. */
-void nearest_order(const struct geo_site *sites, size_t n, double lat, double lon,
-                   uint16_t *order, double *km) GS_NONNULLX(1, 5);
+void nearest_order(const struct geo_site *sites, size_t n, double lat, double lon, uint16_t *order,
+                   double *km) GS_NONNULLX(1, 5);
 
 /* Writes "us-east 120 km, eu-central 6,214 km" (nearest first, distances rounded to
  * the km) into out, truncated to len. */

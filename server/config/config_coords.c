@@ -40,8 +40,8 @@ static bool read_degrees(struct config_yaml *y, yaml_node_t *v, size_t idx, cons
 	if (!s)
 		return false;
 	if (!parse_degrees(s, out)) {
-		diag_err(y->d, config_yaml_pos(y, it), "%s: %s '%s' is not a decimal number of degrees",
-		         where, what, s);
+		diag_err(y->d, config_yaml_pos(y, it),
+		         "%s: %s '%s' is not a decimal number of degrees", where, what, s);
 		return false;
 	}
 	if (*out < -max || *out > max) {

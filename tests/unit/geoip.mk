@@ -26,3 +26,13 @@ tests_unit_test_geo_LDADD = $(GS_GEOIP_LIBS) $(CMOCKA_LIBS)
 if HAVE_MMDB_WRITER
 EXTRA_tests_unit_test_geo_DEPENDENCIES = $(GEO_TEST_DBS)
 endif
+
+# Nearest-first lists (geoip/nearest.c) on the City-shaped nearest.mmdb.
+check_PROGRAMS += tests/unit/test_nearest
+TESTS += tests/unit/test_nearest
+tests_unit_test_nearest_SOURCES = tests/unit/test_nearest.c
+tests_unit_test_nearest_CFLAGS = $(GS_UNIT_CFLAGS) $(MMDB_CFLAGS)
+tests_unit_test_nearest_LDADD = $(GS_GEOIP_LIBS) $(CMOCKA_LIBS)
+if HAVE_MMDB_WRITER
+EXTRA_tests_unit_test_nearest_DEPENDENCIES = $(GEO_TEST_DBS)
+endif
