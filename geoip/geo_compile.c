@@ -33,6 +33,8 @@ static const char *const continents[] = {"AF", "AN", "AS", "EU", "NA", "OC", "SA
 
 /* Marks "no networks rule here" / "not an embedded range" in overlay partitions. */
 #define NONE UINT32_MAX
+/* A location no rule matches, while resolving (list ids stay below DCLIST_MAX). */
+#define NO_RULE UINT16_MAX
 
 /* Rule lookup keys: the kind in the top byte, up to 7 bytes of payload. */
 static uint64_t rule_key(enum geo_rule_kind kind, const char *text, uint32_t asn)
@@ -274,31 +276,22 @@ static int resolve_locs(struct compile *c)
 	c->loc_list = xcalloc(n ? n : 1, sizeof(*c->loc_list));
 	for (uint32_t i = 0; i < n; i++) {
 		const struct geo_loc *l = &locs[i];
-		uint16_t list = 0, v;
-		bool ruled = false;
-		if (l->continent[0] && find_rule(c, GEO_RULE_CONTINENTS, l->continent, 0, &v)) {
+		uint16_t list = NO_RULE, v;
+		if (l->continent[0] && find_rule(c, GEO_RULE_CONTINENTS, l->continent, 0, &v))
 			list = v;
-			ruled = true;
-		}
-		if (l->country[0] && find_rule(c, GEO_RULE_COUNTRIES, l->country, 0, &v)) {
+		if (l->country[0] && find_rule(c, GEO_RULE_COUNTRIES, l->country, 0, &v))
 			list = v;
-			ruled = true;
-		}
 		if (l->country[0] && l->subdivision[0]) {
 			char packed[8];
 			snprintf(packed, sizeof(packed), "%s%s", l->country, l->subdivision);
-			if (find_rule(c, GEO_RULE_SUBDIVISIONS, packed, 0, &v)) {
+			if (find_rule(c, GEO_RULE_SUBDIVISIONS, packed, 0, &v))
 				list = v;
-				ruled = true;
-			}
 		}
-		if (l->asn && find_rule(c, GEO_RULE_ASNS, NULL, l->asn, &v)) {
+		if (l->asn && find_rule(c, GEO_RULE_ASNS, NULL, l->asn, &v))
 			list = v;
-			ruled = true;
-		}
-		if (!ruled && l->located && c->near && rc == GS_OK)
+		if (list == NO_RULE && l->located && c->near && rc == GS_OK)
 			rc = nearest_list(c->near, c->b, l, c->d, &list);
-		c->loc_list[i] = list;
+		c->loc_list[i] = list == NO_RULE ? 0 : list;
 	}
 	for (int k = GEO_RULE_ASNS; k < GEO_RULE_KINDS; k++)
 		for (size_t i = 0; i < c->n_rules[k]; i++)
