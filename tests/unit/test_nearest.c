@@ -47,7 +47,10 @@ static void test_order(void **state)
 {
 	(void)state;
 	static const struct geo_site sites[] = {
-	        {"far", -33.9, 151.2}, {"twin-b", 50.1, 8.7}, {"twin-a", 50.1, 8.7}, {"near", 51.5, 0},
+	        {"far", -33.9, 151.2},
+	        {"twin-b", 50.1, 8.7},
+	        {"twin-a", 50.1, 8.7},
+	        {"near", 51.5, 0},
 	};
 	uint16_t order[4];
 	double km[4];
@@ -176,13 +179,13 @@ static void test_compiled(void **state)
 		const char *rule; /* prefix of explain's rule */
 	} cases[] = {
 	        {"11.0.0.0", 24, "us-east,eu,ap", 24, "nearest: us-east 354 km, eu 6,204 km"},
-	        {"11.0.5.0", 24, "ap,eu,us-east", 24, "nearest: ap 5 km,"},   /* Tokyo */
-	        {"11.0.4.0", 24, "eu,us-east,ap", 24, "nearest: eu 2 km,"},   /* Frankfurt */
-	        {"11.0.9.0", 24, "us-east,eu,ap", 22, "nearest: us-east 659"}, /* merged /22 */
-	        {"11.0.3.0", 24, "us-east", 24, "countries: GB"},              /* rule wins */
-	        {"11.0.7.0", 24, "fallback,eu", 24, "default"},                /* no location */
-	        {"11.1.0.0", 24, "fallback,eu", 16, "default"},                /* not in db */
-	        {"::ffff:11.0.5.7", 128, "ap,eu,us-east", 120, "nearest: ap"}, /* mapped */
+	        {"11.0.5.0", 24, "ap,eu,us-east", 24, "nearest: ap 5 km,"},       /* Tokyo */
+	        {"11.0.4.0", 24, "eu,us-east,ap", 24, "nearest: eu 2 km,"},       /* Frankfurt */
+	        {"11.0.9.0", 24, "us-east,eu,ap", 22, "nearest: us-east 659"},    /* merged /22 */
+	        {"11.0.3.0", 24, "us-east", 24, "countries: GB"},                 /* rule wins */
+	        {"11.0.7.0", 24, "fallback,eu", 24, "default"},                   /* no location */
+	        {"11.1.0.0", 24, "fallback,eu", 16, "default"},                   /* not in db */
+	        {"::ffff:11.0.5.7", 128, "ap,eu,us-east", 120, "nearest: ap"},    /* mapped */
 	        {"2400:cb00::", 48, "ap,eu,us-east", 32, "nearest: ap 5,316 km"}, /* Singapore */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -215,7 +218,7 @@ static void test_compiled(void **state)
 	bool warned = false;
 	for (size_t i = 0; i < d.n; i++)
 		warned |= strstr(d.v[i].text, CFG ":14: warning: map 'near': coordinates "
-		                                         "never apply") != NULL;
+		                                  "never apply") != NULL;
 	assert_true(warned);
 	for (size_t i = 0; i < 7; i++) {
 		free(cm->continents[i].key);
@@ -236,7 +239,7 @@ static void test_compiled(void **state)
 	assert_null(m);
 	assert_int_equal(d.n_errors, 1);
 	assert_non_null(strstr(d.v[0].text, CFG ":14: map 'near': coordinates need a "
-	                                          "City-shaped database"));
+	                                        "City-shaped database"));
 	/* No database at all: refused too. */
 	diag_free(&d);
 	diag_init(&d);
@@ -251,7 +254,8 @@ static void test_compiled(void **state)
 int main(void)
 {
 	if (access(NEAR_DB, R_OK) != 0) {
-		printf("SKIP: %s is not built: configure found no Perl MaxMind::DB::Writer\n", NEAR_DB);
+		printf("SKIP: %s is not built: configure found no Perl MaxMind::DB::Writer\n",
+		       NEAR_DB);
 		return 77;
 	}
 	const struct CMUnitTest tests[] = {
