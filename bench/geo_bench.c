@@ -118,7 +118,7 @@ int main(int argc, char **argv)
 		m.n_coords = sizeof(coords) / sizeof(coords[0]);
 	}
 
-	struct cfg_geoip g = {.enabled = true, .database = argv[optind]};
+	struct cfg_geoip g = {.enabled = true, .database = argv[optind], .locations = nearest};
 	struct diag d;
 	diag_init(&d);
 	double t0 = now_s(), c0 = cpu_s();

@@ -44,6 +44,7 @@ struct geo_db {
  * interned (triple, coordinates) places of City records. */
 struct decode_ctx {
 	struct geo_db *db;
+	bool places;                    /* read location.latitude/longitude (cfg_geoip.locations) */
 	struct geopart_idmap by_offset; /* data offset -> value */
 	struct geopart_idmap by_key;    /* packed location -> geo id (unlocated) */
 	struct geopart_idmap by_coord;  /* packed coordinates -> coordinate id (from 1) */
@@ -130,8 +131,8 @@ static int decode_place(MMDB_entry_s *e, struct geo_loc *loc, unsigned *fields, 
 	return GS_OK;
 }
 
-static int decode_geo(MMDB_entry_s *e, struct geo_loc *loc, unsigned *fields, char *why,
-                      size_t why_len)
+static int decode_geo(MMDB_entry_s *e, bool places, struct geo_loc *loc, unsigned *fields,
+                      char *why, size_t why_len)
 {
 	memset(loc, 0, sizeof(*loc));
 	int rc = read_code(e, path_continent, loc->continent, 2, 2);
@@ -159,7 +160,7 @@ static int decode_geo(MMDB_entry_s *e, struct geo_loc *loc, unsigned *fields, ch
 		return GS_EPARSE;
 	}
 	*fields |= rc ? GEODB_SUBDIVISION : 0;
-	return decode_place(e, loc, fields, why, why_len);
+	return places ? decode_place(e, loc, fields, why, why_len) : GS_OK;
 }
 
 static int decode_asn(MMDB_entry_s *e, uint32_t *asn, char *why, size_t why_len)
@@ -251,7 +252,7 @@ static int leaf_geo(void *ctx, MMDB_entry_s *e, uint32_t *val, char *why, size_t
 	if (geopart_idmap_get(&c->by_offset, e->offset, val))
 		return GS_OK;
 	struct geo_loc loc;
-	int rc = decode_geo(e, &loc, &c->db->fields, why, why_len);
+	int rc = decode_geo(e, c->places, &loc, &c->db->fields, why, why_len);
 	if (rc != GS_OK)
 		return rc;
 	*val = intern_geo(c, &loc);
@@ -395,7 +396,7 @@ static int walk_all(struct geo_db *db, const struct cfg_geoip *g, struct diag *d
 {
 	int rc = GS_OK;
 	char why[256] = "";
-	struct decode_ctx geo = {.db = db, .cap_geo = 64};
+	struct decode_ctx geo = {.db = db, .cap_geo = 64, .places = g->locations};
 	struct decode_ctx asn = {.db = db};
 	struct geopart g4, g6, a4, a6;
 	struct combine_ctx cc = {.db = db};

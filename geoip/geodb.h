@@ -13,9 +13,13 @@
  *
  * What is read from each record: continent.code, country.iso_code and
  * subdivisions.0.iso_code (the most significant subdivision, as GeoIP2 City orders
- * them) and location.latitude/longitude (City databases; kept as floats, about a metre)
- * from `database`; autonomous_system_number from `asn_database`. Other fields are
- * ignored. A record with only one of latitude and longitude counts as unlocated.
+ * them) from `database`, and when g->locations is set (some map has coordinates)
+ * location.latitude/longitude too (City databases; kept as floats, about a metre);
+ * autonomous_system_number from `asn_database`. Other fields are ignored. A record with
+ * only one of latitude and longitude counts as unlocated. Coordinates are read only
+ * when asked for because they multiply the distinct locations of a City database
+ * (thousands of subdivisions, but a place per city), and with them the walk's time and
+ * memory.
  *
  * Refusals (errors at the config key's FILE:LINE): a file libmaxminddb cannot open or
  * that is not a MaxMind DB; a search tree that is corrupt or loops; a `database` where

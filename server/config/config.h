@@ -77,6 +77,7 @@ struct cfg_geoip {
 	char *database;     /* owned, absolute */
 	char *asn_database; /* owned, absolute, or NULL */
 	bool client_subnet; /* default true */
+	bool locations;     /* read location.latitude/longitude: some map has coordinates */
 	struct srcpos pos, database_pos, asn_database_pos;
 };
 

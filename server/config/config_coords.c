@@ -82,6 +82,8 @@ void config_coords_parse(struct config_yaml *y, yaml_node_t *v, void *obj, const
 {
 	struct cfg_map *m = obj;
 	m->coords_pos = config_yaml_pos(y, v);
+	/* Only then does the database walk keep every record's coordinates (geodb.h). */
+	y->c->geoip.locations = true;
 	if (!config_yaml_each(y, v, where, parse_coord, m))
 		return;
 	if (v->data.mapping.pairs.top == v->data.mapping.pairs.start)

@@ -79,6 +79,7 @@ static struct cfg_geoip geoip_cfg(const char *db)
 	g.enabled = true;
 	g.database = (char *)db;
 	g.client_subnet = true;
+	g.locations = true;
 	g.database_pos = (struct srcpos){CFG, 3};
 	return g;
 }
