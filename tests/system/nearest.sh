@@ -9,8 +9,9 @@
 # after another through the control socket and seeing the next one answer; explain's
 # list and distances; an explicit country rule still wins; an unlocated client and an
 # address the database lacks get `default`; two datacenters at the same place keep
-# configuration order. Then `--check` refusals with FILE:LINE: a latitude out of range,
-# a datacenter the service lacks, a Country-shaped database, no default, no geoip.
+# configuration order; `geosteerctl diff` after a datacenter moved. Then `--check`
+# refusals with FILE:LINE: a latitude out of range, a longitude that is not a number, a
+# datacenter the service lacks, a Country-shaped database, no default, no geoip.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ecs-lib.sh" # sq, expect_dc, expect_scope; DC_A is this test's own
@@ -216,6 +217,34 @@ else
 	echo "SKIP: explain and the forced walk need the control socket"
 fi
 gs_stop
+
+# ---------------------------------------------------------------- diff
+section "geosteerctl diff: moving a datacenter's coordinates moves the clients it reorders"
+{
+	echo 'listen: ["127.0.0.1:53"]'
+	body "$NEAR_DB"
+} >"$T/old.yaml"
+sed 's/^      sa-east: \[-23.55, -46.63\]/      sa-east: [38.72, -9.14]/' "$T/old.yaml" >"$T/new.yaml"
+sed 's/"sa-east", -23.55, -46.63/"sa-east", 38.72, -9.14/' "$T/map.json" >"$T/map2.json"
+"$PY" "$REF" "$NEAR_TXT" "$T/map2.json" >"$T/ref2.txt" || fatal "nearest-ref.py failed"
+ctl_capture diff "$T/old.yaml" "$T/old.yaml"
+expect_rc 0
+ctl_capture diff "$T/old.yaml" "$T/new.yaml"
+expect_rc 1
+# São Paulo's record: the list before and after, as the reference orders them.
+before=$(awk '$1 == "11.0.2.0/24" {print $4}' "$T/ref.txt")
+after=$(awk '$1 == "11.0.2.0/24" {print $4}' "$T/ref2.txt")
+[ "$before" != "$after" ] || fatal "the reference does not move Sao Paulo"
+expect_text out "^service www: network 11\.0\.2\.0/24: \[${before//,/, }\] -> \[${after//,/, }\]\$"
+# A client whose order does not involve the move stays out of the diff: Tokyo.
+if [ "$(awk '$1 == "11.0.5.0/24" {print $4}' "$T/ref.txt")" = \
+	"$(awk '$1 == "11.0.5.0/24" {print $4}' "$T/ref2.txt")" ]; then
+	if grep -q 'network 11\.0\.5\.0/24' <<<"$C_OUT"; then
+		fail "diff lists 11.0.5.0/24 (Tokyo), whose order does not change"
+	else
+		ok "diff leaves out 11.0.5.0/24 (Tokyo), whose order does not change"
+	fi
+fi
 
 # ---------------------------------------------------------------- refusals
 section "--check refusals with FILE:LINE"
