@@ -46,6 +46,7 @@
 #include <stdint.h>
 
 #include "geoip/dclist.h"
+#include "geoip/nearest.h"
 #include "geoip/nettree.h"
 #include "server/base/arena.h"
 #include "server/base/compiler.h"
@@ -80,6 +81,10 @@ struct geo_map {
 	const struct geo_rule *rules[GEO_RULE_KINDS];
 	size_t n_rules[GEO_RULE_KINDS];
 	bool has_db; /* compiled against a database */
+	/* `coordinates`, for explain (the lists themselves are interned like any rule's);
+	 * n_sites 0 without them. Located clients no rule matches got nearest-first lists. */
+	const struct geo_site *sites;
+	size_t n_sites;
 };
 
 struct geo_hit {
@@ -124,9 +129,11 @@ struct geo_explain {
 	struct geo_hit hit;     /* from the compiled table, as geo_map_lookup gives it */
 	struct netaddr located; /* the address located (the IPv4 one for embedded clients) */
 	const char *embed;      /* "6to4", "Teredo", ... or NULL */
-	char rule[80];          /* "networks: 203.0.113.0/24", "countries: GB", "default" */
+	char rule[256];         /* "networks: 203.0.113.0/24", "countries: GB", "default",
+	                         * "nearest: us-east 120 km, eu-central 6,214 km" */
 	char where[80];         /* the database's answer: "EU/DE/BY AS64500", "not in database",
-	                         * "no database" */
+	                         * "no database"; with coordinates in the map, the client's
+	                         * location too: "NA/US/NY 40.71,-74.01" */
 	bool consistent;        /* the rule's list is the table's list (false only when db is
 	                         * not the database m was compiled from) */
 };

@@ -13,14 +13,20 @@
  *
  * What is read from each record: continent.code, country.iso_code and
  * subdivisions.0.iso_code (the most significant subdivision, as GeoIP2 City orders
- * them) from `database`; autonomous_system_number from `asn_database`. Other fields
- * are ignored.
+ * them) from `database`, and when g->locations is set (some map has coordinates)
+ * location.latitude/longitude too (City databases; kept as floats, about a metre);
+ * autonomous_system_number from `asn_database`. Other fields are ignored. A record with
+ * only one of latitude and longitude counts as unlocated. Coordinates are read only
+ * when asked for because they multiply the distinct locations of a City database
+ * (thousands of subdivisions, but a place per city), and with them the walk's time and
+ * memory.
  *
  * Refusals (errors at the config key's FILE:LINE): a file libmaxminddb cannot open or
  * that is not a MaxMind DB; a search tree that is corrupt or loops; a `database` where
  * no record carries continent.code or country.iso_code (an ASN file given as the
  * location database, say); an `asn_database` where no record carries
- * autonomous_system_number. Whether a map's rules fit the database (subdivisions rules
+ * autonomous_system_number; a latitude or longitude that is not a number in range.
+ * Whether a map's rules fit the database (subdivisions rules
  * against a Country database, ...) is decided per map by geo_map_compile. */
 #ifndef GS_GEODB_H
 #define GS_GEODB_H
@@ -45,6 +51,8 @@ struct geo_loc {
 	char country[3];     /* "DE", or "" */
 	char subdivision[4]; /* first subdivision's own code ("BY", "ENG"), or "" */
 	uint32_t asn;        /* from asn_database; 0 when absent */
+	bool located;        /* location.latitude and .longitude present (City) */
+	float lat, lon;      /* degrees, when located; 0 otherwise */
 };
 
 /* Which fields at least one record carries (so that a map can be checked). */
@@ -53,6 +61,7 @@ enum geodb_field {
 	GEODB_COUNTRY = 2,
 	GEODB_SUBDIVISION = 4,
 	GEODB_ASN = 8,
+	GEODB_LOCATION = 16,
 };
 
 /* What geodb_open read of `database`: its metadata, and the file it read (fstat). */

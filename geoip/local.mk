@@ -11,6 +11,7 @@ geoip_libgeoip_a_SOURCES = \
 	geoip/geodb.c geoip/geodb.h \
 	geoip/geopart.c geoip/geopart.h \
 	geoip/dclist.c geoip/dclist.h \
+	geoip/nearest.c geoip/nearest.h \
 	geoip/nettree.c geoip/nettree.h
 
 # What a program using geo maps links, outermost first.

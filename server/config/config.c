@@ -291,6 +291,9 @@ static void free_map(struct cfg_map *m)
 	free_rules(m->subdivisions, m->n_subdivisions);
 	free_rules(m->asns, m->n_asns);
 	free_rules(m->networks, m->n_networks);
+	for (size_t i = 0; i < m->n_coords; i++)
+		free(m->coords[i].dc);
+	free(m->coords);
 }
 
 static void free_service(struct cfg_service *s)

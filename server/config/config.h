@@ -77,6 +77,7 @@ struct cfg_geoip {
 	char *database;     /* owned, absolute */
 	char *asn_database; /* owned, absolute, or NULL */
 	bool client_subnet; /* default true */
+	bool locations;     /* read location.latitude/longitude: some map has coordinates */
 	struct srcpos pos, database_pos, asn_database_pos;
 };
 
@@ -110,11 +111,21 @@ struct cfg_map_rule {
 	struct cfg_dclist list;
 };
 
+/* One datacenter's place under a map's `coordinates` (degrees, in range). */
+struct cfg_coord {
+	char *dc; /* owned */
+	double lat, lon;
+	struct srcpos pos;
+};
+
 struct cfg_map {
 	char *name; /* owned */
 	struct cfg_dclist dflt;
 	struct cfg_map_rule *continents, *countries, *subdivisions, *asns, *networks;
 	size_t n_continents, n_countries, n_subdivisions, n_asns, n_networks;
+	struct cfg_coord *coords; /* owned, configuration order; nearest-first lists */
+	size_t n_coords;
+	struct srcpos coords_pos; /* the `coordinates` key, when present */
 	struct srcpos pos;
 };
 

@@ -13,6 +13,7 @@
 
 #include "server/base/err.h"
 #include "server/base/xalloc.h"
+#include "server/config/config_coords.h"
 
 #define DNS_PORT     53
 #define METRICS_PORT 9153        /* the port Prometheus exporters of DNS servers customarily use */
@@ -991,6 +992,7 @@ static const struct config_yaml_key map_keys[] = {
         {.name = "subdivisions", .kind = CONFIG_YAML_CUSTOM, .fn = parse_subdivisions},
         {.name = "asns", .kind = CONFIG_YAML_CUSTOM, .fn = parse_asns},
         {.name = "networks", .kind = CONFIG_YAML_CUSTOM, .fn = parse_networks},
+        {.name = "coordinates", .kind = CONFIG_YAML_CUSTOM, .fn = config_coords_parse},
         {.name = NULL},
 };
 

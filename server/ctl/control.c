@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "geoip/geo.h"
 #include "geoip/geodb.h"
 #include "server/query/answer.h"
 #include "server/base/dname.h"
@@ -36,6 +37,7 @@
 #include "server/health/state_file.h"
 #include "server/load/reload.h"
 #include "server/query/snapshot.h"
+#include "server/query/steer.h"
 
 /* One listening socket: the control socket (every command) or the read-only one. */
 struct ctl_sock {
@@ -400,11 +402,16 @@ static const struct geo_db *explain_db(struct control *c, const struct snapshot 
 	const char *db_path = reload_db_path(c->rl);
 	if (!db_path)
 		return NULL;
-	/* geodb_open only reads g; the paths stay the reload state's. */
+	/* geodb_open only reads g; the paths stay the reload state's. Coordinates are read
+	 * when a map of s has them (nearest-first lists, explained with distances). */
+	bool places = false;
+	for (size_t i = 0; s->steer && i < s->steer->n_services; i++)
+		places |= s->steer->services[i].map && s->steer->services[i].map->n_sites > 0;
 	struct cfg_geoip g = {.enabled = true,
 	                      .database = (char *)db_path,
 	                      .asn_database = (char *)reload_asn_db_path(c->rl),
-	                      .client_subnet = !s->ecs_ignored};
+	                      .client_subnet = !s->ecs_ignored,
+	                      .locations = places};
 	struct diag d;
 	diag_init(&d);
 	if (geodb_open(&g, &d, &c->ex_db) != GS_OK) {

@@ -41,6 +41,11 @@ EXTRA_DIST += tests/system/ecs-lib.sh
 # unbound-lib.sh: the unbound of unbound.sh and the dnssec-*.sh tests that validate.
 EXTRA_DIST += tests/system/unbound-lib.sh
 
+# Nearest-first lists (a map's coordinates) on tests/data/geo/nearest.mmdb; the expected
+# orders and scopes come from nearest-ref.py.
+GS_SYSTEM_TESTS += tests/system/nearest.sh
+EXTRA_DIST += tests/system/nearest-ref.py
+
 # Health checks with real backends on loopback (probes.sh: every kind of probe), the
 # control socket, forces across a restart; failover-lib.sh and failover-backend.py are
 # their shared part.

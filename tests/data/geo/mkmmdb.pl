@@ -6,8 +6,9 @@
 # Needs Debian's libmaxmind-db-writer-perl (MaxMind::DB::Writer::Tree).
 #
 # Description format: "# type: NAME" and "# ip_version: 4|6" header lines, then one
-# network per line: "NETWORK key=value ...", keys continent, country, subdivision
-# (GeoIP2 City/Country shape) or asn (GeoLite2 ASN shape). Anything after " #" is a
+# network per line: "NETWORK key=value ...", keys continent, country, subdivision,
+# lat and lon (GeoIP2 City/Country shape; lat/lon become location.latitude/longitude)
+# or asn (GeoLite2 ASN shape). Anything after " #" is a
 # comment. IPv6 databases alias ::ffff:0:0/96, 2001::/32 and 2002::/16 to the IPv4
 # tree, as MaxMind's own databases do.
 use strict;
@@ -24,6 +25,9 @@ my %types = (
 	code                     => 'utf8_string',
 	iso_code                 => 'utf8_string',
 	autonomous_system_number => 'uint32',
+	location                 => 'map',
+	latitude                 => 'double',
+	longitude                => 'double',
 );
 
 my ($type, $ipv) = ('GeoIP2-City', 6);
@@ -41,6 +45,8 @@ while (my $line = <$fh>) {
 	$rec{country} = { iso_code => $f{country} } if defined $f{country};
 	$rec{subdivisions} = [ { iso_code => $f{subdivision} } ] if defined $f{subdivision};
 	$rec{autonomous_system_number} = 0 + $f{asn} if defined $f{asn};
+	$rec{location}{latitude} = 0 + $f{lat} if defined $f{lat};
+	$rec{location}{longitude} = 0 + $f{lon} if defined $f{lon};
 	die "$in:$.: no fields\n" unless %rec;
 	push @rows, [ $net, \%rec ];
 }
