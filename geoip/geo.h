@@ -80,6 +80,8 @@ struct geo_map {
 	const struct geo_rule *rules[GEO_RULE_KINDS];
 	size_t n_rules[GEO_RULE_KINDS];
 	bool has_db; /* compiled against a database */
+	/* weight_prefix: a weighted pick is fixed per network of this length (geo_weight.h) */
+	uint8_t weight_prefix4, weight_prefix6;
 };
 
 struct geo_hit {

@@ -403,6 +403,8 @@ int geo_compile_map(const struct cfg_map *m, const struct geo_db *db, struct are
 	memset(gm, 0, sizeof(*gm));
 	gm->name = arena_strdup(a, m->name ? m->name : "");
 	gm->has_db = db != NULL;
+	gm->weight_prefix4 = (uint8_t)(m->weight_prefix4 ? m->weight_prefix4 : 24);
+	gm->weight_prefix6 = (uint8_t)(m->weight_prefix6 ? m->weight_prefix6 : 48);
 	if (m->dflt.n == 0) {
 		diag_err(d, m->pos, "map '%s': a default list is required", gm->name);
 		rc = GS_EPARSE;

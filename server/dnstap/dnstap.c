@@ -321,7 +321,7 @@ static size_t format_note(const struct answer_note *n, char *buf)
 	size_t upto = dec->dc && !dec->fail_open ? dec->pos : nl;
 	for (size_t i = 0; i < upto && i < nl; i++) {
 		uint16_t k = svc->dc_of[ids[i]];
-		if (k == STEER_NO_DC || svc->dcs[k].n[n->ty] == 0)
+		if (k >= STEER_GROUP || svc->dcs[k].n[n->ty] == 0)
 			continue;
 		if (any)
 			put(buf, &at, ",");
