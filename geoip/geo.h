@@ -82,6 +82,8 @@ struct geo_map {
 	bool has_db; /* compiled against a database */
 	/* weight_prefix: a weighted pick is fixed per network of this length (geo_weight.h) */
 	uint8_t weight_prefix4, weight_prefix6;
+	uint32_t weight_mask4;    /* weight_prefix4 as a mask of host-order IPv4 bits */
+	uint64_t weight_mask6[2]; /* weight_prefix6 as masks of the two host-order halves */
 };
 
 struct geo_hit {

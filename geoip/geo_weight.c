@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * geo_weight.c -- a client's weight network, its hash and its ECS scope (see
- * geo_weight.h). Any thread; no allocation, no locks. */
+ * geo_weight.h): clients in ranges that embed IPv4, and the explain variant (the
+ * common cases are inline in the header). Any thread; no allocation, no locks. */
 #include "geoip/geo_weight.h"
 
 #include <netinet/in.h>
@@ -8,57 +9,10 @@
 
 #include "geoip/geo_embed.h"
 
-/* A 64-bit finaliser (the one of MurmurHash3): every input bit moves every output bit,
- * so neighbouring networks land in unrelated buckets. Fixed constants, no seed: the
- * pick of a network must not change between processes or reloads. */
-static inline uint64_t mix64(uint64_t k)
+/* The embedded range holding the IPv6 address (hi, lo), or -1. */
+static int embed_of(uint64_t hi, uint64_t lo)
 {
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdULL;
-	k ^= k >> 33;
-	k *= 0xc4ceb9fe1a85ec53ULL;
-	k ^= k >> 33;
-	return k;
-}
-
-/* Family tags keep an IPv4 network and an IPv6 one with the same bits apart. */
-#define TAG_V4 0x0400000000000000ULL
-#define TAG_V6 0x0600000000000000ULL
-
-static inline uint32_t mask32(unsigned len)
-{
-	return len ? ~(uint32_t)0 << (32 - len) : 0;
-}
-
-static inline void key_v4(uint32_t x, unsigned wp, struct geo_weight_key *out,
-                          struct netaddr *net)
-{
-	x &= mask32(wp);
-	out->hash = mix64(TAG_V4 | x);
-	out->prefix = (uint8_t)wp;
-	if (net) {
-		memset(net, 0, sizeof(*net));
-		net->family = AF_INET;
-		x = __builtin_bswap32(x);
-		memcpy(net->addr, &x, 4);
-	}
-}
-
-static inline unsigned __int128 load_be128(const uint8_t *p)
-{
-	uint64_t hi, lo;
-	memcpy(&hi, p, 8);
-	memcpy(&lo, p + 8, 8);
-	return (unsigned __int128)__builtin_bswap64(hi) << 64 | __builtin_bswap64(lo);
-}
-
-/* The embedded range holding x, or -1. Native global unicast (2000::/3 outside 2001::/32
- * and 2002::/16) is answered by the first test. */
-static int embed_of(unsigned __int128 x)
-{
-	unsigned top16 = (unsigned)(x >> 112);
-	if (top16 >= 0x0100 && top16 != 0x2001 && top16 != 0x2002)
-		return -1;
+	unsigned __int128 x = (unsigned __int128)hi << 64 | lo;
 	for (int i = 0; i < GEO_EMBED_COUNT; i++) {
 		const struct geo_embed_range *e = &geo_embeds[i];
 		if ((x >> (128 - e->len)) == (e->start >> (128 - e->len)))
@@ -67,59 +21,74 @@ static int embed_of(unsigned __int128 x)
 	return -1;
 }
 
-static inline void weight_key(const struct geo_map *m, const struct netaddr *client,
-                              unsigned source_prefix, struct geo_weight_key *out,
-                              struct netaddr *net)
+/* The IPv4 address an address of embedding range e carries. */
+static uint32_t embedded_v4(int e, uint64_t hi, uint64_t lo)
 {
-	if (client->family == AF_INET) {
-		uint32_t x;
-		memcpy(&x, client->addr, 4);
-		x = __builtin_bswap32(x);
-		if (source_prefix < 32)
-			x &= mask32(source_prefix);
-		key_v4(x, m->weight_prefix4, out, net);
-		out->min_scope = m->weight_prefix4;
-		return;
-	}
-	unsigned __int128 x = load_be128(client->addr);
-	if (source_prefix < 128)
-		x &= source_prefix ? ~(unsigned __int128)0 << (128 - source_prefix) : 0;
-	int e = embed_of(x);
-	if (GS_UNLIKELY(e >= 0)) {
-		uint32_t v4;
-		if (e == GEO_EMBED_6TO4)
-			v4 = (uint32_t)(x >> 80); /* bits 16-47 */
-		else if (e == GEO_EMBED_TEREDO)
-			v4 = ~(uint32_t)x; /* RFC 4380 4: obfuscated, bits 96-127 */
-		else
-			v4 = (uint32_t)x;
-		key_v4(v4, m->weight_prefix4, out, net);
-		out->min_scope = (uint8_t)(geo_embeds[e].v4_at + m->weight_prefix4);
-		return;
-	}
-	unsigned wp = m->weight_prefix6;
-	if (wp < 128)
-		x &= ~(unsigned __int128)0 << (128 - wp);
-	uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
-	out->hash = mix64(TAG_V6 ^ hi ^ mix64(lo));
-	out->prefix = (uint8_t)wp;
-	out->min_scope = (uint8_t)wp;
-	if (net) {
-		memset(net, 0, sizeof(*net));
-		net->family = AF_INET6;
-		for (int i = 0; i < 16; i++)
-			net->addr[i] = (uint8_t)(x >> (120 - 8 * i));
-	}
+	if (e == GEO_EMBED_6TO4)
+		return (uint32_t)(hi >> 16); /* bits 16-47 */
+	if (e == GEO_EMBED_TEREDO)
+		return ~(uint32_t)lo; /* RFC 4380 4: obfuscated, bits 96-127 */
+	return (uint32_t)lo;
 }
 
-void geo_weight_key(const struct geo_map *m, const struct netaddr *client, unsigned source_prefix,
-                    struct geo_weight_key *out)
+/* The key of the IPv6 address (hi, lo), and the weight network in *net unless NULL. */
+static struct geo_weight_key key6(const struct geo_map *m, uint64_t hi, uint64_t lo,
+                                  struct netaddr *net)
 {
-	weight_key(m, client, source_prefix, out, NULL);
+	struct geo_weight_key k;
+	int e = geo_weight_may_embed(hi) ? embed_of(hi, lo) : -1;
+	if (net)
+		memset(net, 0, sizeof(*net));
+	if (e >= 0) {
+		/* Located as the IPv4 address it carries: weighted as that address. */
+		uint32_t x = embedded_v4(e, hi, lo) & m->weight_mask4;
+		k.hash = geo_weight_mix(GEO_WEIGHT_TAG_V4 | x);
+		k.prefix = m->weight_prefix4;
+		k.min_scope = (uint8_t)(geo_embeds[e].v4_at + m->weight_prefix4);
+		if (net) {
+			net->family = AF_INET;
+			x = __builtin_bswap32(x);
+			memcpy(net->addr, &x, 4);
+		}
+		return k;
+	}
+	hi &= m->weight_mask6[0];
+	lo &= m->weight_mask6[1];
+	k.hash = geo_weight_mix(GEO_WEIGHT_TAG_V6 ^ hi ^ (lo ? geo_weight_mix(lo) : 0));
+	k.prefix = m->weight_prefix6;
+	k.min_scope = m->weight_prefix6;
+	if (net) {
+		net->family = AF_INET6;
+		hi = __builtin_bswap64(hi);
+		lo = __builtin_bswap64(lo);
+		memcpy(net->addr, &hi, 8);
+		memcpy(net->addr + 8, &lo, 8);
+	}
+	return k;
+}
+
+struct geo_weight_key geo_weight_key_embedded(const struct geo_map *m, uint64_t hi, uint64_t lo)
+{
+	return key6(m, hi, lo, NULL);
 }
 
 void geo_weight_explain(const struct geo_map *m, const struct netaddr *client,
                         unsigned source_prefix, struct geo_weight_key *out, struct netaddr *net)
 {
-	weight_key(m, client, source_prefix, out, net);
+	/* The address zero-filled beyond the source prefix, as steer_locate leaves it. */
+	struct netaddr x = *client;
+	unsigned bits = client->family == AF_INET ? 32 : 128;
+	for (unsigned i = source_prefix < bits ? source_prefix : bits; i < bits; i++)
+		x.addr[i / 8] &= (uint8_t) ~(0x80u >> (i % 8));
+	*out = geo_weight_key(m, &x);
+	if (x.family == AF_INET) {
+		uint32_t v;
+		memcpy(&v, x.addr, 4);
+		v = __builtin_bswap32(__builtin_bswap32(v) & m->weight_mask4);
+		memset(net, 0, sizeof(*net));
+		net->family = AF_INET;
+		memcpy(net->addr, &v, 4);
+		return;
+	}
+	(void)key6(m, geo_weight_be64(x.addr), geo_weight_be64(x.addr + 8), net);
 }

@@ -12,7 +12,9 @@
 #ifndef GS_GEO_WEIGHT_H
 #define GS_GEO_WEIGHT_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "geoip/geo.h"
 #include "server/base/compiler.h"
@@ -24,10 +26,71 @@ struct geo_weight_key {
 	uint8_t prefix;    /* weight_prefix applied (IPv4 bits for embedded clients) */
 };
 
-/* Computes the weight key of client (bits beyond source_prefix taken as zero, as
- * geo_map_lookup does) in map m. */
-void geo_weight_key(const struct geo_map *m, const struct netaddr *client, unsigned source_prefix,
-                    struct geo_weight_key *out) GS_NONNULL GS_HOT;
+/* A 64-bit finaliser (the one of MurmurHash3): every input bit moves every output bit,
+ * so neighbouring networks land in unrelated buckets. Fixed constants, no seed: the
+ * pick of a network must not change between processes or reloads. */
+static inline uint64_t geo_weight_mix(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	k *= 0xc4ceb9fe1a85ec53ULL;
+	k ^= k >> 33;
+	return k;
+}
+
+/* Family tags keep an IPv4 network and an IPv6 one with the same bits apart. */
+#define GEO_WEIGHT_TAG_V4 0x0400000000000000ULL
+#define GEO_WEIGHT_TAG_V6 0x0600000000000000ULL
+
+/* geo_weight_key for an IPv6 client whose address (hi, lo) may lie in a range that
+ * embeds an IPv4 address (geo_weight_may_embed). */
+struct geo_weight_key geo_weight_key_embedded(const struct geo_map *m, uint64_t hi,
+                                              uint64_t lo) GS_NONNULL;
+
+/* False for every IPv6 address outside the ranges that embed IPv4 (geo_embed.h):
+ * ::/96, ::ffff:0:0/96 and 64:ff9b::/96 start below 0100::, then 2001::/32 (Teredo)
+ * and 2002::/16 (6to4). hi: the address's first 64 bits, host order. */
+static inline bool geo_weight_may_embed(uint64_t hi)
+{
+	uint32_t top = (uint32_t)(hi >> 32);
+	return top < 0x01000000u || top == 0x20010000u || top >> 16 == 0x2002u;
+}
+
+static inline uint64_t geo_weight_be64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return __builtin_bswap64(v);
+}
+
+/* Returns the weight key of client in map m. The bits of client beyond source_prefix
+ * must be zero, as steer_locate leaves them (an ECS option with others set is FORMERR),
+ * so only weight_prefix cuts. Inline: it is most of what a weighted answer adds. */
+static inline GS_HOT struct geo_weight_key geo_weight_key(const struct geo_map *m,
+                                                          const struct netaddr *client)
+{
+	if (GS_UNLIKELY(client->family != AF_INET)) {
+		uint64_t hi = geo_weight_be64(client->addr), lo = geo_weight_be64(client->addr + 8);
+		if (GS_UNLIKELY(geo_weight_may_embed(hi)))
+			return geo_weight_key_embedded(m, hi, lo);
+		hi &= m->weight_mask6[0];
+		lo &= m->weight_mask6[1];
+		/* mix(0) is 0: a prefix of 64 bits or less needs one round only. */
+		return (struct geo_weight_key){
+		        .hash = geo_weight_mix(GEO_WEIGHT_TAG_V6 ^ hi ^
+		                               (lo ? geo_weight_mix(lo) : 0)),
+		        .min_scope = m->weight_prefix6,
+		        .prefix = m->weight_prefix6};
+	}
+	uint32_t x;
+	memcpy(&x, client->addr, 4);
+	x = __builtin_bswap32(x) & m->weight_mask4;
+	return (struct geo_weight_key){.hash = geo_weight_mix(GEO_WEIGHT_TAG_V4 | x),
+	                               .min_scope = m->weight_prefix4,
+	                               .prefix = m->weight_prefix4};
+}
+
 /* The same, and the weight network's address (host bits zero) in *net: for explain. */
 void geo_weight_explain(const struct geo_map *m, const struct netaddr *client,
                         unsigned source_prefix, struct geo_weight_key *out,

@@ -19,7 +19,7 @@ void config_weight_group(struct config_yaml *y, yaml_node_t *v, const char *wher
                          struct cfg_dclist *out) GS_NONNULL;
 
 /* The map key weight_prefix: {ipv4: 8..32, ipv6: 16..128}; obj is the struct cfg_map. */
-void config_weight_prefix(struct config_yaml *y, yaml_node_t *v, void *obj, const char *where)
-        GS_NONNULL;
+void config_weight_prefix(struct config_yaml *y, yaml_node_t *v, void *obj,
+                          const char *where) GS_NONNULL;
 
 #endif

@@ -43,10 +43,10 @@ void explain_weight_group(FILE *out, const struct steer_table *t, const struct s
 	steer_weight_pick(t, svc, g, key.hash, ty, &p);
 	bool answers = d->dc && d->pos == pos;
 	fprintf(out, "%-12s%s: weighted group, %s\n", "dc:", geo_map_dc_name(m, v),
-	        answers           ? "chosen"
+	        answers                         ? "chosen"
 	        : p.dc && d->dc && d->pos < pos ? "not needed"
-	        : p.primary       ? "skipped (every member down)"
-	                          : "skipped (no member has the type)");
+	        : p.primary                     ? "skipped (every member down)"
+	                                        : "skipped (no member has the type)");
 	uint32_t lo = p.hashed ? lt->cum[g->off + p.hashed - 1] : 0;
 	uint32_t hi = lt->cum[g->off + p.hashed] - 1;
 	fprintf(out, "%-12snetwork %s/%u%s, hash %016llx, bucket %u of 0-%u: %s (buckets %u-%u)\n",
@@ -65,7 +65,8 @@ void explain_weight_group(FILE *out, const struct steer_table *t, const struct s
 		if (answers && dc == d->dc)
 			fputs(d->fail_open ? "chosen, fail open;" : "chosen;", out);
 		else if (i == p.hashed)
-			fputs(p.hashed_down ? "the hash's member, down;" : "the hash's member;", out);
+			fputs(p.hashed_down ? "the hash's member, down;" : "the hash's member;",
+			      out);
 		else if (answers || p.dc)
 			fputs("not picked;", out);
 		else

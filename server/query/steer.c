@@ -69,9 +69,10 @@ void steer_decide(const struct steer_table *t, const struct steer_service *s,
 	out->pick = STEER_PICK_NONE;
 	out->ttl = s->ttl;
 	if (GS_UNLIKELY(s->weighted)) {
-		/* Weighted groups: their own walk (steer_weight.c), so that this one stays
+		/* Weighted groups: their own walk (steer_weight.h), so that this one stays
 		 * as short for every other map. */
-		steer_weight_decide(t, s, c, ty, out);
+		if (!steer_weight_fast(t, s, c, ty, out))
+			steer_weight_decide(t, s, c, ty, out);
 		return;
 	}
 

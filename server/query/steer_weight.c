@@ -60,10 +60,10 @@ void steer_weight_pick(const struct steer_table *t, const struct steer_service *
 	out->hashed_down = false;
 	out->how = STEER_PICK_HASH;
 	const struct steer_dc *dc = member_dc(s, g, out->hashed);
-	if (GS_LIKELY(dc && dc->n[ty])) {
+	if (dc && dc->n[ty]) {
 		out->primary = dc;
 		out->member = out->hashed;
-		if (GS_LIKELY(is_up(t, dc, ty))) {
+		if (is_up(t, dc, ty)) {
 			out->dc = dc;
 			return;
 		}
@@ -94,21 +94,12 @@ void steer_weight_pick(const struct steer_table *t, const struct steer_service *
 	}
 }
 
-void steer_weight_decide(const struct steer_table *t, const struct steer_service *s,
-                         const struct steer_client *c, enum steer_type ty,
-                         struct steer_decision *out)
+/* The whole walk of a list, groups included, for hash h (steer_weight_decide's slow
+ * path: a position ahead of the group, a member down, a list without a group). */
+static GS_NOINLINE void walk(const struct steer_table *t, const struct steer_service *s,
+                             enum steer_type ty, uint64_t h, struct steer_decision *out)
 {
 	const struct dclist_table *lt = &s->map->lists;
-	uint64_t h = 0; /* a client that is not IP: one network, hash 0 */
-	if (lt->has_group[out->hit.list] && c->known) {
-		struct geo_weight_key key;
-		geo_weight_key(s->map, &c->addr, c->source_prefix, &key);
-		h = key.hash;
-		/* Design rule 7: the answer holds for the whole weight network at most,
-		 * whichever position answers (health may make the group answer later). */
-		if (!c->scope_zero && out->scope < key.min_scope)
-			out->scope = key.min_scope;
-	}
 	size_t n;
 	const uint16_t *list = geo_map_list(s->map, out->hit.list, &n);
 	const struct steer_dc *first_with_type = NULL;
@@ -163,4 +154,23 @@ void steer_weight_decide(const struct steer_table *t, const struct steer_service
 	} else {
 		out->pick = STEER_PICK_NONE;
 	}
+}
+
+void steer_weight_decide(const struct steer_table *t, const struct steer_service *s,
+                         const struct steer_client *c, enum steer_type ty,
+                         struct steer_decision *out)
+{
+	const struct dclist_table *lt = &s->map->lists;
+	if (!lt->has_group[out->hit.list] || GS_UNLIKELY(!c->known)) {
+		/* No group in this list (scopes as usual), or a client that is not IP (one
+		 * network, hash 0, scope 0). */
+		walk(t, s, ty, 0, out);
+		return;
+	}
+	struct geo_weight_key key = geo_weight_key(s->map, &c->addr);
+	/* Design rule 7: the answer holds for the whole weight network at most, whichever
+	 * position answers (health may make the group answer later). */
+	if (!c->scope_zero && out->scope < key.min_scope)
+		out->scope = key.min_scope;
+	walk(t, s, ty, key.hash, out);
 }

@@ -53,4 +53,39 @@ void steer_weight_decide(const struct steer_table *t, const struct steer_service
                          const struct steer_client *c, enum steer_type ty,
                          struct steer_decision *out) GS_NONNULL GS_HOT;
 
+static inline bool steer_weight_up(const struct steer_table *t, const struct steer_dc *dc,
+                                   enum steer_type ty)
+{
+	return health_cells_any_up(t->cells, dc->cells[ty], dc->n[ty]);
+}
+
+/* The usual weighted answer, inline in steer_decide: the client's list starts with a
+ * group and the member the hash names is up. Then sets out as steer_weight_decide would
+ * and returns true; otherwise returns false (having at most raised out->scope, as
+ * steer_weight_decide does too), and steer_weight_decide decides. */
+static inline GS_HOT bool steer_weight_fast(const struct steer_table *t,
+                                            const struct steer_service *s,
+                                            const struct steer_client *c, enum steer_type ty,
+                                            struct steer_decision *out)
+{
+	const struct dclist_table *lt = &s->map->lists;
+	uint16_t v = lt->dcs[lt->off[out->hit.list]];
+	if (!dclist_is_group(lt, v) || GS_UNLIKELY(!c->known))
+		return false;
+	struct geo_weight_key key = geo_weight_key(s->map, &c->addr);
+	if (!c->scope_zero && out->scope < key.min_scope)
+		out->scope = key.min_scope; /* design rule 7 */
+	const struct dclist_group *g = dclist_group(lt, v);
+	uint16_t i = geo_weight_member(lt, g, geo_weight_bucket(key.hash, g->total));
+	uint16_t k = s->dc_of[lt->member[g->off + i]];
+	if (GS_UNLIKELY(k >= STEER_GROUP))
+		return false;
+	const struct steer_dc *dc = &s->dcs[k];
+	if (GS_UNLIKELY(dc->n[ty] == 0) || !steer_weight_up(t, dc, ty))
+		return false;
+	out->dc = dc;
+	out->pick = STEER_PICK_HASH;
+	return true;
+}
+
 #endif
