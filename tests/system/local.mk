@@ -34,10 +34,11 @@ GS_SYSTEM_TESTS += \
 	tests/system/ecs-world.sh \
 	tests/system/explain.sh \
 	tests/system/diff.sh \
+	tests/system/weights.sh \
 	tests/system/explain-truncate.sh \
 	tests/system/fifo.sh \
 	tests/system/unbound.sh
-EXTRA_DIST += tests/system/ecs-lib.sh
+EXTRA_DIST += tests/system/ecs-lib.sh tests/system/weights.py
 
 # Health checks with real backends on loopback (probes.sh: every kind of probe), the
 # control socket, forces across a restart; failover-lib.sh and failover-backend.py are
