@@ -15,6 +15,8 @@
 #                                       have another DC in B (and no network has DOWN);
 #                                       with TTL, the moved ones answer with TTL and the
 #                                       others with their TTL of A
+#   weights.py differ A B LOW HIGH      exit 0 when the share of networks whose DC differs
+#                                       between A and B lies in [LOW, HIGH]
 #   weights.py scope FILE MIN           exit 0 when every scope is at least MIN
 #   weights.py ttl FILE DC TTL          exit 0 when every answer from DC has TTL
 # Queries are sent 64 at a time on one socket; a reply is matched by ID and question,
@@ -157,6 +159,11 @@ def main():
     p.add_argument("b")
     p.add_argument("down")
     p.add_argument("ttl", type=int, nargs="?")
+    p = sub.add_parser("differ")
+    p.add_argument("a")
+    p.add_argument("b")
+    p.add_argument("low", type=float)
+    p.add_argument("high", type=float)
     p = sub.add_parser("scope")
     p.add_argument("file")
     p.add_argument("min", type=int)
@@ -201,6 +208,12 @@ def main():
                   moved, args.down, ",".join("%s=%d" % kv for kv in sorted(to.items())),
                   len(stayed_wrong), len(not_moved), len(bad_ttl)))
         return 0 if moved and not stayed_wrong and not not_moved and not bad_ttl else 1
+    if args.cmd == "differ":
+        a, b = load(args.a), load(args.b)
+        n = sum(1 for k in a if a[k][0] != b[k][0])
+        share = n / len(a)
+        print("%d of %d networks (%.4f) got another datacenter" % (n, len(a), share))
+        return 0 if args.low <= share <= args.high else 1
     if args.cmd == "scope":
         r = load(args.file)
         low = [n for n in r if r[n][1] < args.min]

@@ -12,6 +12,8 @@
 #   members down leave everything to spare (weight 0); all four down hand over to the
 #   next position of the list; back up, every network returns to its member;
 # - explain says the same as the daemon; /metrics counts the members' answers by pick;
+# - geosteerctl diff says which share of the networks a weight change moves (3:1 -> 1:1:
+#   25 %), and the daemon, reloaded with the change, moves that share;
 # - a list without a group in the same map keeps its scope.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
@@ -187,6 +189,19 @@ done
 sweep app.back app.geo.test A 23.0.0.0/12 24
 check "after every member came back" same "$T/app.base" "$T/app.back"
 check "ttl 60 again" ttl "$T/app.back" us-east 60
+
+section "geosteerctl diff: 3:1 -> 1:1 moves 25 % of the networks, and the daemon agrees"
+cp "$CFG" "$T/old.yaml"
+sed 's/{us-east: 3, us-west: 1}/{us-east: 1, us-west: 1}/' "$T/old.yaml" >"$T/new.yaml"
+ctl_capture diff "$T/old.yaml" "$T/new.yaml"
+expect_rc 1
+expect_text out '^service www: network 23\.0\.0\.0/12: \[\{us-east: 3, us-west: 1\}, fallback\] -> \[\{us-east: 1, us-west: 1\}, fallback\]$'
+expect_text out '^service www: share 23\.0\.0\.0/12: 25\.0 % of its /24 networks get another first datacenter$'
+cp "$T/new.yaml" "$CFG"
+ctl reload
+sweep v4.half www.geo.test A 23.0.0.0/12 24
+check "networks that moved after the reload (diff said 25.0 %)" differ "$T/v4.base" "$T/v4.half" 0.22 0.28
+share v4.half us-east 0.47 0.53
 
 section "metrics: answers of the members by pick"
 curl -sS --max-time 5 -o "$T/m.body" "http://127.0.0.1:$MPORT/metrics" || fail "GET /metrics"

@@ -39,26 +39,27 @@
 static const char CONFIG[] =
         "listen: [\"127.0.0.1:5353\"]\n"
         "zones:\n"
-        "  - {name: geo.example., file: " TL_SRC("tests/data/steer") "/geo.example.zone}\n"
-        "maps:\n"
-        "  w:\n"
-        "    default: [{a: 3, b: 1, z: 0}, c]\n"
-        "    networks:\n"
-        "      10.0.0.0/8: [{a: 2, b: 1, d: 1}, c]\n"
-        "      172.16.0.0/12: [c, {a: 1, b: 1}]\n"
-        "      192.168.0.0/16: [c]\n"
-        "services:\n"
-        "  web:\n"
-        "    names: [www.geo.example.]\n"
-        "    map: w\n"
-        "    ttl: 60\n"
-        "    failover_ttl: 20\n"
-        "    datacenters:\n"
-        "      a: [192.0.2.1]\n"
-        "      b: [192.0.2.2, \"2001:db8::2\"]\n"
-        "      c: [192.0.2.3, \"2001:db8::3\"]\n"
-        "      d: [192.0.2.4]\n"
-        "      z: [192.0.2.26]\n";
+        "  - {name: geo.example., file: " TL_SRC(
+                "tests/data/steer") "/geo.example.zone}\n"
+                                    "maps:\n"
+                                    "  w:\n"
+                                    "    default: [{a: 3, b: 1, z: 0}, c]\n"
+                                    "    networks:\n"
+                                    "      10.0.0.0/8: [{a: 2, b: 1, d: 1}, c]\n"
+                                    "      172.16.0.0/12: [c, {a: 1, b: 1}]\n"
+                                    "      192.168.0.0/16: [c]\n"
+                                    "services:\n"
+                                    "  web:\n"
+                                    "    names: [www.geo.example.]\n"
+                                    "    map: w\n"
+                                    "    ttl: 60\n"
+                                    "    failover_ttl: 20\n"
+                                    "    datacenters:\n"
+                                    "      a: [192.0.2.1]\n"
+                                    "      b: [192.0.2.2, \"2001:db8::2\"]\n"
+                                    "      c: [192.0.2.3, \"2001:db8::3\"]\n"
+                                    "      d: [192.0.2.4]\n"
+                                    "      z: [192.0.2.26]\n";
 
 struct fixture {
 	char *dir;
@@ -332,9 +333,12 @@ static void test_pick_buckets(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_split),       cmocka_unit_test(test_member_down),
-	        cmocka_unit_test(test_weight_zero_and_next), cmocka_unit_test(test_type_missing),
-	        cmocka_unit_test(test_scopes),      cmocka_unit_test(test_key),
+	        cmocka_unit_test(test_split),
+	        cmocka_unit_test(test_member_down),
+	        cmocka_unit_test(test_weight_zero_and_next),
+	        cmocka_unit_test(test_type_missing),
+	        cmocka_unit_test(test_scopes),
+	        cmocka_unit_test(test_key),
 	        cmocka_unit_test(test_pick_buckets),
 	};
 	return cmocka_run_group_tests_name("weighted groups", tests, setup, teardown);
