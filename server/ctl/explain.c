@@ -626,7 +626,10 @@ static void explain_ttl(FILE *out, const struct ex_env *e, const struct ex_reply
 	if (n) {
 		const struct steer_decision *d = &dec->d;
 		const char *why =
-		        d->fail_open  ? "failover_ttl: every datacenter is down, failing open"
+		        d->fail_open ? "failover_ttl: every datacenter is down, failing open"
+		        : d->failover && d->pick >= STEER_PICK_REPICK
+		                ? "failover_ttl: the group member the client network's hash names "
+		                  "is down (or a datacenter ahead of the group)"
 		        : d->failover ? "failover_ttl: a datacenter ahead of the chosen one is down"
 		                      : "the service's ttl: no datacenter ahead of the chosen one "
 		                        "is down";
