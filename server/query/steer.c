@@ -70,10 +70,13 @@ void steer_decide(const struct steer_table *t, const struct steer_service *s,
 	out->ttl = s->ttl;
 	if (GS_UNLIKELY(s->weighted)) {
 		/* Weighted groups: their own walk (steer_weight.h), so that this one stays
-		 * as short for every other map. */
-		if (!steer_weight_fast(t, s, c, ty, out))
+		 * as short for every other map; a list without a group goes on below. */
+		if (steer_weight_fast(t, s, c, ty, out))
+			return;
+		if (s->map->lists.has_group[out->hit.list]) {
 			steer_weight_decide(t, s, c, ty, out);
-		return;
+			return;
+		}
 	}
 
 	size_t n;
