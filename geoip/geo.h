@@ -85,6 +85,10 @@ struct geo_map {
 	 * n_sites 0 without them. Located clients no rule matches got nearest-first lists. */
 	const struct geo_site *sites;
 	size_t n_sites;
+	/* weight_prefix: a weighted pick is fixed per network of this length (geo_weight.h) */
+	uint8_t weight_prefix4, weight_prefix6;
+	uint32_t weight_mask4;    /* weight_prefix4 as a mask of host-order IPv4 bits */
+	uint64_t weight_mask6[2]; /* weight_prefix6 as masks of the two host-order halves */
 };
 
 struct geo_hit {

@@ -412,6 +412,14 @@ int geo_compile_map(const struct cfg_map *m, const struct geo_db *db, struct are
 	memset(gm, 0, sizeof(*gm));
 	gm->name = arena_strdup(a, m->name ? m->name : "");
 	gm->has_db = db != NULL;
+	gm->weight_prefix4 = (uint8_t)(m->weight_prefix4 ? m->weight_prefix4 : 24);
+	gm->weight_prefix6 = (uint8_t)(m->weight_prefix6 ? m->weight_prefix6 : 48);
+	gm->weight_mask4 = ~(uint32_t)0 << (32 - gm->weight_prefix4); /* weight_prefix4 >= 8 */
+	unsigned wp6 = gm->weight_prefix6;                            /* 16..128 */
+	gm->weight_mask6[0] = wp6 >= 64 ? ~(uint64_t)0 : ~(uint64_t)0 << (64 - wp6);
+	gm->weight_mask6[1] = wp6 <= 64    ? 0
+	                      : wp6 >= 128 ? ~(uint64_t)0
+	                                   : ~(uint64_t)0 << (128 - wp6);
 	if (m->dflt.n == 0) {
 		diag_err(d, m->pos, "map '%s': a default list is required", gm->name);
 		rc = GS_EPARSE;

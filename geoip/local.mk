@@ -7,6 +7,7 @@ geoip_libgeoip_a_SOURCES = \
 	geoip/geo_compile.c geoip/geo_compile.h \
 	geoip/geo_diff.c geoip/geo_diff.h \
 	geoip/geo_embed.c geoip/geo_embed.h \
+	geoip/geo_weight.c geoip/geo_weight.h \
 	geoip/mmdb_walk.c geoip/mmdb_walk.h \
 	geoip/geodb.c geoip/geodb.h \
 	geoip/geopart.c geoip/geopart.h \

@@ -260,6 +260,8 @@ static void free_dclist(struct cfg_dclist *l)
 	for (size_t i = 0; i < l->n; i++)
 		free(l->dcs[i]);
 	free(l->dcs);
+	free(l->group);
+	free(l->weight);
 }
 
 static void free_rules(struct cfg_map_rule *r, size_t n)

@@ -97,12 +97,24 @@ struct cfg_check {
 	struct srcpos pos;
 };
 
-/* An ordered datacenter list as written in a map rule. */
+/* An ordered datacenter list as written in a map rule. A position may be a weighted
+ * group ({us-east: 3, us-west: 1}); dcs holds every datacenter the list names, group
+ * members in place, so that checks over the names need not know about groups. */
 struct cfg_dclist {
 	char **dcs; /* owned */
 	size_t n;
 	struct srcpos pos;
+	/* NULL when the list has no group (the usual case). Otherwise, per dcs[i]:
+	 * group[i] is 0 for a position of its own and g >= 1 for a member of the list's
+	 * g-th group (members of one group are consecutive), weight[i] its weight (0 for
+	 * a position of its own). All owned. */
+	uint16_t *group;
+	uint32_t *weight;
 };
+
+/* Most members of one weighted group, and the largest weight. */
+#define CFG_GROUP_MAX  64u
+#define CFG_WEIGHT_MAX 1000000u
 
 struct cfg_map_rule {
 	char *key;            /* owned: "NA", "GB", "US-CA", "64500", "203.0.113.0/24" */
@@ -126,6 +138,9 @@ struct cfg_map {
 	struct cfg_coord *coords; /* owned, configuration order; nearest-first lists */
 	size_t n_coords;
 	struct srcpos coords_pos; /* the `coordinates` key, when present */
+	/* weight_prefix: a weighted pick is fixed per network of this length (default
+	 * 24 and 48). */
+	unsigned weight_prefix4, weight_prefix6;
 	struct srcpos pos;
 };
 

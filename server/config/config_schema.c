@@ -14,6 +14,7 @@
 #include "server/base/err.h"
 #include "server/base/xalloc.h"
 #include "server/config/config_coords.h"
+#include "server/config/config_weight.h"
 
 #define DNS_PORT     53
 #define METRICS_PORT 9153        /* the port Prometheus exporters of DNS servers customarily use */
@@ -822,9 +823,22 @@ static void parse_dclist(struct config_yaml *y, yaml_node_t *v, const char *wher
 		         where);
 		return;
 	}
-	out->dcs = xcalloc(n, sizeof(*out->dcs));
+	size_t n_groups = 0;
+	for (size_t i = 0; i < n; i++)
+		n_groups += config_yaml_item(y, v, i)->type == YAML_MAPPING_NODE;
+	/* Room for every member a group may have (config_weight_group checks the cap). */
+	size_t cap = n + n_groups * CFG_GROUP_MAX;
+	out->dcs = xcalloc(cap, sizeof(*out->dcs));
+	if (n_groups) {
+		out->group = xcalloc(cap, sizeof(*out->group));
+		out->weight = xcalloc(cap, sizeof(*out->weight));
+	}
 	for (size_t i = 0; i < n; i++) {
 		yaml_node_t *it = config_yaml_item(y, v, i);
+		if (it->type == YAML_MAPPING_NODE) {
+			config_weight_group(y, it, where, out);
+			continue;
+		}
 		const char *s = config_yaml_scalar(y, it, where);
 		if (!s || !config_yaml_ident(y, config_yaml_pos(y, it), "datacenter", s, where))
 			continue;
@@ -993,6 +1007,7 @@ static const struct config_yaml_key map_keys[] = {
         {.name = "asns", .kind = CONFIG_YAML_CUSTOM, .fn = parse_asns},
         {.name = "networks", .kind = CONFIG_YAML_CUSTOM, .fn = parse_networks},
         {.name = "coordinates", .kind = CONFIG_YAML_CUSTOM, .fn = config_coords_parse},
+        {.name = "weight_prefix", .kind = CONFIG_YAML_CUSTOM, .fn = config_weight_prefix},
         {.name = NULL},
 };
 
@@ -1001,7 +1016,8 @@ static void parse_map(struct config_yaml *y, const char *name, yaml_node_t *knod
 {
 	struct cfg *c = obj;
 	char sub[CONFIG_WHERE_MAX];
-	struct cfg_map m = {.pos = config_yaml_pos(y, knode)};
+	struct cfg_map m = {
+	        .pos = config_yaml_pos(y, knode), .weight_prefix4 = 24, .weight_prefix6 = 48};
 	config_yaml_join(sub, where, name);
 	config_yaml_ident(y, m.pos, "map", name, where);
 	m.name = xstrdup(name);

@@ -11,6 +11,7 @@
 #include <config.h>
 
 #include "server/ctl/explain.h"
+#include "server/ctl/explain_weight.h"
 
 #include <arpa/inet.h>
 #include <ldns/ldns.h>
@@ -315,11 +316,27 @@ static const char *cell_state(const struct steer_table *t, uint32_t cell)
 	return up ? "up (no check)" : "down";
 }
 
+/* Writes dc's addresses of type ty with their health: " A 192.0.2.10 up (checked),". */
+static void print_addrs(FILE *out, const struct steer_table *t, const struct steer_dc *dc,
+                        enum steer_type ty)
+{
+	const char *tname = ty == STEER_A ? "A" : "AAAA";
+	for (uint16_t j = 0; j < dc->n[ty]; j++) {
+		struct netaddr a;
+		char text[NETADDR_TEXT_MAX];
+		dc_addr(dc, ty, j, &a);
+		netaddr_format(&a, text);
+		fprintf(out, " %s %s %s%s", tname, text, cell_state(t, dc->cells[ty][j]),
+		        j + 1 < dc->n[ty] ? "," : "");
+	}
+}
+
 /* What the decision was, for the consistency checks against the response. */
 struct ex_decision {
 	bool steered;            /* A/AAAA at a steered name: the answer depends on location */
 	enum steer_type ty;      /* the address type decided */
 	struct steer_decision d; /* steer_decide's result */
+	struct steer_client c;   /* whom it was decided for */
 	int mismatches;
 };
 
@@ -356,6 +373,10 @@ static void explain_choice(FILE *out, const struct ex_env *e, const struct steer
 	for (size_t i = 0; i < n; i++) {
 		const char *name = geo_map_dc_name(svc->map, ids[i]);
 		uint16_t k = svc->dc_of[ids[i]];
+		if (k == STEER_GROUP) {
+			explain_weight_group(out, t, svc, &dec->c, ty, d, i, ids[i], print_addrs);
+			continue;
+		}
 		fprintf(out, "%-12s%s: ", "dc:", name);
 		if (k == STEER_NO_DC) {
 			fprintf(out, "skipped (service %s has no such datacenter)\n", svc->name);
@@ -378,14 +399,7 @@ static void explain_choice(FILE *out, const struct ex_env *e, const struct steer
 		else
 			fprintf(out, "skipped (%s);",
 			        any_up ? "passed over" : "every address down");
-		for (uint16_t j = 0; j < dc->n[ty]; j++) {
-			struct netaddr a;
-			char text[NETADDR_TEXT_MAX];
-			dc_addr(dc, ty, j, &a);
-			netaddr_format(&a, text);
-			fprintf(out, " %s %s %s%s", tname, text, cell_state(t, dc->cells[ty][j]),
-			        j + 1 < dc->n[ty] ? "," : "");
-		}
+		print_addrs(out, t, dc, ty);
 		fputc('\n', out);
 	}
 	bool by_policy = d->fail_open && svc->all_down != CFG_ALL_DOWN_OPEN;
@@ -406,6 +420,9 @@ static void explain_choice(FILE *out, const struct ex_env *e, const struct steer
 		        "%-12s%s (no datacenter with an %s address is up: fail open to the "
 		        "first, every address, as all_down: open says)\n",
 		        "chosen:", d->dc->name, tname);
+	else if (d->pick != STEER_PICK_NONE)
+		fprintf(out, "%-12s%s (weighted group at position %u: %s)\n",
+		        "chosen:", d->dc->name, (unsigned)d->pos + 1, explain_weight_reason(d));
 	else
 		fprintf(out, "%-12s%s (first in the list with an %s address up)\n",
 		        "chosen:", d->dc->name, tname);
@@ -559,6 +576,7 @@ static void explain_service(FILE *out, struct ex_env *e, const struct explain_re
 	client_sockaddr(&req->client, &ss);
 	struct steer_client c;
 	steer_locate(&eq, !e->snap->ecs_ignored, (const struct sockaddr *)&ss, &c);
+	dec->c = c;
 	dec->ty = req->qtype == DNS_TYPE_AAAA ? STEER_AAAA : STEER_A;
 	steer_decide(e->snap->steer, svc, &c, dec->ty, &dec->d);
 	if (any && !dec->d.dc) {
@@ -608,7 +626,10 @@ static void explain_ttl(FILE *out, const struct ex_env *e, const struct ex_reply
 	if (n) {
 		const struct steer_decision *d = &dec->d;
 		const char *why =
-		        d->fail_open  ? "failover_ttl: every datacenter is down, failing open"
+		        d->fail_open ? "failover_ttl: every datacenter is down, failing open"
+		        : d->failover && d->pick >= STEER_PICK_REPICK
+		                ? "failover_ttl: the group member the client network's hash names "
+		                  "is down (or a datacenter ahead of the group)"
 		        : d->failover ? "failover_ttl: a datacenter ahead of the chosen one is down"
 		                      : "the service's ttl: no datacenter ahead of the chosen one "
 		                        "is down";

@@ -8,5 +8,6 @@ server_ctl_libctl_a_SOURCES = \
 	server/ctl/control.c server/ctl/control.h \
 	server/ctl/ctl_proto.c server/ctl/ctl_proto.h \
 	server/ctl/explain.c server/ctl/explain.h \
+	server/ctl/explain_weight.c server/ctl/explain_weight.h \
 	server/ctl/metrics.c server/ctl/metrics.h \
 	server/ctl/watch.c server/ctl/watch.h

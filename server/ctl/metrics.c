@@ -166,10 +166,12 @@ static void read_steering(struct snap_facts *sf, const struct steer_table *t)
 }
 
 /* Steered answers by service, datacenter and decision: every pair served now, and any
- * other that has counted something (a pair a reload removed keeps its last values). */
+ * other that has counted something (a pair a reload removed keeps its last values).
+ * Then the answers of weighted groups' members by pick, for the pairs that have any. */
 static void render_steered(FILE *f, const struct snap_facts *sf)
 {
-	static const char *const kind[STEER_COUNT_KINDS] = {"normal", "failover", "fail_open"};
+	static const char *const kind[STEER_COUNT_DECISIONS] = {"normal", "failover", "fail_open"};
+	static const char *const pick[STEER_COUNT_PICKS] = {"", "hash", "repick", "weight_zero"};
 	struct steer_count_row *rows;
 	size_t n;
 	steer_count_rows(&rows, &n);
@@ -184,12 +186,33 @@ static void render_steered(FILE *f, const struct snap_facts *sf)
 			served = strcmp(p, rows[i].service) == 0 &&
 			         strcmp(p + strlen(p) + 1, rows[i].dc) == 0;
 		}
-		if (!served && !rows[i].n[0] && !rows[i].n[1] && !rows[i].n[2])
-			continue;
+		uint64_t by[STEER_COUNT_DECISIONS] = {0}, any = 0;
 		for (unsigned k = 0; k < STEER_COUNT_KINDS; k++) {
+			by[k % STEER_COUNT_DECISIONS] += rows[i].n[k];
+			any |= rows[i].n[k];
+		}
+		if (!served && !any)
+			continue;
+		for (unsigned k = 0; k < STEER_COUNT_DECISIONS; k++) {
 			const char *l[] = {"service",  rows[i].service, "datacenter",
 			                   rows[i].dc, "decision",      kind[k]};
-			sample_n(f, "geosteer_steered_answers_total", l, 3, rows[i].n[k]);
+			sample_n(f, "geosteer_steered_answers_total", l, 3, by[k]);
+		}
+	}
+	family(f, "geosteer_weighted_answers_total", "counter",
+	       "Steered answers of a weighted group's member, by service, datacenter and pick: "
+	       "hash (the member the client network's hash names), repick (that one was down: "
+	       "another by weight), weight_zero (a member of weight 0: all others were down)");
+	for (size_t i = 0; i < n; i++) {
+		uint64_t by[STEER_COUNT_PICKS] = {0}, any = 0;
+		for (unsigned k = STEER_COUNT_DECISIONS; k < STEER_COUNT_KINDS; k++) {
+			by[k / STEER_COUNT_DECISIONS] += rows[i].n[k];
+			any |= rows[i].n[k];
+		}
+		for (unsigned p = 1; any && p < STEER_COUNT_PICKS; p++) {
+			const char *l[] = {"service",  rows[i].service, "datacenter",
+			                   rows[i].dc, "pick",          pick[p]};
+			sample_n(f, "geosteer_weighted_answers_total", l, 3, by[p]);
 		}
 	}
 	steer_count_rows_free(rows, n);

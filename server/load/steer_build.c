@@ -109,7 +109,12 @@ static int build_service(const struct cfg *cfg, const struct cfg_service *svc,
 	/* The map's datacenter indices -> this service's. Configuration validation has
 	 * made sure that every datacenter a map names exists in each service using it. */
 	uint32_t n_names = map->lists.n_names;
-	uint16_t *dc_of = arena_alloc(a, (n_names ? n_names : 1) * sizeof(*dc_of));
+	uint32_t n_groups = map->lists.n_groups;
+	uint16_t *dc_of = arena_alloc(a, (n_names + n_groups + 1) * sizeof(*dc_of));
+	/* Weighted groups follow the datacenters in the map's index space. */
+	for (uint32_t g = 0; g < n_groups; g++)
+		dc_of[n_names + g] = STEER_GROUP;
+	out->weighted = n_groups > 0;
 	for (uint32_t j = 0; j < n_names; j++) {
 		dc_of[j] = STEER_NO_DC;
 		for (size_t k = 0; k < svc->n_dcs; k++) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "server/base/dns.h"
+#include "server/query/steer_weight.h"
 
 static const uint16_t rr_type[STEER_N_TYPES] = {DNS_TYPE_A, DNS_TYPE_AAAA};
 static const uint16_t rr_len[STEER_N_TYPES] = {4, 16};
@@ -65,7 +66,18 @@ void steer_decide(const struct steer_table *t, const struct steer_service *s,
 	out->pos = 0;
 	out->failover = false;
 	out->fail_open = false;
+	out->pick = STEER_PICK_NONE;
 	out->ttl = s->ttl;
+	if (GS_UNLIKELY(s->weighted)) {
+		/* Weighted groups: their own walk (steer_weight.h), so that this one stays
+		 * as short for every other map; a list without a group goes on below. */
+		if (steer_weight_fast(t, s, c, ty, out))
+			return;
+		if (s->map->lists.has_group[out->hit.list]) {
+			steer_weight_decide(t, s, c, ty, out);
+			return;
+		}
+	}
 
 	size_t n;
 	const uint16_t *list = geo_map_list(s->map, out->hit.list, &n);

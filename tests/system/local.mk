@@ -34,10 +34,11 @@ GS_SYSTEM_TESTS += \
 	tests/system/ecs-world.sh \
 	tests/system/explain.sh \
 	tests/system/diff.sh \
+	tests/system/weights.sh \
 	tests/system/explain-truncate.sh \
 	tests/system/fifo.sh \
 	tests/system/unbound.sh
-EXTRA_DIST += tests/system/ecs-lib.sh
+EXTRA_DIST += tests/system/ecs-lib.sh tests/system/weights.py
 # unbound-lib.sh: the unbound of unbound.sh and the dnssec-*.sh tests that validate.
 EXTRA_DIST += tests/system/unbound-lib.sh
 
