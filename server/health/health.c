@@ -270,6 +270,7 @@ int health_table_add_cell(struct health_table *t, const char *dc, const struct n
 			netaddr_format(addr, tg->addr_text);
 			tg->up = true;
 			tg->initial = true;
+			tg->fleet = -1;
 			tg->since = time(NULL);
 			snprintf(tg->last_result, sizeof(tg->last_result), "no result yet");
 			ti = (int32_t)t->n_targets++;
@@ -327,6 +328,7 @@ size_t health_table_carry_over(struct health_table *dst, const struct health_tab
 			d->n_checks = s->n_checks;
 			d->since = s->since;
 			d->last_check = s->last_check;
+			d->fleet = s->fleet;
 			memcpy(d->last_result, s->last_result, sizeof(d->last_result));
 			n++;
 			break;
@@ -378,6 +380,8 @@ static uint8_t cell_value(const struct health *h, const struct health_table *t, 
 	if (c->target < 0)
 		return HEALTH_CELL_UP;
 	const struct health_target *tg = &t->targets[c->target];
+	if (tg->fleet >= 0) /* the fleet's verdict over this node's own result */
+		return (uint8_t)((tg->fleet ? HEALTH_CELL_UP : 0) | checked);
 	return (uint8_t)((tg->up ? HEALTH_CELL_UP : 0) | (tg->initial ? HEALTH_CELL_INITIAL : 0) |
 	                 checked);
 }
@@ -461,6 +465,22 @@ struct health_table *health_install(struct health *h, struct health_table *t)
 		cells_update(h, t, -1);
 	pthread_mutex_unlock(&h->mu);
 	return old == t ? NULL : old;
+}
+
+void health_fleet_visit(struct health *h, void (*fn)(void *arg, struct health_target *tg),
+                        void *arg)
+{
+	pthread_mutex_lock(&h->mu);
+	struct health_table *t = h->cur;
+	bool changed = false;
+	for (size_t i = 0; t && i < t->n_targets; i++) {
+		int8_t before = t->targets[i].fleet;
+		fn(arg, &t->targets[i]);
+		changed |= t->targets[i].fleet != before;
+	}
+	if (changed)
+		cells_update(h, t, -1);
+	pthread_mutex_unlock(&h->mu);
 }
 
 struct health_table *health_installed(struct health *h)

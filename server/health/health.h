@@ -131,6 +131,9 @@ struct health_target {
 	char last_result[HEALTH_RESULT_MAX];
 	time_t since;      /* wall clock of the last state change (or of creation) */
 	time_t last_check; /* wall clock of the last result, 0 before the first */
+	/* The fleet's verdict (server/fleet, answer semantics 6): -1 none (the monitored
+	 * state above decides), 0 down, 1 up. Set through health_fleet_visit. */
+	int8_t fleet;
 };
 
 struct health_table;
@@ -291,5 +294,13 @@ void health_load_state_text(struct health *h, const char *file, const char *text
  * folder, fsync, rename, fsync of the folder). GS_OK (also when h has no state file),
  * or GS_EIO. Takes the mutex. */
 int health_save_state(struct health *h) GS_NONNULL GS_WUR;
+
+/* ---- Fleet hook (server/fleet). ---- */
+
+/* Calls fn(arg, target) for every target of the installed table under the mutex (fn
+ * reads the monitored state and may set target->fleet; it must not block or call into
+ * h), then recomputes the cells when some target->fleet changed. Fleet thread. */
+void health_fleet_visit(struct health *h, void (*fn)(void *arg, struct health_target *tg),
+                        void *arg) GS_NONNULLX(1, 2);
 
 #endif
