@@ -990,6 +990,7 @@ int health_list(struct health *h, struct health_entry **out, size_t *n)
 		e->since = tg->since;
 		e->last_check = tg->last_check;
 		e->n_checks = tg->n_checks;
+		e->fleet = tg->fleet;
 	}
 	for (size_t i = 0; i < h->n_faddr; i++) {
 		bool monitored = false;
@@ -1027,6 +1028,10 @@ const char *health_entry_state(const struct health_entry *e, char *buf, size_t c
 {
 	const char *mon = e->up ? "up" : "down";
 	bool has_target = e->check[0] != '\0';
+	if (has_target && e->force == HEALTH_FORCE_AUTO && e->fleet >= 0 && e->fleet != e->up) {
+		snprintf(buf, cap, "%s (fleet; own check %s)", e->fleet ? "up" : "down", mon);
+		return buf;
+	}
 	if (e->force != HEALTH_FORCE_AUTO && has_target)
 		snprintf(buf, cap, "%s (forced; monitor says %s%s)", health_force_name(e->force),
 		         mon, e->initial ? ", initial" : "");

@@ -264,6 +264,7 @@ struct health_entry {
 	time_t since;      /* last state change; 0 for force-only rows */
 	time_t last_check; /* 0 before the first result */
 	uint64_t n_checks;
+	int8_t fleet; /* the fleet's verdict (health_target.fleet), -1 for none */
 };
 
 /* Lists every monitored target (sorted by check name, then address), then every

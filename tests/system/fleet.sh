@@ -248,9 +248,10 @@ keep_all() {
 	ok "$what: all 3 nodes answered $want at each of $n looks over $(fmt_ms "$ms")"
 }
 # own_state I up|down: node I's own monitor says so (geosteerctl health).
+# (While the fleet decides otherwise, health says "down (fleet; own check up)".)
 own_state() {
 	nctl "$1" health
-	grep_lines "^probe +$US +$2( |$)" "$C_OUT"
+	grep_lines "^probe +$US +($2( |$)|(up|down) \(fleet; own check $2\))" "$C_OUT"
 }
 # connected I [NODES]: node I's status says connected (and NODES alive).
 connected() {
@@ -360,7 +361,7 @@ majority_round() {
 	nctl 3 explain www.geo.test A --client 127.0.0.1
 	expect_text out "^fleet: +check probe $US: down by the fleet \(quorum majority: 2 of 3"
 	nctl 3 health
-	expect_text out "^probe +$US +up "
+	expect_text out "^probe +$US +down \(fleet; own check up\)"
 	section "$what: the probes recover"
 	unflag 1
 	unflag 2
@@ -390,6 +391,31 @@ timed_force_round() {
 
 majority_round "3 etcd members"
 timed_force_round 2 5 "3 etcd members"
+
+section "a node with another definition of the check is reported, not counted"
+b64() { printf '%s' "$1" | base64 -w0; }
+EURL="http://127.0.0.1:${ECP[2]}"
+ckey="/geosteer/test/obs/n9/probe/$US"
+lease=$(curl -s --max-time 2 -X POST "$EURL/v3/lease/grant" -d '{"TTL":30}' | sed -n 's/.*"ID":"\([0-9]*\)".*/\1/p')
+curl -s --max-time 2 -X POST "$EURL/v3/kv/put" \
+	-d "{\"key\":\"$(b64 "$ckey")\",\"value\":\"$(b64 '{"up":false,"initial":false,"since":0,"def":"0123456789abcdef"}')\",\"lease\":\"$lease\"}" >/dev/null
+conflict_shown() {
+	nctl "$1" status
+	grep_lines "^conflict: +check probe for $US: 1 node run another definition \(not counted\)" "$C_OUT"
+}
+wait_all "status reports the other definition" conflict_shown
+grep -q "fleet: node n9 runs another definition of check probe for $US" "$T/n1/log" &&
+	ok "the log names the node with another definition" || fail "no conflict line in n1's log"
+m=$(curl -s --max-time 2 "http://127.0.0.1:${MPORT[1]}/metrics")
+grep -q '^geosteer_fleet_conflicts 1$' <<<"$m" && ok "metrics: geosteer_fleet_conflicts 1" ||
+	fail "metrics: $(grep fleet_conflicts <<<"$m")"
+keep_all "$US" 500 "its 'down' is not counted"
+curl -s --max-time 2 -X POST "$EURL/v3/kv/deleterange" -d "{\"key\":\"$(b64 "$ckey")\"}" >/dev/null
+no_conflict() {
+	nctl "$1" status
+	! grep_lines '^conflict:' "$C_OUT"
+}
+wait_all "the conflict is gone with the key" no_conflict
 
 section "metrics"
 m=$(curl -s --max-time 2 "http://127.0.0.1:${MPORT[1]}/metrics")
