@@ -297,6 +297,12 @@ static void cmd_force(struct control *c, char **w, size_t n, struct ctl_out *o)
 	}
 	int rc = is_addr ? health_force_addr_info(c->health, &a, f, &info)
 	                 : health_force_dc_info(c->health, what, f, &info);
+	/* A name no service has does not stay in etcd for the other nodes. */
+	if (c->fleet && f != HEALTH_FORCE_AUTO && (rc == GS_ENOENT || rc == GS_EINVAL) &&
+	    fleet_force(c->fleet, is_addr ? text : what, is_addr, HEALTH_FORCE_AUTO, &info, why,
+	                sizeof(why)) != GS_OK)
+		log_warn("control: force: cannot take back the force of '%s' from etcd: %s", what,
+		         why);
 	char state[96];
 	if (f == HEALTH_FORCE_AUTO) {
 		snprintf(state, sizeof(state), "auto (back to its checks)");

@@ -417,6 +417,13 @@ no_conflict() {
 }
 wait_all "the conflict is gone with the key" no_conflict
 
+section "a force of a name no service has is refused and not left in etcd"
+nctl 1 force nowhere down
+expect_rc 1
+expect_text err "no service has a datacenter named 'nowhere'"
+left=$(curl -s --max-time 2 -X POST "$EURL/v3/kv/range" -d "{\"key\":\"$(b64 /geosteer/test/force/dc/nowhere)\"}")
+[[ $left != *'"kvs"'* ]] && ok "etcd holds no force of 'nowhere'" || fail "etcd still holds it: $left"
+
 section "metrics"
 m=$(curl -s --max-time 2 "http://127.0.0.1:${MPORT[1]}/metrics")
 grep -q '^geosteer_fleet_connected 1$' <<<"$m" && ok "metrics: geosteer_fleet_connected 1" ||
