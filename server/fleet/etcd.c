@@ -91,6 +91,11 @@ const char *etcd_current_url(const struct etcd *e)
 	return e->n_urls ? e->urls[atomic_load(&e->cur) % e->n_urls] : "";
 }
 
+size_t etcd_current_index(const struct etcd *e)
+{
+	return e->n_urls ? atomic_load(&e->cur) % e->n_urls : 0;
+}
+
 /* ---- base64 ---- */
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -237,8 +242,7 @@ static const char *json_error(struct json_object *o)
 
 static bool is_auth_error(const char *msg)
 {
-	return msg && (strstr(msg, "auth token") || strstr(msg, "user name is empty") ||
-	               strstr(msg, "permission denied"));
+	return msg && (strstr(msg, "auth token") || strstr(msg, "user name is empty"));
 }
 
 enum outcome { OUT_OK, OUT_NEXT_MEMBER, OUT_AUTH, OUT_FAIL };

@@ -33,8 +33,10 @@ struct etcd;
 struct etcd *etcd_new(const struct cfg_fleet *cf, const char *password) GS_NONNULLX(1);
 /* Frees e; accepts NULL. */
 void etcd_free(struct etcd *e);
-/* The URL of the member that answered last (borrowed until etcd_free). */
+/* The URL of the member that answered last (borrowed until etcd_free), and its index
+ * in the configured list. */
 const char *etcd_current_url(const struct etcd *e) GS_NONNULL;
+size_t etcd_current_index(const struct etcd *e) GS_NONNULL;
 
 /* POSTs the JSON req to path (e.g. "/v3/kv/put") within timeout_ms per member and
  * returns the parsed answer in *resp (owned: json_object_put). GS_OK, or GS_EIO with

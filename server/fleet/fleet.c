@@ -111,6 +111,7 @@ struct fleet {
 	bool wthr_started, watch_ended;
 	atomic_bool wstop;
 	int64_t watch_from;
+	size_t watch_member; /* the member the watch stream is on */
 	char watch_why[ETCD_WHY_MAX];
 	/* State for status and metrics. */
 	bool connected;
@@ -392,6 +393,7 @@ static int resync(struct fleet *f, char *why)
 	if (rc != GS_OK)
 		return rc;
 	f->watch_from = rev + 1;
+	f->watch_member = etcd_current_index(f->etcd);
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -799,9 +801,15 @@ static bool tick_io(struct fleet *f, struct visit *vs, char *why)
 	if (ended)
 		snprintf(why, ETCD_WHY_MAX, "%s", f->watch_why);
 	pthread_mutex_unlock(&f->mu);
-	if (ended || !f->wthr_started) {
+	/* A watch on a member that the calls had to leave (dead, or cut off from the
+	 * others and so silent) moves to the member that answers. */
+	bool moved = f->wthr_started && f->watch_member != etcd_current_index(f->etcd);
+	if (ended || moved || !f->wthr_started) {
 		if (ended)
 			log_info("fleet: %s; reading the prefix again", why);
+		else if (moved)
+			log_info("fleet: etcd calls moved to %s: the watch follows",
+			         etcd_current_url(f->etcd));
 		if (resync(f, why) != GS_OK)
 			return false;
 	}

@@ -60,7 +60,7 @@ EXTRA_DIST += tests/system/failover-lib.sh tests/system/failover-backend.py \
 
 # fleet: a 3-member etcd cluster and 3 nodes sharing observations and forces (skipped
 # without etcd).
-GS_SYSTEM_TESTS += tests/system/fleet.sh
+GS_SYSTEM_TESTS += tests/system/fleet.sh tests/system/fleet-tls.sh
 
 # watch: true (reloads by itself on file changes).
 GS_SYSTEM_TESTS += tests/system/watch.sh
