@@ -381,7 +381,7 @@ static uint8_t cell_value(const struct health *h, const struct health_table *t, 
 		return HEALTH_CELL_UP;
 	const struct health_target *tg = &t->targets[c->target];
 	if (tg->fleet >= 0) /* the fleet's verdict over this node's own result */
-		return (uint8_t)((tg->fleet ? HEALTH_CELL_UP : 0) | checked);
+		return (uint8_t)((tg->fleet ? HEALTH_CELL_UP : 0) | HEALTH_CELL_FLEET | checked);
 	return (uint8_t)((tg->up ? HEALTH_CELL_UP : 0) | (tg->initial ? HEALTH_CELL_INITIAL : 0) |
 	                 checked);
 }

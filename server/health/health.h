@@ -72,6 +72,7 @@
 #define HEALTH_CELL_FORCED  0x02u /* a datacenter or address force decided the state */
 #define HEALTH_CELL_INITIAL 0x04u /* monitored, no result yet (up by default) */
 #define HEALTH_CELL_CHECKED 0x08u /* the cell has a check (else always up unless forced) */
+#define HEALTH_CELL_FLEET   0x10u /* the fleet's verdict decided, not this node's check */
 
 /* True when cell idx is up. Worker threads: one relaxed load, no lock. */
 static inline bool health_cell_is_up(const _Atomic uint8_t *cells, uint32_t idx)
