@@ -277,6 +277,8 @@ static void cmd_force(struct control *c, char **w, size_t n, struct ctl_out *o)
 	time_t now = ts.tv_sec + (ts.tv_nsec > 0);
 	struct health_force_info info = {.by = c->peer_uid, .at = ts.tv_sec};
 	char why[160];
+	if (c->fleet)
+		snprintf(info.node, sizeof(info.node), "%s", fleet_node(c->fleet));
 	if (force_options(w + 3, n - 3, f, now, &info, why, sizeof(why))) {
 		ctl_out_err(o, "force: %s", why);
 		return;

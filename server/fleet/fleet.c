@@ -293,6 +293,7 @@ static void store_force(struct fleet *f, bool del, char *rest, struct json_objec
 		fo->info.by = -1;
 	snprintf(fo->info.reason, sizeof(fo->info.reason), "%s", jget_str(v, "reason"));
 	snprintf(fo->node, sizeof(fo->node), "%s", jget_str(v, "node"));
+	snprintf(fo->info.node, sizeof(fo->info.node), "%s", fo->node);
 }
 
 /* Applies one key of a range or a watch event to the mirror. Under mu. */
@@ -633,7 +634,8 @@ static int publish(struct fleet *f, const struct visit *vs, char *why)
 
 static bool info_same(const struct health_force_info *a, const struct health_force_info *b)
 {
-	return a->by == b->by && a->until == b->until && strcmp(a->reason, b->reason) == 0;
+	return a->by == b->by && a->until == b->until && strcmp(a->reason, b->reason) == 0 &&
+	       strcmp(a->node, b->node) == 0;
 }
 
 static void reconcile_forces(struct fleet *f)
@@ -1054,6 +1056,11 @@ int fleet_force(struct fleet *f, const char *what, bool is_addr, enum health_for
 	free(key);
 	free(val);
 	return rc;
+}
+
+const char *fleet_node(const struct fleet *f)
+{
+	return f->node;
 }
 
 /* ---- text for status, metrics and explain ---- */

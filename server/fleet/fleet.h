@@ -50,6 +50,8 @@ void fleet_free(struct fleet *f);
 int fleet_force(struct fleet *f, const char *what, bool is_addr, enum health_force force,
                 const struct health_force_info *info, char *why, size_t cap) GS_NONNULL GS_WUR;
 
+/* This node's name in the fleet (borrowed until fleet_free). */
+const char *fleet_node(const struct fleet *f) GS_NONNULL;
 /* The lines of `geosteerctl status` about the fleet (owned text, free()). */
 char *fleet_status_text(struct fleet *f) GS_NONNULL;
 /* The Prometheus families geosteer_fleet_* (owned text). */

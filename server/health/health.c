@@ -570,7 +570,8 @@ const char *health_force_name(enum health_force f)
 /* True when a and b say the same but for the time they were set. */
 static bool same_info(const struct health_force_info *a, const struct health_force_info *b)
 {
-	return a->by == b->by && a->until == b->until && strcmp(a->reason, b->reason) == 0;
+	return a->by == b->by && a->until == b->until && strcmp(a->reason, b->reason) == 0 &&
+	       strcmp(a->node, b->node) == 0;
 }
 
 /* Sets (or with AUTO removes) a datacenter force with its info; returns true when it
@@ -667,6 +668,8 @@ const char *health_force_info_text(const struct health_force_info *info, time_t 
 	buf[0] = '\0';
 	if (info->by >= 0)
 		append(buf, cap, "by uid %lld", info->by);
+	if (info->node[0])
+		append(buf, cap, "on node %s", info->node);
 	if (info->at) {
 		timefmt_utc(info->at, t);
 		append(buf, cap, "at %s", t);
@@ -885,6 +888,8 @@ static const char *take_force(void *arg, const struct state_force *sf)
 	        .by = sf->by, .at = (time_t)sf->at, .until = (time_t)sf->until};
 	if (sf->reason)
 		snprintf(info.reason, sizeof(info.reason), "%s", sf->reason);
+	if (sf->node)
+		snprintf(info.node, sizeof(info.node), "%s", sf->node);
 	if (info.until && info.until <= time(NULL)) {
 		log_expired(sf->dc, &sf->addr, f, &info, true);
 		h->dropped = true;
@@ -921,7 +926,8 @@ static int save_locked(struct health *h)
 		                              .by = in->by,
 		                              .at = in->at,
 		                              .until = in->until,
-		                              .reason = in->reason};
+		                              .reason = in->reason,
+		                              .node = in->node};
 	}
 	for (size_t i = 0; i < h->n_faddr; i++) {
 		const struct health_force_info *in = &h->faddr[i].info;
@@ -930,7 +936,8 @@ static int save_locked(struct health *h)
 		                              .by = in->by,
 		                              .at = in->at,
 		                              .until = in->until,
-		                              .reason = in->reason};
+		                              .reason = in->reason,
+		                              .node = in->node};
 	}
 	size_t len = 0;
 	char *text = state_file_render(v, n, &len);

@@ -215,6 +215,7 @@ struct health_force_info {
 	time_t at;                      /* wall clock when set, 0 when unknown */
 	time_t until;                   /* wall clock when it reverts to auto by itself, 0: never */
 	char reason[HEALTH_REASON_MAX]; /* "" when none given */
+	char node[64];                  /* fleet node where it was set, "" when none */
 };
 
 /* Sets a force on a datacenter (by name) or an address (by value). HEALTH_FORCE_AUTO

@@ -389,7 +389,7 @@ timed_force_round() {
 	expect_all "$EU" 1000 "$what: a timed force set on n$n"
 	for i in 1 2 3; do
 		nctl "$i" health
-		expect_text out "^ +force: down by uid $(id -u) at [0-9T:Z-]+ until [0-9T:Z-]+ \([0-9] s left\) reason: test$"
+		expect_text out "^ +force: down by uid $(id -u) on node n$n at [0-9T:Z-]+ until [0-9T:Z-]+ \([0-9] s left\) reason: test$"
 	done
 	expect_all "$US" $((secs * 1000 + 2000)) "$what: the ${secs} s force reverts by itself"
 	if [ "$WAITED_MS" -ge $((secs * 1000 - 1000)) ]; then
@@ -492,7 +492,8 @@ nctl 1 force us-east down --reason "kept while etcd is down"
 expect_rc 0
 T0_MS=$(now_ms)
 expect_all "$EU" 1000 "an untimed fleet force"
-wait_until 5 grep -q '^dc us-east down' "$T/n3/state" && ok "n3's state file holds the fleet force" ||
+wait_until 5 grep -Eq '^dc us-east down by=[0-9]+ at=[0-9]+ reason=kept%20while%20etcd%20is%20down node=n1$' "$T/n3/state" &&
+	ok "n3's state file holds the fleet force, with the node it was set on" ||
 	fail "n3's state file: $(cat "$T/n3/state")"
 for i in 1 2 3; do etcd_stop "$i"; done
 wait_all "degraded" degraded
@@ -505,7 +506,7 @@ node_start 3
 expect_eq "restarted n3 answers by the force it knew" "$EU" "$(answer 3)"
 wait_until 10 degraded 3 && ok "restarted n3 reports itself degraded" || fail "n3 status: $C_OUT"
 nctl 3 health
-expect_text out "^ +force: down by uid $(id -u) at .* no expiry reason: kept while etcd is down$"
+expect_text out "^ +force: down by uid $(id -u) on node n1 at .* no expiry reason: kept while etcd is down$"
 for i in 1 2 3; do etcd_start "$i"; done
 etcd_wait 1 2 3
 wait_all "connected again" connected 3
