@@ -12,6 +12,10 @@
 #   - one etcd member killed: the same still works;
 #   - every etcd member stopped: each node answers from its own checks, says it is
 #     degraded (status, metrics, log), and converges when etcd is back;
+#   - a node whose lease is revoked publishes again under a new one; a frozen etcd
+#     (SIGSTOP: calls hang until their deadline) makes the nodes degraded, not slow;
+#   - another node's observation with a different check definition is reported (status,
+#     log, metric) and not counted; a force of an unknown name is not left in etcd;
 #   - a node restarted while etcd is down keeps a fleet force it learned before;
 #   - dnsperf at a fixed rate against every node during all of it: 0 queries lost.
 # Skipped (77) when etcd is not installed.
@@ -443,9 +447,21 @@ grep -q '^geosteer_fleet_nodes_seen 3$' <<<"$m" && ok "metrics: geosteer_fleet_n
 grep -q "^geosteer_fleet_verdict_source{check=\"probe\",address=\"$US\",source=\"fleet\"} 1$" <<<"$m" &&
 	ok "metrics: the US address is decided by the fleet" || fail "metrics: verdict source: $(grep verdict_source <<<"$m")"
 
+# settled I: node I has been connected, with 3 nodes alive, for 2 s or more (after a
+# member's death the others may first elect a leader, and a node may go degraded
+# meanwhile).
+settled() {
+	local since
+	connected "$1" 3 || return 1
+	since=$(sed -n 's/^fleet: .* since \([0-9TZ:-]*\) .*/\1/p' <<<"$C_OUT")
+	[ -n "$since" ] && [ $(($(date +%s) - $(date -d "$since" +%s))) -ge 2 ]
+}
+
 section "one etcd member killed"
 etcd_stop 1 KILL
-wait_all "connected through the other members" connected 3
+wait_until 30 etcd_healthy 2 && wait_until 30 etcd_healthy 3 && ok "etcd members 2 and 3 have a leader" ||
+	fail "etcd members 2 and 3 are not healthy"
+wait_all "connected through the other members, settled" settled
 majority_round "2 etcd members"
 timed_force_round 3 2 "2 etcd members"
 
@@ -486,6 +502,32 @@ unflag 1
 unflag 2
 T0_MS=$(now_ms)
 expect_all "$US" $((RISE * INTERVAL_MS + 2000)) "after convergence the probes recover"
+
+section "this node's lease lost: it publishes again under a new one"
+ECTL=(etcdctl --endpoints "http://127.0.0.1:${ECP[1]},http://127.0.0.1:${ECP[2]},http://127.0.0.1:${ECP[3]}")
+lease_of() {
+	"${ECTL[@]}" get "/geosteer/test/$1" -w json 2>/dev/null | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(d["kvs"][0]["lease"] if d.get("kvs") else "")'
+}
+old_lease=$(lease_of node/n1)
+[ -n "$old_lease" ] && ok "n1's node key has lease $old_lease" || fail "n1 has no node key"
+"${ECTL[@]}" lease revoke "$(printf '%x' "$old_lease")" >/dev/null 2>&1
+new_lease_published() {
+	local l
+	l=$(lease_of "obs/n1/probe/$US")
+	[ -n "$l" ] && [ "$l" != "$old_lease" ]
+}
+wait_until 10 new_lease_published && ok "n1's observation is back under a new lease" ||
+	fail "n1's observation was not published again"
+grep -q "fleet: this node's lease expired" "$T/n1/log" && ok "n1 logs the lost lease" ||
+	fail "no lease line in n1's log"
+wait_all "connected, 3 nodes alive after the lease came back" connected 3
+
+section "a frozen etcd (every member stopped with SIGSTOP): no answer waits for it"
+for i in 1 2 3; do kill -STOP "${EPID[$i]}"; done
+wait_all "degraded while etcd does not answer" degraded
+keep_all "$US" 500 "answers go on from the nodes' own checks"
+for i in 1 2 3; do kill -CONT "${EPID[$i]}"; done
+wait_all "connected again once etcd answers" connected 3
 
 section "a node restarted while etcd is down keeps the fleet's force"
 nctl 1 force us-east down --reason "kept while etcd is down"
