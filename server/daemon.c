@@ -31,6 +31,7 @@
 #include "server/base/xalloc.h"
 #include "server/ctl/control.h"
 #include "server/dnstap/dnstap.h"
+#include "server/fleet/fleet.h"
 #include "server/health/health.h"
 #include "server/health/state_file.h"
 #include "server/load/reload.h"
@@ -450,7 +451,8 @@ static void log_totals(struct answer_ctx *const *actx, size_t n_ctx)
 struct extras {
 	struct metrics *metrics;
 	struct watch *watch;
-	time_t started; /* wall clock of the start, for the metrics */
+	struct fleet *fleet; /* with fleet: */
+	time_t started;      /* wall clock of the start, for the metrics */
 };
 
 /* Starts the metrics endpoint and the watcher once the workers run. */
@@ -465,7 +467,8 @@ static int extras_start(const struct extras *x, struct answer_ctx *const *actx, 
 		                             .tcp_conns = &shared->n_conns,
 		                             .reload = rl,
 		                             .started = x->started,
-		                             .health = health};
+		                             .health = health,
+		                             .fleet = x->fleet};
 		if (metrics_start(x->metrics, &src) != GS_OK)
 			return GS_EIO;
 	}
@@ -616,8 +619,12 @@ int daemon_run(const struct cfg *cfg, struct snapshot *snap)
 	reload_set_signer(rl, signer_attach, signer);
 	if (listen_open(&ls, cfg->listen, cfg->n_listen, n_threads) != GS_OK)
 		goto out;
+	/* Before dropping privileges: fleet.password_file may be root's only. */
+	if (cfg->fleet && fleet_new(cfg, health, &x.fleet) != GS_OK)
+		goto out;
 	/* Before dropping privileges: the socket's folder (/run/geosteer) is root's. */
-	struct control_params cp = {.cfg = cfg, .health = health, .reload = rl, .has_socket = true};
+	struct control_params cp = {
+	        .cfg = cfg, .health = health, .reload = rl, .fleet = x.fleet, .has_socket = true};
 	if (control_new(&cp, &ctl) != GS_OK)
 		goto out;
 	/* Before dropping privileges too: the port may be below 1024. */
@@ -638,6 +645,9 @@ int daemon_run(const struct cfg *cfg, struct snapshot *snap)
 	is_published = true;
 	if (reload_monitor_start(rl) != GS_OK)
 		goto out;
+	/* After the first install: the fleet publishes this node's targets. */
+	if (x.fleet && fleet_start(x.fleet) != GS_OK)
+		goto out;
 	/* Before any thread that reloads runs (reload_on_done). */
 	if (cfg->watch && watch_new(cfg, rl, &x.watch) != GS_OK)
 		goto out;
@@ -647,6 +657,8 @@ out:
 	metrics_free(x.metrics);
 	/* Removes the control socket; nothing reloads any more. */
 	control_free(ctl);
+	/* Before the monitor and the health state it feeds. */
+	fleet_free(x.fleet);
 	/* Stops the monitor: it must leave the health table before the snapshot that owns
 	 * it goes. */
 	reload_free(rl);

@@ -20,6 +20,7 @@ include tests/unit/denial.mk
 include tests/unit/config.mk
 include tests/unit/answer.mk
 include tests/unit/health.mk
+include tests/unit/fleet.mk
 include tests/unit/geoip.mk
 include tests/unit/steer.mk
 include tests/unit/daemon.mk

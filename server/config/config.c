@@ -15,6 +15,7 @@
 #include "server/base/rfile.h"
 #include "server/base/xalloc.h"
 #include "server/config/config_check.h"
+#include "server/config/config_fleet.h"
 #include "server/config/config_schema.h"
 #include "server/config/config_yaml.h"
 
@@ -326,6 +327,7 @@ void cfg_free(struct cfg *c)
 	free(c->dnstap.socket);
 	free(c->dnstap.file);
 	free(c->dnstap.identity);
+	config_fleet_free(c->fleet);
 	free(c->rate_limit.exempt);
 	free(c->geoip.database);
 	free(c->geoip.asn_database);

@@ -18,6 +18,8 @@
 
 #define CFG_DEFAULT_CONTROL "/run/geosteer/control.sock"
 
+struct cfg_fleet;
+
 struct cfg_listen {
 	struct sockaddr_storage ss;
 	socklen_t ss_len;
@@ -198,6 +200,7 @@ struct cfg {
 		char *file;
 		char *identity;
 	} dnstap;
+	struct cfg_fleet *fleet; /* owned or NULL: fleet: (config_fleet.h) */
 	struct cfg_tcp tcp;
 	struct cfg_rate_limit rate_limit;
 	bool has_cookies;
@@ -236,6 +239,7 @@ enum cfg_section {
 	CFG_SEC_MAPS,
 	CFG_SEC_SERVICES,
 	CFG_SEC_DNSTAP,
+	CFG_SEC_FLEET,
 	CFG_SEC_COUNT
 };
 

@@ -15,6 +15,7 @@
 #include "server/base/xalloc.h"
 #include "server/config/config_coords.h"
 #include "server/config/config_weight.h"
+#include "server/config/config_fleet.h"
 
 #define DNS_PORT     53
 #define METRICS_PORT 9153        /* the port Prometheus exporters of DNS servers customarily use */
@@ -1182,6 +1183,13 @@ static void parse_services(struct config_yaml *y, yaml_node_t *v, void *obj, con
 
 /* ---- top level ---- */
 
+/* fleet: lives in config_fleet.c. */
+static void config_fleet_parse_at(struct config_yaml *y, yaml_node_t *v, void *obj,
+                                  const char *where)
+{
+	config_fleet_parse(y, v, &((struct cfg *)obj)->fleet, where);
+}
+
 /* In enum cfg_section order: present[i] becomes cfg.pos_of[i]. */
 static const struct config_yaml_key top_keys[] = {
         [CFG_SEC_LISTEN] = {.name = "listen", .kind = CONFIG_YAML_CUSTOM, .fn = parse_listen},
@@ -1212,6 +1220,10 @@ static const struct config_yaml_key top_keys[] = {
         [CFG_SEC_MAPS] = {.name = "maps", .kind = CONFIG_YAML_CUSTOM, .fn = parse_maps},
         [CFG_SEC_SERVICES] = {.name = "services", .kind = CONFIG_YAML_CUSTOM, .fn = parse_services},
         [CFG_SEC_DNSTAP] = {.name = "dnstap", .kind = CONFIG_YAML_CUSTOM, .fn = parse_dnstap},
+        [CFG_SEC_FLEET] = {.name = "fleet",
+                           .kind = CONFIG_YAML_CUSTOM,
+                           .off = offsetof(struct cfg, fleet),
+                           .fn = config_fleet_parse_at},
         [CFG_SEC_COUNT] = {.name = NULL},
 };
 

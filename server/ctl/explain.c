@@ -309,6 +309,8 @@ static const char *cell_state(const struct steer_table *t, uint32_t cell)
 	bool up = v & HEALTH_CELL_UP;
 	if (v & HEALTH_CELL_FORCED)
 		return up ? "up (forced)" : "down (forced)";
+	if (v & HEALTH_CELL_FLEET)
+		return up ? "up (fleet)" : "down (fleet)";
 	if (v & HEALTH_CELL_INITIAL)
 		return "up (no check result yet)";
 	if (v & HEALTH_CELL_CHECKED)

@@ -26,6 +26,7 @@
 #include "server/base/xalloc.h"
 #include "server/ctl/connsrv.h"
 #include "server/load/reload.h"
+#include "server/fleet/fleet.h"
 #include "server/health/health.h"
 #include "server/query/snapshot.h"
 #include "server/query/steer.h"
@@ -497,6 +498,11 @@ int metrics_render(const struct metrics_source *src, char **out, size_t *len)
 	render_dnssec(f, &cc, &sf);
 
 	render_health(f, src, &sf);
+	if (src->fleet) {
+		char *ft = fleet_metrics_text(src->fleet);
+		fputs(ft, f);
+		free(ft);
+	}
 	family(f, "geosteer_datacenter_up", "gauge",
 	       "Effective state of a datacenter of a service for one address family, as "
 	       "answers see it (checks and forces): 1 when at least one address is up");

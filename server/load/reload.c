@@ -22,6 +22,7 @@
 #include "server/base/log.h"
 #include "server/base/timefmt.h"
 #include "server/base/xalloc.h"
+#include "server/config/config_fleet.h"
 #include "server/health/monitor.h"
 #include "server/load/snapshot_build.h"
 #include "server/query/snapshot.h"
@@ -113,6 +114,7 @@ static void warn_restart_only(const struct cfg *old, const struct cfg *nc, struc
 	        {CFG_SEC_DNSTAP, str_same(old->dnstap.socket, nc->dnstap.socket) &&
 	                                 str_same(old->dnstap.file, nc->dnstap.file) &&
 	                                 str_same(old->dnstap.identity, nc->dnstap.identity)},
+	        {CFG_SEC_FLEET, config_fleet_same(old->fleet, nc->fleet)},
 	};
 	for (size_t i = 0; i < GS_ARRAY_LEN(v); i++) {
 		if (v[i].same)

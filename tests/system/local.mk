@@ -66,6 +66,10 @@ GS_SYSTEM_TESTS += \
 EXTRA_DIST += tests/system/failover-lib.sh tests/system/failover-backend.py \
 	tests/system/prom-check.py
 
+# fleet: a 3-member etcd cluster and 3 nodes sharing observations and forces (skipped
+# without etcd).
+GS_SYSTEM_TESTS += tests/system/fleet.sh tests/system/fleet-tls.sh
+
 # watch: true (reloads by itself on file changes).
 GS_SYSTEM_TESTS += tests/system/watch.sh
 
