@@ -73,6 +73,27 @@ EOF
 	} >"$T/$ZONE.zone.tmp"
 	mv "$T/$ZONE.zone.tmp" "$T/$ZONE.zone"
 }
+# A steered name, app.geo.test.: US clients (ECS) get us-east, the others eu-central;
+# by continent from a copy of the demo GeoIP database when it is built, else by a
+# networks rule. A re-sign signs its address sets again with the same compiled map.
+US=8.8.8.0/24 APP_US=192.0.2.10 APP_OTHER=198.51.100.10
+DEMO_MMDB="$top_builddir/examples/demo.mmdb"
+if [ -f "$DEMO_MMDB" ]; then
+	cp "$DEMO_MMDB" "$T/geo.mmdb"
+	GEO_YAML="geoip:
+  database: $T/geo.mmdb
+  client_subnet: true
+maps:
+  steer:
+    default: [eu-central, us-east]
+    continents: {NA: [us-east, eu-central]}"
+else
+	echo "no $DEMO_MMDB: the steered name is steered by a networks rule"
+	GEO_YAML="maps:
+  steer:
+    default: [eu-central, us-east]
+    networks: {$US: [us-east, eu-central]}"
+fi
 # write_config KEY...: the configuration file with these keys in `keys:`.
 MPORT=$("$PY" "$RAWDNS" freeport --hosts 127.0.0.1) || fatal "no free port"
 zone_yaml() {
@@ -87,6 +108,15 @@ zones:
       keys: [$keys]
       denial: nsec3
       signature_validity: 1m
+$GEO_YAML
+services:
+  app:
+    names: [app.$ZONE.]
+    map: steer
+    ttl: 5
+    datacenters:
+      us-east: [$APP_US]
+      eu-central: [$APP_OTHER]
 EOF
 }
 write_config() {
@@ -218,6 +248,16 @@ validating() {
 	vq "$ZONE." DNSKEY NOERROR
 	vq "nothere.$ZONE." A NXDOMAIN
 	vq "www.$ZONE." TXT NOERROR
+	vq "app.$ZONE." A NOERROR
+}
+# app_answers: the steered name answers each client from its datacenter, signed.
+app_answers() {
+	q udp +dnssec +subnet=$US "app.$ZONE." A
+	expect_rr ANSWER "^app\\.$ZONE\\. 5 IN A ${APP_US//./\\.}$"
+	expect_rr ANSWER " IN RRSIG A 13 "
+	q udp +dnssec "app.$ZONE." A
+	expect_rr ANSWER "^app\\.$ZONE\\. 5 IN A ${APP_OTHER//./\\.}$"
+	expect_rr ANSWER " IN RRSIG A 13 "
 }
 
 # ---------------------------------------------------------------- start
@@ -247,6 +287,7 @@ C_RC=$? LAST_CMD="geosteerd -c $CFG --check"
 expect_rc 0
 expect_text out "signature_validity: 1m is under an hour: fit for tests only"
 
+app_answers
 ub_start_with "$KSK1"
 validating
 
@@ -262,6 +303,8 @@ printf 'added IN A 192.0.2.77\nbroken IN A not-an-address\n' >>"$T/$ZONE.zone"
 sed -i 's/signature_validity: 1m/signature_validity: 2m/' "$CFG"
 grep -q 'signature_validity: 2m' "$CFG" || fatal "the configuration edit did not take"
 mv "$T/keys/$ZSK1.private" "$T/keys/$ZSK1.away"
+# The GeoIP database, if any, is no database any more.
+[ -f "$T/geo.mmdb" ] && echo "not a database" >"$T/geo.mmdb"
 q udp "added.$ZONE." A
 expect_status NXDOMAIN
 rm -f "$T/stop"
@@ -276,7 +319,8 @@ touch "$GS_TEST_RESIGN_FAIL_FILE"
 # then have fetched the new ones), ask unbound over and over; every answer validated.
 n_ub=0 n_bad=0 first_bad='' resigned_at='' failed_at=''
 deadline=$((SECONDS + RESIGN_LIMIT))
-names=("www.$ZONE. A" "$ZONE. SOA" "nothere.$ZONE. A" "$ZONE. DNSKEY" "www.$ZONE. AAAA")
+names=("www.$ZONE. A" "$ZONE. SOA" "nothere.$ZONE. A" "$ZONE. DNSKEY" "www.$ZONE. AAAA"
+	"app.$ZONE. A")
 for ((i = 0; i < 2000 && SECONDS < deadline; i++)); do
 	# shellcheck disable=SC2086
 	uq ${names[i % ${#names[@]}]}
@@ -342,6 +386,16 @@ expect_rr ANSWER "^www\\.$ZONE\\. 5 IN A 192\\.0\\.2\\.1$"
 expect_rr ANSWER " IN RRSIG A 13 "
 vq "added.$ZONE." A NXDOMAIN
 vq "broken.$ZONE." A NXDOMAIN
+# Steered as before, with signatures made by the re-sign (the map was not compiled
+# again from the database on disk, which is broken now).
+app_answers
+if [ "$(sig_tags A)" = "$T_ZSK1" ] && [[ ${R_SEC[ANSWER]} =~ \ IN\ RRSIG\ A\ 13\ [0-9]+\ [0-9]+\ ([0-9]+)\ ([0-9]+)\  ]] &&
+	[ "${BASH_REMATCH[1]}" -gt "${SOA0% *}" ]; then
+	ok "app.$ZONE. A is signed by the ZSK with a new expiration ${BASH_REMATCH[1]} (first ${SOA0% *})"
+else
+	fail "app.$ZONE. A: expected an RRSIG by $T_ZSK1 expiring after ${SOA0% *}:"
+	r_section ANSWER | sed 's/^/    | /'
+fi
 if [ "$n_bad" = 0 ] && [ "$n_ub" -gt 0 ]; then
 	ok "unbound validated all $n_ub answers (AD), until $(( $(date +%s) - e0 )) s past the first expiry"
 else
@@ -405,12 +459,14 @@ section "the edits on disk: a reload refuses the broken ones, then applies the f
 ctl_capture -s "$T/control.sock" reload
 expect_rc 1
 expect_text err "$ZONE\\.zone:[0-9]+: .*not-an-address"
+[ -f "$T/geo.mmdb" ] && expect_text err "database: .*geo\\.mmdb"
 zsk1_re=${ZSK1//./\\.}
 expect_text err "cannot open .*${zsk1_re//+/\\+}\\.private"
 q udp "added.$ZONE." A
 expect_status NXDOMAIN
 # Fixed: the key back, the bad line out, the lifetime 1m again; the new record stays.
 mv "$T/keys/$ZSK1.away" "$T/keys/$ZSK1.private"
+[ -f "$T/geo.mmdb" ] && cp "$DEMO_MMDB" "$T/geo.mmdb"
 printf '%s\nadded IN A 192.0.2.77\n' "$ZONE_BEFORE" >"$T/$ZONE.zone"
 printf '%s\n' "$CFG_BEFORE" >"$CFG"
 reload
@@ -428,6 +484,7 @@ if wait_until 30 ub_has_added; then
 else
 	fail "unbound: added.$ZONE. A not answered NOERROR with AD within 30 s (last: ${R_STATUS:-none}, flags $(r_flags))"
 fi
+app_answers
 
 # ---------------------------------------------------------------- ZSK rollover
 
