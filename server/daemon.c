@@ -618,7 +618,7 @@ int daemon_run(const struct cfg *cfg, struct snapshot *snap, struct rfile_set *s
 	}
 	if (health_open(cfg, &health) != GS_OK)
 		goto out;
-	rl = reload_new(cfg, health, src, snap->generation);
+	rl = reload_new(cfg, health, src, snap);
 	src = NULL; /* the reload state's now */
 	/* The signer of steered sets health leaves up (idle until a snapshot needs it). */
 	if (signer_new(&signer) != GS_OK)

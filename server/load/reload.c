@@ -147,6 +147,22 @@ static void log_resigned(const struct snapshot *s)
 	}
 }
 
+/* Keeps src as the source set of s, the snapshot loaded from it, when s has a zone
+ * geosteer signs: only those are re-signed. Otherwise src is freed (NULL then). */
+static void keep_sources(struct reload *r, struct rfile_set *src, const struct snapshot *s)
+{
+	rfile_set_free(r->src);
+	r->src = NULL;
+	for (size_t i = 0; src && i < s->zones.n; i++) {
+		if (s->zones.zones[i]->signed_at) {
+			r->src = src;
+			r->src_generation = s->generation;
+			return;
+		}
+	}
+	rfile_set_free(src);
+}
+
 /* reload_run and reload_resign: the same work, counted apart. A reload reads the files
  * from disk and keeps what it read as the new source set; a re-sign reads them from the
  * serving data's source set and shares its compiled maps, so that it makes new
@@ -164,6 +180,10 @@ static int run(struct reload *r, bool resign, struct diag *d, char *summary, siz
 	const struct snapshot *cur = snapshot_current();
 	struct rfile_set *read = NULL;
 	if (resign) {
+		/* A re-sign is only due when a zone is signed, and then the set is kept; an
+		 * empty one would fail at the configuration file ("not among the files"). */
+		if (!r->src)
+			r->src = rfile_set_new();
 		rfile_set_replay(r->src);
 	} else {
 		read = rfile_set_new();
@@ -208,13 +228,13 @@ static int run(struct reload *r, bool resign, struct diag *d, char *summary, siz
 	size_t n_zones = next->zones.n, n_records = snapshot_count_records(next);
 	uint64_t gen = next->generation;
 	bool start_monitor = !r->monitor && needs_monitor(next);
+	/* Before the publication frees next when the one after it is published. */
+	if (!resign)
+		keep_sources(r, read, next);
+	size_t src_files = r->src ? rfile_set_files(r->src) : 0;
+	size_t src_bytes = r->src ? rfile_set_bytes(r->src) : 0;
 	snapshot_publish(next);
 	note_db(r, &nc->geoip);
-	if (read) {
-		rfile_set_free(r->src);
-		r->src = read;
-		r->src_generation = gen;
-	}
 	if (resign) {
 		__atomic_add_fetch(&r->n_resign_ok, 1, __ATOMIC_RELAXED);
 		__atomic_store_n(&r->last_resign, (int64_t)time(NULL), __ATOMIC_RELAXED);
@@ -239,8 +259,8 @@ static int run(struct reload *r, bool resign, struct diag *d, char *summary, siz
 		snprintf(summary, cap,
 		         "re-signed generation %llu's data, read from memory (%zu files, %zu "
 		         "bytes), not from disk: generation %llu, %zu zone%s, %zu records in %.3f s",
-		         (unsigned long long)r->src_generation, rfile_set_files(r->src),
-		         rfile_set_bytes(r->src), (unsigned long long)gen, n_zones,
+		         (unsigned long long)r->src_generation, src_files, src_bytes,
+		         (unsigned long long)gen, n_zones,
 		         n_zones == 1 ? "" : "s", n_records, secs);
 	else
 		snprintf(summary, cap, "reloaded %s: generation %llu, %zu zone%s, %zu records in %.3f s",
@@ -333,12 +353,11 @@ int reload_monitor_start(struct reload *r)
 }
 
 struct reload *reload_new(const struct cfg *cfg, struct health *h, struct rfile_set *src,
-                          uint64_t src_generation)
+                          const struct snapshot *first)
 {
 	struct reload *r = xcalloc(1, sizeof(*r));
 	r->cfg = cfg;
-	r->src = src ? src : rfile_set_new(); /* none: a re-sign finds no file */
-	r->src_generation = src_generation;
+	keep_sources(r, src, first);
 	r->health = h;
 	pthread_mutex_init(&r->mu, NULL);
 	note_db(r, &cfg->geoip);

@@ -15,8 +15,9 @@
  *
  * Daemon order (server/daemon.c):
  *
- *   reload_new(cfg, health, src, 1) main, once; cfg is the configuration loaded at start,
- *                                   src the files that load read
+ *   reload_new(cfg, health, src, snap) main, once; cfg is the configuration loaded at
+ *                                   start, snap what was built from it, src the files
+ *                                   that load read
  *   health_install(h, snap->health); snapshot_publish(snap);
  *   reload_monitor_start(r)         starts the monitor when some service has a check
  *                                   (else a later reload may)
@@ -40,12 +41,14 @@
 struct reload;
 
 struct rfile_set;
+struct snapshot;
 /* Creates the reload state for the start configuration cfg and the health state h (both
  * borrowed until reload_free), with src (owned from here on; NULL for none): the files
- * the serving data of generation src_generation was loaded from, recorded by
- * rfile_set_record. Never NULL. Main thread. */
+ * the snapshot first was loaded from, recorded by rfile_set_record. A source set is
+ * kept only while the serving data has a zone geosteer signs (the only ones re-signed).
+ * Never NULL. Main thread. */
 struct reload *reload_new(const struct cfg *cfg, struct health *h, struct rfile_set *src,
-                          uint64_t src_generation) GS_NONNULLX(1, 2) GS_WUR;
+                          const struct snapshot *first) GS_NONNULLX(1, 2, 4) GS_WUR;
 
 /* Starts the health monitor when the published snapshot has monitored targets and it
  * does not run yet. Returns GS_OK or GS_EIO (logged). Main thread, after the first
@@ -53,7 +56,8 @@ struct reload *reload_new(const struct cfg *cfg, struct health *h, struct rfile_
 int reload_monitor_start(struct reload *r) GS_NONNULL GS_WUR;
 
 /* Loads the configuration file again and, when it and every zone load without error,
- * keeps every file it read (the new source set, replacing the old one),
+ * keeps every file it read (the new source set, replacing the old one; none when no
+ * zone is signed by geosteer),
  * installs the new health table (through the monitor when it runs) and publishes the
  * new snapshot; otherwise the old snapshot keeps serving. Every FILE:LINE problem goes
  * to d (warnings too, such as settings that need a restart); summary receives one line
