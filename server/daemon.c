@@ -319,7 +319,8 @@ static bool resign(struct reload *rl, const struct reload_resign_plan *plan)
 	 * would if signing failed, to show the retries. */
 	const char *fail = getenv("GS_TEST_RESIGN_FAIL_FILE");
 	if (fail && access(fail, F_OK) == 0)
-		diag_err(&d, (struct srcpos){fail, 0}, "test hook: re-signs fail while this file exists");
+		diag_err(&d, (struct srcpos){fail, 0},
+		         "test hook: re-signs fail while this file exists");
 #endif
 	int rc = reload_resign(rl, &d, summary, sizeof(summary));
 	diag_log(&d);

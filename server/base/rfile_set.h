@@ -43,7 +43,7 @@ bool rfile_set_replaying(void);
 int rfile_set_serve(const char *path, size_t max, char **buf, size_t *len, struct stat *st,
                     const char **why) GS_NONNULLX(1, 3, 4, 6);
 /* When the calling thread records: adds a copy of the file just read (buf[0..len), st). */
-void rfile_set_note(const char *path, const char *buf, size_t len, const struct stat *st)
-        GS_NONNULL;
+void rfile_set_note(const char *path, const char *buf, size_t len,
+                    const struct stat *st) GS_NONNULL;
 
 #endif

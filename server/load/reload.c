@@ -256,15 +256,16 @@ static int run(struct reload *r, bool resign, struct diag *d, char *summary, siz
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	if (resign)
-		snprintf(summary, cap,
-		         "re-signed generation %llu's data, read from memory (%zu files, %zu "
-		         "bytes), not from disk: generation %llu, %zu zone%s, %zu records in %.3f s",
-		         (unsigned long long)r->src_generation, src_files, src_bytes,
-		         (unsigned long long)gen, n_zones,
-		         n_zones == 1 ? "" : "s", n_records, secs);
+		snprintf(
+		        summary, cap,
+		        "re-signed generation %llu's data, read from memory (%zu files, %zu "
+		        "bytes), not from disk: generation %llu, %zu zone%s, %zu records in %.3f s",
+		        (unsigned long long)r->src_generation, src_files, src_bytes,
+		        (unsigned long long)gen, n_zones, n_zones == 1 ? "" : "s", n_records, secs);
 	else
-		snprintf(summary, cap, "reloaded %s: generation %llu, %zu zone%s, %zu records in %.3f s",
-		         path, (unsigned long long)gen, n_zones, n_zones == 1 ? "" : "s", n_records,
+		snprintf(summary, cap,
+		         "reloaded %s: generation %llu, %zu zone%s, %zu records in %.3f s", path,
+		         (unsigned long long)gen, n_zones, n_zones == 1 ? "" : "s", n_records,
 		         secs);
 out:
 	cfg_free(nc);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * steer_build.c -- builds a snapshot's steering from the configuration: takes the
- * compiled maps (steer_maps.h, compiled here unless a re-sign passes them), renders every service's addresses as A / AAAA
- * rdata with their health cells, checks the steered names against the zones, and
- * hashes them for the query path. Load thread only. */
+ * compiled maps (steer_maps.h: compiled here unless a re-sign passes them), renders
+ * every service's addresses as A / AAAA rdata with their health cells, checks the
+ * steered names against the zones, and hashes them for the query path. Load thread. */
 #include "server/load/steer_build.h"
 
 #include <stdlib.h>

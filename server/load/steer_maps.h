@@ -29,8 +29,8 @@ struct steer_maps {
 /* Opens the databases (when configured), compiles every map of cfg and closes the
  * databases again. Sets *out (one reference) even on failure, so that the caller frees
  * what was made; returns GS_OK or GS_EPARSE (problems in d). */
-int steer_maps_compile(const struct cfg *cfg, struct diag *d, struct steer_maps **out)
-        GS_NONNULL GS_WUR;
+int steer_maps_compile(const struct cfg *cfg, struct diag *d,
+                       struct steer_maps **out) GS_NONNULL GS_WUR;
 /* Takes one more reference to m and returns it. */
 struct steer_maps *steer_maps_ref(struct steer_maps *m) GS_NONNULL;
 /* Drops a reference; the last one frees m. Accepts NULL. */
