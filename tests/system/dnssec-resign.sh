@@ -31,6 +31,11 @@ ub_require ldns-keygen curl
 # The test build of the daemon: the one with the hook that makes re-signs fail.
 HOOKS="$top_builddir/tests/system/geosteerd-hooks"
 [ -x "$HOOKS" ] || fatal "$HOOKS is not built (make check builds it)"
+if grep -q GS_TEST_RESIGN_FAIL_FILE "$GSD"; then
+	fail "$GSD contains the test hook GS_TEST_RESIGN_FAIL_FILE"
+else
+	ok "the installed daemon has no re-sign failure hook"
+fi
 GSD=$HOOKS
 export GS_TEST_RESIGN_FAIL_FILE="$T/resign-fail"
 PROM_CHECK="$top_srcdir/tests/system/prom-check.py"
