@@ -27,6 +27,7 @@
 #include "server/query/answer.h"
 #include "server/base/err.h"
 #include "server/base/log.h"
+#include "server/base/rfile_set.h"
 #include "server/base/timefmt.h"
 #include "server/base/xalloc.h"
 #include "server/ctl/control.h"
@@ -312,6 +313,16 @@ static bool resign(struct reload *rl, const struct reload_resign_plan *plan)
 	char summary[512], t[TIMEFMT_UTC_MAX];
 	timefmt_utc(plan->expires, t);
 	log_info("re-signing: the signatures of zone %s expire at %s", plan->zone, t);
+#ifdef GS_TEST_HOOKS
+	/* Only in the test build of the daemon (tests/system/local.mk), never installed: a
+	 * re-sign reads nothing from disk, so no file can make one fail; while the file
+	 * named by $GS_TEST_RESIGN_FAIL_FILE exists, each one fails with this error, as it
+	 * would if signing failed, to show the retries. */
+	const char *fail = getenv("GS_TEST_RESIGN_FAIL_FILE");
+	if (fail && access(fail, F_OK) == 0)
+		diag_err(&d, (struct srcpos){fail, 0},
+		         "test hook: re-signs fail while this file exists");
+#endif
 	int rc = reload_resign(rl, &d, summary, sizeof(summary));
 	diag_log(&d);
 	diag_free(&d);
@@ -592,7 +603,7 @@ static int health_open(const struct cfg *cfg, struct health **out)
 	return rc;
 }
 
-int daemon_run(const struct cfg *cfg, struct snapshot *snap)
+int daemon_run(const struct cfg *cfg, struct snapshot *snap, struct rfile_set *src)
 {
 	int status = 1;
 	unsigned n_threads = daemon_thread_count(cfg);
@@ -611,7 +622,8 @@ int daemon_run(const struct cfg *cfg, struct snapshot *snap)
 	}
 	if (health_open(cfg, &health) != GS_OK)
 		goto out;
-	rl = reload_new(cfg, health);
+	rl = reload_new(cfg, health, src, snap);
+	src = NULL; /* the reload state's now */
 	/* The signer of steered sets health leaves up (idle until a snapshot needs it). */
 	if (signer_new(&signer) != GS_OK)
 		goto out;
@@ -673,6 +685,7 @@ out:
 	 * wakes it). */
 	health_free(health);
 	signer_free(signer);
+	rfile_set_free(src); /* NULL once the reload state took it */
 	if (sfd >= 0)
 		close(sfd);
 	sdnotify_close();

@@ -147,7 +147,10 @@ int snapshot_load_zone(const struct cfg *cfg, size_t zone_idx, struct arena *a, 
 	return rc;
 }
 
-int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out)
+/* snapshot_build and snapshot_rebuild: maps is the serving snapshot's for a re-sign
+ * (one reference taken here), NULL to compile them. */
+static int build(const struct cfg *cfg, struct steer_maps *maps, struct diag *d,
+                 struct snapshot **out)
 {
 	*out = NULL;
 	size_t errors_before = d->n_errors;
@@ -186,8 +189,12 @@ int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out)
 	zoneset_build(&s->zones, a, zones, n);
 	/* Also after a zone failed: map and database problems are worth reporting in the
 	 * same run. */
+	s->maps = maps ? steer_maps_ref(maps) : NULL;
+	s->drop_maps = steer_maps_unref;
 	int src = steer_build(cfg, &s->zones, signers, n_signers, a, d, &s->steer, &s->health,
-	                      &s->geoip);
+	                      &s->maps);
+	if (s->maps)
+		s->geoip = s->maps->meta;
 	bool keep_keys = steer_resign_count(resign) > 0 && s->steer;
 	for (size_t i = 0; i < n_signers; i++) {
 		struct zone_signing *g = (struct zone_signing *)signers[i].signing;
@@ -220,4 +227,15 @@ int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out)
 	}
 	*out = s;
 	return GS_OK;
+}
+
+int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out)
+{
+	return build(cfg, NULL, d, out);
+}
+
+int snapshot_rebuild(const struct cfg *cfg, const struct snapshot *from, struct diag *d,
+                     struct snapshot **out)
+{
+	return build(cfg, from->maps, d, out);
 }
