@@ -4,6 +4,7 @@
 #ifndef GS_ZONE_LOAD_H
 #define GS_ZONE_LOAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,5 +39,9 @@ int zone_load(const char *path, const uint8_t *origin, struct arena *a, struct d
 int zone_load_signed(const char *path, const uint8_t *origin, const struct zone_sign_params *sp,
                      struct arena *a, struct diag *d, const struct zone **out,
                      struct zone_signing **keep) GS_NONNULLX(1, 2, 3, 4, 5, 6) GS_WUR;
+
+/* Tests only: when true, every record is read by ldns (the loader's own reader of the
+ * common types, zones/zone_text.h, is skipped), so that the two can be compared. */
+extern bool zone_load_ldns_only;
 
 #endif
