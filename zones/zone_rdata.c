@@ -26,7 +26,7 @@ static const struct {
         {"A", DNS_TYPE_A},         {"AAAA", DNS_TYPE_AAAA}, {"NS", DNS_TYPE_NS},
         {"CNAME", DNS_TYPE_CNAME}, {"PTR", DNS_TYPE_PTR},   {"DNAME", TYPE_DNAME},
         {"MX", DNS_TYPE_MX},       {"TXT", DNS_TYPE_TXT},   {"SOA", DNS_TYPE_SOA},
-        {"SRV", TYPE_SRV},     {"CAA", TYPE_CAA},
+        {"SRV", TYPE_SRV},         {"CAA", TYPE_CAA},
 };
 
 bool zone_rdata_type(const char *p, const char *end, uint16_t *type)

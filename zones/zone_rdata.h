@@ -27,8 +27,7 @@ const char *zone_text_skip_blank(const char *p, const char *end) GS_NONNULL;
 /* The end of the word at p: up to a blank that is not escaped. */
 const char *zone_text_word(const char *p, const char *end) GS_NONNULL;
 /* Reads the escape after a backslash at p (\DDD or \X) as ldns does: sets *out and *next. */
-bool zone_text_escape(const char *p, const char *end, const char **next, uint8_t *out)
-        GS_NONNULL;
+bool zone_text_escape(const char *p, const char *end, const char **next, uint8_t *out) GS_NONNULL;
 /* Reads the name [p, end) as ldns does (relative names get the origin appended; with
  * at_is_origin, a first label "@" stands for the origin, as in ldns's rdata) into out.
  * Returns false where ldns would refuse it or make it longer than 255 bytes. */

@@ -19,6 +19,13 @@
 #define CLASS_WORD_MAX 16u
 #define RDATA_TEXT_MAX 65535u
 
+/* Characters that the line reader copies without a second look: printable ASCII and
+ * bytes above it, blanks, but none of ( ) ; " \\ and no other control character. */
+static const bool plain[256] = {
+        ['\t'] = true,        [' '] = true,         ['!'] = true,         ['#' ... '\''] = true,
+        ['*' ... ':'] = true, ['<' ... '['] = true, [']' ... '~'] = true, [0x80 ... 0xff] = true,
+};
+
 bool zone_text_line(const char *buf, size_t len, size_t pos, char *line, size_t *line_len,
                     size_t *end)
 {
@@ -27,6 +34,30 @@ bool zone_text_line(const char *buf, size_t len, size_t pos, char *line, size_t 
 	bool comment = false, quoted = false;
 	unsigned char prev = 0;
 	while (i < len) {
+		if (comment) {
+			/* Nothing counts inside a comment until its line ends. */
+			const char *nl = memchr(buf + i, '\n', len - i);
+			if (!nl)
+				break;
+			i = (size_t)(nl - buf);
+		} else {
+			/* Runs of ordinary characters are copied as they are. */
+			size_t run = i;
+			while (run < len && plain[(unsigned char)buf[run]])
+				run++;
+			if (run > i) {
+				size_t k = run - i;
+				if (o + k >= ZONE_TEXT_LINE_MAX)
+					return false;
+				memcpy(line + o, buf + i, k);
+				o += k;
+				n += k;
+				prev = (unsigned char)buf[run - 1];
+				i = run;
+				if (i == len)
+					break;
+			}
+		}
 		unsigned char c = (unsigned char)buf[i++];
 		if (c == '\0')
 			return false;
