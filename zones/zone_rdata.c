@@ -9,6 +9,8 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include <ldns/ldns.h>
+
 #include "server/base/dns.h"
 
 /* Longest address text handed to inet_pton (IPv6 with an IPv4 tail is 45). */
@@ -23,10 +25,24 @@ static const struct {
 	const char *name;
 	uint16_t type;
 } known_types[] = {
-        {"A", DNS_TYPE_A},         {"AAAA", DNS_TYPE_AAAA}, {"NS", DNS_TYPE_NS},
-        {"CNAME", DNS_TYPE_CNAME}, {"PTR", DNS_TYPE_PTR},   {"DNAME", TYPE_DNAME},
-        {"MX", DNS_TYPE_MX},       {"TXT", DNS_TYPE_TXT},   {"SOA", DNS_TYPE_SOA},
-        {"SRV", TYPE_SRV},         {"CAA", TYPE_CAA},
+        {"A", DNS_TYPE_A},
+        {"AAAA", DNS_TYPE_AAAA},
+        {"NS", DNS_TYPE_NS},
+        {"CNAME", DNS_TYPE_CNAME},
+        {"PTR", DNS_TYPE_PTR},
+        {"DNAME", TYPE_DNAME},
+        {"MX", DNS_TYPE_MX},
+        {"TXT", DNS_TYPE_TXT},
+        {"SOA", DNS_TYPE_SOA},
+        {"SRV", TYPE_SRV},
+        {"CAA", TYPE_CAA},
+        /* DNSSEC, for zones signed elsewhere (zone_dnssec.c). */
+        {"DS", DNS_TYPE_DS},
+        {"DNSKEY", DNS_TYPE_DNSKEY},
+        {"RRSIG", DNS_TYPE_RRSIG},
+        {"NSEC", DNS_TYPE_NSEC},
+        {"NSEC3", DNS_TYPE_NSEC3},
+        {"NSEC3PARAM", DNS_TYPE_NSEC3PARAM},
 };
 
 bool zone_rdata_type(const char *p, const char *end, uint16_t *type)
@@ -273,6 +289,277 @@ static bool rdata_caa(struct rd *r)
 	return quoted(r, &p, &e) && put_string(r, p, e, UINT16_MAX, false);
 }
 
+/* ---- DNSSEC fields ---- */
+
+/* The rest of the rdata as one field (ldns reads a last base64, hex or type-list field
+ * to the end of the line, blanks included): false when it holds a quote, an unescaped
+ * parenthesis or semicolon, a backslash, or starts with "\#". */
+static bool field_rest(struct rd *r, const char **w, const char **w_end)
+{
+	const char *p = zone_text_skip_blank(r->p, r->end);
+	if (p == r->end)
+		return false;
+	for (const char *q = p; q < r->end; q++)
+		if (*q == '"' || *q == '(' || *q == ')' || *q == ';' || *q == '\\')
+			return false;
+	*w = p;
+	*w_end = r->end;
+	r->p = r->end;
+	return true;
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Hex digits, blanks between them ignored; an even number of digits (ldns would
+ * take a last odd digit as a high nibble: left to it). */
+static bool put_hex(struct rd *r, const char *p, const char *end)
+{
+	int hi = -1;
+	for (; p < end; p++) {
+		if (*p == ' ' || *p == '\t')
+			continue;
+		int v = hex_value(*p);
+		if (v < 0)
+			return false;
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		uint8_t b = (uint8_t)(hi << 4 | v);
+		if (!put(r, &b, 1))
+			return false;
+		hi = -1;
+	}
+	return hi < 0;
+}
+
+static int b64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Base64 (RFC 4648 section 4), blanks anywhere ignored, padded to whole quads, unused
+ * bits zero (ldns_b64_pton's rules); "-" or "0" alone is empty, as in ldns. */
+static bool field_b64(struct rd *r)
+{
+	const char *p, *e;
+	if (!field_rest(r, &p, &e))
+		return false;
+	if (e - p == 1 && (*p == '-' || *p == '0'))
+		return true;
+	uint32_t acc = 0;
+	unsigned n = 0, pad = 0;
+	size_t start = r->len;
+	for (; p < e; p++) {
+		if (*p == ' ' || *p == '\t')
+			continue;
+		if (*p == '=') {
+			pad++;
+			continue;
+		}
+		int v = b64_value(*p);
+		if (v < 0 || pad)
+			return false;
+		acc = acc << 6 | (uint32_t)v;
+		if (++n % 4 == 0) {
+			uint8_t b[3] = {(uint8_t)(acc >> 16), (uint8_t)(acc >> 8), (uint8_t)acc};
+			if (!put(r, b, 3))
+				return false;
+			acc = 0;
+		}
+	}
+	unsigned left = n % 4;
+	if ((left == 0 && pad != 0) || (left == 2 && (pad != 2 || (acc & 0xf))) ||
+	    (left == 3 && (pad != 1 || (acc & 0x3))) || left == 1)
+		return false;
+	if (left == 2) {
+		uint8_t b = (uint8_t)(acc >> 4);
+		if (!put(r, &b, 1))
+			return false;
+	} else if (left == 3) {
+		uint8_t b[2] = {(uint8_t)(acc >> 10), (uint8_t)(acc >> 2)};
+		if (!put(r, b, 2))
+			return false;
+	}
+	/* ldns keeps the decoded length in an int16_t and reads 65535 as an error. */
+	return r->len - start < 32768;
+}
+
+/* An algorithm number (ldns also takes mnemonics: left to it). */
+static bool field_alg(struct rd *r)
+{
+	return field_int(r, 1);
+}
+
+/* A type mnemonic or TYPEn, as ldns_get_rr_type_by_name reads it (unknown words are
+ * type 0 there, as here). */
+static bool type_word(const char *p, const char *e, uint16_t *type)
+{
+	char w[32];
+	if ((size_t)(e - p) >= sizeof(w))
+		return false;
+	for (const char *q = p; q < e; q++)
+		if (*q == '\\' || *q == '"')
+			return false;
+	memcpy(w, p, (size_t)(e - p));
+	w[e - p] = '\0';
+	*type = (uint16_t)ldns_get_rr_type_by_name(w);
+	return true;
+}
+
+static bool field_type(struct rd *r)
+{
+	const char *p, *e;
+	uint16_t t;
+	if (!field(r, &p, &e) || !type_word(p, e, &t))
+		return false;
+	uint8_t b[2] = {(uint8_t)(t >> 8), (uint8_t)t};
+	return put(r, b, 2);
+}
+
+/* RRSIG times: YYYYMMDDHHmmSS (UTC, fields checked as ldns checks them, the day not
+ * against its month), or seconds since 1970. */
+static bool field_time(struct rd *r)
+{
+	const char *p, *e;
+	if (!field(r, &p, &e))
+		return false;
+	for (const char *q = p; q < e; q++)
+		if (*q < '0' || *q > '9')
+			return false;
+	uint64_t v = 0;
+	if (e - p == 14) {
+		int f[6], w[6] = {4, 2, 2, 2, 2, 2};
+		for (int i = 0; i < 6; i++) {
+			f[i] = 0;
+			for (int k = 0; k < w[i]; k++)
+				f[i] = f[i] * 10 + (*p++ - '0');
+		}
+		int year = f[0], mon = f[1] - 1, mday = f[2];
+		if (year < 1970 || mon < 0 || mon > 11 || mday < 1 || mday > 31 || f[3] > 23 ||
+		    f[4] > 59 || f[5] > 59)
+			return false;
+		static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+		int64_t y1 = 1969, y2 = year - 1;
+		int64_t days = 365 * (int64_t)(year - 1970) + (y2 / 4 - y1 / 4) -
+		               (y2 / 100 - y1 / 100) + (y2 / 400 - y1 / 400);
+		for (int i = 0; i < mon; i++)
+			days += mdays[i];
+		bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+		if (mon > 1 && leap)
+			days++;
+		days += mday - 1;
+		v = (uint64_t)(((days * 24 + f[3]) * 60 + f[4]) * 60 + f[5]) & 0xffffffffu;
+	} else {
+		uint32_t secs;
+		if (!decimal(p, e, UINT32_MAX, &secs))
+			return false;
+		v = secs;
+	}
+	uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+	return put(r, b, 4);
+}
+
+/* A type bitmap (RFC 4034 section 4.1.2) from the rest of the line, or none when the
+ * line ends here (optional in ldns's NSEC and NSEC3). */
+static bool field_bitmap(struct rd *r)
+{
+	const char *p, *e;
+	r->p = zone_text_skip_blank(r->p, r->end);
+	if (r->p == r->end)
+		return true;
+	if (!field_rest(r, &p, &e))
+		return false;
+	uint8_t map[256][32];
+	int top[256];
+	for (int i = 0; i < 256; i++)
+		top[i] = -1;
+	while ((p = zone_text_skip_blank(p, e)) < e) {
+		const char *w = zone_text_word(p, e);
+		uint16_t t;
+		if (!type_word(p, w, &t))
+			return false;
+		int win = t >> 8, bit = t & 0xff;
+		if (top[win] < 0)
+			memset(map[win], 0, sizeof(map[win]));
+		if (bit / 8 > top[win])
+			top[win] = bit / 8;
+		map[win][bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
+		p = w;
+	}
+	for (int i = 0; i < 256; i++) {
+		if (top[i] < 0)
+			continue;
+		uint8_t h[2] = {(uint8_t)i, (uint8_t)(top[i] + 1)};
+		if (!put(r, h, 2) || !put(r, map[i], (size_t)top[i] + 1))
+			return false;
+	}
+	return true;
+}
+
+/* NSEC3 salt: "-" for none, else an even number of hex digits (at most 255 bytes). */
+static bool field_salt(struct rd *r)
+{
+	const char *p, *e;
+	if (!field(r, &p, &e))
+		return false;
+	size_t n = (size_t)(e - p);
+	if (n == 1 && *p == '-')
+		return put(r, "", 1);
+	if (n % 2 || n > 2 * 255)
+		return false;
+	uint8_t len = (uint8_t)(n / 2);
+	return put(r, &len, 1) && put_hex(r, p, e);
+}
+
+/* NSEC3 next hashed owner: base32 with the extended hex alphabet (RFC 4648 section 7),
+ * unpadded, in whole groups of 8 characters; a length byte first. */
+static bool field_b32hex(struct rd *r)
+{
+	const char *p, *e;
+	if (!field(r, &p, &e))
+		return false;
+	size_t n = (size_t)(e - p);
+	if (n == 0 || n % 8 || n * 5 / 8 > 255)
+		return false;
+	uint8_t len = (uint8_t)(n * 5 / 8);
+	if (!put(r, &len, 1))
+		return false;
+	for (; p < e; p += 8) {
+		uint64_t acc = 0;
+		for (int i = 0; i < 8; i++) {
+			char c = p[i];
+			int v = c >= '0' && c <= '9'   ? c - '0'
+			        : c >= 'a' && c <= 'v' ? c - 'a' + 10
+			        : c >= 'A' && c <= 'V' ? c - 'A' + 10
+			                               : -1;
+			if (v < 0)
+				return false;
+			acc = acc << 5 | (uint64_t)v;
+		}
+		uint8_t b[5] = {(uint8_t)(acc >> 32), (uint8_t)(acc >> 24), (uint8_t)(acc >> 16),
+		                (uint8_t)(acc >> 8), (uint8_t)acc};
+		if (!put(r, b, 5))
+			return false;
+	}
+	return true;
+}
+
 bool zone_rdata_read(uint16_t type, const char *p, const char *end, const uint8_t *origin,
                      struct zone_text_rr *rr)
 {
@@ -306,6 +593,30 @@ bool zone_rdata_read(uint16_t type, const char *p, const char *end, const uint8_
 		break;
 	case TYPE_CAA:
 		ok = rdata_caa(&r);
+		break;
+	case DNS_TYPE_DS: {
+		const char *h, *he;
+		ok = field_int(&r, 2) && field_alg(&r) && field_int(&r, 1) &&
+		     field_rest(&r, &h, &he) && put_hex(&r, h, he);
+		break;
+	}
+	case DNS_TYPE_DNSKEY:
+		ok = field_int(&r, 2) && field_int(&r, 1) && field_alg(&r) && field_b64(&r);
+		break;
+	case DNS_TYPE_RRSIG:
+		ok = field_type(&r) && field_alg(&r) && field_int(&r, 1) && field_int(&r, 4) &&
+		     field_time(&r) && field_time(&r) && field_int(&r, 2) && field_name(&r) &&
+		     field_b64(&r);
+		break;
+	case DNS_TYPE_NSEC:
+		ok = field_name(&r) && field_bitmap(&r);
+		break;
+	case DNS_TYPE_NSEC3:
+		ok = field_int(&r, 1) && field_int(&r, 1) && field_int(&r, 2) && field_salt(&r) &&
+		     field_b32hex(&r) && field_bitmap(&r);
+		break;
+	case DNS_TYPE_NSEC3PARAM:
+		ok = field_int(&r, 1) && field_int(&r, 1) && field_int(&r, 2) && field_salt(&r);
 		break;
 	default:
 		ok = false;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * zone_rdata.h -- private to zones/: the rdata of the record types that zone_text.c
- * reads itself (A, AAAA, NS, CNAME, PTR, DNAME, MX, TXT, SOA, SRV, CAA), from
+ * reads itself (A, AAAA, NS, CNAME, PTR, DNAME, MX, TXT, SOA, SRV, CAA, and the DNSSEC
+ * types DS, DNSKEY, RRSIG, NSEC, NSEC3 and NSEC3PARAM), from
  * presentation format to wire format, accepting exactly what ldns 1.8 accepts for them
  * and declining the rest. Also the few text helpers the two files share. Pure
  * functions, any thread. */

@@ -61,7 +61,7 @@ static void test_line(void **state)
 	size_t len, end;
 	const char *t = "a ( 1 ; one\n 2 ) ; c\n\n\nb A 1.2.3.4";
 	assert_true(zone_text_line(t, strlen(t), 0, line, &len, &end));
-	assert_string_equal(line, "a  1  2  "); /* a comment and its line end vanish */
+	assert_string_equal(line, "a  1  2  ");      /* a comment and its line end vanish */
 	assert_string_equal(t + end, "b A 1.2.3.4"); /* the empty lines went with it */
 	/* Quotes keep ';' and parentheses; CR is a blank; an escaped '(' is text. */
 	t = "x TXT \"a;(b\" \\( c\r\nnext";
@@ -136,7 +136,7 @@ static void test_ttl_class_type(void **state)
 {
 	(void)state;
 	const char *ok[] = {"w 300 IN A 192.0.2.1", "w IN A 192.0.2.1", "w 1h30m A 192.0.2.1",
-	                    "w 2W in a 192.0.2.1", "w A 192.0.2.1", "w 3600 a 192.0.2.1"};
+	                    "w 2W in a 192.0.2.1",  "w A 192.0.2.1",    "w 3600 a 192.0.2.1"};
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		assert_int_equal(read1(ok[i], NULL), ZONE_TEXT_RECORD);
 		assert_int_equal(rr.type, 1);
@@ -197,6 +197,60 @@ static void test_rdata(void **state)
 	assert_int_equal(rr.rdlen, 12 * 256);
 	EXPECT_RDATA("w CAA 0 issue \"ca.example\"", "\0\5issueca.example");
 	assert_int_equal(read1("w CAA 0 issue ca.example", NULL), ZONE_TEXT_LDNS);
+}
+
+/* Every record of the signed fixtures (ECDSA, NSEC and NSEC3) is read here, not by
+ * ldns; the loads of test_files compare the results with ldns's. */
+static void test_dnssec(void **state)
+{
+	(void)state;
+	const char *files[] = {TL_SRC("tests/data/answer/nsec.example.signed"),
+	                       TL_SRC("tests/data/answer/nsec3.example.signed")};
+	for (size_t f = 0; f < 2; f++) {
+		FILE *fp = fopen(files[f], "r");
+		assert_non_null(fp);
+		static char text[1 << 16];
+		size_t len = fread(text, 1, sizeof(text) - 1, fp);
+		fclose(fp);
+		size_t pos = 0, n = 0;
+		uint8_t prev[DNAME_MAX];
+		bool has_prev = false;
+		while (pos < len) {
+			size_t line_len, end;
+			assert_true(zone_text_line(text, len, pos, line, &line_len, &end));
+			enum zone_text_result r = zone_text_record(line, line_len, origin,
+			                                           has_prev ? prev : NULL, &rr);
+			if (r == ZONE_TEXT_LDNS)
+				fail_msg("left to ldns: %s", line);
+			if (r == ZONE_TEXT_RECORD && rr.owner_named) {
+				memcpy(prev, rr.owner, dname_len(rr.owner));
+				has_prev = true;
+			}
+			n += r == ZONE_TEXT_RECORD;
+			pos = end;
+		}
+		assert_true(n > 20);
+	}
+	/* Blanks inside base64 and hex, "-" salts, types past the first window, times
+	 * as seconds, NSEC without a bitmap. */
+	EXPECT_RDATA("w DNSKEY 256 3 13 AQID BA==", "\1\0\3\x0d\1\2\3\4");
+	EXPECT_RDATA("w DS 60485 5 1 2BB1 83AF", "\xec\x45\5\1\x2b\xb1\x83\xaf");
+	EXPECT_RDATA("w NSEC3PARAM 1 0 10 -", "\1\0\0\x0a\0");
+	EXPECT_RDATA("w NSEC3PARAM 1 0 0 AABB", "\1\0\0\0\2\xaa\xbb");
+	EXPECT_RDATA("w NSEC a. A TYPE1025 RRSIG", "\1a\0\0\6\x40\0\0\0\0\2\4\1\x40");
+	EXPECT_RDATA("w NSEC a.", "\1a\0");
+	EXPECT_RDATA("w NSEC3 1 1 0 - 0123456789ABCDEFGHIJKLMNOPQRSTUV A",
+	             "\1\1\0\0\0\x14\x00\x44\x32\x14\xc7\x42\x54\xb6\x35\xcf\x84\x65\x3a\x56\xd7"
+	             "\xc6\x75\xbe\x77\xdf\0\1\x40");
+	EXPECT_RDATA("w RRSIG A 13 2 300 1700000000 20240101000000 1 a. AAAA",
+	             "\0\1\x0d\2\0\0\1\x2c\x65\x53\xf1\0\x65\x92\x00\x80\0\1\1a\0\0\0\0");
+	/* Bad padding, odd hex, mnemonic algorithms: ldns's. */
+	assert_int_equal(read1("w DNSKEY 256 3 13 AQJ=", NULL), ZONE_TEXT_LDNS);
+	assert_int_equal(read1("w DNSKEY 256 3 13 AQ", NULL), ZONE_TEXT_LDNS);
+	assert_int_equal(read1("w DS 1 5 1 ABC", NULL), ZONE_TEXT_LDNS);
+	assert_int_equal(read1("w DS 1 RSASHA1 1 AB", NULL), ZONE_TEXT_LDNS);
+	assert_int_equal(read1("w RRSIG A 13 2 300 20241301000000 20240101000000 1 a. AA==", NULL),
+	                 ZONE_TEXT_LDNS);
 }
 
 /* Writes files (name, text pairs, NULL-terminated) to a temporary folder, loads the
@@ -285,7 +339,8 @@ static void test_files(void **state)
 	                      "one A 192.0.2.10\n"
 	                      "  A 192.0.2.11\n"
 	                      "$INCLUDE inc/two.inc\n";
-	const char *ok[] = {"z.zone", good[1], "inc/one.inc", inc_one, "inc/two.inc", good[5], NULL};
+	const char *ok[] = {"z.zone",      good[1], "inc/one.inc", inc_one,
+	                    "inc/two.inc", good[5], NULL};
 	assert_int_equal(load_both(ok, GS_OK), 19);
 
 	/* Errors: the same messages at the same lines, whichever reader met them. */
@@ -317,14 +372,33 @@ static void test_files(void **state)
 	                       "y A 192.0.2.1\n",
 	                       NULL};
 	assert_int_equal(load_both(nottl, GS_OK), 5);
+	/* A zone signed elsewhere, with odd spellings of the DNSSEC fields. */
+	const char *dnssec[] = {"z.zone",
+	                        "$TTL 300\n"
+	                        "@ SOA ns1 h 1 2 3 4 5\n"
+	                        "@ NS ns1\n"
+	                        "@ DNSKEY 257 3 13 ( AQID\n BAUG )\n"
+	                        "@ NSEC3PARAM 1 0 0 -\n"
+	                        "@ RRSIG SOA 13 2 300 20900101000000 20260101000000 1 @ AQID\n"
+	                        "@ RRSIG NS RSASHA256 2 300 2090010100000 1 1 @ AQID\n"
+	                        "ns1 A 192.0.2.1\n"
+	                        "sub NS ns1\n"
+	                        "sub DS 1 13 2 ( 0102 0304 )\n"
+	                        "sub RRSIG DS 13 3 300 4102444800 1767225600 1 @ AQID BA==\n"
+	                        "x NSEC ns1 A TYPE65534 RRSIG NSEC BOGUS\n"
+	                        "0123456789abcdefghijklmnopqrstuv NSEC3 1 0 0 - "
+	                        "0123456789abcdefghijklmnopqrstuv A\n"
+	                        "0123456789abcdefghijklmnopqrstuw NSEC3 1 0 0 - 01234567 A\n",
+	                        NULL};
+	assert_int_equal(load_both(dnssec, GS_OK), 12);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_line),  cmocka_unit_test(test_names),
+	        cmocka_unit_test(test_line),           cmocka_unit_test(test_names),
 	        cmocka_unit_test(test_ttl_class_type), cmocka_unit_test(test_rdata),
-	        cmocka_unit_test(test_files),
+	        cmocka_unit_test(test_dnssec),         cmocka_unit_test(test_files),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
