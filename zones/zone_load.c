@@ -1,11 +1,18 @@
 /* SPDX-License-Identifier: MIT
- * zone_load.c -- reads RFC 1035 zone files with ldns, record by record, so that every
- * problem gets its file and line and the parse goes on after a bad record. Handles the
- * $ORIGIN, $TTL and $INCLUDE directives itself and feeds each record to zone_compile.c.
- * Load thread only; no ldns object outlives zone_load().
+ * zone_load.c -- reads RFC 1035 zone files record by record, so that every problem gets
+ * its file and line and the parse goes on after a bad record. Handles the $ORIGIN, $TTL
+ * and $INCLUDE directives itself and feeds each record to zone_compile.c. Load thread
+ * only; no ldns object outlives zone_load().
+ *
+ * Two readers share the work: our own (zone_text.c, zone_rdata.c) reads each entry as
+ * ldns would and turns the records of the common types into wire format directly; every
+ * entry it declines (directives, other types, anything unusual or wrong) is read by
+ * ldns_rr_new_frm_fp_l from the same place, as before, so results and messages are
+ * ldns's. Both end in record_add(). The previous owner and the origin are kept in step
+ * between the two.
  *
  * Each file is read whole into memory and parsed through fmemopen(), so the byte range
- * ldns consumed for a record is known exactly (ftell is cheap there): that is how a
+ * ldns consumed for an entry is known exactly (ftell is cheap there): that is how a
  * record's first line is found (ldns only counts lines up to the record's end) and how
  * the text of a directive is read back (ldns drops the $INCLUDE file name). */
 #include "zones/zone_load.h"

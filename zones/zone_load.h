@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
- * zone_load.h -- reads an RFC 1035 zone file with ldns and compiles it into the
- * immutable struct zone (zones/zone.h). Load thread only. */
+ * zone_load.h -- reads an RFC 1035 zone file (the common record types with the loader's
+ * own reader, zones/zone_text.h, the rest with ldns) and compiles it into the immutable
+ * struct zone (zones/zone.h). Load thread only. */
 #ifndef GS_ZONE_LOAD_H
 #define GS_ZONE_LOAD_H
 

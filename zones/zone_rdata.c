@@ -63,6 +63,125 @@ bool zone_rdata_type(const char *p, const char *end, uint16_t *type)
 	return false;
 }
 
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+const char *zone_rdata_skip_blank(const char *p, const char *end)
+{
+	while (p < end && is_blank(*p))
+		p++;
+	return p;
+}
+
+const char *zone_rdata_word(const char *p, const char *end)
+{
+	while (p < end && !is_blank(*p)) {
+		if (*p == '\\' && p + 1 < end)
+			p++; /* an escaped character never ends a word */
+		p++;
+	}
+	return p;
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+bool zone_rdata_escape(const char *p, const char *end, const char **next, uint8_t *out)
+{
+	if (p >= end)
+		return false;
+	if (!is_digit(*p)) {
+		*out = (uint8_t)*p;
+		*next = p + 1;
+		return true;
+	}
+	if (end - p < 3 || !is_digit(p[1]) || !is_digit(p[2]))
+		return false;
+	unsigned v = (unsigned)(p[0] - '0') * 100u + (unsigned)(p[1] - '0') * 10u +
+	             (unsigned)(p[2] - '0');
+	if (v > 255)
+		return false;
+	*out = (uint8_t)v;
+	*next = p + 3;
+	return true;
+}
+
+bool zone_rdata_name(const char *p, const char *end, const uint8_t *origin, bool at_is_origin,
+                     uint8_t out[DNAME_MAX], size_t *out_len)
+{
+	size_t n = (size_t)(end - p);
+	/* ldns_str2rdf_dname's limits: text of at most 4 * 255 characters, at most 254
+	 * of them after escapes (253 when relative), labels of 1 to 63 bytes. */
+	if (n == 0 || n > 4u * DNAME_MAX)
+		return false;
+	if (n == 1 && *p == '.') {
+		out[0] = 0;
+		*out_len = 1;
+		return true;
+	}
+	uint8_t buf[DNAME_MAX + 1];
+	size_t q = 1, lab = 0, label_len = 0;
+	bool absolute = false;
+	while (p < end) {
+		if (q >= DNAME_MAX)
+			return false;
+		if (*p == '.') {
+			if (label_len > DNAME_LABEL_MAX || label_len == 0)
+				return false;
+			buf[lab] = (uint8_t)label_len;
+			lab = q++;
+			label_len = 0;
+			absolute = true;
+			p++;
+			continue;
+		}
+		absolute = false;
+		if (*p == '\\') {
+			if (!zone_rdata_escape(p + 1, end, &p, &buf[q]))
+				return false;
+		} else {
+			buf[q] = (uint8_t)*p++;
+		}
+		q++;
+		label_len++;
+	}
+	size_t len;
+	if (absolute) {
+		buf[lab] = 0;
+		len = q;
+	} else {
+		if (q >= DNAME_MAX || label_len > DNAME_LABEL_MAX || label_len == 0)
+			return false;
+		buf[lab] = (uint8_t)label_len;
+		buf[q] = 0;
+		len = q + 1;
+	}
+	size_t olen = dname_len(origin);
+	/* In rdata, ldns takes any name whose first label is "@" for the origin. */
+	if (at_is_origin && buf[0] == 1 && buf[1] == '@') {
+		memcpy(out, origin, olen);
+		*out_len = olen;
+		return true;
+	}
+	if (!absolute) {
+		/* ldns appends the origin without a length check: longer names are
+		 * left to it. */
+		if (len - 1 + olen > DNAME_MAX)
+			return false;
+		memcpy(out, buf, len - 1);
+		memcpy(out + len - 1, origin, olen);
+		*out_len = len - 1 + olen;
+		return true;
+	}
+	memcpy(out, buf, len);
+	*out_len = len;
+	return true;
+}
+
 /* The rdata being written and the text still to read. */
 struct rd {
 	const char *p, *end;
@@ -85,8 +204,8 @@ static bool put(struct rd *r, const void *data, size_t n)
  * or is RFC 3597's "\#" (unknown-type rdata, left to ldns). */
 static bool field(struct rd *r, const char **w, const char **w_end)
 {
-	const char *p = zone_text_skip_blank(r->p, r->end);
-	const char *e = zone_text_word(p, r->end);
+	const char *p = zone_rdata_skip_blank(r->p, r->end);
+	const char *e = zone_rdata_word(p, r->end);
 	if (e == p || (e - p >= 2 && p[0] == '\\' && p[1] == '#'))
 		return false;
 	for (const char *q = p; q < e; q++) {
@@ -189,7 +308,7 @@ static bool field_name(struct rd *r)
 	const char *p, *e;
 	uint8_t name[DNAME_MAX];
 	size_t len;
-	return field(r, &p, &e) && zone_text_name(p, e, r->origin, true, name, &len) &&
+	return field(r, &p, &e) && zone_rdata_name(p, e, r->origin, true, name, &len) &&
 	       put(r, name, len);
 }
 
@@ -217,7 +336,7 @@ static bool put_string(struct rd *r, const char *p, const char *end, size_t max,
 	while (p < end) {
 		uint8_t c;
 		if (*p == '\\') {
-			if (!zone_text_escape(p + 1, end, &p, &c))
+			if (!zone_rdata_escape(p + 1, end, &p, &c))
 				return false;
 		} else {
 			c = (uint8_t)*p++;
@@ -234,7 +353,7 @@ static bool put_string(struct rd *r, const char *p, const char *end, size_t max,
  * it). False when it is not quoted or not closed. */
 static bool quoted(struct rd *r, const char **s, const char **s_end)
 {
-	const char *p = zone_text_skip_blank(r->p, r->end);
+	const char *p = zone_rdata_skip_blank(r->p, r->end);
 	if (p == r->end || *p != '"')
 		return false;
 	const char *q = ++p;
@@ -256,7 +375,7 @@ static bool rdata_txt(struct rd *r)
 {
 	unsigned n = 0;
 	for (;;) {
-		r->p = zone_text_skip_blank(r->p, r->end);
+		r->p = zone_rdata_skip_blank(r->p, r->end);
 		if (r->p == r->end)
 			break;
 		const char *s, *e;
@@ -296,7 +415,7 @@ static bool rdata_caa(struct rd *r)
  * parenthesis or semicolon, a backslash, or starts with "\#". */
 static bool field_rest(struct rd *r, const char **w, const char **w_end)
 {
-	const char *p = zone_text_skip_blank(r->p, r->end);
+	const char *p = zone_rdata_skip_blank(r->p, r->end);
 	if (p == r->end)
 		return false;
 	for (const char *q = p; q < r->end; q++)
@@ -480,7 +599,7 @@ static bool field_time(struct rd *r)
 static bool field_bitmap(struct rd *r)
 {
 	const char *p, *e;
-	r->p = zone_text_skip_blank(r->p, r->end);
+	r->p = zone_rdata_skip_blank(r->p, r->end);
 	if (r->p == r->end)
 		return true;
 	if (!field_rest(r, &p, &e))
@@ -489,8 +608,8 @@ static bool field_bitmap(struct rd *r)
 	int top[256];
 	for (int i = 0; i < 256; i++)
 		top[i] = -1;
-	while ((p = zone_text_skip_blank(p, e)) < e) {
-		const char *w = zone_text_word(p, e);
+	while ((p = zone_rdata_skip_blank(p, e)) < e) {
+		const char *w = zone_rdata_word(p, e);
 		uint16_t t;
 		if (!type_word(p, w, &t))
 			return false;
@@ -561,9 +680,9 @@ static bool field_b32hex(struct rd *r)
 }
 
 bool zone_rdata_read(uint16_t type, const char *p, const char *end, const uint8_t *origin,
-                     struct zone_text_rr *rr)
+                     uint8_t out[UINT16_MAX], uint16_t *rdlen)
 {
-	struct rd r = {.p = p, .end = end, .origin = origin, .out = rr->rdata, .len = 0};
+	struct rd r = {.p = p, .end = end, .origin = origin, .out = out, .len = 0};
 	bool ok;
 	switch (type) {
 	case DNS_TYPE_A:
@@ -622,8 +741,8 @@ bool zone_rdata_read(uint16_t type, const char *p, const char *end, const uint8_
 		ok = false;
 	}
 	/* Anything left over is ldns's "superfluous text" error. */
-	if (!ok || zone_text_skip_blank(r.p, r.end) != r.end)
+	if (!ok || zone_rdata_skip_blank(r.p, r.end) != r.end)
 		return false;
-	rr->rdlen = (uint16_t)r.len;
+	*rdlen = (uint16_t)r.len;
 	return true;
 }

@@ -3,7 +3,7 @@
  * reads itself (A, AAAA, NS, CNAME, PTR, DNAME, MX, TXT, SOA, SRV, CAA, and the DNSSEC
  * types DS, DNSKEY, RRSIG, NSEC, NSEC3 and NSEC3PARAM), from
  * presentation format to wire format, accepting exactly what ldns 1.8 accepts for them
- * and declining the rest. Also the few text helpers the two files share. Pure
+ * and declining the rest. Also the text helpers (words, escapes, names) zone_text.c uses too. Pure
  * functions, any thread. */
 #ifndef GS_ZONE_RDATA_H
 #define GS_ZONE_RDATA_H
@@ -14,25 +14,24 @@
 
 #include "server/base/compiler.h"
 #include "server/base/dname.h"
-#include "zones/zone_text.h"
 
 /* Sets *type when the word [p, end) names a type read here (any case). */
 bool zone_rdata_type(const char *p, const char *end, uint16_t *type) GS_NONNULL;
-/* Reads the rdata text [p, end) of type into rr->rdata and rr->rdlen; returns false
- * when ldns should read the record instead. origin is the $ORIGIN in force. */
+/* Reads the rdata text [p, end) of type into out and *rdlen; returns false when ldns
+ * should read the record instead. origin is the $ORIGIN in force. */
 bool zone_rdata_read(uint16_t type, const char *p, const char *end, const uint8_t *origin,
-                     struct zone_text_rr *rr) GS_NONNULL;
+                     uint8_t out[UINT16_MAX], uint16_t *rdlen) GS_NONNULL;
 
-/* Shared with zone_text.c. */
-const char *zone_text_skip_blank(const char *p, const char *end) GS_NONNULL;
+/* Text helpers, also used by zone_text.c for owners and words. */
+const char *zone_rdata_skip_blank(const char *p, const char *end) GS_NONNULL;
 /* The end of the word at p: up to a blank that is not escaped. */
-const char *zone_text_word(const char *p, const char *end) GS_NONNULL;
+const char *zone_rdata_word(const char *p, const char *end) GS_NONNULL;
 /* Reads the escape after a backslash at p (\DDD or \X) as ldns does: sets *out and *next. */
-bool zone_text_escape(const char *p, const char *end, const char **next, uint8_t *out) GS_NONNULL;
+bool zone_rdata_escape(const char *p, const char *end, const char **next, uint8_t *out) GS_NONNULL;
 /* Reads the name [p, end) as ldns does (relative names get the origin appended; with
  * at_is_origin, a first label "@" stands for the origin, as in ldns's rdata) into out.
  * Returns false where ldns would refuse it or make it longer than 255 bytes. */
-bool zone_text_name(const char *p, const char *end, const uint8_t *origin, bool at_is_origin,
-                    uint8_t out[DNAME_MAX], size_t *out_len) GS_NONNULL;
+bool zone_rdata_name(const char *p, const char *end, const uint8_t *origin, bool at_is_origin,
+                     uint8_t out[DNAME_MAX], size_t *out_len) GS_NONNULL;
 
 #endif

@@ -124,21 +124,9 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-const char *zone_text_skip_blank(const char *p, const char *end)
+static bool is_digit(char c)
 {
-	while (p < end && is_blank(*p))
-		p++;
-	return p;
-}
-
-const char *zone_text_word(const char *p, const char *end)
-{
-	while (p < end && !is_blank(*p)) {
-		if (*p == '\\' && p + 1 < end)
-			p++; /* an escaped character never ends a word */
-		p++;
-	}
-	return p;
+	return c >= '0' && c <= '9';
 }
 
 /* True when the word [p, end) has a quote, parenthesis or semicolon that is not
@@ -152,103 +140,6 @@ static bool word_has_special(const char *p, const char *end)
 			return true;
 	}
 	return false;
-}
-
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-bool zone_text_escape(const char *p, const char *end, const char **next, uint8_t *out)
-{
-	if (p >= end)
-		return false;
-	if (!is_digit(*p)) {
-		*out = (uint8_t)*p;
-		*next = p + 1;
-		return true;
-	}
-	if (end - p < 3 || !is_digit(p[1]) || !is_digit(p[2]))
-		return false;
-	unsigned v = (unsigned)(p[0] - '0') * 100u + (unsigned)(p[1] - '0') * 10u +
-	             (unsigned)(p[2] - '0');
-	if (v > 255)
-		return false;
-	*out = (uint8_t)v;
-	*next = p + 3;
-	return true;
-}
-
-bool zone_text_name(const char *p, const char *end, const uint8_t *origin, bool at_is_origin,
-                    uint8_t out[DNAME_MAX], size_t *out_len)
-{
-	size_t n = (size_t)(end - p);
-	/* ldns_str2rdf_dname's limits: text of at most 4 * 255 characters, at most 254
-	 * of them after escapes (253 when relative), labels of 1 to 63 bytes. */
-	if (n == 0 || n > 4u * DNAME_MAX)
-		return false;
-	if (n == 1 && *p == '.') {
-		out[0] = 0;
-		*out_len = 1;
-		return true;
-	}
-	uint8_t buf[DNAME_MAX + 1];
-	size_t q = 1, lab = 0, label_len = 0;
-	bool absolute = false;
-	while (p < end) {
-		if (q >= DNAME_MAX)
-			return false;
-		if (*p == '.') {
-			if (label_len > DNAME_LABEL_MAX || label_len == 0)
-				return false;
-			buf[lab] = (uint8_t)label_len;
-			lab = q++;
-			label_len = 0;
-			absolute = true;
-			p++;
-			continue;
-		}
-		absolute = false;
-		if (*p == '\\') {
-			if (!zone_text_escape(p + 1, end, &p, &buf[q]))
-				return false;
-		} else {
-			buf[q] = (uint8_t)*p++;
-		}
-		q++;
-		label_len++;
-	}
-	size_t len;
-	if (absolute) {
-		buf[lab] = 0;
-		len = q;
-	} else {
-		if (q >= DNAME_MAX || label_len > DNAME_LABEL_MAX || label_len == 0)
-			return false;
-		buf[lab] = (uint8_t)label_len;
-		buf[q] = 0;
-		len = q + 1;
-	}
-	size_t olen = dname_len(origin);
-	/* In rdata, ldns takes any name whose first label is "@" for the origin. */
-	if (at_is_origin && buf[0] == 1 && buf[1] == '@') {
-		memcpy(out, origin, olen);
-		*out_len = olen;
-		return true;
-	}
-	if (!absolute) {
-		/* ldns appends the origin without a length check: longer names are
-		 * left to it. */
-		if (len - 1 + olen > DNAME_MAX)
-			return false;
-		memcpy(out, buf, len - 1);
-		memcpy(out + len - 1, origin, olen);
-		*out_len = len - 1 + olen;
-		return true;
-	}
-	memcpy(out, buf, len);
-	*out_len = len;
-	return true;
 }
 
 static bool word_is(const char *p, const char *end, const char *w)
@@ -276,7 +167,7 @@ enum zone_text_result zone_text_record(char *line, size_t line_len, const uint8_
 		return ZONE_TEXT_LDNS;
 	/* ldns_strip_ws: nothing but blanks is an empty line; trailing blanks go, except
 	 * an escaped one and the last two characters. */
-	const char *s = zone_text_skip_blank(p, end);
+	const char *s = zone_rdata_skip_blank(p, end);
 	if (s == end)
 		return ZONE_TEXT_EMPTY;
 	while (end > s + 2 && is_blank(end[-1]) && end[-2] != '\\')
@@ -289,13 +180,13 @@ enum zone_text_result zone_text_record(char *line, size_t line_len, const uint8_
 		memcpy(rr->owner, o, dname_len(o));
 		rr->owner_named = false;
 	} else {
-		const char *w = zone_text_word(p, end);
+		const char *w = zone_rdata_word(p, end);
 		if ((size_t)(w - p) >= OWNER_WORD_MAX || word_has_special(p, w))
 			return ZONE_TEXT_LDNS;
 		size_t olen;
 		if (*p == '@')
 			memcpy(rr->owner, origin, dname_len(origin));
-		else if (!zone_text_name(p, w, origin, false, rr->owner, &olen))
+		else if (!zone_rdata_name(p, w, origin, false, rr->owner, &olen))
 			return ZONE_TEXT_LDNS;
 		rr->owner_named = true;
 		p = w;
@@ -304,27 +195,28 @@ enum zone_text_result zone_text_record(char *line, size_t line_len, const uint8_
 	/* [TTL] [IN] TYPE, or IN before the TYPE alone. The TTL itself is read again by
 	 * zone_load.c from the text, as it is for records that ldns reads. Another class
 	 * is no type of ours, so it goes to ldns (which says what is wrong with it). */
-	p = zone_text_skip_blank(p, end);
-	const char *w = zone_text_word(p, end);
+	p = zone_rdata_skip_blank(p, end);
+	const char *w = zone_rdata_word(p, end);
 	if (w == p || (size_t)(w - p) >= TTL_WORD_MAX || word_has_special(p, w))
 		return ZONE_TEXT_LDNS;
 	bool ttl_first = is_digit(*p);
 	if (ttl_first || word_is(p, w, "IN")) {
-		p = zone_text_skip_blank(w, end);
-		w = zone_text_word(p, end);
+		p = zone_rdata_skip_blank(w, end);
+		w = zone_rdata_word(p, end);
 		if ((size_t)(w - p) >= CLASS_WORD_MAX)
 			return ZONE_TEXT_LDNS;
 		if (ttl_first && word_is(p, w, "IN")) {
-			p = zone_text_skip_blank(w, end);
-			w = zone_text_word(p, end);
+			p = zone_rdata_skip_blank(w, end);
+			w = zone_rdata_word(p, end);
 			if ((size_t)(w - p) >= CLASS_WORD_MAX)
 				return ZONE_TEXT_LDNS;
 		}
 	}
 	if (w == p || !zone_rdata_type(p, w, &rr->type))
 		return ZONE_TEXT_LDNS;
-	p = zone_text_skip_blank(w, end);
+	p = zone_rdata_skip_blank(w, end);
 	if ((size_t)(end - p) >= RDATA_TEXT_MAX)
 		return ZONE_TEXT_LDNS;
-	return zone_rdata_read(rr->type, p, end, origin, rr) ? ZONE_TEXT_RECORD : ZONE_TEXT_LDNS;
+	return zone_rdata_read(rr->type, p, end, origin, rr->rdata, &rr->rdlen) ? ZONE_TEXT_RECORD
+	                                                                        : ZONE_TEXT_LDNS;
 }
