@@ -40,8 +40,9 @@ bool zone_text_line(const char *buf, size_t len, size_t pos, char *line, size_t 
 			if (!nl)
 				break;
 			i = (size_t)(nl - buf);
-		} else {
-			/* Runs of ordinary characters are copied as they are. */
+		} else if (paren >= 0) {
+			/* Runs of ordinary characters are copied as they are (after more ')'
+			 * than '(', each character is looked at: ldns stops at the next). */
 			size_t run = i;
 			while (run < len && plain[(unsigned char)buf[run]])
 				run++;

@@ -72,7 +72,12 @@ static void test_line(void **state)
 	t = "a (b)c\n";
 	assert_true(zone_text_line(t, strlen(t), 0, line, &len, &end));
 	assert_string_equal(line, "a bc");
-	/* A ')' without '(' and a NUL byte are ldns's to judge. */
+	/* A ')' closed by the '(' right after it is nothing; a ')' without '(' and a NUL
+	 * byte are ldns's to judge (it ends the line there and loses a character). */
+	t = "a )(b c\n";
+	assert_true(zone_text_line(t, strlen(t), 0, line, &len, &end));
+	assert_string_equal(line, "a b c");
+	assert_false(zone_text_line("x NSEC n)ec.x. A\n", 17, 0, line, &len, &end));
 	assert_false(zone_text_line("a ) b\n", 6, 0, line, &len, &end));
 	assert_false(zone_text_line("a \0 b\n", 6, 0, line, &len, &end));
 }
