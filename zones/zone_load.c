@@ -36,6 +36,7 @@
 #include "zones/zone_keys.h"
 #include "zones/zone_signer.h"
 #include "zones/zone_signing_impl.h"
+#include "zones/zone_rdata.h"
 #include "zones/zone_text.h"
 
 /* $INCLUDE depth beyond which we assume a loop (a file including itself). */
@@ -212,7 +213,6 @@ static int parse_ttl(const char *s, size_t len, uint32_t *out)
 		return GS_EPARSE;
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
-		uint64_t unit = 0;
 		if (c >= '0' && c <= '9') {
 			n = n * 10u + (uint64_t)(c - '0');
 			if (n > TTL_MAX)
@@ -220,30 +220,9 @@ static int parse_ttl(const char *s, size_t len, uint32_t *out)
 			digits = true;
 			continue;
 		}
-		switch (c) {
-		case 's':
-		case 'S':
-			unit = 1;
-			break;
-		case 'm':
-		case 'M':
-			unit = 60;
-			break;
-		case 'h':
-		case 'H':
-			unit = 3600;
-			break;
-		case 'd':
-		case 'D':
-			unit = 86400;
-			break;
-		case 'w':
-		case 'W':
-			unit = 604800;
-			break;
-		default:
+		uint64_t unit = zone_rdata_unit(c);
+		if (!unit)
 			return GS_EPARSE;
-		}
 		if (!digits)
 			return GS_EPARSE; /* a unit needs a number before it */
 		total += n * unit;

@@ -182,6 +182,29 @@ bool zone_rdata_name(const char *p, const char *end, const uint8_t *origin, bool
 	return true;
 }
 
+unsigned zone_rdata_unit(char c)
+{
+	switch (c) {
+	case 's':
+	case 'S':
+		return 1;
+	case 'm':
+	case 'M':
+		return 60;
+	case 'h':
+	case 'H':
+		return 3600;
+	case 'd':
+	case 'D':
+		return 86400;
+	case 'w':
+	case 'W':
+		return 604800;
+	default:
+		return 0;
+	}
+}
+
 /* The rdata being written and the text still to read. */
 struct rd {
 	const char *p, *end;
@@ -258,29 +281,8 @@ static bool field_period(struct rd *r)
 		return false;
 	uint64_t total = 0, n = 0;
 	for (; p < e; p++) {
-		uint64_t unit;
-		switch (*p) {
-		case 's':
-		case 'S':
-			unit = 1;
-			break;
-		case 'm':
-		case 'M':
-			unit = 60;
-			break;
-		case 'h':
-		case 'H':
-			unit = 3600;
-			break;
-		case 'd':
-		case 'D':
-			unit = 86400;
-			break;
-		case 'w':
-		case 'W':
-			unit = 604800;
-			break;
-		default:
+		uint64_t unit = zone_rdata_unit(*p);
+		if (!unit) {
 			if (*p < '0' || *p > '9')
 				return false;
 			n = n * 10u + (uint64_t)(*p - '0');

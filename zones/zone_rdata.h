@@ -22,6 +22,10 @@ bool zone_rdata_type(const char *p, const char *end, uint16_t *type) GS_NONNULL;
 bool zone_rdata_read(uint16_t type, const char *p, const char *end, const uint8_t *origin,
                      uint8_t out[UINT16_MAX], uint16_t *rdlen) GS_NONNULL;
 
+/* Seconds in one of BIND's TTL units (s, m, h, d, w in either case), 0 for any other
+ * character; zone_load.c's TTL reader uses it too. */
+unsigned zone_rdata_unit(char c);
+
 /* Text helpers, also used by zone_text.c for owners and words. */
 const char *zone_rdata_skip_blank(const char *p, const char *end) GS_NONNULL;
 /* The end of the word at p: up to a blank that is not escaped. */
