@@ -16,6 +16,7 @@
 #include "server/query/rrl.h"
 #include "server/load/steer_build.h"
 #include "server/load/steer_resign.h"
+#include "server/load/zone_jobs.h"
 #include "zones/zone_load.h"
 
 /* Reports a zone configured twice (the same origin under two entries). Returns true
@@ -166,12 +167,17 @@ int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out)
 	struct steer_signer *signers = xcalloc(cfg->n_zones ? cfg->n_zones : 1, sizeof(*signers));
 	size_t n_signers = 0;
 	struct steer_resign *resign = steer_resign_new();
+	/* Several zone files load in parallel (server/load/zone_jobs.h); taken here in
+	 * configuration order, so the messages keep their order. */
+	struct zone_jobs *jobs = zone_jobs_run(cfg);
 	for (size_t i = 0; i < cfg->n_zones; i++) {
 		if (is_duplicate_zone(cfg, i, d))
 			continue;
 		const struct zone *z = NULL;
 		struct zone_signing *keep = NULL;
-		int zrc = snapshot_load_zone(cfg, i, a, d, NULL, &z, &keep);
+		int zrc;
+		if (!zone_jobs_take(jobs, i, a, d, &z, &zrc))
+			zrc = snapshot_load_zone(cfg, i, a, d, NULL, &z, &keep);
 		if (keep)
 			signers[n_signers++] =
 			        (struct steer_signer){.zone = z, .signing = keep, .resign = resign};
@@ -183,6 +189,7 @@ int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out)
 		}
 		zones[n++] = z;
 	}
+	zone_jobs_free(jobs);
 	zoneset_build(&s->zones, a, zones, n);
 	/* Also after a zone failed: map and database problems are worth reporting in the
 	 * same run. */
