@@ -148,6 +148,13 @@ int snapshot_load_zone(const struct cfg *cfg, size_t zone_idx, struct arena *a, 
 	return rc;
 }
 
+/* zone_jobs_load_fn: a zone that geosteer does not sign, on a zone_jobs thread. */
+static int load_unsigned_zone(const struct cfg *cfg, size_t i, struct arena *a, struct diag *d,
+                              const struct zone **out)
+{
+	return snapshot_load_zone(cfg, i, a, d, NULL, out, NULL);
+}
+
 int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out)
 {
 	*out = NULL;
@@ -169,7 +176,7 @@ int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out)
 	struct steer_resign *resign = steer_resign_new();
 	/* Several zone files load in parallel (server/load/zone_jobs.h); taken here in
 	 * configuration order, so the messages keep their order. */
-	struct zone_jobs *jobs = zone_jobs_run(cfg);
+	struct zone_jobs *jobs = zone_jobs_run(cfg, load_unsigned_zone);
 	for (size_t i = 0; i < cfg->n_zones; i++) {
 		if (is_duplicate_zone(cfg, i, d))
 			continue;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * zone_jobs.c -- the zone files of a configuration loaded several at a time
  * (zone_jobs.h): one thread per CPU (at most JOB_THREADS), each taking the next zone
- * in configuration order, loading it with snapshot_load_zone into an arena and a diag
+ * in configuration order, loading it with the caller's function into an arena and a diag
  * of its own. Nothing is shared between the threads but the index of the next zone. */
 #include <config.h>
 
@@ -14,7 +14,6 @@
 
 #include "server/base/dname.h"
 #include "server/base/xalloc.h"
-#include "server/load/snapshot_build.h"
 
 /* More threads than this gain nothing on the machines geosteer runs on. */
 #define JOB_THREADS 8
@@ -30,6 +29,7 @@ struct zone_job {
 
 struct zone_jobs {
 	const struct cfg *cfg;
+	zone_jobs_load_fn load;
 	struct zone_job *v;
 	size_t n;
 	size_t *job_of; /* per configured zone: job index + 1, 0 for none */
@@ -44,11 +44,11 @@ static void *worker(void *arg)
 		if (i >= js->n)
 			return NULL;
 		struct zone_job *j = &js->v[i];
-		j->rc = snapshot_load_zone(js->cfg, j->zone, j->a, &j->d, NULL, &j->z, NULL);
+		j->rc = js->load(js->cfg, j->zone, j->a, &j->d, &j->z);
 	}
 }
 
-struct zone_jobs *zone_jobs_run(const struct cfg *cfg)
+struct zone_jobs *zone_jobs_run(const struct cfg *cfg, zone_jobs_load_fn load)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	if (cfg->n_zones < 2 || cpus < 2)
@@ -68,6 +68,7 @@ struct zone_jobs *zone_jobs_run(const struct cfg *cfg)
 	}
 	struct zone_jobs *js = xcalloc(1, sizeof(*js));
 	js->cfg = cfg;
+	js->load = load;
 	js->job_of = job_of;
 	js->n = n;
 	js->v = xcalloc(n, sizeof(*js->v));

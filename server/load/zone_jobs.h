@@ -20,12 +20,17 @@
 
 struct zone_jobs;
 
-/* Loads every zone of cfg that is not signed here and does not repeat an earlier
- * entry, when there are at least two of them and more than one CPU; returns NULL
- * otherwise (nothing was loaded: the caller loads every zone itself). */
-struct zone_jobs *zone_jobs_run(const struct cfg *cfg) GS_NONNULL;
+/* Loads zone i of cfg into a, reporting to d (snapshot_build.c's, for a zone that is
+ * not signed here); returns GS_OK and sets *out, or an error. Called on any thread. */
+typedef int (*zone_jobs_load_fn)(const struct cfg *cfg, size_t i, struct arena *a, struct diag *d,
+                                 const struct zone **out);
+
+/* Loads with load every zone of cfg that is not signed here and does not repeat an
+ * earlier entry, when there are at least two of them and more than one CPU; returns
+ * NULL otherwise (nothing was loaded: the caller loads every zone itself). */
+struct zone_jobs *zone_jobs_run(const struct cfg *cfg, zone_jobs_load_fn load) GS_NONNULL;
 /* When zone i was loaded by zone_jobs_run: appends its messages to d, moves its arena
- * into a, sets *out (NULL when it failed) and *rc (what snapshot_load_zone returned),
+ * into a, sets *out (NULL when it failed) and *rc (what the load function returned),
  * and returns true. False when zone i is the caller's to load (or js is NULL). */
 bool zone_jobs_take(struct zone_jobs *js, size_t i, struct arena *a, struct diag *d,
                     const struct zone **out, int *rc) GS_NONNULLX(3, 4, 5, 6);
