@@ -167,7 +167,9 @@ static int load_all(const char *path, struct diag *d, struct cfg **cfg, struct s
 	if (c->state_file)
 		(void)state_file_check(c->state_file, c->pos_of[CFG_SEC_STATE_FILE], d);
 	struct snapshot *s = NULL;
-	if (src)
+	/* Only a signed zone is ever re-signed from the set; without one, the zone files
+	 * need not be kept (and may then load in parallel). */
+	if (src && cfg_signs_zones(c))
 		rfile_set_record(src);
 	rc = snapshot_build(c, d, &s);
 	rfile_set_direct();

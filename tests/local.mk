@@ -16,6 +16,7 @@ if HAVE_CMOCKA
 include tests/unit/testlib.mk
 include tests/unit/base.mk
 include tests/unit/zones.mk
+include tests/unit/zone_text.mk
 include tests/unit/denial.mk
 include tests/unit/config.mk
 include tests/unit/answer.mk

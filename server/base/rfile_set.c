@@ -83,6 +83,11 @@ void rfile_set_replay(const struct rfile_set *s)
 	t_mode.served = xcalloc(s->n ? s->n : 1, sizeof(bool));
 }
 
+bool rfile_set_active(void)
+{
+	return t_mode.rec != NULL || t_mode.play != NULL;
+}
+
 bool rfile_set_replaying(void)
 {
 	return t_mode.play != NULL;

@@ -37,6 +37,9 @@ void rfile_set_replay(const struct rfile_set *s) GS_NONNULL;
 /* ... or rfile_read and rfile_open use the disk only, as at thread start. */
 void rfile_set_direct(void);
 
+/* Whether the calling thread records into a set or replays one (not the default). */
+bool rfile_set_active(void);
+
 /* For rfile.c. Whether the calling thread replays; rfile_set_serve then serves path as
  * rfile_read would (same results, errno and *why). */
 bool rfile_set_replaying(void);

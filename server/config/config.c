@@ -353,3 +353,11 @@ void cfg_free(struct cfg *c)
 	free(c->path);
 	free(c);
 }
+
+bool cfg_signs_zones(const struct cfg *c)
+{
+	for (size_t i = 0; i < c->n_zones; i++)
+		if (c->zones[i].dnssec.enabled)
+			return true;
+	return false;
+}

@@ -260,6 +260,9 @@ void cfg_free(struct cfg *c);
  * for a value outside the enum. Static string. */
 const char *cfg_section_name(enum cfg_section s);
 
+/* Whether geosteer signs some zone of c (a zone with `dnssec:`). */
+bool cfg_signs_zones(const struct cfg *c) GS_NONNULL;
+
 /* The map or check of c called name, or NULL when there is none (or name is NULL). */
 const struct cfg_map *cfg_find_map(const struct cfg *c, const char *name) GS_NONNULLX(1);
 const struct cfg_check *cfg_find_check(const struct cfg *c, const char *name) GS_NONNULLX(1);

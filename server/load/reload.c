@@ -193,6 +193,9 @@ static int run(struct reload *r, bool resign, struct diag *d, char *summary, siz
 	}
 	int rc = cfg_load(path, d, &nc);
 	if (rc == GS_OK) {
+		/* Only a signed zone is ever re-signed from the set (see load_all in main.c). */
+		if (!resign && !cfg_signs_zones(nc))
+			rfile_set_direct();
 		warn_restart_only(r->cfg, nc, d);
 		/* Build even after a problem above: one reload reports every problem. */
 		int brc = resign && cur ? snapshot_rebuild(nc, cur, d, &next)

@@ -286,12 +286,55 @@ static void test_rfile_set(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* What zone files loaded in parallel rely on: an arena adopted by another keeps its
+ * data until that one is destroyed (ASan would see a use after free or a leak), and
+ * messages appended keep their order, kind and error count. */
+static void test_adopt_and_append(void **state)
+{
+	(void)state;
+	struct arena *a = arena_new(), *b = arena_new(), *empty = arena_new();
+	char *in_b = arena_strdup(b, "kept");
+	void *big = arena_alloc(b, 1 << 20);
+	char *in_a = arena_strdup(a, "a's own");
+	size_t used = arena_used(a) + arena_used(b);
+	arena_adopt(a, b);
+	arena_adopt(a, empty);
+	assert_int_equal(arena_used(a), used);
+	assert_string_equal(in_b, "kept");
+	assert_string_equal(in_a, "a's own");
+	memset(big, 1, 1 << 20);
+	assert_string_equal(arena_strdup(a, "after"), "after");
+	arena_destroy(a);
+	struct arena *fresh = arena_new();
+	struct arena *c = arena_new();
+	char *in_c = arena_strdup(c, "into an empty arena");
+	arena_adopt(fresh, c);
+	assert_string_equal(in_c, "into an empty arena");
+	arena_destroy(fresh);
+
+	struct diag d, z;
+	diag_init(&d);
+	diag_init(&z);
+	diag_err(&d, (struct srcpos){"a.yaml", 1}, "first");
+	diag_warn(&z, (struct srcpos){"z.zone", 2}, "second");
+	diag_err(&z, (struct srcpos){"z.zone", 3}, "third");
+	diag_append(&d, &z);
+	assert_int_equal(d.n, 3);
+	assert_int_equal(d.n_errors, 2);
+	assert_string_equal(d.v[1].text, "z.zone:2: warning: second");
+	assert_true(d.v[1].is_warning);
+	assert_string_equal(d.v[2].text, "z.zone:3: third");
+	diag_free(&z);
+	diag_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_dname_text),     cmocka_unit_test(test_dname_compare),
-	        cmocka_unit_test(test_dname_wire),     cmocka_unit_test(test_netaddr),
-	        cmocka_unit_test(test_diag_and_arena), cmocka_unit_test(test_rfile_set),
+	        cmocka_unit_test(test_dname_text),       cmocka_unit_test(test_dname_compare),
+	        cmocka_unit_test(test_dname_wire),       cmocka_unit_test(test_netaddr),
+	        cmocka_unit_test(test_diag_and_arena),   cmocka_unit_test(test_rfile_set),
+	        cmocka_unit_test(test_adopt_and_append),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
