@@ -22,7 +22,10 @@
 #
 # Usage: bench/bench.sh [BUILD_DIR]        (default build; run from anywhere)
 # Environment: SECS (throughput runs, default 5), N1/N2 (default 1000/5000 queries),
-# ZONE_SIZES (default "100000 1000000"), GS_SHARED (default ../shared: the world
+# ZONE_SIZES (default "100000 1000000"), ONLY=ir (instructions per query alone: no
+# throughput and no loading rows), SERVERS (default "geosteerd gdnsd": the daemons whose
+# instructions are counted), KEEP=1 (keep the work folder, callgrind dumps included, for
+# callgrind_annotate), GS_SHARED (default ../shared: the world
 # database and Wikimedia's gdnsd maps; without them the steered rows are skipped).
 # Installs gdnsd, nsd, dnsperf, valgrind, dnsutils, python3-dnspython and
 # libmaxmind-db-reader-perl with apt-get when missing (as root). Takes about 4 minutes.
@@ -279,8 +282,8 @@ ir_phase() {
 }
 mixes=(name static)
 [ -n "$steer" ] && mixes+=(steer ecs)
-for name in geosteerd gdnsd; do
-	start "$name" valgrind --tool=callgrind --callgrind-out-file="$work/cg.$name.%p" \
+for name in ${SERVERS:-geosteerd gdnsd}; do
+	start "$name" valgrind --tool=callgrind --callgrind-out-file="$work/cg.$name.%p" --compress-strings=no \
 		--trace-children=no
 	for mix in "${mixes[@]}"; do
 		for rate in 4000 full; do
@@ -295,7 +298,9 @@ for name in geosteerd gdnsd; do
 done
 
 # ------------------------------------------------------------------ throughput
+[ "${ONLY:-}" = ir ] && ZONE_SIZES=
 for name in geosteerd gdnsd nsd; do
+	[ "${ONLY:-}" = ir ] && break
 	start "$name"
 	"${pin_cli[@]}" dnsperf -s 127.0.0.1 -p "$(port_of $name)" -d "$work/q.static" -l "$SECS" \
 		-c 4 -q 200 >"$work/udp.$name" 2>&1
@@ -341,6 +346,7 @@ done
 gs_config "$port_gs" >"$gs/geosteer.yaml"
 
 # ------------------------------------------------------------------ table
+set +u # rows left out by ONLY or SERVERS print empty
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 echo
 echo "geosteer bench, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, load average" \
