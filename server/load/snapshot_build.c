@@ -14,6 +14,7 @@
 #include "server/base/err.h"
 #include "server/base/xalloc.h"
 #include "server/query/rrl.h"
+#include "server/load/fast_build.h"
 #include "server/load/steer_build.h"
 #include "server/load/steer_resign.h"
 #include "zones/zone_load.h"
@@ -214,6 +215,8 @@ int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out)
 
 	if (d->n_errors > errors_before && rc == GS_OK)
 		rc = GS_EPARSE;
+	if (rc == GS_OK)
+		s->fast = fast_build(s, a); /* last: it asks the complete snapshot */
 	if (rc != GS_OK) {
 		snapshot_free(s);
 		return rc;

@@ -20,6 +20,7 @@
 #include "server/query/cookie.h"
 #include "server/query/dnssec.h"
 #include "server/query/edns.h"
+#include "server/query/fast.h"
 #include "server/query/query.h"
 #include "server/query/render.h"
 #include "server/query/rrl.h"
@@ -325,15 +326,18 @@ static bool steer_hides_wildcard(const struct steer_table *t, const uint8_t *nam
  * (steer_hides_wildcard) has become NXDOMAIN. owner is the name as it is to be written
  * (qname or a CNAME target), name_lc its lowercase copy of name_len bytes; off and
  * labels are its label offsets when the caller has them (the question), off is NULL
- * otherwise. Inlined, so that each caller keeps its own zone lookup without a test. */
+ * otherwise. fe: the question's steered entry of the fast table, which knows the steering
+ * entry already (NULL: look it up). Inlined, so that each caller keeps its own zone
+ * lookup without a test. */
 static inline __attribute__((always_inline)) bool
 lookup_with_steering(const struct snapshot *snap, struct answer_ctx *ctx, const struct zone *z,
                      const uint8_t *owner, const uint8_t *name_lc, size_t name_len,
-                     const uint8_t *off, unsigned labels, struct reply *rep, struct zone_hit *hit,
-                     enum zone_match *m)
+                     const uint8_t *off, unsigned labels, const struct fast_name *fe,
+                     struct reply *rep, struct zone_hit *hit, enum zone_match *m)
 {
-	const struct steer_name *sn =
-	        snap->steer ? steer_find(snap->steer, name_lc, name_len) : NULL;
+	const struct steer_name *sn = fe            ? fe->steer
+	                              : snap->steer ? steer_find(snap->steer, name_lc, name_len)
+	                                            : NULL;
 	if (sn && sn->svc && answer_steered(snap, ctx, z, sn, owner, rep))
 		return true;
 	enum zone_match found = off ? zone_lookup_split(z, name_lc, name_len, off, labels, hit)
@@ -373,7 +377,8 @@ static void follow_cname(const struct snapshot *snap, struct answer_ctx *ctx, co
 		 * that decision (docs/design.md rule 3). */
 		struct zone_hit hit;
 		enum zone_match m;
-		if (lookup_with_steering(snap, ctx, z, target, lc, lc_len, NULL, 0, rep, &hit, &m))
+		if (lookup_with_steering(snap, ctx, z, target, lc, lc_len, NULL, 0, NULL, rep, &hit,
+		                         &m))
 			return;
 		if (m == ZONE_MATCH_NXDOMAIN) {
 			rep->rcode = DNS_RCODE_NXDOMAIN;
@@ -517,10 +522,9 @@ static void referral(struct answer_ctx *ctx, const struct zone *z, const struct 
 
 /* The answer from zone z for the question (answer_in has found z). sec: ctx->dnssec, a
  * constant in each of the two copies. */
-static inline __attribute__((always_inline)) void answer_zone(const struct snapshot *snap,
-                                                              struct answer_ctx *ctx,
-                                                              const struct zone *z,
-                                                              struct reply *rep, const bool sec)
+static inline __attribute__((always_inline)) void
+answer_zone(const struct snapshot *snap, struct answer_ctx *ctx, const struct zone *z,
+            const struct fast_name *fe, struct reply *rep, const bool sec)
 {
 	const struct query *q = &ctx->q;
 	/* A steered A/AAAA query needs no zone lookup: steer_build.c made sure that the
@@ -528,7 +532,7 @@ static inline __attribute__((always_inline)) void answer_zone(const struct snaps
 	struct zone_hit hit;
 	enum zone_match m;
 	if (lookup_with_steering(snap, ctx, z, q->qname, q->qname_lc, q->qname_len, q->qname_off,
-	                         q->qname_labels, rep, &hit, &m))
+	                         q->qname_labels, fe, rep, &hit, &m))
 		return;
 	switch (m) {
 	case ZONE_MATCH_EXACT:
@@ -560,8 +564,10 @@ static inline __attribute__((always_inline)) void answer_zone(const struct snaps
 	}
 }
 
-/* Class IN: the zones. */
-static void answer_in(const struct snapshot *snap, struct answer_ctx *ctx, struct reply *rep)
+/* Class IN: the zones. fe: the question's steered entry of the fast table (its zone
+ * and steering entry known), or NULL. */
+static void answer_in(const struct snapshot *snap, struct answer_ctx *ctx,
+                      const struct fast_name *fe, struct reply *rep)
 {
 	const struct query *q = &ctx->q;
 	/* Zone transfers are not offered (no secondaries to serve); RFC 5936 section 3.2
@@ -570,8 +576,9 @@ static void answer_in(const struct snapshot *snap, struct answer_ctx *ctx, struc
 		rep->rcode = DNS_RCODE_REFUSED;
 		return;
 	}
-	const struct zone *z = zoneset_find_split(&snap->zones, q->qname_lc, q->qname_len,
-	                                          q->qname_off, q->qname_labels);
+	const struct zone *z = fe ? fe->zone
+	                          : zoneset_find_split(&snap->zones, q->qname_lc, q->qname_len,
+	                                               q->qname_off, q->qname_labels);
 	if (!z) {
 		rep->rcode = DNS_RCODE_REFUSED; /* not ours; no AA (RFC 1035 4.1.1) */
 		return;
@@ -593,10 +600,10 @@ static void answer_in(const struct snapshot *snap, struct answer_ctx *ctx, struc
 	              z->origin_labels); /* qname is at or below it */
 	if (GS_UNLIKELY(z->dnssec != NULL) && wants_dnssec(q)) {
 		ctx->dnssec = true;
-		answer_zone(snap, ctx, z, rep, true);
+		answer_zone(snap, ctx, z, fe, rep, true);
 	} else {
 		ctx->dnssec = false;
-		answer_zone(snap, ctx, z, rep, false);
+		answer_zone(snap, ctx, z, fe, rep, false);
 	}
 }
 
@@ -687,6 +694,74 @@ static enum rrl_action rate_limit(const struct snapshot *snap, struct answer_ctx
 	return rrl_account(ctx->rrl, snap->rrl, src, kind, name, ctx->now_ms);
 }
 
+/* The fast table's entry for q's name (fast.h) when q is a question that table may
+ * answer, or NULL. */
+static inline const struct fast_name *fast_entry(const struct snapshot *snap, const struct query *q)
+{
+	const struct fast_table *t = snap->fast;
+	if (q->qclass != DNS_CLASS_IN || q->qtype == DNS_TYPE_AXFR || q->qtype == DNS_TYPE_IXFR)
+		return NULL;
+	if (q->edns.present && (q->edns.version > 0 || (q->edns.do_bit && t->any_signed) ||
+	                        (q->edns.want_nsid && snap->identity) ||
+	                        ((q->edns.has_cookie | q->edns.cookie_bad) && snap->cookie_secret)))
+		return NULL;
+	return fast_find(t, q->qname_lc, q->qname_len);
+}
+
+/* Writes the response to q from blob: the question as the client sent it, the body
+ * when it fits (otherwise TC and no records, as render_rollback leaves it), the OPT
+ * record and the header. The bytes answer_packet's general path would write. */
+static size_t fast_write(struct answer_ctx *ctx, const struct snapshot *snap,
+                         const struct fast_blob *blob, const uint8_t *q_msg, bool tcp, uint8_t *out,
+                         size_t out_cap)
+{
+	struct answer_stats *st = &ctx->stats;
+	const struct query *q = &ctx->q;
+	size_t limit = size_limit(q, tcp, out_cap);
+	struct edns_reply opt = {.do_bit = q->edns.do_bit};
+	size_t opt_len = 0;
+	if (q->edns.present) {
+		opt.ecs = q->edns.has_ecs && !snap->ecs_ignored ? &q->edns.ecs : NULL;
+		opt_len = edns_reply_len(&opt);
+	}
+	size_t qsec = q->qname_len + 4u;
+	size_t pos = DNS_HEADER_LEN + qsec;
+	if (pos + opt_len > limit)
+		return SIZE_MAX; /* the general path decides */
+	uint16_t flags =
+	        (uint16_t)(DNS_FLAG_QR | blob->flags |
+	                   (q->flags & (DNS_FLAG_OPCODE_MASK | DNS_FLAG_RD | DNS_FLAG_CD)));
+	memcpy(out + DNS_HEADER_LEN, q_msg + DNS_HEADER_LEN, qsec);
+	uint16_t an = 0, ns = 0, ar = 0;
+	if (pos + blob->len + opt_len <= limit) {
+		memcpy(out + pos, blob->body, blob->len);
+		pos += blob->len;
+		an = blob->count[0];
+		ns = blob->count[1];
+		ar = blob->count[2];
+	} else {
+		flags |= DNS_FLAG_TC;
+		if (!tcp)
+			stat_inc(&st->truncated);
+	}
+	if (q->edns.present) {
+		struct wire_wr w;
+		wire_wr_init(&w, out, limit);
+		w.pos = pos;
+		edns_write(&w, &opt, ANSWER_UDP_MAX);
+		pos = w.pos;
+		ar++;
+	}
+	stat_inc(&st->rcode[blob->flags & DNS_FLAG_RCODE_MASK]);
+	wire_put_u16(out, q->id);
+	wire_put_u16(out + 2, flags);
+	wire_put_u16(out + 4, 1);
+	wire_put_u16(out + 6, an);
+	wire_put_u16(out + 8, ns);
+	wire_put_u16(out + 10, ar);
+	return pos;
+}
+
 /* The RCODE of a query query_parse did not pass as QUERY_ANSWER. */
 static unsigned verdict_rcode(const struct snapshot *snap, const struct query *q,
                               enum query_verdict verdict)
@@ -722,6 +797,18 @@ size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const 
 		stat_inc(&st->edns);
 	if (q->edns.has_ecs)
 		stat_inc(&st->ecs);
+	const struct fast_name *fe = NULL; /* a steered name's entry, for answer_in */
+	if (GS_LIKELY(verdict == QUERY_ANSWER) && snap && snap->fast) {
+		fe = fast_entry(snap, q);
+		const struct fast_blob *blob = fe ? fast_blob_of(fe, q->qtype) : NULL;
+		if (blob) {
+			size_t len = fast_write(ctx, snap, blob, q_msg, tcp, out, out_cap);
+			if (len != SIZE_MAX)
+				return len;
+		}
+		if (fe && !fe->steer)
+			fe = NULL;
+	}
 
 	struct reply rep = {.rcode = DNS_RCODE_NOERROR};
 	if (GS_UNLIKELY(verdict != QUERY_ANSWER))
@@ -768,7 +855,7 @@ size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const 
 	if (verdict == QUERY_ANSWER && rep.rcode == DNS_RCODE_NOERROR) {
 		ctx->src = src;
 		if (q->qclass == DNS_CLASS_IN)
-			answer_in(snap, ctx, &rep);
+			answer_in(snap, ctx, fe, &rep);
 		else if (q->qclass == DNS_CLASS_CH)
 			answer_ch(snap, ctx, &rep);
 		else

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: MIT
+ * fast_build.c -- builds the table of pre-rendered responses (fast.h) by asking answer_packet
+ * itself, over TCP so that nothing is truncated, one question per name and distinct
+ * type; the part after the question is kept. The answers are then the general path's
+ * own bytes. Load thread only; allocates in the snapshot's arena. */
+#include <config.h>
+
+#include "server/load/fast_build.h"
+
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/base/dns.h"
+#include "server/base/xalloc.h"
+#include "server/query/answer.h"
+#include "server/query/fast.h"
+#include "server/query/snapshot.h"
+#include "server/query/steer.h"
+#include "server/query/wire.h"
+#include "zones/zone.h"
+#include "zones/zoneset.h"
+
+/* Most CNAME records a chain is followed for here; answer.c stops at the same count. */
+#define FAST_CHAIN_MAX 8u
+/* Most distinct types per name: a name with more is left to the general path. */
+#define FAST_TYPES_MAX 64u
+
+struct fast_builder {
+	const struct snapshot *snap;
+	struct arena *a;
+	struct answer_ctx *ctx;
+	struct answer_note note;
+	struct sockaddr_in src;
+	uint8_t query[DNS_HEADER_LEN + DNAME_MAX + 4];
+	uint8_t *out; /* ANSWER_TCP_MAX bytes */
+	size_t bytes;
+};
+
+/* Adds type to set[0..*n) unless it is there; false when the set is full. */
+static bool type_add(uint16_t *set, unsigned *n, uint16_t type)
+{
+	for (unsigned i = 0; i < *n; i++)
+		if (set[i] == type)
+			return true;
+	if (*n == FAST_TYPES_MAX)
+		return false;
+	set[(*n)++] = type;
+	return true;
+}
+
+static bool node_types_add(const struct zone_node *node, uint16_t *set, unsigned *n)
+{
+	for (uint16_t i = 0; i < node->n_rrsets; i++)
+		if (!type_add(set, n, node->rrsets[i].type))
+			return false;
+	return true;
+}
+
+/* The types whose answer at node may differ from that of any other type: its own, the
+ * ones answer.c treats apart (CNAME, DS, ANY), and those of every name its CNAME chain
+ * reaches (the chain ends in the set of the asked type there). False when the answer
+ * depends on the client (the chain reaches a name of the steering hash) or the set
+ * outgrows FAST_TYPES_MAX. */
+static bool distinct_types(const struct fast_builder *b, const struct zone_node *node,
+                           uint16_t *set, unsigned *n)
+{
+	*n = 0;
+	if (!type_add(set, n, DNS_TYPE_CNAME) || !type_add(set, n, DNS_TYPE_DS) ||
+	    !type_add(set, n, DNS_TYPE_ANY))
+		return false;
+	if (!node)
+		return true;
+	if (!node_types_add(node, set, n))
+		return false;
+	const struct zone_rrset *cname = zone_node_rrset(node, DNS_TYPE_CNAME);
+	uint8_t lc[DNAME_MAX];
+	for (unsigned hop = 0; cname && hop < FAST_CHAIN_MAX; hop++) {
+		const uint8_t *target = cname->rdata[0].data;
+		size_t len = dname_len(target);
+		wire_copy_lower(lc, target, len);
+		if (b->snap->steer && steer_find(b->snap->steer, lc, len))
+			return false;
+		const struct zone *z = zoneset_find(&b->snap->zones, lc);
+		if (!z)
+			return true;
+		struct zone_hit hit;
+		enum zone_match m = zone_lookup(z, lc, &hit);
+		if (m != ZONE_MATCH_EXACT && m != ZONE_MATCH_WILDCARD)
+			return true;
+		if (!node_types_add(hit.node, set, n))
+			return false;
+		cname = zone_node_rrset(hit.node, DNS_TYPE_CNAME);
+	}
+	return true;
+}
+
+/* answer_packet's response to (name, type) over TCP, as a blob; NULL when it cannot be
+ * reused for every client (truncated, steered, not answered). */
+static const struct fast_blob *render(struct fast_builder *b, const uint8_t *name, size_t name_len,
+                                      uint16_t type)
+{
+	uint8_t *q = b->query;
+	memset(q, 0, DNS_HEADER_LEN);
+	wire_put_u16(q + 4, 1); /* QDCOUNT */
+	memcpy(q + DNS_HEADER_LEN, name, name_len);
+	size_t qlen = DNS_HEADER_LEN + name_len;
+	wire_put_u16(q + qlen, type);
+	wire_put_u16(q + qlen + 2, DNS_CLASS_IN);
+	qlen += 4;
+	b->note.svc = NULL;
+	size_t len = answer_packet(b->snap, b->ctx, q, qlen, (const struct sockaddr *)&b->src, true,
+	                           b->out, ANSWER_TCP_MAX);
+	if (len < qlen || b->note.svc)
+		return NULL;
+	uint16_t flags = wire_get_u16(b->out + 2);
+	if ((flags & DNS_FLAG_TC) || wire_get_u16(b->out + 4) != 1)
+		return NULL;
+	size_t body = len - qlen;
+	struct fast_blob *blob = arena_alloc(b->a, sizeof(*blob) + body);
+	blob->flags = (uint16_t)(flags & (DNS_FLAG_AA | DNS_FLAG_RCODE_MASK));
+	for (unsigned i = 0; i < 3; i++)
+		blob->count[i] = wire_get_u16(b->out + 6 + 2 * i);
+	blob->len = (uint16_t)body;
+	memcpy(blob->body, b->out + qlen, body);
+	b->bytes += sizeof(*blob) + body;
+	return blob;
+}
+
+static bool blob_equal(const struct fast_blob *x, const struct fast_blob *y)
+{
+	if (!x || !y)
+		return x == y;
+	return x->flags == y->flags && memcmp(x->count, y->count, sizeof(x->count)) == 0 &&
+	       x->len == y->len && memcmp(x->body, y->body, x->len) == 0;
+}
+
+/* True when type at a steered name is answered for each client (steer.h). */
+static bool is_steered_type(uint16_t type)
+{
+	return type == DNS_TYPE_A || type == DNS_TYPE_AAAA || type == DNS_TYPE_ANY;
+}
+
+/* The entry for name (lowercase wire, len bytes), whose node in its zone is node (NULL:
+ * none), or NULL when the general path answers it. sn: its steering entry when it is a
+ * steered name (its A, AAAA and ANY answers are left to the general path, with the
+ * hint), NULL otherwise. */
+static const struct fast_name *build_name(struct fast_builder *b, const uint8_t *name, size_t len,
+                                          const struct zone_node *node, const struct zone *z,
+                                          const struct steer_name *sn)
+{
+	uint16_t set[FAST_TYPES_MAX];
+	unsigned n;
+	if (!distinct_types(b, node, set, &n))
+		return NULL;
+	if (sn && (!type_add(set, &n, DNS_TYPE_A) || !type_add(set, &n, DNS_TYPE_AAAA)))
+		return NULL;
+	/* The default answer is asked with a private-use type (RFC 6895) the name has not. */
+	uint16_t probe = 65280;
+	for (unsigned i = 0; i < n; i++)
+		if (set[i] == probe) {
+			probe++;
+			i = (unsigned)-1;
+		}
+	struct fast_type types[FAST_TYPES_MAX];
+	unsigned n_types = 0;
+	const struct fast_blob *dflt = render(b, name, len, probe);
+	for (unsigned i = 0; i < n; i++) {
+		const struct fast_blob *blob =
+		        sn && is_steered_type(set[i]) ? NULL : render(b, name, len, set[i]);
+		if (blob_equal(blob, dflt))
+			continue; /* the default serves it (the copy stays in the arena) */
+		types[n_types++] = (struct fast_type){.type = set[i], .blob = blob};
+	}
+	struct fast_name *e = arena_alloc(b->a, sizeof(*e));
+	e->name = name;
+	e->len = (uint8_t)len;
+	e->n_types = (uint8_t)n_types;
+	e->types = n_types ? arena_memdup(b->a, types, n_types * sizeof(*types)) : NULL;
+	e->dflt = dflt;
+	if (sn) {
+		e->zone = z;
+		e->steer = sn;
+	}
+	b->bytes += sizeof(*e) + n_types * sizeof(*types);
+	return e;
+}
+
+static void table_add(struct fast_table *t, struct fast_slot *slots, const struct fast_name *e)
+{
+	uint32_t h = fast_hash(e->name, e->len);
+	uint32_t s = h & t->mask;
+	while (slots[s].e)
+		s = (s + 1) & t->mask;
+	slots[s] = (struct fast_slot){.hash = h, .e = e};
+	t->n_names++;
+}
+
+/* True when the name of node is answered from z: no deeper zone of the snapshot holds
+ * it, and it is not in the steering hash (a steered name, or an empty non-terminal
+ * above one: added from there). */
+static bool answered_here(const struct fast_builder *b, const struct zone *z,
+                          const struct zone_node *node)
+{
+	if (zoneset_find(&b->snap->zones, node->name) != z)
+		return false;
+	return !b->snap->steer || !steer_find(b->snap->steer, node->name, node->name_len);
+}
+
+const struct fast_table *fast_build(const struct snapshot *snap, struct arena *a)
+{
+	if (snap->rrl)
+		return NULL; /* every UDP answer is accounted: the general path */
+	size_t n_names = 0;
+	bool any_signed = false;
+	for (size_t i = 0; i < snap->zones.n; i++) {
+		const struct zone *z = snap->zones.zones[i];
+		any_signed |= z->dnssec != NULL;
+		if (n_names + z->n_nodes <= FAST_NAMES_MAX)
+			n_names += z->n_nodes;
+	}
+	if (snap->steer)
+		n_names += snap->steer->n_names;
+	if (n_names == 0)
+		return NULL;
+	struct fast_builder b = {.snap = snap, .a = a};
+	b.ctx = answer_ctx_new();
+	answer_ctx_set_note(b.ctx, &b.note);
+	b.src.sin_family = AF_INET;
+	b.src.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	b.out = xmalloc(ANSWER_TCP_MAX);
+
+	size_t n_slots = 16;
+	while (n_slots < 2 * n_names)
+		n_slots *= 2;
+	struct fast_slot *slots = arena_alloc(a, n_slots * sizeof(*slots));
+	struct fast_table *t = arena_alloc(a, sizeof(*t));
+	t->mask = (uint32_t)(n_slots - 1);
+	t->slots = slots;
+	t->any_signed = any_signed;
+	size_t budget = FAST_NAMES_MAX;
+	for (size_t i = 0; i < snap->zones.n; i++) {
+		const struct zone *z = snap->zones.zones[i];
+		if (z->n_nodes > budget)
+			continue;
+		budget -= z->n_nodes;
+		for (size_t k = 0; k < z->n_nodes; k++) {
+			const struct zone_node *node = &z->nodes[k];
+			if (!answered_here(&b, z, node))
+				continue;
+			const struct fast_name *e =
+			        build_name(&b, node->name, node->name_len, node, z, NULL);
+			if (e)
+				table_add(t, slots, e);
+		}
+	}
+	/* The names of the steering hash, in any zone: a steered name's types other than
+	 * A, AAAA and ANY come from the zone, as do all of an empty non-terminal's. */
+	for (size_t i = 0; snap->steer && i < snap->steer->n_names; i++) {
+		const struct steer_name *sn = &snap->steer->names[i];
+		const struct zone *z = zoneset_find(&snap->zones, sn->name);
+		if (!z)
+			continue;
+		const struct fast_name *e = build_name(&b, sn->name, sn->len, zone_find(z, sn->name),
+		                                       z, sn->svc ? sn : NULL);
+		if (e)
+			table_add(t, slots, e);
+	}
+	t->bytes = b.bytes + n_slots * sizeof(*slots);
+	free(b.out);
+	answer_ctx_free(b.ctx);
+	return t;
+}

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT
+ * fast.h -- whole responses rendered at snapshot build, by name and type: what
+ * answer_packet would write after the question for a plain class IN query of a name
+ * the zones hold (positive answers, NODATA with the SOA, CNAME chains, referrals with
+ * glue, DS at cuts), compression pointers included; and for steered names, where the
+ * general path finds their zone and steering entry. A query that finds its name here is
+ * answered with one hash lookup, a copy of the question and of the body, and the
+ * header and OPT record written around them. Names whose answer depends on the client
+ * (steered names, chains through them), and queries whose answer depends on more than
+ * name and type (DO=1 with a signed zone, cookies, NSID, rate limiting, EDNS version >
+ * 0) take the general path. Built by fast_build (server/load/fast_build.h, the load
+ * thread); read by workers. */
+#ifndef GS_FAST_H
+#define GS_FAST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "server/base/compiler.h"
+
+struct zone;
+struct steer_name;
+
+/* What follows the question in the response, and what the header says about it. */
+struct fast_blob {
+	uint16_t flags; /* AA and RCODE, as answer_packet set them */
+	uint16_t count[3];
+	uint16_t len;
+	uint8_t body[];
+};
+
+/* A type whose answer differs from the name's default one. */
+struct fast_type {
+	uint16_t type;
+	const struct fast_blob *blob; /* NULL: the general path answers this type */
+};
+
+struct fast_name {
+	const uint8_t *name; /* lowercase wire, arena */
+	uint8_t len;
+	uint8_t n_types;
+	const struct fast_type *types;
+	/* The answer to every type not in types (NODATA, the CNAME chain, the referral);
+	 * NULL: the general path answers them. */
+	const struct fast_blob *dflt;
+	/* A steered name: its zone and steering entry, so that the general path answering
+	 * its A, AAAA and ANY questions looks neither up again. NULL otherwise. */
+	const struct zone *zone;
+	const struct steer_name *steer;
+};
+
+struct fast_slot {
+	uint32_t hash;
+	const struct fast_name *e; /* NULL: an empty slot */
+};
+
+struct fast_table {
+	uint32_t mask; /* slots - 1, a power of two minus one; at most half the slots used */
+	const struct fast_slot *slots;
+	/* Some zone of the snapshot is signed: DO=1 queries take the general path. */
+	bool any_signed;
+	size_t n_names, bytes; /* for the load log */
+};
+
+/* Most names pre-rendered per snapshot: zones are taken in configuration order while
+ * their names fit; a larger zone is answered by the general path alone (its answers
+ * would cost more memory and load time than they save). */
+#define FAST_NAMES_MAX 50000u
+
+/* Hash of a lowercase wire name, eight bytes per multiply. */
+static inline uint32_t fast_hash(const uint8_t *name_lc, size_t len)
+{
+	uint64_t h = 0x9e3779b97f4a7c15u ^ len;
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+		memcpy(&w, name_lc + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdu;
+		h ^= h >> 32;
+	}
+	uint64_t w = 0;
+	for (; i < len; i++)
+		w = w << 8 | name_lc[i];
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53u;
+	return (uint32_t)(h >> 32); /* the high half: every input bit reaches it */
+}
+
+/* True when the n bytes at a and b are the same, a word at a time (n >= 1). */
+static inline bool fast_equal(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	uint64_t x, y;
+	size_t i = 0;
+	for (; i + 8 < n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return false;
+	}
+	if (n >= 8) {
+		memcpy(&x, a + n - 8, 8);
+		memcpy(&y, b + n - 8, 8);
+		return x == y;
+	}
+	for (; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
+/* The entry of name_lc (lowercase wire name of len bytes), or NULL. */
+static inline const struct fast_name *fast_find(const struct fast_table *t, const uint8_t *name_lc,
+                                                size_t len)
+{
+	uint32_t h = fast_hash(name_lc, len);
+	for (uint32_t i = h & t->mask;; i = (i + 1) & t->mask) {
+		const struct fast_slot *s = &t->slots[i];
+		if (!s->e)
+			return NULL;
+		if (s->hash == h && s->e->len == len && fast_equal(s->e->name, name_lc, len))
+			return s->e;
+	}
+}
+
+/* The pre-rendered answer of e to qtype, or NULL when the general path answers. */
+static inline const struct fast_blob *fast_blob_of(const struct fast_name *e, uint16_t qtype)
+{
+	for (unsigned k = 0; k < e->n_types; k++)
+		if (e->types[k].type == qtype)
+			return e->types[k].blob;
+	return e->dflt;
+}
+
+#endif
