@@ -11,10 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/base/dname.h"
 #include "server/base/dns.h"
+#include "server/base/err.h"
 #include "server/base/xalloc.h"
 #include "server/query/answer.h"
 #include "server/query/fast.h"
+#include "server/query/render.h"
 #include "server/query/snapshot.h"
 #include "server/query/steer.h"
 #include "server/query/wire.h"
@@ -135,6 +138,169 @@ static bool blob_equal(const struct fast_blob *x, const struct fast_blob *y)
 	       x->len == y->len && memcmp(x->body, y->body, x->len) == 0;
 }
 
+/* Most compression pointers and labels a below-answer (struct fast_below) may have. */
+#define FAST_PTRS_MAX   64u
+#define FAST_LABELS_MAX 255u
+
+/* What parse_body found in a below-answer. */
+struct below_scan {
+	unsigned spelt; /* labels written out, not by pointer: compression entries */
+	uint16_t ptrs[FAST_PTRS_MAX];
+	unsigned n_ptrs;
+	uint8_t labels[FAST_LABELS_MAX];
+	unsigned labels_len;
+};
+
+/* Notes the pointer at msg[pos] (a name's end) as body offset pos - body. */
+static bool scan_ptr(struct below_scan *sc, size_t pos, size_t body)
+{
+	if (sc->n_ptrs == FAST_PTRS_MAX)
+		return false;
+	sc->ptrs[sc->n_ptrs++] = (uint16_t)(pos - body);
+	return true;
+}
+
+/* Reads the name at msg[*pos] of the probe response msg[0..len): notes its pointer, if
+ * it ends in one, and when the whole name lies below parent (parent_len bytes, lowercase),
+ * the label right above parent. Advances *pos. */
+static bool scan_name(struct below_scan *sc, const uint8_t *msg, size_t len, size_t *pos,
+                      size_t body, const uint8_t *parent, size_t parent_len)
+{
+	size_t p = *pos;
+	while (p < len && msg[p] != 0 && (msg[p] & 0xc0) == 0) {
+		p += msg[p] + 1u;
+		sc->spelt++;
+	}
+	if (p >= len)
+		return false;
+	if (msg[p] != 0 && (p + 2 > len || !scan_ptr(sc, p, body)))
+		return false;
+	size_t at = *pos;
+	*pos = msg[p] == 0 ? p + 1 : p + 2;
+	uint8_t name[DNAME_MAX];
+	size_t name_len;
+	if (dname_read_wire(msg, len, &at, name, &name_len) != GS_OK)
+		return false;
+	if (name_len <= parent_len)
+		return true;
+	uint8_t lc[DNAME_MAX];
+	wire_copy_lower(lc, name, name_len);
+	size_t q = 0, above = 0;
+	while (q < name_len - parent_len) {
+		above = q;
+		q += lc[q] + 1u;
+	}
+	if (q != name_len - parent_len || memcmp(lc + q, parent, parent_len) != 0)
+		return true;
+	unsigned l = lc[above] + 1u;
+	if (sc->labels_len + l > FAST_LABELS_MAX)
+		return false;
+	memcpy(sc->labels + sc->labels_len, lc + above, l);
+	sc->labels_len += l;
+	return true;
+}
+
+/* Finds the compression pointers of the records after the question of msg[0..len)
+ * (from body on) and the labels right above parent in their names. Only the types a
+ * negative answer or a referral carries are known: false for any other. */
+static bool scan_body(struct below_scan *sc, const uint8_t *msg, size_t len, size_t body,
+                      const uint8_t *parent, size_t parent_len)
+{
+	sc->n_ptrs = 0;
+	sc->labels_len = 0;
+	sc->spelt = 0;
+	size_t pos = body;
+	while (pos < len) {
+		if (!scan_name(sc, msg, len, &pos, body, parent, parent_len) || len - pos < 10)
+			return false;
+		uint16_t type = wire_get_u16(msg + pos);
+		uint16_t rdlen = wire_get_u16(msg + pos + 8);
+		pos += 10;
+		size_t end = pos + rdlen;
+		if (end > len)
+			return false;
+		switch (type) {
+		case DNS_TYPE_A:
+		case DNS_TYPE_AAAA:
+			break;
+		case DNS_TYPE_NS:
+			if (!scan_name(sc, msg, end, &pos, body, parent, parent_len))
+				return false;
+			break;
+		case DNS_TYPE_SOA:
+			if (!scan_name(sc, msg, end, &pos, body, parent, parent_len) ||
+			    !scan_name(sc, msg, end, &pos, body, parent, parent_len))
+				return false;
+			break;
+		default:
+			return false;
+		}
+		pos = end;
+	}
+	return true;
+}
+
+/* True when the label (length byte first) is one of sc's labels, ignoring case. */
+static bool scan_has_label(const struct below_scan *sc, const uint8_t *label)
+{
+	for (unsigned at = 0; at < sc->labels_len; at += sc->labels[at] + 1u)
+		if (sc->labels[at] == label[0] &&
+		    memcmp(sc->labels + at + 1, label + 1, label[0]) == 0)
+			return true;
+	return false;
+}
+
+/* The answer to the names below node that z does not hold (struct fast_below), or
+ * NULL: node has a wildcard child (the answer then depends on the type), or no probe
+ * name is free, or the answer is not one whose pointers scan_body can find. */
+static const struct fast_below *build_below(struct fast_builder *b, const struct zone *z,
+                                            const struct zone_node *node)
+{
+	if (node->name_len + 2u > DNAME_MAX)
+		return NULL;
+	uint8_t probe[DNAME_MAX];
+	memcpy(probe + 2, node->name, node->name_len);
+	size_t plen = node->name_len + 2u;
+	probe[0] = 1;
+	probe[1] = '*';
+	if (zone_find(z, probe))
+		return NULL;
+	static const char letters[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+	struct below_scan sc;
+	for (const char *c = letters; *c; c++) {
+		probe[1] = (uint8_t)*c;
+		if (zone_find(z, probe) ||
+		    (b->snap->steer && steer_find(b->snap->steer, probe, plen)))
+			continue;
+		const struct fast_blob *blob = render(b, probe, plen, 65280);
+		if (!blob)
+			return NULL;
+		/* render left the whole response in b->out. */
+		size_t body = DNS_HEADER_LEN + plen + 4u;
+		if (!scan_body(&sc, b->out, body + blob->len, body, node->name, node->name_len))
+			return NULL;
+		if (scan_has_label(&sc, probe))
+			continue;
+		/* Pointers must stay within reach when moved by a longer name. */
+		if (body + blob->len + DNAME_MAX > RENDER_PTR_MAX || sc.spelt >= RENDER_COMP_MAX)
+			return NULL;
+		struct fast_below *bl = arena_alloc(b->a, sizeof(*bl));
+		bl->blob = blob;
+		bl->qlen = (uint8_t)plen;
+		/* A question of more labels fills the compression table sooner; while
+		 * it and the body's labels fit, the body is compressed as it was here. */
+		bl->max_labels = (uint8_t)(RENDER_COMP_MAX - sc.spelt);
+		bl->n_ptrs = (uint16_t)sc.n_ptrs;
+		bl->ptrs = sc.n_ptrs ? arena_memdup(b->a, sc.ptrs, sc.n_ptrs * sizeof(*sc.ptrs))
+		                     : NULL;
+		bl->labels_len = (uint16_t)sc.labels_len;
+		bl->labels = sc.labels_len ? arena_memdup(b->a, sc.labels, sc.labels_len) : NULL;
+		b->bytes += sizeof(*bl) + sc.n_ptrs * sizeof(*sc.ptrs) + sc.labels_len;
+		return bl;
+	}
+	return NULL;
+}
+
 /* True when type at a steered name is answered for each client (steer.h). */
 static bool is_steered_type(uint16_t type)
 {
@@ -145,9 +311,9 @@ static bool is_steered_type(uint16_t type)
  * none), or NULL when the general path answers it. sn: its steering entry when it is a
  * steered name (its A, AAAA and ANY answers are left to the general path, with the
  * hint), NULL otherwise. */
-static const struct fast_name *build_name(struct fast_builder *b, const uint8_t *name, size_t len,
-                                          const struct zone_node *node, const struct zone *z,
-                                          const struct steer_name *sn)
+static struct fast_name *build_name(struct fast_builder *b, const uint8_t *name, size_t len,
+                                    const struct zone_node *node, const struct zone *z,
+                                    const struct steer_name *sn)
 {
 	uint16_t set[FAST_TYPES_MAX];
 	unsigned n;
@@ -186,6 +352,18 @@ static const struct fast_name *build_name(struct fast_builder *b, const uint8_t 
 	return e;
 }
 
+/* An entry that only says "the general path answers this name and those below it":
+ * for names that build_name declines, so that the walk up from a name below them
+ * (fast_below) stops there rather than at an ancestor's answer. */
+static struct fast_name *marker(struct fast_builder *b, const uint8_t *name, size_t len)
+{
+	struct fast_name *e = arena_alloc(b->a, sizeof(*e));
+	e->name = name;
+	e->len = (uint8_t)len;
+	b->bytes += sizeof(*e);
+	return e;
+}
+
 static void table_add(struct fast_table *t, struct fast_slot *slots, const struct fast_name *e)
 {
 	uint32_t h = fast_hash(e->name, e->len);
@@ -221,6 +399,7 @@ const struct fast_table *fast_build(const struct snapshot *snap, struct arena *a
 	}
 	if (snap->steer)
 		n_names += snap->steer->n_names;
+	n_names += snap->zones.n; /* the markers of zones over the budget */
 	if (n_names == 0)
 		return NULL;
 	struct fast_builder b = {.snap = snap, .a = a};
@@ -241,17 +420,22 @@ const struct fast_table *fast_build(const struct snapshot *snap, struct arena *a
 	size_t budget = FAST_NAMES_MAX;
 	for (size_t i = 0; i < snap->zones.n; i++) {
 		const struct zone *z = snap->zones.zones[i];
-		if (z->n_nodes > budget)
+		if (z->n_nodes > budget) {
+			table_add(t, slots, marker(&b, z->origin, z->origin_len));
 			continue;
+		}
 		budget -= z->n_nodes;
 		for (size_t k = 0; k < z->n_nodes; k++) {
 			const struct zone_node *node = &z->nodes[k];
 			if (!answered_here(&b, z, node))
 				continue;
-			const struct fast_name *e =
+			struct fast_name *e =
 			        build_name(&b, node->name, node->name_len, node, z, NULL);
 			if (e)
-				table_add(t, slots, e);
+				e->below = build_below(&b, z, node);
+			else
+				e = marker(&b, node->name, node->name_len);
+			table_add(t, slots, e);
 		}
 	}
 	/* The names of the steering hash, in any zone: a steered name's types other than
@@ -261,10 +445,9 @@ const struct fast_table *fast_build(const struct snapshot *snap, struct arena *a
 		const struct zone *z = zoneset_find(&snap->zones, sn->name);
 		if (!z)
 			continue;
-		const struct fast_name *e = build_name(&b, sn->name, sn->len, zone_find(z, sn->name),
-		                                       z, sn->svc ? sn : NULL);
-		if (e)
-			table_add(t, slots, e);
+		struct fast_name *e = build_name(&b, sn->name, sn->len, zone_find(z, sn->name), z,
+		                                 sn->svc ? sn : NULL);
+		table_add(t, slots, e ? e : marker(&b, sn->name, sn->len));
 	}
 	t->bytes = b.bytes + n_slots * sizeof(*slots);
 	free(b.out);

@@ -694,26 +694,50 @@ static enum rrl_action rate_limit(const struct snapshot *snap, struct answer_ctx
 	return rrl_account(ctx->rrl, snap->rrl, src, kind, name, ctx->now_ms);
 }
 
-/* The fast table's entry for q's name (fast.h) when q is a question that table may
- * answer, or NULL. */
-static inline const struct fast_name *fast_entry(const struct snapshot *snap, const struct query *q)
+/* True when q is a question the fast table (fast.h) may answer: class IN, not a zone
+ * transfer, and nothing in its OPT record that the pre-rendered answers ignore. */
+static inline bool fast_usable(const struct snapshot *snap, const struct query *q)
 {
-	const struct fast_table *t = snap->fast;
 	if (q->qclass != DNS_CLASS_IN || q->qtype == DNS_TYPE_AXFR || q->qtype == DNS_TYPE_IXFR)
+		return false;
+	return !q->edns.present ||
+	       !(q->edns.version > 0 || (q->edns.do_bit && snap->fast->any_signed) ||
+	         (q->edns.want_nsid && snap->identity) ||
+	         ((q->edns.has_cookie | q->edns.cookie_bad) && snap->cookie_secret));
+}
+
+/* Suffixes of a missing name looked up for its closest enclosing entry: a name deeper
+ * than that below an existing one takes the general path, so that a long made-up name
+ * costs a few lookups, not one per label. */
+#define FAST_WALK_MAX 4u
+
+/* For a name the fast table does not hold: the answer below its closest enclosing
+ * entry, found by walking up the question's suffixes, when that entry has one and the
+ * label under it allows it (fast_below_fits); NULL otherwise. */
+static const struct fast_below *fast_below_find(const struct fast_table *t, const struct query *q)
+{
+	unsigned n = q->qname_labels < FAST_WALK_MAX + 1u ? q->qname_labels : FAST_WALK_MAX + 1u;
+	for (unsigned i = 1; i < n; i++) {
+		const struct fast_name *e =
+		        fast_find(t, q->qname_lc + q->qname_off[i], q->qname_len - q->qname_off[i]);
+		if (!e)
+			continue;
+		if (e->below && q->qname_labels <= e->below->max_labels &&
+		    fast_below_fits(e->below, q->qname_lc + q->qname_off[i - 1]))
+			return e->below;
 		return NULL;
-	if (q->edns.present && (q->edns.version > 0 || (q->edns.do_bit && t->any_signed) ||
-	                        (q->edns.want_nsid && snap->identity) ||
-	                        ((q->edns.has_cookie | q->edns.cookie_bad) && snap->cookie_secret)))
-		return NULL;
-	return fast_find(t, q->qname_lc, q->qname_len);
+	}
+	return NULL;
 }
 
 /* Writes the response to q from blob: the question as the client sent it, the body
  * when it fits (otherwise TC and no records, as render_rollback leaves it), the OPT
- * record and the header. The bytes answer_packet's general path would write. */
+ * record and the header. below: the blob answers names below an entry (struct
+ * fast_below), its pointers to be moved by the length of q's name; NULL otherwise.
+ * The bytes answer_packet's general path would write. */
 static size_t fast_write(struct answer_ctx *ctx, const struct snapshot *snap,
-                         const struct fast_blob *blob, const uint8_t *q_msg, bool tcp, uint8_t *out,
-                         size_t out_cap)
+                         const struct fast_blob *blob, const struct fast_below *below,
+                         const uint8_t *q_msg, bool tcp, uint8_t *out, size_t out_cap)
 {
 	struct answer_stats *st = &ctx->stats;
 	const struct query *q = &ctx->q;
@@ -735,6 +759,13 @@ static size_t fast_write(struct answer_ctx *ctx, const struct snapshot *snap,
 	uint16_t an = 0, ns = 0, ar = 0;
 	if (pos + blob->len + opt_len <= limit) {
 		memcpy(out + pos, blob->body, blob->len);
+		if (below) {
+			uint16_t d = (uint16_t)(q->qname_len - below->qlen);
+			for (unsigned i = 0; i < below->n_ptrs; i++) {
+				uint8_t *p = out + pos + below->ptrs[i];
+				wire_put_u16(p, (uint16_t)(wire_get_u16(p) + d));
+			}
+		}
 		pos += blob->len;
 		an = blob->count[0];
 		ns = blob->count[1];
@@ -798,11 +829,18 @@ size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const 
 	if (q->edns.has_ecs)
 		stat_inc(&st->ecs);
 	const struct fast_name *fe = NULL; /* a steered name's entry, for answer_in */
-	if (GS_LIKELY(verdict == QUERY_ANSWER) && snap && snap->fast) {
-		fe = fast_entry(snap, q);
-		const struct fast_blob *blob = fe ? fast_blob_of(fe, q->qtype) : NULL;
+	if (GS_LIKELY(verdict == QUERY_ANSWER) && snap && snap->fast && fast_usable(snap, q)) {
+		fe = fast_find(snap->fast, q->qname_lc, q->qname_len);
+		const struct fast_below *below = NULL;
+		const struct fast_blob *blob;
+		if (fe) {
+			blob = fast_blob_of(fe, q->qtype);
+		} else {
+			below = fast_below_find(snap->fast, q);
+			blob = below ? below->blob : NULL;
+		}
 		if (blob) {
-			size_t len = fast_write(ctx, snap, blob, q_msg, tcp, out, out_cap);
+			size_t len = fast_write(ctx, snap, blob, below, q_msg, tcp, out, out_cap);
 			if (len != SIZE_MAX)
 				return len;
 		}

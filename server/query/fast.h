@@ -31,6 +31,24 @@ struct fast_blob {
 	uint8_t body[];
 };
 
+/* The answer to every name below an entry that the zones do not hold: NXDOMAIN with
+ * the SOA, or the referral of the cut at or above the entry. It is rendered for one
+ * such name (the probe, qlen bytes long) and moved to the query's name: every
+ * compression pointer in it points into the question's copy of the entry's name or
+ * into the body, so adding the difference of the two names' lengths to each gives the
+ * general path's bytes. Unless the query's label right above the entry's name is one
+ * of the labels right above it in the body's names (labels): the general path would
+ * point into the question there, so it answers such a query itself. */
+struct fast_below {
+	const struct fast_blob *blob;
+	const uint16_t *ptrs;  /* where the compression pointers are in blob->body */
+	const uint8_t *labels; /* lowercase labels, each with its length byte, in a row */
+	uint16_t n_ptrs;
+	uint16_t labels_len;
+	uint8_t qlen;
+	uint8_t max_labels; /* most labels the query's name may have */
+};
+
 /* A type whose answer differs from the name's default one. */
 struct fast_type {
 	uint16_t type;
@@ -45,6 +63,9 @@ struct fast_name {
 	/* The answer to every type not in types (NODATA, the CNAME chain, the referral);
 	 * NULL: the general path answers them. */
 	const struct fast_blob *dflt;
+	/* The answer to names below this one that do not exist, or NULL: the general
+	 * path answers them (a wildcard child, a steered name, a body beyond reach). */
+	const struct fast_below *below;
 	/* A steered name: its zone and steering entry, so that the general path answering
 	 * its A, AAAA and ANY questions looks neither up again. NULL otherwise. */
 	const struct zone *zone;
@@ -130,6 +151,17 @@ static inline const struct fast_blob *fast_blob_of(const struct fast_name *e, ui
 		if (e->types[k].type == qtype)
 			return e->types[k].blob;
 	return e->dflt;
+}
+
+/* True when label (lowercase, length byte first) is none of b's labels, so that b
+ * answers a name whose label right above the entry's name is label. */
+static inline bool fast_below_fits(const struct fast_below *b, const uint8_t *label)
+{
+	for (unsigned at = 0; at < b->labels_len; at += b->labels[at] + 1u)
+		if (b->labels[at] == label[0] &&
+		    fast_equal(b->labels + at + 1, label + 1, label[0]))
+			return false;
+	return true;
 }
 
 #endif
