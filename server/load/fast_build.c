@@ -29,9 +29,21 @@
 /* Most distinct types per name: a name with more is left to the general path. */
 #define FAST_TYPES_MAX 64u
 
+/* One distinct byte string of the table (a blob, a pointer list, a label list, a
+ * below-answer), so that equal ones are stored once: NODATA and NXDOMAIN bodies differ
+ * between names only by the question's length. */
+struct interned {
+	const void *p; /* arena */
+	size_t len;
+	uint64_t hash;
+};
+
 struct fast_builder {
 	const struct snapshot *snap;
 	struct arena *a;
+	struct interned *set; /* open addressing, mask + 1 slots, at most half full */
+	size_t set_mask, set_n;
+	struct fast_blob *scratch; /* a blob being made: room for ANSWER_TCP_MAX bytes */
 	struct answer_ctx *ctx;
 	struct answer_note note;
 	struct sockaddr_in src;
@@ -39,6 +51,44 @@ struct fast_builder {
 	uint8_t *out; /* ANSWER_TCP_MAX bytes */
 	size_t bytes;
 };
+
+static uint64_t bytes_hash(const uint8_t *p, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325u; /* FNV-1a 64 */
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3u;
+	return h;
+}
+
+/* The arena copy of p[0..len), shared with every equal string interned before. */
+static const void *intern(struct fast_builder *b, const void *p, size_t len)
+{
+	if (2 * (b->set_n + 1) > b->set_mask + 1) {
+		size_t n_slots = b->set_mask ? 2 * (b->set_mask + 1) : 1024;
+		struct interned *set = xcalloc(n_slots, sizeof(*set));
+		for (size_t i = 0; b->set_mask && i <= b->set_mask; i++) {
+			if (!b->set[i].p)
+				continue;
+			size_t k = b->set[i].hash & (n_slots - 1);
+			while (set[k].p)
+				k = (k + 1) & (n_slots - 1);
+			set[k] = b->set[i];
+		}
+		free(b->set);
+		b->set = set;
+		b->set_mask = n_slots - 1;
+	}
+	uint64_t h = bytes_hash(p, len);
+	size_t k = h & b->set_mask;
+	for (; b->set[k].p; k = (k + 1) & b->set_mask)
+		if (b->set[k].hash == h && b->set[k].len == len && memcmp(b->set[k].p, p, len) == 0)
+			return b->set[k].p;
+	const void *copy = arena_memdup(b->a, p, len);
+	b->set[k] = (struct interned){.p = copy, .len = len, .hash = h};
+	b->set_n++;
+	b->bytes += len;
+	return copy;
+}
 
 /* Adds type to set[0..*n) unless it is there; false when the set is full. */
 static bool type_add(uint16_t *set, unsigned *n, uint16_t type)
@@ -69,11 +119,18 @@ static bool distinct_types(const struct fast_builder *b, const struct zone_node 
                            uint16_t *set, unsigned *n)
 {
 	*n = 0;
-	if (!type_add(set, n, DNS_TYPE_CNAME) || !type_add(set, n, DNS_TYPE_DS) ||
-	    !type_add(set, n, DNS_TYPE_ANY))
-		return false;
+	/* Without a node (a name of the steering hash alone), every type answer.c treats
+	 * apart; with one, CNAME only differs when the node has one (its own type), DS
+	 * only at a cut, below one, or at an apex (the parent's side), ANY only when the
+	 * node has an RRset. The default answer covers the others. */
 	if (!node)
-		return true;
+		return type_add(set, n, DNS_TYPE_CNAME) && type_add(set, n, DNS_TYPE_DS) &&
+		       type_add(set, n, DNS_TYPE_ANY);
+	if ((node->flags & (ZONE_NODE_APEX | ZONE_NODE_CUT | ZONE_NODE_OCCLUDED)) &&
+	    !type_add(set, n, DNS_TYPE_DS))
+		return false;
+	if (node->n_rrsets && !type_add(set, n, DNS_TYPE_ANY))
+		return false;
 	if (!node_types_add(node, set, n))
 		return false;
 	const struct zone_rrset *cname = zone_node_rrset(node, DNS_TYPE_CNAME);
@@ -120,22 +177,13 @@ static const struct fast_blob *render(struct fast_builder *b, const uint8_t *nam
 	if ((flags & DNS_FLAG_TC) || wire_get_u16(b->out + 4) != 1)
 		return NULL;
 	size_t body = len - qlen;
-	struct fast_blob *blob = arena_alloc(b->a, sizeof(*blob) + body);
+	struct fast_blob *blob = b->scratch;
 	blob->flags = (uint16_t)(flags & (DNS_FLAG_AA | DNS_FLAG_RCODE_MASK));
 	for (unsigned i = 0; i < 3; i++)
 		blob->count[i] = wire_get_u16(b->out + 6 + 2 * i);
 	blob->len = (uint16_t)body;
 	memcpy(blob->body, b->out + qlen, body);
-	b->bytes += sizeof(*blob) + body;
-	return blob;
-}
-
-static bool blob_equal(const struct fast_blob *x, const struct fast_blob *y)
-{
-	if (!x || !y)
-		return x == y;
-	return x->flags == y->flags && memcmp(x->count, y->count, sizeof(x->count)) == 0 &&
-	       x->len == y->len && memcmp(x->body, y->body, x->len) == 0;
+	return intern(b, blob, sizeof(*blob) + body);
 }
 
 /* Most compression pointers and labels a below-answer (struct fast_below) may have. */
@@ -284,19 +332,18 @@ static const struct fast_below *build_below(struct fast_builder *b, const struct
 		/* Pointers must stay within reach when moved by a longer name. */
 		if (body + blob->len + DNAME_MAX > RENDER_PTR_MAX || sc.spelt >= RENDER_COMP_MAX)
 			return NULL;
-		struct fast_below *bl = arena_alloc(b->a, sizeof(*bl));
-		bl->blob = blob;
-		bl->qlen = (uint8_t)plen;
+		struct fast_below bl;
+		memset(&bl, 0, sizeof(bl)); /* padding too: the struct is interned as bytes */
+		bl.blob = blob;
+		bl.qlen = (uint8_t)plen;
 		/* A question of more labels fills the compression table sooner; while
 		 * it and the body's labels fit, the body is compressed as it was here. */
-		bl->max_labels = (uint8_t)(RENDER_COMP_MAX - sc.spelt);
-		bl->n_ptrs = (uint16_t)sc.n_ptrs;
-		bl->ptrs = sc.n_ptrs ? arena_memdup(b->a, sc.ptrs, sc.n_ptrs * sizeof(*sc.ptrs))
-		                     : NULL;
-		bl->labels_len = (uint16_t)sc.labels_len;
-		bl->labels = sc.labels_len ? arena_memdup(b->a, sc.labels, sc.labels_len) : NULL;
-		b->bytes += sizeof(*bl) + sc.n_ptrs * sizeof(*sc.ptrs) + sc.labels_len;
-		return bl;
+		bl.max_labels = (uint8_t)(RENDER_COMP_MAX - sc.spelt);
+		bl.n_ptrs = (uint16_t)sc.n_ptrs;
+		bl.ptrs = sc.n_ptrs ? intern(b, sc.ptrs, sc.n_ptrs * sizeof(*sc.ptrs)) : NULL;
+		bl.labels_len = (uint16_t)sc.labels_len;
+		bl.labels = sc.labels_len ? intern(b, sc.labels, sc.labels_len) : NULL;
+		return intern(b, &bl, sizeof(bl));
 	}
 	return NULL;
 }
@@ -319,7 +366,8 @@ static struct fast_name *build_name(struct fast_builder *b, const uint8_t *name,
 	unsigned n;
 	if (!distinct_types(b, node, set, &n))
 		return NULL;
-	if (sn && (!type_add(set, &n, DNS_TYPE_A) || !type_add(set, &n, DNS_TYPE_AAAA)))
+	if (sn && (!type_add(set, &n, DNS_TYPE_A) || !type_add(set, &n, DNS_TYPE_AAAA) ||
+	           !type_add(set, &n, DNS_TYPE_ANY)))
 		return NULL;
 	/* The default answer is asked with a private-use type (RFC 6895) the name has not. */
 	uint16_t probe = 65280;
@@ -334,8 +382,8 @@ static struct fast_name *build_name(struct fast_builder *b, const uint8_t *name,
 	for (unsigned i = 0; i < n; i++) {
 		const struct fast_blob *blob =
 		        sn && is_steered_type(set[i]) ? NULL : render(b, name, len, set[i]);
-		if (blob_equal(blob, dflt))
-			continue; /* the default serves it (the copy stays in the arena) */
+		if (blob == dflt)
+			continue; /* the default serves it (interned: equal is the same) */
 		types[n_types++] = (struct fast_type){.type = set[i], .blob = blob};
 	}
 	struct fast_name *e = arena_alloc(b->a, sizeof(*e));
@@ -408,6 +456,7 @@ const struct fast_table *fast_build(const struct snapshot *snap, struct arena *a
 	b.src.sin_family = AF_INET;
 	b.src.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	b.out = xmalloc(ANSWER_TCP_MAX);
+	b.scratch = xmalloc(sizeof(*b.scratch) + ANSWER_TCP_MAX);
 
 	size_t n_slots = 16;
 	while (n_slots < 2 * n_names)
@@ -451,6 +500,8 @@ const struct fast_table *fast_build(const struct snapshot *snap, struct arena *a
 	}
 	t->bytes = b.bytes + n_slots * sizeof(*slots);
 	free(b.out);
+	free(b.scratch);
+	free(b.set);
 	answer_ctx_free(b.ctx);
 	return t;
 }

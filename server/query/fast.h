@@ -88,7 +88,7 @@ struct fast_table {
 /* Most names pre-rendered per snapshot: zones are taken in configuration order while
  * their names fit; a larger zone is answered by the general path alone (its answers
  * would cost more memory and load time than they save). */
-#define FAST_NAMES_MAX 50000u
+#define FAST_NAMES_MAX 20000u
 
 /* Hash of a lowercase wire name, eight bytes per multiply. */
 static inline uint32_t fast_hash(const uint8_t *name_lc, size_t len)
