@@ -44,6 +44,7 @@ struct fast_builder {
 	struct interned *set; /* open addressing, mask + 1 slots, at most half full */
 	size_t set_mask, set_n;
 	struct fast_blob *scratch; /* a blob being made: room for ANSWER_TCP_MAX bytes */
+	bool any_signed;           /* some zone of the snapshot is signed */
 	struct answer_ctx *ctx;
 	struct answer_note note;
 	struct sockaddr_in src;
@@ -392,6 +393,9 @@ static struct fast_name *build_name(struct fast_builder *b, const uint8_t *name,
 	e->n_types = (uint8_t)n_types;
 	e->types = n_types ? arena_memdup(b->a, types, n_types * sizeof(*types)) : NULL;
 	e->dflt = dflt;
+	/* A CNAME chain may lead into a signed zone: conservatively, any. */
+	e->signed_zone = z->dnssec != NULL ||
+	                 (node && zone_node_rrset(node, DNS_TYPE_CNAME) && b->any_signed);
 	if (sn) {
 		e->zone = z;
 		e->steer = sn;
@@ -450,7 +454,7 @@ const struct fast_table *fast_build(const struct snapshot *snap, struct arena *a
 	n_names += snap->zones.n; /* the markers of zones over the budget */
 	if (n_names == 0)
 		return NULL;
-	struct fast_builder b = {.snap = snap, .a = a};
+	struct fast_builder b = {.snap = snap, .a = a, .any_signed = any_signed};
 	b.ctx = answer_ctx_new();
 	answer_ctx_set_note(b.ctx, &b.note);
 	b.src.sin_family = AF_INET;

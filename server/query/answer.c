@@ -695,14 +695,14 @@ static enum rrl_action rate_limit(const struct snapshot *snap, struct answer_ctx
 }
 
 /* True when q is a question the fast table (fast.h) may answer: class IN, not a zone
- * transfer, and nothing in its OPT record that the pre-rendered answers ignore. */
+ * transfer, and nothing in its OPT record that the pre-rendered answers ignore (DO is
+ * judged per entry: fast_name.signed_zone). */
 static inline bool fast_usable(const struct snapshot *snap, const struct query *q)
 {
 	if (q->qclass != DNS_CLASS_IN || q->qtype == DNS_TYPE_AXFR || q->qtype == DNS_TYPE_IXFR)
 		return false;
 	return !q->edns.present ||
-	       !(q->edns.version > 0 || (q->edns.do_bit && snap->fast->any_signed) ||
-	         (q->edns.want_nsid && snap->identity) ||
+	       !(q->edns.version > 0 || (q->edns.want_nsid && snap->identity) ||
 	         ((q->edns.has_cookie | q->edns.cookie_bad) && snap->cookie_secret));
 }
 
@@ -722,6 +722,8 @@ static const struct fast_below *fast_below_find(const struct fast_table *t, cons
 		        fast_find(t, q->qname_lc + q->qname_off[i], q->qname_len - q->qname_off[i]);
 		if (!e)
 			continue;
+		if (q->edns.do_bit && e->signed_zone)
+			return NULL;
 		if (e->below && q->qname_labels <= e->below->max_labels &&
 		    fast_below_fits(e->below, q->qname_lc + q->qname_off[i - 1]))
 			return e->below;
@@ -834,7 +836,8 @@ size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const 
 		const struct fast_below *below = NULL;
 		const struct fast_blob *blob;
 		if (fe) {
-			blob = fast_blob_of(fe, q->qtype);
+			blob = q->edns.do_bit && fe->signed_zone ? NULL
+			                                         : fast_blob_of(fe, q->qtype);
 		} else {
 			below = fast_below_find(snap->fast, q);
 			blob = below ? below->blob : NULL;

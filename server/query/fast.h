@@ -70,6 +70,9 @@ struct fast_name {
 	 * its A, AAAA and ANY questions looks neither up again. NULL otherwise. */
 	const struct zone *zone;
 	const struct steer_name *steer;
+	/* Its answers (or those below it) may come from a signed zone: a DO=1 query takes
+	 * the general path, which adds signatures and proofs. */
+	bool signed_zone;
 };
 
 struct fast_slot {
@@ -80,7 +83,8 @@ struct fast_slot {
 struct fast_table {
 	uint32_t mask; /* slots - 1, a power of two minus one; at most half the slots used */
 	const struct fast_slot *slots;
-	/* Some zone of the snapshot is signed: DO=1 queries take the general path. */
+	/* Some zone of the snapshot is signed (entries whose answers may come from one
+	 * have fast_name.signed set). */
 	bool any_signed;
 	size_t n_names, bytes; /* for the load log */
 };
