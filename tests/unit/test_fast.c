@@ -46,25 +46,24 @@ static const char ZONES_CONFIG[] =
         "  - {name: other.test., file: " ANSWER_DATA "/other.test.zone}\n"
         "  - {name: nsec.example., file: " ANSWER_DATA "/nsec.example.signed}\n";
 
-static const char STEER_CONFIG[] = "listen: [\"127.0.0.1:5353\"]\n"
-                                   "geoip:\n"
-                                   "  database: " GEO_DATA "/city.mmdb\n"
-                                   "zones:\n"
-                                   "  - {name: geo.example., file: " STEER_DATA
-                                   "/geo.example.zone}\n"
-                                   "  - {name: other.test., file: " STEER_DATA
-                                   "/other.test.zone}\n"
-                                   "maps:\n"
-                                   "  m:\n"
-                                   "    default: [eu, us]\n"
-                                   "services:\n"
-                                   "  web:\n"
-                                   "    names: [www.geo.example., x.deep.geo.example.]\n"
-                                   "    map: m\n"
-                                   "    ttl: 60\n"
-                                   "    datacenters:\n"
-                                   "      us: [192.0.2.10, \"2001:db8:10::10\"]\n"
-                                   "      eu: [198.51.100.10]\n";
+static const char STEER_CONFIG[] =
+        "listen: [\"127.0.0.1:5353\"]\n"
+        "geoip:\n"
+        "  database: " GEO_DATA "/city.mmdb\n"
+        "zones:\n"
+        "  - {name: geo.example., file: " STEER_DATA "/geo.example.zone}\n"
+        "  - {name: other.test., file: " STEER_DATA "/other.test.zone}\n"
+        "maps:\n"
+        "  m:\n"
+        "    default: [eu, us]\n"
+        "services:\n"
+        "  web:\n"
+        "    names: [www.geo.example., x.deep.geo.example.]\n"
+        "    map: m\n"
+        "    ttl: 60\n"
+        "    datacenters:\n"
+        "      us: [192.0.2.10, \"2001:db8:10::10\"]\n"
+        "      eu: [198.51.100.10]\n";
 
 struct fixture {
 	char *dir;
@@ -121,8 +120,9 @@ static void same(struct fixture *f, const struct tl_msg *q, bool tcp)
 		char text[DNAME_TEXT_MAX];
 		dname_to_text(q->b + 12, text);
 		fail_msg("%s type %u (%zu query bytes, %s): %zu bytes with the table, %zu without",
-		         text, (unsigned)(q->b[12 + dname_len(q->b + 12)] << 8 |
-		                          q->b[13 + dname_len(q->b + 12)]),
+		         text,
+		         (unsigned)(q->b[12 + dname_len(q->b + 12)] << 8 |
+		                    q->b[13 + dname_len(q->b + 12)]),
 		         q->n, tcp ? "TCP" : "UDP", a, b);
 	}
 }
@@ -130,7 +130,7 @@ static void same(struct fixture *f, const struct tl_msg *q, bool tcp)
 /* name (text) asked for every type of the list in every variant. */
 static void ask_all(struct fixture *f, const char *name)
 {
-	static const unsigned types[] = {1,  2,  5,  6,   15,  16,  28,  43,
+	static const unsigned types[] = {1,  2,  5,  6,   15,  16,  28,   43,
 	                                 46, 47, 48, 255, 252, 251, 65280};
 	uint8_t ecs[32];
 	size_t ecs_len = tl_ecs_option(ecs, "1.0.0.0/24");
