@@ -318,7 +318,9 @@ static const struct fast_below *build_below(struct fast_builder *b, const struct
 	struct below_scan sc;
 	for (const char *c = letters; *c; c++) {
 		probe[1] = (uint8_t)*c;
-		if (zone_find(z, probe) ||
+		/* A name of z's that z does not hold: not a node, not steered, not in a
+		 * deeper zone of the snapshot. */
+		if (zone_find(z, probe) || zoneset_find(&b->snap->zones, probe) != z ||
 		    (b->snap->steer && steer_find(b->snap->steer, probe, plen)))
 			continue;
 		const struct fast_blob *blob = render(b, probe, plen, 65280);
@@ -416,12 +418,20 @@ static struct fast_name *marker(struct fast_builder *b, const uint8_t *name, siz
 	return e;
 }
 
-static void table_add(struct fast_table *t, struct fast_slot *slots, const struct fast_name *e)
+/* Enters e. A name entered twice (which the loops below should never do) becomes a
+ * marker: the general path answers it, whichever entry was right. */
+static void table_add(struct fast_builder *b, struct fast_table *t, struct fast_slot *slots,
+                      const struct fast_name *e)
 {
 	uint32_t h = fast_hash(e->name, e->len);
 	uint32_t s = h & t->mask;
-	while (slots[s].e)
-		s = (s + 1) & t->mask;
+	for (; slots[s].e; s = (s + 1) & t->mask) {
+		if (slots[s].hash == h && slots[s].e->len == e->len &&
+		    memcmp(slots[s].e->name, e->name, e->len) == 0) {
+			slots[s].e = marker(b, e->name, e->len);
+			return;
+		}
+	}
 	slots[s] = (struct fast_slot){.hash = h, .e = e};
 	t->n_names++;
 }
@@ -474,7 +484,7 @@ const struct fast_table *fast_build(const struct snapshot *snap, struct arena *a
 	for (size_t i = 0; i < snap->zones.n; i++) {
 		const struct zone *z = snap->zones.zones[i];
 		if (z->n_nodes > budget) {
-			table_add(t, slots, marker(&b, z->origin, z->origin_len));
+			table_add(&b, t, slots, marker(&b, z->origin, z->origin_len));
 			continue;
 		}
 		budget -= z->n_nodes;
@@ -488,7 +498,7 @@ const struct fast_table *fast_build(const struct snapshot *snap, struct arena *a
 				e->below = build_below(&b, z, node);
 			else
 				e = marker(&b, node->name, node->name_len);
-			table_add(t, slots, e);
+			table_add(&b, t, slots, e);
 		}
 	}
 	/* The names of the steering hash, in any zone: a steered name's types other than
@@ -500,7 +510,7 @@ const struct fast_table *fast_build(const struct snapshot *snap, struct arena *a
 			continue;
 		struct fast_name *e = build_name(&b, sn->name, sn->len, zone_find(z, sn->name), z,
 		                                 sn->svc ? sn : NULL);
-		table_add(t, slots, e ? e : marker(&b, sn->name, sn->len));
+		table_add(&b, t, slots, e ? e : marker(&b, sn->name, sn->len));
 	}
 	t->bytes = b.bytes + n_slots * sizeof(*slots);
 	free(b.out);

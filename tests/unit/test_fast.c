@@ -2,7 +2,8 @@
  * test_fast.c -- unit tests for the pre-rendered responses (server/query/fast.h,
  * server/load/fast_build.c): a snapshot built by snapshot_build from the fixture zones
  * of tests/data/answer (CNAME chains within and across zones, wildcards, delegations
- * with glue, empty non-terminals, a zone signed elsewhere) and, when the test GeoIP
+ * with glue, empty non-terminals, a zone signed elsewhere, a zone nested without a
+ * delegation) and, when the test GeoIP
  * database is built, the steering fixture of tests/data/steer. Every name of every zone,
  * a missing child of each, a name under the apex named like the SOA's RNAME and a
  * mixed-case spelling are asked for many types, over UDP with and without EDNS, with a
@@ -44,7 +45,15 @@ static const char ZONES_CONFIG[] =
         "  - {name: deep.example.com., file: " ANSWER_DATA "/deep.example.com.zone}\n"
         "  - {name: island.example.com., file: " ANSWER_DATA "/island.example.com.zone}\n"
         "  - {name: other.test., file: " ANSWER_DATA "/other.test.zone}\n"
-        "  - {name: nsec.example., file: " ANSWER_DATA "/nsec.example.signed}\n";
+        "  - {name: nsec.example., file: " ANSWER_DATA "/nsec.example.signed}\n"
+        "  - {name: 0.example.com., file: zero.zone}\n";
+
+/* A zone under example.com that example.com does not delegate, named like the first
+ * made-up name fast_build would try under example.com's apex. */
+static const char ZERO_ZONE[] = "$ORIGIN 0.example.com.\n"
+                                "@ 3600 IN SOA ns.other.test. h.other.test. 1 3600 600 86400 60\n"
+                                "@ 3600 IN NS ns.other.test.\n"
+                                "@ 3600 IN A 192.0.2.99\n";
 
 static const char STEER_CONFIG[] =
         "listen: [\"127.0.0.1:5353\"]\n"
@@ -78,6 +87,7 @@ struct fixture {
 static void fixture_load(struct fixture *f, const char *config)
 {
 	f->dir = tl_tmpdir("test_fast");
+	free(tl_write_file(f->dir, "zero.zone", ZERO_ZONE));
 	char *path = tl_write_file(f->dir, "geosteer.yaml", config);
 	struct diag d;
 	diag_init(&d);
