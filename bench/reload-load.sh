@@ -13,7 +13,7 @@
 #      (one worker thread each, the same static zone, the static mix): dnsperf -v
 #      reports each answer's round trip; prints the median, p99 and p99.9.
 # Usage: bench/reload-load.sh [BUILD_DIR]      (default build; run from anywhere)
-# Environment: RATE (default 20000), RELOADS (default 20), SECS (latency runs, default
+# Environment: RATE (default 20000), RELOADS (default 20; 0: latency only), SECS (latency runs, default
 # 5), ROUNDS (latency rounds per daemon, default 2), GS_SHARED (default ../shared: testdata/world.mmdb). Needs dnsperf and gdnsd (the
 # latency comparison is skipped without gdnsd). The daemons are pinned to CPU 1 and
 # dnsperf to CPU 0 when there are two CPUs or more. Every process it starts is stopped
@@ -109,39 +109,42 @@ wait_answer() { # PORT: until an SOA query is answered (bounded: 60 s)
 }
 
 # ------------------------------------------------------------------ reloads under load
-"${pin_srv[@]}" "$geosteerd" -c "$work/geosteer.yaml" >"$work/geosteerd.log" 2>&1 &
-gs_pid=$!
-pids+=("$gs_pid")
-wait_answer "$port"
-# Long enough for the reloads: about 1 s each on this machine, plus a margin.
-secs=$((RELOADS * 2 + 10))
-"${pin_cli[@]}" dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries" -Q "$RATE" -q 500 -l "$secs" \
-	-c 4 >"$work/dnsperf.out" 2>&1 &
-dp_pid=$!
-pids+=("$dp_pid")
-sleep 2 # dnsperf at its rate before the first reload (a start-up delay, not a condition)
-ok=0 t0=$SECONDS
-for i in $(seq 1 "$RELOADS"); do
-	if "$ctl" -s "$work/control.sock" reload >"$work/reload.$i" 2>&1; then
-		ok=$((ok + 1))
-	else
-		cat "$work/reload.$i" >&2
-	fi
-done
-t_reload=$((SECONDS - t0))
-wait "$dp_pid" || true
-sent=$(awk '/Queries sent/ {print $3}' "$work/dnsperf.out")
-done_=$(awk '/Queries completed/ {print $3}' "$work/dnsperf.out")
-lost=$(awk '/Queries lost/ {print $3}' "$work/dnsperf.out")
-qps=$(awk '/Queries per second/ {print int($4)}' "$work/dnsperf.out")
-gen=$("$ctl" -s "$work/control.sock" status 2>/dev/null | awk '$1 == "generation:" {print $2; exit}')
-kill -TERM "$gs_pid"
-wait "$gs_pid" 2>/dev/null || true
-echo "reloads under load: $RELOADS reloads of a 100,000-record zone and world.mmdb in" \
-	"$t_reload s ($ok succeeded, generation ${gen:-?}) while dnsperf sent $sent queries at" \
-	"$qps/s: $done_ answered, $lost lost"
-[ "$ok" = "$RELOADS" ] || fail "$((RELOADS - ok)) reloads failed"
-[ "${lost:-1}" = 0 ] || fail "$lost queries lost"
+reload_part() {
+	"${pin_srv[@]}" "$geosteerd" -c "$work/geosteer.yaml" >"$work/geosteerd.log" 2>&1 &
+	gs_pid=$!
+	pids+=("$gs_pid")
+	wait_answer "$port"
+	# Long enough for the reloads: about 1 s each on this machine, plus a margin.
+	secs=$((RELOADS * 2 + 10))
+	"${pin_cli[@]}" dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries" -Q "$RATE" -q 500 -l "$secs" \
+		-c 4 >"$work/dnsperf.out" 2>&1 &
+	dp_pid=$!
+	pids+=("$dp_pid")
+	sleep 2 # dnsperf at its rate before the first reload (a start-up delay, not a condition)
+	ok=0 t0=$SECONDS
+	for i in $(seq 1 "$RELOADS"); do
+		if "$ctl" -s "$work/control.sock" reload >"$work/reload.$i" 2>&1; then
+			ok=$((ok + 1))
+		else
+			cat "$work/reload.$i" >&2
+		fi
+	done
+	t_reload=$((SECONDS - t0))
+	wait "$dp_pid" || true
+	sent=$(awk '/Queries sent/ {print $3}' "$work/dnsperf.out")
+	done_=$(awk '/Queries completed/ {print $3}' "$work/dnsperf.out")
+	lost=$(awk '/Queries lost/ {print $3}' "$work/dnsperf.out")
+	qps=$(awk '/Queries per second/ {print int($4)}' "$work/dnsperf.out")
+	gen=$("$ctl" -s "$work/control.sock" status 2>/dev/null | awk '$1 == "generation:" {print $2; exit}')
+	kill -TERM "$gs_pid"
+	wait "$gs_pid" 2>/dev/null || true
+	echo "reloads under load: $RELOADS reloads of a 100,000-record zone and world.mmdb in" \
+		"$t_reload s ($ok succeeded, generation ${gen:-?}) while dnsperf sent $sent queries at" \
+		"$qps/s: $done_ answered, $lost lost"
+	[ "$ok" = "$RELOADS" ] || fail "$((RELOADS - ok)) reloads failed"
+	[ "${lost:-1}" = 0 ] || fail "$lost queries lost"
+}
+[ "$RELOADS" = 0 ] || reload_part
 
 # ------------------------------------------------------------------ latency at RATE
 command -v gdnsd >/dev/null || { echo "latency: gdnsd is missing, skipped"; exit 0; }
