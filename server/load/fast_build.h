@@ -11,7 +11,7 @@
 
 /* Renders the answers of snap's zones into a, with answer_packet itself (snap must be
  * complete but for its fast table, which must still be NULL). Returns NULL when there is
- * nothing to pre-render (no zone, or rate limiting on: every UDP answer is accounted).
+ * nothing to pre-render (no zone).
  * Allocates only in a (and scratch memory it frees). */
 const struct fast_table *fast_build(const struct snapshot *snap, struct arena *a) GS_NONNULL;
 

@@ -736,10 +736,12 @@ static const struct fast_below *fast_below_find(const struct fast_table *t, cons
  * when it fits (otherwise TC and no records, as render_rollback leaves it), the OPT
  * record and the header. below: the blob answers names below an entry (struct
  * fast_below), its pointers to be moved by the length of q's name; NULL otherwise.
- * The bytes answer_packet's general path would write. */
+ * The bytes answer_packet's general path would write; 0 when rate limiting drops the
+ * response, SIZE_MAX when the general path must decide. */
 static size_t fast_write(struct answer_ctx *ctx, const struct snapshot *snap,
                          const struct fast_blob *blob, const struct fast_below *below,
-                         const uint8_t *q_msg, bool tcp, uint8_t *out, size_t out_cap)
+                         const uint8_t *q_msg, const struct sockaddr *src, bool tcp, uint8_t *out,
+                         size_t out_cap)
 {
 	struct answer_stats *st = &ctx->stats;
 	const struct query *q = &ctx->q;
@@ -759,7 +761,28 @@ static size_t fast_write(struct answer_ctx *ctx, const struct snapshot *snap,
 	                   (q->flags & (DNS_FLAG_OPCODE_MASK | DNS_FLAG_RD | DNS_FLAG_CD)));
 	memcpy(out + DNS_HEADER_LEN, q_msg + DNS_HEADER_LEN, qsec);
 	uint16_t an = 0, ns = 0, ar = 0;
-	if (pos + blob->len + opt_len <= limit) {
+	bool body = pos + blob->len + opt_len <= limit;
+	if (!body) {
+		flags |= DNS_FLAG_TC;
+		if (!tcp)
+			stat_inc(&st->truncated);
+	}
+	/* Rate limiting as answer_packet does it (a query with a cookie, which might
+	 * exempt it, never gets here while cookies are on). */
+	if (!tcp && snap->rrl) {
+		struct reply rep = {.rcode = blob->flags & DNS_FLAG_RCODE_MASK};
+		enum rrl_action act = rate_limit(snap, ctx, &rep, src);
+		if (act == RRL_DROP) {
+			stat_inc(&st->rrl_dropped);
+			return 0;
+		}
+		if (act == RRL_SLIP) {
+			body = false;
+			flags |= DNS_FLAG_TC;
+			stat_inc(&st->rrl_slipped);
+		}
+	}
+	if (body) {
 		memcpy(out + pos, blob->body, blob->len);
 		if (below) {
 			uint16_t d = (uint16_t)(q->qname_len - below->qlen);
@@ -772,10 +795,6 @@ static size_t fast_write(struct answer_ctx *ctx, const struct snapshot *snap,
 		an = blob->count[0];
 		ns = blob->count[1];
 		ar = blob->count[2];
-	} else {
-		flags |= DNS_FLAG_TC;
-		if (!tcp)
-			stat_inc(&st->truncated);
 	}
 	if (q->edns.present) {
 		struct wire_wr w;
@@ -843,7 +862,8 @@ size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const 
 			blob = below ? below->blob : NULL;
 		}
 		if (blob) {
-			size_t len = fast_write(ctx, snap, blob, below, q_msg, tcp, out, out_cap);
+			size_t len =
+			        fast_write(ctx, snap, blob, below, q_msg, src, tcp, out, out_cap);
 			if (len != SIZE_MAX)
 				return len;
 		}

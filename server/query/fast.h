@@ -7,9 +7,9 @@
  * answered with one hash lookup, a copy of the question and of the body, and the
  * header and OPT record written around them. Names whose answer depends on the client
  * (steered names, chains through them), and queries whose answer depends on more than
- * name and type (DO=1 with a signed zone, cookies, NSID, rate limiting, EDNS version >
- * 0) take the general path. Built by fast_build (server/load/fast_build.h, the load
- * thread); read by workers. */
+ * name and type (DO=1 with a signed zone, cookies, NSID, EDNS version > 0) take the
+ * general path; rate limiting is applied to both alike. Built by fast_build
+ * (server/load/fast_build.h, the load thread); read by workers. */
 #ifndef GS_FAST_H
 #define GS_FAST_H
 

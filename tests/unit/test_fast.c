@@ -8,7 +8,7 @@
  * a missing child of each, a name under the apex named like the SOA's RNAME and a
  * mixed-case spelling are asked for many types, over UDP with and without EDNS, with a
  * 512-byte buffer, with DO, with ECS and over TCP; each response with the table must be
- * byte for byte the one without it. */
+ * byte for byte the one without it, also with rate limiting dropping and slipping. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -78,7 +78,9 @@ struct fixture {
 	char *dir;
 	struct cfg *cfg;
 	struct snapshot *snap;
-	struct answer_ctx *ctx;
+	/* One context per path: with rate limiting, each keeps its own buckets, which
+	 * must evolve alike when both paths account alike. */
+	struct answer_ctx *ctx, *ctx_general;
 	struct sockaddr_in src;
 	uint8_t with[ANSWER_TCP_MAX], without[ANSWER_TCP_MAX];
 	unsigned asked, answered;
@@ -99,6 +101,10 @@ static void fixture_load(struct fixture *f, const char *config)
 	diag_free(&d);
 	free(path);
 	f->ctx = answer_ctx_new();
+	f->ctx_general = answer_ctx_new();
+	/* A fixed clock: the rate limiter's buckets never refill during the test. */
+	answer_ctx_set_time(f->ctx, 1700000000u, 1000u);
+	answer_ctx_set_time(f->ctx_general, 1700000000u, 1000u);
 	f->src.sin_family = AF_INET;
 	f->src.sin_addr.s_addr = htonl(0x01000001); /* 1.0.0.1 */
 }
@@ -106,6 +112,7 @@ static void fixture_load(struct fixture *f, const char *config)
 static void fixture_free(struct fixture *f)
 {
 	answer_ctx_free(f->ctx);
+	answer_ctx_free(f->ctx_general);
 	snapshot_free(f->snap);
 	cfg_free(f->cfg);
 	tl_rmtree(f->dir);
@@ -121,8 +128,8 @@ static void same(struct fixture *f, const struct tl_msg *q, bool tcp)
 	size_t a = answer_packet(f->snap, f->ctx, q->b, q->n, (const struct sockaddr *)&f->src, tcp,
 	                         f->with, cap);
 	f->snap->fast = NULL;
-	size_t b = answer_packet(f->snap, f->ctx, q->b, q->n, (const struct sockaddr *)&f->src, tcp,
-	                         f->without, cap);
+	size_t b = answer_packet(f->snap, f->ctx_general, q->b, q->n,
+	                         (const struct sockaddr *)&f->src, tcp, f->without, cap);
 	f->snap->fast = t;
 	f->asked++;
 	f->answered += a > 0;
@@ -249,11 +256,38 @@ static void test_steered(void **state)
 	fixture_free(&f);
 }
 
+/* Rate limiting: 2 responses per second and slip 2 on a clock that does not move, so
+ * that after the first answers of each name responses are dropped and slipped in turn;
+ * the pre-rendered path must account, drop and slip as the general path does (the two
+ * contexts' buckets see the same sequence). */
+static void test_rate_limited(void **state)
+{
+	(void)state;
+	char config[sizeof(ZONES_CONFIG) + 128];
+	snprintf(config, sizeof(config), "%srate_limit: {responses_per_second: 2, slip: 2}\n",
+	         ZONES_CONFIG);
+	struct fixture f = {0};
+	fixture_load(&f, config);
+	assert_non_null(f.snap->rrl);
+	assert_non_null(f.snap->fast);
+	ask_every_name(&f);
+	const struct answer_stats *a = answer_ctx_stats(f.ctx);
+	const struct answer_stats *b = answer_ctx_stats(f.ctx_general);
+	assert_true(a->rrl_dropped > 1000);
+	assert_true(a->rrl_slipped > 1000);
+	assert_int_equal(a->rrl_dropped, b->rrl_dropped);
+	assert_int_equal(a->rrl_slipped, b->rrl_slipped);
+	assert_int_equal(a->truncated, b->truncated);
+	assert_memory_equal(a->rcode, b->rcode, sizeof(a->rcode));
+	fixture_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_zones),
 	        cmocka_unit_test(test_steered),
+	        cmocka_unit_test(test_rate_limited),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
