@@ -26,7 +26,10 @@
 # database and Wikimedia's gdnsd maps; without them the steered rows are skipped),
 # PARTS (default "queries load": "load" alone skips the instruction and throughput
 # runs), LOAD_RUNS (default 3: each loading figure is the best of that many runs,
-# geosteerd and gdnsd alternating).
+# geosteerd and gdnsd alternating), ONLY=ir (instructions per query alone: no
+# throughput and no loading rows), SERVERS (default "geosteerd gdnsd": the daemons whose
+# instructions are counted), KEEP=1 (keep the work folder, callgrind dumps included, for
+# callgrind_annotate).
 # Installs gdnsd, nsd, dnsperf, valgrind, dnsutils, python3-dnspython and
 # libmaxmind-db-reader-perl with apt-get when missing (as root). Takes about 4 minutes.
 # The daemons are pinned to CPU 1 and dnsperf to CPU 0 when there are two CPUs or more.
@@ -285,9 +288,9 @@ ir_phase() {
 	f=$(ls -t "$work"/cg.$name.* | head -1)
 	echo "$(awk '/^totals:/ {print $2; exit}' "$f") $(awk '/Queries completed/ {print $3}' "$work/dp.out")"
 }
-for name in geosteerd gdnsd; do
+for name in ${SERVERS:-geosteerd gdnsd}; do
 	want queries || break
-	start "$name" valgrind --tool=callgrind --callgrind-out-file="$work/cg.$name.%p" \
+	start "$name" valgrind --tool=callgrind --callgrind-out-file="$work/cg.$name.%p" --compress-strings=no \
 		--trace-children=no
 	for mix in "${mixes[@]}"; do
 		for rate in 4000 full; do
@@ -302,8 +305,10 @@ for name in geosteerd gdnsd; do
 done
 
 # ------------------------------------------------------------------ throughput
+[ "${ONLY:-}" = ir ] && ZONE_SIZES=
 for name in geosteerd gdnsd nsd; do
 	want queries || break
+	[ "${ONLY:-}" = ir ] && break
 	start "$name"
 	"${pin_cli[@]}" dnsperf -s 127.0.0.1 -p "$(port_of $name)" -d "$work/q.static" -l "$SECS" \
 		-c 4 -q 200 >"$work/udp.$name" 2>&1
@@ -369,6 +374,7 @@ done
 gs_config "$port_gs" >"$gs/geosteer.yaml"
 
 # ------------------------------------------------------------------ table
+set +u # rows left out by ONLY or SERVERS print empty
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 echo
 echo "geosteer bench, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, load average" \

@@ -15,8 +15,9 @@
 #   example   examples/geosteer.yaml with the demo database (threads set to 1);
 #   wikimedia tests/data/wikimedia/excerpt.yaml with its City database and a small zone.
 # Queries: every owner name of the zones (and every steered name), a missing child of
-# each and a mixed-case spelling, times A AAAA NS SOA MX TXT CNAME DS ANY and a type
-# no zone has, without EDNS, with EDNS, with DO + NSID and a 512-byte buffer; an ECS
+# each and a mixed-case spelling (and per zone a few missing names that the SOA's names
+# or a long question make interesting for compression), times A AAAA NS SOA MX TXT
+# CNAME DS ANY and a type no zone has, without EDNS, with EDNS, with DO + NSID and a 512-byte buffer; an ECS
 # and a client cookie on some; steered names with ECS subnets taken from the test
 # databases and the maps (and their wider and narrower neighbours, embedded-IPv4
 # forms, source prefix 0, malformed options); CHAOS, other classes and meta types,
@@ -429,6 +430,12 @@ def build_queries(s, server_cookie, v6):
     variants = []
     for n in uniq:
         variants += [n, "zz-nx." + n, mixed_case(n)]
+    # Missing names whose label under the apex is one the SOA's names use (RFC 2142's
+    # hostmaster), so that the answer's SOA may point into the question, and one of 120
+    # labels (the compression table nearly full of the question's suffixes).
+    for origin, _ in s["zones"]:
+        variants += ["hostmaster." + origin, "HostMaster.zz-nx." + origin,
+                     "ns1.zz-nx." + origin, "x." * 120 + origin]
     cookie_opt = (10, CLIENT_COOKIE)
     for n in variants:
         for t in NAME_TYPES:

@@ -3,6 +3,7 @@
 noinst_LIBRARIES += server/load/libload.a
 server_load_libload_a_CFLAGS = $(AM_CFLAGS) $(MMDB_CFLAGS) $(URCU_CFLAGS)
 server_load_libload_a_SOURCES = \
+	server/load/fast_build.c server/load/fast_build.h \
 	server/load/reload.c server/load/reload.h \
 	server/load/snapshot_build.c server/load/snapshot_build.h \
 	server/load/steer_build.c server/load/steer_build.h \

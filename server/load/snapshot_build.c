@@ -15,6 +15,7 @@
 #include "server/base/rfile_set.h"
 #include "server/base/xalloc.h"
 #include "server/query/rrl.h"
+#include "server/load/fast_build.h"
 #include "server/load/steer_build.h"
 #include "server/load/steer_resign.h"
 #include "server/load/zone_jobs.h"
@@ -239,6 +240,8 @@ static int build(const struct cfg *cfg, struct steer_maps *maps, struct diag *d,
 
 	if (d->n_errors > errors_before && rc == GS_OK)
 		rc = GS_EPARSE;
+	if (rc == GS_OK)
+		s->fast = fast_build(s, a); /* last: it asks the complete snapshot */
 	if (rc != GS_OK) {
 		snapshot_free(s);
 		return rc;

@@ -20,6 +20,7 @@
 #include "server/query/cookie.h"
 #include "server/query/dnssec.h"
 #include "server/query/edns.h"
+#include "server/query/fast.h"
 #include "server/query/query.h"
 #include "server/query/render.h"
 #include "server/query/rrl.h"
@@ -327,15 +328,18 @@ static bool steer_hides_wildcard(const struct steer_table *t, const uint8_t *nam
  * (steer_hides_wildcard) has become NXDOMAIN. owner is the name as it is to be written
  * (qname or a CNAME target), name_lc its lowercase copy of name_len bytes; off and
  * labels are its label offsets when the caller has them (the question), off is NULL
- * otherwise. Inlined, so that each caller keeps its own zone lookup without a test. */
+ * otherwise. fe: the question's steered entry of the fast table, which knows the steering
+ * entry already (NULL: look it up). Inlined, so that each caller keeps its own zone
+ * lookup without a test. */
 static inline __attribute__((always_inline)) bool
 lookup_with_steering(const struct snapshot *snap, struct answer_ctx *ctx, const struct zone *z,
                      const uint8_t *owner, const uint8_t *name_lc, size_t name_len,
-                     const uint8_t *off, unsigned labels, struct reply *rep, struct zone_hit *hit,
-                     enum zone_match *m)
+                     const uint8_t *off, unsigned labels, const struct fast_name *fe,
+                     struct reply *rep, struct zone_hit *hit, enum zone_match *m)
 {
-	const struct steer_name *sn =
-	        snap->steer ? steer_find(snap->steer, name_lc, name_len) : NULL;
+	const struct steer_name *sn = fe            ? fe->steer
+	                              : snap->steer ? steer_find(snap->steer, name_lc, name_len)
+	                                            : NULL;
 	if (sn && sn->svc && answer_steered(snap, ctx, z, sn, owner, rep))
 		return true;
 	enum zone_match found = off ? zone_lookup_split(z, name_lc, name_len, off, labels, hit)
@@ -375,7 +379,8 @@ static void follow_cname(const struct snapshot *snap, struct answer_ctx *ctx, co
 		 * that decision (docs/design.md rule 3). */
 		struct zone_hit hit;
 		enum zone_match m;
-		if (lookup_with_steering(snap, ctx, z, target, lc, lc_len, NULL, 0, rep, &hit, &m))
+		if (lookup_with_steering(snap, ctx, z, target, lc, lc_len, NULL, 0, NULL, rep, &hit,
+		                         &m))
 			return;
 		if (m == ZONE_MATCH_NXDOMAIN) {
 			rep->rcode = DNS_RCODE_NXDOMAIN;
@@ -519,10 +524,9 @@ static void referral(struct answer_ctx *ctx, const struct zone *z, const struct 
 
 /* The answer from zone z for the question (answer_in has found z). sec: ctx->dnssec, a
  * constant in each of the two copies. */
-static inline __attribute__((always_inline)) void answer_zone(const struct snapshot *snap,
-                                                              struct answer_ctx *ctx,
-                                                              const struct zone *z,
-                                                              struct reply *rep, const bool sec)
+static inline __attribute__((always_inline)) void
+answer_zone(const struct snapshot *snap, struct answer_ctx *ctx, const struct zone *z,
+            const struct fast_name *fe, struct reply *rep, const bool sec)
 {
 	const struct query *q = &ctx->q;
 	/* A steered A/AAAA query needs no zone lookup: steer_build.c made sure that the
@@ -530,7 +534,7 @@ static inline __attribute__((always_inline)) void answer_zone(const struct snaps
 	struct zone_hit hit;
 	enum zone_match m;
 	if (lookup_with_steering(snap, ctx, z, q->qname, q->qname_lc, q->qname_len, q->qname_off,
-	                         q->qname_labels, rep, &hit, &m))
+	                         q->qname_labels, fe, rep, &hit, &m))
 		return;
 	switch (m) {
 	case ZONE_MATCH_EXACT:
@@ -562,8 +566,10 @@ static inline __attribute__((always_inline)) void answer_zone(const struct snaps
 	}
 }
 
-/* Class IN: the zones. */
-static void answer_in(const struct snapshot *snap, struct answer_ctx *ctx, struct reply *rep)
+/* Class IN: the zones. fe: the question's steered entry of the fast table (its zone
+ * and steering entry known), or NULL. */
+static void answer_in(const struct snapshot *snap, struct answer_ctx *ctx,
+                      const struct fast_name *fe, struct reply *rep)
 {
 	const struct query *q = &ctx->q;
 	/* Zone transfers are not offered (no secondaries to serve); RFC 5936 section 3.2
@@ -572,8 +578,9 @@ static void answer_in(const struct snapshot *snap, struct answer_ctx *ctx, struc
 		rep->rcode = DNS_RCODE_REFUSED;
 		return;
 	}
-	const struct zone *z = zoneset_find_split(&snap->zones, q->qname_lc, q->qname_len,
-	                                          q->qname_off, q->qname_labels);
+	const struct zone *z = fe ? fe->zone
+	                          : zoneset_find_split(&snap->zones, q->qname_lc, q->qname_len,
+	                                               q->qname_off, q->qname_labels);
 	if (!z) {
 		rep->rcode = DNS_RCODE_REFUSED; /* not ours; no AA (RFC 1035 4.1.1) */
 		return;
@@ -595,10 +602,10 @@ static void answer_in(const struct snapshot *snap, struct answer_ctx *ctx, struc
 	              z->origin_labels); /* qname is at or below it */
 	if (GS_UNLIKELY(z->dnssec != NULL) && wants_dnssec(q)) {
 		ctx->dnssec = true;
-		answer_zone(snap, ctx, z, rep, true);
+		answer_zone(snap, ctx, z, fe, rep, true);
 	} else {
 		ctx->dnssec = false;
-		answer_zone(snap, ctx, z, rep, false);
+		answer_zone(snap, ctx, z, fe, rep, false);
 	}
 }
 
@@ -689,6 +696,126 @@ static enum rrl_action rate_limit(const struct snapshot *snap, struct answer_ctx
 	return rrl_account(ctx->rrl, snap->rrl, src, kind, name, ctx->now_ms);
 }
 
+/* True when q is a question the fast table (fast.h) may answer: class IN, not a zone
+ * transfer, and nothing in its OPT record that the pre-rendered answers ignore (DO is
+ * judged per entry: fast_name.signed_zone). */
+static inline bool fast_usable(const struct snapshot *snap, const struct query *q)
+{
+	if (q->qclass != DNS_CLASS_IN || q->qtype == DNS_TYPE_AXFR || q->qtype == DNS_TYPE_IXFR)
+		return false;
+	return !q->edns.present ||
+	       !(q->edns.version > 0 || (q->edns.want_nsid && snap->identity) ||
+	         ((q->edns.has_cookie | q->edns.cookie_bad) && snap->cookie_secret));
+}
+
+/* Suffixes of a missing name looked up for its closest enclosing entry: a name deeper
+ * than that below an existing one takes the general path, so that a long made-up name
+ * costs a few lookups, not one per label. */
+#define FAST_WALK_MAX 4u
+
+/* For a name the fast table does not hold: the answer below its closest enclosing
+ * entry, found by walking up the question's suffixes, when that entry has one and the
+ * label under it allows it (fast_below_fits); NULL otherwise. */
+static const struct fast_below *fast_below_find(const struct fast_table *t, const struct query *q)
+{
+	unsigned n = q->qname_labels < FAST_WALK_MAX + 1u ? q->qname_labels : FAST_WALK_MAX + 1u;
+	for (unsigned i = 1; i < n; i++) {
+		const struct fast_name *e =
+		        fast_find(t, q->qname_lc + q->qname_off[i], q->qname_len - q->qname_off[i]);
+		if (!e)
+			continue;
+		if (q->edns.do_bit && e->signed_zone)
+			return NULL;
+		if (e->below && q->qname_labels <= e->below->max_labels &&
+		    fast_below_fits(e->below, q->qname_lc + q->qname_off[i - 1]))
+			return e->below;
+		return NULL;
+	}
+	return NULL;
+}
+
+/* Writes the response to q from blob: the question as the client sent it, the body
+ * when it fits (otherwise TC and no records, as render_rollback leaves it), the OPT
+ * record and the header. below: the blob answers names below an entry (struct
+ * fast_below), its pointers to be moved by the length of q's name; NULL otherwise.
+ * The bytes answer_packet's general path would write; 0 when rate limiting drops the
+ * response, SIZE_MAX when the general path must decide. */
+static size_t fast_write(struct answer_ctx *ctx, const struct snapshot *snap,
+                         const struct fast_blob *blob, const struct fast_below *below,
+                         const uint8_t *q_msg, const struct sockaddr *src, bool tcp, uint8_t *out,
+                         size_t out_cap)
+{
+	struct answer_stats *st = &ctx->stats;
+	const struct query *q = &ctx->q;
+	size_t limit = size_limit(q, tcp, out_cap);
+	struct edns_reply opt = {.do_bit = q->edns.do_bit};
+	size_t opt_len = 0;
+	if (q->edns.present) {
+		opt.ecs = q->edns.has_ecs && !snap->ecs_ignored ? &q->edns.ecs : NULL;
+		opt_len = edns_reply_len(&opt);
+	}
+	size_t qsec = q->qname_len + 4u;
+	size_t pos = DNS_HEADER_LEN + qsec;
+	if (pos + opt_len > limit)
+		return SIZE_MAX; /* the general path decides */
+	uint16_t flags =
+	        (uint16_t)(DNS_FLAG_QR | blob->flags |
+	                   (q->flags & (DNS_FLAG_OPCODE_MASK | DNS_FLAG_RD | DNS_FLAG_CD)));
+	memcpy(out + DNS_HEADER_LEN, q_msg + DNS_HEADER_LEN, qsec);
+	uint16_t an = 0, ns = 0, ar = 0;
+	bool body = pos + blob->len + opt_len <= limit;
+	if (!body) {
+		flags |= DNS_FLAG_TC;
+		if (!tcp)
+			stat_inc(&st->truncated);
+	}
+	/* Rate limiting as answer_packet does it (a query with a cookie, which might
+	 * exempt it, never gets here while cookies are on). */
+	if (!tcp && snap->rrl) {
+		struct reply rep = {.rcode = blob->flags & DNS_FLAG_RCODE_MASK};
+		enum rrl_action act = rate_limit(snap, ctx, &rep, src);
+		if (act == RRL_DROP) {
+			stat_inc(&st->rrl_dropped);
+			return 0;
+		}
+		if (act == RRL_SLIP) {
+			body = false;
+			flags |= DNS_FLAG_TC;
+			stat_inc(&st->rrl_slipped);
+		}
+	}
+	if (body) {
+		memcpy(out + pos, blob->body, blob->len);
+		if (below) {
+			uint16_t d = (uint16_t)(q->qname_len - below->qlen);
+			for (unsigned i = 0; i < below->n_ptrs; i++) {
+				uint8_t *p = out + pos + below->ptrs[i];
+				wire_put_u16(p, (uint16_t)(wire_get_u16(p) + d));
+			}
+		}
+		pos += blob->len;
+		an = blob->count[0];
+		ns = blob->count[1];
+		ar = blob->count[2];
+	}
+	if (q->edns.present) {
+		struct wire_wr w;
+		wire_wr_init(&w, out, limit);
+		w.pos = pos;
+		edns_write(&w, &opt, ANSWER_UDP_MAX);
+		pos = w.pos;
+		ar++;
+	}
+	stat_inc(&st->rcode[blob->flags & DNS_FLAG_RCODE_MASK]);
+	wire_put_u16(out, q->id);
+	wire_put_u16(out + 2, flags);
+	wire_put_u16(out + 4, 1);
+	wire_put_u16(out + 6, an);
+	wire_put_u16(out + 8, ns);
+	wire_put_u16(out + 10, ar);
+	return pos;
+}
+
 /* The RCODE of a query query_parse did not pass as QUERY_ANSWER. */
 static unsigned verdict_rcode(const struct snapshot *snap, const struct query *q,
                               enum query_verdict verdict)
@@ -724,6 +851,27 @@ size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const 
 		stat_inc(&st->edns);
 	if (q->edns.has_ecs)
 		stat_inc(&st->ecs);
+	const struct fast_name *fe = NULL; /* a steered name's entry, for answer_in */
+	if (GS_LIKELY(verdict == QUERY_ANSWER) && snap && snap->fast && fast_usable(snap, q)) {
+		fe = fast_find(snap->fast, q->qname_lc, q->qname_len);
+		const struct fast_below *below = NULL;
+		const struct fast_blob *blob;
+		if (fe) {
+			blob = q->edns.do_bit && fe->signed_zone ? NULL
+			                                         : fast_blob_of(fe, q->qtype);
+		} else {
+			below = fast_below_find(snap->fast, q);
+			blob = below ? below->blob : NULL;
+		}
+		if (blob) {
+			size_t len =
+			        fast_write(ctx, snap, blob, below, q_msg, src, tcp, out, out_cap);
+			if (len != SIZE_MAX)
+				return len;
+		}
+		if (fe && !fe->steer)
+			fe = NULL;
+	}
 
 	struct reply rep = {.rcode = DNS_RCODE_NOERROR};
 	if (GS_UNLIKELY(verdict != QUERY_ANSWER))
@@ -770,7 +918,7 @@ size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const 
 	if (verdict == QUERY_ANSWER && rep.rcode == DNS_RCODE_NOERROR) {
 		ctx->src = src;
 		if (q->qclass == DNS_CLASS_IN)
-			answer_in(snap, ctx, &rep);
+			answer_in(snap, ctx, fe, &rep);
 		else if (q->qclass == DNS_CLASS_CH)
 			answer_ch(snap, ctx, &rep);
 		else

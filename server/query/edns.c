@@ -119,31 +119,40 @@ size_t edns_reply_len(const struct edns_reply *r)
 
 void edns_write(struct wire_wr *w, const struct edns_reply *r, uint16_t payload)
 {
-	size_t rdlen = edns_reply_len(r) - EDNS_OPT_FIXED_LEN;
-	wire_wr_u8(w, 0); /* root owner, RFC 6891 6.1.2 */
-	wire_wr_u16(w, DNS_TYPE_OPT);
-	wire_wr_u16(w, payload);
+	/* One bound check for the whole record, then plain stores: this runs for every
+	 * response to an EDNS query. */
+	size_t total = edns_reply_len(r);
+	if (!wire_wr_need(w, total))
+		return;
+	uint8_t *p = w->base + w->pos;
+	p[0] = 0; /* root owner, RFC 6891 6.1.2 */
+	wire_put_u16(p + 1, DNS_TYPE_OPT);
+	wire_put_u16(p + 3, payload);
 	/* Version 0 is the only one we speak; Z bits other than DO are zero. */
-	wire_wr_u32(w, (uint32_t)r->ext_rcode << 24 | (r->do_bit ? DNS_EDNS_FLAG_DO : 0u));
-	wire_wr_u16(w, (uint16_t)rdlen);
+	wire_put_u32(p + 5, (uint32_t)r->ext_rcode << 24 | (r->do_bit ? DNS_EDNS_FLAG_DO : 0u));
+	wire_put_u16(p + 9, (uint16_t)(total - EDNS_OPT_FIXED_LEN));
+	p += EDNS_OPT_FIXED_LEN;
 	if (r->nsid) {
-		wire_wr_u16(w, DNS_EDNS_NSID);
-		wire_wr_u16(w, r->nsid_len);
-		wire_wr_bytes(w, r->nsid, r->nsid_len);
+		wire_put_u16(p, DNS_EDNS_NSID);
+		wire_put_u16(p + 2, r->nsid_len);
+		memcpy(p + 4, r->nsid, r->nsid_len);
+		p += 4u + r->nsid_len;
 	}
 	if (r->ecs) {
 		/* RFC 7871 7.2.1: FAMILY, SOURCE PREFIX-LENGTH and ADDRESS as in the query,
 		 * SCOPE PREFIX-LENGTH set by the responder. */
-		wire_wr_u16(w, DNS_EDNS_ECS);
-		wire_wr_u16(w, (uint16_t)(4u + r->ecs->addr_len));
-		wire_wr_u16(w, r->ecs->family);
-		wire_wr_u8(w, r->ecs->source);
-		wire_wr_u8(w, r->ecs_scope);
-		wire_wr_bytes(w, r->ecs->addr, r->ecs->addr_len);
+		wire_put_u16(p, DNS_EDNS_ECS);
+		wire_put_u16(p + 2, (uint16_t)(4u + r->ecs->addr_len));
+		wire_put_u16(p + 4, r->ecs->family);
+		p[6] = r->ecs->source;
+		p[7] = r->ecs_scope;
+		memcpy(p + 8, r->ecs->addr, r->ecs->addr_len);
+		p += 8u + r->ecs->addr_len;
 	}
 	if (r->cookie) {
-		wire_wr_u16(w, DNS_EDNS_COOKIE);
-		wire_wr_u16(w, r->cookie_len);
-		wire_wr_bytes(w, r->cookie, r->cookie_len);
+		wire_put_u16(p, DNS_EDNS_COOKIE);
+		wire_put_u16(p + 2, r->cookie_len);
+		memcpy(p + 4, r->cookie, r->cookie_len);
 	}
+	w->pos += total;
 }

@@ -9,6 +9,7 @@ server_query_libquery_a_SOURCES = \
 	server/query/cookie.c server/query/cookie.h \
 	server/query/dnssec.c server/query/dnssec.h \
 	server/query/edns.c server/query/edns.h \
+	server/query/fast.h \
 	server/query/query.c server/query/query.h \
 	server/query/render.c server/query/render.h \
 	server/query/rrl.c server/query/rrl.h \

@@ -65,6 +65,24 @@ static inline __attribute__((always_inline)) bool walk_sections(struct query *q,
 {
 	if ((count[SEC_AN] | count[SEC_NS] | count[SEC_AR]) == 0)
 		return r->pos == r->len; /* the common case: a question alone */
+	if ((count[SEC_AN] | count[SEC_NS]) == 0 && count[SEC_AR] == 1) {
+		/* The common EDNS query: one OPT record, owned by the root, ending the
+		 * message. Read in place; anything else takes the walk below. */
+		const uint8_t *p = r->base + r->pos;
+		size_t left = r->len - r->pos;
+		if (left >= EDNS_OPT_FIXED_LEN && p[0] == 0 &&
+		    wire_get_u16(p + 1) == DNS_TYPE_OPT &&
+		    left == EDNS_OPT_FIXED_LEN + wire_get_u16(p + 9)) {
+			uint32_t ttl = (uint32_t)wire_get_u16(p + 5) << 16 | wire_get_u16(p + 7);
+			if (edns_parse_opt(&q->edns, wire_get_u16(p + 3), ttl,
+			                   p + EDNS_OPT_FIXED_LEN, wire_get_u16(p + 9)) != GS_OK) {
+				q->opt_bad = true;
+				return false;
+			}
+			r->pos = r->len;
+			return true;
+		}
+	}
 	uint8_t name[DNAME_MAX];
 	size_t name_len;
 	for (unsigned sec = SEC_AN; sec < SEC_COUNT; sec++) {

@@ -21,6 +21,7 @@ struct health_table;
 struct rrl_config;
 struct steer_resign;
 struct steer_maps;
+struct fast_table;
 
 struct snapshot {
 	struct arena *arena; /* owns everything below */
@@ -33,6 +34,9 @@ struct snapshot {
 	 * health table whose cells they read is owned by the snapshot and freed with it. */
 	const struct steer_table *steer;
 	struct health_table *health;
+	/* Responses rendered at build by name and type (server/query/fast.h), NULL when
+	 * none are: the first lookup of every query. */
+	const struct fast_table *fast;
 	/* geoip.client_subnet: false -- ECS options are ignored and never echoed. */
 	bool ecs_ignored;
 	/* rate_limit (server/query/rrl.h), NULL when not configured; the buckets themselves
