@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * dnstap.c -- dnstap messages for every answer (dnstap.h): the fstrm I/O thread and its
- * connection to the collector, the per-thread rings of message buffers, packing one
- * message with protobuf-c, and the steering decision written as text into `extra`. */
+ * connection to the collector or file, the per-thread byte rings the frames are
+ * written into (dnstap_enc.h), and handing them to fstrm's queues. */
 #include <config.h>
 
 #include "server/dnstap/dnstap.h"
@@ -19,29 +19,35 @@
 #include <unistd.h>
 
 #include <fstrm.h>
-#include <protobuf-c/protobuf-c.h>
 
 #include "server/base/log.h"
 #include "server/base/xalloc.h"
-#include "server/dnstap/dnstap.pb-c.h"
+#include "server/dnstap/dnstap_enc.h"
+#include "server/dnstap/dnstap_extra.h"
 #include "server/query/answer.h"
 
 /* The content type every dnstap reader expects in the Frame Streams handshake. */
 #define DNSTAP_CONTENT_TYPE "protobuf:dnstap.Dnstap"
-/* Buffers per thread (a power of two), and their size: a UDP query and answer with
- * the message around them fit; a larger message (a long TCP answer) gets a heap
- * buffer. 256 x 4 KiB = 1 MiB per answering thread. */
-#define DNSTAP_RING 256u
-#define DNSTAP_SLOT 4096u
-/* fstrm's input queue per thread: larger than the ring, so the ring fills first. */
-#define DNSTAP_QUEUE 256u
-/* The longest `extra` text; a decision that does not fit is cut short. */
-#define DNSTAP_EXTRA_MAX 480u
+/* Each answering thread's ring of frames (a power of two): a frame takes its length
+ * rounded up to 8 plus an 8-byte header, about 200-300 bytes for a UDP answer, so
+ * 1 MiB holds some 4,000 frames waiting for the writer, and the largest TCP frame
+ * (two 64 KiB messages) fits. */
+#define DNSTAP_RING_BYTES (1u << 20)
+/* fstrm's input queue per thread (a power of two, 32 bytes an entry): more entries
+ * than the ring holds frames, so that the ring, not the queue, says when to drop. */
+#define DNSTAP_QUEUE 8192u
+/* The writer thread is woken when a queue holds this many frames (or after a second):
+ * it writes them in batches of DNSTAP_BATCH frames or DNSTAP_BATCH_BYTES, one
+ * writev each. */
+#define DNSTAP_WAKE        128u
+#define DNSTAP_BATCH       64u
+#define DNSTAP_BATCH_BYTES 65536u
 
-/* The connection to a collector's Unix socket, for libfstrm's writer. Only the I/O
- * thread touches it once the writer exists. */
+/* The collector's socket or the file, for libfstrm's writer. Only the I/O thread
+ * touches it once the writer exists. */
 struct dnstap_conn {
 	char path[sizeof(((struct sockaddr_un *)NULL)->sun_path)];
+	char *file; /* the file to write (owned; NULL: a socket at path) */
 	int fd;
 	bool up; /* connected; a file is always "up" */
 };
@@ -49,26 +55,45 @@ struct dnstap_conn {
 struct dnstap {
 	struct fstrm_iothr *iothr;
 	struct dnstap_conn conn;
-	char *identity; /* owned or NULL */
+	uint8_t head[DNSTAP_ENC_HEAD_MAX]; /* identity and version, encoded */
+	size_t head_len;
 	unsigned n_threads;
 };
 
+/* The ring: frames are laid one after the other at increasing absolute positions
+ * (position % DNSTAP_RING_BYTES in the buffer), each behind an 8-byte header holding
+ * the position where it ends. A frame that would cross the end of the buffer starts
+ * again at its beginning. The answering thread advances head; the I/O thread, done
+ * with a frame, sets tail to that frame's end (fstrm hands a queue's frames back in
+ * the order they were queued). Bytes from tail to head are in use. */
 struct dnstap_thread {
 	struct dnstap *d;
 	struct fstrm_iothr_queue *q;
 	struct answer_ctx *ctx;
 	struct answer_note note;
-	unsigned next;                  /* the next ring buffer to use */
-	uint8_t (*slot)[DNSTAP_SLOT];   /* DNSTAP_RING buffers */
-	atomic_uchar busy[DNSTAP_RING]; /* 1 from the submit until the I/O thread is done */
-	char extra[DNSTAP_EXTRA_MAX + 1];
+	struct dnstap_extra *extra;
+	uint8_t *ring;
+	uint64_t head;
+	_Atomic uint64_t tail;
+	struct dnstap_enc_time now; /* dnstap_tick */
 };
 
-/* ---- the collector's socket (libfstrm rdwr callbacks, on the I/O thread) ---- */
+/* ---- the collector's socket or the file (libfstrm rdwr callbacks, I/O thread) ---- */
+
+static int open_file(const char *path, int how)
+{
+	return open(path, O_WRONLY | O_CREAT | O_CLOEXEC | how, 0644);
+}
 
 static fstrm_res conn_open(void *obj)
 {
 	struct dnstap_conn *c = obj;
+	if (c->file) {
+		/* Opened by dnstap_open; after a write error, appended to. */
+		if (c->fd < 0 && (c->fd = open_file(c->file, O_APPEND)) < 0)
+			return fstrm_res_failure;
+		return fstrm_res_success;
+	}
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return fstrm_res_failure;
@@ -90,6 +115,12 @@ static fstrm_res conn_open(void *obj)
 static fstrm_res conn_close(void *obj)
 {
 	struct dnstap_conn *c = obj;
+	if (c->file) {
+		if (c->fd >= 0)
+			close(c->fd);
+		c->fd = -1;
+		return fstrm_res_success;
+	}
 	if (c->fd >= 0) {
 		close(c->fd);
 		log_warn("dnstap: lost the collector at %s; trying again every second", c->path);
@@ -123,11 +154,14 @@ static fstrm_res conn_write(void *obj, const struct iovec *iov, int iovcnt)
 	for (int i = 0; i < iovcnt; i++)
 		total += iov[i].iov_len;
 	while (total > 0) {
-		ssize_t n = sendmsg(c->fd, &m, MSG_NOSIGNAL);
+		ssize_t n = c->file ? writev(c->fd, m.msg_iov, (int)m.msg_iovlen)
+		                    : sendmsg(c->fd, &m, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return fstrm_res_failure;
+		if ((size_t)n == total)
+			break; /* the common case: all of it at once */
 		total -= (size_t)n;
 		/* Skip what went out. */
 		while (m.msg_iovlen > 0 && (size_t)n >= m.msg_iov->iov_len) {
@@ -149,12 +183,15 @@ static fstrm_res conn_write(void *obj, const struct iovec *iov, int iovcnt)
 	return fstrm_res_success;
 }
 
-static struct fstrm_writer *socket_writer(struct dnstap_conn *c)
+/* The Frame Streams writer over c: with a read side (the bidirectional handshake) for
+ * a collector's socket, without for a file. */
+static struct fstrm_writer *conn_writer(struct dnstap_conn *c)
 {
 	struct fstrm_rdwr *rw = fstrm_rdwr_init(c);
 	fstrm_rdwr_set_open(rw, conn_open);
 	fstrm_rdwr_set_close(rw, conn_close);
-	fstrm_rdwr_set_read(rw, conn_read); /* a read side: the bidirectional handshake */
+	if (!c->file)
+		fstrm_rdwr_set_read(rw, conn_read);
 	fstrm_rdwr_set_write(rw, conn_write);
 	struct fstrm_writer_options *wo = fstrm_writer_options_init();
 	fstrm_writer_options_add_content_type(wo, DNSTAP_CONTENT_TYPE,
@@ -164,53 +201,47 @@ static struct fstrm_writer *socket_writer(struct dnstap_conn *c)
 	return w;
 }
 
-static struct fstrm_writer *file_writer(const char *path)
-{
-	struct fstrm_file_options *fo = fstrm_file_options_init();
-	fstrm_file_options_set_file_path(fo, path);
-	struct fstrm_writer_options *wo = fstrm_writer_options_init();
-	fstrm_writer_options_add_content_type(wo, DNSTAP_CONTENT_TYPE,
-	                                      sizeof(DNSTAP_CONTENT_TYPE) - 1);
-	struct fstrm_writer *w = fstrm_file_writer_init(fo, wo);
-	fstrm_writer_options_destroy(&wo);
-	fstrm_file_options_destroy(&fo);
-	return w;
-}
-
 struct dnstap *dnstap_open(const struct cfg_dnstap *cfg, const char *identity, unsigned n_threads)
 {
 	struct dnstap *d = xcalloc(1, sizeof(*d));
 	d->conn.fd = -1;
 	d->n_threads = n_threads;
-	d->identity = identity ? xstrdup(identity) : NULL;
-	struct fstrm_writer *w;
+	d->head_len = dnstap_enc_head(d->head, identity, PACKAGE_STRING);
+	const char *where = cfg->socket ? cfg->socket : cfg->file;
 	if (cfg->socket) {
 		snprintf(d->conn.path, sizeof(d->conn.path), "%s", cfg->socket);
-		w = socket_writer(&d->conn);
 	} else {
+		d->conn.file = xstrdup(cfg->file);
 		d->conn.up = true;
-		w = file_writer(cfg->file);
+		d->conn.fd = open_file(cfg->file, O_TRUNC);
+		if (d->conn.fd < 0) {
+			log_err("dnstap: cannot open %s: %s", cfg->file, strerror(errno));
+			free(d->conn.file);
+			free(d);
+			return NULL;
+		}
 	}
-	if (!w) {
-		log_err("dnstap: cannot set up the writer for %s",
-		        cfg->socket ? cfg->socket : cfg->file);
-		free(d->identity);
-		free(d);
-		return NULL;
-	}
+	struct fstrm_writer *w = conn_writer(&d->conn);
 	struct fstrm_iothr_options *io = fstrm_iothr_options_init();
 	fstrm_iothr_options_set_num_input_queues(io, n_threads ? n_threads : 1);
 	fstrm_iothr_options_set_input_queue_size(io, DNSTAP_QUEUE);
 	fstrm_iothr_options_set_queue_model(io, FSTRM_IOTHR_QUEUE_MODEL_SPSC);
+	/* fstrm signals the I/O thread when an insert leaves exactly this many free
+	 * entries: when DNSTAP_WAKE frames are waiting (one entry always stays unused). */
+	fstrm_iothr_options_set_queue_notify_threshold(io, DNSTAP_QUEUE - 1 - DNSTAP_WAKE);
+	fstrm_iothr_options_set_output_queue_size(io, DNSTAP_BATCH);
+	fstrm_iothr_options_set_buffer_hint(io, DNSTAP_BATCH_BYTES);
+	fstrm_iothr_options_set_flush_timeout(io, 1);
 	fstrm_iothr_options_set_reopen_interval(io, 1);
-	d->iothr = fstrm_iothr_init(io, &w);
+	d->iothr = w ? fstrm_iothr_init(io, &w) : NULL;
 	fstrm_iothr_options_destroy(&io);
 	if (!d->iothr) {
-		log_err("dnstap: cannot start the writer for %s",
-		        cfg->socket ? cfg->socket : cfg->file);
+		log_err("dnstap: cannot start the writer for %s", where);
 		if (w)
 			fstrm_writer_destroy(&w);
-		free(d->identity);
+		if (d->conn.file && d->conn.fd >= 0)
+			close(d->conn.fd);
+		free(d->conn.file);
 		free(d);
 		return NULL;
 	}
@@ -223,9 +254,9 @@ struct dnstap_thread *dnstap_thread_new(struct dnstap *d, unsigned idx, struct a
 	t->d = d;
 	t->ctx = ctx;
 	t->q = fstrm_iothr_get_input_queue_idx(d->iothr, idx);
-	t->slot = xmalloc(sizeof(*t->slot) * DNSTAP_RING);
-	for (unsigned i = 0; i < DNSTAP_RING; i++)
-		atomic_init(&t->busy[i], 0);
+	t->ring = xmalloc(DNSTAP_RING_BYTES);
+	t->extra = dnstap_extra_new();
+	atomic_init(&t->tail, 0);
 	answer_ctx_set_note(ctx, &t->note);
 	return t;
 }
@@ -235,7 +266,7 @@ void dnstap_close(struct dnstap *d)
 	if (!d)
 		return;
 	fstrm_iothr_destroy(&d->iothr);
-	free(d->identity);
+	free(d->conn.file);
 	free(d);
 }
 
@@ -243,24 +274,22 @@ void dnstap_thread_free(struct dnstap_thread *t)
 {
 	if (!t)
 		return;
-	free(t->slot);
+	dnstap_extra_free(t->extra);
+	free(t->ring);
 	free(t);
 }
 
 /* ---- one message (the answering thread) ---- */
 
-/* libfstrm is done with buf (written, or discarded while no collector is connected):
- * on the I/O thread. */
+/* libfstrm is done with the frame at buf (written, or discarded while no collector is
+ * connected): on the I/O thread. Frees the ring up to the frame's end. */
 static void on_done(void *buf, void *arg)
 {
 	struct dnstap_thread *t = arg;
 	answer_ctx_count_dnstap_done(t->ctx, t->d->conn.up);
-	uint8_t *p = buf, *first = t->slot[0];
-	if (p >= first && p < first + (size_t)DNSTAP_RING * DNSTAP_SLOT)
-		atomic_store_explicit(&t->busy[(size_t)(p - first) / DNSTAP_SLOT], 0,
-		                      memory_order_release);
-	else
-		free(buf);
+	uint64_t end;
+	memcpy(&end, (const uint8_t *)buf - 8, 8);
+	atomic_store_explicit(&t->tail, end, memory_order_release);
 }
 
 void dnstap_before(struct dnstap_thread *t)
@@ -268,159 +297,60 @@ void dnstap_before(struct dnstap_thread *t)
 	t->note.svc = NULL;
 }
 
-/* Appends s to buf at *at (kept within DNSTAP_EXTRA_MAX). */
-static void put(char *buf, size_t *at, const char *s)
+void dnstap_tick(struct dnstap_thread *t)
 {
-	size_t n = strlen(s);
-	if (n > DNSTAP_EXTRA_MAX - *at)
-		n = DNSTAP_EXTRA_MAX - *at;
-	memcpy(buf + *at, s, n);
-	*at += n;
-}
-
-static void put_uint(char *buf, size_t *at, unsigned long v)
-{
-	char tmp[24];
-	size_t i = sizeof(tmp);
-	tmp[--i] = '\0';
-	do
-		tmp[--i] = (char)('0' + v % 10);
-	while ((v /= 10) && i > 0);
-	put(buf, at, tmp + i);
-}
-
-/* The decision as text: "service=S map=M rule=default|list dc=D list=A,B,C
- * skipped_down=A scope=N ttl=T" and, when no datacenter was up, "all_down=POLICY".
- * Returns its length. */
-static size_t format_note(const struct answer_note *n, char *buf)
-{
-	const struct steer_service *svc = n->svc;
-	const struct steer_decision *dec = &n->dec;
-	size_t at = 0;
-	put(buf, &at, "service=");
-	put(buf, &at, svc->name);
-	put(buf, &at, " map=");
-	put(buf, &at, svc->map->name ? svc->map->name : "-");
-	/* The compiled table keeps the ordered list a client's rule gives, not the rule: id
-	 * 0 is the default rule's list. */
-	put(buf, &at, dec->hit.list == 0 ? " rule=default" : " rule=matched");
-	put(buf, &at, " dc=");
-	put(buf, &at, dec->dc ? dec->dc->name : "none");
-	size_t nl;
-	const uint16_t *ids = geo_map_list(svc->map, dec->hit.list, &nl);
-	put(buf, &at, " list=");
-	for (size_t i = 0; i < nl; i++) {
-		if (i)
-			put(buf, &at, ",");
-		put(buf, &at, geo_map_dc_name(svc->map, ids[i]));
-	}
-	/* Those ahead of the chosen one that have addresses of the type: skipped because
-	 * they were down (all of them when none was up). */
-	put(buf, &at, " skipped_down=");
-	bool any = false;
-	size_t upto = dec->dc && !dec->fail_open ? dec->pos : nl;
-	for (size_t i = 0; i < upto && i < nl; i++) {
-		uint16_t k = svc->dc_of[ids[i]];
-		if (k == STEER_NO_DC || svc->dcs[k].n[n->ty] == 0)
-			continue;
-		if (any)
-			put(buf, &at, ",");
-		put(buf, &at, svc->dcs[k].name);
-		any = true;
-	}
-	if (!any)
-		put(buf, &at, "-");
-	put(buf, &at, " scope=");
-	put_uint(buf, &at, dec->scope);
-	put(buf, &at, " ttl=");
-	put_uint(buf, &at, dec->ttl);
-	if (dec->fail_open) {
-		static const char *const policy[] = {"open", "servfail", "nodata"};
-		put(buf, &at, " all_down=");
-		put(buf, &at, policy[svc->all_down < 3 ? svc->all_down : 0]);
-	} else if (dec->failover) {
-		put(buf, &at, " failover");
-	}
-	return at;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	dnstap_enc_time(&t->now, (uint64_t)ts.tv_sec, (uint32_t)ts.tv_nsec);
 }
 
 void dnstap_log(struct dnstap_thread *t, const uint8_t *q, size_t qlen, const uint8_t *r,
                 size_t rlen, const struct sockaddr *src, bool tcp)
 {
-	unsigned i = t->next & (DNSTAP_RING - 1);
-	if (atomic_load_explicit(&t->busy[i], memory_order_acquire)) {
-		answer_ctx_count_dnstap(t->ctx, false); /* the collector is behind */
-		return;
-	}
-	Dnstap__Message m = DNSTAP__MESSAGE__INIT;
-	m.type = DNSTAP__MESSAGE__TYPE__AUTH_RESPONSE;
-	m.has_socket_protocol = true;
-	m.socket_protocol = tcp ? DNSTAP__SOCKET_PROTOCOL__TCP : DNSTAP__SOCKET_PROTOCOL__UDP;
+	struct dnstap_enc_msg m = {
+	        .query = q,
+	        .query_len = qlen,
+	        .response = r,
+	        .response_len = rlen,
+	        .tcp = tcp,
+	        .time = &t->now,
+	};
 	if (src->sa_family == AF_INET) {
 		const struct sockaddr_in *s4 = (const struct sockaddr_in *)src;
-		m.has_socket_family = m.has_query_address = m.has_query_port = true;
-		m.socket_family = DNSTAP__SOCKET_FAMILY__INET;
-		m.query_address.data = (uint8_t *)&s4->sin_addr;
-		m.query_address.len = 4;
-		m.query_port = ntohs(s4->sin_port);
+		m.addr = (const uint8_t *)&s4->sin_addr;
+		m.addr_len = 4;
+		m.port = ntohs(s4->sin_port);
 	} else if (src->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)src;
-		m.has_socket_family = m.has_query_address = m.has_query_port = true;
-		m.socket_family = DNSTAP__SOCKET_FAMILY__INET6;
-		m.query_address.data = (uint8_t *)&s6->sin6_addr;
-		m.query_address.len = 16;
-		m.query_port = ntohs(s6->sin6_port);
+		m.addr = (const uint8_t *)&s6->sin6_addr;
+		m.addr_len = 16;
+		m.port = ntohs(s6->sin6_port);
 	}
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
-	m.has_response_time_sec = m.has_response_time_nsec = true;
-	m.response_time_sec = (uint64_t)now.tv_sec;
-	m.response_time_nsec = (uint32_t)now.tv_nsec;
-	m.has_query_message = m.has_response_message = true;
-	m.query_message.data = (uint8_t *)q;
-	m.query_message.len = qlen;
-	m.response_message.data = (uint8_t *)r;
-	m.response_message.len = rlen;
+	if (t->note.svc)
+		m.extra = dnstap_extra_text(t->extra, &t->note, &m.extra_len);
+	const struct dnstap *d = t->d;
+	size_t len = dnstap_enc_size(d->head_len, &m);
 
-	Dnstap__Dnstap dt = DNSTAP__DNSTAP__INIT;
-	dt.type = DNSTAP__DNSTAP__TYPE__MESSAGE;
-	dt.message = &m;
-	if (t->d->identity) {
-		dt.has_identity = true;
-		dt.identity.data = (uint8_t *)t->d->identity;
-		dt.identity.len = strlen(t->d->identity);
+	/* Room in the ring: the header and the frame, 8-aligned, not across the end. */
+	size_t need = (8 + len + 7) & ~(size_t)7;
+	uint64_t start = t->head;
+	size_t off = (size_t)(start & (DNSTAP_RING_BYTES - 1));
+	if (off + need > DNSTAP_RING_BYTES) {
+		start += DNSTAP_RING_BYTES - off;
+		off = 0;
 	}
-	dt.has_version = true;
-	dt.version.data = (uint8_t *)PACKAGE_STRING;
-	dt.version.len = sizeof(PACKAGE_STRING) - 1;
-	if (t->note.svc) {
-		dt.has_extra = true;
-		dt.extra.data = (uint8_t *)t->extra;
-		dt.extra.len = format_note(&t->note, t->extra);
-	}
-
-	size_t len = protobuf_c_message_get_packed_size(&dt.base);
-	uint8_t *buf = t->slot[i];
-	bool in_ring = len <= DNSTAP_SLOT;
-	if (!in_ring && !(buf = malloc(len))) {
-		answer_ctx_count_dnstap(t->ctx, false);
+	uint64_t end = start + need;
+	if (end - atomic_load_explicit(&t->tail, memory_order_acquire) > DNSTAP_RING_BYTES) {
+		answer_ctx_count_dnstap(t->ctx, false); /* the writer is behind */
 		return;
 	}
-	protobuf_c_message_pack(&dt.base, buf);
-	if (in_ring) {
-		atomic_store_explicit(&t->busy[i], 1, memory_order_relaxed);
-		t->next++;
-	}
-	if (fstrm_iothr_submit(t->d->iothr, t->q, buf, len, on_done, t) != fstrm_res_success) {
-		/* Still ours: give it back. */
-		if (in_ring) {
-			atomic_store_explicit(&t->busy[i], 0, memory_order_relaxed);
-			t->next--;
-		} else {
-			free(buf);
-		}
-		answer_ctx_count_dnstap(t->ctx, false);
+	uint8_t *at = t->ring + off;
+	memcpy(at, &end, 8);
+	dnstap_enc_write(at + 8, d->head, d->head_len, &m);
+	if (fstrm_iothr_submit(d->iothr, t->q, at + 8, len, on_done, t) != fstrm_res_success) {
+		answer_ctx_count_dnstap(t->ctx, false); /* its queue is full: the ring is ours */
 		return;
 	}
+	t->head = end;
 	answer_ctx_count_dnstap(t->ctx, true);
 }

@@ -5,12 +5,12 @@
  *
  * Each answering thread (a worker's UDP threads and its TCP thread) has a struct
  * dnstap_thread: its own fstrm input queue (single producer, lock-free) and its own
- * ring of preallocated message buffers. A message is packed into the next free buffer
- * and handed to the queue; the I/O thread gives the buffer back once written. Nothing
- * on the query path blocks, locks or allocates (a message larger than a ring buffer,
- * rare, is the exception: it gets a heap buffer). When the ring or the queue is full
- * (the collector is slow) the message is dropped and counted; while no collector is
- * connected the I/O thread discards what it takes and counts that too; it tries to
+ * ring of bytes the frames are encoded into by hand (dnstap_enc.h, no protobuf
+ * library). A frame is written at the ring's head and handed to the queue; the I/O
+ * thread frees the ring up to it once written. Nothing on the query path blocks, locks
+ * or allocates. When the ring or the queue is full (the collector or the writer is
+ * behind) the message is dropped and counted; while no collector is connected the I/O
+ * thread discards what it takes and counts that too; it tries to
  * connect again every second. */
 #ifndef GS_DNSTAP_H
 #define GS_DNSTAP_H
@@ -40,6 +40,9 @@ struct dnstap_thread *dnstap_thread_new(struct dnstap *d, unsigned idx,
                                         struct answer_ctx *ctx) GS_NONNULL GS_WUR;
 /* Call before answer_packet: forgets the previous answer's decision. */
 void dnstap_before(struct dnstap_thread *t) GS_NONNULL;
+/* Reads the clock for the messages that follow: once per batch of queries (a
+ * recvmmsg batch, a TCP read); every answer of the batch carries that response time. */
+void dnstap_tick(struct dnstap_thread *t) GS_NONNULL;
 /* Hands the message for one answer to the writer: query q[0..qlen), response
  * r[0..rlen) to client src over UDP or TCP. The answering thread only. */
 void dnstap_log(struct dnstap_thread *t, const uint8_t *q, size_t qlen, const uint8_t *r,

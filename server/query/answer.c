@@ -214,12 +214,13 @@ static GS_NOINLINE bool answer_all_down(struct answer_ctx *ctx, const struct zon
 }
 
 /* dnstap is on: keeps the decision for the message written after the answer. */
-static GS_NOINLINE void note_steered(struct answer_note *n, const struct steer_table *t,
+static GS_NOINLINE void note_steered(struct answer_note *n, const struct snapshot *snap,
                                      const struct steer_service *svc,
                                      const struct steer_decision *dec, enum steer_type ty)
 {
 	n->svc = svc;
-	n->steer = t;
+	n->steer = snap->steer;
+	n->gen = snap->generation;
 	n->dec = *dec;
 	n->ty = (uint8_t)ty;
 }
@@ -253,7 +254,7 @@ static bool answer_steered(const struct snapshot *snap, struct answer_ctx *ctx,
 	}
 	rep->ecs_scope = dec.scope;
 	if (GS_UNLIKELY(ctx->note != NULL) && !ctx->note->svc)
-		note_steered(ctx->note, snap->steer, svc, &dec, ty);
+		note_steered(ctx->note, snap, svc, &dec, ty);
 	if (GS_UNLIKELY(dec.fail_open) && answer_all_down(ctx, z, sn, rep))
 		return true;
 	if (!dec.dc) {

@@ -50,6 +50,7 @@ struct answer_stats {
 struct answer_note {
 	const struct steer_service *svc; /* NULL: no steered answer */
 	const struct steer_table *steer;
+	uint64_t gen; /* the generation of the snapshot answering */
 	struct steer_decision dec;
 	uint8_t ty; /* enum steer_type */
 };
