@@ -13,10 +13,12 @@ size_t dnstap_enc_head(uint8_t *out, const char *identity, const char *version)
 	uint8_t *p = out;
 	if (identity) {
 		size_t n = strlen(identity);
-		p = dnstap_put_bytes(p, DNSTAP_ENC_TAG_IDENTITY, identity, n < DNSTAP_ENC_NAME_MAX ? n : DNSTAP_ENC_NAME_MAX);
+		p = dnstap_put_bytes(p, DNSTAP_ENC_TAG_IDENTITY, identity,
+		                     n < DNSTAP_ENC_NAME_MAX ? n : DNSTAP_ENC_NAME_MAX);
 	}
 	size_t n = strlen(version);
-	p = dnstap_put_bytes(p, DNSTAP_ENC_TAG_VERSION, version, n < DNSTAP_ENC_NAME_MAX ? n : DNSTAP_ENC_NAME_MAX);
+	p = dnstap_put_bytes(p, DNSTAP_ENC_TAG_VERSION, version,
+	                     n < DNSTAP_ENC_NAME_MAX ? n : DNSTAP_ENC_NAME_MAX);
 	return (size_t)(p - out);
 }
 

@@ -33,7 +33,7 @@ struct dnstap_enc_msg {
 	uint16_t port;       /* the client's port, host order */
 	bool tcp;
 	const struct dnstap_enc_time *time; /* response time */
-	const char *extra; /* the Dnstap extra field; NULL: none */
+	const char *extra;                  /* the Dnstap extra field; NULL: none */
 	size_t extra_len;
 	size_t message_len; /* set by dnstap_enc_size */
 };
@@ -42,8 +42,7 @@ struct dnstap_enc_msg {
 void dnstap_enc_time(struct dnstap_enc_time *t, uint64_t sec, uint32_t nsec) GS_NONNULL;
 /* Encodes the identity (NULL: none) and version fields, cut to DNSTAP_ENC_NAME_MAX
  * bytes each, into out[DNSTAP_ENC_HEAD_MAX]. Returns the length. */
-size_t dnstap_enc_head(uint8_t *out, const char *identity, const char *version)
-	GS_NONNULLX(1, 3);
+size_t dnstap_enc_head(uint8_t *out, const char *identity, const char *version) GS_NONNULLX(1, 3);
 /* Tags: field number << 3 | wire type (0 varint, 2 length-delimited, 5 fixed32). */
 enum {
 	/* Dnstap */
@@ -119,7 +118,8 @@ static inline size_t dnstap_enc_size(size_t head_len, struct dnstap_enc_msg *m)
 {
 	size_t n = 2 + 2; /* the Message: type, socket_protocol */
 	if (m->addr_len)
-		n += 2 + 2 + m->addr_len + 1 + dnstap_varint_len(m->port); /* family, address, port */
+		n += 2 + 2 + m->addr_len + 1 +
+		     dnstap_varint_len(m->port); /* family, address, port */
 	n += 1 + dnstap_varint_len(m->query_len) + m->query_len;
 	n += m->time->len; /* response time: seconds, nanoseconds */
 	n += 1 + dnstap_varint_len(m->response_len) + m->response_len;

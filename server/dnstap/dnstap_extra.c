@@ -15,7 +15,7 @@
 
 /* Cache slots (a power of two, direct mapped) and the longest text a slot keeps (a
  * longer one is formatted on every use). 256 x 192 B = 48 KiB per thread. */
-#define EXTRA_SLOTS 256u
+#define EXTRA_SLOTS     256u
 #define EXTRA_SLOT_TEXT 160u
 
 /* Everything the text depends on; no padding, so that keys compare as bytes. */
@@ -130,16 +130,16 @@ const char *dnstap_extra_text(struct dnstap_extra *x, const struct answer_note *
 {
 	const struct steer_decision *dec = &n->dec;
 	struct extra_key k = {
-		.gen = n->gen,
-		.svc = (uintptr_t)n->svc,
-		.dc = (uintptr_t)dec->dc,
-		.ttl = dec->ttl,
-		.list = dec->hit.list,
-		.pos = dec->pos,
-		.scope = dec->scope,
-		.ty = n->ty,
-		.failover = dec->failover,
-		.fail_open = dec->fail_open,
+	        .gen = n->gen,
+	        .svc = (uintptr_t)n->svc,
+	        .dc = (uintptr_t)dec->dc,
+	        .ttl = dec->ttl,
+	        .list = dec->hit.list,
+	        .pos = dec->pos,
+	        .scope = dec->scope,
+	        .ty = n->ty,
+	        .failover = dec->failover,
+	        .fail_open = dec->fail_open,
 	};
 	/* The key as five words: hashed, and compared without a call. */
 	uint64_t w[5], v[5];

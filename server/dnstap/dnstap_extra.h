@@ -28,8 +28,8 @@ struct dnstap_extra;
 struct dnstap_extra *dnstap_extra_new(void) GS_WUR;
 void dnstap_extra_free(struct dnstap_extra *x);
 /* The text of note n (n->svc set): *len bytes, valid until the next call on x. */
-const char *dnstap_extra_text(struct dnstap_extra *x, const struct answer_note *n, size_t *len)
-	GS_NONNULL;
+const char *dnstap_extra_text(struct dnstap_extra *x, const struct answer_note *n,
+                              size_t *len) GS_NONNULL;
 /* Formats the text of n into buf[DNSTAP_EXTRA_MAX] without the cache; returns its
  * length. */
 size_t dnstap_extra_format(const struct answer_note *n, char *buf) GS_NONNULL;
