@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
- * dnstap.c -- dnstap messages for every answer (dnstap.h): the fstrm I/O thread and its
- * connection to the collector or file, the per-thread byte rings the frames are
- * written into (dnstap_enc.h), and handing them to fstrm's queues. */
+ * dnstap.c -- dnstap messages for every answer (dnstap.h): each answering thread's ring
+ * of ready-made Frame Streams data frames, the writer thread that sends the rings to
+ * the collector's socket or the file, and the connection (its Frame Streams handshake
+ * and control frames by libfstrm's fstrm_writer). */
 #include <config.h>
 
 #include "server/dnstap/dnstap.h"
@@ -9,9 +10,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -28,57 +32,61 @@
 
 /* The content type every dnstap reader expects in the Frame Streams handshake. */
 #define DNSTAP_CONTENT_TYPE "protobuf:dnstap.Dnstap"
-/* Each answering thread's ring of frames (a power of two): a frame takes its length
- * rounded up to 8 plus an 8-byte header, about 200-300 bytes for a UDP answer, so
- * 1 MiB holds some 4,000 frames waiting for the writer, and the largest TCP frame
- * (two 64 KiB messages) fits. */
+/* Each answering thread's ring (a power of two). A UDP answer's frame takes some
+ * 200-300 bytes, so 1 MiB holds about 4,000 frames waiting for the writer; the largest
+ * TCP frame (two 64 KiB messages) fits. */
 #define DNSTAP_RING_BYTES (1u << 20)
-/* fstrm's input queue per thread (a power of two, 32 bytes an entry): more entries
- * than the ring holds frames, so that the ring, not the queue, says when to drop. */
-#define DNSTAP_QUEUE 8192u
-/* The writer thread is woken when a queue holds this many frames (or after a second):
- * it writes them in batches of DNSTAP_BATCH frames or DNSTAP_BATCH_BYTES, one
- * writev each. */
-#define DNSTAP_WAKE        128u
-#define DNSTAP_BATCH       64u
-#define DNSTAP_BATCH_BYTES 65536u
+/* The answering thread wakes the writer each time this many more bytes of frames are
+ * in its ring; otherwise the writer looks at the rings every DNSTAP_IDLE_MS. */
+#define DNSTAP_KICK_BYTES (64u << 10)
+#define DNSTAP_IDLE_MS    1000
 
-/* The collector's socket or the file, for libfstrm's writer. Only the I/O thread
- * touches it once the writer exists. */
+/* The collector's socket or the file. Only the writer thread touches it once
+ * dnstap_open has returned. */
 struct dnstap_conn {
 	char path[sizeof(((struct sockaddr_un *)NULL)->sun_path)];
 	char *file; /* the file to write (owned; NULL: a socket at path) */
 	int fd;
-	bool up; /* connected; a file is always "up" */
+	bool up; /* connected (a collector's socket) */
+};
+
+/* One answering thread's ring. Frames are laid at increasing absolute byte positions
+ * (position % DNSTAP_RING_BYTES in the buffer), each as Frame Streams puts it on the
+ * wire: a 4-byte big-endian length, then the dnstap bytes; so the writer sends a run
+ * of frames with one write. A frame does not cross the end of the buffer: it starts
+ * again at the beginning, and the bytes skipped (a pad) hold a zero length when there
+ * are 4 or more of them. The answering thread writes frames at head and publishes it;
+ * the writer sends [tail, head) and publishes tail. A single-producer single-consumer
+ * queue: no lock, one release store each side. */
+struct dnstap_thread {
+	struct dnstap *d;
+	struct answer_ctx *ctx;
+	struct answer_note note;
+	struct dnstap_extra *extra;
+	struct dnstap_enc_time now; /* dnstap_tick */
+	uint8_t *ring;
+	uint64_t pos;     /* the answering thread's head */
+	uint64_t kick_at; /* wake the writer when pos reaches it */
+	_Atomic uint64_t head;
+	_Atomic uint64_t tail;
 };
 
 struct dnstap {
-	struct fstrm_iothr *iothr;
 	struct dnstap_conn conn;
 	uint8_t head[DNSTAP_ENC_HEAD_MAX]; /* identity and version, encoded */
 	size_t head_len;
 	unsigned n_threads;
+	_Atomic(struct dnstap_thread *) *threads; /* n_threads, NULL until registered */
+	int kick_fd;                              /* eventfd: frames are waiting */
+	atomic_bool stop;
+	pthread_t thr;
+	/* The writer thread's own. */
+	struct fstrm_writer *w; /* NULL: not connected */
+	struct timespec last_try;
+	bool tried;
 };
 
-/* The ring: frames are laid one after the other at increasing absolute positions
- * (position % DNSTAP_RING_BYTES in the buffer), each behind an 8-byte header holding
- * the position where it ends. A frame that would cross the end of the buffer starts
- * again at its beginning. The answering thread advances head; the I/O thread, done
- * with a frame, sets tail to that frame's end (fstrm hands a queue's frames back in
- * the order they were queued). Bytes from tail to head are in use. */
-struct dnstap_thread {
-	struct dnstap *d;
-	struct fstrm_iothr_queue *q;
-	struct answer_ctx *ctx;
-	struct answer_note note;
-	struct dnstap_extra *extra;
-	uint8_t *ring;
-	uint64_t head;
-	_Atomic uint64_t tail;
-	struct dnstap_enc_time now; /* dnstap_tick */
-};
-
-/* ---- the collector's socket or the file (libfstrm rdwr callbacks, I/O thread) ---- */
+/* ---- the collector's socket or the file (libfstrm rdwr callbacks, writer thread) ---- */
 
 static int open_file(const char *path, int how)
 {
@@ -103,9 +111,10 @@ static fstrm_res conn_open(void *obj)
 		close(fd);
 		return fstrm_res_failure;
 	}
-	/* A collector that stops reading must not hold the I/O thread for long. */
+	/* A collector that stops reading or answering must not hold the writer for long. */
 	struct timeval tv = {.tv_sec = 1};
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	c->fd = fd;
 	c->up = true;
 	log_info("dnstap: connected to %s", c->path);
@@ -121,10 +130,10 @@ static fstrm_res conn_close(void *obj)
 		c->fd = -1;
 		return fstrm_res_success;
 	}
-	if (c->fd >= 0) {
+	if (c->fd >= 0)
 		close(c->fd);
+	if (c->up)
 		log_warn("dnstap: lost the collector at %s; trying again every second", c->path);
-	}
 	c->fd = -1;
 	c->up = false;
 	return fstrm_res_success;
@@ -184,7 +193,8 @@ static fstrm_res conn_write(void *obj, const struct iovec *iov, int iovcnt)
 }
 
 /* The Frame Streams writer over c: with a read side (the bidirectional handshake) for
- * a collector's socket, without for a file. */
+ * a collector's socket, without for a file. Only its open and close are used: they
+ * write the control frames; data frames come ready-made from the rings. */
 static struct fstrm_writer *conn_writer(struct dnstap_conn *c)
 {
 	struct fstrm_rdwr *rw = fstrm_rdwr_init(c);
@@ -201,51 +211,149 @@ static struct fstrm_writer *conn_writer(struct dnstap_conn *c)
 	return w;
 }
 
+/* ---- the writer thread ---- */
+
+/* Connects (handshake, START frame) when not connected and the last try is a second
+ * old or more. */
+static void writer_connect(struct dnstap *d)
+{
+	if (d->w)
+		return;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (d->tried && now.tv_sec - d->last_try.tv_sec < 1)
+		return;
+	d->tried = true;
+	d->last_try = now;
+	struct fstrm_writer *w = conn_writer(&d->conn);
+	if (w && fstrm_writer_open(w) == fstrm_res_success) {
+		d->w = w;
+		return;
+	}
+	if (w)
+		fstrm_writer_destroy(&w);
+	(void)conn_close(&d->conn); /* a socket connected before the handshake failed */
+}
+
+/* Drops the connection after a failed write: STOP if it can still be written. */
+static void writer_disconnect(struct dnstap *d)
+{
+	fstrm_writer_destroy(&d->w); /* closes through conn_close */
+	(void)conn_close(&d->conn);
+	d->w = NULL;
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Sends what t's ring holds (or discards it while not connected), counts it and gives
+ * the bytes back. Returns whether there was any. */
+static bool writer_drain(struct dnstap *d, struct dnstap_thread *t)
+{
+	uint64_t tail = atomic_load_explicit(&t->tail, memory_order_relaxed);
+	uint64_t head = atomic_load_explicit(&t->head, memory_order_acquire);
+	if (tail == head)
+		return false;
+	/* Walk the frames: count them, and cut the runs at the pad. */
+	struct iovec iov[4];
+	int n_iov = 0;
+	uint64_t n = 0, run = tail, p = tail;
+	while (p < head) {
+		size_t off = (size_t)(p & (DNSTAP_RING_BYTES - 1)), left = DNSTAP_RING_BYTES - off;
+		if (left < 4 || get_be32(t->ring + off) == 0) {
+			if (p > run && n_iov < 4) {
+				iov[n_iov].iov_base = t->ring + (run & (DNSTAP_RING_BYTES - 1));
+				iov[n_iov++].iov_len = (size_t)(p - run);
+			}
+			p += left;
+			run = p;
+			continue;
+		}
+		p += 4 + get_be32(t->ring + off);
+		n++;
+	}
+	if (head > run && n_iov < 4) {
+		iov[n_iov].iov_base = t->ring + (run & (DNSTAP_RING_BYTES - 1));
+		iov[n_iov++].iov_len = (size_t)(head - run);
+	}
+	bool written = false;
+	if (d->w) {
+		written = conn_write(&d->conn, iov, n_iov) == fstrm_res_success;
+		if (!written)
+			writer_disconnect(d);
+	}
+	answer_ctx_count_dnstap_done(t->ctx, written, n);
+	atomic_store_explicit(&t->tail, head, memory_order_release);
+	return true;
+}
+
+static void *writer_main(void *arg)
+{
+	struct dnstap *d = arg;
+	for (;;) {
+		bool stop = atomic_load(&d->stop);
+		writer_connect(d);
+		for (unsigned i = 0; i < d->n_threads; i++) {
+			struct dnstap_thread *t =
+			        atomic_load_explicit(&d->threads[i], memory_order_acquire);
+			if (t)
+				writer_drain(d, t);
+		}
+		if (stop)
+			break;
+		struct pollfd pfd = {.fd = d->kick_fd, .events = POLLIN};
+		if (poll(&pfd, 1, DNSTAP_IDLE_MS) > 0) {
+			uint64_t v;
+			(void)!read(d->kick_fd, &v, sizeof(v));
+		}
+	}
+	if (d->w)
+		fstrm_writer_destroy(&d->w); /* STOP (and FINISH from a collector) */
+	(void)conn_close(&d->conn);
+	return NULL;
+}
+
+/* ---- setting up and tearing down (main thread) ---- */
+
 struct dnstap *dnstap_open(const struct cfg_dnstap *cfg, const char *identity, unsigned n_threads)
 {
 	struct dnstap *d = xcalloc(1, sizeof(*d));
 	d->conn.fd = -1;
 	d->n_threads = n_threads;
+	d->threads = xcalloc(n_threads ? n_threads : 1, sizeof(*d->threads));
 	d->head_len = dnstap_enc_head(d->head, identity, PACKAGE_STRING);
-	const char *where = cfg->socket ? cfg->socket : cfg->file;
+	atomic_init(&d->stop, false);
 	if (cfg->socket) {
 		snprintf(d->conn.path, sizeof(d->conn.path), "%s", cfg->socket);
 	} else {
 		d->conn.file = xstrdup(cfg->file);
-		d->conn.up = true;
 		d->conn.fd = open_file(cfg->file, O_TRUNC);
 		if (d->conn.fd < 0) {
 			log_err("dnstap: cannot open %s: %s", cfg->file, strerror(errno));
-			free(d->conn.file);
-			free(d);
-			return NULL;
+			goto fail;
 		}
 	}
-	struct fstrm_writer *w = conn_writer(&d->conn);
-	struct fstrm_iothr_options *io = fstrm_iothr_options_init();
-	fstrm_iothr_options_set_num_input_queues(io, n_threads ? n_threads : 1);
-	fstrm_iothr_options_set_input_queue_size(io, DNSTAP_QUEUE);
-	fstrm_iothr_options_set_queue_model(io, FSTRM_IOTHR_QUEUE_MODEL_SPSC);
-	/* fstrm signals the I/O thread when an insert leaves exactly this many free
-	 * entries: when DNSTAP_WAKE frames are waiting (one entry always stays unused). */
-	fstrm_iothr_options_set_queue_notify_threshold(io, DNSTAP_QUEUE - 1 - DNSTAP_WAKE);
-	fstrm_iothr_options_set_output_queue_size(io, DNSTAP_BATCH);
-	fstrm_iothr_options_set_buffer_hint(io, DNSTAP_BATCH_BYTES);
-	fstrm_iothr_options_set_flush_timeout(io, 1);
-	fstrm_iothr_options_set_reopen_interval(io, 1);
-	d->iothr = w ? fstrm_iothr_init(io, &w) : NULL;
-	fstrm_iothr_options_destroy(&io);
-	if (!d->iothr) {
-		log_err("dnstap: cannot start the writer for %s", where);
-		if (w)
-			fstrm_writer_destroy(&w);
-		if (d->conn.file && d->conn.fd >= 0)
-			close(d->conn.fd);
-		free(d->conn.file);
-		free(d);
-		return NULL;
+	d->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (d->kick_fd < 0) {
+		log_err("dnstap: eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	int err = pthread_create(&d->thr, NULL, writer_main, d);
+	if (err != 0) {
+		log_err("dnstap: cannot start the writer thread: %s", strerror(err));
+		close(d->kick_fd);
+		goto fail;
 	}
 	return d;
+fail:
+	if (d->conn.fd >= 0)
+		close(d->conn.fd);
+	free(d->conn.file);
+	free(d->threads);
+	free(d);
+	return NULL;
 }
 
 struct dnstap_thread *dnstap_thread_new(struct dnstap *d, unsigned idx, struct answer_ctx *ctx)
@@ -253,11 +361,14 @@ struct dnstap_thread *dnstap_thread_new(struct dnstap *d, unsigned idx, struct a
 	struct dnstap_thread *t = xcalloc(1, sizeof(*t));
 	t->d = d;
 	t->ctx = ctx;
-	t->q = fstrm_iothr_get_input_queue_idx(d->iothr, idx);
 	t->ring = xmalloc(DNSTAP_RING_BYTES);
 	t->extra = dnstap_extra_new();
+	t->kick_at = DNSTAP_KICK_BYTES;
+	atomic_init(&t->head, 0);
 	atomic_init(&t->tail, 0);
 	answer_ctx_set_note(ctx, &t->note);
+	if (idx < d->n_threads)
+		atomic_store_explicit(&d->threads[idx], t, memory_order_release);
 	return t;
 }
 
@@ -265,8 +376,14 @@ void dnstap_close(struct dnstap *d)
 {
 	if (!d)
 		return;
-	fstrm_iothr_destroy(&d->iothr);
+	/* The answering threads have stopped: the writer sends what they left, then STOP. */
+	atomic_store(&d->stop, true);
+	uint64_t one = 1;
+	(void)!write(d->kick_fd, &one, sizeof(one));
+	pthread_join(d->thr, NULL);
+	close(d->kick_fd);
 	free(d->conn.file);
+	free(d->threads);
 	free(d);
 }
 
@@ -280,17 +397,6 @@ void dnstap_thread_free(struct dnstap_thread *t)
 }
 
 /* ---- one message (the answering thread) ---- */
-
-/* libfstrm is done with the frame at buf (written, or discarded while no collector is
- * connected): on the I/O thread. Frees the ring up to the frame's end. */
-static void on_done(void *buf, void *arg)
-{
-	struct dnstap_thread *t = arg;
-	answer_ctx_count_dnstap_done(t->ctx, t->d->conn.up);
-	uint64_t end;
-	memcpy(&end, (const uint8_t *)buf - 8, 8);
-	atomic_store_explicit(&t->tail, end, memory_order_release);
-}
 
 void dnstap_before(struct dnstap_thread *t)
 {
@@ -331,26 +437,35 @@ void dnstap_log(struct dnstap_thread *t, const uint8_t *q, size_t qlen, const ui
 	const struct dnstap *d = t->d;
 	size_t len = dnstap_enc_size(d->head_len, &m);
 
-	/* Room in the ring: the header and the frame, 8-aligned, not across the end. */
-	size_t need = (8 + len + 7) & ~(size_t)7;
-	uint64_t start = t->head;
-	size_t off = (size_t)(start & (DNSTAP_RING_BYTES - 1));
-	if (off + need > DNSTAP_RING_BYTES) {
-		start += DNSTAP_RING_BYTES - off;
-		off = 0;
-	}
-	uint64_t end = start + need;
+	/* Room: the length and the frame, not across the end of the buffer. */
+	uint64_t start = t->pos;
+	size_t off = (size_t)(start & (DNSTAP_RING_BYTES - 1)), left = DNSTAP_RING_BYTES - off;
+	bool pad = 4 + len > left;
+	if (pad)
+		start += left;
+	uint64_t end = start + 4 + len;
 	if (end - atomic_load_explicit(&t->tail, memory_order_acquire) > DNSTAP_RING_BYTES) {
 		answer_ctx_count_dnstap(t->ctx, false); /* the writer is behind */
 		return;
 	}
-	uint8_t *at = t->ring + off;
-	memcpy(at, &end, 8);
-	dnstap_enc_write(at + 8, d->head, d->head_len, &m);
-	if (fstrm_iothr_submit(d->iothr, t->q, at + 8, len, on_done, t) != fstrm_res_success) {
-		answer_ctx_count_dnstap(t->ctx, false); /* its queue is full: the ring is ours */
-		return;
+	if (pad) {
+		if (left >= 4)
+			memset(t->ring + off, 0, 4); /* the writer skips to the beginning */
+		off = 0;
 	}
-	t->head = end;
+	uint8_t *at = t->ring + off;
+	at[0] = (uint8_t)(len >> 24);
+	at[1] = (uint8_t)(len >> 16);
+	at[2] = (uint8_t)(len >> 8);
+	at[3] = (uint8_t)len;
+	dnstap_enc_write(at + 4, d->head, d->head_len, &m);
+	t->pos = end;
+	atomic_store_explicit(&t->head, end, memory_order_release);
 	answer_ctx_count_dnstap(t->ctx, true);
+	if (GS_UNLIKELY(end >= t->kick_at)) {
+		/* A write to an eventfd every DNSTAP_KICK_BYTES, not per message. */
+		uint64_t one = 1;
+		(void)!write(d->kick_fd, &one, sizeof(one));
+		t->kick_at = end + DNSTAP_KICK_BYTES;
+	}
 }

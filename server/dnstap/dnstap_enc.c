@@ -24,13 +24,19 @@ size_t dnstap_enc_head(uint8_t *out, const char *identity, const char *version)
 
 void dnstap_enc_time(struct dnstap_enc_time *t, uint64_t sec, uint32_t nsec)
 {
-	uint8_t *p = t->bytes;
-	*p++ = DNSTAP_ENC_TAG_RESPONSE_TIME_SEC;
-	p = dnstap_put_varint(p, sec);
-	*p++ = DNSTAP_ENC_TAG_RESPONSE_TIME_NSEC; /* fixed32, little-endian */
+	uint8_t *p;
+	if (sec != t->sec || t->len == 0) {
+		p = t->bytes;
+		*p++ = DNSTAP_ENC_TAG_RESPONSE_TIME_SEC;
+		p = dnstap_put_varint(p, sec);
+		*p++ = DNSTAP_ENC_TAG_RESPONSE_TIME_NSEC; /* fixed32, little-endian */
+		t->len = (uint8_t)(p + 4 - t->bytes);
+		t->sec = sec;
+	} else {
+		p = t->bytes + t->len - 4;
+	}
 	p[0] = (uint8_t)nsec;
 	p[1] = (uint8_t)(nsec >> 8);
 	p[2] = (uint8_t)(nsec >> 16);
 	p[3] = (uint8_t)(nsec >> 24);
-	t->len = (uint8_t)(p + 4 - t->bytes);
 }

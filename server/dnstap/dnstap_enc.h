@@ -38,7 +38,7 @@ struct dnstap_enc_msg {
 	size_t message_len; /* set by dnstap_enc_size */
 };
 
-/* Encodes the response time sec.nsec into *t. */
+/* Encodes the response time sec.nsec into *t (the seconds only when they changed). */
 void dnstap_enc_time(struct dnstap_enc_time *t, uint64_t sec, uint32_t nsec) GS_NONNULL;
 /* Encodes the identity (NULL: none) and version fields, cut to DNSTAP_ENC_NAME_MAX
  * bytes each, into out[DNSTAP_ENC_HEAD_MAX]. Returns the length. */
@@ -78,6 +78,7 @@ enum {
  * until the year 3058; the space allows 10. */
 #define DNSTAP_ENC_TIME_MAX 16u
 struct dnstap_enc_time {
+	uint64_t sec; /* the seconds encoded */
 	uint8_t len;
 	uint8_t bytes[DNSTAP_ENC_TIME_MAX];
 };
@@ -86,7 +87,7 @@ struct dnstap_enc_time {
 static inline size_t dnstap_varint_len(uint64_t v)
 {
 	if (GS_LIKELY(v < 1u << 21))
-		return v < 1u << 7 ? 1 : v < 1u << 14 ? 2 : 3;
+		return 1 + (v >= 1u << 7) + (v >= 1u << 14);
 	size_t n = 4;
 	for (v >>= 28; v; v >>= 7)
 		n++;
@@ -103,11 +104,28 @@ static inline uint8_t *dnstap_put_varint(uint8_t *p, uint64_t v)
 	return p;
 }
 
+/* A varint below 2^21 (a length or a port), without a loop. */
+static inline uint8_t *dnstap_put_len(uint8_t *p, size_t v)
+{
+	if (v < 1u << 7) {
+		*p = (uint8_t)v;
+		return p + 1;
+	}
+	p[0] = (uint8_t)(v | 0x80);
+	if (v < 1u << 14) {
+		p[1] = (uint8_t)(v >> 7);
+		return p + 2;
+	}
+	p[1] = (uint8_t)(v >> 7 | 0x80);
+	p[2] = (uint8_t)(v >> 14);
+	return p + 3;
+}
+
 /* A length-delimited field: tag, length, bytes. */
 static inline uint8_t *dnstap_put_bytes(uint8_t *p, uint8_t tag, const void *data, size_t len)
 {
 	*p++ = tag;
-	p = dnstap_put_varint(p, len);
+	p = dnstap_put_len(p, len);
 	memcpy(p, data, len);
 	return p + len;
 }
@@ -142,7 +160,7 @@ static inline void dnstap_enc_write(uint8_t *out, const uint8_t *head, size_t he
 	if (m->extra)
 		p = dnstap_put_bytes(p, DNSTAP_ENC_TAG_EXTRA, m->extra, m->extra_len);
 	*p++ = DNSTAP_ENC_TAG_MESSAGE;
-	p = dnstap_put_varint(p, m->message_len);
+	p = dnstap_put_len(p, m->message_len);
 	*p++ = DNSTAP_ENC_TAG_TYPE;
 	*p++ = DNSTAP_ENC_MESSAGE_TYPE_AUTH_RESPONSE;
 	if (m->addr_len) {
@@ -160,7 +178,7 @@ static inline void dnstap_enc_write(uint8_t *out, const uint8_t *head, size_t he
 			memcpy(p, m->addr, 4);
 		p += m->addr_len;
 		*p++ = DNSTAP_ENC_TAG_QUERY_PORT;
-		p = dnstap_put_varint(p, m->port);
+		p = dnstap_put_len(p, m->port);
 	}
 	p = dnstap_put_bytes(p, DNSTAP_ENC_TAG_QUERY_MESSAGE, m->query, m->query_len);
 	/* A constant size, copied without a call; the bytes past the time are overwritten

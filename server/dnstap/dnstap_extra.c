@@ -13,33 +13,6 @@
 #include "server/base/xalloc.h"
 #include "server/query/answer.h"
 
-/* Cache slots (a power of two, direct mapped) and the longest text a slot keeps (a
- * longer one is formatted on every use). 256 x 192 B = 48 KiB per thread. */
-#define EXTRA_SLOTS     256u
-#define EXTRA_SLOT_TEXT 160u
-
-/* Everything the text depends on; no padding, so that keys compare as bytes. */
-struct extra_key {
-	uint64_t gen;
-	uintptr_t svc, dc;
-	uint32_t ttl;
-	uint16_t list, pos;
-	uint8_t scope, ty, failover, fail_open;
-	uint32_t zero; /* explicit tail padding */
-};
-_Static_assert(sizeof(struct extra_key) == 40, "struct extra_key has no padding");
-
-struct extra_slot {
-	struct extra_key key; /* gen 0: empty (generations start at 1) */
-	uint16_t len;
-	char text[EXTRA_SLOT_TEXT];
-};
-
-struct dnstap_extra {
-	struct extra_slot slot[EXTRA_SLOTS];
-	char scratch[DNSTAP_EXTRA_MAX]; /* a text too long for a slot */
-};
-
 struct dnstap_extra *dnstap_extra_new(void)
 {
 	return xcalloc(1, sizeof(struct dnstap_extra));
@@ -126,38 +99,15 @@ size_t dnstap_extra_format(const struct answer_note *n, char *buf)
 	return at;
 }
 
-const char *dnstap_extra_text(struct dnstap_extra *x, const struct answer_note *n, size_t *len)
+const char *dnstap_extra_miss(struct dnstap_extra *x, struct dnstap_extra_slot *s,
+                              const uint64_t *key, const struct answer_note *n, size_t *len)
 {
-	const struct steer_decision *dec = &n->dec;
-	struct extra_key k = {
-	        .gen = n->gen,
-	        .svc = (uintptr_t)n->svc,
-	        .dc = (uintptr_t)dec->dc,
-	        .ttl = dec->ttl,
-	        .list = dec->hit.list,
-	        .pos = dec->pos,
-	        .scope = dec->scope,
-	        .ty = n->ty,
-	        .failover = dec->failover,
-	        .fail_open = dec->fail_open,
-	};
-	/* The key as five words: hashed, and compared without a call. */
-	uint64_t w[5], v[5];
-	memcpy(w, &k, sizeof(w));
-	uint64_t h = (w[1] ^ w[2] >> 4 ^ w[3] ^ w[4] << 7) * 0x9e3779b97f4a7c15u;
-	struct extra_slot *s = &x->slot[h >> 56 & (EXTRA_SLOTS - 1)];
-	memcpy(v, &s->key, sizeof(v));
-	if (GS_LIKELY(((v[0] ^ w[0]) | (v[1] ^ w[1]) | (v[2] ^ w[2]) | (v[3] ^ w[3]) |
-	               (v[4] ^ w[4])) == 0)) {
-		*len = s->len;
-		return s->text;
-	}
 	size_t l = dnstap_extra_format(n, x->scratch);
 	*len = l;
-	if (l > EXTRA_SLOT_TEXT)
+	if (l > DNSTAP_EXTRA_SLOT_TEXT)
 		return x->scratch;
 	memcpy(s->text, x->scratch, l);
 	s->len = (uint16_t)l;
-	s->key = k;
+	memcpy(s->key, key, sizeof(s->key));
 	return s->text;
 }

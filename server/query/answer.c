@@ -96,9 +96,10 @@ void answer_ctx_count_dnstap(struct answer_ctx *ctx, bool sent)
 	stat_inc(sent ? &ctx->stats.dnstap_sent : &ctx->stats.dnstap_full);
 }
 
-void answer_ctx_count_dnstap_done(struct answer_ctx *ctx, bool written)
+void answer_ctx_count_dnstap_done(struct answer_ctx *ctx, bool written, uint64_t n)
 {
-	stat_inc(written ? &ctx->stats.dnstap_written : &ctx->stats.dnstap_lost);
+	uint64_t *c = written ? &ctx->stats.dnstap_written : &ctx->stats.dnstap_lost;
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
 }
 
 void answer_ctx_free(struct answer_ctx *ctx)

@@ -33,14 +33,13 @@ static void assert_bytes(ProtobufCBinaryData b, const void *want, size_t len)
 }
 
 /* Encodes m after the head of identity/version, decodes it and checks every field. */
-static void roundtrip(const char *identity, const char *version, struct dnstap_enc_msg *m,
-                      uint64_t sec, uint32_t nsec)
+static void roundtrip_at(const char *identity, const char *version, struct dnstap_enc_msg *m,
+                         struct dnstap_enc_time *t, uint64_t sec, uint32_t nsec)
 {
 	uint8_t head[DNSTAP_ENC_HEAD_MAX];
 	size_t head_len = dnstap_enc_head(head, identity, version);
-	struct dnstap_enc_time t;
-	dnstap_enc_time(&t, sec, nsec);
-	m->time = &t;
+	dnstap_enc_time(t, sec, nsec);
+	m->time = t;
 	size_t len = dnstap_enc_size(head_len, m);
 	enum { GUARD = 64 };
 	uint8_t *buf = malloc(len + GUARD);
@@ -75,8 +74,9 @@ static void roundtrip(const char *identity, const char *version, struct dnstap_e
 	assert_int_equal(msg->has_query_address, addr);
 	assert_int_equal(msg->has_query_port, addr);
 	if (addr) {
-		assert_int_equal(msg->socket_family, m->addr_len == 16 ? DNSTAP__SOCKET_FAMILY__INET6
-		                                                        : DNSTAP__SOCKET_FAMILY__INET);
+		assert_int_equal(msg->socket_family, m->addr_len == 16
+		                                             ? DNSTAP__SOCKET_FAMILY__INET6
+		                                             : DNSTAP__SOCKET_FAMILY__INET);
 		assert_bytes(msg->query_address, m->addr, m->addr_len);
 		assert_int_equal(msg->query_port, m->port);
 	}
@@ -98,6 +98,14 @@ static void roundtrip(const char *identity, const char *version, struct dnstap_e
 	free(buf);
 }
 
+/* The same with a fresh time. */
+static void roundtrip(const char *identity, const char *version, struct dnstap_enc_msg *m,
+                      uint64_t sec, uint32_t nsec)
+{
+	struct dnstap_enc_time t = {0};
+	roundtrip_at(identity, version, m, &t, sec, nsec);
+}
+
 static void test_udp4_extra(void **state)
 {
 	(void)state;
@@ -106,15 +114,15 @@ static void test_udp4_extra(void **state)
 	const char *extra = "service=www map=m rule=matched dc=west list=west,east "
 	                    "skipped_down=- scope=8 ttl=60";
 	struct dnstap_enc_msg m = {
-	    .query = q,
-	    .query_len = 29,
-	    .response = r,
-	    .response_len = 61,
-	    .addr = a4,
-	    .addr_len = 4,
-	    .port = 53124,
-	    .extra = extra,
-	    .extra_len = strlen(extra),
+	        .query = q,
+	        .query_len = 29,
+	        .response = r,
+	        .response_len = 61,
+	        .addr = a4,
+	        .addr_len = 4,
+	        .port = 53124,
+	        .extra = extra,
+	        .extra_len = strlen(extra),
 	};
 	roundtrip("ns1", "geosteer 1.0", &m, 1796000000u, 123456789u);
 	free(q);
@@ -131,14 +139,14 @@ static void test_tcp6_long(void **state)
 	for (unsigned i = 0; i < 16; i++)
 		a6[i] = (uint8_t)(0x20 + i);
 	struct dnstap_enc_msg m = {
-	    .query = q,
-	    .query_len = 300,
-	    .response = r,
-	    .response_len = 40000,
-	    .addr = a6,
-	    .addr_len = 16,
-	    .port = 1,
-	    .tcp = true,
+	        .query = q,
+	        .query_len = 300,
+	        .response = r,
+	        .response_len = 40000,
+	        .addr = a6,
+	        .addr_len = 16,
+	        .port = 1,
+	        .tcp = true,
 	};
 	roundtrip(NULL, "geosteer 1.0", &m, 0, 999999999u);
 	free(q);
@@ -154,12 +162,12 @@ static void test_edges(void **state)
 	/* No client address; lengths at the 1/2-byte varint edge; port 0 and 65535; a
 	 * seconds value past 2^35 (6 varint bytes); a long extra; the longest identity. */
 	struct dnstap_enc_msg m = {
-	    .query = q,
-	    .query_len = 127,
-	    .response = r,
-	    .response_len = 128,
-	    .extra = (const char *)x,
-	    .extra_len = 300,
+	        .query = q,
+	        .query_len = 127,
+	        .response = r,
+	        .response_len = 128,
+	        .extra = (const char *)x,
+	        .extra_len = 300,
 	};
 	char ident[DNSTAP_ENC_NAME_MAX + 1];
 	memset(ident, 'i', DNSTAP_ENC_NAME_MAX);
@@ -173,6 +181,13 @@ static void test_edges(void **state)
 	m.port = 65535;
 	m.tcp = true;
 	roundtrip("a", "v", &m, UINT64_MAX, UINT32_MAX);
+	/* One time reused across batches (dnstap_tick): the nanoseconds change alone, then
+	 * the seconds too, to a value of another varint length, and back. */
+	struct dnstap_enc_time t = {0};
+	roundtrip_at("a", "v", &m, &t, 1796000000u, 5);
+	roundtrip_at("a", "v", &m, &t, 1796000000u, 999999999u);
+	roundtrip_at("a", "v", &m, &t, 100, 7);
+	roundtrip_at("a", "v", &m, &t, 1796000001u, 0);
 	free(q);
 	free(r);
 	free(x);
@@ -181,9 +196,9 @@ static void test_edges(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_udp4_extra),
-	    cmocka_unit_test(test_tcp6_long),
-	    cmocka_unit_test(test_edges),
+	        cmocka_unit_test(test_udp4_extra),
+	        cmocka_unit_test(test_tcp6_long),
+	        cmocka_unit_test(test_edges),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
