@@ -303,10 +303,20 @@ static void *writer_main(void *arg)
 		}
 		if (stop)
 			break;
-		struct pollfd pfd = {.fd = d->kick_fd, .events = POLLIN};
-		if (poll(&pfd, 1, DNSTAP_IDLE_MS) > 0) {
+		/* Sleep until kicked, a second at most. A collector never writes unasked
+		 * while connected: its socket readable means it closed (or broke the
+		 * protocol), and the connection starts over without waiting for a write to
+		 * fail. */
+		struct pollfd pfd[2] = {
+		        {.fd = d->kick_fd, .events = POLLIN},
+		        {.fd = d->w && !d->conn.file ? d->conn.fd : -1, .events = POLLIN},
+		};
+		if (poll(pfd, 2, DNSTAP_IDLE_MS) > 0) {
 			uint64_t v;
-			(void)!read(d->kick_fd, &v, sizeof(v));
+			if (pfd[0].revents)
+				(void)!read(d->kick_fd, &v, sizeof(v));
+			if (pfd[1].revents)
+				writer_disconnect(d);
 		}
 	}
 	if (d->w)
