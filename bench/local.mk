@@ -18,7 +18,7 @@ bench_geo_bench_SOURCES = bench/geo_bench.c
 bench_geo_bench_CFLAGS = $(AM_CFLAGS) $(MMDB_CFLAGS)
 bench_geo_bench_LDADD = $(GS_GEOIP_LIBS)
 EXTRA_DIST += bench/same-answers.sh bench/same_answers.py bench/compare.sh bench/gdnsd-agreement.sh \
-	bench/bench.sh bench/bench_tools.py
+	bench/bench.sh bench/bench_tools.py bench/dnstap-cost.sh bench/dnstap-flood.sh
 
 # zone-dump: a configured zone as loaded (and signed), in zone file form.
 check_PROGRAMS += bench/zone-dump
