@@ -5,7 +5,8 @@ set -eu
 
 # Build: toolchain and libraries. Tests: clients, resolver, valgrind, GeoIP writer,
 # groff (the manual page check), prometheus (promtool checks the example alert rules),
-# a dnstap collector and reader (tests/system/dnstap.sh), the Debian packaging tools
+# a dnstap collector and reader (tests/system/dnstap.sh; protobuf-c decodes the dnstap
+# frames in tests/unit/test_dnstap, the daemon does not link it), the Debian packaging tools
 # (tests/deb.sh).
 PKGS="build-essential autoconf automake pkg-config clang clang-format
 libldns-dev libmaxminddb-dev libev-dev libyaml-dev libcmocka-dev liburcu-dev
