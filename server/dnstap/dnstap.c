@@ -445,16 +445,16 @@ void dnstap_log(struct dnstap_thread *t, const uint8_t *q, size_t qlen, const ui
 	if (t->note.svc)
 		m.extra = dnstap_extra_text(t->extra, &t->note, &m.extra_len);
 	const struct dnstap *d = t->d;
-	size_t len = dnstap_enc_size(d->head_len, &m);
+	size_t bound = dnstap_enc_bound(d->head_len, &m);
 
 	/* Room: the length and the frame, not across the end of the buffer. */
 	uint64_t start = t->pos;
 	size_t off = (size_t)(start & (DNSTAP_RING_BYTES - 1)), left = DNSTAP_RING_BYTES - off;
-	bool pad = 4 + len > left;
+	bool pad = 4 + bound > left;
 	if (pad)
 		start += left;
-	uint64_t end = start + 4 + len;
-	if (end - atomic_load_explicit(&t->tail, memory_order_acquire) > DNSTAP_RING_BYTES) {
+	if (start + 4 + bound - atomic_load_explicit(&t->tail, memory_order_acquire) >
+	    DNSTAP_RING_BYTES) {
 		answer_ctx_count_dnstap(t->ctx, false); /* the writer is behind */
 		return;
 	}
@@ -464,11 +464,12 @@ void dnstap_log(struct dnstap_thread *t, const uint8_t *q, size_t qlen, const ui
 		off = 0;
 	}
 	uint8_t *at = t->ring + off;
+	size_t len = dnstap_enc_write(at + 4, d->head, d->head_len, &m);
 	at[0] = (uint8_t)(len >> 24);
 	at[1] = (uint8_t)(len >> 16);
 	at[2] = (uint8_t)(len >> 8);
 	at[3] = (uint8_t)len;
-	dnstap_enc_write(at + 4, d->head, d->head_len, &m);
+	uint64_t end = start + 4 + len;
 	t->pos = end;
 	atomic_store_explicit(&t->head, end, memory_order_release);
 	answer_ctx_count_dnstap(t->ctx, true);

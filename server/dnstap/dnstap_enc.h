@@ -6,8 +6,8 @@
  * schema); tests/unit/test_dnstap.c decodes the output with protobuf-c's code generated
  * from that file, so the two cannot drift apart.
  *
- * No allocation, no table walk: the caller sizes the frame (dnstap_enc_size), finds
- * room for it and writes it (dnstap_enc_write). The identity and version fields, the
+ * No allocation, no table walk: the caller bounds the frame's size (dnstap_enc_bound),
+ * finds room for it and writes it (dnstap_enc_write). The identity and version fields, the
  * same in every frame, are encoded once (dnstap_enc_head) and copied. */
 #ifndef GS_DNSTAP_ENC_H
 #define GS_DNSTAP_ENC_H
@@ -35,7 +35,7 @@ struct dnstap_enc_msg {
 	const struct dnstap_enc_time *time; /* response time */
 	const char *extra;                  /* the Dnstap extra field; NULL: none */
 	size_t extra_len;
-	size_t message_len; /* set by dnstap_enc_size */
+	size_t message_len; /* set by dnstap_enc_bound */
 };
 
 /* Encodes the response time sec.nsec into *t (the seconds only when they changed). */
@@ -87,7 +87,7 @@ struct dnstap_enc_time {
 static inline size_t dnstap_varint_len(uint64_t v)
 {
 	if (GS_LIKELY(v < 1u << 21))
-		return 1 + (v >= 1u << 7) + (v >= 1u << 14);
+		return v < 1u << 7 ? 1 : v < 1u << 14 ? 2 : 3;
 	size_t n = 4;
 	for (v >>= 28; v; v >>= 7)
 		n++;
@@ -130,9 +130,9 @@ static inline uint8_t *dnstap_put_bytes(uint8_t *p, uint8_t tag, const void *dat
 	return p + len;
 }
 
-/* The length of the frame for m after a head of head_len bytes; notes in m what
- * dnstap_enc_write needs. */
-static inline size_t dnstap_enc_size(size_t head_len, struct dnstap_enc_msg *m)
+/* Notes in m the length of its Message, and returns a bound on the length of the frame
+ * for m after a head of head_len bytes (at most 6 bytes more than it will be). */
+static inline size_t dnstap_enc_bound(size_t head_len, struct dnstap_enc_msg *m)
 {
 	size_t n = 2 + 2; /* the Message: type, socket_protocol */
 	if (m->addr_len)
@@ -142,23 +142,22 @@ static inline size_t dnstap_enc_size(size_t head_len, struct dnstap_enc_msg *m)
 	n += m->time->len; /* response time: seconds, nanoseconds */
 	n += 1 + dnstap_varint_len(m->response_len) + m->response_len;
 	m->message_len = n;
-	n += head_len + 1 + dnstap_varint_len(n) + 2; /* the Dnstap: head, message, type */
+	/* The Dnstap: message (a length below 2^21: 3 bytes at most), head, extra, type. */
+	n += 1 + 3 + head_len + 2;
 	if (m->extra)
-		n += 1 + dnstap_varint_len(m->extra_len) + m->extra_len;
+		n += 1 + 3 + m->extra_len;
 	return n;
 }
 
-/* Writes that frame (exactly dnstap_enc_size(head_len, m) bytes) to out; m as
- * dnstap_enc_size left it. Inline: it runs for every answer. */
-static inline void dnstap_enc_write(uint8_t *out, const uint8_t *head, size_t head_len,
-                                    const struct dnstap_enc_msg *m)
+/* Writes the frame for m (as dnstap_enc_bound left it) to out, which has room for the
+ * bound; returns its length. Inline: it runs for every answer. */
+static inline size_t dnstap_enc_write(uint8_t *out, const uint8_t *head, size_t head_len,
+                                      const struct dnstap_enc_msg *m)
 {
-	/* Dnstap fields in number order: identity and version (the head), extra, message,
-	 * type. */
-	memcpy(out, head, head_len);
-	uint8_t *p = out + head_len;
-	if (m->extra)
-		p = dnstap_put_bytes(p, DNSTAP_ENC_TAG_EXTRA, m->extra, m->extra_len);
+	/* The Dnstap's fields: message first (any order is valid protobuf; this one needs
+	 * the length of nothing but the Message beforehand), then the head (identity and
+	 * version), extra and type. */
+	uint8_t *p = out;
 	*p++ = DNSTAP_ENC_TAG_MESSAGE;
 	p = dnstap_put_len(p, m->message_len);
 	*p++ = DNSTAP_ENC_TAG_TYPE;
@@ -186,8 +185,13 @@ static inline void dnstap_enc_write(uint8_t *out, const uint8_t *head, size_t he
 	memcpy(p, m->time->bytes, DNSTAP_ENC_TIME_MAX);
 	p += m->time->len;
 	p = dnstap_put_bytes(p, DNSTAP_ENC_TAG_RESPONSE_MESSAGE, m->response, m->response_len);
+	memcpy(p, head, head_len);
+	p += head_len;
+	if (m->extra)
+		p = dnstap_put_bytes(p, DNSTAP_ENC_TAG_EXTRA, m->extra, m->extra_len);
 	*p++ = DNSTAP_ENC_TAG_DNSTAP_TYPE;
-	*p = DNSTAP_ENC_DNSTAP_TYPE_MESSAGE;
+	*p++ = DNSTAP_ENC_DNSTAP_TYPE_MESSAGE;
+	return (size_t)(p - out);
 }
 
 #endif
