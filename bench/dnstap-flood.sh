@@ -94,12 +94,12 @@ echo "dnsperf -c 4 -q 200 -l $SECS, geosteerd on CPU 1 (1 worker), dnsperf on CP
 run "dnstap off" ""
 collector "$work/cap1.fstrm"
 run "dnstap, collector reading" "dnstap: {socket: $work/tap.sock}"
-kill -KILL "$cap"
+kill -TERM "$cap"
 wait "$cap" 2>/dev/null || true
 collector "$work/cap2.fstrm"
 kill -STOP "$cap"
 run "dnstap, collector stopped" "dnstap: {socket: $work/tap.sock}"
 kill -CONT "$cap"
-kill -KILL "$cap"
+kill -TERM "$cap"
 wait "$cap" 2>/dev/null || true
 cap=
