@@ -2,7 +2,8 @@
 # bench/dnstap-flood.sh -- answers under a flood with dnstap: dnsperf at full rate
 # (-c 4 -q 200, SECS seconds each, default 8) against geosteerd (1 worker thread) with
 # dnstap off, with dnstap to a collector that keeps up (fstrm_capture writing a file),
-# and with dnstap to a collector that is stopped (SIGSTOP: connected, reading nothing).
+# and with dnstap to a collector that is stopped (SIGSTOP: connected, reading nothing),
+# then dnstap off again (the order's own effect on the rates shows).
 # For each: queries per second, lost queries, dnsperf's average and maximum latency, and
 # the daemon's dnstap counters from /metrics (sent to the writer, dropped because the
 # ring was full, written, discarded while no collector took them).
@@ -103,3 +104,4 @@ kill -CONT "$cap"
 kill -TERM "$cap"
 wait "$cap" 2>/dev/null || true
 cap=
+run "dnstap off (again)" ""
