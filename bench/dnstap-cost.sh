@@ -3,8 +3,12 @@
 # the method of bench/compare.sh: geosteerd under callgrind with N1 and N2 queries from
 # dnsperf, (Ir(N2) - Ir(N1)) / (N2 - N1), whole process (the dnstap writer thread
 # included), at QPS queries a second (default 2000: a rate the writer keeps up with
-# under valgrind, so that every message is made and written). Half the queries are for a steered name (the decision goes into extra).
-# Usage: bench/dnstap-cost.sh [BUILD_DIR]   (needs dnsperf, valgrind). Loopback only.
+# under valgrind, so that every message is made and written: the run stops if one is
+# dropped). Half the queries are for a steered name (the decision goes into extra).
+# Each figure is the median of REPEAT (default 3) such pairs, off and on alternating, to
+# even out the start-up noise (a few tens of instructions per query between runs).
+# Usage: bench/dnstap-cost.sh [BUILD_DIR]   (needs dnsperf, valgrind, dnstap-ldns).
+# Loopback only.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/build}
@@ -44,6 +48,7 @@ Y
 ir_run() { # DNSTAP-LINE COUNT: total instructions of one callgrind run
 	local port=$((20000 + RANDOM % 20000))
 	config "$port" "$1" >"$work/c.yaml"
+	rm -f "$work/out.dnstap"
 	valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
 		"$build/server/geosteerd" -c "$work/c.yaml" >"$work/gs.log" 2>&1 &
 	pid=$!
@@ -52,16 +57,36 @@ ir_run() { # DNSTAP-LINE COUNT: total instructions of one callgrind run
 		sleep 0.2
 	done
 	dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries" -n $(($2 / 2)) -q 20 -t 5 -Q "${QPS:-2000}" >"$work/perf" 2>&1
-	"$build/tools/geosteerctl" -s "$work/ctl.sock" stats | grep dnstap_dropped >&2 || true
+	local dropped
+	dropped=$("$build/tools/geosteerctl" -s "$work/ctl.sock" stats | awk '/dnstap_dropped/ {print $2}')
 	kill -TERM "$pid"
 	wait "$pid" || true
 	pid=
+	if [ -n "$1" ]; then
+		# Every answer (the queries and the readiness probe) is in the file.
+		local frames
+		frames=$(dnstap-ldns -r "$work/out.dnstap" | wc -l)
+		if [ "${dropped:-0}" != 0 ] || [ "$frames" -lt "$2" ]; then
+			echo "dnstap: $dropped dropped, $frames of $2 written: lower QPS" >&2
+			exit 1
+		fi
+	fi
 	awk '/^summary:|^totals:/ {print $2; exit}' "$work/cg.out"
 }
-for mode in off on; do
-	line=""
-	[ $mode = on ] && line="dnstap: {file: $work/out.dnstap}"
-	a=$(ir_run "$line" $N1)
-	b=$(ir_run "$line" $N2)
-	echo "dnstap $mode: $(((b - a) / (N2 - N1))) instructions per query (callgrind, $N1 vs $N2 queries)"
+median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+: >"$work/off"
+: >"$work/on"
+for _ in $(seq 1 "${REPEAT:-3}"); do
+	for mode in off on; do
+		line=""
+		[ $mode = on ] && line="dnstap: {file: $work/out.dnstap}"
+		a=$(ir_run "$line" $N1)
+		b=$(ir_run "$line" $N2)
+		echo $(((b - a) / (N2 - N1))) >>"$work/$mode"
+	done
 done
+off=$(median <"$work/off")
+on=$(median <"$work/on")
+echo "dnstap off: $off instructions per query (runs: $(tr '\n' ' ' <"$work/off"))"
+echo "dnstap on:  $on instructions per query (runs: $(tr '\n' ' ' <"$work/on"))"
+echo "dnstap cost: $((on - off)) instructions per query (callgrind, medians of ${REPEAT:-3}, $N1 vs $N2 queries at ${QPS:-2000}/s)"

@@ -19,7 +19,8 @@ bench_geo_bench_CFLAGS = $(AM_CFLAGS) $(MMDB_CFLAGS)
 bench_geo_bench_LDADD = $(GS_GEOIP_LIBS)
 EXTRA_DIST += bench/same-answers.sh bench/same_answers.py bench/compare.sh bench/gdnsd-agreement.sh \
 	bench/zone-compare.sh \
-	bench/bench.sh bench/bench_tools.py bench/reload-load.sh
+	bench/bench.sh bench/bench_tools.py bench/reload-load.sh bench/dnstap-cost.sh \
+	bench/dnstap-flood.sh
 
 # zone-dump: a configured zone as loaded (and signed), in zone file form.
 check_PROGRAMS += bench/zone-dump

@@ -5,8 +5,9 @@ set -eu
 
 # Build: toolchain and libraries. Tests: clients, resolver, valgrind, GeoIP writer,
 # groff (the manual page check), prometheus (promtool checks the example alert rules),
-# a dnstap collector and reader (tests/system/dnstap.sh), BIND's dnssec-signzone (an
-# opt-out zone in tests/system/dnssec-presigned.sh), the Debian packaging tools
+# a dnstap collector and reader (tests/system/dnstap.sh; protobuf-c decodes the dnstap
+# frames in tests/unit/test_dnstap, the daemon does not link it), BIND's dnssec-signzone
+# (an opt-out zone in tests/system/dnssec-presigned.sh), the Debian packaging tools
 # (tests/deb.sh), etcd (tests/system/fleet.sh: a 3-member cluster on loopback).
 PKGS="build-essential autoconf automake pkg-config clang clang-format
 libldns-dev libmaxminddb-dev libev-dev libyaml-dev libcmocka-dev liburcu-dev

@@ -2,7 +2,7 @@
 # threads with their UDP and TCP engines, sd_notify (libdaemon.a), and geosteerd.
 noinst_LIBRARIES += server/libdaemon.a
 server_libdaemon_a_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS) $(MMDB_CFLAGS) $(LDNS_CFLAGS) \
-	$(FSTRM_CFLAGS) $(PROTOBUFC_CFLAGS)
+	$(FSTRM_CFLAGS)
 server_libdaemon_a_SOURCES = \
 	server/daemon.c server/daemon.h \
 	server/listen.c server/listen.h \
@@ -19,7 +19,7 @@ GS_DAEMON_DEPS = server/dnstap/libdnstap.a server/ctl/libctl.a server/load/liblo
 	server/query/libquery.a zones/libzones.a geoip/libgeoip.a server/fleet/libfleet.a \
 	server/health/libhealth.a \
 	server/config/libconfig.a server/base/libbase.a $(YAML_LIBS) $(URCU_LIBS) \
-	$(LDNS_LIBS) $(MMDB_LIBS) $(CURL_LIBS) $(JSONC_LIBS) $(FSTRM_LIBS) $(PROTOBUFC_LIBS) $(EV_LIBS) \
+	$(LDNS_LIBS) $(MMDB_LIBS) $(CURL_LIBS) $(JSONC_LIBS) $(FSTRM_LIBS) $(EV_LIBS) \
 	$(PTHREAD_LIBS)
 
 sbin_PROGRAMS += server/geosteerd

@@ -404,6 +404,8 @@ static bool answer_queries(struct tcp_conn *c)
 	const struct snapshot *snap = snapshot_current();
 	size_t off = 0, tx_len = 0;
 	bool ok = true;
+	if (GS_UNLIKELY(w->tap != NULL))
+		dnstap_tick(w->tap); /* one response time for the answers to this read */
 	for (;;) {
 		size_t avail = c->in_len - off;
 		if (avail < 2)

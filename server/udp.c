@@ -161,6 +161,8 @@ static void answer_batch(struct udp_sock *us, unsigned n)
 	/* One clock reading per batch for cookies and rate limiting. */
 	if (snap && (snap->rrl || snap->cookie_secret))
 		answer_ctx_tick(us->actx);
+	if (GS_UNLIKELY(us->tap != NULL))
+		dnstap_tick(us->tap); /* and one for the dnstap messages' response time */
 	unsigned n_tx = 0;
 	for (unsigned i = 0; i < n; i++) {
 		const struct msghdr *rx = &b->rx[i].msg_hdr;

@@ -27,6 +27,7 @@ include tests/unit/steer.mk
 include tests/unit/fast.mk
 include tests/unit/daemon.mk
 include tests/unit/rrl.mk
+include tests/unit/dnstap.mk
 else
 # No cmocka: this test fails, naming the package, so that `make check` cannot pass
 # without the unit tests.

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
- * dnstap.c -- dnstap messages for every answer (dnstap.h): the fstrm I/O thread and its
- * connection to the collector, the per-thread rings of message buffers, packing one
- * message with protobuf-c, and the steering decision written as text into `extra`. */
+ * dnstap.c -- dnstap messages for every answer (dnstap.h): each answering thread's ring
+ * of ready-made Frame Streams data frames, the writer thread that sends the rings to
+ * the collector's socket or the file, and the connection (its Frame Streams handshake
+ * and control frames by libfstrm's fstrm_writer). */
 #include <config.h>
 
 #include "server/dnstap/dnstap.h"
@@ -9,9 +10,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -19,56 +23,85 @@
 #include <unistd.h>
 
 #include <fstrm.h>
-#include <protobuf-c/protobuf-c.h>
 
 #include "server/base/log.h"
 #include "server/base/xalloc.h"
-#include "server/dnstap/dnstap.pb-c.h"
+#include "server/dnstap/dnstap_enc.h"
+#include "server/dnstap/dnstap_extra.h"
 #include "server/query/answer.h"
 
 /* The content type every dnstap reader expects in the Frame Streams handshake. */
 #define DNSTAP_CONTENT_TYPE "protobuf:dnstap.Dnstap"
-/* Buffers per thread (a power of two), and their size: a UDP query and answer with
- * the message around them fit; a larger message (a long TCP answer) gets a heap
- * buffer. 256 x 4 KiB = 1 MiB per answering thread. */
-#define DNSTAP_RING 256u
-#define DNSTAP_SLOT 4096u
-/* fstrm's input queue per thread: larger than the ring, so the ring fills first. */
-#define DNSTAP_QUEUE 256u
-/* The longest `extra` text; a decision that does not fit is cut short. */
-#define DNSTAP_EXTRA_MAX 480u
+/* Each answering thread's ring (a power of two). A UDP answer's frame takes some
+ * 200-300 bytes, so 1 MiB holds about 4,000 frames waiting for the writer; the largest
+ * TCP frame (two 64 KiB messages) fits. */
+#define DNSTAP_RING_BYTES (1u << 20)
+/* The answering thread wakes the writer each time this many more bytes of frames are
+ * in its ring; otherwise the writer looks at the rings every DNSTAP_IDLE_MS. */
+#define DNSTAP_KICK_BYTES (64u << 10)
+#define DNSTAP_IDLE_MS    1000
 
-/* The connection to a collector's Unix socket, for libfstrm's writer. Only the I/O
- * thread touches it once the writer exists. */
+/* The collector's socket or the file. Only the writer thread touches it once
+ * dnstap_open has returned. */
 struct dnstap_conn {
 	char path[sizeof(((struct sockaddr_un *)NULL)->sun_path)];
+	char *file; /* the file to write (owned; NULL: a socket at path) */
 	int fd;
-	bool up; /* connected; a file is always "up" */
+	bool up; /* connected (a collector's socket) */
+};
+
+/* One answering thread's ring. Frames are laid at increasing absolute byte positions
+ * (position % DNSTAP_RING_BYTES in the buffer), each as Frame Streams puts it on the
+ * wire: a 4-byte big-endian length, then the dnstap bytes; so the writer sends a run
+ * of frames with one write. A frame does not cross the end of the buffer: it starts
+ * again at the beginning, and the bytes skipped (a pad) hold a zero length when there
+ * are 4 or more of them. The answering thread writes frames at head and publishes it;
+ * the writer sends [tail, head) and publishes tail. A single-producer single-consumer
+ * queue: no lock, one release store each side. */
+struct dnstap_thread {
+	struct dnstap *d;
+	struct answer_ctx *ctx;
+	struct answer_note note;
+	struct dnstap_extra *extra;
+	struct dnstap_enc_time now; /* dnstap_tick */
+	uint8_t *ring;
+	uint64_t pos;     /* the answering thread's head */
+	uint64_t kick_at; /* wake the writer when pos reaches it */
+	_Atomic uint64_t head;
+	_Atomic uint64_t tail;
 };
 
 struct dnstap {
-	struct fstrm_iothr *iothr;
 	struct dnstap_conn conn;
-	char *identity; /* owned or NULL */
+	uint8_t head[DNSTAP_ENC_HEAD_MAX]; /* identity and version, encoded */
+	size_t head_len;
 	unsigned n_threads;
+	_Atomic(struct dnstap_thread *) *threads; /* n_threads, NULL until registered */
+	int kick_fd;                              /* eventfd: frames are waiting */
+	atomic_bool stop;
+	pthread_t thr;
+	/* The writer thread's own. */
+	struct fstrm_writer *w; /* NULL: not connected */
+	struct timespec last_try;
+	bool tried;
 };
 
-struct dnstap_thread {
-	struct dnstap *d;
-	struct fstrm_iothr_queue *q;
-	struct answer_ctx *ctx;
-	struct answer_note note;
-	unsigned next;                  /* the next ring buffer to use */
-	uint8_t (*slot)[DNSTAP_SLOT];   /* DNSTAP_RING buffers */
-	atomic_uchar busy[DNSTAP_RING]; /* 1 from the submit until the I/O thread is done */
-	char extra[DNSTAP_EXTRA_MAX + 1];
-};
+/* ---- the collector's socket or the file (libfstrm rdwr callbacks, writer thread) ---- */
 
-/* ---- the collector's socket (libfstrm rdwr callbacks, on the I/O thread) ---- */
+static int open_file(const char *path, int how)
+{
+	return open(path, O_WRONLY | O_CREAT | O_CLOEXEC | how, 0644);
+}
 
 static fstrm_res conn_open(void *obj)
 {
 	struct dnstap_conn *c = obj;
+	if (c->file) {
+		/* Opened by dnstap_open; after a write error, appended to. */
+		if (c->fd < 0 && (c->fd = open_file(c->file, O_APPEND)) < 0)
+			return fstrm_res_failure;
+		return fstrm_res_success;
+	}
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return fstrm_res_failure;
@@ -78,9 +111,10 @@ static fstrm_res conn_open(void *obj)
 		close(fd);
 		return fstrm_res_failure;
 	}
-	/* A collector that stops reading must not hold the I/O thread for long. */
+	/* A collector that stops reading or answering must not hold the writer for long. */
 	struct timeval tv = {.tv_sec = 1};
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	c->fd = fd;
 	c->up = true;
 	log_info("dnstap: connected to %s", c->path);
@@ -90,10 +124,16 @@ static fstrm_res conn_open(void *obj)
 static fstrm_res conn_close(void *obj)
 {
 	struct dnstap_conn *c = obj;
-	if (c->fd >= 0) {
-		close(c->fd);
-		log_warn("dnstap: lost the collector at %s; trying again every second", c->path);
+	if (c->file) {
+		if (c->fd >= 0)
+			close(c->fd);
+		c->fd = -1;
+		return fstrm_res_success;
 	}
+	if (c->fd >= 0)
+		close(c->fd);
+	if (c->up)
+		log_warn("dnstap: lost the collector at %s; trying again every second", c->path);
 	c->fd = -1;
 	c->up = false;
 	return fstrm_res_success;
@@ -123,11 +163,14 @@ static fstrm_res conn_write(void *obj, const struct iovec *iov, int iovcnt)
 	for (int i = 0; i < iovcnt; i++)
 		total += iov[i].iov_len;
 	while (total > 0) {
-		ssize_t n = sendmsg(c->fd, &m, MSG_NOSIGNAL);
+		ssize_t n = c->file ? writev(c->fd, m.msg_iov, (int)m.msg_iovlen)
+		                    : sendmsg(c->fd, &m, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return fstrm_res_failure;
+		if ((size_t)n == total)
+			break; /* the common case: all of it at once */
 		total -= (size_t)n;
 		/* Skip what went out. */
 		while (m.msg_iovlen > 0 && (size_t)n >= m.msg_iov->iov_len) {
@@ -149,12 +192,16 @@ static fstrm_res conn_write(void *obj, const struct iovec *iov, int iovcnt)
 	return fstrm_res_success;
 }
 
-static struct fstrm_writer *socket_writer(struct dnstap_conn *c)
+/* The Frame Streams writer over c: with a read side (the bidirectional handshake) for
+ * a collector's socket, without for a file. Only its open and close are used: they
+ * write the control frames; data frames come ready-made from the rings. */
+static struct fstrm_writer *conn_writer(struct dnstap_conn *c)
 {
 	struct fstrm_rdwr *rw = fstrm_rdwr_init(c);
 	fstrm_rdwr_set_open(rw, conn_open);
 	fstrm_rdwr_set_close(rw, conn_close);
-	fstrm_rdwr_set_read(rw, conn_read); /* a read side: the bidirectional handshake */
+	if (!c->file)
+		fstrm_rdwr_set_read(rw, conn_read);
 	fstrm_rdwr_set_write(rw, conn_write);
 	struct fstrm_writer_options *wo = fstrm_writer_options_init();
 	fstrm_writer_options_add_content_type(wo, DNSTAP_CONTENT_TYPE,
@@ -164,57 +211,159 @@ static struct fstrm_writer *socket_writer(struct dnstap_conn *c)
 	return w;
 }
 
-static struct fstrm_writer *file_writer(const char *path)
+/* ---- the writer thread ---- */
+
+/* Connects (handshake, START frame) when not connected and the last try is a second
+ * old or more. */
+static void writer_connect(struct dnstap *d)
 {
-	struct fstrm_file_options *fo = fstrm_file_options_init();
-	fstrm_file_options_set_file_path(fo, path);
-	struct fstrm_writer_options *wo = fstrm_writer_options_init();
-	fstrm_writer_options_add_content_type(wo, DNSTAP_CONTENT_TYPE,
-	                                      sizeof(DNSTAP_CONTENT_TYPE) - 1);
-	struct fstrm_writer *w = fstrm_file_writer_init(fo, wo);
-	fstrm_writer_options_destroy(&wo);
-	fstrm_file_options_destroy(&fo);
-	return w;
+	if (d->w)
+		return;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (d->tried && now.tv_sec - d->last_try.tv_sec < 1)
+		return;
+	d->tried = true;
+	d->last_try = now;
+	struct fstrm_writer *w = conn_writer(&d->conn);
+	if (w && fstrm_writer_open(w) == fstrm_res_success) {
+		d->w = w;
+		return;
+	}
+	if (w)
+		fstrm_writer_destroy(&w);
+	(void)conn_close(&d->conn); /* a socket connected before the handshake failed */
 }
+
+/* Drops the connection after a failed write: STOP if it can still be written. */
+static void writer_disconnect(struct dnstap *d)
+{
+	fstrm_writer_destroy(&d->w); /* closes through conn_close */
+	(void)conn_close(&d->conn);
+	d->w = NULL;
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Sends what t's ring holds (or discards it while not connected), counts it and gives
+ * the bytes back. Returns whether there was any. */
+static bool writer_drain(struct dnstap *d, struct dnstap_thread *t)
+{
+	uint64_t tail = atomic_load_explicit(&t->tail, memory_order_relaxed);
+	uint64_t head = atomic_load_explicit(&t->head, memory_order_acquire);
+	if (tail == head)
+		return false;
+	/* Walk the frames: count them, and cut the runs at the pad. */
+	struct iovec iov[4];
+	int n_iov = 0;
+	uint64_t n = 0, run = tail, p = tail;
+	while (p < head) {
+		size_t off = (size_t)(p & (DNSTAP_RING_BYTES - 1)), left = DNSTAP_RING_BYTES - off;
+		if (left < 4 || get_be32(t->ring + off) == 0) {
+			if (p > run && n_iov < 4) {
+				iov[n_iov].iov_base = t->ring + (run & (DNSTAP_RING_BYTES - 1));
+				iov[n_iov++].iov_len = (size_t)(p - run);
+			}
+			p += left;
+			run = p;
+			continue;
+		}
+		p += 4 + get_be32(t->ring + off);
+		n++;
+	}
+	if (head > run && n_iov < 4) {
+		iov[n_iov].iov_base = t->ring + (run & (DNSTAP_RING_BYTES - 1));
+		iov[n_iov++].iov_len = (size_t)(head - run);
+	}
+	bool written = false;
+	if (d->w) {
+		written = conn_write(&d->conn, iov, n_iov) == fstrm_res_success;
+		if (!written)
+			writer_disconnect(d);
+	}
+	answer_ctx_count_dnstap_done(t->ctx, written, n);
+	atomic_store_explicit(&t->tail, head, memory_order_release);
+	return true;
+}
+
+static void *writer_main(void *arg)
+{
+	struct dnstap *d = arg;
+	for (;;) {
+		bool stop = atomic_load(&d->stop);
+		writer_connect(d);
+		for (unsigned i = 0; i < d->n_threads; i++) {
+			struct dnstap_thread *t =
+			        atomic_load_explicit(&d->threads[i], memory_order_acquire);
+			if (t)
+				writer_drain(d, t);
+		}
+		if (stop)
+			break;
+		/* Sleep until kicked, a second at most. A collector never writes unasked
+		 * while connected: its socket readable means it closed (or broke the
+		 * protocol), and the connection starts over without waiting for a write to
+		 * fail. */
+		struct pollfd pfd[2] = {
+		        {.fd = d->kick_fd, .events = POLLIN},
+		        {.fd = d->w && !d->conn.file ? d->conn.fd : -1, .events = POLLIN},
+		};
+		if (poll(pfd, 2, DNSTAP_IDLE_MS) > 0) {
+			uint64_t v;
+			if (pfd[0].revents)
+				(void)!read(d->kick_fd, &v, sizeof(v));
+			if (pfd[1].revents)
+				writer_disconnect(d);
+		}
+	}
+	if (d->w)
+		fstrm_writer_destroy(&d->w); /* STOP (and FINISH from a collector) */
+	(void)conn_close(&d->conn);
+	return NULL;
+}
+
+/* ---- setting up and tearing down (main thread) ---- */
 
 struct dnstap *dnstap_open(const struct cfg_dnstap *cfg, const char *identity, unsigned n_threads)
 {
 	struct dnstap *d = xcalloc(1, sizeof(*d));
 	d->conn.fd = -1;
 	d->n_threads = n_threads;
-	d->identity = identity ? xstrdup(identity) : NULL;
-	struct fstrm_writer *w;
+	d->threads = xcalloc(n_threads ? n_threads : 1, sizeof(*d->threads));
+	d->head_len = dnstap_enc_head(d->head, identity, PACKAGE_STRING);
+	atomic_init(&d->stop, false);
 	if (cfg->socket) {
 		snprintf(d->conn.path, sizeof(d->conn.path), "%s", cfg->socket);
-		w = socket_writer(&d->conn);
 	} else {
-		d->conn.up = true;
-		w = file_writer(cfg->file);
+		d->conn.file = xstrdup(cfg->file);
+		d->conn.fd = open_file(cfg->file, O_TRUNC);
+		if (d->conn.fd < 0) {
+			log_err("dnstap: cannot open %s: %s", cfg->file, strerror(errno));
+			goto fail;
+		}
 	}
-	if (!w) {
-		log_err("dnstap: cannot set up the writer for %s",
-		        cfg->socket ? cfg->socket : cfg->file);
-		free(d->identity);
-		free(d);
-		return NULL;
+	d->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (d->kick_fd < 0) {
+		log_err("dnstap: eventfd: %s", strerror(errno));
+		goto fail;
 	}
-	struct fstrm_iothr_options *io = fstrm_iothr_options_init();
-	fstrm_iothr_options_set_num_input_queues(io, n_threads ? n_threads : 1);
-	fstrm_iothr_options_set_input_queue_size(io, DNSTAP_QUEUE);
-	fstrm_iothr_options_set_queue_model(io, FSTRM_IOTHR_QUEUE_MODEL_SPSC);
-	fstrm_iothr_options_set_reopen_interval(io, 1);
-	d->iothr = fstrm_iothr_init(io, &w);
-	fstrm_iothr_options_destroy(&io);
-	if (!d->iothr) {
-		log_err("dnstap: cannot start the writer for %s",
-		        cfg->socket ? cfg->socket : cfg->file);
-		if (w)
-			fstrm_writer_destroy(&w);
-		free(d->identity);
-		free(d);
-		return NULL;
+	int err = pthread_create(&d->thr, NULL, writer_main, d);
+	if (err != 0) {
+		log_err("dnstap: cannot start the writer thread: %s", strerror(err));
+		close(d->kick_fd);
+		goto fail;
 	}
 	return d;
+fail:
+	if (d->conn.fd >= 0)
+		close(d->conn.fd);
+	free(d->conn.file);
+	free(d->threads);
+	free(d);
+	return NULL;
 }
 
 struct dnstap_thread *dnstap_thread_new(struct dnstap *d, unsigned idx, struct answer_ctx *ctx)
@@ -222,11 +371,14 @@ struct dnstap_thread *dnstap_thread_new(struct dnstap *d, unsigned idx, struct a
 	struct dnstap_thread *t = xcalloc(1, sizeof(*t));
 	t->d = d;
 	t->ctx = ctx;
-	t->q = fstrm_iothr_get_input_queue_idx(d->iothr, idx);
-	t->slot = xmalloc(sizeof(*t->slot) * DNSTAP_RING);
-	for (unsigned i = 0; i < DNSTAP_RING; i++)
-		atomic_init(&t->busy[i], 0);
+	t->ring = xmalloc(DNSTAP_RING_BYTES);
+	t->extra = dnstap_extra_new();
+	t->kick_at = DNSTAP_KICK_BYTES;
+	atomic_init(&t->head, 0);
+	atomic_init(&t->tail, 0);
 	answer_ctx_set_note(ctx, &t->note);
+	if (idx < d->n_threads)
+		atomic_store_explicit(&d->threads[idx], t, memory_order_release);
 	return t;
 }
 
@@ -234,8 +386,14 @@ void dnstap_close(struct dnstap *d)
 {
 	if (!d)
 		return;
-	fstrm_iothr_destroy(&d->iothr);
-	free(d->identity);
+	/* The answering threads have stopped: the writer sends what they left, then STOP. */
+	atomic_store(&d->stop, true);
+	uint64_t one = 1;
+	(void)!write(d->kick_fd, &one, sizeof(one));
+	pthread_join(d->thr, NULL);
+	close(d->kick_fd);
+	free(d->conn.file);
+	free(d->threads);
 	free(d);
 }
 
@@ -243,208 +401,82 @@ void dnstap_thread_free(struct dnstap_thread *t)
 {
 	if (!t)
 		return;
-	free(t->slot);
+	dnstap_extra_free(t->extra);
+	free(t->ring);
 	free(t);
 }
 
 /* ---- one message (the answering thread) ---- */
-
-/* libfstrm is done with buf (written, or discarded while no collector is connected):
- * on the I/O thread. */
-static void on_done(void *buf, void *arg)
-{
-	struct dnstap_thread *t = arg;
-	answer_ctx_count_dnstap_done(t->ctx, t->d->conn.up);
-	uint8_t *p = buf, *first = t->slot[0];
-	if (p >= first && p < first + (size_t)DNSTAP_RING * DNSTAP_SLOT)
-		atomic_store_explicit(&t->busy[(size_t)(p - first) / DNSTAP_SLOT], 0,
-		                      memory_order_release);
-	else
-		free(buf);
-}
 
 void dnstap_before(struct dnstap_thread *t)
 {
 	t->note.svc = NULL;
 }
 
-/* Appends s to buf at *at (kept within DNSTAP_EXTRA_MAX). */
-static void put(char *buf, size_t *at, const char *s)
+void dnstap_tick(struct dnstap_thread *t)
 {
-	size_t n = strlen(s);
-	if (n > DNSTAP_EXTRA_MAX - *at)
-		n = DNSTAP_EXTRA_MAX - *at;
-	memcpy(buf + *at, s, n);
-	*at += n;
-}
-
-static void put_uint(char *buf, size_t *at, unsigned long v)
-{
-	char tmp[24];
-	size_t i = sizeof(tmp);
-	tmp[--i] = '\0';
-	do
-		tmp[--i] = (char)('0' + v % 10);
-	while ((v /= 10) && i > 0);
-	put(buf, at, tmp + i);
-}
-
-/* A weighted group of a list, without blanks: "{us-east:3+us-west:1}". */
-static void put_group(char *buf, size_t *at, const struct geo_map *m, uint16_t v)
-{
-	const struct dclist_table *t = &m->lists;
-	const struct dclist_group *g = dclist_group(t, v);
-	put(buf, at, "{");
-	for (uint16_t i = 0; i < g->n; i++) {
-		if (i)
-			put(buf, at, "+");
-		put(buf, at, geo_map_dc_name(m, t->member[g->off + i]));
-		put(buf, at, ":");
-		put_uint(buf, at, t->weight[g->off + i]);
-	}
-	put(buf, at, "}");
-}
-
-/* The decision as text: "service=S map=M rule=default|list dc=D list=A,B,C
- * skipped_down=A [pick=P] scope=N ttl=T" and, when no datacenter was up, "all_down=POLICY".
- * Returns its length. */
-static size_t format_note(const struct answer_note *n, char *buf)
-{
-	const struct steer_service *svc = n->svc;
-	const struct steer_decision *dec = &n->dec;
-	size_t at = 0;
-	put(buf, &at, "service=");
-	put(buf, &at, svc->name);
-	put(buf, &at, " map=");
-	put(buf, &at, svc->map->name ? svc->map->name : "-");
-	/* The compiled table keeps the ordered list a client's rule gives, not the rule: id
-	 * 0 is the default rule's list. */
-	put(buf, &at, dec->hit.list == 0 ? " rule=default" : " rule=matched");
-	put(buf, &at, " dc=");
-	put(buf, &at, dec->dc ? dec->dc->name : "none");
-	size_t nl;
-	const uint16_t *ids = geo_map_list(svc->map, dec->hit.list, &nl);
-	put(buf, &at, " list=");
-	for (size_t i = 0; i < nl; i++) {
-		if (i)
-			put(buf, &at, ",");
-		if (dclist_is_group(&svc->map->lists, ids[i]))
-			put_group(buf, &at, svc->map, ids[i]);
-		else
-			put(buf, &at, geo_map_dc_name(svc->map, ids[i]));
-	}
-	/* Those ahead of the chosen one that have addresses of the type: skipped because
-	 * they were down (all of them when none was up). */
-	put(buf, &at, " skipped_down=");
-	bool any = false;
-	size_t upto = dec->dc && !dec->fail_open ? dec->pos : nl;
-	for (size_t i = 0; i < upto && i < nl; i++) {
-		uint16_t k = svc->dc_of[ids[i]];
-		if (k >= STEER_GROUP || svc->dcs[k].n[n->ty] == 0)
-			continue;
-		if (any)
-			put(buf, &at, ",");
-		put(buf, &at, svc->dcs[k].name);
-		any = true;
-	}
-	if (!any)
-		put(buf, &at, "-");
-	if (dec->pick != STEER_PICK_NONE) {
-		static const char *const pick[] = {"", "hash", "repick", "weight_zero"};
-		put(buf, &at, " pick=");
-		put(buf, &at, pick[dec->pick < 4 ? dec->pick : 0]);
-	}
-	put(buf, &at, " scope=");
-	put_uint(buf, &at, dec->scope);
-	put(buf, &at, " ttl=");
-	put_uint(buf, &at, dec->ttl);
-	if (dec->fail_open) {
-		static const char *const policy[] = {"open", "servfail", "nodata"};
-		put(buf, &at, " all_down=");
-		put(buf, &at, policy[svc->all_down < 3 ? svc->all_down : 0]);
-	} else if (dec->failover) {
-		put(buf, &at, " failover");
-	}
-	return at;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	dnstap_enc_time(&t->now, (uint64_t)ts.tv_sec, (uint32_t)ts.tv_nsec);
 }
 
 void dnstap_log(struct dnstap_thread *t, const uint8_t *q, size_t qlen, const uint8_t *r,
                 size_t rlen, const struct sockaddr *src, bool tcp)
 {
-	unsigned i = t->next & (DNSTAP_RING - 1);
-	if (atomic_load_explicit(&t->busy[i], memory_order_acquire)) {
-		answer_ctx_count_dnstap(t->ctx, false); /* the collector is behind */
-		return;
-	}
-	Dnstap__Message m = DNSTAP__MESSAGE__INIT;
-	m.type = DNSTAP__MESSAGE__TYPE__AUTH_RESPONSE;
-	m.has_socket_protocol = true;
-	m.socket_protocol = tcp ? DNSTAP__SOCKET_PROTOCOL__TCP : DNSTAP__SOCKET_PROTOCOL__UDP;
+	struct dnstap_enc_msg m = {
+	        .query = q,
+	        .query_len = qlen,
+	        .response = r,
+	        .response_len = rlen,
+	        .tcp = tcp,
+	        .time = &t->now,
+	};
 	if (src->sa_family == AF_INET) {
 		const struct sockaddr_in *s4 = (const struct sockaddr_in *)src;
-		m.has_socket_family = m.has_query_address = m.has_query_port = true;
-		m.socket_family = DNSTAP__SOCKET_FAMILY__INET;
-		m.query_address.data = (uint8_t *)&s4->sin_addr;
-		m.query_address.len = 4;
-		m.query_port = ntohs(s4->sin_port);
+		m.addr = (const uint8_t *)&s4->sin_addr;
+		m.addr_len = 4;
+		m.port = ntohs(s4->sin_port);
 	} else if (src->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)src;
-		m.has_socket_family = m.has_query_address = m.has_query_port = true;
-		m.socket_family = DNSTAP__SOCKET_FAMILY__INET6;
-		m.query_address.data = (uint8_t *)&s6->sin6_addr;
-		m.query_address.len = 16;
-		m.query_port = ntohs(s6->sin6_port);
+		m.addr = (const uint8_t *)&s6->sin6_addr;
+		m.addr_len = 16;
+		m.port = ntohs(s6->sin6_port);
 	}
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
-	m.has_response_time_sec = m.has_response_time_nsec = true;
-	m.response_time_sec = (uint64_t)now.tv_sec;
-	m.response_time_nsec = (uint32_t)now.tv_nsec;
-	m.has_query_message = m.has_response_message = true;
-	m.query_message.data = (uint8_t *)q;
-	m.query_message.len = qlen;
-	m.response_message.data = (uint8_t *)r;
-	m.response_message.len = rlen;
+	if (t->note.svc)
+		m.extra = dnstap_extra_text(t->extra, &t->note, &m.extra_len);
+	const struct dnstap *d = t->d;
+	size_t bound = dnstap_enc_bound(d->head_len, &m);
 
-	Dnstap__Dnstap dt = DNSTAP__DNSTAP__INIT;
-	dt.type = DNSTAP__DNSTAP__TYPE__MESSAGE;
-	dt.message = &m;
-	if (t->d->identity) {
-		dt.has_identity = true;
-		dt.identity.data = (uint8_t *)t->d->identity;
-		dt.identity.len = strlen(t->d->identity);
-	}
-	dt.has_version = true;
-	dt.version.data = (uint8_t *)PACKAGE_STRING;
-	dt.version.len = sizeof(PACKAGE_STRING) - 1;
-	if (t->note.svc) {
-		dt.has_extra = true;
-		dt.extra.data = (uint8_t *)t->extra;
-		dt.extra.len = format_note(&t->note, t->extra);
-	}
-
-	size_t len = protobuf_c_message_get_packed_size(&dt.base);
-	uint8_t *buf = t->slot[i];
-	bool in_ring = len <= DNSTAP_SLOT;
-	if (!in_ring && !(buf = malloc(len))) {
-		answer_ctx_count_dnstap(t->ctx, false);
+	/* Room: the length and the frame, not across the end of the buffer. */
+	uint64_t start = t->pos;
+	size_t off = (size_t)(start & (DNSTAP_RING_BYTES - 1)), left = DNSTAP_RING_BYTES - off;
+	bool pad = 4 + bound > left;
+	if (pad)
+		start += left;
+	if (start + 4 + bound - atomic_load_explicit(&t->tail, memory_order_acquire) >
+	    DNSTAP_RING_BYTES) {
+		answer_ctx_count_dnstap(t->ctx, false); /* the writer is behind */
 		return;
 	}
-	protobuf_c_message_pack(&dt.base, buf);
-	if (in_ring) {
-		atomic_store_explicit(&t->busy[i], 1, memory_order_relaxed);
-		t->next++;
+	if (pad) {
+		if (left >= 4)
+			memset(t->ring + off, 0, 4); /* the writer skips to the beginning */
+		off = 0;
 	}
-	if (fstrm_iothr_submit(t->d->iothr, t->q, buf, len, on_done, t) != fstrm_res_success) {
-		/* Still ours: give it back. */
-		if (in_ring) {
-			atomic_store_explicit(&t->busy[i], 0, memory_order_relaxed);
-			t->next--;
-		} else {
-			free(buf);
-		}
-		answer_ctx_count_dnstap(t->ctx, false);
-		return;
-	}
+	uint8_t *at = t->ring + off;
+	size_t len = dnstap_enc_write(at + 4, d->head, d->head_len, &m);
+	at[0] = (uint8_t)(len >> 24);
+	at[1] = (uint8_t)(len >> 16);
+	at[2] = (uint8_t)(len >> 8);
+	at[3] = (uint8_t)len;
+	uint64_t end = start + 4 + len;
+	t->pos = end;
+	atomic_store_explicit(&t->head, end, memory_order_release);
 	answer_ctx_count_dnstap(t->ctx, true);
+	if (GS_UNLIKELY(end >= t->kick_at)) {
+		/* A write to an eventfd every DNSTAP_KICK_BYTES, not per message. */
+		uint64_t one = 1;
+		(void)!write(d->kick_fd, &one, sizeof(one));
+		t->kick_at = end + DNSTAP_KICK_BYTES;
+	}
 }

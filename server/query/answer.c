@@ -97,9 +97,10 @@ void answer_ctx_count_dnstap(struct answer_ctx *ctx, bool sent)
 	stat_inc(sent ? &ctx->stats.dnstap_sent : &ctx->stats.dnstap_full);
 }
 
-void answer_ctx_count_dnstap_done(struct answer_ctx *ctx, bool written)
+void answer_ctx_count_dnstap_done(struct answer_ctx *ctx, bool written, uint64_t n)
 {
-	stat_inc(written ? &ctx->stats.dnstap_written : &ctx->stats.dnstap_lost);
+	uint64_t *c = written ? &ctx->stats.dnstap_written : &ctx->stats.dnstap_lost;
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
 }
 
 void answer_ctx_free(struct answer_ctx *ctx)
@@ -215,12 +216,13 @@ static GS_NOINLINE bool answer_all_down(struct answer_ctx *ctx, const struct zon
 }
 
 /* dnstap is on: keeps the decision for the message written after the answer. */
-static GS_NOINLINE void note_steered(struct answer_note *n, const struct steer_table *t,
+static GS_NOINLINE void note_steered(struct answer_note *n, const struct snapshot *snap,
                                      const struct steer_service *svc,
                                      const struct steer_decision *dec, enum steer_type ty)
 {
 	n->svc = svc;
-	n->steer = t;
+	n->steer = snap->steer;
+	n->gen = snap->generation;
 	n->dec = *dec;
 	n->ty = (uint8_t)ty;
 }
@@ -254,7 +256,7 @@ static bool answer_steered(const struct snapshot *snap, struct answer_ctx *ctx,
 	}
 	rep->ecs_scope = dec.scope;
 	if (GS_UNLIKELY(ctx->note != NULL) && !ctx->note->svc)
-		note_steered(ctx->note, snap->steer, svc, &dec, ty);
+		note_steered(ctx->note, snap, svc, &dec, ty);
 	if (GS_UNLIKELY(dec.fail_open) && answer_all_down(ctx, z, sn, rep))
 		return true;
 	if (!dec.dc) {

@@ -50,6 +50,7 @@ struct answer_stats {
 struct answer_note {
 	const struct steer_service *svc; /* NULL: no steered answer */
 	const struct steer_table *steer;
+	uint64_t gen; /* the generation of the snapshot answering */
 	struct steer_decision dec;
 	uint8_t ty; /* enum steer_type */
 };
@@ -73,9 +74,9 @@ void answer_ctx_set_note(struct answer_ctx *ctx, struct answer_note *note) GS_NO
 /* Counts one dnstap message of ctx's thread: handed over (sent) or dropped (queue full).
  * Only ctx's thread. */
 void answer_ctx_count_dnstap(struct answer_ctx *ctx, bool sent) GS_NONNULL;
-/* Counts one message the dnstap writer is done with: written, or discarded (no
+/* Counts n messages the dnstap writer is done with: written, or discarded (no
  * collector). Only the writer's thread. */
-void answer_ctx_count_dnstap_done(struct answer_ctx *ctx, bool written) GS_NONNULL;
+void answer_ctx_count_dnstap_done(struct answer_ctx *ctx, bool written, uint64_t n) GS_NONNULL;
 /* Sums the counters of ctx[0 .. n) into *sum with relaxed atomic loads, without stopping
  * the workers (a counter may be a few queries behind another). Used by `stats` and the
  * metrics endpoint. Any thread. */

@@ -5,7 +5,8 @@
 # message with its query and response (read back with dnstap-ldns) and, for a steered
 # name, the decision in `extra`. The collector killed: every query is still answered
 # at once, the messages are counted as dropped in `geosteerctl stats` and /metrics;
-# a new collector on the socket: messages flow again without a restart.
+# a new collector on the socket: messages flow again without a restart. A stopped
+# collector under a burst of queries: every query is answered in time, drops counted.
 [ -n "${BASH_VERSION:-}" ] || exec /bin/bash "$0" "$@"
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/system/lib.sh"
 GSCTL="$top_builddir/tools/geosteerctl"
@@ -165,6 +166,30 @@ wait_until 15 cap_drained || fail "the collector did not read everything sent to
 cap_stop TERM
 n2=$(dnstap-ldns -q -r "$T/two.fstrm" 2>&1 | grep -c ' AR 127\.0\.0\.1 UDP .*"www\.geo\.test\." IN AAAA')
 expect_eq "messages at the new collector" $K "$n2"
+
+section "a stopped collector (SIGSTOP) under a burst: every query answered, drops counted"
+# The collector stays connected but reads nothing: the writer's sends stall (a second
+# at most each), the rings fill or are discarded, and the answering threads go on.
+cap_start "$T/three.fstrm"
+wait_until 15 connected_at_least 3 || fatal "geosteerd did not connect to the third collector"
+kill -STOP "$CAP_PID"
+ctl_stats S3
+B=12000
+# One query at a time, each waiting for its reply (rawdns.py's timeout): a query held
+# up behind the stalled collector would count as failed.
+raw burst --count $B || fail "queries unanswered while the collector was stopped"
+burst_counted() {
+	ctl_stats S
+	[ $((S[dnstap_sent] + S[dnstap_dropped] - S3[dnstap_sent] - S3[dnstap_dropped])) -ge $B ] &&
+		[ "${S[dnstap_dropped]}" -gt "${S3[dnstap_dropped]}" ]
+}
+if wait_until 30 burst_counted; then
+	ok "dnstap_dropped grew by $((S[dnstap_dropped] - S3[dnstap_dropped])) during $B answers (sent $((S[dnstap_sent] - S3[dnstap_sent])))"
+else
+	fail "drops not counted: sent ${S3[dnstap_sent]} -> ${S[dnstap_sent]}, dropped ${S3[dnstap_dropped]} -> ${S[dnstap_dropped]}"
+fi
+kill -CONT "$CAP_PID" 2>/dev/null
+cap_stop KILL
 
 gs_stop
 finish
