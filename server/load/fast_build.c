@@ -395,9 +395,12 @@ static struct fast_name *build_name(struct fast_builder *b, const uint8_t *name,
 	e->n_types = (uint8_t)n_types;
 	e->types = n_types ? arena_memdup(b->a, types, n_types * sizeof(*types)) : NULL;
 	e->dflt = dflt;
-	/* A CNAME chain may lead into a signed zone: conservatively, any. */
+	/* A CNAME chain may lead into a signed zone: conservatively, any. So may a zone's
+	 * apex: when its parent zone is served here too, the DS question at that name is
+	 * the parent's (answered with the parent's proofs when it is signed). */
 	e->signed_zone = z->dnssec != NULL ||
-	                 (node && zone_node_rrset(node, DNS_TYPE_CNAME) && b->any_signed);
+	                 (b->any_signed && ((node && zone_node_rrset(node, DNS_TYPE_CNAME)) ||
+	                                    (node && (node->flags & ZONE_NODE_APEX))));
 	if (sn) {
 		e->zone = z;
 		e->steer = sn;
