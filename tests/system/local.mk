@@ -54,9 +54,10 @@ GS_SYSTEM_TESTS += \
 	tests/system/state-file.sh \
 	tests/system/metrics.sh \
 	tests/system/steer-metrics.sh \
-	tests/system/explain-live.sh
+	tests/system/explain-live.sh \
+	tests/system/ctl-json.sh
 EXTRA_DIST += tests/system/failover-lib.sh tests/system/failover-backend.py \
-	tests/system/prom-check.py
+	tests/system/prom-check.py tests/system/json-expect.py
 
 # watch: true (reloads by itself on file changes).
 GS_SYSTEM_TESTS += tests/system/watch.sh
