@@ -38,6 +38,43 @@ static inline uint32_t embedded_v4(unsigned kind, unsigned __int128 x)
 	return (uint32_t)x;
 }
 
+const char *geo_hit_rule_name(unsigned rule)
+{
+	static const char *const names[GEO_HIT_RULES] = {
+	        [GEO_RULE_NETWORKS] = "networks",         [GEO_RULE_ASNS] = "asns",
+	        [GEO_RULE_SUBDIVISIONS] = "subdivisions", [GEO_RULE_COUNTRIES] = "countries",
+	        [GEO_RULE_CONTINENTS] = "continents",     [GEO_HIT_DEFAULT] = "default",
+	};
+	return rule < GEO_HIT_RULES ? names[rule] : NULL;
+}
+
+/* The rule kind of x in range idx, whose parts have different kinds (geo.h): a search
+ * among that range's parts only (usually a handful). */
+static GS_NOINLINE uint8_t mixed_rule(const struct geo_mixed *mx, uint32_t idx, unsigned __int128 x)
+{
+	if (GS_UNLIKELY(!mx->off))
+		return GEO_HIT_DEFAULT; /* cannot happen for a compiled map */
+	uint32_t lo = mx->off[idx], hi = mx->off[idx + 1] - 1;
+	while (lo < hi) {
+		uint32_t mid = (lo + hi + 1) >> 1;
+		if (mx->start[mid] <= x)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return mx->rule[lo];
+}
+
+/* Sets hit's list and rule from table hit h (x: the address looked up). */
+static inline void hit_value(struct geo_hit *hit, const struct nettree_hit *h,
+                             const struct geo_mixed *mx, unsigned __int128 x)
+{
+	hit->list = GEO_VAL_LIST(h->val);
+	hit->rule = GEO_VAL_RULE(h->val);
+	if (GS_UNLIKELY(hit->rule == GEO_RULE_MIXED))
+		hit->rule = mixed_rule(mx, h->idx, x);
+}
+
 void geo_map_lookup(const struct geo_map *m, const struct netaddr *client, unsigned source_prefix,
                     struct geo_hit *hit)
 {
@@ -47,7 +84,7 @@ void geo_map_lookup(const struct geo_map *m, const struct netaddr *client, unsig
 		if (source_prefix < 32)
 			x &= source_prefix ? ~(uint32_t)0 << (32 - source_prefix) : 0;
 		nettree_lookup4(&m->v4, x, &h);
-		hit->list = h.val;
+		hit_value(hit, &h, &m->mixed4, x);
 		hit->scope = h.scope;
 		return;
 	}
@@ -55,15 +92,16 @@ void geo_map_lookup(const struct geo_map *m, const struct netaddr *client, unsig
 	if (source_prefix < 128)
 		x &= source_prefix ? ~(unsigned __int128)0 << (128 - source_prefix) : 0;
 	nettree_lookup6(&m->v6, x, &h);
-	if (GS_LIKELY(h.val < GEO_EMBED_BASE)) {
-		hit->list = h.val;
+	if (GS_LIKELY(GEO_VAL_LIST(h.val) < GEO_EMBED_BASE)) {
+		hit_value(hit, &h, &m->mixed6, x);
 		hit->scope = h.scope;
 		return;
 	}
-	unsigned kind = h.val - GEO_EMBED_BASE;
+	unsigned kind = GEO_VAL_LIST(h.val) - GEO_EMBED_BASE;
 	const struct geo_embed_range *e = &geo_embeds[kind];
-	nettree_lookup4(&m->v4, embedded_v4(kind, x), &h);
-	hit->list = h.val;
+	uint32_t v4 = embedded_v4(kind, x);
+	nettree_lookup4(&m->v4, v4, &h);
+	hit_value(hit, &h, &m->mixed4, v4);
 	/* The IPv4 network of length s sits at bit v4_at of the IPv6 address; a scope of
 	 * 0 (one list for all of IPv4) means the whole embedded range (geo.h). */
 	hit->scope = (uint8_t)(h.scope ? e->v4_at + h.scope : e->len);
@@ -155,6 +193,7 @@ int geo_map_explain(const struct geo_map *m, const struct geo_db *db, const stru
 	}
 
 	uint16_t list = 0;
+	unsigned rule = GEO_HIT_DEFAULT;
 	const char *kind = "default";
 	const char *key = "";
 	const struct geo_rule *r = NULL;
@@ -162,21 +201,24 @@ int geo_map_explain(const struct geo_map *m, const struct geo_db *db, const stru
 	snprintf(sub, sizeof(sub), "%s-%s", loc.country, loc.subdivision);
 	if (best) {
 		r = best;
-		kind = "networks";
+		rule = GEO_RULE_NETWORKS;
 	} else if (m->has_db && !db) {
 		snprintf(out->rule, sizeof(out->rule), "unknown (no database to explain with)");
+		out->rule_kind = out->hit.rule;
 		out->consistent = true;
 		return GS_OK;
 	} else if (loc.asn && (r = find_key(m, GEO_RULE_ASNS, NULL, loc.asn))) {
-		kind = "asns";
+		rule = GEO_RULE_ASNS;
 	} else if (loc.country[0] && loc.subdivision[0] &&
 	           (r = find_key(m, GEO_RULE_SUBDIVISIONS, sub, 0))) {
-		kind = "subdivisions";
+		rule = GEO_RULE_SUBDIVISIONS;
 	} else if (loc.country[0] && (r = find_key(m, GEO_RULE_COUNTRIES, loc.country, 0))) {
-		kind = "countries";
+		rule = GEO_RULE_COUNTRIES;
 	} else if (loc.continent[0] && (r = find_key(m, GEO_RULE_CONTINENTS, loc.continent, 0))) {
-		kind = "continents";
+		rule = GEO_RULE_CONTINENTS;
 	}
+	kind = geo_hit_rule_name(rule);
+	out->rule_kind = (uint8_t)rule;
 	if (r) {
 		list = r->list;
 		key = r->key;
@@ -184,6 +226,7 @@ int geo_map_explain(const struct geo_map *m, const struct geo_db *db, const stru
 	} else {
 		snprintf(out->rule, sizeof(out->rule), "default");
 	}
-	out->consistent = list == out->hit.list;
+	/* The table's rule kind (what the answer counters count) must be the one found. */
+	out->consistent = list == out->hit.list && rule == out->hit.rule;
 	return GS_OK;
 }

@@ -72,11 +72,39 @@ enum geo_rule_kind {
 	GEO_RULE_KINDS
 };
 
+/* What decided a client's list (geo_hit.rule): the kind of the most specific rule that
+ * matched (enum geo_rule_kind), or GEO_HIT_DEFAULT when none did. Counted per answer
+ * (geosteer_steered_answers_by_rule_total); geo_hit_rule_name names them as the map's
+ * keys do. */
+#define GEO_HIT_DEFAULT GEO_RULE_KINDS
+#define GEO_HIT_RULES   (GEO_RULE_KINDS + 1)
+
+/* Table values (nettree.h) of a compiled map: the list id in the low 16 bits, the rule
+ * kind above. A range of the table is as wide as its list reaches (the ECS scope is about
+ * lists), so one range may hold parts decided by rules of different kinds (a country
+ * rule and the default giving neighbouring networks the same list): its kind is then
+ * GEO_RULE_MIXED, and the family's struct geo_mixed has the kind of each of its parts. */
+#define GEO_VAL_LIST(v)  ((uint16_t)((v)&0xffffu))
+#define GEO_VAL_RULE(v)  ((uint8_t)((v) >> 16))
+#define GEO_VAL(list, k) ((uint32_t)(list) | (uint32_t)(k) << 16)
+#define GEO_RULE_MIXED   0xffu
+
+/* The parts of the mixed ranges of one family: range i of the table (nettree_hit.idx) has
+ * the parts off[i] .. off[i+1]-1, ascending; part j starts at start[j] and was decided
+ * by a rule of kind rule[j]. off is NULL when no range of the family mixes. */
+struct geo_mixed {
+	const uint32_t *off;            /* arena; the table's n + 1 entries */
+	const unsigned __int128 *start; /* arena; IPv4 addresses as values below 2^32 */
+	const uint8_t *rule;            /* arena */
+};
+
 /* The compiled map. Everything is in the arena given to geo_map_compile. */
 struct geo_map {
 	const char *name;
 	struct dclist_table lists; /* datacenter names and interned lists; id 0 = default */
-	struct nettree v4, v6;     /* address -> list id; v6 marks embedded ranges */
+	struct nettree v4, v6;     /* address -> GEO_VAL(list id, rule kind); v6 marks
+	                            * embedded ranges */
+	struct geo_mixed mixed4, mixed6;
 	const struct geo_rule *rules[GEO_RULE_KINDS];
 	size_t n_rules[GEO_RULE_KINDS];
 	bool has_db; /* compiled against a database */
@@ -85,7 +113,12 @@ struct geo_map {
 struct geo_hit {
 	uint16_t list; /* list id: lists of geo_map_list */
 	uint8_t scope; /* ECS SCOPE PREFIX-LENGTH for this answer (see above) */
+	uint8_t rule;  /* what decided the list: enum geo_rule_kind or GEO_HIT_DEFAULT */
 };
+
+/* "networks", "asns", "subdivisions", "countries", "continents", "default"; NULL for a
+ * number that is none of them. */
+const char *geo_hit_rule_name(unsigned rule);
 
 /* Compiles config map m against db (NULL: only networks rules and default apply; any
  * other rule is then an error) into arena a. Checks, each reported in d at the rule's
@@ -125,10 +158,11 @@ struct geo_explain {
 	struct netaddr located; /* the address located (the IPv4 one for embedded clients) */
 	const char *embed;      /* "6to4", "Teredo", ... or NULL */
 	char rule[80];          /* "networks: 203.0.113.0/24", "countries: GB", "default" */
+	uint8_t rule_kind;      /* its kind: enum geo_rule_kind or GEO_HIT_DEFAULT */
 	char where[80];         /* the database's answer: "EU/DE/BY AS64500", "not in database",
 	                         * "no database" */
-	bool consistent;        /* the rule's list is the table's list (false only when db is
-	                         * not the database m was compiled from) */
+	bool consistent;        /* the rule's list and kind are the table's (false only when
+	                         * db is not the database m was compiled from) */
 };
 
 /* Slow path for geosteerctl explain: locates client as geo_map_lookup does, and says

@@ -111,7 +111,7 @@ struct compile {
 	bool *matched[GEO_RULE_KINDS];          /* heap */
 	size_t n_rules[GEO_RULE_KINDS];
 	const struct srcpos *pos[GEO_RULE_KINDS]; /* per rule, borrowed from m */
-	uint16_t *loc_list;                       /* heap; loc id -> list id */
+	uint32_t *loc_val;                        /* heap; loc id -> GEO_VAL(list, kind) */
 };
 
 static const struct cfg_map_rule *cfg_rules(const struct cfg_map *m, enum geo_rule_kind k,
@@ -267,23 +267,32 @@ static void resolve_locs(struct compile *c)
 {
 	uint32_t n;
 	const struct geo_loc *locs = geodb_locs(c->db, &n);
-	c->loc_list = xcalloc(n ? n : 1, sizeof(*c->loc_list));
+	c->loc_val = xcalloc(n ? n : 1, sizeof(*c->loc_val));
 	for (uint32_t i = 0; i < n; i++) {
 		const struct geo_loc *l = &locs[i];
 		uint16_t list = 0, v;
-		if (l->continent[0] && find_rule(c, GEO_RULE_CONTINENTS, l->continent, 0, &v))
+		unsigned kind = GEO_HIT_DEFAULT;
+		if (l->continent[0] && find_rule(c, GEO_RULE_CONTINENTS, l->continent, 0, &v)) {
 			list = v;
-		if (l->country[0] && find_rule(c, GEO_RULE_COUNTRIES, l->country, 0, &v))
+			kind = GEO_RULE_CONTINENTS;
+		}
+		if (l->country[0] && find_rule(c, GEO_RULE_COUNTRIES, l->country, 0, &v)) {
 			list = v;
+			kind = GEO_RULE_COUNTRIES;
+		}
 		if (l->country[0] && l->subdivision[0]) {
 			char packed[8];
 			snprintf(packed, sizeof(packed), "%s%s", l->country, l->subdivision);
-			if (find_rule(c, GEO_RULE_SUBDIVISIONS, packed, 0, &v))
+			if (find_rule(c, GEO_RULE_SUBDIVISIONS, packed, 0, &v)) {
 				list = v;
+				kind = GEO_RULE_SUBDIVISIONS;
+			}
 		}
-		if (l->asn && find_rule(c, GEO_RULE_ASNS, NULL, l->asn, &v))
+		if (l->asn && find_rule(c, GEO_RULE_ASNS, NULL, l->asn, &v)) {
 			list = v;
-		c->loc_list[i] = list;
+			kind = GEO_RULE_ASNS;
+		}
+		c->loc_val[i] = GEO_VAL(list, kind);
 	}
 	for (int k = GEO_RULE_ASNS; k < GEO_RULE_KINDS; k++)
 		for (size_t i = 0; i < c->n_rules[k]; i++)
@@ -299,7 +308,7 @@ static void resolve_locs(struct compile *c)
 static uint32_t map_loc(void *ctx, uint32_t loc)
 {
 	const struct compile *c = ctx;
-	return c->loc_list[loc];
+	return c->loc_val[loc];
 }
 
 static uint32_t overlay(void *ctx, uint32_t under, uint32_t over)
@@ -308,8 +317,49 @@ static uint32_t overlay(void *ctx, uint32_t under, uint32_t over)
 	return over != NONE ? over : under;
 }
 
-/* Builds the nettree of one family. */
-static int build_family(struct compile *c, int family, struct arena *a, struct nettree *t)
+/* Merges the neighbouring ranges of fin (values GEO_VAL(list, kind)) that have the same
+ * list into starts/vals, the ranges of the table: the ECS scope is about lists, not
+ * about which rule gave one. A merged range of parts of different kinds gets the kind
+ * GEO_RULE_MIXED, and its parts go into *mixed (arena a; left empty when no range
+ * mixes). Returns the number of ranges. */
+static size_t merge_lists(const struct geopart *fin, unsigned __int128 *starts, uint32_t *vals,
+                          struct arena *a, struct geo_mixed *mixed)
+{
+	size_t n = 0, n_parts = 0;
+	uint32_t *off = xmalloc((fin->n + 1) * sizeof(*off));
+	unsigned __int128 *ps = xmalloc(fin->n * sizeof(*ps));
+	uint8_t *pr = xmalloc(fin->n);
+	for (size_t i = 0; i < fin->n;) {
+		uint16_t list = GEO_VAL_LIST(fin->val[i]);
+		size_t j = i + 1;
+		while (j < fin->n && GEO_VAL_LIST(fin->val[j]) == list)
+			j++;
+		/* fin is merged on whole values: a run of several ranges mixes kinds. */
+		off[n] = (uint32_t)n_parts;
+		starts[n] = fin->start[i];
+		vals[n++] = j - i == 1 ? fin->val[i] : GEO_VAL(list, GEO_RULE_MIXED);
+		for (size_t k = i; j - i > 1 && k < j; k++) {
+			ps[n_parts] = fin->start[k];
+			pr[n_parts++] = GEO_VAL_RULE(fin->val[k]);
+		}
+		i = j;
+	}
+	off[n] = (uint32_t)n_parts;
+	memset(mixed, 0, sizeof(*mixed));
+	if (n_parts) {
+		mixed->off = arena_memdup(a, off, (n + 1) * sizeof(*off));
+		mixed->start = arena_memdup(a, ps, n_parts * sizeof(*ps));
+		mixed->rule = arena_memdup(a, pr, n_parts);
+	}
+	free(off);
+	free(ps);
+	free(pr);
+	return n;
+}
+
+/* Builds the nettree of one family and the parts of its mixed ranges. */
+static int build_family(struct compile *c, int family, struct arena *a, struct nettree *t,
+                        struct geo_mixed *mixed)
 {
 	unsigned bits = family == AF_INET ? 32 : 128;
 	struct geopart l0, nets, l1, marks, l2;
@@ -319,13 +369,14 @@ static int build_family(struct compile *c, int family, struct arena *a, struct n
 	geopart_init(&marks);
 	geopart_init(&l2);
 	struct geopart_prefix *pv = xcalloc(c->n_rules[GEO_RULE_NETWORKS] + 1, sizeof(*pv));
-	uint16_t *vals = NULL;
+	uint32_t *vals = NULL;
+	unsigned __int128 *starts = NULL;
 	int rc = GS_OK;
 
 	if (c->db)
 		geopart_map(geodb_part(c->db, family), map_loc, c, &l0);
 	else
-		geopart_push(&l0, 0, 0);
+		geopart_push(&l0, 0, GEO_VAL(0, GEO_HIT_DEFAULT));
 
 	size_t n = 0;
 	for (size_t i = 0; i < c->n_rules[GEO_RULE_NETWORKS]; i++) {
@@ -360,7 +411,7 @@ static int build_family(struct compile *c, int family, struct arena *a, struct n
 	if (rc != GS_OK)
 		goto out;
 	for (size_t i = 0; i < n; i++)
-		pv[i].val = c->rules[GEO_RULE_NETWORKS][pv[i].val].list;
+		pv[i].val = GEO_VAL(c->rules[GEO_RULE_NETWORKS][pv[i].val].list, GEO_RULE_NETWORKS);
 	geopart_from_prefixes(pv, n, bits, NONE, &nets);
 	geopart_combine(&l0, &nets, overlay, NULL, &l1);
 	const struct geopart *fin = &l1;
@@ -377,12 +428,13 @@ static int build_family(struct compile *c, int family, struct arena *a, struct n
 		fin = &l2;
 	}
 	vals = xmalloc(fin->n * sizeof(*vals));
-	for (size_t i = 0; i < fin->n; i++)
-		vals[i] = (uint16_t)fin->val[i];
-	rc = nettree_build(t, bits, fin->start, vals, fin->n, a);
+	starts = xmalloc(fin->n * sizeof(*starts));
+	size_t n_ranges = merge_lists(fin, starts, vals, a, mixed);
+	rc = nettree_build(t, bits, starts, vals, n_ranges, a);
 	assert(rc == GS_OK);
 out:
 	free(vals);
+	free(starts);
 	free(pv);
 	geopart_free(&l0);
 	geopart_free(&nets);
@@ -421,9 +473,9 @@ int geo_compile_map(const struct cfg_map *m, const struct geo_db *db, struct are
 		goto out;
 	if (db)
 		resolve_locs(&c);
-	rc = build_family(&c, AF_INET, a, &gm->v4);
+	rc = build_family(&c, AF_INET, a, &gm->v4, &gm->mixed4);
 	if (rc == GS_OK)
-		rc = build_family(&c, AF_INET6, a, &gm->v6);
+		rc = build_family(&c, AF_INET6, a, &gm->v6, &gm->mixed6);
 	if (rc != GS_OK)
 		goto out;
 	dclist_freeze(c.b, a, &gm->lists);
@@ -444,7 +496,7 @@ out:
 		free(c.matched[k]);
 		free((void *)c.pos[k]);
 	}
-	free(c.loc_list);
+	free(c.loc_val);
 	geopart_idmap_free(&c.keys);
 	dclist_builder_free(c.b);
 	return rc;

@@ -6,7 +6,7 @@
 #include "server/base/err.h"
 
 int nettree_build(struct nettree *t, unsigned bits, const unsigned __int128 *starts,
-                  const uint16_t *vals, size_t n, struct arena *a)
+                  const uint32_t *vals, size_t n, struct arena *a)
 {
 	if ((bits != 32 && bits != 128) || n == 0 || n > UINT32_MAX || starts[0] != 0)
 		return GS_EINVAL;
@@ -18,7 +18,7 @@ int nettree_build(struct nettree *t, unsigned bits, const unsigned __int128 *sta
 	}
 	t->bits = bits;
 	t->n = (uint32_t)n;
-	uint16_t *val = arena_memdup(a, vals, n * sizeof(*vals));
+	uint32_t *val = arena_memdup(a, vals, n * sizeof(*vals));
 	t->val = val;
 	if (bits == 32) {
 		uint32_t *k = arena_alloc(a, n * sizeof(*k));

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT
  * nettree.h -- the immutable address table a compiled geo map is looked up in:
- * address -> (list id, ECS scope). Built once on the load thread in the snapshot arena;
- * looked up by worker threads with no allocation, no locks and no libmaxminddb.
+ * address -> (value, ECS scope); the value is a list id and a rule kind (geo.h). Built once on the
+ * load thread in the snapshot arena; looked up by worker threads with no allocation, no locks and
+ * no libmaxminddb.
  *
  * Shape. Not a bit trie but a sorted array of range starts. The compiler hands over a
  * partition of the whole address space into maximal ranges [start[i], start[i+1]) that
- * carry one list id each, neighbours always differing (equal neighbours were merged).
+ * carry one value each, neighbours always differing in the list the value names (ranges
+ * of one list were merged, whatever rule gave it; geo.h).
  * A lookup is a predecessor search for the address; a 2^16-entry jump table indexed by
  * the top 16 address bits narrows the search to the few ranges that start inside that
  * /16, so a typical IPv4 lookup touches the jump table, one or two cache lines of keys
@@ -44,11 +46,13 @@ struct nettree {
 	                              * last entry is n - 1 */
 	const uint32_t *k4;          /* arena; IPv4 range starts, ascending */
 	const unsigned __int128 *k6; /* arena; IPv6 range starts, ascending */
-	const uint16_t *val;         /* arena; list id of each range */
+	const uint32_t *val;         /* arena; value of each range (geo.h: list id and
+	                              * rule kind) */
 };
 
 struct nettree_hit {
-	uint16_t val;  /* the range's value (a list id) */
+	uint32_t idx;  /* the range's index (0 .. n-1) */
+	uint32_t val;  /* the range's value */
 	uint8_t scope; /* prefix length of the widest aligned network with this value */
 };
 
@@ -56,7 +60,7 @@ struct nettree_hit {
  * vals[i] != vals[i+1]. bits is 32 (starts below 2^32) or 128. Borrowed inputs; t's
  * arrays are arena-owned. Load thread. Returns GS_OK or GS_EINVAL (bad input). */
 int nettree_build(struct nettree *t, unsigned bits, const unsigned __int128 *starts,
-                  const uint16_t *vals, size_t n, struct arena *a) GS_NONNULL GS_WUR;
+                  const uint32_t *vals, size_t n, struct arena *a) GS_NONNULL GS_WUR;
 
 static inline unsigned nettree_clz32(uint32_t v)
 {
@@ -92,6 +96,7 @@ static inline GS_HOT void nettree_lookup4(const struct nettree *t, uint32_t x,
 		scope = s;
 	if (lo + 1 < t->n && (s = nettree_clz32(x ^ t->k4[lo + 1]) + 1) > scope)
 		scope = s;
+	hit->idx = lo;
 	hit->val = t->val[lo];
 	hit->scope = (uint8_t)scope;
 }
@@ -115,6 +120,7 @@ static inline GS_HOT void nettree_lookup6(const struct nettree *t, unsigned __in
 		scope = s;
 	if (lo + 1 < t->n && (s = nettree_clz128(x ^ t->k6[lo + 1]) + 1) > scope)
 		scope = s;
+	hit->idx = lo;
 	hit->val = t->val[lo];
 	hit->scope = (uint8_t)scope;
 }

@@ -54,7 +54,8 @@ int ctl_health_json(struct health *h, struct kv *k)
 			kv_json_raw(&force, ", \"reason\": ");
 			kv_json_str(&force, e->info.reason[0] ? e->info.reason : NULL);
 			kv_json_raw(&force, ", \"text\": ");
-			kv_json_str(&force, health_force_info_text(&e->info, now, info, sizeof(info)));
+			kv_json_str(&force,
+			            health_force_info_text(&e->info, now, info, sizeof(info)));
 			kv_json_raw(&force, "}");
 		}
 		const char *what = e->dc[0] ? e->dc : e->addr;
@@ -65,8 +66,8 @@ int ctl_health_json(struct health *h, struct kv *k)
 		             KV_STR("state", state), KV_BOOL("initial", e->initial),
 		             KV_STR("since", e->since ? since : NULL),
 		             KV_STR("last_check", e->last_check ? last : NULL),
-		             KV_STR("last_result", e->last_result),
-		             KV_UINT("checks", e->n_checks), KV_RAW("force", kv_json_text(&force))),
+		             KV_STR("last_result", e->last_result), KV_UINT("checks", e->n_checks),
+		             KV_RAW("force", kv_json_text(&force))),
 		        "%s %s %s", e->check[0] ? e->check : "-", what, state);
 		kv_json_free(&force);
 	}

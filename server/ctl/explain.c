@@ -647,16 +647,16 @@ static void explain_service(struct kv *out, struct ex_env *e, const struct expla
 		                      : "the source address",
 		       ex.where);
 		/* "countries: GB" -> kind countries, key GB; "default" has no key. */
-		char kind[32];
 		const char *colon = strchr(ex.rule, ':');
-		size_t kl = colon ? (size_t)(colon - ex.rule) : strlen(ex.rule);
-		snprintf(kind, sizeof(kind), "%.*s", (int)(kl < sizeof(kind) ? kl : 0), ex.rule);
 		kv_put(out, "rule",
-		       KV_F(KV_STR("kind", kind), KV_STR("key", colon ? colon + 2 : NULL)), "%s",
-		       ex.rule);
+		       KV_F(KV_STR("kind", geo_hit_rule_name(ex.rule_kind)),
+		            KV_STR("key", colon ? colon + 2 : NULL)),
+		       "%s", ex.rule);
 		if (!ex.consistent || ex.hit.list != dec->d.hit.list)
-			mismatch(out, dec, "rule %s and the compiled table disagree on the list",
-			         ex.rule);
+			mismatch(out, dec,
+			         "rule %s and the compiled table disagree on the list or the rule "
+			         "kind (%s)",
+			         ex.rule, geo_hit_rule_name(dec->d.hit.rule));
 	} else {
 		mismatch(out, dec, "map %s could not explain the client", svc->map->name);
 	}

@@ -172,8 +172,8 @@ static struct kv_key *key_of(struct kv *k, const char *name, bool is_array)
 	return e;
 }
 
-static void record(struct kv *k, const char *key, bool is_item, const struct kv_field *f,
-                   size_t n, const char *fmt, va_list ap)
+static void record(struct kv *k, const char *key, bool is_item, const struct kv_field *f, size_t n,
+                   const char *fmt, va_list ap)
 {
 	if (k->mode == KV_TEXT) {
 		if (k->width > 0)
@@ -207,8 +207,7 @@ static void record(struct kv *k, const char *key, bool is_item, const struct kv_
 	e->vals[e->n++] = v;
 }
 
-void kv_put(struct kv *k, const char *key, const struct kv_field *f, size_t n, const char *fmt,
-            ...)
+void kv_put(struct kv *k, const char *key, const struct kv_field *f, size_t n, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

@@ -49,17 +49,17 @@ struct kv_field {
 	bool b;
 };
 
-#define KV_STR(nm, x)     ((struct kv_field){.name = (nm), .type = KV_T_STR, .s = (x)})
-#define KV_INT(nm, x)     ((struct kv_field){.name = (nm), .type = KV_T_INT, .i = (long long)(x)})
-#define KV_UINT(nm, x)                                                                        \
+#define KV_STR(nm, x) ((struct kv_field){.name = (nm), .type = KV_T_STR, .s = (x)})
+#define KV_INT(nm, x) ((struct kv_field){.name = (nm), .type = KV_T_INT, .i = (long long)(x)})
+#define KV_UINT(nm, x)                                                                             \
 	((struct kv_field){.name = (nm), .type = KV_T_UINT, .u = (unsigned long long)(x)})
 #define KV_BOOL(nm, x)    ((struct kv_field){.name = (nm), .type = KV_T_BOOL, .b = (x)})
 #define KV_STRS(nm, v, c) ((struct kv_field){.name = (nm), .type = KV_T_STRS, .sv = (v), .n = (c)})
 #define KV_RAW(nm, x)     ((struct kv_field){.name = (nm), .type = KV_T_RAW, .s = (x)})
 
 /* The fields of one record, for kv_put and kv_item: KV_F(KV_STR("dc", name), ...). */
-#define KV_F(...)                                                                             \
-	(const struct kv_field[]){__VA_ARGS__},                                               \
+#define KV_F(...)                                                                                  \
+	(const struct kv_field[]){__VA_ARGS__},                                                    \
 	        GS_ARRAY_LEN(((const struct kv_field[]){__VA_ARGS__}))
 /* No fields: the JSON value is the text. */
 #define KV_NONE NULL, 0
@@ -76,8 +76,8 @@ bool kv_is_json(const struct kv *k) GS_NONNULL;
 
 /* One record of key (its only one: a later record of the same key replaces it in the
  * JSON form), with n fields f (may be 0) and the text fmt. */
-void kv_put(struct kv *k, const char *key, const struct kv_field *f, size_t n, const char *fmt,
-            ...) GS_PRINTF(5, 6) GS_NONNULLX(1, 2, 5);
+void kv_put(struct kv *k, const char *key, const struct kv_field *f, size_t n, const char *fmt, ...)
+        GS_PRINTF(5, 6) GS_NONNULLX(1, 2, 5);
 /* One record of key that may repeat (a JSON array). */
 void kv_item(struct kv *k, const char *key, const struct kv_field *f, size_t n, const char *fmt,
              ...) GS_PRINTF(5, 6) GS_NONNULLX(1, 2, 5);

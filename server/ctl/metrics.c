@@ -165,8 +165,20 @@ static void read_steering(struct snap_facts *sf, const struct steer_table *t)
 	}
 }
 
-/* Steered answers by service, datacenter and decision: every pair served now, and any
- * other that has counted something (a pair a reload removed keeps its last values). */
+/* Whether a (service, datacenter) row is exported: served now, or it has counted
+ * something (a pair a reload removed keeps its last values). */
+static bool row_shown(const struct steer_count_row *row, const struct snap_facts *sf)
+{
+	for (size_t j = 0; j < sf->n_served; j++) {
+		const char *p = sf->served[j];
+		if (strcmp(p, row->service) == 0 && strcmp(p + strlen(p) + 1, row->dc) == 0)
+			return true;
+	}
+	return row->n[0] || row->n[1] || row->n[2];
+}
+
+/* Steered answers by service, datacenter and decision, and by service, datacenter and
+ * the kind of map rule that chose the list: two views of the same counters. */
 static void render_steered(FILE *f, const struct snap_facts *sf)
 {
 	static const char *const kind[STEER_COUNT_KINDS] = {"normal", "failover", "fail_open"};
@@ -178,18 +190,26 @@ static void render_steered(FILE *f, const struct snap_facts *sf)
 	       "normal (the first datacenter of the list with the type was up), failover (one "
 	       "ahead was skipped for being down), fail_open (none was up)");
 	for (size_t i = 0; i < n; i++) {
-		bool served = false;
-		for (size_t j = 0; j < sf->n_served && !served; j++) {
-			const char *p = sf->served[j];
-			served = strcmp(p, rows[i].service) == 0 &&
-			         strcmp(p + strlen(p) + 1, rows[i].dc) == 0;
-		}
-		if (!served && !rows[i].n[0] && !rows[i].n[1] && !rows[i].n[2])
+		if (!row_shown(&rows[i], sf))
 			continue;
 		for (unsigned k = 0; k < STEER_COUNT_KINDS; k++) {
 			const char *l[] = {"service",  rows[i].service, "datacenter",
 			                   rows[i].dc, "decision",      kind[k]};
 			sample_n(f, "geosteer_steered_answers_total", l, 3, rows[i].n[k]);
+		}
+	}
+	family(f, "geosteer_steered_answers_by_rule_total", "counter",
+	       "Steered answers that carried addresses, by service, datacenter and the kind of "
+	       "map rule that chose the client's list: networks, asns, subdivisions, countries, "
+	       "continents or default (no rule matched)");
+	for (size_t i = 0; i < n; i++) {
+		if (!row_shown(&rows[i], sf))
+			continue;
+		for (unsigned g = 0; g < STEER_COUNT_RULES; g++) {
+			const char *l[] = {"service",  rows[i].service, "datacenter",
+			                   rows[i].dc, "rule",          geo_hit_rule_name(g)};
+			sample_n(f, "geosteer_steered_answers_by_rule_total", l, 3,
+			         rows[i].by_rule[g]);
 		}
 	}
 	steer_count_rows_free(rows, n);

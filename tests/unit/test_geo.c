@@ -370,6 +370,38 @@ static void test_precedence(void **state)
 	check_cases(f->m, f->db, precedence_cases, GS_ARRAY_LEN(precedence_cases));
 }
 
+/* The rule kind the table gives (what the answer counters count): pure ranges and the
+ * parts of mixed ones (default and continents EU share the list eu,us, so 1.0.64.0/18,
+ * EU only, and the unknown space after it are one table range). */
+static void test_rule_kinds(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char *addr;
+		unsigned rule;
+	} cases[] = {
+	        {"1.0.0.129", GEO_RULE_NETWORKS},       {"1.0.0.1", GEO_RULE_ASNS},
+	        {"1.0.2.1", GEO_RULE_COUNTRIES},        {"1.0.6.1", GEO_RULE_SUBDIVISIONS},
+	        {"1.0.64.1", GEO_RULE_CONTINENTS},      {"1.0.128.1", GEO_HIT_DEFAULT},
+	        {"2001:db8:1::1", GEO_RULE_CONTINENTS}, {"2001:db8:1:1::5", GEO_RULE_ASNS},
+	        {"::ffff:1.0.2.1", GEO_RULE_COUNTRIES}, {"2400::1", GEO_HIT_DEFAULT},
+	};
+	assert_true(f->m->mixed4.off != NULL);
+	for (size_t i = 0; i < GS_ARRAY_LEN(cases); i++) {
+		struct netaddr a;
+		assert_int_equal(netaddr_parse(cases[i].addr, &a), GS_OK);
+		struct geo_hit hit;
+		geo_map_lookup(f->m, &a, netaddr_bits(&a), &hit);
+		if (hit.rule != cases[i].rule) {
+			fprintf(stderr, "%s: rule kind %u (%s), want %s\n", cases[i].addr, hit.rule,
+			        geo_hit_rule_name(hit.rule), geo_hit_rule_name(cases[i].rule));
+			fail();
+		}
+	}
+	assert_string_equal(geo_hit_rule_name(GEO_HIT_DEFAULT), "default");
+	assert_null(geo_hit_rule_name(GEO_HIT_RULES));
+}
+
 static const struct geo_case ipv6_cases[] = {
         {"2001:db8:1::1", 0, "eu,us", 64, "continents: EU"},
         {"2001:db8:1:1::5", 0, "as3", 64, "asns: 64502"},
@@ -702,7 +734,7 @@ static void test_nettree(void **state)
 	struct nettree t;
 	struct nettree_hit h;
 	unsigned __int128 one[] = {0};
-	uint16_t v1[] = {7};
+	uint32_t v1[] = {7};
 	assert_int_equal(nettree_build(&t, 32, one, v1, 1, a), GS_OK);
 	nettree_lookup4(&t, 0x01020304, &h);
 	assert_int_equal(h.val, 7);
@@ -710,7 +742,7 @@ static void test_nettree(void **state)
 
 	/* 0/8 -> 1, 1.0.0.0 - 1.0.0.2 -> 2 (not aligned), rest -> 3, last /32 -> 4 */
 	unsigned __int128 s[] = {0, 0x01000000, 0x01000003, 0xffffffff};
-	uint16_t v[] = {1, 2, 3, 4};
+	uint32_t v[] = {1, 2, 3, 4};
 	assert_int_equal(nettree_build(&t, 32, s, v, 4, a), GS_OK);
 	static const struct {
 		uint32_t x;
@@ -728,7 +760,7 @@ static void test_nettree(void **state)
 	}
 
 	unsigned __int128 s6[] = {0, (unsigned __int128)1 << 127, ~(unsigned __int128)0};
-	uint16_t v6[] = {1, 2, 3};
+	uint32_t v6[] = {1, 2, 3};
 	assert_int_equal(nettree_build(&t, 128, s6, v6, 3, a), GS_OK);
 	nettree_lookup6(&t, 5, &h);
 	assert_int_equal(h.val, 1);
@@ -742,7 +774,7 @@ static void test_nettree(void **state)
 
 	/* Refused: not starting at 0, not ascending, equal neighbours, IPv4 overflow. */
 	unsigned __int128 bad1[] = {1}, bad2[] = {0, 5, 5}, big[] = {0, (unsigned __int128)1 << 32};
-	uint16_t vv[] = {1, 2, 1}, same[] = {1, 1};
+	uint32_t vv[] = {1, 2, 1}, same[] = {1, 1};
 	assert_int_equal(nettree_build(&t, 32, bad1, vv, 1, a), GS_EINVAL);
 	assert_int_equal(nettree_build(&t, 32, bad2, vv, 3, a), GS_EINVAL);
 	assert_int_equal(nettree_build(&t, 32, s, same, 2, a), GS_EINVAL);
@@ -954,6 +986,7 @@ int main(void)
 	const struct CMUnitTest regional[] = {
 	        cmocka_unit_test(test_regional_no_warnings),
 	        cmocka_unit_test(test_precedence),
+	        cmocka_unit_test(test_rule_kinds),
 	        cmocka_unit_test(test_ipv6),
 	        cmocka_unit_test(test_embedded),
 	        cmocka_unit_test(test_source_prefix),
