@@ -229,14 +229,27 @@ static int check_db_fields(struct compile *c)
 			rc = GS_EPARSE;
 		} else if (!(geodb_fields(c->db) & need[k])) {
 			if (k == GEO_RULE_ASNS)
-				diag_err(c->d, pos, "map '%s': asns rules need geoip.asn_database",
-				         c->m->name);
-			else if (k == GEO_RULE_SUBDIVISIONS)
+				diag_err(c->d, pos,
+				         "map '%s': asns rules need AS numbers: "
+				         "geoip.asn_database, or a "
+				         "database that carries them (IPinfo country_asn); %s (%s) "
+				         "has "
+				         "none",
+				         c->m->name, geodb_path(c->db), geodb_type(c->db));
+			else if (k == GEO_RULE_SUBDIVISIONS &&
+			         (geodb_fields(c->db) & GEODB_SUBDIVISION_NAMES))
 				diag_err(
 				        c->d, pos,
-				        "map '%s': subdivisions rules need a City-shaped database; "
-				        "%s (%s) has no subdivisions",
+				        "map '%s': subdivisions rules need ISO 3166-2 codes "
+				        "(subdivisions.iso_code); %s (%s) names its subdivisions "
+				        "without codes (as DB-IP's free City Lite does): use "
+				        "countries rules, or a database with codes (GeoLite2 City)",
 				        c->m->name, geodb_path(c->db), geodb_type(c->db));
+			else if (k == GEO_RULE_SUBDIVISIONS)
+				diag_err(c->d, pos,
+				         "map '%s': subdivisions rules need a database with "
+				         "subdivisions (a City database); %s (%s) has none",
+				         c->m->name, geodb_path(c->db), geodb_type(c->db));
 			else
 				diag_err(c->d, pos,
 				         "map '%s': %s rules: %s (%s) has no %s in any record",

@@ -566,8 +566,8 @@ static void test_country4(void **state)
 	assert_null(m);
 	char want[1024];
 	snprintf(want, sizeof(want),
-	         CFG_FILE ":12: map 'regional': subdivisions rules need a City-shaped database; "
-	                  "%s (GeoIP2-Country) has no subdivisions",
+	         CFG_FILE ":12: map 'regional': subdivisions rules need a database with "
+	                  "subdivisions (a City database); %s (GeoIP2-Country) has none",
 	         data_path("country4.mmdb"));
 	expect_diag(&d, want);
 	assert_int_equal(d.n, 1);
@@ -636,12 +636,14 @@ static void test_bad_databases(void **state)
 	/* The wrong kind of database in each place. */
 	snprintf(want, sizeof(want),
 	         CFG_FILE ":21: database: %s (GeoLite2-ASN) has no record with continent.code or "
-	                  "country.iso_code; it needs the GeoIP2/GeoLite2 Country or City shape",
+	                  "country.iso_code (or IPinfo's continent or country); it needs a "
+	                  "Country or City database (docs/geoip.md lists the layouts read)",
 	         data_path("asn.mmdb"));
 	expect_open_fails(data_path("asn.mmdb"), NULL, want);
 	snprintf(want, sizeof(want),
 	         CFG_FILE ":22: asn_database: %s (GeoIP2-City) has no record with "
-	                  "autonomous_system_number; it needs the GeoLite2/GeoIP2 ASN shape",
+	                  "autonomous_system_number (or IPinfo's asn); it needs an ASN database "
+	                  "(GeoLite2 ASN, DB-IP ASN Lite, IPinfo ASN)",
 	         data_path("city.mmdb"));
 	expect_open_fails(data_path("city.mmdb"), data_path("city.mmdb"), want);
 }
@@ -673,8 +675,13 @@ static void test_rule_checks(void **state)
 	assert_int_equal(geodb_open(&g, &d, &city), GS_OK);
 
 	const struct rule_spec asn[] = {{"asns", "64500", "x", 30}};
-	expect_compile(city, "d", asn, 1, GS_EPARSE,
-	               CFG_FILE ":30: map 'regional': asns rules need geoip.asn_database");
+	char want_asn[512];
+	snprintf(want_asn, sizeof(want_asn),
+	         CFG_FILE ":30: map 'regional': asns rules need AS numbers: geoip.asn_database, "
+	                  "or a database that carries them (IPinfo country_asn); %s (GeoIP2-City) "
+	                  "has none",
+	         data_path("city.mmdb"));
+	expect_compile(city, "d", asn, 1, GS_EPARSE, want_asn);
 	const struct rule_spec cont[] = {{"continents", "EU", "x", 31}};
 	expect_compile(NULL, "d", cont, 1, GS_EPARSE,
 	               CFG_FILE ":31: map 'regional': continents rules need geoip.database");
