@@ -55,8 +55,8 @@ static void print_help(FILE *out)
 	        "    geosteerctl [-s SOCKET | -c FILE [-r]] [--json] stats\n"
 	        "    geosteerctl [-s SOCKET | -c FILE [-r]] [--json] explain NAME [TYPE]\n"
 	        "                --client IP [--subnet CIDR] [--tcp]\n"
-	        "    geosteerctl -c FILE [--json] explain --offline NAME [TYPE] --client IP\n"
-	        "                [--subnet CIDR] [--tcp]\n"
+	        "    geosteerctl -c FILE [--json] explain --offline [--quiet] NAME [TYPE]\n"
+	        "                --client IP [--subnet CIDR] [--tcp]\n"
 	        "    geosteerctl diff [--json] [--old-base DIR] [--new-base DIR] OLD.yaml "
 	        "NEW.yaml\n"
 	        "    geosteerctl -h | -V\n"
@@ -132,6 +132,10 @@ static void print_help(FILE *out)
 	        "        query path in this process. No health monitor runs: an address is up\n"
 	        "        unless the configuration's state_file forces it (or its datacenter)\n"
 	        "        down, as when geosteerd starts.\n"
+	        "      --quiet\n"
+	        "        With --offline: do not print the configuration's warnings (errors\n"
+	        "        still go to standard error), for a CI job that explains many\n"
+	        "        subnets.\n"
 	        "      --tcp\n"
 	        "        Ask as over TCP (never truncated). By default the question is asked as\n"
 	        "        over UDP and, when the answer is truncated, again as over TCP.\n"
@@ -192,10 +196,10 @@ static void print_help(FILE *out)
 	        "\n"
 	        "EXAMPLES\n"
 	        "    Which datacenter does a client of a German resolver get?\n"
-	        "        geosteerctl -c examples/geosteer.yaml explain --offline \\\n"
+	        "        geosteerctl -c build/examples/geosteer.yaml explain --offline \\\n"
 	        "            www.geo.example A --client 127.0.0.1 --subnet 81.169.145.0/24\n"
 	        "    The same for an IPv6 client, AAAA, without ECS:\n"
-	        "        geosteerctl -c examples/geosteer.yaml explain --offline \\\n"
+	        "        geosteerctl -c build/examples/geosteer.yaml explain --offline \\\n"
 	        "            www.geo.example AAAA --client 2a00:1450:4001::1\n"
 	        "    In CI, fail the build when a US resolver would not get us-east:\n"
 	        "        geosteerctl -c geosteer.yaml explain --offline www.geo.example \\\n"
@@ -277,9 +281,10 @@ static int control_command(const char *sock, const char *config, int n, char **w
 
 static int cmd_explain(int argc, char **argv, const char *sock, const char *config)
 {
-	enum { OPT_OFFLINE = 256, OPT_CLIENT, OPT_SUBNET, OPT_TCP, OPT_JSON };
+	enum { OPT_OFFLINE = 256, OPT_CLIENT, OPT_SUBNET, OPT_TCP, OPT_JSON, OPT_QUIET };
 	static const struct option longopts[] = {
 	        {"offline", no_argument, NULL, OPT_OFFLINE},
+	        {"quiet", no_argument, NULL, OPT_QUIET},
 	        {"json", no_argument, NULL, OPT_JSON},
 	        {"client", required_argument, NULL, OPT_CLIENT},
 	        {"subnet", required_argument, NULL, OPT_SUBNET},
@@ -312,6 +317,9 @@ static int cmd_explain(int argc, char **argv, const char *sock, const char *conf
 		case OPT_JSON:
 			req.json = true;
 			break;
+		case OPT_QUIET:
+			req.quiet = true;
+			break;
 		default:
 			return usage_error("explain: bad option");
 		}
@@ -326,6 +334,9 @@ static int cmd_explain(int argc, char **argv, const char *sock, const char *conf
 		return usage_error("explain: '%s' is not a record type", argv[optind + 1]);
 	if (!has_client)
 		return usage_error("explain: --client IP is required");
+	if (req.quiet && !offline)
+		return usage_error("explain: --quiet goes with --offline (the daemon prints no "
+		                   "configuration warnings)");
 	if (!offline) {
 		/* The daemon renders the JSON (its records are the text form's). */
 		char **words = xcalloc((size_t)argc + 1, sizeof(*words));

@@ -156,8 +156,8 @@ static socklen_t client_sockaddr(const struct netaddr *a, struct sockaddr_storag
 
 /* Loads the configuration and builds the snapshot as `geosteerd --check` does, plus
  * explain's own handle on the GeoIP databases (for the rule behind an answer). Every
- * diagnostic, warnings included, goes to err. */
-static int load(const char *path, struct ex_loaded *e, FILE *err)
+ * diagnostic goes to err, warnings too unless quiet. */
+static int load(const char *path, bool quiet, struct ex_loaded *e, FILE *err)
 {
 	struct diag d;
 	diag_init(&d);
@@ -176,7 +176,9 @@ static int load(const char *path, struct ex_loaded *e, FILE *err)
 		if (rc == GS_OK && diag_has_errors(&d))
 			rc = GS_EPARSE;
 	}
-	diag_print(&d, err);
+	for (size_t i = 0; i < d.n; i++)
+		if (!quiet || !d.v[i].is_warning)
+			fprintf(err, "%s\n", d.v[i].text);
 	diag_free(&d);
 	if (rc != GS_OK)
 		fprintf(err, "%s: cannot explain: the configuration has errors\n", path);
@@ -858,7 +860,7 @@ int explain_snapshot(const struct explain_req *req, const struct snapshot *snap,
 int explain_offline(const struct explain_req *req, FILE *out, FILE *err)
 {
 	struct ex_loaded l = {0};
-	if (load(req->config, &l, err) != GS_OK) {
+	if (load(req->config, req->quiet, &l, err) != GS_OK) {
 		loaded_close(&l);
 		return EXPLAIN_LOAD_ERROR;
 	}

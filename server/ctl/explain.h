@@ -33,8 +33,9 @@ struct explain_req {
 	struct netaddr client;
 	bool has_subnet; /* send an ECS option (RFC 7871) with subnet */
 	struct netprefix subnet;
-	bool tcp;  /* ask as over TCP (no truncation) instead of UDP */
-	bool json; /* write one JSON object (server/ctl/kv.h) instead of the lines */
+	bool tcp;   /* ask as over TCP (no truncation) instead of UDP */
+	bool json;  /* write one JSON object (server/ctl/kv.h) instead of the lines */
+	bool quiet; /* explain_offline: configuration warnings are not printed (errors are) */
 };
 
 /* The arguments of `explain` over the control socket. */

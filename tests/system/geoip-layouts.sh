@@ -162,4 +162,18 @@ expect_dc 10.1.0.0/24 dasn "asn \"AS64500\" from the ASN file"
 expect_dc 10.3.0.0/24 dcty "DE"
 gs_stop
 
+section "explain --offline --quiet: no configuration warnings, the same answer"
+GSCTL="$top_builddir/tools/geosteerctl"
+config geolite2-city - countries | sed 's/countries: {DE:/countries: {FR: [dcty], DE:/' >"$T/warn.yaml"
+sed -i "1i listen: [\"127.0.0.1:53\"]" "$T/warn.yaml"
+loud=$("$GSCTL" -c "$T/warn.yaml" explain --offline www.geo.test --client 127.0.0.1 \
+	--subnet 10.3.0.0/24 2>"$T/loud.err")
+quiet=$("$GSCTL" -c "$T/warn.yaml" explain --offline --quiet www.geo.test --client 127.0.0.1 \
+	--subnet 10.3.0.0/24 2>"$T/quiet.err")
+grep -q "warning: map 'm': countries: FR matches nothing" "$T/loud.err" &&
+	ok "without --quiet: the warning is printed" || fail "no warning without --quiet: $(cat "$T/loud.err")"
+expect_eq "with --quiet: standard error" "" "$(cat "$T/quiet.err")"
+expect_eq "with --quiet: the same explanation" "$loud" "$quiet"
+grep -q "^chosen: *dcty " <<<"$quiet" && ok "with --quiet: chosen dcty" || fail "with --quiet: $quiet"
+
 finish
