@@ -61,7 +61,8 @@ EXTRA_DIST += tests/system/failover-lib.sh tests/system/failover-backend.py \
 
 # GeoIP layouts (GeoLite2, DB-IP Lite, IPinfo): their tiny databases are written by the
 # test itself from tests/data/geo/layouts/*.txt with mkmmdb.pl.
-GS_SYSTEM_TESTS += tests/system/geoip-layouts.sh tests/system/convert-paths.sh
+GS_SYSTEM_TESTS += tests/system/geoip-layouts.sh tests/system/convert-paths.sh \
+	tests/system/journal-stream.sh
 EXTRA_DIST += tests/data/geo/layouts
 
 # watch: true (reloads by itself on file changes).
