@@ -48,31 +48,11 @@ const char *geo_hit_rule_name(unsigned rule)
 	return rule < GEO_HIT_RULES ? names[rule] : NULL;
 }
 
-/* The rule kind of x in range idx, whose parts have different kinds (geo.h): a search
- * among that range's parts only (usually a handful). */
-static GS_NOINLINE uint8_t mixed_rule(const struct geo_mixed *mx, uint32_t idx, unsigned __int128 x)
-{
-	if (GS_UNLIKELY(!mx->off))
-		return GEO_HIT_DEFAULT; /* cannot happen for a compiled map */
-	uint32_t lo = mx->off[idx], hi = mx->off[idx + 1] - 1;
-	while (lo < hi) {
-		uint32_t mid = (lo + hi + 1) >> 1;
-		if (mx->start[mid] <= x)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	return mx->rule[lo];
-}
-
-/* Sets hit's list and rule from table hit h (x: the address looked up). */
-static inline void hit_value(struct geo_hit *hit, const struct nettree_hit *h,
-                             const struct geo_mixed *mx, unsigned __int128 x)
+/* Sets hit's list and rule from table hit h. */
+static inline void hit_value(struct geo_hit *hit, const struct nettree_hit *h)
 {
 	hit->list = GEO_VAL_LIST(h->val);
 	hit->rule = GEO_VAL_RULE(h->val);
-	if (GS_UNLIKELY(hit->rule == GEO_RULE_MIXED))
-		hit->rule = mixed_rule(mx, h->idx, x);
 }
 
 void geo_map_lookup(const struct geo_map *m, const struct netaddr *client, unsigned source_prefix,
@@ -84,7 +64,7 @@ void geo_map_lookup(const struct geo_map *m, const struct netaddr *client, unsig
 		if (source_prefix < 32)
 			x &= source_prefix ? ~(uint32_t)0 << (32 - source_prefix) : 0;
 		nettree_lookup4(&m->v4, x, &h);
-		hit_value(hit, &h, &m->mixed4, x);
+		hit_value(hit, &h);
 		hit->scope = h.scope;
 		return;
 	}
@@ -93,7 +73,7 @@ void geo_map_lookup(const struct geo_map *m, const struct netaddr *client, unsig
 		x &= source_prefix ? ~(unsigned __int128)0 << (128 - source_prefix) : 0;
 	nettree_lookup6(&m->v6, x, &h);
 	if (GS_LIKELY(GEO_VAL_LIST(h.val) < GEO_EMBED_BASE)) {
-		hit_value(hit, &h, &m->mixed6, x);
+		hit_value(hit, &h);
 		hit->scope = h.scope;
 		return;
 	}
@@ -101,7 +81,7 @@ void geo_map_lookup(const struct geo_map *m, const struct netaddr *client, unsig
 	const struct geo_embed_range *e = &geo_embeds[kind];
 	uint32_t v4 = embedded_v4(kind, x);
 	nettree_lookup4(&m->v4, v4, &h);
-	hit_value(hit, &h, &m->mixed4, v4);
+	hit_value(hit, &h);
 	/* The IPv4 network of length s sits at bit v4_at of the IPv6 address; a scope of
 	 * 0 (one list for all of IPv4) means the whole embedded range (geo.h). */
 	hit->scope = (uint8_t)(h.scope ? e->v4_at + h.scope : e->len);

@@ -80,23 +80,13 @@ enum geo_rule_kind {
 #define GEO_HIT_RULES   (GEO_RULE_KINDS + 1)
 
 /* Table values (nettree.h) of a compiled map: the list id in the low 16 bits, the rule
- * kind above. A range of the table is as wide as its list reaches (the ECS scope is about
- * lists), so one range may hold parts decided by rules of different kinds (a country
- * rule and the default giving neighbouring networks the same list): its kind is then
- * GEO_RULE_MIXED, and the family's struct geo_mixed has the kind of each of its parts. */
+ * kind above. Neighbouring networks given the same list by rules of different kinds (a
+ * country rule and the default, say) are separate ranges of the table, so that each
+ * knows its kind, joined in a run (nettree.h) so that the ECS scope is still as wide as
+ * the list reaches (GEO_VAL_LIST is the run's key). */
 #define GEO_VAL_LIST(v)  ((uint16_t)((v)&0xffffu))
 #define GEO_VAL_RULE(v)  ((uint8_t)((v) >> 16))
 #define GEO_VAL(list, k) ((uint32_t)(list) | (uint32_t)(k) << 16)
-#define GEO_RULE_MIXED   0xffu
-
-/* The parts of the mixed ranges of one family: range i of the table (nettree_hit.idx) has
- * the parts off[i] .. off[i+1]-1, ascending; part j starts at start[j] and was decided
- * by a rule of kind rule[j]. off is NULL when no range of the family mixes. */
-struct geo_mixed {
-	const uint32_t *off;            /* arena; the table's n + 1 entries */
-	const unsigned __int128 *start; /* arena; IPv4 addresses as values below 2^32 */
-	const uint8_t *rule;            /* arena */
-};
 
 /* The compiled map. Everything is in the arena given to geo_map_compile. */
 struct geo_map {
@@ -104,7 +94,6 @@ struct geo_map {
 	struct dclist_table lists; /* datacenter names and interned lists; id 0 = default */
 	struct nettree v4, v6;     /* address -> GEO_VAL(list id, rule kind); v6 marks
 	                            * embedded ranges */
-	struct geo_mixed mixed4, mixed6;
 	const struct geo_rule *rules[GEO_RULE_KINDS];
 	size_t n_rules[GEO_RULE_KINDS];
 	bool has_db; /* compiled against a database */

@@ -330,49 +330,8 @@ static uint32_t overlay(void *ctx, uint32_t under, uint32_t over)
 	return over != NONE ? over : under;
 }
 
-/* Merges the neighbouring ranges of fin (values GEO_VAL(list, kind)) that have the same
- * list into starts/vals, the ranges of the table: the ECS scope is about lists, not
- * about which rule gave one. A merged range of parts of different kinds gets the kind
- * GEO_RULE_MIXED, and its parts go into *mixed (arena a; left empty when no range
- * mixes). Returns the number of ranges. */
-static size_t merge_lists(const struct geopart *fin, unsigned __int128 *starts, uint32_t *vals,
-                          struct arena *a, struct geo_mixed *mixed)
-{
-	size_t n = 0, n_parts = 0;
-	uint32_t *off = xmalloc((fin->n + 1) * sizeof(*off));
-	unsigned __int128 *ps = xmalloc(fin->n * sizeof(*ps));
-	uint8_t *pr = xmalloc(fin->n);
-	for (size_t i = 0; i < fin->n;) {
-		uint16_t list = GEO_VAL_LIST(fin->val[i]);
-		size_t j = i + 1;
-		while (j < fin->n && GEO_VAL_LIST(fin->val[j]) == list)
-			j++;
-		/* fin is merged on whole values: a run of several ranges mixes kinds. */
-		off[n] = (uint32_t)n_parts;
-		starts[n] = fin->start[i];
-		vals[n++] = j - i == 1 ? fin->val[i] : GEO_VAL(list, GEO_RULE_MIXED);
-		for (size_t k = i; j - i > 1 && k < j; k++) {
-			ps[n_parts] = fin->start[k];
-			pr[n_parts++] = GEO_VAL_RULE(fin->val[k]);
-		}
-		i = j;
-	}
-	off[n] = (uint32_t)n_parts;
-	memset(mixed, 0, sizeof(*mixed));
-	if (n_parts) {
-		mixed->off = arena_memdup(a, off, (n + 1) * sizeof(*off));
-		mixed->start = arena_memdup(a, ps, n_parts * sizeof(*ps));
-		mixed->rule = arena_memdup(a, pr, n_parts);
-	}
-	free(off);
-	free(ps);
-	free(pr);
-	return n;
-}
-
-/* Builds the nettree of one family and the parts of its mixed ranges. */
-static int build_family(struct compile *c, int family, struct arena *a, struct nettree *t,
-                        struct geo_mixed *mixed)
+/* Builds the nettree of one family. */
+static int build_family(struct compile *c, int family, struct arena *a, struct nettree *t)
 {
 	unsigned bits = family == AF_INET ? 32 : 128;
 	struct geopart l0, nets, l1, marks, l2;
@@ -382,8 +341,6 @@ static int build_family(struct compile *c, int family, struct arena *a, struct n
 	geopart_init(&marks);
 	geopart_init(&l2);
 	struct geopart_prefix *pv = xcalloc(c->n_rules[GEO_RULE_NETWORKS] + 1, sizeof(*pv));
-	uint32_t *vals = NULL;
-	unsigned __int128 *starts = NULL;
 	int rc = GS_OK;
 
 	if (c->db)
@@ -440,14 +397,10 @@ static int build_family(struct compile *c, int family, struct arena *a, struct n
 		geopart_combine(&l1, &marks, overlay, NULL, &l2);
 		fin = &l2;
 	}
-	vals = xmalloc(fin->n * sizeof(*vals));
-	starts = xmalloc(fin->n * sizeof(*starts));
-	size_t n_ranges = merge_lists(fin, starts, vals, a, mixed);
-	rc = nettree_build(t, bits, starts, vals, n_ranges, a);
+	/* Ranges of one list from rules of different kinds form runs: one ECS scope. */
+	rc = nettree_build(t, bits, fin->start, fin->val, fin->n, 0xffffu, a);
 	assert(rc == GS_OK);
 out:
-	free(vals);
-	free(starts);
 	free(pv);
 	geopart_free(&l0);
 	geopart_free(&nets);
@@ -486,9 +439,9 @@ int geo_compile_map(const struct cfg_map *m, const struct geo_db *db, struct are
 		goto out;
 	if (db)
 		resolve_locs(&c);
-	rc = build_family(&c, AF_INET, a, &gm->v4, &gm->mixed4);
+	rc = build_family(&c, AF_INET, a, &gm->v4);
 	if (rc == GS_OK)
-		rc = build_family(&c, AF_INET6, a, &gm->v6, &gm->mixed6);
+		rc = build_family(&c, AF_INET6, a, &gm->v6);
 	if (rc != GS_OK)
 		goto out;
 	dclist_freeze(c.b, a, &gm->lists);

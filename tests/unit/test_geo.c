@@ -386,7 +386,7 @@ static void test_rule_kinds(void **state)
 	        {"2001:db8:1::1", GEO_RULE_CONTINENTS}, {"2001:db8:1:1::5", GEO_RULE_ASNS},
 	        {"::ffff:1.0.2.1", GEO_RULE_COUNTRIES}, {"2400::1", GEO_HIT_DEFAULT},
 	};
-	assert_true(f->m->mixed4.off != NULL);
+	assert_true(f->m->v4.run != NULL); /* some ranges share a list across kinds */
 	for (size_t i = 0; i < GS_ARRAY_LEN(cases); i++) {
 		struct netaddr a;
 		assert_int_equal(netaddr_parse(cases[i].addr, &a), GS_OK);
@@ -742,7 +742,7 @@ static void test_nettree(void **state)
 	struct nettree_hit h;
 	unsigned __int128 one[] = {0};
 	uint32_t v1[] = {7};
-	assert_int_equal(nettree_build(&t, 32, one, v1, 1, a), GS_OK);
+	assert_int_equal(nettree_build(&t, 32, one, v1, 1, UINT32_MAX, a), GS_OK);
 	nettree_lookup4(&t, 0x01020304, &h);
 	assert_int_equal(h.val, 7);
 	assert_int_equal(h.scope, 0);
@@ -750,7 +750,7 @@ static void test_nettree(void **state)
 	/* 0/8 -> 1, 1.0.0.0 - 1.0.0.2 -> 2 (not aligned), rest -> 3, last /32 -> 4 */
 	unsigned __int128 s[] = {0, 0x01000000, 0x01000003, 0xffffffff};
 	uint32_t v[] = {1, 2, 3, 4};
-	assert_int_equal(nettree_build(&t, 32, s, v, 4, a), GS_OK);
+	assert_int_equal(nettree_build(&t, 32, s, v, 4, UINT32_MAX, a), GS_OK);
 	static const struct {
 		uint32_t x;
 		uint16_t val;
@@ -768,7 +768,7 @@ static void test_nettree(void **state)
 
 	unsigned __int128 s6[] = {0, (unsigned __int128)1 << 127, ~(unsigned __int128)0};
 	uint32_t v6[] = {1, 2, 3};
-	assert_int_equal(nettree_build(&t, 128, s6, v6, 3, a), GS_OK);
+	assert_int_equal(nettree_build(&t, 128, s6, v6, 3, UINT32_MAX, a), GS_OK);
 	nettree_lookup6(&t, 5, &h);
 	assert_int_equal(h.val, 1);
 	assert_int_equal(h.scope, 1);
@@ -782,10 +782,34 @@ static void test_nettree(void **state)
 	/* Refused: not starting at 0, not ascending, equal neighbours, IPv4 overflow. */
 	unsigned __int128 bad1[] = {1}, bad2[] = {0, 5, 5}, big[] = {0, (unsigned __int128)1 << 32};
 	uint32_t vv[] = {1, 2, 1}, same[] = {1, 1};
-	assert_int_equal(nettree_build(&t, 32, bad1, vv, 1, a), GS_EINVAL);
-	assert_int_equal(nettree_build(&t, 32, bad2, vv, 3, a), GS_EINVAL);
-	assert_int_equal(nettree_build(&t, 32, s, same, 2, a), GS_EINVAL);
-	assert_int_equal(nettree_build(&t, 32, big, vv, 2, a), GS_EINVAL);
+	assert_int_equal(nettree_build(&t, 32, bad1, vv, 1, UINT32_MAX, a), GS_EINVAL);
+	assert_int_equal(nettree_build(&t, 32, bad2, vv, 3, UINT32_MAX, a), GS_EINVAL);
+	assert_int_equal(nettree_build(&t, 32, s, same, 2, UINT32_MAX, a), GS_EINVAL);
+	assert_int_equal(nettree_build(&t, 32, big, vv, 2, UINT32_MAX, a), GS_EINVAL);
+	uint32_t flagged[] = {1, NETTREE_RUN | 2};
+	assert_int_equal(nettree_build(&t, 32, s, flagged, 2, UINT32_MAX, a), GS_EINVAL);
+
+	/* A run: ranges 0 and 1 share the low 16 bits (one list, two rule kinds), so the
+	 * scope of an address in range 1 is that of [0, 0x1ff] (23), not of its own range
+	 * [0x100, 0x1ff] (24); the value is the range's own. */
+	unsigned __int128 rs[] = {0, 0x100, 0x200};
+	uint32_t rv[] = {0x00001, 0x10001, 0x00002};
+	assert_int_equal(nettree_build(&t, 32, rs, rv, 3, 0xffffu, a), GS_OK);
+	assert_non_null(t.run);
+	nettree_lookup4(&t, 0x150, &h);
+	assert_int_equal(h.val, 0x10001);
+	assert_int_equal(h.scope, 23);
+	nettree_lookup4(&t, 0x50, &h);
+	assert_int_equal(h.val, 0x00001);
+	assert_int_equal(h.scope, 23);
+	nettree_lookup4(&t, 0x250, &h);
+	assert_int_equal(h.val, 0x00002);
+	assert_int_equal(h.scope, 23);
+	/* Without the mask the same ranges have their own scopes. */
+	assert_int_equal(nettree_build(&t, 32, rs, rv, 3, UINT32_MAX, a), GS_OK);
+	assert_null(t.run);
+	nettree_lookup4(&t, 0x150, &h);
+	assert_int_equal(h.scope, 24);
 	arena_destroy(a);
 }
 
