@@ -283,6 +283,11 @@ static void cmd_health(struct control *c, char **w, size_t n, struct ctl_out *o)
 			ctl_out_err(o, "cannot list the health states");
 			return;
 		}
+		/* What answers see per datacenter, from the snapshot served now. */
+		reload_lock(c->rl);
+		const struct snapshot *s = snapshot_current();
+		ctl_health_json_dcs(s ? s->steer : NULL, rp.kv);
+		reload_unlock(c->rl);
 		reply_close(&rp, o);
 		return;
 	}

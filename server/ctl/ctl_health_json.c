@@ -8,6 +8,7 @@
 #include "server/base/err.h"
 #include "server/base/timefmt.h"
 #include "server/health/health.h"
+#include "server/query/steer.h"
 
 /* A wall-clock time as "2026-01-02T10:00:00Z", or null when 0 (unknown, never). */
 static void json_time(struct kv_json *j, time_t t)
@@ -73,4 +74,33 @@ int ctl_health_json(struct health *h, struct kv *k)
 	}
 	free(v);
 	return GS_OK;
+}
+
+void ctl_health_json_dcs(const struct steer_table *t, struct kv *k)
+{
+	static const char *const fam[STEER_N_TYPES] = {"ipv4", "ipv6"};
+	kv_array(k, "datacenters");
+	for (size_t i = 0; t && i < t->n_services; i++) {
+		const struct steer_service *svc = &t->services[i];
+		if (!svc->name)
+			continue; /* a service that did not build (never published) */
+		for (uint16_t d = 0; d < svc->n_dcs; d++) {
+			const struct steer_dc *dc = &svc->dcs[d];
+			for (unsigned ty = 0; ty < STEER_N_TYPES; ty++) {
+				if (dc->n[ty] == 0)
+					continue;
+				unsigned up = 0;
+				for (uint16_t a = 0; a < dc->n[ty]; a++)
+					up += health_cell_is_up(t->cells, dc->cells[ty][a]);
+				kv_item(k, "datacenters",
+				        KV_F(KV_STR("service", svc->name),
+				             KV_STR("datacenter", dc->name),
+				             KV_STR("family", fam[ty]), KV_BOOL("up", up > 0),
+				             KV_UINT("addresses", dc->n[ty]),
+				             KV_UINT("addresses_up", up)),
+				        "%s %s %s %s", svc->name, dc->name, fam[ty],
+				        up ? "up" : "down");
+			}
+		}
+	}
 }

@@ -110,6 +110,14 @@ entries[datacenter=us-east].force.by int $(id -u)
 entries[datacenter=us-east].force.until str *
 entries[datacenter=us-east].force.at str *
 entries[datacenter=us-east].force.reason str planned maintenance
+datacenters list 2
+datacenters[datacenter=us-east].service str www
+datacenters[datacenter=us-east].family str ipv4
+datacenters[datacenter=us-east].up bool false
+datacenters[datacenter=us-east].addresses int 1
+datacenters[datacenter=us-east].addresses_up int 0
+datacenters[datacenter=eu-central].up bool true
+datacenters[datacenter=eu-central].addresses_up int 1
 EOF
 ctl health --bogus
 expect_rc 2
