@@ -52,7 +52,14 @@
 #define CALLGRIND_DUMP_STATS_AT(label) ((void)(label))
 #endif
 
-enum bench_snap { SNAP_FIXTURES, SNAP_STEER, SNAP_SIGNED, SNAP_STEER_SIGNED, N_SNAPS };
+enum bench_snap {
+	SNAP_FIXTURES,
+	SNAP_STEER,
+	SNAP_SIGNED,
+	SNAP_STEER_SIGNED,
+	SNAP_WEIGHTED, /* the steering configuration with North America as a weighted group */
+	N_SNAPS
+};
 
 struct bench_query {
 	const char *label;
@@ -107,17 +114,28 @@ static const struct bench_query mix[] = {
         {"A steered signed", "www.geo.example.", 1, true, SNAP_STEER_SIGNED, NULL, false},
         {"A steered signed +do", "www.geo.example.", 1, true, SNAP_STEER_SIGNED, NULL, true},
         {"MX steered nodata +do", "www.geo.example.", 15, true, SNAP_STEER_SIGNED, NULL, true},
+        /* Weighted groups (docs/performance.md): the same questions with North America's
+         * list [{us: 3, eu: 1}, ap] instead of [us, eu] (both members have as many
+         * addresses, so the records cost the same whichever one the hash picks), and a
+         * list without a group in that map. */
+        {"AAAA steered +ecs NA", "www.geo.example.", 28, true, SNAP_STEER, "2001:4860:4860::/48",
+         false},
+        {"A weighted +ecs", "www.geo.example.", 1, true, SNAP_WEIGHTED, "8.8.8.0/24", false},
+        {"AAAA weighted +ecs", "www.geo.example.", 28, true, SNAP_WEIGHTED, "2001:4860:4860::/48",
+         false},
+        {"A weighted map, plain list +ecs", "www.geo.example.", 1, true, SNAP_WEIGHTED,
+         "81.169.145.0/24", false},
 };
 
 /* The steering configuration; %s: the database, the zone file, the zone's dnssec
- * block ("" or ", dnssec: {keys: [...]}"). */
+ * block ("" or ", dnssec: {keys: [...]}"), North America's list. */
 static const char steer_config[] =
         "geoip: {database: \"%s\"}\n"
         "zones: [{name: geo.example., file: \"%s\"%s}]\n"
         "maps:\n"
         "  regional:\n"
         "    default: [eu, us]\n"
-        "    continents: {NA: [us, eu], SA: [us, eu], AS: [ap, us], OC: [ap, us]}\n"
+        "    continents: {NA: %s, SA: [us, eu], AS: [ap, us], OC: [ap, us]}\n"
         "    countries: {GB: [eu, us], DE: [eu, us]}\n"
         "    networks: {203.0.113.0/24: [us]}\n"
         "services:\n"
@@ -267,7 +285,7 @@ static bool make_key(const char *dir)
 /* Builds the steering snapshot the way the daemon does (cfg_load, snapshot_build), from
  * a configuration written to a temporary file; with sign, geo.example. is signed with
  * a key made now. Returns NULL (and says why) when the database is missing. */
-static struct snapshot *load_steer(const char *top, bool sign)
+static struct snapshot *load_steer(const char *top, bool sign, bool weighted)
 {
 	char zone[4096], mmdb[4096];
 	snprintf(zone, sizeof(zone), "%s/tests/data/steer/geo.example.zone", top);
@@ -298,7 +316,8 @@ static struct snapshot *load_steer(const char *top, bool sign)
 		}
 		snprintf(dnssec, sizeof(dnssec), ", dnssec: {keys: [\"%s/Kbench\"]}", keydir);
 	}
-	fprintf(f, steer_config, mmdb, zone, dnssec);
+	fprintf(f, steer_config, mmdb, zone, dnssec,
+	        weighted ? "[{us: 3, eu: 1}, ap]" : "[us, eu]");
 	fclose(f);
 	struct diag d;
 	diag_init(&d);
@@ -344,10 +363,12 @@ int main(int argc, char **argv)
 	signed_zones[1] = load(signed_snap.arena, top, "nsec3.example.signed", "nsec3.example.");
 	zoneset_build(&signed_snap.zones, signed_snap.arena, signed_zones, 2);
 	const struct snapshot *snaps[N_SNAPS] = {&snap, NULL, &signed_snap};
-	struct snapshot *steer = load_steer(top, false);
+	struct snapshot *steer = load_steer(top, false, false);
 	snaps[SNAP_STEER] = steer;
-	struct snapshot *steer_signed = steer ? load_steer(top, true) : NULL;
+	struct snapshot *steer_signed = steer ? load_steer(top, true, false) : NULL;
 	snaps[SNAP_STEER_SIGNED] = steer_signed;
+	struct snapshot *weighted = steer ? load_steer(top, false, true) : NULL;
+	snaps[SNAP_WEIGHTED] = weighted;
 
 	struct answer_ctx *ctx = answer_ctx_new();
 	struct sockaddr_in src = {.sin_family = AF_INET, .sin_addr = {htonl(0x7f000001)}};
@@ -366,14 +387,15 @@ int main(int argc, char **argv)
 	if (env_rrl && *env_rrl == '1') {
 		snap.rrl = &rrlc;
 		if (steer)
-			steer->rrl = steer_signed->rrl = &rrlc;
+			steer->rrl = steer_signed->rrl = weighted->rrl = &rrlc;
 		printf("rate limiting on (rate %u, not reached)\n", rrlc.rate);
 	}
 	if (env_ck && *env_ck) {
 		bool with_server = strcmp(env_ck, "server") == 0;
 		snap.cookie_secret = secret;
 		if (steer)
-			steer->cookie_secret = steer_signed->cookie_secret = secret;
+			steer->cookie_secret = steer_signed->cookie_secret =
+			        weighted->cookie_secret = secret;
 		for (size_t i = 0; i < GS_ARRAY_LEN(mix); i++)
 			if (mix[i].edns)
 				qlen[i] = add_cookie(qbuf[i], qlen[i], with_server, secret,
@@ -409,6 +431,7 @@ int main(int argc, char **argv)
 	answer_ctx_free(ctx);
 	snapshot_free(steer);
 	snapshot_free(steer_signed);
+	snapshot_free(weighted);
 	arena_destroy(snap.arena);
 	arena_destroy(signed_snap.arena);
 	return 0;

@@ -23,7 +23,10 @@
 # Usage: bench/bench.sh [BUILD_DIR]        (default build; run from anywhere)
 # Environment: SECS (throughput runs, default 5), N1/N2 (default 1000/5000 queries),
 # ZONE_SIZES (default "100000 1000000"), GS_SHARED (default ../shared: the world
-# database and Wikimedia's gdnsd maps; without them the steered rows are skipped).
+# database and Wikimedia's gdnsd maps; without them the steered rows are skipped),
+# PARTS (default "queries load": "load" alone skips the instruction and throughput
+# runs), LOAD_RUNS (default 3: each loading figure is the best of that many runs,
+# geosteerd and gdnsd alternating).
 # Installs gdnsd, nsd, dnsperf, valgrind, dnsutils, python3-dnspython and
 # libmaxmind-db-reader-perl with apt-get when missing (as root). Takes about 4 minutes.
 # The daemons are pinned to CPU 1 and dnsperf to CPU 0 when there are two CPUs or more.
@@ -39,6 +42,9 @@ SECS=${SECS:-5}
 N1=${N1:-1000}
 N2=${N2:-5000}
 ZONE_SIZES=${ZONE_SIZES:-100000 1000000}
+PARTS=${PARTS:-queries load}
+LOAD_RUNS=${LOAD_RUNS:-3}
+want() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 py=/usr/bin/python3
 tools=$top/bench/bench_tools.py
 
@@ -253,6 +259,8 @@ echo "answers checked: $n_checked queries, geosteerd = gdnsd (= NSD for static)"
 
 # ------------------------------------------------------------------ instructions
 declare -A R
+mixes=(name static)
+[ -n "$steer" ] && mixes+=(steer ecs)
 # ir_phase NAME MIX RATE PART: zeroes the counters, sends the mix's N1 (PART 1) or N2
 # (PART 2) queries, dumps; prints "instructions answered".
 ir_phase() {
@@ -277,9 +285,8 @@ ir_phase() {
 	f=$(ls -t "$work"/cg.$name.* | head -1)
 	echo "$(awk '/^totals:/ {print $2; exit}' "$f") $(awk '/Queries completed/ {print $3}' "$work/dp.out")"
 }
-mixes=(name static)
-[ -n "$steer" ] && mixes+=(steer ecs)
 for name in geosteerd gdnsd; do
+	want queries || break
 	start "$name" valgrind --tool=callgrind --callgrind-out-file="$work/cg.$name.%p" \
 		--trace-children=no
 	for mix in "${mixes[@]}"; do
@@ -296,6 +303,7 @@ done
 
 # ------------------------------------------------------------------ throughput
 for name in geosteerd gdnsd nsd; do
+	want queries || break
 	start "$name"
 	"${pin_cli[@]}" dnsperf -s 127.0.0.1 -p "$(port_of $name)" -d "$work/q.static" -l "$SECS" \
 		-c 4 -q 200 >"$work/udp.$name" 2>&1
@@ -314,28 +322,48 @@ done
 cpu_time() { # CMD...: runs it, prints "wall cpu" seconds
 	/usr/bin/time -f "%e %U %S" -o "$work/time.out" "$@" >/dev/null 2>"$work/time.err" ||
 		{ cat "$work/time.err" >&2; fail "$1 failed on the zone"; }
-	awk '{printf "%.2f %.2f", $1, $2 + $3}' "$work/time.out"
+	awk '{printf "%.2f %.2f\n", $1, $2 + $3}' "$work/time.out"
+}
+best() { # VALUES...: the smallest
+	printf '%s\n' "$@" | sort -g | head -1
 }
 for size in $ZONE_SIZES; do
+	want load || break
 	sh "$top/scripts/gen-zone.sh" "$size" bench.example. >"$work/bench.zone"
 	cp "$work/bench.zone" "$gd/zones/bench.example"
 	gs_config "$port_gs" "  - name: bench.example." "    file: $work/bench.zone" >"$gs/geosteer.yaml"
-	R[check.geosteerd.$size]=$(cpu_time "$geosteerd" -c "$gs/geosteer.yaml" --check)
-	R[check.gdnsd.$size]=$(cpu_time gdnsd -c "$gd" checkconf)
-	for name in geosteerd gdnsd; do
-		case $name in
-		geosteerd) cmd=("$geosteerd" -c "$gs/geosteer.yaml") ;;
-		gdnsd) cmd=(gdnsd -c "$gd" start) ;;
-		esac
-		read -r secs rss pid < <("$py" "$tools" first-answer "$(port_of $name)" bench.example. \
-			"$work/$name.load.log" "${pin_srv[@]}" "${cmd[@]}") || fail "$name did not start"
-		pids+=("$pid")
-		stop
-		R[first.$name.$size]=$secs
-		R[rss.$name.$size]=$rss
+	declare -A runs=()
+	for _ in $(seq 1 "$LOAD_RUNS"); do
+		for name in geosteerd gdnsd; do
+			case $name in
+			geosteerd)
+				check=("$geosteerd" -c "$gs/geosteer.yaml" --check)
+				cmd=("$geosteerd" -c "$gs/geosteer.yaml") ;;
+			gdnsd)
+				check=(gdnsd -c "$gd" checkconf)
+				cmd=(gdnsd -c "$gd" start) ;;
+			esac
+			read -r w c < <(cpu_time "${check[@]}")
+			runs[cw.$name]+=" $w" runs[cc.$name]+=" $c"
+			read -r secs rss pid < <("$py" "$tools" first-answer "$(port_of $name)" bench.example. \
+				"$work/$name.load.log" "${pin_srv[@]}" "${cmd[@]}") || fail "$name did not start"
+			pids+=("$pid")
+			stop
+			runs[first.$name]+=" $secs" runs[rss.$name]+=" $rss"
+		done
 	done
-	echo "  $size records: --check ${R[check.geosteerd.$size]} / ${R[check.gdnsd.$size]}," \
-		"first answer ${R[first.geosteerd.$size]} / ${R[first.gdnsd.$size]} s" >&2
+	for name in geosteerd gdnsd; do
+		# shellcheck disable=SC2086
+		R[check.$name.$size]="$(best ${runs[cw.$name]}) $(best ${runs[cc.$name]})"
+		# shellcheck disable=SC2086
+		R[first.$name.$size]=$(best ${runs[first.$name]})
+		# shellcheck disable=SC2086
+		R[rss.$name.$size]=$(best ${runs[rss.$name]})
+	done
+	echo "  $size records: --check (wall CPU) ${R[check.geosteerd.$size]} / ${R[check.gdnsd.$size]}," \
+		"first answer ${R[first.geosteerd.$size]} / ${R[first.gdnsd.$size]} s" \
+		"(runs: geosteerd CPU${runs[cc.geosteerd]}, gdnsd CPU${runs[cc.gdnsd]};" \
+		"first answer geosteerd${runs[first.geosteerd]}, gdnsd${runs[first.gdnsd]})" >&2
 	rm -f "$gd/zones/bench.example"
 done
 gs_config "$port_gs" >"$gs/geosteer.yaml"
@@ -355,13 +383,17 @@ row() { # LABEL GS GD [NSD]
 	printf '| %-56s | %12s | %12s | %8s | %12s |\n' "$1" "$2" "$3" "$(ratio "$2" "$3")" "${4:--}"
 }
 for mix in "${mixes[@]}"; do
+	want queries || break
 	case $mix in name) l="one static name" ;; static) l="static mix" ;; steer) l="steered, no ECS" ;; ecs) l="steered, ECS per query" ;; esac
 	row "instructions/query, $l, 4,000 q/s" "${R[ir.geosteerd.$mix.4000]}" "${R[ir.gdnsd.$mix.4000]}"
 	row "instructions/query, $l, full rate" "${R[ir.geosteerd.$mix.full]}" "${R[ir.gdnsd.$mix.full]}"
 done
-row "UDP queries/s, static, full rate" "${R[udp.geosteerd]}" "${R[udp.gdnsd]}" "${R[udp.nsd]}"
-row "TCP queries/s, static, 20 conns x 200 pipelined" "${R[tcp.geosteerd]}" "${R[tcp.gdnsd]}" "${R[tcp.nsd]}"
+if want queries; then
+	row "UDP queries/s, static, full rate" "${R[udp.geosteerd]}" "${R[udp.gdnsd]}" "${R[udp.nsd]}"
+	row "TCP queries/s, static, 20 conns x 200 pipelined" "${R[tcp.geosteerd]}" "${R[tcp.gdnsd]}" "${R[tcp.nsd]}"
+fi
 for size in $ZONE_SIZES; do
+	want load || break
 	read -r gw gc <<<"${R[check.geosteerd.$size]}"
 	read -r dw dc <<<"${R[check.gdnsd.$size]}"
 	row "$size records: --check wall, s" "$gw" "$dw"
@@ -370,7 +402,7 @@ for size in $ZONE_SIZES; do
 	row "$size records: RSS serving, MiB" "$((R[rss.geosteerd.$size] / 1024))" "$((R[rss.gdnsd.$size] / 1024))"
 done
 set -- $ZONE_SIZES
-if [ $# -ge 2 ]; then
+if [ $# -ge 2 ] && want load; then
 	per() { echo $(((R[rss.$1.$3] - R[rss.$1.$2]) * 1024 / ($3 - $2))); }
 	row "RSS per record ($1 to $2), bytes" "$(per geosteerd "$1" "$2")" "$(per gdnsd "$1" "$2")"
 fi

@@ -2,9 +2,12 @@
  * geo_bench.c -- benchmark, not a test: opens a GeoIP database, compiles a realistic
  * map (continents, a few countries, default), reports walk and compile time, arena
  * bytes and peak RSS, then times geo_map_lookup over random addresses. Single thread.
- * Usage: geo_bench [-n LOOKUPS] [-6 PERCENT] DATABASE.mmdb
+ * With -C the map is nearest-first instead: default, the six countries, and the seven
+ * datacenters' coordinates (a City database is needed; docs/performance.md).
+ * Usage: geo_bench [-C] [-n LOOKUPS] [-6 PERCENT] DATABASE.mmdb
  * For instructions per lookup run it under callgrind (docs/performance.md). */
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,9 +65,12 @@ static uint64_t rnd(uint64_t *s)
 int main(int argc, char **argv)
 {
 	long n = 10000000, v6_pct = 20;
+	bool nearest = false;
 	int opt;
-	while ((opt = getopt(argc, argv, "n:6:")) != -1) {
-		if (opt == 'n')
+	while ((opt = getopt(argc, argv, "Cn:6:")) != -1) {
+		if (opt == 'C')
+			nearest = true;
+		else if (opt == 'n')
 			n = atol(optarg);
 		else if (opt == '6')
 			v6_pct = atol(optarg);
@@ -72,7 +78,8 @@ int main(int argc, char **argv)
 			return 2;
 	}
 	if (optind + 1 != argc || n <= 0) {
-		fprintf(stderr, "usage: %s [-n LOOKUPS] [-6 PERCENT] DATABASE.mmdb\n", argv[0]);
+		fprintf(stderr, "usage: %s [-C] [-n LOOKUPS] [-6 PERCENT] DATABASE.mmdb\n",
+		        argv[0]);
 		return 2;
 	}
 
@@ -97,8 +104,21 @@ int main(int argc, char **argv)
 	                    .countries = countries,
 	                    .n_countries = 6};
 	list(&m.dflt, "eu-central", "us-east");
+	/* Places of the seven datacenters (Ashburn, The Dalles, Frankfurt, Dublin, Tokyo,
+	 * Mumbai, Sao Paulo). */
+	static struct cfg_coord coords[] = {
+	        {(char *)"us-east", 39.0, -77.5, {0}},  {(char *)"us-west", 45.6, -121.2, {0}},
+	        {(char *)"eu-central", 50.1, 8.7, {0}}, {(char *)"eu-west", 53.3, -6.3, {0}},
+	        {(char *)"ap-north", 35.7, 139.7, {0}}, {(char *)"ap-south", 19.1, 72.9, {0}},
+	        {(char *)"sa-east", -23.5, -46.6, {0}},
+	};
+	if (nearest) {
+		m.n_continents = 0;
+		m.coords = coords;
+		m.n_coords = sizeof(coords) / sizeof(coords[0]);
+	}
 
-	struct cfg_geoip g = {.enabled = true, .database = argv[optind]};
+	struct cfg_geoip g = {.enabled = true, .database = argv[optind], .locations = nearest};
 	struct diag d;
 	diag_init(&d);
 	double t0 = now_s(), c0 = cpu_s();

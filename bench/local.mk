@@ -18,6 +18,7 @@ bench_geo_bench_SOURCES = bench/geo_bench.c
 bench_geo_bench_CFLAGS = $(AM_CFLAGS) $(MMDB_CFLAGS)
 bench_geo_bench_LDADD = $(GS_GEOIP_LIBS)
 EXTRA_DIST += bench/same-answers.sh bench/same_answers.py bench/compare.sh bench/gdnsd-agreement.sh \
+	bench/zone-compare.sh \
 	bench/bench.sh bench/bench_tools.py
 
 # zone-dump: a configured zone as loaded (and signed), in zone file form.

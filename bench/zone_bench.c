@@ -37,6 +37,19 @@ static const char *match_name(enum zone_match m)
 	return "?";
 }
 
+/* Each record's wire rdata in hex, with its embedded-name offsets. */
+static void dump_rdata(const struct zone_rrset *s)
+{
+	for (unsigned k = 0; k < s->count; k++) {
+		const struct zone_rdata *r = &s->rdata[k];
+		printf("    [%u %u %u %u] ", r->name_off[0], r->name_off[1], r->name_above[0],
+		       r->name_above[1]);
+		for (unsigned b = 0; b < r->len; b++)
+			printf("%02x", r->data[b]);
+		printf("\n");
+	}
+}
+
 static void dump(const struct zone *z)
 {
 	char name[DNAME_TEXT_MAX];
@@ -50,6 +63,12 @@ static void dump(const struct zone *z)
 			const struct zone_rrset *s = &n->rrsets[j];
 			printf("  type %u ttl %u count %u line %u\n", s->type, s->ttl, s->count,
 			       s->line);
+			dump_rdata(s);
+			if (s->sigs) {
+				printf("  sigs ttl %u count %u line %u\n", s->sigs->ttl,
+				       s->sigs->count, s->sigs->line);
+				dump_rdata(s->sigs);
+			}
 		}
 	}
 }

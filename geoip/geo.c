@@ -7,11 +7,13 @@
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "geoip/geo_embed.h"
 #include "geoip/geodb.h"
 #include "server/base/err.h"
+#include "server/base/xalloc.h"
 
 static inline uint32_t load_be32(const uint8_t *p)
 {
@@ -41,9 +43,13 @@ static inline uint32_t embedded_v4(unsigned kind, unsigned __int128 x)
 const char *geo_hit_rule_name(unsigned rule)
 {
 	static const char *const names[GEO_HIT_RULES] = {
-	        [GEO_RULE_NETWORKS] = "networks",         [GEO_RULE_ASNS] = "asns",
-	        [GEO_RULE_SUBDIVISIONS] = "subdivisions", [GEO_RULE_COUNTRIES] = "countries",
-	        [GEO_RULE_CONTINENTS] = "continents",     [GEO_HIT_DEFAULT] = "default",
+	        [GEO_RULE_NETWORKS] = "networks",
+	        [GEO_RULE_ASNS] = "asns",
+	        [GEO_RULE_SUBDIVISIONS] = "subdivisions",
+	        [GEO_RULE_COUNTRIES] = "countries",
+	        [GEO_RULE_CONTINENTS] = "continents",
+	        [GEO_HIT_NEAREST] = "nearest",
+	        [GEO_HIT_DEFAULT] = "default",
 	};
 	return rule < GEO_HIT_RULES ? names[rule] : NULL;
 }
@@ -113,6 +119,22 @@ static const struct geo_rule *find_key(const struct geo_map *m, enum geo_rule_ki
 	return NULL;
 }
 
+/* True when list id holds exactly the sites ordered by distance from (lat, lon). */
+static bool same_as_nearest(const struct geo_map *m, uint16_t id, double lat, double lon)
+{
+	size_t n;
+	const uint16_t *ids = geo_map_list(m, id, &n);
+	if (n != m->n_sites)
+		return false;
+	uint16_t *order = xmalloc(n * sizeof(*order));
+	nearest_order(m->sites, n, lat, lon, order, NULL);
+	bool same = true;
+	for (size_t i = 0; i < n && same; i++)
+		same = strcmp(geo_map_dc_name(m, ids[i]), m->sites[order[i]].dc) == 0;
+	free(order);
+	return same;
+}
+
 int geo_map_explain(const struct geo_map *m, const struct geo_db *db, const struct netaddr *client,
                     unsigned source_prefix, struct geo_explain *out)
 {
@@ -165,10 +187,13 @@ int geo_map_explain(const struct geo_map *m, const struct geo_db *db, const stru
 			char asn[16] = "";
 			if (loc.asn)
 				snprintf(asn, sizeof(asn), " AS%" PRIu32, loc.asn);
-			snprintf(out->where, sizeof(out->where), "%s/%s%s%s%s",
+			char place[48] = "";
+			if (m->n_sites && loc.located)
+				snprintf(place, sizeof(place), " %.2f,%.2f", loc.lat, loc.lon);
+			snprintf(out->where, sizeof(out->where), "%s/%s%s%s%s%s",
 			         loc.continent[0] ? loc.continent : "-",
 			         loc.country[0] ? loc.country : "-", loc.subdivision[0] ? "/" : "",
-			         loc.subdivision, asn);
+			         loc.subdivision, asn, place);
 		}
 	}
 
@@ -203,6 +228,14 @@ int geo_map_explain(const struct geo_map *m, const struct geo_db *db, const stru
 		list = r->list;
 		key = r->key;
 		snprintf(out->rule, sizeof(out->rule), "%s: %s", kind, key);
+	} else if (m->n_sites && loc.located) {
+		out->rule_kind = GEO_HIT_NEAREST;
+		out->consistent = out->hit.rule == GEO_HIT_NEAREST &&
+		                  same_as_nearest(m, out->hit.list, loc.lat, loc.lon);
+		int w = snprintf(out->rule, sizeof(out->rule), "nearest: ");
+		nearest_describe(m->sites, m->n_sites, loc.lat, loc.lon, out->rule + w,
+		                 sizeof(out->rule) - (size_t)w);
+		return GS_OK;
 	} else {
 		snprintf(out->rule, sizeof(out->rule), "default");
 	}

@@ -46,6 +46,7 @@
 #include <stdint.h>
 
 #include "geoip/dclist.h"
+#include "geoip/nearest.h"
 #include "geoip/nettree.h"
 #include "server/base/arena.h"
 #include "server/base/compiler.h"
@@ -73,11 +74,13 @@ enum geo_rule_kind {
 };
 
 /* What decided a client's list (geo_hit.rule): the kind of the most specific rule that
- * matched (enum geo_rule_kind), or GEO_HIT_DEFAULT when none did. Counted per answer
- * (geosteer_steered_answers_by_rule_total); geo_hit_rule_name names them as the map's
- * keys do. */
-#define GEO_HIT_DEFAULT GEO_RULE_KINDS
-#define GEO_HIT_RULES   (GEO_RULE_KINDS + 1)
+ * matched (enum geo_rule_kind); GEO_HIT_NEAREST when none did but the client is located
+ * and the map has coordinates (its nearest-first list); GEO_HIT_DEFAULT otherwise.
+ * Counted per answer (geosteer_steered_answers_by_rule_total); geo_hit_rule_name names
+ * them as the map's keys do ("nearest" for the coordinates' lists). */
+#define GEO_HIT_NEAREST GEO_RULE_KINDS
+#define GEO_HIT_DEFAULT (GEO_RULE_KINDS + 1)
+#define GEO_HIT_RULES   (GEO_RULE_KINDS + 2)
 
 /* Table values (nettree.h) of a compiled map: the list id in the low 16 bits, the rule
  * kind above. Neighbouring networks given the same list by rules of different kinds (a
@@ -97,16 +100,25 @@ struct geo_map {
 	const struct geo_rule *rules[GEO_RULE_KINDS];
 	size_t n_rules[GEO_RULE_KINDS];
 	bool has_db; /* compiled against a database */
+	/* `coordinates`, for explain (the lists themselves are interned like any rule's);
+	 * n_sites 0 without them. Located clients no rule matches got nearest-first lists. */
+	const struct geo_site *sites;
+	size_t n_sites;
+	/* weight_prefix: a weighted pick is fixed per network of this length (geo_weight.h) */
+	uint8_t weight_prefix4, weight_prefix6;
+	uint32_t weight_mask4;    /* weight_prefix4 as a mask of host-order IPv4 bits */
+	uint64_t weight_mask6[2]; /* weight_prefix6 as masks of the two host-order halves */
 };
 
 struct geo_hit {
 	uint16_t list; /* list id: lists of geo_map_list */
 	uint8_t scope; /* ECS SCOPE PREFIX-LENGTH for this answer (see above) */
-	uint8_t rule;  /* what decided the list: enum geo_rule_kind or GEO_HIT_DEFAULT */
+	uint8_t rule;  /* what decided the list: enum geo_rule_kind, GEO_HIT_NEAREST or
+	                * GEO_HIT_DEFAULT */
 };
 
-/* "networks", "asns", "subdivisions", "countries", "continents", "default"; NULL for a
- * number that is none of them. */
+/* "networks", "asns", "subdivisions", "countries", "continents", "nearest", "default";
+ * NULL for a number that is none of them. */
 const char *geo_hit_rule_name(unsigned rule);
 
 /* Compiles config map m against db (NULL: only networks rules and default apply; any
@@ -146,10 +158,13 @@ struct geo_explain {
 	struct geo_hit hit;     /* from the compiled table, as geo_map_lookup gives it */
 	struct netaddr located; /* the address located (the IPv4 one for embedded clients) */
 	const char *embed;      /* "6to4", "Teredo", ... or NULL */
-	char rule[80];          /* "networks: 203.0.113.0/24", "countries: GB", "default" */
-	uint8_t rule_kind;      /* its kind: enum geo_rule_kind or GEO_HIT_DEFAULT */
+	char rule[256];         /* "networks: 203.0.113.0/24", "countries: GB", "default",
+	                         * "nearest: us-east 120 km, eu-central 6,214 km" */
+	uint8_t rule_kind;      /* its kind: enum geo_rule_kind, GEO_HIT_NEAREST or
+	                         * GEO_HIT_DEFAULT */
 	char where[80];         /* the database's answer: "EU/DE/BY AS64500", "not in database",
-	                         * "no database" */
+	                         * "no database"; with coordinates in the map, the client's
+	                         * location too: "NA/US/NY 40.71,-74.01" */
 	bool consistent;        /* the rule's list and kind are the table's (false only when
 	                         * db is not the database m was compiled from) */
 };

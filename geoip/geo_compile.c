@@ -15,6 +15,7 @@
 #include "geoip/geo.h"
 #include "geoip/geo_embed.h"
 #include "geoip/geodb.h"
+#include "geoip/nearest.h"
 #include "geoip/nettree.h"
 #include "server/base/err.h"
 #include "server/base/xalloc.h"
@@ -32,6 +33,8 @@ static const char *const continents[] = {"AF", "AN", "AS", "EU", "NA", "OC", "SA
 
 /* Marks "no networks rule here" / "not an embedded range" in overlay partitions. */
 #define NONE UINT32_MAX
+/* A location no rule matches, while resolving (list ids stay below DCLIST_MAX). */
+#define NO_RULE UINT16_MAX
 
 /* Rule lookup keys: the kind in the top byte, up to 7 bytes of payload. */
 static uint64_t rule_key(enum geo_rule_kind kind, const char *text, uint32_t asn)
@@ -112,6 +115,7 @@ struct compile {
 	size_t n_rules[GEO_RULE_KINDS];
 	const struct srcpos *pos[GEO_RULE_KINDS]; /* per rule, borrowed from m */
 	uint32_t *loc_val;                        /* heap; loc id -> GEO_VAL(list, kind) */
+	struct nearest *near;                     /* heap; NULL without coordinates */
 };
 
 static const struct cfg_map_rule *cfg_rules(const struct cfg_map *m, enum geo_rule_kind k,
@@ -275,15 +279,17 @@ static bool find_rule(struct compile *c, enum geo_rule_kind k, const char *text,
 	return true;
 }
 
-/* The precedence of design rule 1 for one location (networks are applied later). */
-static void resolve_locs(struct compile *c)
+/* The precedence of design rule 1 for one location (networks are applied later); a
+ * located client no rule matches gets its nearest-first list (rule 7). */
+static int resolve_locs(struct compile *c)
 {
 	uint32_t n;
+	int rc = GS_OK;
 	const struct geo_loc *locs = geodb_locs(c->db, &n);
 	c->loc_val = xcalloc(n ? n : 1, sizeof(*c->loc_val));
 	for (uint32_t i = 0; i < n; i++) {
 		const struct geo_loc *l = &locs[i];
-		uint16_t list = 0, v;
+		uint16_t list = NO_RULE, v;
 		unsigned kind = GEO_HIT_DEFAULT;
 		if (l->continent[0] && find_rule(c, GEO_RULE_CONTINENTS, l->continent, 0, &v)) {
 			list = v;
@@ -305,7 +311,12 @@ static void resolve_locs(struct compile *c)
 			list = v;
 			kind = GEO_RULE_ASNS;
 		}
-		c->loc_val[i] = GEO_VAL(list, kind);
+		if (list == NO_RULE && l->located && c->near && rc == GS_OK) {
+			rc = nearest_list(c->near, c->b, l, c->d, &list);
+			if (list != NO_RULE)
+				kind = GEO_HIT_NEAREST;
+		}
+		c->loc_val[i] = GEO_VAL(list == NO_RULE ? 0 : list, kind);
 	}
 	for (int k = GEO_RULE_ASNS; k < GEO_RULE_KINDS; k++)
 		for (size_t i = 0; i < c->n_rules[k]; i++)
@@ -316,6 +327,7 @@ static void resolve_locs(struct compile *c)
 				          c->m->name, kind_names[k], c->rules[k][i].key,
 				          k == GEO_RULE_ASNS ? "the ASN database"
 				                             : geodb_path(c->db));
+	return rc;
 }
 
 static uint32_t map_loc(void *ctx, uint32_t loc)
@@ -421,6 +433,14 @@ int geo_compile_map(const struct cfg_map *m, const struct geo_db *db, struct are
 	memset(gm, 0, sizeof(*gm));
 	gm->name = arena_strdup(a, m->name ? m->name : "");
 	gm->has_db = db != NULL;
+	gm->weight_prefix4 = (uint8_t)(m->weight_prefix4 ? m->weight_prefix4 : 24);
+	gm->weight_prefix6 = (uint8_t)(m->weight_prefix6 ? m->weight_prefix6 : 48);
+	gm->weight_mask4 = ~(uint32_t)0 << (32 - gm->weight_prefix4); /* weight_prefix4 >= 8 */
+	unsigned wp6 = gm->weight_prefix6;                            /* 16..128 */
+	gm->weight_mask6[0] = wp6 >= 64 ? ~(uint64_t)0 : ~(uint64_t)0 << (64 - wp6);
+	gm->weight_mask6[1] = wp6 <= 64    ? 0
+	                      : wp6 >= 128 ? ~(uint64_t)0
+	                                   : ~(uint64_t)0 << (128 - wp6);
 	if (m->dflt.n == 0) {
 		diag_err(d, m->pos, "map '%s': a default list is required", gm->name);
 		rc = GS_EPARSE;
@@ -435,10 +455,16 @@ int geo_compile_map(const struct cfg_map *m, const struct geo_db *db, struct are
 	if (rc != GS_OK)
 		goto out;
 	rc = check_db_fields(&c);
+	if (rc == GS_OK)
+		rc = nearest_new(m, db, d, &c.near);
 	if (rc != GS_OK)
 		goto out;
 	if (db)
-		resolve_locs(&c);
+		rc = resolve_locs(&c);
+	if (rc != GS_OK)
+		goto out;
+	if (c.near)
+		nearest_finish(c.near, d, a, &gm->sites, &gm->n_sites);
 	rc = build_family(&c, AF_INET, a, &gm->v4);
 	if (rc == GS_OK)
 		rc = build_family(&c, AF_INET6, a, &gm->v6);
@@ -463,6 +489,7 @@ out:
 		free((void *)c.pos[k]);
 	}
 	free(c.loc_val);
+	nearest_free(c.near);
 	geopart_idmap_free(&c.keys);
 	dclist_builder_free(c.b);
 	return rc;

@@ -40,13 +40,18 @@ struct geo_db {
 };
 
 /* Per-walk state of the record decoders: data offset -> value cache, and for the
- * location database the interned (continent, country, subdivision) triples. */
+ * location database the interned (continent, country, subdivision) triples, and the
+ * interned (triple, coordinates) places of City records. */
 struct decode_ctx {
 	struct geo_db *db;
+	bool places;                    /* read location.latitude/longitude (cfg_geoip.locations) */
 	struct geopart_idmap by_offset; /* data offset -> value */
-	struct geopart_idmap by_key;    /* packed location -> geo id */
+	struct geopart_idmap by_key;    /* packed location -> geo id (unlocated, asn 0) */
+	struct geopart_idmap by_coord;  /* packed coordinates -> coordinate id (from 1) */
+	struct geopart_idmap by_place;  /* unlocated geo id << 32 | coordinate id -> geo id */
 	struct geopart_idmap by_asn;    /* geo id of the place << 32 | AS number -> geo id */
-	struct geo_loc *geo;            /* owned; geo ids -> location (asn 0) */
+	uint32_t n_coord;
+	struct geo_loc *geo; /* owned; geo ids -> location (asn of the record itself) */
 	uint32_t n_geo, cap_geo;
 };
 
@@ -85,6 +90,8 @@ static const char *const path_subdivision_any[] = {"subdivisions", "0", NULL};
 static const char *const path_continent_flat[] = {"continent", NULL};
 static const char *const path_country_flat[] = {"country", NULL};
 static const char *const path_asn[] = {"autonomous_system_number", NULL};
+static const char *const path_lat[] = {"location", "latitude", NULL};
+static const char *const path_lon[] = {"location", "longitude", NULL};
 static const char *const path_asn_traits[] = {"traits", "autonomous_system_number", NULL};
 static const char *const path_asn_flat[] = {"asn", NULL};
 
@@ -164,8 +171,55 @@ static int read_asn(MMDB_entry_s *e, uint32_t *asn, char *why, size_t why_len)
 	return GS_OK;
 }
 
-static int decode_geo(MMDB_entry_s *e, struct geo_loc *loc, unsigned *fields, char *why,
-                      size_t why_len)
+/* Reads a coordinate at path into *out. Returns 1 when present, 0 when absent,
+ * GS_EINVAL when present but not a number within [-max, max]. */
+static int read_degrees(MMDB_entry_s *e, const char *const *path, double max, float *out)
+{
+	MMDB_entry_data_s ed;
+	int rc = MMDB_aget_value(e, &ed, path);
+	if (rc == MMDB_LOOKUP_PATH_DOES_NOT_MATCH_DATA_ERROR ||
+	    (rc == MMDB_SUCCESS && !ed.has_data))
+		return 0;
+	if (rc != MMDB_SUCCESS)
+		return GS_EINVAL;
+	double v;
+	if (ed.type == MMDB_DATA_TYPE_DOUBLE)
+		v = ed.double_value;
+	else if (ed.type == MMDB_DATA_TYPE_FLOAT)
+		v = ed.float_value;
+	else
+		return GS_EINVAL;
+	if (!(v >= -max && v <= max)) /* NaN fails too */
+		return GS_EINVAL;
+	*out = (float)v;
+	return 1;
+}
+
+/* location.latitude/longitude of a City record into loc (both, or neither). */
+static int decode_place(MMDB_entry_s *e, struct geo_loc *loc, unsigned *fields, char *why,
+                        size_t why_len)
+{
+	float lat = 0, lon = 0;
+	int a = read_degrees(e, path_lat, 90.0, &lat);
+	int b = read_degrees(e, path_lon, 180.0, &lon);
+	if (a < 0 || b < 0) {
+		snprintf(why, why_len,
+		         "record at data offset %u: location.%s is not a number of degrees in "
+		         "range",
+		         e->offset, a < 0 ? "latitude" : "longitude");
+		return GS_EPARSE;
+	}
+	if (a && b) {
+		loc->located = true;
+		loc->lat = lat;
+		loc->lon = lon;
+		*fields |= GEODB_LOCATION;
+	}
+	return GS_OK;
+}
+
+static int decode_geo(MMDB_entry_s *e, bool places, struct geo_loc *loc, unsigned *fields,
+                      char *why, size_t why_len)
 {
 	memset(loc, 0, sizeof(*loc));
 	int rc = read_code(e, path_continent, loc->continent, 2, 2);
@@ -205,7 +259,7 @@ static int decode_geo(MMDB_entry_s *e, struct geo_loc *loc, unsigned *fields, ch
 	if (rc != GS_OK)
 		return rc;
 	*fields |= loc->asn ? GEODB_ASN : 0;
-	return GS_OK;
+	return places ? decode_place(e, loc, fields, why, why_len) : GS_OK;
 }
 
 static int decode_asn(MMDB_entry_s *e, uint32_t *asn, char *why, size_t why_len)
@@ -236,31 +290,67 @@ static uint32_t add_geo(struct decode_ctx *c, const struct geo_loc *loc)
 	return c->n_geo++;
 }
 
+/* The geo id of loc's place with coordinates: one per distinct (triple, coordinates),
+ * id being the triple's. Coordinates are keyed by their float bits. */
+static uint32_t intern_place(struct decode_ctx *c, const struct geo_loc *loc, uint32_t id)
+{
+	uint32_t la, lo, cid;
+	memcpy(&la, &loc->lat, sizeof(la));
+	memcpy(&lo, &loc->lon, sizeof(lo));
+	uint64_t ckey = (uint64_t)la << 32 | lo;
+	if (!geopart_idmap_get(&c->by_coord, ckey, &cid)) {
+		cid = ++c->n_coord;
+		geopart_idmap_put(&c->by_coord, ckey, cid);
+	}
+	uint64_t pkey = (uint64_t)id << 32 | cid;
+	if (!geopart_idmap_get(&c->by_place, pkey, &id)) {
+		struct geo_loc place = *loc;
+		place.asn = 0;
+		uint32_t pid = add_geo(c, &place);
+		geopart_idmap_put(&c->by_place, pkey, pid);
+		id = pid;
+	}
+	return id;
+}
+
+/* The geo id of loc: one per distinct triple, one per distinct (triple, coordinates)
+ * for located records, and one per distinct (that place, AS number) for records with
+ * an AS number of their own (IPinfo country_asn). */
+static uint32_t intern_geo(struct decode_ctx *c, const struct geo_loc *loc)
+{
+	struct geo_loc bare = *loc;
+	bare.located = false;
+	bare.lat = bare.lon = 0;
+	bare.asn = 0;
+	uint64_t key = pack_geo(&bare);
+	uint32_t id;
+	if (!geopart_idmap_get(&c->by_key, key, &id)) {
+		id = add_geo(c, &bare);
+		geopart_idmap_put(&c->by_key, key, id);
+	}
+	if (loc->located)
+		id = intern_place(c, loc, id);
+	if (!loc->asn)
+		return id;
+	uint64_t akey = (uint64_t)id << 32 | loc->asn;
+	uint32_t with_asn;
+	if (!geopart_idmap_get(&c->by_asn, akey, &with_asn)) {
+		with_asn = add_geo(c, loc);
+		geopart_idmap_put(&c->by_asn, akey, with_asn);
+	}
+	return with_asn;
+}
+
 static int leaf_geo(void *ctx, MMDB_entry_s *e, uint32_t *val, char *why, size_t why_len)
 {
 	struct decode_ctx *c = ctx;
 	if (geopart_idmap_get(&c->by_offset, e->offset, val))
 		return GS_OK;
 	struct geo_loc loc;
-	int rc = decode_geo(e, &loc, &c->db->fields, why, why_len);
+	int rc = decode_geo(e, c->places, &loc, &c->db->fields, why, why_len);
 	if (rc != GS_OK)
 		return rc;
-	/* The place (asn 0) first, then the place with its AS number when it has one. */
-	uint32_t asn = loc.asn;
-	loc.asn = 0;
-	uint64_t key = pack_geo(&loc);
-	if (!geopart_idmap_get(&c->by_key, key, val)) {
-		*val = add_geo(c, &loc);
-		geopart_idmap_put(&c->by_key, key, *val);
-	}
-	if (asn) {
-		uint64_t k2 = (uint64_t)*val << 32 | asn;
-		if (!geopart_idmap_get(&c->by_asn, k2, val)) {
-			loc.asn = asn;
-			*val = add_geo(c, &loc);
-			geopart_idmap_put(&c->by_asn, k2, *val);
-		}
-	}
+	*val = intern_geo(c, &loc);
 	geopart_idmap_put(&c->by_offset, e->offset, *val);
 	return GS_OK;
 }
@@ -404,7 +494,7 @@ static int walk_all(struct geo_db *db, const struct cfg_geoip *g, struct diag *d
 {
 	int rc = GS_OK;
 	char why[256] = "";
-	struct decode_ctx geo = {.db = db, .cap_geo = 64};
+	struct decode_ctx geo = {.db = db, .cap_geo = 64, .places = g->locations};
 	struct decode_ctx asn = {.db = db};
 	struct geopart g4, g6, a4, a6;
 	struct combine_ctx cc = {.db = db};
@@ -415,6 +505,8 @@ static int walk_all(struct geo_db *db, const struct cfg_geoip *g, struct diag *d
 	geopart_idmap_init(&geo.by_offset);
 	geopart_idmap_init(&geo.by_key);
 	geopart_idmap_init(&geo.by_asn);
+	geopart_idmap_init(&geo.by_coord);
+	geopart_idmap_init(&geo.by_place);
 	geopart_idmap_init(&asn.by_offset);
 	geopart_idmap_init(&cc.ids);
 	geo.geo = xcalloc(geo.cap_geo, sizeof(*geo.geo));
@@ -472,6 +564,8 @@ out:
 	geopart_idmap_free(&geo.by_offset);
 	geopart_idmap_free(&geo.by_key);
 	geopart_idmap_free(&geo.by_asn);
+	geopart_idmap_free(&geo.by_coord);
+	geopart_idmap_free(&geo.by_place);
 	geopart_idmap_free(&asn.by_offset);
 	geopart_idmap_free(&cc.ids);
 	free(geo.geo);

@@ -13,17 +13,23 @@
  *
  * What is read from each record: continent.code, country.iso_code and
  * subdivisions.0.iso_code (the most significant subdivision, as GeoIP2 City orders
- * them) from `database`, or IPinfo's flat continent and country strings; the AS number
- * from autonomous_system_number, traits.autonomous_system_number or IPinfo's asn
+ * them) from `database`, or IPinfo's flat continent and country strings, and when
+ * g->locations is set (some map has coordinates) location.latitude/longitude too (City
+ * databases; kept as floats, about a metre); the AS number from
+ * autonomous_system_number, traits.autonomous_system_number or IPinfo's asn
  * ("AS64500") -- in `asn_database`, and in `database` too (IPinfo country_asn), the
  * asn_database deciding where both know an address. Other fields are ignored
- * (docs/geoip.md has the table of layouts).
+ * (docs/geoip.md has the table of layouts). A record with only one of latitude and
+ * longitude counts as unlocated. Coordinates are read only when asked for because they
+ * multiply the distinct locations of a City database (thousands of subdivisions, but a
+ * place per city), and with them the walk's time and memory.
  *
  * Refusals (errors at the config key's FILE:LINE): a file libmaxminddb cannot open or
  * that is not a MaxMind DB; a search tree that is corrupt or loops; a `database` where
  * no record carries continent.code or country.iso_code (an ASN file given as the
  * location database, say); an `asn_database` where no record carries
- * autonomous_system_number. Whether a map's rules fit the database (subdivisions rules
+ * autonomous_system_number; a latitude or longitude that is not a number in range.
+ * Whether a map's rules fit the database (subdivisions rules
  * against a Country database, ...) is decided per map by geo_map_compile. */
 #ifndef GS_GEODB_H
 #define GS_GEODB_H
@@ -48,6 +54,8 @@ struct geo_loc {
 	char country[3];     /* "DE", or "" */
 	char subdivision[4]; /* first subdivision's own code ("BY", "ENG"), or "" */
 	uint32_t asn;        /* from asn_database; 0 when absent */
+	bool located;        /* location.latitude and .longitude present (City) */
+	float lat, lon;      /* degrees, when located; 0 otherwise */
 };
 
 /* Which fields at least one record carries (so that a map can be checked). */
@@ -58,6 +66,7 @@ enum geodb_field {
 	GEODB_ASN = 8,
 	/* subdivisions without iso_code (named only, as in DB-IP's lite City database) */
 	GEODB_SUBDIVISION_NAMES = 16,
+	GEODB_LOCATION = 32,
 };
 
 /* What geodb_open read of `database`: its metadata, and the file it read (fstat). */

@@ -7,10 +7,12 @@ geoip_libgeoip_a_SOURCES = \
 	geoip/geo_compile.c geoip/geo_compile.h \
 	geoip/geo_diff.c geoip/geo_diff.h \
 	geoip/geo_embed.c geoip/geo_embed.h \
+	geoip/geo_weight.c geoip/geo_weight.h \
 	geoip/mmdb_walk.c geoip/mmdb_walk.h \
 	geoip/geodb.c geoip/geodb.h \
 	geoip/geopart.c geoip/geopart.h \
 	geoip/dclist.c geoip/dclist.h \
+	geoip/nearest.c geoip/nearest.h \
 	geoip/nettree.c geoip/nettree.h
 
 # What a program using geo maps links, outermost first.

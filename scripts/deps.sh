@@ -5,15 +5,16 @@ set -eu
 
 # Build: toolchain and libraries. Tests: clients, resolver, valgrind, GeoIP writer,
 # groff (the manual page check), prometheus (promtool checks the example alert rules),
-# a dnstap collector and reader (tests/system/dnstap.sh), the Debian packaging tools
-# (tests/deb.sh).
+# a dnstap collector and reader (tests/system/dnstap.sh), BIND's dnssec-signzone (an
+# opt-out zone in tests/system/dnssec-presigned.sh), the Debian packaging tools
+# (tests/deb.sh), etcd (tests/system/fleet.sh: a 3-member cluster on loopback).
 PKGS="build-essential autoconf automake pkg-config clang clang-format
 libldns-dev libmaxminddb-dev libev-dev libyaml-dev libcmocka-dev liburcu-dev
-libcurl4-openssl-dev libssl-dev libfstrm-dev libprotobuf-c-dev protobuf-c-compiler
+libcurl4-openssl-dev libjson-c-dev libssl-dev libfstrm-dev libprotobuf-c-dev protobuf-c-compiler
 fstrm-bin dnstap-ldns
 mmdb-bin libmaxmind-db-writer-perl
-bind9-dnsutils knot-dnsutils knot-dnssecutils ldnsutils unbound dnsperf valgrind python3 python3-dnspython python3-yaml
-knot knot-module-geoip pdns-server pdns-backend-geoip
+bind9-dnsutils bind9-utils knot-dnsutils knot-dnssecutils ldnsutils unbound dnsperf valgrind python3 python3-dnspython python3-yaml
+knot knot-module-geoip pdns-server pdns-backend-geoip etcd-server etcd-client
 curl openssl procps iproute2 groff-base prometheus
 debhelper devscripts lintian dpkg-dev fakeroot git"
 

@@ -27,10 +27,12 @@
 #include "server/query/answer.h"
 #include "server/base/err.h"
 #include "server/base/log.h"
+#include "server/base/rfile_set.h"
 #include "server/base/timefmt.h"
 #include "server/base/xalloc.h"
 #include "server/ctl/control.h"
 #include "server/dnstap/dnstap.h"
+#include "server/fleet/fleet.h"
 #include "server/health/health.h"
 #include "server/health/state_file.h"
 #include "server/load/reload.h"
@@ -311,6 +313,16 @@ static bool resign(struct reload *rl, const struct reload_resign_plan *plan)
 	char summary[512], t[TIMEFMT_UTC_MAX];
 	timefmt_utc(plan->expires, t);
 	log_info("re-signing: the signatures of zone %s expire at %s", plan->zone, t);
+#ifdef GS_TEST_HOOKS
+	/* Only in the test build of the daemon (tests/system/local.mk), never installed: a
+	 * re-sign reads nothing from disk, so no file can make one fail; while the file
+	 * named by $GS_TEST_RESIGN_FAIL_FILE exists, each one fails with this error, as it
+	 * would if signing failed, to show the retries. */
+	const char *fail = getenv("GS_TEST_RESIGN_FAIL_FILE");
+	if (fail && access(fail, F_OK) == 0)
+		diag_err(&d, (struct srcpos){fail, 0},
+		         "test hook: re-signs fail while this file exists");
+#endif
 	int rc = reload_resign(rl, &d, summary, sizeof(summary));
 	diag_log(&d);
 	diag_free(&d);
@@ -450,7 +462,8 @@ static void log_totals(struct answer_ctx *const *actx, size_t n_ctx)
 struct extras {
 	struct metrics *metrics;
 	struct watch *watch;
-	time_t started; /* wall clock of the start, for the metrics */
+	struct fleet *fleet; /* with fleet: */
+	time_t started;      /* wall clock of the start, for the metrics */
 };
 
 /* Starts the metrics endpoint and the watcher once the workers run. */
@@ -465,7 +478,8 @@ static int extras_start(const struct extras *x, struct answer_ctx *const *actx, 
 		                             .tcp_conns = &shared->n_conns,
 		                             .reload = rl,
 		                             .started = x->started,
-		                             .health = health};
+		                             .health = health,
+		                             .fleet = x->fleet};
 		if (metrics_start(x->metrics, &src) != GS_OK)
 			return GS_EIO;
 	}
@@ -589,7 +603,7 @@ static int health_open(const struct cfg *cfg, struct health **out)
 	return rc;
 }
 
-int daemon_run(const struct cfg *cfg, struct snapshot *snap)
+int daemon_run(const struct cfg *cfg, struct snapshot *snap, struct rfile_set *src)
 {
 	int status = 1;
 	unsigned n_threads = daemon_thread_count(cfg);
@@ -608,7 +622,8 @@ int daemon_run(const struct cfg *cfg, struct snapshot *snap)
 	}
 	if (health_open(cfg, &health) != GS_OK)
 		goto out;
-	rl = reload_new(cfg, health);
+	rl = reload_new(cfg, health, src, snap);
+	src = NULL; /* the reload state's now */
 	/* The signer of steered sets health leaves up (idle until a snapshot needs it). */
 	if (signer_new(&signer) != GS_OK)
 		goto out;
@@ -616,8 +631,12 @@ int daemon_run(const struct cfg *cfg, struct snapshot *snap)
 	reload_set_signer(rl, signer_attach, signer);
 	if (listen_open(&ls, cfg->listen, cfg->n_listen, n_threads) != GS_OK)
 		goto out;
+	/* Before dropping privileges: fleet.password_file may be root's only. */
+	if (cfg->fleet && fleet_new(cfg, health, &x.fleet) != GS_OK)
+		goto out;
 	/* Before dropping privileges: the socket's folder (/run/geosteer) is root's. */
-	struct control_params cp = {.cfg = cfg, .health = health, .reload = rl, .has_socket = true};
+	struct control_params cp = {
+	        .cfg = cfg, .health = health, .reload = rl, .fleet = x.fleet, .has_socket = true};
 	if (control_new(&cp, &ctl) != GS_OK)
 		goto out;
 	/* Before dropping privileges too: the port may be below 1024. */
@@ -638,6 +657,9 @@ int daemon_run(const struct cfg *cfg, struct snapshot *snap)
 	is_published = true;
 	if (reload_monitor_start(rl) != GS_OK)
 		goto out;
+	/* After the first install: the fleet publishes this node's targets. */
+	if (x.fleet && fleet_start(x.fleet) != GS_OK)
+		goto out;
 	/* Before any thread that reloads runs (reload_on_done). */
 	if (cfg->watch && watch_new(cfg, rl, &x.watch) != GS_OK)
 		goto out;
@@ -647,6 +669,8 @@ out:
 	metrics_free(x.metrics);
 	/* Removes the control socket; nothing reloads any more. */
 	control_free(ctl);
+	/* Before the monitor and the health state it feeds. */
+	fleet_free(x.fleet);
 	/* Stops the monitor: it must leave the health table before the snapshot that owns
 	 * it goes. */
 	reload_free(rl);
@@ -661,6 +685,7 @@ out:
 	 * wakes it). */
 	health_free(health);
 	signer_free(signer);
+	rfile_set_free(src); /* NULL once the reload state took it */
 	if (sfd >= 0)
 		close(sfd);
 	sdnotify_close();

@@ -23,10 +23,14 @@ unsigned daemon_thread_count(const struct cfg *cfg) GS_NONNULL;
  * group of control_readonly. */
 void daemon_check_user(const struct cfg *cfg, struct diag *d) GS_NONNULL;
 
+struct rfile_set;
 /* Runs the daemon until SIGTERM or SIGINT (SIGHUP reloads). Takes ownership of snap (it
- * is published, then freed at exit or by a reload); cfg stays the caller's, and must
- * live until this returns (the control plane reads it). Returns the process exit status: 0 after
- * a clean stop, 1 when start-up failed (already logged). */
-int daemon_run(const struct cfg *cfg, struct snapshot *snap) GS_NONNULL GS_WUR;
+ * is published, then freed at exit or by a reload) and of src (NULL for none: the files
+ * snap was loaded from, server/base/rfile_set.h, which re-signs rebuild it from); cfg
+ * stays the caller's, and must live until this returns (the control plane reads it).
+ * Returns the process exit status: 0 after a clean stop, 1 when start-up failed
+ * (already logged). */
+int daemon_run(const struct cfg *cfg, struct snapshot *snap, struct rfile_set *src)
+        GS_NONNULLX(1, 2) GS_WUR;
 
 #endif

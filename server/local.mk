@@ -16,9 +16,10 @@ server_libdaemon_a_SOURCES = \
 # is all of it but libdaemon.a.
 GS_SERVER_LIBS = server/libdaemon.a $(GS_DAEMON_DEPS)
 GS_DAEMON_DEPS = server/dnstap/libdnstap.a server/ctl/libctl.a server/load/libload.a \
-	server/query/libquery.a zones/libzones.a geoip/libgeoip.a server/health/libhealth.a \
+	server/query/libquery.a zones/libzones.a geoip/libgeoip.a server/fleet/libfleet.a \
+	server/health/libhealth.a \
 	server/config/libconfig.a server/base/libbase.a $(YAML_LIBS) $(URCU_LIBS) \
-	$(LDNS_LIBS) $(MMDB_LIBS) $(CURL_LIBS) $(FSTRM_LIBS) $(PROTOBUFC_LIBS) $(EV_LIBS) \
+	$(LDNS_LIBS) $(MMDB_LIBS) $(CURL_LIBS) $(JSONC_LIBS) $(FSTRM_LIBS) $(PROTOBUFC_LIBS) $(EV_LIBS) \
 	$(PTHREAD_LIBS)
 
 sbin_PROGRAMS += server/geosteerd

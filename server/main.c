@@ -14,6 +14,7 @@
 #include "server/base/diag.h"
 #include "server/base/err.h"
 #include "server/base/log.h"
+#include "server/base/rfile_set.h"
 #include "server/config/config.h"
 #include "server/daemon.h"
 #include "server/load/snapshot_build.h"
@@ -148,13 +149,19 @@ static void print_help(FILE *out)
 
 /* Loads and checks everything: configuration, sections this build supports, the user
  * account, every zone. Diagnostics accumulate in d. Returns GS_OK with *cfg and *snap
- * set (both owned by the caller), or an error with both NULL. */
-static int load_all(const char *path, struct diag *d, struct cfg **cfg, struct snapshot **snap)
+ * set (both owned by the caller), or an error with both NULL. When src is not NULL,
+ * the files the data is loaded from are kept in it (rfile_set.h: re-signs rebuild the
+ * data from them). */
+static int load_all(const char *path, struct diag *d, struct cfg **cfg, struct snapshot **snap,
+                    struct rfile_set *src)
 {
 	*cfg = NULL;
 	*snap = NULL;
 	struct cfg *c = NULL;
+	if (src)
+		rfile_set_record(src);
 	int rc = cfg_load(path, d, &c);
+	rfile_set_direct();
 	if (rc != GS_OK)
 		return rc;
 	daemon_check_user(c, d);
@@ -162,7 +169,12 @@ static int load_all(const char *path, struct diag *d, struct cfg **cfg, struct s
 	if (c->state_file)
 		(void)state_file_check(c->state_file, c->pos_of[CFG_SEC_STATE_FILE], d);
 	struct snapshot *s = NULL;
+	/* Only a signed zone is ever re-signed from the set; without one, the zone files
+	 * need not be kept (and may then load in parallel). */
+	if (src && cfg_signs_zones(c))
+		rfile_set_record(src);
 	rc = snapshot_build(c, d, &s);
+	rfile_set_direct();
 	if (rc == GS_OK && diag_has_errors(d)) {
 		snapshot_free(s);
 		s = NULL;
@@ -246,7 +258,8 @@ int main(int argc, char **argv)
 	struct snapshot *snap = NULL;
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	int rc = load_all(path, &d, &cfg, &snap);
+	struct rfile_set *src = is_check ? NULL : rfile_set_new();
+	int rc = load_all(path, &d, &cfg, &snap, src);
 	if (rc == GS_OK)
 		malloc_trim(0); /* what loading freed goes back now, once */
 	double load_s = seconds_since(&t0);
@@ -269,9 +282,11 @@ int main(int argc, char **argv)
 			size_t n = snap->zones.n;
 			log_info("loaded %s: %zu zone%s, %zu records in %.3f s", path, n,
 			         n == 1 ? "" : "s", snapshot_count_records(snap), load_s);
-			status = daemon_run(cfg, snap); /* takes snap */
+			status = daemon_run(cfg, snap, src); /* takes snap and src */
+			src = NULL;
 		}
 	}
+	rfile_set_free(src);
 	diag_free(&d);
 	cfg_free(cfg);
 	return status;

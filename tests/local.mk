@@ -16,10 +16,12 @@ if HAVE_CMOCKA
 include tests/unit/testlib.mk
 include tests/unit/base.mk
 include tests/unit/zones.mk
+include tests/unit/zone_text.mk
 include tests/unit/denial.mk
 include tests/unit/config.mk
 include tests/unit/answer.mk
 include tests/unit/health.mk
+include tests/unit/fleet.mk
 include tests/unit/geoip.mk
 include tests/unit/steer.mk
 include tests/unit/daemon.mk

@@ -16,6 +16,8 @@ set -u
 : "${top_builddir:?run through make check, or export top_builddir}"
 MAN="$top_srcdir/docs/man"
 SCHEMA="$top_srcdir/server/config/config_schema.c"
+# Sections with a file of their own (config_fleet.c: fleet:).
+SCHEMA_MORE="$top_srcdir/server/config/config_fleet.c"
 N_PASS=0
 N_FAIL=0
 ok() {
@@ -120,7 +122,7 @@ got=$(page_items "$MAN/geosteerctl.8" COMMANDS)
 # Configuration keys, both ways: every schema key is an item of geosteer.yaml(5) (at any
 # depth), and every item there is a schema key.
 page="$MAN/geosteer.yaml.5"
-keys=$(grep -oP '\.name = "\K[a-z_0-9]+(?=")' "$SCHEMA" | sort -u)
+keys=$(cat "$SCHEMA" "$SCHEMA_MORE" | grep -oP '\.name = "\K[a-z_0-9]+(?=")' | sort -u)
 [ "$(wc -w <<<"$keys")" -ge 40 ] || fail "only $(wc -w <<<"$keys") keys found in $SCHEMA: has its layout changed?"
 items=$(awk '/^\.SH / { insec = ($0 == ".SH TOP-LEVEL KEYS") ; next }
 	insec && /^\.TP/ { tag = 1; next }

@@ -9,6 +9,7 @@
 #include <config.h>
 
 #include "tools/cfgdiff.h"
+#include "tools/cfgdiff_weight.h"
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -183,6 +184,10 @@ static void service_settings(struct cfgdiff_service *r)
 	           n->check ? xstrdup(n->check) : NULL);
 	add_change(v, k, "all_down", xstrdup(all_down_name(o->all_down)),
 	           xstrdup(all_down_name(n->all_down)));
+	if (r->om && r->nm && (r->om->lists.n_groups || r->nm->lists.n_groups))
+		add_change(v, k, "weight_prefix",
+		           fmt("%u/%u", r->om->weight_prefix4, r->om->weight_prefix6),
+		           fmt("%u/%u", r->nm->weight_prefix4, r->nm->weight_prefix6));
 	for (size_t i = 0; i < o->n_dcs; i++)
 		dc_change(r, o->dcs[i].name);
 	for (size_t i = 0; i < n->n_dcs; i++)
@@ -262,6 +267,7 @@ static void check_settings(const struct cfg_check *o, const struct cfg_check *n,
 struct walk {
 	struct cfgdiff_service *r;
 	const struct geo_db *db; /* where moved addresses are located, or NULL */
+	int family;              /* of the walk in progress */
 };
 
 /* Lists old of the old map and new of the new map name the same datacenters in the
@@ -277,7 +283,9 @@ static bool same_list(void *ctx, uint16_t old_list, uint16_t new_list)
 	for (size_t i = 0; i < no; i++)
 		if (strcmp(geo_map_dc_name(w->r->om, lo[i]), geo_map_dc_name(w->r->nm, ln[i])) != 0)
 			return false;
-	return true;
+	/* Weighted groups with another weight_prefix: the same list picks anew. */
+	return !cfgdiff_weight_involved(w->r->om, old_list, w->r->nm, new_list) ||
+	       cfgdiff_weight_same_prefix(w->r->om, w->r->nm, w->family);
 }
 
 static unsigned continent_index(const char *c)
@@ -332,6 +340,8 @@ static void emit_range(void *ctx, const struct geo_diff_range *g)
 	struct cfgdiff_service *r = w->r;
 	unsigned bits = g->family == AF_INET ? 32 : 128;
 	unsigned __int128 at = g->first;
+	bool weighted = cfgdiff_weight_involved(r->om, g->old_list, r->nm, g->new_list);
+	double moves = cfgdiff_weight_moves(r->om, g->old_list, r->nm, g->new_list, g->family);
 	for (;;) {
 		unsigned len = geo_diff_cidr(at, g->last, bits);
 		if (r->n_nets == r->cap_nets) {
@@ -344,6 +354,8 @@ static void emit_range(void *ctx, const struct geo_diff_range *g)
 		        .len = len,
 		        .old_list = g->old_list,
 		        .new_list = g->new_list,
+		        .weighted = weighted,
+		        .moves = moves,
 		};
 		unsigned __int128 end = at | geopart_hostmask(bits, len);
 		if (end >= g->last)
@@ -363,7 +375,9 @@ static void service_networks(struct cfgdiff_service *r, const struct geo_db *db)
 		return;
 	r->countries = xcalloc(CFGDIFF_N_COUNTRIES, sizeof(*r->countries));
 	struct walk w = {.r = r, .db = db};
+	w.family = AF_INET;
 	geo_diff_walk(r->om, r->nm, AF_INET, same_list, emit_range, &w);
+	w.family = AF_INET6;
 	geo_diff_walk(r->om, r->nm, AF_INET6, same_list, emit_range, &w);
 }
 

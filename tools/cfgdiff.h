@@ -20,6 +20,9 @@ struct cfgdiff_net {
 	unsigned __int128 start;
 	unsigned len;
 	uint16_t old_list, new_list;
+	bool weighted; /* either list holds a weighted group */
+	double moves;  /* share of its weight networks whose first answer changes (0 to 1;
+	                * cfgdiff_weight.h) */
 };
 
 /* Addresses that move, per country or continent. */

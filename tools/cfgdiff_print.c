@@ -62,6 +62,14 @@ void cfgdiff_print_text(const struct cfgdiff *d, FILE *out)
 			fputs(" -> ", out);
 			list_text(out, s->nm, s->nets[k].new_list);
 			fputc('\n', out);
+			if (s->nets[k].weighted)
+				fprintf(out,
+				        "service %s: share %s: %.1f %% of its /%u networks get "
+				        "another "
+				        "first datacenter\n",
+				        s->name, net, 100 * s->nets[k].moves,
+				        s->nets[k].family == AF_INET ? s->nm->weight_prefix4
+				                                     : s->nm->weight_prefix6);
 		}
 		for (size_t k = 0; s->n_nets && k < CFGDIFF_N_COUNTRIES; k++) {
 			const struct cfgdiff_area *a = &s->countries[k];
@@ -174,7 +182,7 @@ void cfgdiff_print_json(const struct cfgdiff *d, FILE *out)
 			list_json(out, s->om, s->nets[k].old_list);
 			fputs(", \"new\": ", out);
 			list_json(out, s->nm, s->nets[k].new_list);
-			fputc('}', out);
+			fprintf(out, ", \"moves\": %.4f}", s->nets[k].moves);
 		}
 		fputs("],\n   ", out);
 		if (s->n_nets) {

@@ -7,7 +7,8 @@ bin_PROGRAMS += tools/geosteerctl
 bin_SCRIPTS = tools/gdnsd-map-convert tools/knot-geo-convert tools/pdns-geo-convert
 tools_geosteerctl_SOURCES = tools/geosteerctl.c \
 	tools/ctl_client.c tools/ctl_client.h \
-	tools/cfgdiff.c tools/cfgdiff_print.c tools/cfgdiff.h
+	tools/cfgdiff.c tools/cfgdiff_print.c tools/cfgdiff.h \
+	tools/cfgdiff_weight.c tools/cfgdiff_weight.h
 tools_geosteerctl_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS) $(MMDB_CFLAGS) $(URCU_CFLAGS)
 # What explain --offline runs: the daemon's own snapshot build and query path, with the
 # health table (not the monitor: no libcurl, no libev) and nothing of the daemon.

@@ -4,6 +4,7 @@ zones_libzones_a_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS)
 zones_libzones_a_SOURCES = \
 	zones/zone.h zones/zone_hash.h \
 	zones/zone_load.c zones/zone_load.h \
+	zones/zone_text.c zones/zone_text.h zones/zone_rdata.c zones/zone_rdata.h \
 	zones/zone_compile.c zones/zone_compile.h \
 	zones/zone_keys.c zones/zone_keys.h \
 	zones/zone_sign.h zones/zone_signer.c zones/zone_signer.h \

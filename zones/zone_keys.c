@@ -2,6 +2,8 @@
  * zone_keys.c -- reads the key pairs a zone is signed with, with ldns, checks that each
  * .key and .private belong together and to this zone, and gives every key its role
  * (KSK, ZSK or CSK). Load thread only. */
+#include <config.h> /* first: _GNU_SOURCE for explicit_bzero */
+
 #include "zones/zone_keys.h"
 
 #include <errno.h>
@@ -11,6 +13,7 @@
 
 #include "server/base/dname.h"
 #include "server/base/err.h"
+#include "server/base/rfile.h"
 #include "server/base/xalloc.h"
 
 /* Algorithms geosteer signs with (RFC 8624 section 3.1: the ones to use for signing,
@@ -33,6 +36,31 @@ static const char *algorithm_name(unsigned alg)
 	}
 }
 
+/* A key file is a few lines; anything larger is not one. */
+#define KEY_FILE_MAX (1u << 20)
+
+/* Opens the key file at path as a stream over its text, read whole through rfile_read
+ * (a FIFO or a folder is refused, and a re-sign reads the copy kept with the data being
+ * served, rfile_set.h). *text: to free after fclose. Returns NULL and fills why. */
+static FILE *open_key_file(const char *path, char **text, char *why, size_t why_len)
+{
+	size_t len = 0;
+	const char *reason;
+	*text = NULL;
+	if (rfile_read(path, KEY_FILE_MAX, text, &len, NULL, &reason) != 0) {
+		snprintf(why, why_len, "cannot open %s: %s", path, reason);
+		return NULL;
+	}
+	FILE *fp = len ? fmemopen(*text, len, "r") : NULL;
+	if (!fp) {
+		snprintf(why, why_len, "cannot read %s: %s", path,
+		         len ? strerror(errno) : "the file is empty");
+		free(*text);
+		*text = NULL;
+	}
+	return fp;
+}
+
 #define ALGORITHMS_SUPPORTED                                                                       \
 	"8 RSASHA256, 13 ECDSAP256SHA256, 14 ECDSAP384SHA384, 15 ED25519, 16 ED448"
 
@@ -41,11 +69,10 @@ static const char *algorithm_name(unsigned alg)
 static const char *read_dnskey(const char *path, ldns_rr **out, char *why, size_t why_len)
 {
 	*out = NULL;
-	FILE *fp = fopen(path, "re");
-	if (!fp) {
-		snprintf(why, why_len, "cannot open %s: %s", path, strerror(errno));
+	char *text;
+	FILE *fp = open_key_file(path, &text, why, why_len);
+	if (!fp)
 		return why;
-	}
 	uint32_t ttl = 3600;
 	ldns_rdf *origin = NULL, *prev = NULL;
 	const char *res = NULL;
@@ -81,6 +108,7 @@ static const char *read_dnskey(const char *path, ldns_rr **out, char *why, size_
 	ldns_rdf_deep_free(origin);
 	ldns_rdf_deep_free(prev);
 	fclose(fp);
+	free(text);
 	return res;
 }
 
@@ -133,14 +161,18 @@ static bool load_pair(const char *base, struct srcpos pos, const uint8_t *origin
 		goto out;
 	}
 
-	FILE *fp = fopen(ppath, "re");
+	char *text;
+	FILE *fp = open_key_file(ppath, &text, why, sizeof(why));
 	if (!fp) {
-		diag_err(d, pos, "dnssec key: cannot open %s: %s", ppath, strerror(errno));
+		diag_err(d, pos, "dnssec key: %s", why);
 		goto out;
 	}
 	int line = 0;
 	ldns_status st = ldns_key_new_frm_fp_l(&key, fp, &line);
 	fclose(fp);
+	/* The private key's text: wiped before it goes back to the heap. */
+	explicit_bzero(text, strlen(text));
+	free(text);
 	if (st != LDNS_STATUS_OK) {
 		key = NULL;
 		diag_err(d, pos, "dnssec key: %s:%d: %s", ppath, line, ldns_get_errorstr_by_id(st));

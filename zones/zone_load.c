@@ -1,11 +1,18 @@
 /* SPDX-License-Identifier: MIT
- * zone_load.c -- reads RFC 1035 zone files with ldns, record by record, so that every
- * problem gets its file and line and the parse goes on after a bad record. Handles the
- * $ORIGIN, $TTL and $INCLUDE directives itself and feeds each record to zone_compile.c.
- * Load thread only; no ldns object outlives zone_load().
+ * zone_load.c -- reads RFC 1035 zone files record by record, so that every problem gets
+ * its file and line and the parse goes on after a bad record. Handles the $ORIGIN, $TTL
+ * and $INCLUDE directives itself and feeds each record to zone_compile.c. Load thread
+ * only; no ldns object outlives zone_load().
+ *
+ * Two readers share the work: our own (zone_text.c, zone_rdata.c) reads each entry as
+ * ldns would and turns the records of the common types into wire format directly; every
+ * entry it declines (directives, other types, anything unusual or wrong) is read by
+ * ldns_rr_new_frm_fp_l from the same place, as before, so results and messages are
+ * ldns's. Both end in record_add(). The previous owner and the origin are kept in step
+ * between the two.
  *
  * Each file is read whole into memory and parsed through fmemopen(), so the byte range
- * ldns consumed for a record is known exactly (ftell is cheap there): that is how a
+ * ldns consumed for an entry is known exactly (ftell is cheap there): that is how a
  * record's first line is found (ldns only counts lines up to the record's end) and how
  * the text of a directive is read back (ldns drops the $INCLUDE file name). */
 #include "zones/zone_load.h"
@@ -29,6 +36,8 @@
 #include "zones/zone_keys.h"
 #include "zones/zone_signer.h"
 #include "zones/zone_signing_impl.h"
+#include "zones/zone_rdata.h"
+#include "zones/zone_text.h"
 
 /* $INCLUDE depth beyond which we assume a loop (a file including itself). */
 #define INCLUDE_DEPTH_MAX 16
@@ -60,6 +69,8 @@ struct loader {
 		ino_t ino;
 	} open[INCLUDE_DEPTH_MAX];
 };
+
+bool zone_load_ldns_only = false;
 
 /* One zone file being parsed (the main file or an $INCLUDE). */
 struct source {
@@ -202,7 +213,6 @@ static int parse_ttl(const char *s, size_t len, uint32_t *out)
 		return GS_EPARSE;
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
-		uint64_t unit = 0;
 		if (c >= '0' && c <= '9') {
 			n = n * 10u + (uint64_t)(c - '0');
 			if (n > TTL_MAX)
@@ -210,30 +220,9 @@ static int parse_ttl(const char *s, size_t len, uint32_t *out)
 			digits = true;
 			continue;
 		}
-		switch (c) {
-		case 's':
-		case 'S':
-			unit = 1;
-			break;
-		case 'm':
-		case 'M':
-			unit = 60;
-			break;
-		case 'h':
-		case 'H':
-			unit = 3600;
-			break;
-		case 'd':
-		case 'D':
-			unit = 86400;
-			break;
-		case 'w':
-		case 'W':
-			unit = 604800;
-			break;
-		default:
+		uint64_t unit = zone_rdata_unit(c);
+		if (!unit)
 			return GS_EPARSE;
-		}
 		if (!digits)
 			return GS_EPARSE; /* a unit needs a number before it */
 		total += n * unit;
@@ -418,7 +407,62 @@ static bool stated_ttl(const char *buf, size_t tok, size_t end, size_t *ttl_off,
 	return true;
 }
 
-/* Checks one parsed record (its text is buf[tok..end)) and hands it to the compiler. */
+/* Checks one record (its text is buf[tok..end); owner and rdata in wire format, the
+ * class IN) and hands it to the compiler. soa_min is the SOA MINIMUM when the record is
+ * an SOA with all seven fields. Both readers end here, so a record means the same
+ * whichever read it. */
+static void record_add(struct loader *ld, struct source *src, const uint8_t *owner, uint16_t type,
+                       const uint8_t *rdata, size_t len, const uint32_t *soa_min, unsigned line,
+                       size_t tok, size_t end)
+{
+	struct srcpos pos = {src->path, line};
+	/* Which TTL a record without one gets: the $TTL in force (RFC 2308 section 4);
+	 * without a $TTL, the last TTL stated on a record (RFC 1035 section 5.1); and when
+	 * there is none yet either, an SOA takes its own MINIMUM, like BIND does, with a
+	 * warning. Any other record is refused then: guessing a TTL (ldns would say 3600)
+	 * could pin a wrong answer in caches for an hour. */
+	uint32_t ttl = 0;
+	size_t ttl_off, ttl_len;
+	if (stated_ttl(src->buf, tok, end, &ttl_off, &ttl_len)) {
+		/* ldns's reading of the TTL wraps and skips junk: read it again. */
+		int rc = parse_ttl(src->buf + ttl_off, ttl_len, &ttl);
+		if (rc != GS_OK) {
+			bad_ttl(ld->zc.d, pos, "TTL", src->buf + ttl_off, ttl_len, rc);
+			return;
+		}
+		ld->last_ttl = ttl;
+		ld->has_last = true;
+	} else if (ld->has_ttl) {
+		ttl = ld->ttl;
+	} else if (ld->has_last) {
+		ttl = ld->last_ttl;
+	} else if (type == LDNS_RR_TYPE_SOA && soa_min) {
+		ttl = *soa_min;
+		if (ttl > TTL_MAX) {
+			diag_err(ld->zc.d, pos,
+			         "no TTL given and no $TTL before, and the SOA MINIMUM (%u) is out "
+			         "of range for a TTL (at most %u, RFC 2181 section 8)",
+			         (unsigned)ttl, TTL_MAX);
+			return;
+		}
+		ld->last_ttl = ttl;
+		ld->has_last = true;
+		diag_warn(ld->zc.d, pos,
+		          "no TTL given and no $TTL before: using the SOA MINIMUM (%u) as the "
+		          "TTL",
+		          (unsigned)ttl);
+	} else {
+		diag_err(ld->zc.d, pos,
+		         "no TTL given and no $TTL before: add a $TTL line (RFC 2308 section 4) "
+		         "or a TTL to this record");
+		return;
+	}
+	if (type == LDNS_RR_TYPE_RRSIG)
+		ld->zc.presigned = true;
+	zone_compile_add(&ld->zc, owner, type, ttl, rdata, len, src->file, line);
+}
+
+/* Checks one record that ldns parsed (its text is buf[tok..end)) and hands it on. */
 static void record(struct loader *ld, struct source *src, const ldns_rr *rr, unsigned line,
                    size_t tok, size_t end)
 {
@@ -450,51 +494,12 @@ static void record(struct loader *ld, struct source *src, const ldns_rr *rr, uns
 		memcpy(rdata + len, ldns_rdf_data(f), n);
 		len += n;
 	}
-	/* Which TTL a record without one gets: the $TTL in force (RFC 2308 section 4);
-	 * without a $TTL, the last TTL stated on a record (RFC 1035 section 5.1); and when
-	 * there is none yet either, an SOA takes its own MINIMUM, like BIND does, with a
-	 * warning. Any other record is refused then: guessing a TTL (ldns would say 3600)
-	 * could pin a wrong answer in caches for an hour. */
-	uint32_t ttl = ldns_rr_ttl(rr);
-	size_t ttl_off, ttl_len;
-	if (stated_ttl(src->buf, tok, end, &ttl_off, &ttl_len)) {
-		/* ldns's reading of the TTL wraps and skips junk: read it again. */
-		int rc = parse_ttl(src->buf + ttl_off, ttl_len, &ttl);
-		if (rc != GS_OK) {
-			bad_ttl(ld->zc.d, pos, "TTL", src->buf + ttl_off, ttl_len, rc);
-			return;
-		}
-		ld->last_ttl = ttl;
-		ld->has_last = true;
-	} else if (ld->has_ttl) {
-		ttl = ld->ttl;
-	} else if (ld->has_last) {
-		ttl = ld->last_ttl;
-	} else if (type == LDNS_RR_TYPE_SOA && ldns_rr_rd_count(rr) == 7) {
-		ttl = ldns_rdf2native_int32(ldns_rr_rdf(rr, 6));
-		if (ttl > TTL_MAX) {
-			diag_err(ld->zc.d, pos,
-			         "no TTL given and no $TTL before, and the SOA MINIMUM (%u) is out "
-			         "of range for a TTL (at most %u, RFC 2181 section 8)",
-			         (unsigned)ttl, TTL_MAX);
-			return;
-		}
-		ld->last_ttl = ttl;
-		ld->has_last = true;
-		diag_warn(ld->zc.d, pos,
-		          "no TTL given and no $TTL before: using the SOA MINIMUM (%u) as the "
-		          "TTL",
-		          (unsigned)ttl);
-	} else {
-		diag_err(ld->zc.d, pos,
-		         "no TTL given and no $TTL before: add a $TTL line (RFC 2308 section 4) "
-		         "or a TTL to this record");
-		return;
-	}
-	if (type == LDNS_RR_TYPE_RRSIG)
-		ld->zc.presigned = true;
-	zone_compile_add(&ld->zc, ldns_rdf_data(ldns_rr_owner(rr)), type, ttl, rdata, len,
-	                 src->file, line);
+	uint32_t soa_min = 0;
+	bool has_min = type == LDNS_RR_TYPE_SOA && ldns_rr_rd_count(rr) == 7;
+	if (has_min)
+		soa_min = ldns_rdf2native_int32(ldns_rr_rdf(rr, 6));
+	record_add(ld, src, ldns_rdf_data(ldns_rr_owner(rr)), type, rdata, len,
+	           has_min ? &soa_min : NULL, line, tok, end);
 }
 
 /* Reads the whole file; returns NULL and sets *why on failure. Only regular files are
@@ -511,7 +516,94 @@ static char *read_file(const char *path, size_t *len_out, struct stat *st_out, c
 	return buf;
 }
 
-/* Parses buf (the text of src) record by record. */
+/* The previous owner (for lines that start with a blank) as both readers see it: ours
+ * in wire format, and ldns's rdf, brought up to date only before ldns reads a record. */
+struct prev_owner {
+	uint8_t name[DNAME_MAX];
+	bool has;        /* some line named an owner */
+	bool ldns_stale; /* ours changed since ldns's was set */
+	bool unusable;   /* ldns's is not a name we can hold (ldns reads on its own then) */
+	ldns_rdf *rdf;
+};
+
+/* Before ldns reads an entry: gives it our previous owner. */
+static void prev_to_ldns(struct prev_owner *po)
+{
+	if (!po->ldns_stale)
+		return;
+	ldns_rdf_deep_free(po->rdf);
+	po->rdf = po->has ? ldns_dname_new_frm_data((uint16_t)dname_len(po->name), po->name) : NULL;
+	po->ldns_stale = false;
+}
+
+/* After ldns read an entry: takes back its previous owner (it sets it as soon as it
+ * has read a named owner, even when the rest of the record then fails). */
+static void prev_from_ldns(struct prev_owner *po)
+{
+	po->has = po->rdf != NULL;
+	po->unusable = false;
+	if (!po->rdf)
+		return;
+	const uint8_t *d = ldns_rdf_data(po->rdf);
+	size_t n = ldns_rdf_size(po->rdf), p = 0;
+	while (p < n && d[p])
+		p += d[p] + 1u;
+	if (n > DNAME_MAX || p + 1 != n) {
+		po->unusable = true;
+		return;
+	}
+	memcpy(po->name, d, n);
+}
+
+/* True when ldns's origin is src's $ORIGIN (an odd line such as "($ORIGIN x)" changes
+ * ldns's alone; from then on ldns reads every line of that file, as before). */
+static bool origin_agrees(const ldns_rdf *origin_rdf, const struct source *src)
+{
+	size_t n = dname_len(src->origin);
+	return origin_rdf && ldns_rdf_size(origin_rdf) == n &&
+	       memcmp(ldns_rdf_data(origin_rdf), src->origin, n) == 0;
+}
+
+/* Our own reader (zone_text.h) on the entry at *pos: returns true, and moves *pos past
+ * it, when it read it (a record of a common type, or nothing); false leaves the entry
+ * to ldns. */
+static bool text_entry(struct loader *ld, struct source *src, struct prev_owner *po, char *text,
+                       struct zone_text_rr *rr, size_t *pos)
+{
+	size_t text_len, end;
+	if (!zone_text_line(src->buf, src->len, *pos, text, &text_len, &end))
+		return false;
+	size_t tok = skip_blank(src->buf, *pos, end);
+	if (tok < end && src->buf[tok] == '$')
+		return false;
+	if (tok < end) {
+		enum zone_text_result r = zone_text_record(text, text_len, src->origin,
+		                                           po->has ? po->name : NULL, rr);
+		if (r == ZONE_TEXT_LDNS)
+			return false;
+		if (r == ZONE_TEXT_RECORD) {
+			unsigned line = line_at(src, tok);
+			const uint8_t *d = rr->rdata;
+			uint32_t soa_min = 0;
+			if (rr->type == LDNS_RR_TYPE_SOA)
+				soa_min = (uint32_t)d[rr->rdlen - 4] << 24 |
+				          (uint32_t)d[rr->rdlen - 3] << 16 |
+				          (uint32_t)d[rr->rdlen - 2] << 8 | d[rr->rdlen - 1];
+			if (rr->owner_named) {
+				memcpy(po->name, rr->owner, dname_len(rr->owner));
+				po->has = true;
+				po->ldns_stale = true;
+			}
+			record_add(ld, src, rr->owner, rr->type, rr->rdata, rr->rdlen,
+			           rr->type == LDNS_RR_TYPE_SOA ? &soa_min : NULL, line, tok, end);
+		}
+	}
+	*pos = end;
+	return true;
+}
+
+/* Parses buf (the text of src) entry by entry: our reader first, ldns for what it
+ * declines. */
 static void parse(struct loader *ld, struct source *src, unsigned depth)
 {
 	FILE *fp = fmemopen((void *)src->buf, src->len, "r");
@@ -524,17 +616,25 @@ static void parse(struct loader *ld, struct source *src, unsigned depth)
 	 * so skip stdio's per-call locking. */
 	__fsetlocking(fp, FSETLOCKING_BYCALLER);
 	ldns_rdf *origin_rdf = NULL;
-	ldns_rdf *prev = NULL;
+	struct prev_owner po = {.has = false};
 	set_ldns_origin(&origin_rdf, src->origin);
-	for (;;) {
-		long start = ftell(fp);
-		if (start < 0 || (size_t)start >= src->len)
+	bool own_reader = !zone_load_ldns_only;
+	char *text = own_reader ? xmalloc(ZONE_TEXT_LINE_MAX) : NULL;
+	struct zone_text_rr *trr = own_reader ? xmalloc(sizeof(*trr)) : NULL;
+	size_t pos = 0;
+	while (pos < src->len) {
+		if (own_reader && !po.unusable && text_entry(ld, src, &po, text, trr, &pos))
+			continue;
+		long start = (long)pos;
+		if (fseek(fp, start, SEEK_SET) != 0)
 			break;
+		prev_to_ldns(&po);
 		ldns_rr *rr = NULL;
 		int ldns_line = 0;
 		uint32_t ttl_before = ld->ttl;
 		ldns_status st =
-		        ldns_rr_new_frm_fp_l(&rr, fp, &ld->ttl, &origin_rdf, &prev, &ldns_line);
+		        ldns_rr_new_frm_fp_l(&rr, fp, &ld->ttl, &origin_rdf, &po.rdf, &ldns_line);
+		prev_from_ldns(&po);
 		long end = ftell(fp);
 		if (end < start)
 			end = start;
@@ -560,9 +660,14 @@ static void parse(struct loader *ld, struct source *src, unsigned depth)
 			         "cannot parse the rest of the file from here");
 			break;
 		}
+		pos = (size_t)end;
+		if (own_reader && !origin_agrees(origin_rdf, src))
+			own_reader = false;
 	}
+	free(text);
+	free(trr);
 	ldns_rdf_deep_free(origin_rdf);
-	ldns_rdf_deep_free(prev);
+	ldns_rdf_deep_free(po.rdf);
 	fclose(fp);
 }
 

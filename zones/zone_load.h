@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT
- * zone_load.h -- reads an RFC 1035 zone file with ldns and compiles it into the
- * immutable struct zone (zones/zone.h). Load thread only. */
+ * zone_load.h -- reads an RFC 1035 zone file (the common record types with the loader's
+ * own reader, zones/zone_text.h, the rest with ldns) and compiles it into the immutable
+ * struct zone (zones/zone.h). Load thread only. */
 #ifndef GS_ZONE_LOAD_H
 #define GS_ZONE_LOAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,5 +40,9 @@ int zone_load(const char *path, const uint8_t *origin, struct arena *a, struct d
 int zone_load_signed(const char *path, const uint8_t *origin, const struct zone_sign_params *sp,
                      struct arena *a, struct diag *d, const struct zone **out,
                      struct zone_signing **keep) GS_NONNULLX(1, 2, 3, 4, 5, 6) GS_WUR;
+
+/* Tests only: when true, every record is read by ldns (the loader's own reader of the
+ * common types, zones/zone_text.h, is skipped), so that the two can be compared. */
+extern bool zone_load_ldns_only;
 
 #endif

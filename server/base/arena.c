@@ -41,6 +41,27 @@ void arena_destroy(struct arena *a)
 	free(a);
 }
 
+void arena_adopt(struct arena *a, struct arena *src)
+{
+	if (!src)
+		return;
+	struct arena_block *first = src->head;
+	if (first) {
+		/* Behind a's current chunk, which goes on serving arena_alloc. */
+		struct arena_block *last = first;
+		while (last->next)
+			last = last->next;
+		if (a->head) {
+			last->next = a->head->next;
+			a->head->next = first;
+		} else {
+			a->head = first;
+		}
+	}
+	a->used_total += src->used_total;
+	free(src);
+}
+
 static struct arena_block *block_new(size_t cap)
 {
 	struct arena_block *b = xmalloc(sizeof(*b) + cap);

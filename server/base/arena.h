@@ -20,6 +20,10 @@ void arena_destroy(struct arena *a);
 void *arena_alloc(struct arena *a, size_t size) GS_NONNULL GS_WUR;
 void *arena_memdup(struct arena *a, const void *p, size_t size) GS_NONNULL GS_WUR;
 char *arena_strdup(struct arena *a, const char *s) GS_NONNULL GS_WUR;
+/* Moves every block of src into a (which frees them with its own), then frees src:
+ * what was carved from src stays valid as long as a. For arenas filled by other
+ * threads (a zone loaded in parallel) once those threads are done. */
+void arena_adopt(struct arena *a, struct arena *src) GS_NONNULLX(1);
 /* Bytes handed out so far (for memory reports). */
 size_t arena_used(const struct arena *a) GS_NONNULL;
 

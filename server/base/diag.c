@@ -63,6 +63,21 @@ void diag_warn(struct diag *d, struct srcpos pos, const char *fmt, ...)
 	va_end(ap);
 }
 
+void diag_append(struct diag *d, const struct diag *src)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		if (d->n == d->cap) {
+			d->cap = d->cap ? d->cap * 2 : 8;
+			d->v = xrealloc(d->v, d->cap * sizeof(*d->v));
+		}
+		d->v[d->n].text = xstrdup(src->v[i].text);
+		d->v[d->n].is_warning = src->v[i].is_warning;
+		d->n++;
+		if (!src->v[i].is_warning)
+			d->n_errors++;
+	}
+}
+
 void diag_print(const struct diag *d, FILE *out)
 {
 	for (size_t i = 0; i < d->n; i++)

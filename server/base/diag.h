@@ -34,6 +34,8 @@ void diag_err(struct diag *d, struct srcpos pos, const char *fmt, ...) GS_PRINTF
 /* Records a warning: printed, but does not make a load fail. */
 void diag_warn(struct diag *d, struct srcpos pos, const char *fmt, ...) GS_PRINTF(3, 4)
         GS_NONNULLX(1, 3);
+/* Appends copies of src's entries to d, in order (errors still count as errors). */
+void diag_append(struct diag *d, const struct diag *src) GS_NONNULL;
 /* Prints every entry, one per line, in the order recorded. */
 void diag_print(const struct diag *d, FILE *out) GS_NONNULL;
 /* Logs every entry through log_err/log_warn. */

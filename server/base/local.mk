@@ -11,5 +11,6 @@ server_base_libbase_a_SOURCES = \
 	server/base/dname.c server/base/dname.h \
 	server/base/netaddr.c server/base/netaddr.h \
 	server/base/rfile.c server/base/rfile.h \
+	server/base/rfile_set.c server/base/rfile_set.h \
 	server/base/timefmt.c server/base/timefmt.h \
 	server/base/evthread.c server/base/evthread.h

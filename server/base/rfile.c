@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * rfile.c -- nonblocking open of regular files only, and whole-file reads (rfile.h). */
+ * rfile.c -- nonblocking open of regular files only, and whole-file reads (rfile.h),
+ * recorded into or served from a source set when the thread says so (rfile_set.h). */
 #include "server/base/rfile.h"
 
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "server/base/rfile_set.h"
 #include "server/base/xalloc.h"
 
 /* What kind of file st describes, for the refusal message. */
@@ -28,6 +30,12 @@ static const char *kind_text(mode_t mode)
 
 int rfile_open(const char *path, struct stat *st, const char **why)
 {
+	if (rfile_set_replaying()) {
+		/* A replayed load reads only what its source set holds (rfile_set.h). */
+		errno = ENOENT;
+		*why = "not among the files the data being served was loaded from";
+		return -1;
+	}
 	/* O_NONBLOCK: opening a FIFO for reading waits for a writer otherwise (and a
 	 * device's open may wait for carrier); O_NOCTTY: a terminal never becomes ours. */
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
@@ -66,6 +74,8 @@ int rfile_open(const char *path, struct stat *st, const char **why)
 int rfile_read(const char *path, size_t max, char **buf, size_t *len, struct stat *st,
                const char **why)
 {
+	if (rfile_set_replaying())
+		return rfile_set_serve(path, max, buf, len, st, why);
 	*buf = NULL;
 	*len = 0;
 	struct stat s;
@@ -117,6 +127,7 @@ int rfile_read(const char *path, size_t max, char **buf, size_t *len, struct sta
 		return -1;
 	}
 	b[n] = '\0';
+	rfile_set_note(path, b, n, &s);
 	*buf = b;
 	*len = n;
 	if (st)

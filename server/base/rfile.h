@@ -20,7 +20,9 @@ int rfile_open(const char *path, struct stat *st, const char **why) GS_NONNULLX(
 
 /* Reads the whole regular file path into a NUL-terminated buffer (owned by the caller;
  * *len excludes the NUL) when it is at most max bytes. Returns 0, or -1 with errno set
- * and *why a static text (as rfile_open; "larger than the limit" with EFBIG). */
+ * and *why a static text (as rfile_open; "larger than the limit" with EFBIG). On a
+ * thread that records or replays a source set (rfile_set.h), the file is also kept in
+ * the set, or served from it without touching the disk. */
 int rfile_read(const char *path, size_t max, char **buf, size_t *len, struct stat *st,
                const char **why) GS_NONNULLX(1, 3, 4, 6);
 

@@ -15,6 +15,7 @@
 #include "server/base/rfile.h"
 #include "server/base/xalloc.h"
 #include "server/config/config_check.h"
+#include "server/config/config_fleet.h"
 #include "server/config/config_schema.h"
 #include "server/config/config_yaml.h"
 
@@ -260,6 +261,8 @@ static void free_dclist(struct cfg_dclist *l)
 	for (size_t i = 0; i < l->n; i++)
 		free(l->dcs[i]);
 	free(l->dcs);
+	free(l->group);
+	free(l->weight);
 }
 
 static void free_rules(struct cfg_map_rule *r, size_t n)
@@ -291,6 +294,9 @@ static void free_map(struct cfg_map *m)
 	free_rules(m->subdivisions, m->n_subdivisions);
 	free_rules(m->asns, m->n_asns);
 	free_rules(m->networks, m->n_networks);
+	for (size_t i = 0; i < m->n_coords; i++)
+		free(m->coords[i].dc);
+	free(m->coords);
 }
 
 static void free_service(struct cfg_service *s)
@@ -321,6 +327,7 @@ void cfg_free(struct cfg *c)
 	free(c->dnstap.socket);
 	free(c->dnstap.file);
 	free(c->dnstap.identity);
+	config_fleet_free(c->fleet);
 	free(c->rate_limit.exempt);
 	free(c->geoip.database);
 	free(c->geoip.asn_database);
@@ -345,4 +352,12 @@ void cfg_free(struct cfg *c)
 	free(c->dir);
 	free(c->path);
 	free(c);
+}
+
+bool cfg_signs_zones(const struct cfg *c)
+{
+	for (size_t i = 0; i < c->n_zones; i++)
+		if (c->zones[i].dnssec.enabled)
+			return true;
+	return false;
 }

@@ -18,6 +18,8 @@
 
 #define CFG_DEFAULT_CONTROL "/run/geosteer/control.sock"
 
+struct cfg_fleet;
+
 struct cfg_listen {
 	struct sockaddr_storage ss;
 	socklen_t ss_len;
@@ -77,6 +79,7 @@ struct cfg_geoip {
 	char *database;     /* owned, absolute */
 	char *asn_database; /* owned, absolute, or NULL */
 	bool client_subnet; /* default true */
+	bool locations;     /* read location.latitude/longitude: some map has coordinates */
 	struct srcpos pos, database_pos, asn_database_pos;
 };
 
@@ -96,12 +99,24 @@ struct cfg_check {
 	struct srcpos pos;
 };
 
-/* An ordered datacenter list as written in a map rule. */
+/* An ordered datacenter list as written in a map rule. A position may be a weighted
+ * group ({us-east: 3, us-west: 1}); dcs holds every datacenter the list names, group
+ * members in place, so that checks over the names need not know about groups. */
 struct cfg_dclist {
 	char **dcs; /* owned */
 	size_t n;
 	struct srcpos pos;
+	/* NULL when the list has no group (the usual case). Otherwise, per dcs[i]:
+	 * group[i] is 0 for a position of its own and g >= 1 for a member of the list's
+	 * g-th group (members of one group are consecutive), weight[i] its weight (0 for
+	 * a position of its own). All owned. */
+	uint16_t *group;
+	uint32_t *weight;
 };
+
+/* Most members of one weighted group, and the largest weight. */
+#define CFG_GROUP_MAX  64u
+#define CFG_WEIGHT_MAX 1000000u
 
 struct cfg_map_rule {
 	char *key;            /* owned: "NA", "GB", "US-CA", "64500", "203.0.113.0/24" */
@@ -110,11 +125,24 @@ struct cfg_map_rule {
 	struct cfg_dclist list;
 };
 
+/* One datacenter's place under a map's `coordinates` (degrees, in range). */
+struct cfg_coord {
+	char *dc; /* owned */
+	double lat, lon;
+	struct srcpos pos;
+};
+
 struct cfg_map {
 	char *name; /* owned */
 	struct cfg_dclist dflt;
 	struct cfg_map_rule *continents, *countries, *subdivisions, *asns, *networks;
 	size_t n_continents, n_countries, n_subdivisions, n_asns, n_networks;
+	struct cfg_coord *coords; /* owned, configuration order; nearest-first lists */
+	size_t n_coords;
+	struct srcpos coords_pos; /* the `coordinates` key, when present */
+	/* weight_prefix: a weighted pick is fixed per network of this length (default
+	 * 24 and 48). */
+	unsigned weight_prefix4, weight_prefix6;
 	struct srcpos pos;
 };
 
@@ -172,6 +200,7 @@ struct cfg {
 		char *file;
 		char *identity;
 	} dnstap;
+	struct cfg_fleet *fleet; /* owned or NULL: fleet: (config_fleet.h) */
 	struct cfg_tcp tcp;
 	struct cfg_rate_limit rate_limit;
 	bool has_cookies;
@@ -210,6 +239,7 @@ enum cfg_section {
 	CFG_SEC_MAPS,
 	CFG_SEC_SERVICES,
 	CFG_SEC_DNSTAP,
+	CFG_SEC_FLEET,
 	CFG_SEC_COUNT
 };
 
@@ -229,6 +259,9 @@ void cfg_free(struct cfg *c);
 /* The top-level key for s as written in the file ("listen", "rate_limit", ...), or "?"
  * for a value outside the enum. Static string. */
 const char *cfg_section_name(enum cfg_section s);
+
+/* Whether geosteer signs some zone of c (a zone with `dnssec:`). */
+bool cfg_signs_zones(const struct cfg *c) GS_NONNULL;
 
 /* The map or check of c called name, or NULL when there is none (or name is NULL). */
 const struct cfg_map *cfg_find_map(const struct cfg *c, const char *name) GS_NONNULLX(1);

@@ -80,6 +80,9 @@ static bool map_names(const struct cfg_map *m, const char *dc)
 	size_t ns = map_rule_sets(m, sets);
 	if (list_names(&m->dflt, dc))
 		return true;
+	for (size_t i = 0; i < m->n_coords; i++)
+		if (strcmp(m->coords[i].dc, dc) == 0)
+			return true;
 	for (size_t k = 0; k < ns; k++)
 		for (size_t i = 0; i < sets[k].n; i++)
 			if (list_names(&sets[k].rules[i].list, dc))
@@ -103,6 +106,12 @@ static void check_service_map(const struct cfg_service *s, const struct cfg_map 
 			check_list_dcs(s, m, &sets[k].rules[i].list, where, d);
 		}
 	}
+	for (size_t i = 0; i < m->n_coords; i++)
+		if (!service_has_dc(s, m->coords[i].dc))
+			diag_err(d, m->coords[i].pos,
+			         "maps.%s.coordinates: datacenter '%s' is not defined in service "
+			         "'%s', which uses map '%s'",
+			         m->name, m->coords[i].dc, s->name, m->name);
 	for (size_t i = 0; i < s->n_dcs; i++)
 		if (!map_names(m, s->dcs[i].name))
 			diag_warn(d, s->dcs[i].pos,
@@ -176,11 +185,17 @@ static void check_names(const struct cfg *c, struct diag *d)
 	}
 }
 
-/* Location rules need the database that answers them. */
+/* Location rules (and coordinates) need the database that answers them. */
 static void check_geo_needs(const struct cfg *c, struct diag *d)
 {
 	for (size_t i = 0; i < c->n_maps; i++) {
 		const struct cfg_map *m = &c->maps[i];
+		if (m->n_coords && !c->geoip.enabled)
+			diag_err(
+			        d, m->coords_pos,
+			        "maps.%s.coordinates: nearest-first lists need a City-shaped GeoIP "
+			        "database, but there is no geoip section",
+			        m->name);
 		struct rule_set sets[5];
 		size_t ns = map_rule_sets(m, sets);
 		for (size_t k = 0; k < ns; k++) {

@@ -13,6 +13,9 @@
 
 #include "server/base/err.h"
 #include "server/base/xalloc.h"
+#include "server/config/config_coords.h"
+#include "server/config/config_weight.h"
+#include "server/config/config_fleet.h"
 
 #define DNS_PORT     53
 #define METRICS_PORT 9153        /* the port Prometheus exporters of DNS servers customarily use */
@@ -821,9 +824,22 @@ static void parse_dclist(struct config_yaml *y, yaml_node_t *v, const char *wher
 		         where);
 		return;
 	}
-	out->dcs = xcalloc(n, sizeof(*out->dcs));
+	size_t n_groups = 0;
+	for (size_t i = 0; i < n; i++)
+		n_groups += config_yaml_item(y, v, i)->type == YAML_MAPPING_NODE;
+	/* Room for every member a group may have (config_weight_group checks the cap). */
+	size_t cap = n + n_groups * CFG_GROUP_MAX;
+	out->dcs = xcalloc(cap, sizeof(*out->dcs));
+	if (n_groups) {
+		out->group = xcalloc(cap, sizeof(*out->group));
+		out->weight = xcalloc(cap, sizeof(*out->weight));
+	}
 	for (size_t i = 0; i < n; i++) {
 		yaml_node_t *it = config_yaml_item(y, v, i);
+		if (it->type == YAML_MAPPING_NODE) {
+			config_weight_group(y, it, where, out);
+			continue;
+		}
 		const char *s = config_yaml_scalar(y, it, where);
 		if (!s || !config_yaml_ident(y, config_yaml_pos(y, it), "datacenter", s, where))
 			continue;
@@ -991,6 +1007,8 @@ static const struct config_yaml_key map_keys[] = {
         {.name = "subdivisions", .kind = CONFIG_YAML_CUSTOM, .fn = parse_subdivisions},
         {.name = "asns", .kind = CONFIG_YAML_CUSTOM, .fn = parse_asns},
         {.name = "networks", .kind = CONFIG_YAML_CUSTOM, .fn = parse_networks},
+        {.name = "coordinates", .kind = CONFIG_YAML_CUSTOM, .fn = config_coords_parse},
+        {.name = "weight_prefix", .kind = CONFIG_YAML_CUSTOM, .fn = config_weight_prefix},
         {.name = NULL},
 };
 
@@ -999,7 +1017,8 @@ static void parse_map(struct config_yaml *y, const char *name, yaml_node_t *knod
 {
 	struct cfg *c = obj;
 	char sub[CONFIG_WHERE_MAX];
-	struct cfg_map m = {.pos = config_yaml_pos(y, knode)};
+	struct cfg_map m = {
+	        .pos = config_yaml_pos(y, knode), .weight_prefix4 = 24, .weight_prefix6 = 48};
 	config_yaml_join(sub, where, name);
 	config_yaml_ident(y, m.pos, "map", name, where);
 	m.name = xstrdup(name);
@@ -1164,6 +1183,13 @@ static void parse_services(struct config_yaml *y, yaml_node_t *v, void *obj, con
 
 /* ---- top level ---- */
 
+/* fleet: lives in config_fleet.c. */
+static void config_fleet_parse_at(struct config_yaml *y, yaml_node_t *v, void *obj,
+                                  const char *where)
+{
+	config_fleet_parse(y, v, &((struct cfg *)obj)->fleet, where);
+}
+
 /* In enum cfg_section order: present[i] becomes cfg.pos_of[i]. */
 static const struct config_yaml_key top_keys[] = {
         [CFG_SEC_LISTEN] = {.name = "listen", .kind = CONFIG_YAML_CUSTOM, .fn = parse_listen},
@@ -1194,6 +1220,10 @@ static const struct config_yaml_key top_keys[] = {
         [CFG_SEC_MAPS] = {.name = "maps", .kind = CONFIG_YAML_CUSTOM, .fn = parse_maps},
         [CFG_SEC_SERVICES] = {.name = "services", .kind = CONFIG_YAML_CUSTOM, .fn = parse_services},
         [CFG_SEC_DNSTAP] = {.name = "dnstap", .kind = CONFIG_YAML_CUSTOM, .fn = parse_dnstap},
+        [CFG_SEC_FLEET] = {.name = "fleet",
+                           .kind = CONFIG_YAML_CUSTOM,
+                           .off = offsetof(struct cfg, fleet),
+                           .fn = config_fleet_parse_at},
         [CFG_SEC_COUNT] = {.name = NULL},
 };
 

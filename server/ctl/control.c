@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "geoip/geo.h"
 #include "geoip/geodb.h"
 #include "server/query/answer.h"
 #include "server/base/dname.h"
@@ -35,9 +36,11 @@
 #include "server/ctl/explain.h"
 #include "server/ctl/ctl_health_json.h"
 #include "server/ctl/kv.h"
+#include "server/fleet/fleet.h"
 #include "server/health/state_file.h"
 #include "server/load/reload.h"
 #include "server/query/snapshot.h"
+#include "server/query/steer.h"
 
 /* One listening socket: the control socket (every command) or the read-only one. */
 struct ctl_sock {
@@ -55,6 +58,7 @@ struct control {
 	/* Reloads, the monitor, and the lock that keeps the published snapshot alive while
 	 * status and explain read it (borrowed). */
 	struct reload *rl;
+	struct fleet *fleet; /* NULL without fleet: */
 	/* explain's own handle on the GeoIP databases, opened at the first explain of a
 	 * generation. */
 	struct geo_db *ex_db;
@@ -266,6 +270,11 @@ static void cmd_status(struct control *c, char **w, size_t n, struct ctl_out *o)
 	kv_put(k, "state_file", KV_F(KV_STR("path", c->cfg->state_file)), "%s",
 	       c->cfg->state_file ? c->cfg->state_file : "none (forces last until exit)");
 	reload_unlock(c->rl);
+	if (c->fleet && !kv_is_json(k)) {
+		char *text = fleet_status_text(c->fleet);
+		fputs(text, rp.f);
+		free(text);
+	}
 	reply_close(&rp, o);
 }
 
@@ -361,14 +370,34 @@ static void cmd_force(struct control *c, char **w, size_t n, struct ctl_out *o)
 	time_t now = ts.tv_sec + (ts.tv_nsec > 0);
 	struct health_force_info info = {.by = c->peer_uid, .at = ts.tv_sec};
 	char why[160];
+	if (c->fleet)
+		snprintf(info.node, sizeof(info.node), "%s", fleet_node(c->fleet));
 	if (force_options(w + 3, n - 3, f, now, &info, why, sizeof(why))) {
 		ctl_out_err(o, "force: %s", why);
 		return;
 	}
 	struct netaddr a;
 	bool is_addr = netaddr_parse(what, &a) == GS_OK;
+	/* With fleet:, etcd first: every node applies it, this one too (below). */
+	char text[NETADDR_TEXT_MAX];
+	if (is_addr)
+		netaddr_format(&a, text);
+	if (c->fleet && fleet_force(c->fleet, is_addr ? text : what, is_addr, f, &info, why,
+	                            sizeof(why)) != GS_OK) {
+		ctl_out_err(o,
+		            "force: %s: not forced (with fleet:, a force goes through etcd so "
+		            "that every node applies it)",
+		            why);
+		return;
+	}
 	int rc = is_addr ? health_force_addr_info(c->health, &a, f, &info)
 	                 : health_force_dc_info(c->health, what, f, &info);
+	/* A name no service has does not stay in etcd for the other nodes. */
+	if (c->fleet && f != HEALTH_FORCE_AUTO && (rc == GS_ENOENT || rc == GS_EINVAL) &&
+	    fleet_force(c->fleet, is_addr ? text : what, is_addr, HEALTH_FORCE_AUTO, &info, why,
+	                sizeof(why)) != GS_OK)
+		log_warn("control: force: cannot take back the force of '%s' from etcd: %s", what,
+		         why);
 	char state[96];
 	if (f == HEALTH_FORCE_AUTO) {
 		snprintf(state, sizeof(state), "auto (back to its checks)");
@@ -499,11 +528,16 @@ static const struct geo_db *explain_db(struct control *c, const struct snapshot 
 	const char *db_path = reload_db_path(c->rl);
 	if (!db_path)
 		return NULL;
-	/* geodb_open only reads g; the paths stay the reload state's. */
+	/* geodb_open only reads g; the paths stay the reload state's. Coordinates are read
+	 * when a map of s has them (nearest-first lists, explained with distances). */
+	bool places = false;
+	for (size_t i = 0; s->steer && i < s->steer->n_services; i++)
+		places |= s->steer->services[i].map && s->steer->services[i].map->n_sites > 0;
 	struct cfg_geoip g = {.enabled = true,
 	                      .database = (char *)db_path,
 	                      .asn_database = (char *)reload_asn_db_path(c->rl),
-	                      .client_subnet = !s->ecs_ignored};
+	                      .client_subnet = !s->ecs_ignored,
+	                      .locations = places};
 	struct diag d;
 	diag_init(&d);
 	if (geodb_open(&g, &d, &c->ex_db) != GS_OK) {
@@ -567,6 +601,11 @@ static void cmd_explain(struct control *c, char **w, size_t n, struct ctl_out *o
 	fclose(out);
 	fclose(err);
 	ctl_out_text(o, text);
+	if (c->fleet && st == EXPLAIN_ANSWERED) {
+		char *ft = fleet_explain_text(c->fleet, text);
+		ctl_out_text(o, ft);
+		free(ft);
+	}
 	if (st == EXPLAIN_ANSWERED)
 		ctl_out_ok(o, "%s", "");
 	else if (st == EXPLAIN_MISMATCH)
@@ -937,6 +976,7 @@ int control_new(const struct control_params *p, struct control **out)
 		c->socks[i].is_readonly = i == 1;
 	}
 	c->rl = p->reload;
+	c->fleet = p->fleet;
 	c->started = time(NULL);
 	clock_gettime(CLOCK_MONOTONIC, &c->started_mono);
 	if (p->has_socket) {

@@ -41,6 +41,9 @@ struct control_params {
 	const struct cfg *cfg;
 	struct health *health; /* borrowed until control_free */
 	struct reload *reload; /* borrowed until control_free: `reload`, status, explain */
+	/* With `fleet:` (else NULL), borrowed until control_free: force goes through etcd;
+	 * status and explain show the fleet. */
+	struct fleet *fleet;
 	/* Create the socket. False: control_start serves nothing (reload still works
 	 * through SIGHUP). */
 	bool has_socket;

@@ -11,6 +11,7 @@
 #include <config.h>
 
 #include "server/ctl/explain.h"
+#include "server/ctl/explain_weight.h"
 
 #include <arpa/inet.h>
 #include <ldns/ldns.h>
@@ -325,6 +326,8 @@ static const char *cell_state(const struct steer_table *t, uint32_t cell)
 	bool up = v & HEALTH_CELL_UP;
 	if (v & HEALTH_CELL_FORCED)
 		return up ? "up (forced)" : "down (forced)";
+	if (v & HEALTH_CELL_FLEET)
+		return up ? "up (fleet)" : "down (fleet)";
 	if (v & HEALTH_CELL_INITIAL)
 		return "up (no check result yet)";
 	if (v & HEALTH_CELL_CHECKED)
@@ -332,11 +335,36 @@ static const char *cell_state(const struct steer_table *t, uint32_t cell)
 	return up ? "up (no check)" : "down";
 }
 
+/* Appends dc's addresses of type ty with their health to text (" A 192.0.2.10 up
+ * (checked),") and to json (an array of {type, address, up, state}). */
+static void dc_addrs(struct kv_json *text, struct kv_json *json, const struct steer_table *t,
+                     const struct steer_dc *dc, enum steer_type ty)
+{
+	const char *tname = ty == STEER_A ? "A" : "AAAA";
+	kv_json_raw(json, "[");
+	for (uint16_t j = 0; j < dc->n[ty]; j++) {
+		struct netaddr a;
+		char at[NETADDR_TEXT_MAX];
+		dc_addr(dc, ty, j, &a);
+		netaddr_format(&a, at);
+		const char *cs = cell_state(t, dc->cells[ty][j]);
+		kv_json_raw(text, " %s %s %s%s", tname, at, cs, j + 1 < dc->n[ty] ? "," : "");
+		kv_json_raw(json, "%s{\"type\": \"%s\", \"address\": ", j ? ", " : "", tname);
+		kv_json_str(json, at);
+		kv_json_raw(json, ", \"up\": %s, \"state\": ",
+		            health_cell_is_up(t->cells, dc->cells[ty][j]) ? "true" : "false");
+		kv_json_str(json, cs);
+		kv_json_raw(json, "}");
+	}
+	kv_json_raw(json, "]");
+}
+
 /* What the decision was, for the consistency checks against the response. */
 struct ex_decision {
 	bool steered;            /* A/AAAA at a steered name: the answer depends on location */
 	enum steer_type ty;      /* the address type decided */
 	struct steer_decision d; /* steer_decide's result */
+	struct steer_client c;   /* whom it was decided for */
 	int mismatches;
 };
 
@@ -378,6 +406,10 @@ static void explain_choice(struct kv *out, const struct ex_env *e, const struct 
 	for (size_t i = 0; i < n; i++) {
 		const char *name = geo_map_dc_name(svc->map, ids[i]);
 		uint16_t k = svc->dc_of[ids[i]];
+		if (k == STEER_GROUP) {
+			explain_weight_group(out, t, svc, &dec->c, ty, d, i, ids[i], dc_addrs);
+			continue;
+		}
 		if (k == STEER_NO_DC) {
 			kv_item(out, "dc",
 			        KV_F(KV_STR("datacenter", name), KV_STR("state", "skipped"),
@@ -409,25 +441,7 @@ static void explain_choice(struct kv *out, const struct ex_env *e, const struct 
 			            any_up ? "passed over" : "every address down");
 		}
 		struct kv_json addrs = {0};
-		kv_json_raw(&addrs, "[");
-		for (uint16_t j = 0; j < dc->n[ty]; j++) {
-			struct netaddr a;
-			char at[NETADDR_TEXT_MAX];
-			dc_addr(dc, ty, j, &a);
-			netaddr_format(&a, at);
-			const char *cs = cell_state(t, dc->cells[ty][j]);
-			kv_json_raw(&text, " %s %s %s%s", tname, at, cs,
-			            j + 1 < dc->n[ty] ? "," : "");
-			kv_json_raw(&addrs, "%s{\"type\": \"%s\", \"address\": ", j ? ", " : "",
-			            tname);
-			kv_json_str(&addrs, at);
-			kv_json_raw(&addrs, ", \"up\": %s, \"state\": ",
-			            health_cell_is_up(t->cells, dc->cells[ty][j]) ? "true"
-			                                                          : "false");
-			kv_json_str(&addrs, cs);
-			kv_json_raw(&addrs, "}");
-		}
-		kv_json_raw(&addrs, "]");
+		dc_addrs(&text, &addrs, t, dc, ty);
 		kv_item(out, "dc",
 		        KV_F(KV_STR("datacenter", name), KV_STR("state", state),
 		             KV_RAW("addresses", kv_json_text(&addrs))),
@@ -460,6 +474,13 @@ static void explain_choice(struct kv *out, const struct ex_env *e, const struct 
 		       "%s (no datacenter with an %s address is up: fail open to the first, every "
 		       "address, as all_down: open says)",
 		       d->dc->name, tname);
+	else if (d->pick != STEER_PICK_NONE)
+		kv_put(out, "chosen",
+		       KV_F(KV_STR("datacenter", d->dc->name), KV_BOOL("failover", d->failover),
+		            KV_BOOL("fail_open", false), KV_UINT("group_position", d->pos + 1u),
+		            KV_STR("pick", explain_weight_pick_name(d->pick))),
+		       "%s (weighted group at position %u: %s)", d->dc->name, (unsigned)d->pos + 1,
+		       explain_weight_reason(d));
 	else
 		kv_put(out, "chosen",
 		       KV_F(KV_STR("datacenter", d->dc->name), KV_BOOL("failover", d->failover),
@@ -617,6 +638,7 @@ static void explain_service(struct kv *out, struct ex_env *e, const struct expla
 	client_sockaddr(&req->client, &ss);
 	struct steer_client c;
 	steer_locate(&eq, !e->snap->ecs_ignored, (const struct sockaddr *)&ss, &c);
+	dec->c = c;
 	dec->ty = req->qtype == DNS_TYPE_AAAA ? STEER_AAAA : STEER_A;
 	steer_decide(e->snap->steer, svc, &c, dec->ty, &dec->d);
 	if (any && !dec->d.dc) {
@@ -677,7 +699,10 @@ static void explain_ttl(struct kv *out, const struct ex_env *e, const struct ex_
 	if (n) {
 		const struct steer_decision *d = &dec->d;
 		const char *why =
-		        d->fail_open  ? "failover_ttl: every datacenter is down, failing open"
+		        d->fail_open ? "failover_ttl: every datacenter is down, failing open"
+		        : d->failover && d->pick >= STEER_PICK_REPICK
+		                ? "failover_ttl: the group member the client network's hash names "
+		                  "is down (or a datacenter ahead of the group)"
 		        : d->failover ? "failover_ttl: a datacenter ahead of the chosen one is down"
 		                      : "the service's ttl: no datacenter ahead of the chosen one "
 		                        "is down";

@@ -26,6 +26,7 @@
 #include "server/base/xalloc.h"
 #include "server/ctl/connsrv.h"
 #include "server/load/reload.h"
+#include "server/fleet/fleet.h"
 #include "server/health/health.h"
 #include "server/query/snapshot.h"
 #include "server/query/steer.h"
@@ -174,14 +175,20 @@ static bool row_shown(const struct steer_count_row *row, const struct snap_facts
 		if (strcmp(p, row->service) == 0 && strcmp(p + strlen(p) + 1, row->dc) == 0)
 			return true;
 	}
-	return row->n[0] || row->n[1] || row->n[2];
+	for (unsigned k = 0; k < STEER_COUNT_KINDS; k++)
+		if (row->n[k])
+			return true;
+	return false;
 }
 
 /* Steered answers by service, datacenter and decision, and by service, datacenter and
- * the kind of map rule that chose the list: two views of the same counters. */
+ * the kind of map rule that chose the list (two views of the same counters): every
+ * pair served now, and any other that has counted something. Then the answers of
+ * weighted groups' members by pick, for the pairs that have any. */
 static void render_steered(FILE *f, const struct snap_facts *sf)
 {
-	static const char *const kind[STEER_COUNT_KINDS] = {"normal", "failover", "fail_open"};
+	static const char *const kind[STEER_COUNT_DECISIONS] = {"normal", "failover", "fail_open"};
+	static const char *const pick[STEER_COUNT_PICKS] = {"", "hash", "repick", "weight_zero"};
 	struct steer_count_row *rows;
 	size_t n;
 	steer_count_rows(&rows, &n);
@@ -192,16 +199,36 @@ static void render_steered(FILE *f, const struct snap_facts *sf)
 	for (size_t i = 0; i < n; i++) {
 		if (!row_shown(&rows[i], sf))
 			continue;
-		for (unsigned k = 0; k < STEER_COUNT_KINDS; k++) {
+		uint64_t by[STEER_COUNT_DECISIONS] = {0};
+		for (unsigned k = 0; k < STEER_COUNT_KINDS; k++)
+			by[k % STEER_COUNT_DECISIONS] += rows[i].n[k];
+		for (unsigned k = 0; k < STEER_COUNT_DECISIONS; k++) {
 			const char *l[] = {"service",  rows[i].service, "datacenter",
 			                   rows[i].dc, "decision",      kind[k]};
-			sample_n(f, "geosteer_steered_answers_total", l, 3, rows[i].n[k]);
+			sample_n(f, "geosteer_steered_answers_total", l, 3, by[k]);
+		}
+	}
+	family(f, "geosteer_weighted_answers_total", "counter",
+	       "Steered answers of a weighted group's member, by service, datacenter and pick: "
+	       "hash (the member the client network's hash names), repick (that one was down: "
+	       "another by weight), weight_zero (a member of weight 0: all others were down)");
+	for (size_t i = 0; i < n; i++) {
+		uint64_t by[STEER_COUNT_PICKS] = {0}, any = 0;
+		for (unsigned k = STEER_COUNT_DECISIONS; k < STEER_COUNT_KINDS; k++) {
+			by[k / STEER_COUNT_DECISIONS] += rows[i].n[k];
+			any |= rows[i].n[k];
+		}
+		for (unsigned p = 1; any && p < STEER_COUNT_PICKS; p++) {
+			const char *l[] = {"service",  rows[i].service, "datacenter",
+			                   rows[i].dc, "pick",          pick[p]};
+			sample_n(f, "geosteer_weighted_answers_total", l, 3, by[p]);
 		}
 	}
 	family(f, "geosteer_steered_answers_by_rule_total", "counter",
 	       "Steered answers that carried addresses, by service, datacenter and the kind of "
 	       "map rule that chose the client's list: networks, asns, subdivisions, countries, "
-	       "continents or default (no rule matched)");
+	       "continents, nearest (a located client no rule matched, given the map's "
+	       "nearest-first list) or default (no rule matched)");
 	for (size_t i = 0; i < n; i++) {
 		if (!row_shown(&rows[i], sf))
 			continue;
@@ -494,6 +521,11 @@ int metrics_render(const struct metrics_source *src, char **out, size_t *len)
 	render_dnssec(f, &cc, &sf);
 
 	render_health(f, src, &sf);
+	if (src->fleet) {
+		char *ft = fleet_metrics_text(src->fleet);
+		fputs(ft, f);
+		free(ft);
+	}
 	family(f, "geosteer_datacenter_up", "gauge",
 	       "Effective state of a datacenter of a service for one address family, as "
 	       "answers see it (checks and forces): 1 when at least one address is up");

@@ -29,6 +29,7 @@
 struct metrics;
 struct reload;
 struct health;
+struct fleet;
 struct answer_ctx;
 
 /* Limits of the HTTP reader (docs/metrics.md). */
@@ -50,6 +51,7 @@ struct metrics_source {
 	const struct reload *reload;  /* reload counters */
 	time_t started;               /* wall clock of the daemon's start */
 	struct health *health;
+	struct fleet *fleet; /* NULL without fleet: */
 };
 
 /* Starts the endpoint's thread. Returns GS_OK or GS_EIO (logged). Main thread. */

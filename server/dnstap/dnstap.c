@@ -289,8 +289,24 @@ static void put_uint(char *buf, size_t *at, unsigned long v)
 	put(buf, at, tmp + i);
 }
 
+/* A weighted group of a list, without blanks: "{us-east:3+us-west:1}". */
+static void put_group(char *buf, size_t *at, const struct geo_map *m, uint16_t v)
+{
+	const struct dclist_table *t = &m->lists;
+	const struct dclist_group *g = dclist_group(t, v);
+	put(buf, at, "{");
+	for (uint16_t i = 0; i < g->n; i++) {
+		if (i)
+			put(buf, at, "+");
+		put(buf, at, geo_map_dc_name(m, t->member[g->off + i]));
+		put(buf, at, ":");
+		put_uint(buf, at, t->weight[g->off + i]);
+	}
+	put(buf, at, "}");
+}
+
 /* The decision as text: "service=S map=M rule=default|list dc=D list=A,B,C
- * skipped_down=A scope=N ttl=T" and, when no datacenter was up, "all_down=POLICY".
+ * skipped_down=A [pick=P] scope=N ttl=T" and, when no datacenter was up, "all_down=POLICY".
  * Returns its length. */
 static size_t format_note(const struct answer_note *n, char *buf)
 {
@@ -312,7 +328,10 @@ static size_t format_note(const struct answer_note *n, char *buf)
 	for (size_t i = 0; i < nl; i++) {
 		if (i)
 			put(buf, &at, ",");
-		put(buf, &at, geo_map_dc_name(svc->map, ids[i]));
+		if (dclist_is_group(&svc->map->lists, ids[i]))
+			put_group(buf, &at, svc->map, ids[i]);
+		else
+			put(buf, &at, geo_map_dc_name(svc->map, ids[i]));
 	}
 	/* Those ahead of the chosen one that have addresses of the type: skipped because
 	 * they were down (all of them when none was up). */
@@ -321,7 +340,7 @@ static size_t format_note(const struct answer_note *n, char *buf)
 	size_t upto = dec->dc && !dec->fail_open ? dec->pos : nl;
 	for (size_t i = 0; i < upto && i < nl; i++) {
 		uint16_t k = svc->dc_of[ids[i]];
-		if (k == STEER_NO_DC || svc->dcs[k].n[n->ty] == 0)
+		if (k >= STEER_GROUP || svc->dcs[k].n[n->ty] == 0)
 			continue;
 		if (any)
 			put(buf, &at, ",");
@@ -330,6 +349,11 @@ static size_t format_note(const struct answer_note *n, char *buf)
 	}
 	if (!any)
 		put(buf, &at, "-");
+	if (dec->pick != STEER_PICK_NONE) {
+		static const char *const pick[] = {"", "hash", "repick", "weight_zero"};
+		put(buf, &at, " pick=");
+		put(buf, &at, pick[dec->pick < 4 ? dec->pick : 0]);
+	}
 	put(buf, &at, " scope=");
 	put_uint(buf, &at, dec->scope);
 	put(buf, &at, " ttl=");

@@ -270,6 +270,7 @@ int health_table_add_cell(struct health_table *t, const char *dc, const struct n
 			netaddr_format(addr, tg->addr_text);
 			tg->up = true;
 			tg->initial = true;
+			tg->fleet = -1;
 			tg->since = time(NULL);
 			snprintf(tg->last_result, sizeof(tg->last_result), "no result yet");
 			ti = (int32_t)t->n_targets++;
@@ -327,6 +328,7 @@ size_t health_table_carry_over(struct health_table *dst, const struct health_tab
 			d->n_checks = s->n_checks;
 			d->since = s->since;
 			d->last_check = s->last_check;
+			d->fleet = s->fleet;
 			memcpy(d->last_result, s->last_result, sizeof(d->last_result));
 			n++;
 			break;
@@ -378,6 +380,8 @@ static uint8_t cell_value(const struct health *h, const struct health_table *t, 
 	if (c->target < 0)
 		return HEALTH_CELL_UP;
 	const struct health_target *tg = &t->targets[c->target];
+	if (tg->fleet >= 0) /* the fleet's verdict over this node's own result */
+		return (uint8_t)((tg->fleet ? HEALTH_CELL_UP : 0) | HEALTH_CELL_FLEET | checked);
 	return (uint8_t)((tg->up ? HEALTH_CELL_UP : 0) | (tg->initial ? HEALTH_CELL_INITIAL : 0) |
 	                 checked);
 }
@@ -461,6 +465,22 @@ struct health_table *health_install(struct health *h, struct health_table *t)
 		cells_update(h, t, -1);
 	pthread_mutex_unlock(&h->mu);
 	return old == t ? NULL : old;
+}
+
+void health_fleet_visit(struct health *h, void (*fn)(void *arg, struct health_target *tg),
+                        void *arg)
+{
+	pthread_mutex_lock(&h->mu);
+	struct health_table *t = h->cur;
+	bool changed = false;
+	for (size_t i = 0; t && i < t->n_targets; i++) {
+		int8_t before = t->targets[i].fleet;
+		fn(arg, &t->targets[i]);
+		changed |= t->targets[i].fleet != before;
+	}
+	if (changed)
+		cells_update(h, t, -1);
+	pthread_mutex_unlock(&h->mu);
 }
 
 struct health_table *health_installed(struct health *h)
@@ -550,7 +570,8 @@ const char *health_force_name(enum health_force f)
 /* True when a and b say the same but for the time they were set. */
 static bool same_info(const struct health_force_info *a, const struct health_force_info *b)
 {
-	return a->by == b->by && a->until == b->until && strcmp(a->reason, b->reason) == 0;
+	return a->by == b->by && a->until == b->until && strcmp(a->reason, b->reason) == 0 &&
+	       strcmp(a->node, b->node) == 0;
 }
 
 /* Sets (or with AUTO removes) a datacenter force with its info; returns true when it
@@ -647,6 +668,8 @@ const char *health_force_info_text(const struct health_force_info *info, time_t 
 	buf[0] = '\0';
 	if (info->by >= 0)
 		append(buf, cap, "by uid %lld", info->by);
+	if (info->node[0])
+		append(buf, cap, "on node %s", info->node);
 	if (info->at) {
 		timefmt_utc(info->at, t);
 		append(buf, cap, "at %s", t);
@@ -717,24 +740,26 @@ static bool table_has_addr(const struct health_table *t, const struct netaddr *a
 
 static int save_locked(struct health *h);
 
-int health_force_dc_info(struct health *h, const char *dc, enum health_force f,
-                         const struct health_force_info *info)
+/* health_force_dc_info (dc set, addr NULL) and health_force_addr_info (dc NULL). */
+static int force_set(struct health *h, const char *dc, const struct netaddr *addr,
+                     enum health_force f, const struct health_force_info *info)
 {
 	int rc = GS_OK;
-	if (!dc_name_ok(dc))
-		return GS_EINVAL;
 	if (!info)
 		info = &no_info;
 	pthread_mutex_lock(&h->mu);
-	bool known = table_has_dc(h->cur, dc);
-	if (!known && (f != HEALTH_FORCE_AUTO || dc_force(h, dc) == HEALTH_FORCE_AUTO)) {
+	bool known = dc ? table_has_dc(h->cur, dc) : table_has_addr(h->cur, addr);
+	if (!known && (f != HEALTH_FORCE_AUTO ||
+	               (dc ? dc_force(h, dc) : addr_force(h, addr)) == HEALTH_FORCE_AUTO)) {
 		rc = GS_ENOENT;
 		goto out;
 	}
 	enum health_force old_f;
 	struct health_force_info old;
-	if (set_dc_force(h, dc, f, info, &old_f, &old)) {
-		log_change(dc, NULL, f, info, old_f, &old);
+	bool changed = dc ? set_dc_force(h, dc, f, info, &old_f, &old)
+	                  : set_addr_force(h, addr, f, info, &old_f, &old);
+	if (changed) {
+		log_change(dc, addr, f, info, old_f, &old);
 		if (h->cur)
 			cells_update(h, h->cur, -1);
 		rc = save_locked(h);
@@ -745,30 +770,18 @@ out:
 	return rc;
 }
 
+int health_force_dc_info(struct health *h, const char *dc, enum health_force f,
+                         const struct health_force_info *info)
+{
+	if (!dc_name_ok(dc))
+		return GS_EINVAL;
+	return force_set(h, dc, NULL, f, info);
+}
+
 int health_force_addr_info(struct health *h, const struct netaddr *addr, enum health_force f,
                            const struct health_force_info *info)
 {
-	int rc = GS_OK;
-	if (!info)
-		info = &no_info;
-	pthread_mutex_lock(&h->mu);
-	bool known = table_has_addr(h->cur, addr);
-	if (!known && (f != HEALTH_FORCE_AUTO || addr_force(h, addr) == HEALTH_FORCE_AUTO)) {
-		rc = GS_ENOENT;
-		goto out;
-	}
-	enum health_force old_f;
-	struct health_force_info old;
-	if (set_addr_force(h, addr, f, info, &old_f, &old)) {
-		log_change(NULL, addr, f, info, old_f, &old);
-		if (h->cur)
-			cells_update(h, h->cur, -1);
-		rc = save_locked(h);
-		wake(h);
-	}
-out:
-	pthread_mutex_unlock(&h->mu);
-	return rc;
+	return force_set(h, NULL, addr, f, info);
 }
 
 int health_force_dc(struct health *h, const char *dc, enum health_force f)
@@ -865,6 +878,8 @@ static const char *take_force(void *arg, const struct state_force *sf)
 	        .by = sf->by, .at = (time_t)sf->at, .until = (time_t)sf->until};
 	if (sf->reason)
 		snprintf(info.reason, sizeof(info.reason), "%s", sf->reason);
+	if (sf->node)
+		snprintf(info.node, sizeof(info.node), "%s", sf->node);
 	if (info.until && info.until <= time(NULL)) {
 		log_expired(sf->dc, &sf->addr, f, &info, true);
 		h->dropped = true;
@@ -901,7 +916,8 @@ static int save_locked(struct health *h)
 		                              .by = in->by,
 		                              .at = in->at,
 		                              .until = in->until,
-		                              .reason = in->reason};
+		                              .reason = in->reason,
+		                              .node = in->node};
 	}
 	for (size_t i = 0; i < h->n_faddr; i++) {
 		const struct health_force_info *in = &h->faddr[i].info;
@@ -910,7 +926,8 @@ static int save_locked(struct health *h)
 		                              .by = in->by,
 		                              .at = in->at,
 		                              .until = in->until,
-		                              .reason = in->reason};
+		                              .reason = in->reason,
+		                              .node = in->node};
 	}
 	size_t len = 0;
 	char *text = state_file_render(v, n, &len);
@@ -970,6 +987,7 @@ int health_list(struct health *h, struct health_entry **out, size_t *n)
 		e->since = tg->since;
 		e->last_check = tg->last_check;
 		e->n_checks = tg->n_checks;
+		e->fleet = tg->fleet;
 	}
 	for (size_t i = 0; i < h->n_faddr; i++) {
 		bool monitored = false;
@@ -1007,6 +1025,10 @@ const char *health_entry_state(const struct health_entry *e, char *buf, size_t c
 {
 	const char *mon = e->up ? "up" : "down";
 	bool has_target = e->check[0] != '\0';
+	if (has_target && e->force == HEALTH_FORCE_AUTO && e->fleet >= 0 && e->fleet != e->up) {
+		snprintf(buf, cap, "%s (fleet; own check %s)", e->fleet ? "up" : "down", mon);
+		return buf;
+	}
 	if (e->force != HEALTH_FORCE_AUTO && has_target)
 		snprintf(buf, cap, "%s (forced; monitor says %s%s)", health_force_name(e->force),
 		         mon, e->initial ? ", initial" : "");

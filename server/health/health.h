@@ -72,6 +72,7 @@
 #define HEALTH_CELL_FORCED  0x02u /* a datacenter or address force decided the state */
 #define HEALTH_CELL_INITIAL 0x04u /* monitored, no result yet (up by default) */
 #define HEALTH_CELL_CHECKED 0x08u /* the cell has a check (else always up unless forced) */
+#define HEALTH_CELL_FLEET   0x10u /* the fleet's verdict decided, not this node's check */
 
 /* True when cell idx is up. Worker threads: one relaxed load, no lock. */
 static inline bool health_cell_is_up(const _Atomic uint8_t *cells, uint32_t idx)
@@ -131,6 +132,9 @@ struct health_target {
 	char last_result[HEALTH_RESULT_MAX];
 	time_t since;      /* wall clock of the last state change (or of creation) */
 	time_t last_check; /* wall clock of the last result, 0 before the first */
+	/* The fleet's verdict (server/fleet, answer semantics 6): -1 none (the monitored
+	 * state above decides), 0 down, 1 up. Set through health_fleet_visit. */
+	int8_t fleet;
 };
 
 struct health_table;
@@ -211,6 +215,7 @@ struct health_force_info {
 	time_t at;                      /* wall clock when set, 0 when unknown */
 	time_t until;                   /* wall clock when it reverts to auto by itself, 0: never */
 	char reason[HEALTH_REASON_MAX]; /* "" when none given */
+	char node[64];                  /* fleet node where it was set, "" when none */
 };
 
 /* Sets a force on a datacenter (by name) or an address (by value). HEALTH_FORCE_AUTO
@@ -261,6 +266,7 @@ struct health_entry {
 	time_t since;      /* last state change; 0 for force-only rows */
 	time_t last_check; /* 0 before the first result */
 	uint64_t n_checks;
+	int8_t fleet; /* the fleet's verdict (health_target.fleet), -1 for none */
 };
 
 /* Lists every monitored target (sorted by check name, then address), then every
@@ -291,5 +297,13 @@ void health_load_state_text(struct health *h, const char *file, const char *text
  * folder, fsync, rename, fsync of the folder). GS_OK (also when h has no state file),
  * or GS_EIO. Takes the mutex. */
 int health_save_state(struct health *h) GS_NONNULL GS_WUR;
+
+/* ---- Fleet hook (server/fleet). ---- */
+
+/* Calls fn(arg, target) for every target of the installed table under the mutex (fn
+ * reads the monitored state and may set target->fleet; it must not block or call into
+ * h), then recomputes the cells when some target->fleet changed. Fleet thread. */
+void health_fleet_visit(struct health *h, void (*fn)(void *arg, struct health_target *tg),
+                        void *arg) GS_NONNULLX(1, 2);
 
 #endif

@@ -114,6 +114,13 @@ static const char *parse_field(char *f, struct state_force *sf, char *rbuf, size
 				return "bad reason= (control character)";
 		sf->reason = rbuf;
 	}
+	if (strcmp(f, "node") == 0) {
+		size_t len = strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		                       "0123456789-_.");
+		if (len == 0 || len > 63 || v[len])
+			return "bad node= (expected a fleet node name)";
+		sf->node = v; /* in the line, which outlives the callback */
+	}
 	return NULL;
 }
 
@@ -228,6 +235,8 @@ char *state_file_render(const struct state_force *v, size_t n, size_t *len)
 		if (v[i].reason && v[i].reason[0] &&
 		    state_file_encode(v[i].reason, enc, sizeof(enc)))
 			fprintf(f, " reason=%s", enc);
+		if (v[i].node && v[i].node[0])
+			fprintf(f, " node=%s", v[i].node);
 		fputc('\n', f);
 	}
 	fclose(f);

@@ -32,6 +32,7 @@
  *   by=UID              the uid of the control socket's client that set it
  *   at=UNIX_SECONDS     when it was set
  *   reason=TEXT         why, percent-encoded: '%', blanks and control bytes as %XX
+ *   node=NAME           the fleet node where it was set (fleet: forces only)
  * A line without them (the file's first format) is a force of unknown origin that does
  * not expire. Unknown keys are ignored (a later version may add some). The format is
  * documented in docs/health-checks.md. */
@@ -43,6 +44,7 @@ struct state_force {
 	long long at;       /* 0: unknown */
 	long long until;    /* 0: never expires */
 	const char *reason; /* decoded; NULL or "" for none */
+	const char *node;   /* NULL or "" for none */
 };
 
 /* Called for every well-formed line; returns NULL to take the force, or why it is

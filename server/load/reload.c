@@ -20,8 +20,10 @@
 #include "server/base/dname.h"
 #include "server/base/err.h"
 #include "server/base/log.h"
+#include "server/base/rfile_set.h"
 #include "server/base/timefmt.h"
 #include "server/base/xalloc.h"
+#include "server/config/config_fleet.h"
 #include "server/health/monitor.h"
 #include "server/load/snapshot_build.h"
 #include "server/query/snapshot.h"
@@ -44,6 +46,11 @@ struct reload {
 	uint64_t n_resign_ok, n_resign_failed; /* re-signs: not counted as reloads */
 	int64_t last_resign;                   /* wall clock of the last good one, or 0 */
 	int wake_fd; /* eventfd: written at each publication (reload_wake_fd), or -1 */
+	/* The files the data being served was loaded from (rfile_set.h), replaced at each
+	 * successful reload (not by a re-sign, which rebuilds from them), and the
+	 * generation that load published. */
+	struct rfile_set *src;
+	uint64_t src_generation;
 	/* GeoIP database paths of the serving configuration. */
 	char *db_path, *asn_db_path;
 	/* Called at the end of every reload (reload_on_done); set before threads run. */
@@ -113,6 +120,7 @@ static void warn_restart_only(const struct cfg *old, const struct cfg *nc, struc
 	        {CFG_SEC_DNSTAP, str_same(old->dnstap.socket, nc->dnstap.socket) &&
 	                                 str_same(old->dnstap.file, nc->dnstap.file) &&
 	                                 str_same(old->dnstap.identity, nc->dnstap.identity)},
+	        {CFG_SEC_FLEET, config_fleet_same(old->fleet, nc->fleet)},
 	};
 	for (size_t i = 0; i < GS_ARRAY_LEN(v); i++) {
 		if (v[i].same)
@@ -141,7 +149,26 @@ static void log_resigned(const struct snapshot *s)
 	}
 }
 
-/* reload_run and reload_resign: the same work, counted apart. */
+/* Keeps src as the source set of s, the snapshot loaded from it, when s has a zone
+ * geosteer signs: only those are re-signed. Otherwise src is freed (NULL then). */
+static void keep_sources(struct reload *r, struct rfile_set *src, const struct snapshot *s)
+{
+	rfile_set_free(r->src);
+	r->src = NULL;
+	for (size_t i = 0; src && i < s->zones.n; i++) {
+		if (s->zones.zones[i]->signed_at) {
+			r->src = src;
+			r->src_generation = s->generation;
+			return;
+		}
+	}
+	rfile_set_free(src);
+}
+
+/* reload_run and reload_resign: the same work, counted apart. A reload reads the files
+ * from disk and keeps what it read as the new source set; a re-sign reads them from the
+ * serving data's source set and shares its compiled maps, so that it makes new
+ * signatures over exactly the data being served, whatever the disk holds now. */
 static int run(struct reload *r, bool resign, struct diag *d, char *summary, size_t cap)
 {
 	pthread_mutex_lock(&r->mu);
@@ -151,19 +178,37 @@ static int run(struct reload *r, bool resign, struct diag *d, char *summary, siz
 	const char *path = r->cfg->path;
 	struct cfg *nc = NULL;
 	struct snapshot *next = NULL;
+	/* Stable until we publish: publications happen under mu. */
+	const struct snapshot *cur = snapshot_current();
+	struct rfile_set *read = NULL;
+	if (resign) {
+		/* A re-sign is only due when a zone is signed, and then the set is kept; an
+		 * empty one would fail at the configuration file ("not among the files"). */
+		if (!r->src)
+			r->src = rfile_set_new();
+		rfile_set_replay(r->src);
+	} else {
+		read = rfile_set_new();
+		rfile_set_record(read);
+	}
 	int rc = cfg_load(path, d, &nc);
 	if (rc == GS_OK) {
+		/* Only a signed zone is ever re-signed from the set (see load_all in main.c). */
+		if (!resign && !cfg_signs_zones(nc))
+			rfile_set_direct();
 		warn_restart_only(r->cfg, nc, d);
 		/* Build even after a problem above: one reload reports every problem. */
-		int brc = snapshot_build(nc, d, &next);
+		int brc = resign && cur ? snapshot_rebuild(nc, cur, d, &next)
+		                        : snapshot_build(nc, d, &next);
 		if (rc == GS_OK)
 			rc = brc;
 		if (rc == GS_OK && diag_has_errors(d))
 			rc = GS_EPARSE;
 	}
-	const struct snapshot *cur = snapshot_current();
+	rfile_set_direct();
 	if (rc != GS_OK) {
 		snapshot_free(next);
+		rfile_set_free(read);
 		if (resign) {
 			__atomic_add_fetch(&r->n_resign_failed, 1, __ATOMIC_RELAXED);
 		} else {
@@ -188,6 +233,11 @@ static int run(struct reload *r, bool resign, struct diag *d, char *summary, siz
 	size_t n_zones = next->zones.n, n_records = snapshot_count_records(next);
 	uint64_t gen = next->generation;
 	bool start_monitor = !r->monitor && needs_monitor(next);
+	/* Before the publication frees next when the one after it is published. */
+	if (!resign)
+		keep_sources(r, read, next);
+	size_t src_files = r->src ? rfile_set_files(r->src) : 0;
+	size_t src_bytes = r->src ? rfile_set_bytes(r->src) : 0;
 	snapshot_publish(next);
 	note_db(r, &nc->geoip);
 	if (resign) {
@@ -209,10 +259,19 @@ static int run(struct reload *r, bool resign, struct diag *d, char *summary, siz
 	malloc_trim(0);
 	struct timespec t1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	snprintf(summary, cap, "%s %s: generation %llu, %zu zone%s, %zu records in %.3f s",
-	         resign ? "re-signed from" : "reloaded", path, (unsigned long long)gen, n_zones,
-	         n_zones == 1 ? "" : "s", n_records,
-	         (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (resign)
+		snprintf(
+		        summary, cap,
+		        "re-signed generation %llu's data, read from memory (%zu files, %zu "
+		        "bytes), not from disk: generation %llu, %zu zone%s, %zu records in %.3f s",
+		        (unsigned long long)r->src_generation, src_files, src_bytes,
+		        (unsigned long long)gen, n_zones, n_zones == 1 ? "" : "s", n_records, secs);
+	else
+		snprintf(summary, cap,
+		         "reloaded %s: generation %llu, %zu zone%s, %zu records in %.3f s", path,
+		         (unsigned long long)gen, n_zones, n_zones == 1 ? "" : "s", n_records,
+		         secs);
 out:
 	cfg_free(nc);
 	pthread_mutex_unlock(&r->mu);
@@ -299,10 +358,12 @@ int reload_monitor_start(struct reload *r)
 	return rc;
 }
 
-struct reload *reload_new(const struct cfg *cfg, struct health *h)
+struct reload *reload_new(const struct cfg *cfg, struct health *h, struct rfile_set *src,
+                          const struct snapshot *first)
 {
 	struct reload *r = xcalloc(1, sizeof(*r));
 	r->cfg = cfg;
+	keep_sources(r, src, first);
 	r->health = h;
 	pthread_mutex_init(&r->mu, NULL);
 	note_db(r, &cfg->geoip);
@@ -354,6 +415,7 @@ void reload_free(struct reload *r)
 	monitor_stop(r->monitor);
 	free(r->db_path);
 	free(r->asn_db_path);
+	rfile_set_free(r->src);
 	if (r->wake_fd >= 0)
 		close(r->wake_fd);
 	pthread_mutex_destroy(&r->mu);

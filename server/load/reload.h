@@ -8,13 +8,16 @@
  *
  * Callers: the control socket's `reload` (control thread), SIGHUP (main thread), the
  * file watcher, and the main thread's re-signing of signed zones (reload_resign), which
- * is a reload like the others, counted apart. Reloads, and readers of the published snapshot that
+ * rebuilds the serving data from memory (the files its load read, kept as a source set,
+ * server/base/rfile_set.h), counted apart. Reloads, and readers of the published snapshot that
  * must not see it freed under them (status, explain), are serialised by reload_lock /
  * reload_unlock.
  *
  * Daemon order (server/daemon.c):
  *
- *   reload_new(cfg, health)         main, once; cfg is the configuration loaded at start
+ *   reload_new(cfg, health, src, snap) main, once; cfg is the configuration loaded at
+ *                                   start, snap what was built from it, src the files
+ *                                   that load read
  *   health_install(h, snap->health); snapshot_publish(snap);
  *   reload_monitor_start(r)         starts the monitor when some service has a check
  *                                   (else a later reload may)
@@ -37,9 +40,15 @@
 
 struct reload;
 
+struct rfile_set;
+struct snapshot;
 /* Creates the reload state for the start configuration cfg and the health state h (both
- * borrowed until reload_free). Never NULL. Main thread. */
-struct reload *reload_new(const struct cfg *cfg, struct health *h) GS_NONNULL GS_WUR;
+ * borrowed until reload_free), with src (owned from here on; NULL for none): the files
+ * the snapshot first was loaded from, recorded by rfile_set_record. A source set is
+ * kept only while the serving data has a zone geosteer signs (the only ones re-signed).
+ * Never NULL. Main thread. */
+struct reload *reload_new(const struct cfg *cfg, struct health *h, struct rfile_set *src,
+                          const struct snapshot *first) GS_NONNULLX(1, 2, 4) GS_WUR;
 
 /* Starts the health monitor when the published snapshot has monitored targets and it
  * does not run yet. Returns GS_OK or GS_EIO (logged). Main thread, after the first
@@ -47,16 +56,22 @@ struct reload *reload_new(const struct cfg *cfg, struct health *h) GS_NONNULL GS
 int reload_monitor_start(struct reload *r) GS_NONNULL GS_WUR;
 
 /* Loads the configuration file again and, when it and every zone load without error,
+ * keeps every file it read (the new source set, replacing the old one; none when no
+ * zone is signed by geosteer),
  * installs the new health table (through the monitor when it runs) and publishes the
  * new snapshot; otherwise the old snapshot keeps serving. Every FILE:LINE problem goes
  * to d (warnings too, such as settings that need a restart); summary receives one line
  * saying what happened. Returns GS_OK or the load error. Any thread but a worker. */
 int reload_run(struct reload *r, struct diag *d, char *summary, size_t cap) GS_NONNULL;
 
-/* A reload made to renew the signatures of the zones geosteer signs: the same as
- * reload_run (the configuration, zone files and keys are read again), but counted in
- * the re-sign counters, not the reload ones, and logging for each signed zone until
- * when its new signatures are valid. Main thread. */
+/* Renews the signatures of the zones geosteer signs: builds and publishes a new snapshot
+ * as reload_run does, but from the source set of the serving data (the configuration,
+ * zone files and keys as they were read by the last successful load; the disk is not
+ * read, so an edit not reloaded yet is not applied and a broken file does not matter)
+ * and with the serving snapshot's compiled maps (no GeoIP database is read). Health,
+ * forces and the signer carry over as in a reload. Counted in the re-sign counters,
+ * not the reload ones; logs for each signed zone until when its new signatures are
+ * valid. Main thread. */
 int reload_resign(struct reload *r, struct diag *d, char *summary, size_t cap) GS_NONNULL;
 
 /* When the published snapshot's signatures must be made again: a quarter of their

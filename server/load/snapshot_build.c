@@ -12,10 +12,12 @@
 
 #include "server/base/dname.h"
 #include "server/base/err.h"
+#include "server/base/rfile_set.h"
 #include "server/base/xalloc.h"
 #include "server/query/rrl.h"
 #include "server/load/steer_build.h"
 #include "server/load/steer_resign.h"
+#include "server/load/zone_jobs.h"
 #include "zones/zone_load.h"
 
 /* Reports a zone configured twice (the same origin under two entries). Returns true
@@ -147,7 +149,17 @@ int snapshot_load_zone(const struct cfg *cfg, size_t zone_idx, struct arena *a, 
 	return rc;
 }
 
-int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out)
+/* zone_jobs_load_fn: a zone that geosteer does not sign, on a zone_jobs thread. */
+static int load_unsigned_zone(const struct cfg *cfg, size_t i, struct arena *a, struct diag *d,
+                              const struct zone **out)
+{
+	return snapshot_load_zone(cfg, i, a, d, NULL, out, NULL);
+}
+
+/* snapshot_build and snapshot_rebuild: maps is the serving snapshot's for a re-sign
+ * (one reference taken here), NULL to compile them. */
+static int build(const struct cfg *cfg, struct steer_maps *maps, struct diag *d,
+                 struct snapshot **out)
 {
 	*out = NULL;
 	size_t errors_before = d->n_errors;
@@ -166,12 +178,20 @@ int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out)
 	struct steer_signer *signers = xcalloc(cfg->n_zones ? cfg->n_zones : 1, sizeof(*signers));
 	size_t n_signers = 0;
 	struct steer_resign *resign = steer_resign_new();
+	/* Several zone files load in parallel (server/load/zone_jobs.h); taken here in
+	 * configuration order, so the messages keep their order. Not while this thread
+	 * records or replays a source set (a load that a re-sign may replay, or the
+	 * re-sign itself): that setting is the calling thread's, and the set keeps the
+	 * order of reads, so those loads read every file here, one after another. */
+	struct zone_jobs *jobs = rfile_set_active() ? NULL : zone_jobs_run(cfg, load_unsigned_zone);
 	for (size_t i = 0; i < cfg->n_zones; i++) {
 		if (is_duplicate_zone(cfg, i, d))
 			continue;
 		const struct zone *z = NULL;
 		struct zone_signing *keep = NULL;
-		int zrc = snapshot_load_zone(cfg, i, a, d, NULL, &z, &keep);
+		int zrc;
+		if (!zone_jobs_take(jobs, i, a, d, &z, &zrc))
+			zrc = snapshot_load_zone(cfg, i, a, d, NULL, &z, &keep);
 		if (keep)
 			signers[n_signers++] =
 			        (struct steer_signer){.zone = z, .signing = keep, .resign = resign};
@@ -183,11 +203,16 @@ int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out)
 		}
 		zones[n++] = z;
 	}
+	zone_jobs_free(jobs);
 	zoneset_build(&s->zones, a, zones, n);
 	/* Also after a zone failed: map and database problems are worth reporting in the
 	 * same run. */
+	s->maps = maps ? steer_maps_ref(maps) : NULL;
+	s->drop_maps = steer_maps_unref;
 	int src = steer_build(cfg, &s->zones, signers, n_signers, a, d, &s->steer, &s->health,
-	                      &s->geoip);
+	                      &s->maps);
+	if (s->maps)
+		s->geoip = s->maps->meta;
 	bool keep_keys = steer_resign_count(resign) > 0 && s->steer;
 	for (size_t i = 0; i < n_signers; i++) {
 		struct zone_signing *g = (struct zone_signing *)signers[i].signing;
@@ -220,4 +245,15 @@ int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out)
 	}
 	*out = s;
 	return GS_OK;
+}
+
+int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out)
+{
+	return build(cfg, NULL, d, out);
+}
+
+int snapshot_rebuild(const struct cfg *cfg, const struct snapshot *from, struct diag *d,
+                     struct snapshot **out)
+{
+	return build(cfg, from->maps, d, out);
 }

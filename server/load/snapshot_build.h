@@ -19,6 +19,14 @@
  * GS_EIO (nothing is leaked). Load thread only. */
 int snapshot_build(const struct cfg *cfg, struct diag *d, struct snapshot **out) GS_NONNULL GS_WUR;
 
+/* The same, for a re-sign: cfg was loaded from the same configuration text as from (the
+ * serving snapshot), whose compiled maps and GeoIP metadata the new snapshot shares
+ * (server/load/steer_maps.h) instead of reading the databases again. Zones and keys are
+ * read through rfile_read as always: from the source set when the thread replays one
+ * (server/base/rfile_set.h). */
+int snapshot_rebuild(const struct cfg *cfg, const struct snapshot *from, struct diag *d,
+                     struct snapshot **out) GS_NONNULL GS_WUR;
+
 /* Loads zone zone_idx of cfg into a as snapshot_build() does: signed when it has a `dnssec:`
  * block, its denial chain then covering the names the services steer in it (with A
  * and/or AAAA as their addresses have). When dump is not NULL, a signed zone is also

@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: MIT
- * steer_build.c -- builds a snapshot's steering from the configuration: opens the GeoIP
- * databases, compiles every map once, renders every service's addresses as A / AAAA
- * rdata with their health cells, checks the steered names against the zones, and
- * hashes them for the query path. Load thread only. */
+ * steer_build.c -- builds a snapshot's steering from the configuration: takes the
+ * compiled maps (steer_maps.h: compiled here unless a re-sign passes them), renders
+ * every service's addresses as A / AAAA rdata with their health cells, checks the
+ * steered names against the zones, and hashes them for the query path. Load thread. */
 #include "server/load/steer_build.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "geoip/geodb.h"
 #include "server/base/dname.h"
 #include "server/base/err.h"
 #include "server/base/xalloc.h"
@@ -16,26 +15,6 @@
 #include "server/query/steer_count.h"
 #include "server/query/query.h"
 #include "zones/zone.h"
-
-/* Opens the databases (when configured) and compiles every map into maps[]. An entry
- * stays NULL when its map does not compile. The databases are closed on return: the
- * compiled maps never point into them (geo.h). *meta: what was read of `database`. */
-static int compile_maps(const struct cfg *cfg, struct arena *a, struct diag *d,
-                        const struct geo_map **maps, struct geodb_meta *meta)
-{
-	struct geo_db *db = NULL;
-	if (cfg->geoip.enabled && geodb_open(&cfg->geoip, d, &db) != GS_OK)
-		return GS_EPARSE; /* reported at geoip.database; maps would only add noise */
-	if (db)
-		*meta = *geodb_meta(db);
-	int rc = GS_OK;
-	for (size_t i = 0; i < cfg->n_maps; i++) {
-		if (geo_map_compile(&cfg->maps[i], db, a, d, &maps[i]) != GS_OK)
-			rc = GS_EPARSE;
-	}
-	geodb_close(db);
-	return rc;
-}
 
 /* Fills dc from its configuration: addresses as rdata, one health cell each. */
 static int build_dc(const struct cfg_service *svc, const struct cfg_datacenter *cdc,
@@ -109,7 +88,12 @@ static int build_service(const struct cfg *cfg, const struct cfg_service *svc,
 	/* The map's datacenter indices -> this service's. Configuration validation has
 	 * made sure that every datacenter a map names exists in each service using it. */
 	uint32_t n_names = map->lists.n_names;
-	uint16_t *dc_of = arena_alloc(a, (n_names ? n_names : 1) * sizeof(*dc_of));
+	uint32_t n_groups = map->lists.n_groups;
+	uint16_t *dc_of = arena_alloc(a, (n_names + n_groups + 1) * sizeof(*dc_of));
+	/* Weighted groups follow the datacenters in the map's index space. */
+	for (uint32_t g = 0; g < n_groups; g++)
+		dc_of[n_names + g] = STEER_GROUP;
+	out->weighted = n_groups > 0;
 	for (uint32_t j = 0; j < n_names; j++) {
 		dc_of[j] = STEER_NO_DC;
 		for (size_t k = 0; k < svc->n_dcs; k++) {
@@ -301,19 +285,16 @@ static int build_names(const struct cfg *cfg, const struct zoneset *zs,
 
 int steer_build(const struct cfg *cfg, const struct zoneset *zs, const struct steer_signer *sg,
                 size_t n_sg, struct arena *a, struct diag *d, const struct steer_table **table,
-                struct health_table **health, struct geodb_meta *meta)
+                struct health_table **health, struct steer_maps **gm)
 {
 	*table = NULL;
 	*health = NULL;
-	memset(meta, 0, sizeof(*meta));
-	const struct geo_map **maps = xcalloc(cfg->n_maps ? cfg->n_maps : 1, sizeof(*maps));
 	int rc = GS_OK;
-	if (cfg->geoip.enabled || cfg->n_maps)
-		rc = compile_maps(cfg, a, d, maps, meta);
-	if (cfg->n_services == 0) {
-		free(maps);
+	if (!*gm && (cfg->geoip.enabled || cfg->n_maps))
+		rc = steer_maps_compile(cfg, d, gm);
+	if (cfg->n_services == 0)
 		return rc;
-	}
+	const struct geo_map *const *maps = *gm ? (*gm)->maps : NULL;
 
 	struct health_table *ht = health_table_new();
 	struct steer_table *t = arena_alloc(a, sizeof(*t));
@@ -323,7 +304,7 @@ int steer_build(const struct cfg *cfg, const struct zoneset *zs, const struct st
 		const struct cfg_service *svc = &cfg->services[s];
 		const struct cfg_map *map = cfg_find_map(cfg, svc->map);
 		size_t m = map ? (size_t)(map - cfg->maps) : 0;
-		if (!map || !maps[m])
+		if (!map || !maps || m >= (*gm)->n || !maps[m])
 			continue; /* unknown map (validation) or one that did not compile */
 		if (build_service(cfg, svc, maps[m], ht, a, d, &services[s]) != GS_OK)
 			rc = GS_EPARSE;
@@ -335,7 +316,6 @@ int steer_build(const struct cfg *cfg, const struct zoneset *zs, const struct st
 	if (build_names(cfg, zs, services, built, sg, n_sg, a, d, t) != GS_OK)
 		rc = GS_EPARSE;
 	free(built);
-	free(maps);
 	/* Every cell is added: the array no longer moves. */
 	t->cells = health_table_cells(ht);
 	if (rc != GS_OK) {

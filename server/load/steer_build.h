@@ -13,6 +13,7 @@
 #include "server/base/diag.h"
 #include "server/config/config.h"
 #include "server/health/health.h"
+#include "server/load/steer_maps.h"
 #include "server/load/steer_sign.h"
 #include "server/query/steer.h"
 #include "zones/zoneset.h"
@@ -27,14 +28,18 @@
  * Sets *table (arena-owned; NULL when cfg has no services) and *health (owned by the
  * caller, to be freed with the snapshot with health_table_free; NULL when there are no
  * services): one cell per (datacenter, address, check), all up until a monitor says
- * otherwise. *meta: what was read of geoip.database (all zero without one). Returns
- * GS_OK, or GS_EPARSE / GS_EIO with both NULL.
+ * otherwise. Returns GS_OK, or GS_EPARSE / GS_EIO with both NULL.
+ *
+ * *maps: the compiled maps (steer_maps.h). When NULL, they are compiled from cfg and the
+ * databases, and *maps is set (a reference for the caller, also on failure; left NULL
+ * when cfg has neither geoip nor maps); otherwise they are used as they are, and must
+ * have been compiled from the same configuration text.
  *
  * sg[0..n_sg): the zones geosteer signed, with their keys: the steered names in them
  * get signatures for the address sets they may serve (server/load/steer_sign.h). */
 int steer_build(const struct cfg *cfg, const struct zoneset *zs, const struct steer_signer *sg,
                 size_t n_sg, struct arena *a, struct diag *d, const struct steer_table **table,
-                struct health_table **health, struct geodb_meta *meta)
+                struct health_table **health, struct steer_maps **maps)
         GS_NONNULLX(1, 2, 5, 6, 7, 8, 9) GS_WUR;
 
 #endif

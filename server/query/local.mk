@@ -16,4 +16,5 @@ server_query_libquery_a_SOURCES = \
 	server/query/snapshot.c server/query/snapshot.h \
 	server/query/steer.c server/query/steer.h \
 	server/query/steer_count.c server/query/steer_count.h \
+	server/query/steer_weight.c server/query/steer_weight.h \
 	server/query/wire.h

@@ -30,6 +30,8 @@ void snapshot_free(struct snapshot *s)
 	if (s->resign)
 		s->free_resign(s->resign);
 	health_table_free(s->health);
+	if (s->maps)
+		s->drop_maps(s->maps);
 	/* The struct itself lives in its own arena. */
 	arena_destroy(s->arena);
 }

@@ -20,6 +20,7 @@ struct steer_table;
 struct health_table;
 struct rrl_config;
 struct steer_resign;
+struct steer_maps;
 
 struct snapshot {
 	struct arena *arena; /* owns everything below */
@@ -47,6 +48,11 @@ struct snapshot {
 	 * owned, freed with free_resign. Never read on the query path. */
 	struct steer_resign *resign;
 	void (*free_resign)(struct steer_resign *r);
+	/* The compiled geo maps the steering points into (server/load/steer_maps.h), shared
+	 * with the snapshots re-signed from this one; NULL without geoip and maps. One
+	 * reference, dropped with drop_maps. */
+	struct steer_maps *maps;
+	void (*drop_maps)(struct steer_maps *m);
 	uint64_t generation; /* 1 for the first load, +1 per successful reload */
 	time_t loaded_at;
 };

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "server/base/dns.h"
+#include "server/query/steer_weight.h"
 
 static const uint16_t rr_type[STEER_N_TYPES] = {DNS_TYPE_A, DNS_TYPE_AAAA};
 static const uint16_t rr_len[STEER_N_TYPES] = {4, 16};
@@ -66,7 +67,18 @@ void steer_decide(const struct steer_table *t, const struct steer_service *s,
 	out->pos = 0;
 	out->failover = false;
 	out->fail_open = false;
+	out->pick = STEER_PICK_NONE;
 	out->ttl = s->ttl;
+	if (GS_UNLIKELY(s->weighted)) {
+		/* Weighted groups: their own walk (steer_weight.h), so that this one stays
+		 * as short for every other map; a list without a group goes on below. */
+		if (steer_weight_fast(t, s, c, ty, out))
+			return;
+		if (s->map->lists.has_group[out->hit.list]) {
+			steer_weight_decide(t, s, c, ty, out);
+			return;
+		}
+	}
 
 	size_t n;
 	const uint16_t *list = geo_map_list(s->map, out->hit.list, &n);
@@ -142,8 +154,9 @@ static void render_many(const struct steer_table *t, const struct steer_decision
 	}
 }
 
-uint64_t steer_served_mask(const struct steer_table *t, const struct steer_decision *dec,
-                           enum steer_type ty)
+/* steer_served_mask, inlined into steer_render. */
+static inline uint64_t served_mask(const struct steer_table *t, const struct steer_decision *dec,
+                                   enum steer_type ty)
 {
 	uint16_t n = dec->dc->n[ty];
 	if (dec->fail_open)
@@ -152,6 +165,12 @@ uint64_t steer_served_mask(const struct steer_table *t, const struct steer_decis
 	for (uint16_t i = 0; i < n && i < 64; i++)
 		up |= (uint64_t)health_cell_is_up(t->cells, dec->dc->cells[ty][i]) << i;
 	return up;
+}
+
+uint64_t steer_served_mask(const struct steer_table *t, const struct steer_decision *dec,
+                           enum steer_type ty)
+{
+	return served_mask(t, dec, ty);
 }
 
 const struct zone_rrset *steer_sigs_pick(const struct steer_sigs *sg, uint64_t *mask)
@@ -179,10 +198,16 @@ const struct zone_rrset *steer_sigs_pick(const struct steer_sigs *sg, uint64_t *
 	return NULL;
 }
 
-void steer_render_mask(const struct steer_decision *dec, enum steer_type ty, struct render *r,
-                       enum render_section sec, const uint8_t *owner, uint32_t rot, uint64_t up)
+/* steer_render_mask, inlined into steer_render. */
+static inline void render_mask(const struct steer_decision *dec, enum steer_type ty,
+                               struct render *r, enum render_section sec, const uint8_t *owner,
+                               uint32_t rot, uint64_t up)
 {
-	unsigned served = (unsigned)__builtin_popcountll(up);
+	/* Counted bit by bit: a served set has few addresses, and without -mpopcnt
+	 * __builtin_popcountll is a library call of about 20 instructions. */
+	unsigned served = 0;
+	for (uint64_t m = up; m; m &= m - 1)
+		served++;
 	if (served == 0)
 		return;
 	/* The rotation runs over the served addresses, not over the configured list: the
@@ -201,12 +226,25 @@ void steer_render_mask(const struct steer_decision *dec, enum steer_type ty, str
 			render_addr(dec, ty, r, sec, owner, (uint16_t)i);
 }
 
+void steer_render_mask(const struct steer_decision *dec, enum steer_type ty, struct render *r,
+                       enum render_section sec, const uint8_t *owner, uint32_t rot, uint64_t up)
+{
+	render_mask(dec, ty, r, sec, owner, rot, up);
+}
+
 void steer_render(const struct steer_table *t, const struct steer_decision *dec, enum steer_type ty,
                   struct render *r, enum render_section sec, const uint8_t *owner, uint32_t rot)
 {
-	if (GS_UNLIKELY(dec->dc->n[ty] > 64)) {
+	uint16_t n = dec->dc->n[ty];
+	if (GS_UNLIKELY(n > 64)) {
 		render_many(t, dec, ty, r, sec, owner, rot);
 		return;
 	}
-	steer_render_mask(dec, ty, r, sec, owner, rot, steer_served_mask(t, dec, ty));
+	if (n == 1) {
+		/* steer_decide chose the datacenter because its one address is up (or
+		 * serves it failing open): nothing to read again, nothing to rotate. */
+		render_addr(dec, ty, r, sec, owner, 0);
+		return;
+	}
+	render_mask(dec, ty, r, sec, owner, rot, served_mask(t, dec, ty));
 }

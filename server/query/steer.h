@@ -44,6 +44,8 @@ enum steer_type { STEER_A = 0, STEER_AAAA = 1, STEER_N_TYPES };
 /* Sentinel of steer_service.dc_of: a map datacenter the service lacks (configuration
  * validation refuses that, so this is only a guard). */
 #define STEER_NO_DC 0xffffu
+/* Sentinel of steer_service.dc_of: the position is a weighted group (steer_weight.h). */
+#define STEER_GROUP 0xfffeu
 
 /* One datacenter of one service. */
 struct steer_dc {
@@ -62,6 +64,7 @@ struct steer_service {
 	uint16_t n_dcs;
 	uint32_t ttl, failover_ttl;
 	uint8_t all_down; /* enum cfg_all_down: the answer when nothing is up */
+	bool weighted;    /* the map has weighted groups: steer_weight_decide walks */
 };
 
 /* DNSSEC: the signatures of one datacenter's addresses of one type at one steered name
@@ -153,6 +156,15 @@ struct steer_client {
 void steer_locate(const struct edns_query *e, bool use_ecs, const struct sockaddr *src,
                   struct steer_client *out) GS_NONNULL;
 
+/* How a weighted group chose the datacenter of a decision (steer_weight.h). */
+enum steer_pick {
+	STEER_PICK_NONE = 0,   /* not a group's member */
+	STEER_PICK_HASH = 1,   /* the member the client network's hash names */
+	STEER_PICK_REPICK = 2, /* that one is down: another, by weight among those up */
+	STEER_PICK_ZERO = 3,   /* a member of weight 0: every other one is down */
+	STEER_PICK_KINDS = 4
+};
+
 /* One decision: docs/design.md rule 2. */
 struct steer_decision {
 	struct geo_hit hit;        /* ordered list and scope from the geo table */
@@ -163,6 +175,7 @@ struct steer_decision {
 	uint32_t ttl;
 	bool failover;  /* a datacenter ahead of dc was skipped because it is down */
 	bool fail_open; /* no datacenter was up for the type: dc answers with every address */
+	uint8_t pick;   /* enum steer_pick: dc is a weighted group's member, and why */
 };
 
 /* Locates c in s's map and walks the list for type ty: the first datacenter with at

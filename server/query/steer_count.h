@@ -35,12 +35,17 @@
 
 /* What the decision was: the first datacenter of the client's list that has the type
  * was up (normal), one ahead of the chosen one was skipped for being down (failover),
- * or none was up and the first one answers with every address (fail open). */
+ * or none was up and the first one answers with every address (fail open). A kind is
+ * decision + STEER_COUNT_DECISIONS * pick, pick being how a weighted group chose the
+ * datacenter (enum steer_pick of steer.h; 0 when it is no group's member), so that the
+ * answers of a weighted group's members are counted by why they were picked. */
 enum steer_count_kind {
 	STEER_COUNT_NORMAL = 0,
 	STEER_COUNT_FAILOVER = 1,
 	STEER_COUNT_FAIL_OPEN = 2,
-	STEER_COUNT_KINDS = 3
+	STEER_COUNT_DECISIONS = 3,
+	STEER_COUNT_PICKS = 4, /* STEER_PICK_KINDS */
+	STEER_COUNT_KINDS = STEER_COUNT_DECISIONS * STEER_COUNT_PICKS
 };
 
 /* Rule kinds of geo.h (geo_hit.rule), and the counters of one slot. */

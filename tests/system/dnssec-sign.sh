@@ -9,7 +9,9 @@
 # makes) and CDNSKEY, NSEC3PARAM 1 0 0 -, the steered names in the denial chain with
 # the address types their services have, no signature over glue or delegation NS, a
 # signed DS, who signs what, the signature lifetime. Bad keys are --check errors at the
-# key's line of the configuration; a reload with a broken key keeps the old zone.
+# key's line of the configuration; a reload with a broken key keeps the old zone. A
+# steered answer whose RRSIGs do not fit in the client's UDP size is truncated (TC=1,
+# no records) and complete over TCP.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 
@@ -331,4 +333,45 @@ if [ "$GS_CONTROL_OK" = yes ]; then
 else
 	fail "this build has no control socket: the reload case was not run"
 fi
+gs_stop
+
+section "a steered answer too large for UDP with its RRSIGs: TC=1, complete over TCP"
+# 16 AAAA addresses (about 490 bytes of answer) fit in 512 bytes alone; the RRSIGs of
+# two ZSKs (ECDSA P-256 and Ed25519, each with its KSK) do not.
+wide=
+for i in $(seq 1 16); do wide="$wide${wide:+, }\"2001:db8:77::$i\""; done
+gs_start <<EOF
+zones:
+  - name: a.test.
+    file: $T/a.test.zone
+    dnssec:
+      keys: [live/$E_KSK, live/$E_ZSK, $T/keys/$D_KSK, $T/keys/$D_ZSK]
+maps:
+  m: {default: [one]}
+services:
+  wide:
+    names: [wide.a.test.]
+    map: m
+    ttl: 60
+    datacenters:
+      one: [$wide]
+EOF
+q udp +bufsize=512 +ignore wide.a.test. AAAA
+expect_noflag tc
+expect_count ANSWER 16
+q udp +dnssec +bufsize=512 +ignore wide.a.test. AAAA
+expect_flag tc
+expect_count ANSWER 0
+q udp +dnssec +bufsize=512 +ignore +subnet=8.8.8.0/24 wide.a.test. AAAA
+expect_flag tc
+expect_count ANSWER 0
+q tcp +dnssec wide.a.test. AAAA
+expect_noflag tc
+expect_count ANSWER 18
+expect_rr ANSWER "^wide\\.a\\.test\\. 60 IN RRSIG AAAA 13 3 60 [0-9]+ [0-9]+ $(tag "$E_ZSK") "
+expect_rr ANSWER "^wide\\.a\\.test\\. 60 IN RRSIG AAAA 15 3 60 [0-9]+ [0-9]+ $(tag "$D_ZSK") "
+# The same over UDP when the client allows enough.
+q udp +dnssec +bufsize=1232 wide.a.test. AAAA
+expect_noflag tc
+expect_count ANSWER 18
 finish

@@ -15,22 +15,18 @@
 # in a datacenter too large to have every subset signed (two addresses down: the set
 # up, signed after the change), a CNAME to a steered name,
 # NXDOMAIN, NODATA (steered name and its empty parent), a wildcard, and the DS denial
-# of the unsigned child. delv, with each zone's DS as its trust anchor, fully validates
-# the US and EU answers (asked from the loopback sources the networks rule places).
+# of the unsigned child, whose own data (geosteerd serves the child zone unsigned)
+# comes back through unbound without AD. delv, with each zone's DS as its trust
+# anchor, fully validates the US and EU answers (asked from the loopback sources the
+# networks rule places) and calls the child's data an unsigned answer.
 # Skipped (77) when ldns-keygen, unbound or delv is missing.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ecs-lib.sh"
+. "$(dirname "$0")/unbound-lib.sh"
 
-UNBOUND=$(command -v unbound || echo /usr/sbin/unbound)
-for tool in ldns-keygen ldns-key2ds delv unbound-checkconf "$UNBOUND"; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "SKIP: $tool is not installed (apt-get install ldnsutils unbound bind9-dnsutils)"
-		exit 77
-	fi
-done
+ub_require ldns-keygen ldns-key2ds delv
 need_demo_mmdb
-: "${GS_UNBOUND_TIMEOUT:=15}"
 ZONES="sn.test s3.test"
 US=8.8.8.0/24
 EU=81.169.145.0/24
@@ -66,6 +62,15 @@ KEYS[s3.test]="$T/keys/$csk"
 cp "$T/keys/$csk.ds" "$T/s3.test.ds"
 for z in $ZONES; do
 	zone_text "$z" >"$T/$z.zone"
+	# The unsigned child, served by geosteerd too, so that a validator reaches it.
+	cat >"$T/child.$z.zone" <<EOF
+\$ORIGIN child.$z.
+\$TTL 300
+@   IN SOA ns hostmaster 1 3600 600 86400 60
+@   IN NS  ns
+ns  IN A   192.0.2.53
+www IN A   192.0.2.77
+EOF
 done
 
 names() {
@@ -90,6 +95,10 @@ $(zones_yaml)
     dnssec:
       keys: [${KEYS[s3.test]}]
       denial: nsec3
+  - name: child.sn.test.
+    file: $T/child.sn.test.zone
+  - name: child.s3.test.
+    file: $T/child.s3.test.zone
 geoip:
   database: $DEMO_MMDB
   client_subnet: true
@@ -206,95 +215,16 @@ fi
 
 # ---------------------------------------------------------------- unbound validates
 
-UB_PID=
-UB_JOB=
-ub_stop() {
-	[ -n "$UB_PID" ] || return 0
-	local pid=$UB_PID i=0
-	UB_PID=
-	kill -TERM "$pid" 2>/dev/null
-	while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-	wait "$UB_JOB" 2>/dev/null
-}
-trap 'ub_stop; gs_cleanup' EXIT
-
-# ub_start: a validating unbound with the subnet cache in front, each zone's DS as a
-# trust anchor and a stub-zone to geosteerd; waits (bounded) until it answers.
-ub_start() {
-	local dir="$T/unbound" attempt z
-	mkdir -p "$dir"
-	for attempt in 1 2 3; do
-		UPORT=$("$PY" "$RAWDNS" freeport) || fatal "no free port for unbound"
-		{
-			cat <<EOF
-# written by tests/system/$TEST_NAME.sh
-server:
-    interface: 127.0.0.1
-    port: $UPORT
-    do-ip4: yes
-    do-ip6: no
-    do-daemonize: no
-    use-syslog: no
-    logfile: ""
-    verbosity: 1
-    val-log-level: 2
-    chroot: ""
-    username: ""
-    directory: "$dir"
-    pidfile: "$dir/unbound.pid"
-    num-threads: 1
-    so-reuseport: no
-    access-control: 127.0.0.0/8 allow
-    do-not-query-localhost: no
-    module-config: "subnetcache validator iterator"
-    qname-minimisation: no
-    local-zone: "test." nodefault
-    prefetch: no
-    harden-dnssec-stripped: yes
-    send-client-subnet: 127.0.0.1
-    client-subnet-always-forward: yes
-    max-client-subnet-ipv4: 24
-    max-client-subnet-ipv6: 56
-EOF
-			for z in $ZONES; do
-				echo "    trust-anchor-file: \"$T/$z.ds\""
-			done
-			for z in $ZONES; do
-				printf 'stub-zone:\n    name: "%s"\n    stub-addr: 127.0.0.1@%s\n' "$z" "$PORT"
-			done
-		} >"$dir/unbound.conf"
-		if ! unbound-checkconf "$dir/unbound.conf" >"$dir/checkconf.out" 2>&1; then
-			cat "$dir/checkconf.out"
-			fatal "unbound-checkconf refused the test configuration"
-		fi
-		"$UNBOUND" -d -c "$dir/unbound.conf" >"$dir/unbound.log" 2>&1 </dev/null &
-		UB_JOB=$!
-		UB_PID=$UB_JOB
-		local deadline=$((SECONDS + GS_UNBOUND_TIMEOUT))
-		while [ $SECONDS -lt $deadline ] && kill -0 "$UB_PID" 2>/dev/null; do
-			if dig +tries=1 +time=1 @127.0.0.1 -p "$UPORT" ns1.sn.test. A 2>/dev/null |
-				grep -q 'status: NOERROR'; then
-				echo "unbound pid $UB_PID on 127.0.0.1:$UPORT, validating $ZONES"
-				return 0
-			fi
-			sleep 0.2
-		done
-		if ! kill -0 "$UB_PID" 2>/dev/null && grep -qi 'address already in use' "$dir/unbound.log"; then
-			wait "$UB_JOB" 2>/dev/null
-			UB_PID=
-			echo "port $UPORT taken meanwhile, retrying"
-			continue
-		fi
-		echo "--- unbound log:"
-		tail -n 30 "$dir/unbound.log"
-		fatal "unbound did not resolve ns1.sn.test. within ${GS_UNBOUND_TIMEOUT}s"
-	done
-	fatal "could not find a port for unbound"
-}
+# A validating unbound with the subnet cache in front (ECS forwarded), each zone's DS
+# as a trust anchor and a stub-zone to geosteerd (the unsigned children too: their
+# delegation's glue is no real server).
+UB_MODULES="subnetcache validator iterator"
+UB_ECS=1
+UB_STUBS="$ZONES child.sn.test child.s3.test"
+UB_PROBE="ns1.sn.test. A"
+for z in $ZONES; do
+	UB_ANCHORS+=" $T/$z.ds"
+done
 
 # vq NAME TYPE SUBNET|- STATUS [ANSWER-ERE...]: asks unbound (RD, DO=1, an ECS option for
 # SUBNET); the answer must have STATUS, the AD flag and every ANSWER-ERE.
@@ -358,7 +288,18 @@ for z in $ZONES; do
 	fi
 done
 
-section "one address of a datacenter down: the smaller set is signed too"
+section "the unsigned child: its DS denial accepted, its data insecure (no AD), not bogus"
+for z in $ZONES; do
+	zq=${z//./\\.}
+	LAST_CMD="dig +rec +dnssec +time=5 +tries=1 @127.0.0.1 -p $UPORT www.child.$z A"
+	dig +rec +dnssec +time=5 +tries=1 @127.0.0.1 -p "$UPORT" www.child.$z A >"$T/dig.out" 2>&1
+	DIG_RC=$?
+	parse_out
+	expect_status NOERROR
+	expect_noflag ad
+	expect_rr ANSWER "^www\\.child\\.$zq\\. [0-9]+ IN A 192\\.0\\.2\\.77$"
+done
+
 force 198.51.100.11 down
 for z in $ZONES; do
 	zq=${z//./\\.}
@@ -415,32 +356,17 @@ for dc in us-east eu-central fallback; do
 done
 force 198.51.100.11 auto
 
-if grep -qiE 'validation failure|bogus' "$T/unbound/unbound.log"; then
-	fail "unbound logged validation failures:"
-	grep -iE 'validation failure|bogus' "$T/unbound/unbound.log" | head -n 10 | sed 's/^/    | /'
-else
-	ok "unbound logged no validation failure"
-fi
+ub_no_validation_failures
 ub_stop
 
 section "delv fully validates the US and EU answers (sources placed by the networks rule)"
 for z in $ZONES; do
-	read -r _ _ _ tag alg dt digest <"$T/$z.ds"
-	printf 'trust-anchors { "%s." static-ds %s %s %s "%s"; };\n' "$z" "$tag" "$alg" "$dt" \
-		"$digest" >"$T/$z.anchor"
-	for case in 127.0.0.2:192.0.2.10 127.0.0.3:198.51.100.10; do
-		src=${case%%:*} want=${case#*:}
-		LAST_CMD="delv @127.0.0.1 -p $PORT -b $src -a $T/$z.anchor +root=$z www.$z A"
-		timeout -k 2 20 delv @127.0.0.1 -p "$PORT" -b "$src" -a "$T/$z.anchor" +root=$z \
-			www.$z A >"$T/delv.out" 2>&1
-		if grep -q '^; fully validated' "$T/delv.out" &&
-			grep -qE "^www\\.$z\\.[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+A[[:space:]]+${want//./\\.}$" "$T/delv.out"; then
-			ok "$LAST_CMD: fully validated, $want"
-		else
-			fail "$LAST_CMD: not fully validated with $want:"
-			sed 's/^/    | /' "$T/delv.out"
-		fi
-	done
+	zq=${z//./\\.}
+	delv_anchor $z
+	delv_expect $z "fully validated" www.$z A "^www\\.$zq\\. [0-9]+ IN A 192\\.0\\.2\\.10$" -b 127.0.0.2
+	delv_expect $z "fully validated" www.$z A "^www\\.$zq\\. [0-9]+ IN A 198\\.51\\.100\\.10$" -b 127.0.0.3
+	# The unsigned child: delv proves it insecure from the parent's DS denial.
+	delv_expect $z "unsigned answer" www.child.$z A "^www\\.child\\.$zq\\. [0-9]+ IN A 192\\.0\\.2\\.77$"
 done
 
 finish

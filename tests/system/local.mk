@@ -34,10 +34,18 @@ GS_SYSTEM_TESTS += \
 	tests/system/ecs-world.sh \
 	tests/system/explain.sh \
 	tests/system/diff.sh \
+	tests/system/weights.sh \
 	tests/system/explain-truncate.sh \
 	tests/system/fifo.sh \
 	tests/system/unbound.sh
-EXTRA_DIST += tests/system/ecs-lib.sh
+EXTRA_DIST += tests/system/ecs-lib.sh tests/system/weights.py
+# unbound-lib.sh: the unbound of unbound.sh and the dnssec-*.sh tests that validate.
+EXTRA_DIST += tests/system/unbound-lib.sh
+
+# Nearest-first lists (a map's coordinates) on tests/data/geo/nearest.mmdb; the expected
+# orders and scopes come from nearest-ref.py.
+GS_SYSTEM_TESTS += tests/system/nearest.sh
+EXTRA_DIST += tests/system/nearest-ref.py
 
 # Health checks with real backends on loopback (probes.sh: every kind of probe), the
 # control socket, forces across a restart; failover-lib.sh and failover-backend.py are
@@ -64,6 +72,10 @@ EXTRA_DIST += tests/system/failover-lib.sh tests/system/failover-backend.py \
 GS_SYSTEM_TESTS += tests/system/geoip-layouts.sh tests/system/convert-paths.sh \
 	tests/system/journal-stream.sh
 EXTRA_DIST += tests/data/geo/layouts
+
+# fleet: a 3-member etcd cluster and 3 nodes sharing observations and forces (skipped
+# without etcd).
+GS_SYSTEM_TESTS += tests/system/fleet.sh tests/system/fleet-tls.sh
 
 # watch: true (reloads by itself on file changes).
 GS_SYSTEM_TESTS += tests/system/watch.sh tests/system/watch-geoip.sh
@@ -92,6 +104,7 @@ GS_SYSTEM_TESTS += tests/system/dnssec-steer.sh
 GS_SYSTEM_TESTS += tests/system/dnssec-steer-big.sh
 # DNSSEC: failover and forced failover times with the steered zone signed and not.
 GS_SYSTEM_TESTS += tests/system/failover-dnssec.sh
+EXTRA_DIST += tests/system/answer-watch.py
 # DNSSEC life cycle (re-signing by itself, key rollovers) is dnssec-resign.sh, listed
 # first above: it waits about 70 s for a re-sign.
 

@@ -12,118 +12,24 @@
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ecs-lib.sh"
+. "$(dirname "$0")/unbound-lib.sh"
 
-UNBOUND=$(command -v unbound || echo /usr/sbin/unbound)
-if [ ! -x "$UNBOUND" ]; then
-	echo "SKIP: unbound is not installed (apt-get install unbound; scripts/deps.sh)"
-	exit 77
-fi
+ub_require
 need_demo_mmdb
-: "${GS_UNBOUND_TIMEOUT:=15}"
-
-UB_PID=
-UB_JOB=
-# ub_stop: SIGTERM to our unbound, bounded wait, SIGKILL if it lingers.
-ub_stop() {
-	[ -n "$UB_PID" ] || return 0
-	local pid=$UB_PID i=0
-	UB_PID=
-	kill -TERM "$pid" 2>/dev/null
-	while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid" 2>/dev/null
-		fail "unbound (pid $pid) did not stop within 5s of SIGTERM (killed)"
-	else
-		ok "unbound (pid $pid) stopped"
-	fi
-	wait "$UB_JOB" 2>/dev/null
-}
-trap 'ub_stop >/dev/null; gs_cleanup' EXIT
 
 gs_start < <(geo_yaml "$DEMO_MMDB")
 
-# ub_start: unbound in the foreground (-d) as a background job of this shell, on a
-# free port, with everything in $T/unbound; waits (bounded) until it resolves the zone.
-ub_start() {
-	local dir="$T/unbound" attempt i
-	mkdir -p "$dir"
-	for attempt in 1 2 3; do
-		UPORT=$("$PY" "$RAWDNS" freeport) || fatal "no free port for unbound"
-		cat >"$dir/unbound.conf" <<EOF
-# written by tests/system/$TEST_NAME.sh
-server:
-    interface: 127.0.0.1
-    port: $UPORT
-    do-ip4: yes
-    do-ip6: no
-    do-udp: yes
-    do-tcp: yes
-    do-daemonize: no
-    use-syslog: no
-    logfile: ""
-    verbosity: 1
-    chroot: ""
-    username: ""
-    directory: "$dir"
-    pidfile: "$dir/unbound.pid"
-    num-threads: 1
-    so-reuseport: no
-    access-control: 127.0.0.0/8 allow
-    # geosteerd is on loopback: allow asking it.
-    do-not-query-localhost: no
-    # No DNSSEC validation (no trust anchor to fetch); the subnet cache in front.
-    module-config: "subnetcache iterator"
-    qname-minimisation: no
-    # test. is one of the names unbound answers locally by default (RFC 6761).
-    local-zone: "test." nodefault
-    prefetch: no
-    # RFC 7871: send the client's subnet (from its ECS option, or its own address)
-    # to this authority, at most a /24 (IPv4) or /56 (IPv6).
-    send-client-subnet: 127.0.0.1
-    client-subnet-always-forward: yes
-    max-client-subnet-ipv4: 24
-    max-client-subnet-ipv6: 56
-    extended-statistics: yes
-# A local control socket (no certificates) for the subnet cache counters.
-remote-control:
+# No DNSSEC validation (no trust anchor to fetch); the subnet cache in front, ECS sent
+# to geosteerd, a local control socket (no certificates) for the subnet cache counters.
+UB_MODULES="subnetcache iterator"
+UB_ECS=1
+UB_STUBS=geo.test
+UB_PROBE="geo.test. SOA"
+UB_SERVER="    extended-statistics: yes"
+UB_TAIL="remote-control:
     control-enable: yes
-    control-interface: "$dir/control.sock"
-    control-use-cert: no
-stub-zone:
-    name: "geo.test"
-    stub-addr: 127.0.0.1@$PORT
-EOF
-		if ! unbound-checkconf "$dir/unbound.conf" >"$dir/checkconf.out" 2>&1; then
-			cat "$dir/checkconf.out"
-			fatal "unbound-checkconf refused the test configuration"
-		fi
-		"$UNBOUND" -d -c "$dir/unbound.conf" >"$dir/unbound.log" 2>&1 </dev/null &
-		UB_JOB=$!
-		UB_PID=$UB_JOB
-		local deadline=$((SECONDS + GS_UNBOUND_TIMEOUT))
-		while [ $SECONDS -lt $deadline ] && kill -0 "$UB_PID" 2>/dev/null; do
-			if dig +tries=1 +time=1 @127.0.0.1 -p "$UPORT" geo.test. SOA 2>/dev/null |
-				grep -q 'status: NOERROR'; then
-				echo "unbound pid $UB_PID on 127.0.0.1:$UPORT, stub geo.test. -> 127.0.0.1@$PORT"
-				return 0
-			fi
-			sleep 0.2
-		done
-		if ! kill -0 "$UB_PID" 2>/dev/null && grep -qi 'address already in use' "$dir/unbound.log"; then
-			wait "$UB_JOB" 2>/dev/null
-			UB_PID=
-			echo "port $UPORT taken meanwhile, retrying"
-			continue
-		fi
-		echo "--- unbound log:"
-		tail -n 30 "$dir/unbound.log"
-		fatal "unbound did not resolve geo.test. SOA within ${GS_UNBOUND_TIMEOUT}s"
-	done
-	fatal "could not find a port for unbound"
-}
+    control-interface: \"$T/unbound/control.sock\"
+    control-use-cert: no"
 
 # rq TOOL PROTO NAME TYPE SUBNET|-: a recursive query to unbound (RD set).
 rq() {

@@ -1,4 +1,4 @@
-# tests/unit/base.mk -- names, addresses, diagnostics, arena.
+# tests/unit/base.mk -- names, addresses, diagnostics, arena, source sets.
 check_PROGRAMS += tests/unit/test_base
 TESTS += tests/unit/test_base
 tests_unit_test_base_SOURCES = tests/unit/test_base.c

@@ -5,7 +5,8 @@
 # crashed or hung the loaders.
 check_PROGRAMS += tests/fuzz/fuzz_zone tests/fuzz/fuzz_config
 TESTS += tests/fuzz/fuzz_zone tests/fuzz/fuzz_config
-tests_fuzz_fuzz_zone_SOURCES = tests/fuzz/fuzz_zone.c tests/fuzz/replay.c tests/fuzz/replay.h
+tests_fuzz_fuzz_zone_SOURCES = tests/fuzz/fuzz_zone.c tests/fuzz/replay.c tests/fuzz/replay.h \
+	tests/fuzz/zone_same.h
 tests_fuzz_fuzz_zone_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS)
 tests_fuzz_fuzz_zone_LDADD = zones/libzones.a server/base/libbase.a $(LDNS_LIBS)
 tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c tests/fuzz/replay.c tests/fuzz/replay.h

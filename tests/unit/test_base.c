@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: MIT
- * test_base.c -- unit tests for server/base: names, addresses, diagnostics, arena. */
+ * test_base.c -- unit tests for server/base: names, addresses, diagnostics, arena, source
+ * sets (whole-file reads recorded and replayed). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -13,6 +18,8 @@
 #include "server/base/dname.h"
 #include "server/base/err.h"
 #include "server/base/netaddr.h"
+#include "server/base/rfile.h"
+#include "server/base/rfile_set.h"
 
 static void roundtrip(const char *text, const char *expect)
 {
@@ -186,12 +193,148 @@ static void test_diag_and_arena(void **state)
 	arena_destroy(a);
 }
 
+/* Writes text to path (replacing it). */
+static void put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Reads path with rfile_read; returns its text (to free) or NULL with *err = errno. */
+static char *get(const char *path, int *err)
+{
+	char *buf;
+	size_t len;
+	const char *why;
+	struct stat st;
+	if (rfile_read(path, 1 << 20, &buf, &len, &st, &why) != 0) {
+		*err = errno;
+		assert_non_null(why);
+		return NULL;
+	}
+	assert_int_equal(strlen(buf), len);
+	return buf;
+}
+
+/* A recorded load replays the bytes it read, in order, whatever the disk holds now. */
+static void test_rfile_set(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/gs-test-rfile-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char a[64], b[64];
+	snprintf(a, sizeof(a), "%s/a", dir);
+	snprintf(b, sizeof(b), "%s/b", dir);
+	put(a, "one");
+	put(b, "bee");
+
+	struct rfile_set *s = rfile_set_new();
+	rfile_set_record(s);
+	int err = 0;
+	char *t = get(a, &err);
+	assert_string_equal(t, "one");
+	free(t);
+	put(a, "two"); /* changed between two reads of one load: both are kept */
+	t = get(a, &err);
+	assert_string_equal(t, "two");
+	free(t);
+	t = get(b, &err);
+	assert_string_equal(t, "bee");
+	free(t);
+	rfile_set_direct();
+	assert_int_equal(rfile_set_files(s), 3);
+	assert_int_equal(rfile_set_bytes(s), 9);
+
+	/* The disk changes; not read by the recording thread any more. */
+	put(a, "three");
+	assert_int_equal(unlink(b), 0);
+	t = get(a, &err);
+	assert_string_equal(t, "three");
+	free(t);
+
+	rfile_set_replay(s);
+	t = get(a, &err);
+	assert_string_equal(t, "one");
+	free(t);
+	t = get(a, &err);
+	assert_string_equal(t, "two");
+	free(t);
+	t = get(a, &err); /* read more often than recorded: the last copy again */
+	assert_string_equal(t, "two");
+	free(t);
+	t = get(b, &err); /* gone from disk, still in the set */
+	assert_string_equal(t, "bee");
+	free(t);
+	assert_null(get(dir, &err)); /* never recorded: nothing is opened */
+	assert_int_equal(err, ENOENT);
+	const char *why;
+	assert_int_equal(rfile_open(a, NULL, &why), -1);
+	assert_int_equal(errno, ENOENT);
+	/* A new replay starts over. */
+	rfile_set_replay(s);
+	t = get(a, &err);
+	assert_string_equal(t, "one");
+	free(t);
+	rfile_set_direct();
+	t = get(a, &err);
+	assert_string_equal(t, "three");
+	free(t);
+	rfile_set_free(s);
+	assert_int_equal(unlink(a), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* What zone files loaded in parallel rely on: an arena adopted by another keeps its
+ * data until that one is destroyed (ASan would see a use after free or a leak), and
+ * messages appended keep their order, kind and error count. */
+static void test_adopt_and_append(void **state)
+{
+	(void)state;
+	struct arena *a = arena_new(), *b = arena_new(), *empty = arena_new();
+	char *in_b = arena_strdup(b, "kept");
+	void *big = arena_alloc(b, 1 << 20);
+	char *in_a = arena_strdup(a, "a's own");
+	size_t used = arena_used(a) + arena_used(b);
+	arena_adopt(a, b);
+	arena_adopt(a, empty);
+	assert_int_equal(arena_used(a), used);
+	assert_string_equal(in_b, "kept");
+	assert_string_equal(in_a, "a's own");
+	memset(big, 1, 1 << 20);
+	assert_string_equal(arena_strdup(a, "after"), "after");
+	arena_destroy(a);
+	struct arena *fresh = arena_new();
+	struct arena *c = arena_new();
+	char *in_c = arena_strdup(c, "into an empty arena");
+	arena_adopt(fresh, c);
+	assert_string_equal(in_c, "into an empty arena");
+	arena_destroy(fresh);
+
+	struct diag d, z;
+	diag_init(&d);
+	diag_init(&z);
+	diag_err(&d, (struct srcpos){"a.yaml", 1}, "first");
+	diag_warn(&z, (struct srcpos){"z.zone", 2}, "second");
+	diag_err(&z, (struct srcpos){"z.zone", 3}, "third");
+	diag_append(&d, &z);
+	assert_int_equal(d.n, 3);
+	assert_int_equal(d.n_errors, 2);
+	assert_string_equal(d.v[1].text, "z.zone:2: warning: second");
+	assert_true(d.v[1].is_warning);
+	assert_string_equal(d.v[2].text, "z.zone:3: third");
+	diag_free(&z);
+	diag_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_dname_text),     cmocka_unit_test(test_dname_compare),
-	        cmocka_unit_test(test_dname_wire),     cmocka_unit_test(test_netaddr),
-	        cmocka_unit_test(test_diag_and_arena),
+	        cmocka_unit_test(test_dname_text),       cmocka_unit_test(test_dname_compare),
+	        cmocka_unit_test(test_dname_wire),       cmocka_unit_test(test_netaddr),
+	        cmocka_unit_test(test_diag_and_arena),   cmocka_unit_test(test_rfile_set),
+	        cmocka_unit_test(test_adopt_and_append),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

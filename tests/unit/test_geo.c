@@ -46,6 +46,8 @@ static void make_list(struct cfg_dclist *l, const char *list, unsigned line)
 {
 	char *copy = strdup(list);
 	l->n = 0;
+	l->group = NULL;
+	l->weight = NULL;
 	l->dcs = calloc(16, sizeof(char *));
 	for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
 		l->dcs[l->n++] = strdup(t);
@@ -398,6 +400,7 @@ static void test_rule_kinds(void **state)
 			fail();
 		}
 	}
+	assert_string_equal(geo_hit_rule_name(GEO_HIT_NEAREST), "nearest");
 	assert_string_equal(geo_hit_rule_name(GEO_HIT_DEFAULT), "default");
 	assert_null(geo_hit_rule_name(GEO_HIT_RULES));
 }

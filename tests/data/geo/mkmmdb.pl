@@ -7,7 +7,8 @@
 #
 # Description format: "# type: NAME", "# ip_version: 4|6" and "# layout: LAYOUT" header
 # lines, then one network per line: "NETWORK key=value ...", keys continent, country,
-# subdivision, asn. Anything after " #" is a comment. IPv6 databases alias
+# subdivision, asn, lat and lon (location.latitude/longitude; not in ipinfo). Anything
+# after " #" is a comment. IPv6 databases alias
 # ::ffff:0:0/96, 2001::/32 and 2002::/16 to the IPv4 tree, as MaxMind's own databases
 # do. LAYOUT is how the record is written (docs/geoip.md), after the public schemas:
 #   geoip2 (default)  continent {code}, country {iso_code}, subdivisions [{iso_code}],
@@ -106,6 +107,8 @@ sub record {
 		$rec{city} = { names => { en => 'Town' } };
 		$rec{location} = { latitude => 10.5, longitude => -20.25, time_zone => 'UTC' };
 	}
+	$rec{location}{latitude} = 0 + $f{lat} if defined $f{lat};
+	$rec{location}{longitude} = 0 + $f{lon} if defined $f{lon};
 	if (defined $f{asn}) {
 		$rec{autonomous_system_number} = 0 + $f{asn};
 		$rec{autonomous_system_organization} = "Network $f{asn}" if $full;
