@@ -188,8 +188,12 @@ int geo_map_explain(const struct geo_map *m, const struct geo_db *db, const stru
 			if (loc.asn)
 				snprintf(asn, sizeof(asn), " AS%" PRIu32, loc.asn);
 			char place[48] = "";
-			if (m->n_sites && loc.located)
+			if (m->n_sites && loc.located) {
+				out->has_coords = true;
+				out->lat = loc.lat;
+				out->lon = loc.lon;
 				snprintf(place, sizeof(place), " %.2f,%.2f", loc.lat, loc.lon);
+			}
 			snprintf(out->where, sizeof(out->where), "%s/%s%s%s%s%s",
 			         loc.continent[0] ? loc.continent : "-",
 			         loc.country[0] ? loc.country : "-", loc.subdivision[0] ? "/" : "",

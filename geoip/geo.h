@@ -167,6 +167,9 @@ struct geo_explain {
 	                         * location too: "NA/US/NY 40.71,-74.01" */
 	bool consistent;        /* the rule's list and kind are the table's (false only when
 	                         * db is not the database m was compiled from) */
+	bool has_coords;        /* lat/lon: the client's coordinates (the map has coordinates
+	                         * and the database a location for the client) */
+	double lat, lon;
 };
 
 /* Slow path for geosteerctl explain: locates client as geo_map_lookup does, and says

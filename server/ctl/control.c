@@ -35,7 +35,7 @@
 #include "server/ctl/ctl_proto.h"
 #include "server/ctl/explain.h"
 #include "server/ctl/ctl_health_json.h"
-#include "server/ctl/kv.h"
+#include "server/base/kv.h"
 #include "server/fleet/fleet.h"
 #include "server/health/state_file.h"
 #include "server/load/reload.h"
@@ -270,11 +270,8 @@ static void cmd_status(struct control *c, char **w, size_t n, struct ctl_out *o)
 	kv_put(k, "state_file", KV_F(KV_STR("path", c->cfg->state_file)), "%s",
 	       c->cfg->state_file ? c->cfg->state_file : "none (forces last until exit)");
 	reload_unlock(c->rl);
-	if (c->fleet && !kv_is_json(k)) {
-		char *text = fleet_status_text(c->fleet);
-		fputs(text, rp.f);
-		free(text);
-	}
+	if (c->fleet)
+		fleet_status_kv(c->fleet, k);
 	reply_close(&rp, o);
 }
 
@@ -555,6 +552,14 @@ static const struct geo_db *explain_db(struct control *c, const struct snapshot 
 	return c->ex_db;
 }
 
+/* explain_req.tail: the fleet's verdict and each node's observation of every monitored
+ * address the explanation shows. */
+static void explain_fleet(void *arg, struct kv *out)
+{
+	struct control *c = arg;
+	fleet_explain_kv(c->fleet, kv_transcript(out), out);
+}
+
 static void cmd_explain(struct control *c, char **w, size_t n, struct ctl_out *o)
 {
 	struct explain_req req;
@@ -562,6 +567,10 @@ static void cmd_explain(struct control *c, char **w, size_t n, struct ctl_out *o
 	if (explain_parse_words(w + 1, n - 1, &req, why, sizeof(why)) != GS_OK) {
 		ctl_out_err(o, "explain: %s (usage: %s)", why, EXPLAIN_USAGE);
 		return;
+	}
+	if (c->fleet) {
+		req.tail = explain_fleet;
+		req.tail_arg = c;
 	}
 	char *text = NULL, *etext = NULL;
 	size_t len = 0, elen = 0;
@@ -601,11 +610,6 @@ static void cmd_explain(struct control *c, char **w, size_t n, struct ctl_out *o
 	fclose(out);
 	fclose(err);
 	ctl_out_text(o, text);
-	if (c->fleet && st == EXPLAIN_ANSWERED) {
-		char *ft = fleet_explain_text(c->fleet, text);
-		ctl_out_text(o, ft);
-		free(ft);
-	}
 	if (st == EXPLAIN_ANSWERED)
 		ctl_out_ok(o, "%s", "");
 	else if (st == EXPLAIN_MISMATCH)

@@ -52,6 +52,8 @@ int ctl_health_json(struct health *h, struct kv *k)
 			json_time(&force, e->info.at);
 			kv_json_raw(&force, ", \"until\": ");
 			json_time(&force, e->info.until);
+			kv_json_raw(&force, ", \"node\": ");
+			kv_json_str(&force, e->info.node[0] ? e->info.node : NULL);
 			kv_json_raw(&force, ", \"reason\": ");
 			kv_json_str(&force, e->info.reason[0] ? e->info.reason : NULL);
 			kv_json_raw(&force, ", \"text\": ");
@@ -64,6 +66,9 @@ int ctl_health_json(struct health *h, struct kv *k)
 		        KV_F(KV_STR("check", e->check[0] ? e->check : NULL),
 		             KV_STR("address", e->dc[0] ? NULL : e->addr),
 		             KV_STR("datacenter", e->dc[0] ? e->dc : NULL), KV_BOOL("up", e->up),
+		             KV_RAW("fleet_up", e->fleet < 0 ? "null"
+		                                : e->fleet   ? "true"
+		                                             : "false"),
 		             KV_STR("state", state), KV_BOOL("initial", e->initial),
 		             KV_STR("since", e->since ? since : NULL),
 		             KV_STR("last_check", e->last_check ? last : NULL),

@@ -6,7 +6,7 @@
 #define GS_CTL_HEALTH_JSON_H
 
 #include "server/base/compiler.h"
-#include "server/ctl/kv.h"
+#include "server/base/kv.h"
 
 struct health;
 struct steer_table;

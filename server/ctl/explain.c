@@ -24,6 +24,7 @@
 
 #include "geoip/geo.h"
 #include "geoip/geodb.h"
+#include "geoip/nearest.h"
 #include "server/query/answer.h"
 #include "server/base/diag.h"
 #include "server/base/dname.h"
@@ -31,7 +32,7 @@
 #include "server/base/err.h"
 #include "server/base/xalloc.h"
 #include "server/config/config.h"
-#include "server/ctl/kv.h"
+#include "server/base/kv.h"
 #include "server/query/edns.h"
 #include "server/health/health.h"
 #include "server/load/snapshot_build.h"
@@ -608,6 +609,24 @@ static void explain_signature(struct kv *out, const struct ex_env *e, const stru
 }
 
 /* The service part: which address is located, the rule, the list, the datacenters. */
+/* A nearest-first rule's distances as JSON: [{"datacenter": "us-east", "km": 354}, ...],
+ * nearest first, rounded to the km as the rule line shows them. */
+static void nearest_json(struct kv_json *j, const struct geo_map *m, double lat, double lon)
+{
+	uint16_t *order = xcalloc(m->n_sites ? m->n_sites : 1, sizeof(*order));
+	double *km = xcalloc(m->n_sites ? m->n_sites : 1, sizeof(*km));
+	nearest_order(m->sites, m->n_sites, lat, lon, order, km);
+	kv_json_raw(j, "[");
+	for (size_t i = 0; i < m->n_sites; i++) {
+		kv_json_raw(j, "%s{\"datacenter\": ", i ? ", " : "");
+		kv_json_str(j, m->sites[order[i]].dc);
+		kv_json_raw(j, ", \"km\": %.0f}", km[i]);
+	}
+	kv_json_raw(j, "]");
+	free(order);
+	free(km);
+}
+
 static void explain_service(struct kv *out, struct ex_env *e, const struct explain_req *req,
                             const struct ex_reply *r, const struct steer_name *sn,
                             struct ex_decision *dec)
@@ -670,12 +689,19 @@ static void explain_service(struct kv *out, struct ex_env *e, const struct expla
 		       : c.scope_zero ? "the source address (ECS source prefix 0)"
 		                      : "the source address",
 		       ex.where);
-		/* "countries: GB" -> kind countries, key GB; "default" has no key. */
+		/* "countries: GB" -> kind countries, key GB; "default" has no key, nor has
+		 * "nearest: ...", whose distances are an array of {datacenter, km}. */
 		const char *colon = strchr(ex.rule, ':');
+		bool nearest = ex.rule_kind == GEO_HIT_NEAREST;
+		struct kv_json km = {0};
+		if (nearest && ex.has_coords)
+			nearest_json(&km, svc->map, ex.lat, ex.lon);
 		kv_put(out, "rule",
 		       KV_F(KV_STR("kind", geo_hit_rule_name(ex.rule_kind)),
-		            KV_STR("key", colon ? colon + 2 : NULL)),
+		            KV_STR("key", colon && !nearest ? colon + 2 : NULL),
+		            KV_RAW("distances", kv_json_text(&km))),
 		       "%s", ex.rule);
+		kv_json_free(&km);
 		if (!ex.consistent || ex.hit.list != dec->d.hit.list)
 			mismatch(out, dec,
 			         "rule %s and the compiled table disagree on the list or the rule "
@@ -827,6 +853,8 @@ int explain_snapshot(const struct explain_req *req, const struct snapshot *snap,
 	}
 	if (!answered) {
 		kv_put(out, "rcode", KV_NONE, "none (the server sends no response to this query)");
+		if (req->tail)
+			req->tail(req->tail_arg, out);
 		kv_finish(out);
 		ex_close(&e);
 		return EXPLAIN_ANSWERED;
@@ -877,6 +905,8 @@ int explain_snapshot(const struct explain_req *req, const struct snapshot *snap,
 	kv_array(out, "mismatch");
 
 	int status = dec.mismatches ? EXPLAIN_MISMATCH : EXPLAIN_ANSWERED;
+	if (status == EXPLAIN_ANSWERED && req->tail)
+		req->tail(req->tail_arg, out);
 	kv_finish(out);
 	ex_close(&e);
 	return status;

@@ -26,6 +26,8 @@
 struct snapshot;
 struct geo_db;
 
+struct kv;
+
 struct explain_req {
 	const char *config; /* configuration file */
 	const char *name;   /* query name, presentation format (made absolute) */
@@ -34,8 +36,13 @@ struct explain_req {
 	bool has_subnet; /* send an ECS option (RFC 7871) with subnet */
 	struct netprefix subnet;
 	bool tcp;   /* ask as over TCP (no truncation) instead of UDP */
-	bool json;  /* write one JSON object (server/ctl/kv.h) instead of the lines */
+	bool json;  /* write one JSON object (server/base/kv.h) instead of the lines */
 	bool quiet; /* explain_offline: configuration warnings are not printed (errors are) */
+	/* When set: called with the explanation's records (kv_transcript) once the answer
+	 * is explained without a mismatch, to add records of its own (the fleet's view of
+	 * the addresses shown, in the daemon). */
+	void (*tail)(void *arg, struct kv *out);
+	void *tail_arg;
 };
 
 /* The arguments of `explain` over the control socket. */
@@ -74,7 +81,7 @@ enum explain_status {
  *   rcode:      NOERROR | NXDOMAIN | ...
  *   [mismatch:  what disagrees]
  *
- * With req->json the same records make one JSON object instead (server/ctl/kv.h): each
+ * With req->json the same records make one JSON object instead (server/base/kv.h): each
  * key above is a member, the repeating ones (dc, answer, authority, mismatch, note,
  * signature) arrays, and most values objects with typed fields plus "text", the line's
  * value; docs/control.md lists them. New lines go through the same kv_put / kv_item

@@ -8,7 +8,7 @@
 #ifndef GS_EXPLAIN_WEIGHT_H
 #define GS_EXPLAIN_WEIGHT_H
 
-#include "server/ctl/kv.h"
+#include "server/base/kv.h"
 #include "server/query/steer.h"
 
 /* Appends one datacenter's addresses of type ty with their health to text and, as a

@@ -10,6 +10,5 @@ server_ctl_libctl_a_SOURCES = \
 	server/ctl/ctl_health_json.c server/ctl/ctl_health_json.h \
 	server/ctl/explain.c server/ctl/explain.h \
 	server/ctl/explain_weight.c server/ctl/explain_weight.h \
-	server/ctl/kv.c server/ctl/kv.h \
 	server/ctl/metrics.c server/ctl/metrics.h \
 	server/ctl/watch.c server/ctl/watch.h

@@ -19,7 +19,9 @@
 #       no member with a value the text lacks (empty arrays aside; the one text line of
 #       an empty array, "answer: none", is its text form). The values of the KEYs named
 #       after JSON_FILE may differ (they change between the two requests: uptime);
-#       they must be there all the same.
+#       they must be there all the same. A text KEY with blanks is the JSON member
+#       with underscores for the inner ones and none at the ends (kv_put_as labels:
+#       "fleet forces" is fleet_forces, "  node" is node).
 import json
 import re
 import sys
@@ -100,7 +102,11 @@ def same_as_text(text_path, width, json_path, *volatile):
     bad = 0
     with open(text_path, encoding="utf-8") as f:
         for raw in f.read().splitlines():
-            if width:
+            colon = raw.find(":")
+            if width and 0 <= colon and colon + 1 >= width:
+                # A label as wide as the column: "fleet forces:1 in etcd".
+                key, value = raw[: colon + 1], raw[colon + 1 :]
+            elif width:
                 key, value = raw[:width].rstrip(), raw[width:]
                 if len(raw) > width and raw[width - 1] != " ":
                     key, _, value = raw.partition(": ")
@@ -108,7 +114,8 @@ def same_as_text(text_path, width, json_path, *volatile):
             else:
                 key, _, value = raw.partition(": ")
                 key += ":"
-            key = key[:-1]
+            # kv_put_as labels: "fleet forces" is fleet_forces, "  node" is node.
+            key = key[:-1].strip().replace(" ", "_")
             if key not in doc:
                 print(f"FAIL text key {key!r} is not in the JSON")
                 bad += 1

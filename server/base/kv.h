@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * kv.h -- the one emitter behind the text and the JSON form of geosteerctl's status,
- * stats and explain (and anything else that prints "KEY: VALUE" facts). A command
+ * stats and explain, the fleet's lines among them (and anything else that prints
+ * "KEY: VALUE" facts). A command
  * writes each fact once, as a record: its key, its text (printf-style; the text form
  * prints exactly "KEY: TEXT") and, optionally, typed fields for the JSON form. So the
  * two forms cannot drift: a line added for the text form is in the JSON form too.
@@ -17,7 +18,8 @@
  * when there is a single one, or none: kv_array declares an empty one). Field names
  * and keys are plain identifiers; strings are escaped as JSON (RFC 8259).
  *
- * Single-threaded per struct kv; heap memory. Control thread or geosteerctl. */
+ * Single-threaded per struct kv; heap memory. Control thread (the fleet's lines too)
+ * or geosteerctl. In server/base so that any layer can write its facts through it. */
 #ifndef GS_KV_H
 #define GS_KV_H
 
@@ -81,6 +83,17 @@ void kv_put(struct kv *k, const char *key, const struct kv_field *f, size_t n, c
 /* One record of key that may repeat (a JSON array). */
 void kv_item(struct kv *k, const char *key, const struct kv_field *f, size_t n, const char *fmt,
              ...) GS_PRINTF(5, 6) GS_NONNULLX(1, 2, 5);
+/* kv_put and kv_item whose text form shows label instead of key, for the lines whose
+ * key is no identifier: the JSON form still uses key, which is label without leading
+ * blanks and with '_' for the inner ones ("fleet forces" -> fleet_forces, "  node" ->
+ * node), so that a reader can match the two forms. */
+void kv_put_as(struct kv *k, const char *key, const char *label, const struct kv_field *f, size_t n,
+               const char *fmt, ...) GS_PRINTF(6, 7) GS_NONNULLX(1, 2, 3, 6);
+void kv_item_as(struct kv *k, const char *key, const char *label, const struct kv_field *f,
+                size_t n, const char *fmt, ...) GS_PRINTF(6, 7) GS_NONNULLX(1, 2, 3, 6);
+/* Every record so far as its text line ("KEY: TEXT\n", unpadded), in either mode: what
+ * the text form shows, for a caller that looks for something in it (owned by k). */
+const char *kv_transcript(const struct kv *k) GS_NONNULL;
 /* JSON form: key is an array even if no kv_item follows (text form: nothing). */
 void kv_array(struct kv *k, const char *key) GS_NONNULL;
 /* An array key with no items: the text form says so ("answer: none"), the JSON form

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * kv.c -- the record emitter of kv.h: text lines written at once, or JSON values kept
  * per key and written as one object by kv_finish. */
-#include "server/ctl/kv.h"
+#include "server/base/kv.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -23,6 +23,7 @@ struct kv {
 	int width;
 	struct kv_key *keys;
 	size_t n_keys;
+	struct kv_json transcript; /* every record as its text line, in both modes */
 };
 
 struct kv *kv_new(enum kv_mode mode, FILE *out, int width)
@@ -172,17 +173,26 @@ static struct kv_key *key_of(struct kv *k, const char *name, bool is_array)
 	return e;
 }
 
-static void record(struct kv *k, const char *key, bool is_item, const struct kv_field *f, size_t n,
-                   const char *fmt, va_list ap)
+/* label: the text form's key (NULL: key). */
+static void record(struct kv *k, const char *key, const char *label, bool is_item,
+                   const struct kv_field *f, size_t n, const char *fmt, va_list ap)
 {
+	{
+		va_list ap2;
+		va_copy(ap2, ap);
+		kv_json_raw(&k->transcript, "%s: ", label ? label : key);
+		vraw(&k->transcript, fmt, ap2);
+		kv_json_raw(&k->transcript, "\n");
+		va_end(ap2);
+	}
 	if (k->mode == KV_TEXT) {
+		const char *l = label ? label : key;
 		if (k->width > 0)
-			fprintf(k->out, "%s:%*s", key,
-			        (int)strlen(key) + 1 < k->width ? k->width - (int)strlen(key) - 1
-			                                        : 0,
+			fprintf(k->out, "%s:%*s", l,
+			        (int)strlen(l) + 1 < k->width ? k->width - (int)strlen(l) - 1 : 0,
 			        "");
 		else
-			fprintf(k->out, "%s: ", key);
+			fprintf(k->out, "%s: ", l);
 		vfprintf(k->out, fmt, ap);
 		fputc('\n', k->out);
 		return;
@@ -211,7 +221,16 @@ void kv_put(struct kv *k, const char *key, const struct kv_field *f, size_t n, c
 {
 	va_list ap;
 	va_start(ap, fmt);
-	record(k, key, false, f, n, fmt, ap);
+	record(k, key, NULL, false, f, n, fmt, ap);
+	va_end(ap);
+}
+
+void kv_put_as(struct kv *k, const char *key, const char *label, const struct kv_field *f, size_t n,
+               const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	record(k, key, label, false, f, n, fmt, ap);
 	va_end(ap);
 }
 
@@ -220,7 +239,16 @@ void kv_item(struct kv *k, const char *key, const struct kv_field *f, size_t n, 
 {
 	va_list ap;
 	va_start(ap, fmt);
-	record(k, key, true, f, n, fmt, ap);
+	record(k, key, NULL, true, f, n, fmt, ap);
+	va_end(ap);
+}
+
+void kv_item_as(struct kv *k, const char *key, const char *label, const struct kv_field *f,
+                size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	record(k, key, label, true, f, n, fmt, ap);
 	va_end(ap);
 }
 
@@ -269,5 +297,11 @@ void kv_finish(struct kv *k)
 		free(k->keys[i].name);
 	}
 	free(k->keys);
+	kv_json_free(&k->transcript);
 	free(k);
+}
+
+const char *kv_transcript(const struct kv *k)
+{
+	return kv_json_text(&k->transcript);
 }
