@@ -1132,8 +1132,8 @@ void fleet_status_kv(struct fleet *f, struct kv *k)
 	       "checks (disconnected)",
 	       f->n_ti, f->n_ti == 1 ? "" : "es", n_src[VERDICT_FLEET], n_src[VERDICT_NO_QUORUM],
 	       n_src[VERDICT_DISCONNECTED]);
-	kv_put_as(k, "fleet_forces", "fleet forces", KV_F(KV_UINT("", f->n_forces)), "%zu in etcd",
-	          f->n_forces);
+	kv_put_as(k, "fleet_forces", "fleet forces", KV_F(KV_UINT("count", f->n_forces)),
+	          "%zu in etcd", f->n_forces);
 	kv_array(k, "conflict");
 	for (size_t i = 0; i < f->n_ti; i++) {
 		const struct tinfo *ti = &f->ti[i];

@@ -395,7 +395,7 @@ nodes.this_node_seen bool true
 verdicts.addresses int 2
 verdicts.fleet int 2
 verdicts.no_quorum int 0
-fleet_forces int *
+fleet_forces.count int *
 conflict list 0
 EOF
 
