@@ -31,10 +31,16 @@ gsexamplespromdir = $(gsexamplesdir)/prometheus
 dist_gsexamplesprom_DATA = examples/prometheus/geosteer-alerts.yml
 gsexamplesgrafanadir = $(gsexamplesdir)/grafana
 dist_gsexamplesgrafana_DATA = examples/grafana/geosteer.json
+# GeoIP updates: a geoipupdate timer, and a path unit that reloads geosteerd.
+gsexamplessystemddir = $(gsexamplesdir)/systemd
+dist_gsexamplessystemd_DATA = examples/systemd/geoipupdate-geosteer.timer \
+	examples/systemd/geoipupdate-geosteer.service examples/systemd/geosteerd-geoip.path \
+	examples/systemd/geosteerd-reload.service
 
 # The operator's documentation (docs/ is in the tarball whole).
 doc_DATA = README.md docs/configuration.md docs/control.md docs/dnssec.md \
-	docs/explain.md docs/health-checks.md docs/metrics.md docs/migrating-from-gdnsd.md \
+	docs/explain.md docs/geoip.md docs/health-checks.md docs/metrics.md \
+	docs/migrating-from-gdnsd.md \
 	docs/performance.md docs/security.md
 
 # After `make install` (distcheck runs this): the programs start, and the unit passes

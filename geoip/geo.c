@@ -40,6 +40,27 @@ static inline uint32_t embedded_v4(unsigned kind, unsigned __int128 x)
 	return (uint32_t)x;
 }
 
+const char *geo_hit_rule_name(unsigned rule)
+{
+	static const char *const names[GEO_HIT_RULES] = {
+	        [GEO_RULE_NETWORKS] = "networks",
+	        [GEO_RULE_ASNS] = "asns",
+	        [GEO_RULE_SUBDIVISIONS] = "subdivisions",
+	        [GEO_RULE_COUNTRIES] = "countries",
+	        [GEO_RULE_CONTINENTS] = "continents",
+	        [GEO_HIT_NEAREST] = "nearest",
+	        [GEO_HIT_DEFAULT] = "default",
+	};
+	return rule < GEO_HIT_RULES ? names[rule] : NULL;
+}
+
+/* Sets hit's list and rule from table hit h. */
+static inline void hit_value(struct geo_hit *hit, const struct nettree_hit *h)
+{
+	hit->list = GEO_VAL_LIST(h->val);
+	hit->rule = GEO_VAL_RULE(h->val);
+}
+
 void geo_map_lookup(const struct geo_map *m, const struct netaddr *client, unsigned source_prefix,
                     struct geo_hit *hit)
 {
@@ -49,7 +70,7 @@ void geo_map_lookup(const struct geo_map *m, const struct netaddr *client, unsig
 		if (source_prefix < 32)
 			x &= source_prefix ? ~(uint32_t)0 << (32 - source_prefix) : 0;
 		nettree_lookup4(&m->v4, x, &h);
-		hit->list = h.val;
+		hit_value(hit, &h);
 		hit->scope = h.scope;
 		return;
 	}
@@ -57,15 +78,16 @@ void geo_map_lookup(const struct geo_map *m, const struct netaddr *client, unsig
 	if (source_prefix < 128)
 		x &= source_prefix ? ~(unsigned __int128)0 << (128 - source_prefix) : 0;
 	nettree_lookup6(&m->v6, x, &h);
-	if (GS_LIKELY(h.val < GEO_EMBED_BASE)) {
-		hit->list = h.val;
+	if (GS_LIKELY(GEO_VAL_LIST(h.val) < GEO_EMBED_BASE)) {
+		hit_value(hit, &h);
 		hit->scope = h.scope;
 		return;
 	}
-	unsigned kind = h.val - GEO_EMBED_BASE;
+	unsigned kind = GEO_VAL_LIST(h.val) - GEO_EMBED_BASE;
 	const struct geo_embed_range *e = &geo_embeds[kind];
-	nettree_lookup4(&m->v4, embedded_v4(kind, x), &h);
-	hit->list = h.val;
+	uint32_t v4 = embedded_v4(kind, x);
+	nettree_lookup4(&m->v4, v4, &h);
+	hit_value(hit, &h);
 	/* The IPv4 network of length s sits at bit v4_at of the IPv6 address; a scope of
 	 * 0 (one list for all of IPv4) means the whole embedded range (geo.h). */
 	hit->scope = (uint8_t)(h.scope ? e->v4_at + h.scope : e->len);
@@ -166,8 +188,12 @@ int geo_map_explain(const struct geo_map *m, const struct geo_db *db, const stru
 			if (loc.asn)
 				snprintf(asn, sizeof(asn), " AS%" PRIu32, loc.asn);
 			char place[48] = "";
-			if (m->n_sites && loc.located)
+			if (m->n_sites && loc.located) {
+				out->has_coords = true;
+				out->lat = loc.lat;
+				out->lon = loc.lon;
 				snprintf(place, sizeof(place), " %.2f,%.2f", loc.lat, loc.lon);
+			}
 			snprintf(out->where, sizeof(out->where), "%s/%s%s%s%s%s",
 			         loc.continent[0] ? loc.continent : "-",
 			         loc.country[0] ? loc.country : "-", loc.subdivision[0] ? "/" : "",
@@ -176,6 +202,7 @@ int geo_map_explain(const struct geo_map *m, const struct geo_db *db, const stru
 	}
 
 	uint16_t list = 0;
+	unsigned rule = GEO_HIT_DEFAULT;
 	const char *kind = "default";
 	const char *key = "";
 	const struct geo_rule *r = NULL;
@@ -183,27 +210,32 @@ int geo_map_explain(const struct geo_map *m, const struct geo_db *db, const stru
 	snprintf(sub, sizeof(sub), "%s-%s", loc.country, loc.subdivision);
 	if (best) {
 		r = best;
-		kind = "networks";
+		rule = GEO_RULE_NETWORKS;
 	} else if (m->has_db && !db) {
 		snprintf(out->rule, sizeof(out->rule), "unknown (no database to explain with)");
+		out->rule_kind = out->hit.rule;
 		out->consistent = true;
 		return GS_OK;
 	} else if (loc.asn && (r = find_key(m, GEO_RULE_ASNS, NULL, loc.asn))) {
-		kind = "asns";
+		rule = GEO_RULE_ASNS;
 	} else if (loc.country[0] && loc.subdivision[0] &&
 	           (r = find_key(m, GEO_RULE_SUBDIVISIONS, sub, 0))) {
-		kind = "subdivisions";
+		rule = GEO_RULE_SUBDIVISIONS;
 	} else if (loc.country[0] && (r = find_key(m, GEO_RULE_COUNTRIES, loc.country, 0))) {
-		kind = "countries";
+		rule = GEO_RULE_COUNTRIES;
 	} else if (loc.continent[0] && (r = find_key(m, GEO_RULE_CONTINENTS, loc.continent, 0))) {
-		kind = "continents";
+		rule = GEO_RULE_CONTINENTS;
 	}
+	kind = geo_hit_rule_name(rule);
+	out->rule_kind = (uint8_t)rule;
 	if (r) {
 		list = r->list;
 		key = r->key;
 		snprintf(out->rule, sizeof(out->rule), "%s: %s", kind, key);
 	} else if (m->n_sites && loc.located) {
-		out->consistent = same_as_nearest(m, out->hit.list, loc.lat, loc.lon);
+		out->rule_kind = GEO_HIT_NEAREST;
+		out->consistent = out->hit.rule == GEO_HIT_NEAREST &&
+		                  same_as_nearest(m, out->hit.list, loc.lat, loc.lon);
 		int w = snprintf(out->rule, sizeof(out->rule), "nearest: ");
 		nearest_describe(m->sites, m->n_sites, loc.lat, loc.lon, out->rule + w,
 		                 sizeof(out->rule) - (size_t)w);
@@ -211,6 +243,7 @@ int geo_map_explain(const struct geo_map *m, const struct geo_db *db, const stru
 	} else {
 		snprintf(out->rule, sizeof(out->rule), "default");
 	}
-	out->consistent = list == out->hit.list;
+	/* The table's rule kind (what the answer counters count) must be the one found. */
+	out->consistent = list == out->hit.list && rule == out->hit.rule;
 	return GS_OK;
 }

@@ -73,11 +73,30 @@ enum geo_rule_kind {
 	GEO_RULE_KINDS
 };
 
+/* What decided a client's list (geo_hit.rule): the kind of the most specific rule that
+ * matched (enum geo_rule_kind); GEO_HIT_NEAREST when none did but the client is located
+ * and the map has coordinates (its nearest-first list); GEO_HIT_DEFAULT otherwise.
+ * Counted per answer (geosteer_steered_answers_by_rule_total); geo_hit_rule_name names
+ * them as the map's keys do ("nearest" for the coordinates' lists). */
+#define GEO_HIT_NEAREST GEO_RULE_KINDS
+#define GEO_HIT_DEFAULT (GEO_RULE_KINDS + 1)
+#define GEO_HIT_RULES   (GEO_RULE_KINDS + 2)
+
+/* Table values (nettree.h) of a compiled map: the list id in the low 16 bits, the rule
+ * kind above. Neighbouring networks given the same list by rules of different kinds (a
+ * country rule and the default, say) are separate ranges of the table, so that each
+ * knows its kind, joined in a run (nettree.h) so that the ECS scope is still as wide as
+ * the list reaches (GEO_VAL_LIST is the run's key). */
+#define GEO_VAL_LIST(v)  ((uint16_t)((v)&0xffffu))
+#define GEO_VAL_RULE(v)  ((uint8_t)((v) >> 16))
+#define GEO_VAL(list, k) ((uint32_t)(list) | (uint32_t)(k) << 16)
+
 /* The compiled map. Everything is in the arena given to geo_map_compile. */
 struct geo_map {
 	const char *name;
 	struct dclist_table lists; /* datacenter names and interned lists; id 0 = default */
-	struct nettree v4, v6;     /* address -> list id; v6 marks embedded ranges */
+	struct nettree v4, v6;     /* address -> GEO_VAL(list id, rule kind); v6 marks
+	                            * embedded ranges */
 	const struct geo_rule *rules[GEO_RULE_KINDS];
 	size_t n_rules[GEO_RULE_KINDS];
 	bool has_db; /* compiled against a database */
@@ -94,7 +113,13 @@ struct geo_map {
 struct geo_hit {
 	uint16_t list; /* list id: lists of geo_map_list */
 	uint8_t scope; /* ECS SCOPE PREFIX-LENGTH for this answer (see above) */
+	uint8_t rule;  /* what decided the list: enum geo_rule_kind, GEO_HIT_NEAREST or
+	                * GEO_HIT_DEFAULT */
 };
+
+/* "networks", "asns", "subdivisions", "countries", "continents", "nearest", "default";
+ * NULL for a number that is none of them. */
+const char *geo_hit_rule_name(unsigned rule);
 
 /* Compiles config map m against db (NULL: only networks rules and default apply; any
  * other rule is then an error) into arena a. Checks, each reported in d at the rule's
@@ -135,11 +160,16 @@ struct geo_explain {
 	const char *embed;      /* "6to4", "Teredo", ... or NULL */
 	char rule[256];         /* "networks: 203.0.113.0/24", "countries: GB", "default",
 	                         * "nearest: us-east 120 km, eu-central 6,214 km" */
+	uint8_t rule_kind;      /* its kind: enum geo_rule_kind, GEO_HIT_NEAREST or
+	                         * GEO_HIT_DEFAULT */
 	char where[80];         /* the database's answer: "EU/DE/BY AS64500", "not in database",
 	                         * "no database"; with coordinates in the map, the client's
 	                         * location too: "NA/US/NY 40.71,-74.01" */
-	bool consistent;        /* the rule's list is the table's list (false only when db is
-	                         * not the database m was compiled from) */
+	bool consistent;        /* the rule's list and kind are the table's (false only when
+	                         * db is not the database m was compiled from) */
+	bool has_coords;        /* lat/lon: the client's coordinates (the map has coordinates
+	                         * and the database a location for the client) */
+	double lat, lon;
 };
 
 /* Slow path for geosteerctl explain: locates client as geo_map_lookup does, and says

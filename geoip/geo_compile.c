@@ -114,7 +114,7 @@ struct compile {
 	bool *matched[GEO_RULE_KINDS];          /* heap */
 	size_t n_rules[GEO_RULE_KINDS];
 	const struct srcpos *pos[GEO_RULE_KINDS]; /* per rule, borrowed from m */
-	uint16_t *loc_list;                       /* heap; loc id -> list id */
+	uint32_t *loc_val;                        /* heap; loc id -> GEO_VAL(list, kind) */
 	struct nearest *near;                     /* heap; NULL without coordinates */
 };
 
@@ -233,14 +233,27 @@ static int check_db_fields(struct compile *c)
 			rc = GS_EPARSE;
 		} else if (!(geodb_fields(c->db) & need[k])) {
 			if (k == GEO_RULE_ASNS)
-				diag_err(c->d, pos, "map '%s': asns rules need geoip.asn_database",
-				         c->m->name);
-			else if (k == GEO_RULE_SUBDIVISIONS)
+				diag_err(c->d, pos,
+				         "map '%s': asns rules need AS numbers: "
+				         "geoip.asn_database, or a "
+				         "database that carries them (IPinfo country_asn); %s (%s) "
+				         "has "
+				         "none",
+				         c->m->name, geodb_path(c->db), geodb_type(c->db));
+			else if (k == GEO_RULE_SUBDIVISIONS &&
+			         (geodb_fields(c->db) & GEODB_SUBDIVISION_NAMES))
 				diag_err(
 				        c->d, pos,
-				        "map '%s': subdivisions rules need a City-shaped database; "
-				        "%s (%s) has no subdivisions",
+				        "map '%s': subdivisions rules need ISO 3166-2 codes "
+				        "(subdivisions.iso_code); %s (%s) names its subdivisions "
+				        "without codes (as DB-IP's free City Lite does): use "
+				        "countries rules, or a database with codes (GeoLite2 City)",
 				        c->m->name, geodb_path(c->db), geodb_type(c->db));
+			else if (k == GEO_RULE_SUBDIVISIONS)
+				diag_err(c->d, pos,
+				         "map '%s': subdivisions rules need a database with "
+				         "subdivisions (a City database); %s (%s) has none",
+				         c->m->name, geodb_path(c->db), geodb_type(c->db));
 			else
 				diag_err(c->d, pos,
 				         "map '%s': %s rules: %s (%s) has no %s in any record",
@@ -273,25 +286,37 @@ static int resolve_locs(struct compile *c)
 	uint32_t n;
 	int rc = GS_OK;
 	const struct geo_loc *locs = geodb_locs(c->db, &n);
-	c->loc_list = xcalloc(n ? n : 1, sizeof(*c->loc_list));
+	c->loc_val = xcalloc(n ? n : 1, sizeof(*c->loc_val));
 	for (uint32_t i = 0; i < n; i++) {
 		const struct geo_loc *l = &locs[i];
 		uint16_t list = NO_RULE, v;
-		if (l->continent[0] && find_rule(c, GEO_RULE_CONTINENTS, l->continent, 0, &v))
+		unsigned kind = GEO_HIT_DEFAULT;
+		if (l->continent[0] && find_rule(c, GEO_RULE_CONTINENTS, l->continent, 0, &v)) {
 			list = v;
-		if (l->country[0] && find_rule(c, GEO_RULE_COUNTRIES, l->country, 0, &v))
+			kind = GEO_RULE_CONTINENTS;
+		}
+		if (l->country[0] && find_rule(c, GEO_RULE_COUNTRIES, l->country, 0, &v)) {
 			list = v;
+			kind = GEO_RULE_COUNTRIES;
+		}
 		if (l->country[0] && l->subdivision[0]) {
 			char packed[8];
 			snprintf(packed, sizeof(packed), "%s%s", l->country, l->subdivision);
-			if (find_rule(c, GEO_RULE_SUBDIVISIONS, packed, 0, &v))
+			if (find_rule(c, GEO_RULE_SUBDIVISIONS, packed, 0, &v)) {
 				list = v;
+				kind = GEO_RULE_SUBDIVISIONS;
+			}
 		}
-		if (l->asn && find_rule(c, GEO_RULE_ASNS, NULL, l->asn, &v))
+		if (l->asn && find_rule(c, GEO_RULE_ASNS, NULL, l->asn, &v)) {
 			list = v;
-		if (list == NO_RULE && l->located && c->near && rc == GS_OK)
+			kind = GEO_RULE_ASNS;
+		}
+		if (list == NO_RULE && l->located && c->near && rc == GS_OK) {
 			rc = nearest_list(c->near, c->b, l, c->d, &list);
-		c->loc_list[i] = list == NO_RULE ? 0 : list;
+			if (list != NO_RULE)
+				kind = GEO_HIT_NEAREST;
+		}
+		c->loc_val[i] = GEO_VAL(list == NO_RULE ? 0 : list, kind);
 	}
 	for (int k = GEO_RULE_ASNS; k < GEO_RULE_KINDS; k++)
 		for (size_t i = 0; i < c->n_rules[k]; i++)
@@ -308,7 +333,7 @@ static int resolve_locs(struct compile *c)
 static uint32_t map_loc(void *ctx, uint32_t loc)
 {
 	const struct compile *c = ctx;
-	return c->loc_list[loc];
+	return c->loc_val[loc];
 }
 
 static uint32_t overlay(void *ctx, uint32_t under, uint32_t over)
@@ -328,13 +353,12 @@ static int build_family(struct compile *c, int family, struct arena *a, struct n
 	geopart_init(&marks);
 	geopart_init(&l2);
 	struct geopart_prefix *pv = xcalloc(c->n_rules[GEO_RULE_NETWORKS] + 1, sizeof(*pv));
-	uint16_t *vals = NULL;
 	int rc = GS_OK;
 
 	if (c->db)
 		geopart_map(geodb_part(c->db, family), map_loc, c, &l0);
 	else
-		geopart_push(&l0, 0, 0);
+		geopart_push(&l0, 0, GEO_VAL(0, GEO_HIT_DEFAULT));
 
 	size_t n = 0;
 	for (size_t i = 0; i < c->n_rules[GEO_RULE_NETWORKS]; i++) {
@@ -369,7 +393,7 @@ static int build_family(struct compile *c, int family, struct arena *a, struct n
 	if (rc != GS_OK)
 		goto out;
 	for (size_t i = 0; i < n; i++)
-		pv[i].val = c->rules[GEO_RULE_NETWORKS][pv[i].val].list;
+		pv[i].val = GEO_VAL(c->rules[GEO_RULE_NETWORKS][pv[i].val].list, GEO_RULE_NETWORKS);
 	geopart_from_prefixes(pv, n, bits, NONE, &nets);
 	geopart_combine(&l0, &nets, overlay, NULL, &l1);
 	const struct geopart *fin = &l1;
@@ -385,13 +409,10 @@ static int build_family(struct compile *c, int family, struct arena *a, struct n
 		geopart_combine(&l1, &marks, overlay, NULL, &l2);
 		fin = &l2;
 	}
-	vals = xmalloc(fin->n * sizeof(*vals));
-	for (size_t i = 0; i < fin->n; i++)
-		vals[i] = (uint16_t)fin->val[i];
-	rc = nettree_build(t, bits, fin->start, vals, fin->n, a);
+	/* Ranges of one list from rules of different kinds form runs: one ECS scope. */
+	rc = nettree_build(t, bits, fin->start, fin->val, fin->n, 0xffffu, a);
 	assert(rc == GS_OK);
 out:
-	free(vals);
 	free(pv);
 	geopart_free(&l0);
 	geopart_free(&nets);
@@ -467,7 +488,7 @@ out:
 		free(c.matched[k]);
 		free((void *)c.pos[k]);
 	}
-	free(c.loc_list);
+	free(c.loc_val);
 	nearest_free(c.near);
 	geopart_idmap_free(&c.keys);
 	dclist_builder_free(c.b);

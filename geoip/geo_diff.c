@@ -32,7 +32,7 @@ void geo_diff_walk(const struct geo_map *old_map, const struct geo_map *new_map,
 			end = range_start(a, i + 1) - 1;
 		if (j + 1 < b->n && range_start(b, j + 1) - 1 < end)
 			end = range_start(b, j + 1) - 1;
-		uint16_t va = a->val[i], vb = b->val[j];
+		uint16_t va = GEO_VAL_LIST(a->val[i]), vb = GEO_VAL_LIST(b->val[j]);
 		bool differs = va < GEO_EMBED_BASE && vb < GEO_EMBED_BASE && !same(ctx, va, vb);
 		if (open && (!differs || run.old_list != va || run.new_list != vb)) {
 			emit(ctx, &run);

@@ -46,11 +46,12 @@ struct decode_ctx {
 	struct geo_db *db;
 	bool places;                    /* read location.latitude/longitude (cfg_geoip.locations) */
 	struct geopart_idmap by_offset; /* data offset -> value */
-	struct geopart_idmap by_key;    /* packed location -> geo id (unlocated) */
+	struct geopart_idmap by_key;    /* packed location -> geo id (unlocated, asn 0) */
 	struct geopart_idmap by_coord;  /* packed coordinates -> coordinate id (from 1) */
 	struct geopart_idmap by_place;  /* unlocated geo id << 32 | coordinate id -> geo id */
+	struct geopart_idmap by_asn;    /* geo id of the place << 32 | AS number -> geo id */
 	uint32_t n_coord;
-	struct geo_loc *geo; /* owned; geo ids -> location (asn 0) */
+	struct geo_loc *geo; /* owned; geo ids -> location (asn of the record itself) */
 	uint32_t n_geo, cap_geo;
 };
 
@@ -77,12 +78,98 @@ static int read_code(MMDB_entry_s *e, const char *const *path, char *out, size_t
 	return 1;
 }
 
+/* Where each layout keeps a field (docs/geoip.md): GeoIP2/GeoLite2 and DB-IP nest
+ * continent.code, country.iso_code and subdivisions.N.iso_code; IPinfo writes flat
+ * continent and country strings. The AS number: autonomous_system_number (GeoLite2
+ * ASN, DB-IP ASN Lite), traits.autonomous_system_number (GeoIP2 ISP/Enterprise, DB-IP's
+ * location + ISP databases), or IPinfo's flat asn ("AS64500"). */
 static const char *const path_continent[] = {"continent", "code", NULL};
 static const char *const path_country[] = {"country", "iso_code", NULL};
 static const char *const path_subdivision[] = {"subdivisions", "0", "iso_code", NULL};
+static const char *const path_subdivision_any[] = {"subdivisions", "0", NULL};
+static const char *const path_continent_flat[] = {"continent", NULL};
+static const char *const path_country_flat[] = {"country", NULL};
 static const char *const path_asn[] = {"autonomous_system_number", NULL};
 static const char *const path_lat[] = {"location", "latitude", NULL};
 static const char *const path_lon[] = {"location", "longitude", NULL};
+static const char *const path_asn_traits[] = {"traits", "autonomous_system_number", NULL};
+static const char *const path_asn_flat[] = {"asn", NULL};
+
+/* read_code for a flat field (IPinfo): a value there that is not a string (the map of
+ * the nested layouts) counts as absent. */
+static int read_flat(MMDB_entry_s *e, const char *const *path, char *out, size_t min, size_t max)
+{
+	MMDB_entry_data_s ed;
+	if (MMDB_aget_value(e, &ed, path) != MMDB_SUCCESS || !ed.has_data ||
+	    ed.type != MMDB_DATA_TYPE_UTF8_STRING)
+		return 0;
+	return read_code(e, path, out, min, max);
+}
+
+/* Whether the record has a value at path. */
+static bool has_value(MMDB_entry_s *e, const char *const *path)
+{
+	MMDB_entry_data_s ed;
+	return MMDB_aget_value(e, &ed, path) == MMDB_SUCCESS && ed.has_data;
+}
+
+/* Reads an AS number at path: an unsigned integer, or a string "AS64500" / "64500"
+ * (IPinfo). Returns 1 and sets *asn, 0 when absent, GS_EINVAL when not one in
+ * 1..2^32-1. */
+static int read_asn_at(MMDB_entry_s *e, const char *const *path, uint32_t *asn)
+{
+	MMDB_entry_data_s ed;
+	int rc = MMDB_aget_value(e, &ed, path);
+	if (rc == MMDB_LOOKUP_PATH_DOES_NOT_MATCH_DATA_ERROR ||
+	    (rc == MMDB_SUCCESS && !ed.has_data))
+		return 0;
+	uint64_t v = UINT64_MAX;
+	if (rc == MMDB_SUCCESS && ed.type == MMDB_DATA_TYPE_UINT32)
+		v = ed.uint32;
+	else if (rc == MMDB_SUCCESS && ed.type == MMDB_DATA_TYPE_UINT16)
+		v = ed.uint16;
+	else if (rc == MMDB_SUCCESS && ed.type == MMDB_DATA_TYPE_UINT64)
+		v = ed.uint64;
+	else if (rc == MMDB_SUCCESS && ed.type == MMDB_DATA_TYPE_UTF8_STRING) {
+		const char *s = ed.utf8_string;
+		uint32_t n = ed.data_size, i = 0;
+		if (n >= 2 && (s[0] == 'A' || s[0] == 'a') && (s[1] == 'S' || s[1] == 's'))
+			i = 2;
+		if (i < n && n - i <= 10) {
+			v = 0;
+			for (; i < n && v != UINT64_MAX; i++)
+				v = s[i] >= '0' && s[i] <= '9' ? v * 10 + (uint64_t)(s[i] - '0')
+				                               : UINT64_MAX;
+		}
+	}
+	if (v == 0 || v > UINT32_MAX)
+		return GS_EINVAL;
+	*asn = (uint32_t)v;
+	return 1;
+}
+
+/* The AS number of a record from whichever field its layout has (see above). Returns
+ * GS_OK (*asn 0 when none), or GS_EPARSE with why. */
+static int read_asn(MMDB_entry_s *e, uint32_t *asn, char *why, size_t why_len)
+{
+	static const char *const *const paths[] = {path_asn, path_asn_traits, path_asn_flat};
+	static const char *const names[] = {"autonomous_system_number",
+	                                    "traits.autonomous_system_number", "asn"};
+	*asn = 0;
+	for (size_t i = 0; i < GS_ARRAY_LEN(paths); i++) {
+		int rc = read_asn_at(e, paths[i], asn);
+		if (rc == 1)
+			return GS_OK;
+		if (rc < 0) {
+			snprintf(why, why_len,
+			         "record at data offset %u: %s is not an AS number in 1..%u "
+			         "(a number, or a string such as \"AS64500\")",
+			         e->offset, names[i], UINT32_MAX);
+			return GS_EPARSE;
+		}
+	}
+	return GS_OK;
+}
 
 /* Reads a coordinate at path into *out. Returns 1 when present, 0 when absent,
  * GS_EINVAL when present but not a number within [-max, max]. */
@@ -136,6 +223,8 @@ static int decode_geo(MMDB_entry_s *e, bool places, struct geo_loc *loc, unsigne
 {
 	memset(loc, 0, sizeof(*loc));
 	int rc = read_code(e, path_continent, loc->continent, 2, 2);
+	if (rc == 0)
+		rc = read_flat(e, path_continent_flat, loc->continent, 2, 2);
 	if (rc < 0) {
 		snprintf(why, why_len,
 		         "record at data offset %u: continent.code is not a 2-letter code",
@@ -144,6 +233,8 @@ static int decode_geo(MMDB_entry_s *e, bool places, struct geo_loc *loc, unsigne
 	}
 	*fields |= rc ? GEODB_CONTINENT : 0;
 	rc = read_code(e, path_country, loc->country, 2, 2);
+	if (rc == 0)
+		rc = read_flat(e, path_country_flat, loc->country, 2, 2);
 	if (rc < 0) {
 		snprintf(why, why_len,
 		         "record at data offset %u: country.iso_code is not a 2-letter code",
@@ -160,35 +251,20 @@ static int decode_geo(MMDB_entry_s *e, bool places, struct geo_loc *loc, unsigne
 		return GS_EPARSE;
 	}
 	*fields |= rc ? GEODB_SUBDIVISION : 0;
+	/* Subdivisions named without codes (DB-IP's lite City): said so at compile time. */
+	if (rc == 0 && has_value(e, path_subdivision_any))
+		*fields |= GEODB_SUBDIVISION_NAMES;
+	/* An AS number in the location database itself (IPinfo country_asn, GeoIP2 ISP). */
+	rc = read_asn(e, &loc->asn, why, why_len);
+	if (rc != GS_OK)
+		return rc;
+	*fields |= loc->asn ? GEODB_ASN : 0;
 	return places ? decode_place(e, loc, fields, why, why_len) : GS_OK;
 }
 
 static int decode_asn(MMDB_entry_s *e, uint32_t *asn, char *why, size_t why_len)
 {
-	MMDB_entry_data_s ed;
-	*asn = 0;
-	int rc = MMDB_aget_value(e, &ed, path_asn);
-	if (rc == MMDB_LOOKUP_PATH_DOES_NOT_MATCH_DATA_ERROR ||
-	    (rc == MMDB_SUCCESS && !ed.has_data))
-		return GS_OK;
-	uint64_t v = 0;
-	if (rc == MMDB_SUCCESS && ed.type == MMDB_DATA_TYPE_UINT32)
-		v = ed.uint32;
-	else if (rc == MMDB_SUCCESS && ed.type == MMDB_DATA_TYPE_UINT16)
-		v = ed.uint16;
-	else if (rc == MMDB_SUCCESS && ed.type == MMDB_DATA_TYPE_UINT64)
-		v = ed.uint64;
-	else
-		v = UINT64_MAX;
-	if (v == 0 || v > UINT32_MAX) {
-		snprintf(why, why_len,
-		         "record at data offset %u: autonomous_system_number is not a number in "
-		         "1..%u",
-		         e->offset, UINT32_MAX);
-		return GS_EPARSE;
-	}
-	*asn = (uint32_t)v;
-	return GS_OK;
+	return read_asn(e, asn, why, why_len);
 }
 
 /* Packs continent, country and subdivision (2 + 2 + 3 characters) into one key. */
@@ -203,7 +279,7 @@ static uint64_t pack_geo(const struct geo_loc *l)
 	return k;
 }
 
-/* Appends loc to the geo table and returns its id. */
+/* Appends loc to the walk's location table; returns its geo id. */
 static uint32_t add_geo(struct decode_ctx *c, const struct geo_loc *loc)
 {
 	if (c->n_geo == c->cap_geo) {
@@ -214,21 +290,10 @@ static uint32_t add_geo(struct decode_ctx *c, const struct geo_loc *loc)
 	return c->n_geo++;
 }
 
-/* The geo id of loc: one per distinct triple, and one per distinct (triple,
- * coordinates) for located records. Coordinates are keyed by their float bits. */
-static uint32_t intern_geo(struct decode_ctx *c, const struct geo_loc *loc)
+/* The geo id of loc's place with coordinates: one per distinct (triple, coordinates),
+ * id being the triple's. Coordinates are keyed by their float bits. */
+static uint32_t intern_place(struct decode_ctx *c, const struct geo_loc *loc, uint32_t id)
 {
-	struct geo_loc bare = *loc;
-	bare.located = false;
-	bare.lat = bare.lon = 0;
-	uint64_t key = pack_geo(&bare);
-	uint32_t id;
-	if (!geopart_idmap_get(&c->by_key, key, &id)) {
-		id = add_geo(c, &bare);
-		geopart_idmap_put(&c->by_key, key, id);
-	}
-	if (!loc->located)
-		return id;
 	uint32_t la, lo, cid;
 	memcpy(&la, &loc->lat, sizeof(la));
 	memcpy(&lo, &loc->lon, sizeof(lo));
@@ -239,11 +304,41 @@ static uint32_t intern_geo(struct decode_ctx *c, const struct geo_loc *loc)
 	}
 	uint64_t pkey = (uint64_t)id << 32 | cid;
 	if (!geopart_idmap_get(&c->by_place, pkey, &id)) {
-		uint32_t place = add_geo(c, loc);
-		geopart_idmap_put(&c->by_place, pkey, place);
-		id = place;
+		struct geo_loc place = *loc;
+		place.asn = 0;
+		uint32_t pid = add_geo(c, &place);
+		geopart_idmap_put(&c->by_place, pkey, pid);
+		id = pid;
 	}
 	return id;
+}
+
+/* The geo id of loc: one per distinct triple, one per distinct (triple, coordinates)
+ * for located records, and one per distinct (that place, AS number) for records with
+ * an AS number of their own (IPinfo country_asn). */
+static uint32_t intern_geo(struct decode_ctx *c, const struct geo_loc *loc)
+{
+	struct geo_loc bare = *loc;
+	bare.located = false;
+	bare.lat = bare.lon = 0;
+	bare.asn = 0;
+	uint64_t key = pack_geo(&bare);
+	uint32_t id;
+	if (!geopart_idmap_get(&c->by_key, key, &id)) {
+		id = add_geo(c, &bare);
+		geopart_idmap_put(&c->by_key, key, id);
+	}
+	if (loc->located)
+		id = intern_place(c, loc, id);
+	if (!loc->asn)
+		return id;
+	uint64_t akey = (uint64_t)id << 32 | loc->asn;
+	uint32_t with_asn;
+	if (!geopart_idmap_get(&c->by_asn, akey, &with_asn)) {
+		with_asn = add_geo(c, loc);
+		geopart_idmap_put(&c->by_asn, akey, with_asn);
+	}
+	return with_asn;
 }
 
 static int leaf_geo(void *ctx, MMDB_entry_s *e, uint32_t *val, char *why, size_t why_len)
@@ -294,7 +389,10 @@ static uint32_t combine_loc(void *ctx, uint32_t geo, uint32_t asn)
 		db->locs = xrealloc(db->locs, db->cap_locs * sizeof(*db->locs));
 	}
 	db->locs[db->n_locs] = c->geo[geo];
-	db->locs[db->n_locs].asn = asn;
+	/* asn_database, when configured, decides; the location database's own AS number
+	 * (IPinfo country_asn) where it knows nothing. */
+	if (asn)
+		db->locs[db->n_locs].asn = asn;
 	id = db->n_locs++;
 	geopart_idmap_put(&c->ids, key, id);
 	return id;
@@ -406,6 +504,7 @@ static int walk_all(struct geo_db *db, const struct cfg_geoip *g, struct diag *d
 	geopart_init(&a6);
 	geopart_idmap_init(&geo.by_offset);
 	geopart_idmap_init(&geo.by_key);
+	geopart_idmap_init(&geo.by_asn);
 	geopart_idmap_init(&geo.by_coord);
 	geopart_idmap_init(&geo.by_place);
 	geopart_idmap_init(&asn.by_offset);
@@ -421,23 +520,29 @@ static int walk_all(struct geo_db *db, const struct cfg_geoip *g, struct diag *d
 	}
 	if (!(db->fields & (GEODB_CONTINENT | GEODB_COUNTRY))) {
 		diag_err(d, g->database_pos,
-		         "database: %s (%s) has no record with continent.code or country.iso_code; "
-		         "it needs the GeoIP2/GeoLite2 Country or City shape",
+		         "database: %s (%s) has no record with continent.code or country.iso_code "
+		         "(or IPinfo's continent or country); it needs a Country or City "
+		         "database (docs/geoip.md lists the layouts read)",
 		         db->path, db->mmdb.metadata.database_type);
 		rc = GS_EPARSE;
 		goto out;
 	}
 	if (db->asn_open) {
+		unsigned own = db->fields & GEODB_ASN;
+		db->fields &= ~(unsigned)GEODB_ASN;
 		rc = mmdb_walk(&db->asn_mmdb, leaf_asn, &asn, &a4, &a6, why, sizeof(why));
 		if (rc != GS_OK) {
 			diag_err(d, g->asn_database_pos, "asn_database: %s: %s", db->asn_path, why);
 			goto out;
 		}
-		if (!(db->fields & GEODB_ASN)) {
+		bool has = db->fields & GEODB_ASN;
+		db->fields |= own;
+		if (!has) {
 			diag_err(d, g->asn_database_pos,
 			         "asn_database: %s (%s) has no record with "
-			         "autonomous_system_number; "
-			         "it needs the GeoLite2/GeoIP2 ASN shape",
+			         "autonomous_system_number (or IPinfo's asn); "
+			         "it needs an ASN database (GeoLite2 ASN, DB-IP ASN Lite, IPinfo "
+			         "ASN)",
 			         db->asn_path, db->asn_mmdb.metadata.database_type);
 			rc = GS_EPARSE;
 			goto out;
@@ -458,6 +563,7 @@ out:
 	geopart_free(&a6);
 	geopart_idmap_free(&geo.by_offset);
 	geopart_idmap_free(&geo.by_key);
+	geopart_idmap_free(&geo.by_asn);
 	geopart_idmap_free(&geo.by_coord);
 	geopart_idmap_free(&geo.by_place);
 	geopart_idmap_free(&asn.by_offset);

@@ -13,13 +13,16 @@
  *
  * What is read from each record: continent.code, country.iso_code and
  * subdivisions.0.iso_code (the most significant subdivision, as GeoIP2 City orders
- * them) from `database`, and when g->locations is set (some map has coordinates)
- * location.latitude/longitude too (City databases; kept as floats, about a metre);
- * autonomous_system_number from `asn_database`. Other fields are ignored. A record with
- * only one of latitude and longitude counts as unlocated. Coordinates are read only
- * when asked for because they multiply the distinct locations of a City database
- * (thousands of subdivisions, but a place per city), and with them the walk's time and
- * memory.
+ * them) from `database`, or IPinfo's flat continent and country strings, and when
+ * g->locations is set (some map has coordinates) location.latitude/longitude too (City
+ * databases; kept as floats, about a metre); the AS number from
+ * autonomous_system_number, traits.autonomous_system_number or IPinfo's asn
+ * ("AS64500") -- in `asn_database`, and in `database` too (IPinfo country_asn), the
+ * asn_database deciding where both know an address. Other fields are ignored
+ * (docs/geoip.md has the table of layouts). A record with only one of latitude and
+ * longitude counts as unlocated. Coordinates are read only when asked for because they
+ * multiply the distinct locations of a City database (thousands of subdivisions, but a
+ * place per city), and with them the walk's time and memory.
  *
  * Refusals (errors at the config key's FILE:LINE): a file libmaxminddb cannot open or
  * that is not a MaxMind DB; a search tree that is corrupt or loops; a `database` where
@@ -61,7 +64,9 @@ enum geodb_field {
 	GEODB_COUNTRY = 2,
 	GEODB_SUBDIVISION = 4,
 	GEODB_ASN = 8,
-	GEODB_LOCATION = 16,
+	/* subdivisions without iso_code (named only, as in DB-IP's lite City database) */
+	GEODB_SUBDIVISION_NAMES = 16,
+	GEODB_LOCATION = 32,
 };
 
 /* What geodb_open read of `database`: its metadata, and the file it read (fstat). */

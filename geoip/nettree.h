@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT
  * nettree.h -- the immutable address table a compiled geo map is looked up in:
- * address -> (list id, ECS scope). Built once on the load thread in the snapshot arena;
- * looked up by worker threads with no allocation, no locks and no libmaxminddb.
+ * address -> (value, ECS scope); the value is a list id and a rule kind (geo.h). Built once on the
+ * load thread in the snapshot arena; looked up by worker threads with no allocation, no locks and
+ * no libmaxminddb.
  *
  * Shape. Not a bit trie but a sorted array of range starts. The compiler hands over a
  * partition of the whole address space into maximal ranges [start[i], start[i+1]) that
- * carry one list id each, neighbours always differing (equal neighbours were merged).
+ * carry one value each, neighbours always differing in the list the value names (ranges
+ * of one list were merged, whatever rule gave it; geo.h).
  * A lookup is a predecessor search for the address; a 2^16-entry jump table indexed by
  * the top 16 address bits narrows the search to the few ranges that start inside that
  * /16, so a typical IPv4 lookup touches the jump table, one or two cache lines of keys
@@ -44,19 +46,47 @@ struct nettree {
 	                              * last entry is n - 1 */
 	const uint32_t *k4;          /* arena; IPv4 range starts, ascending */
 	const unsigned __int128 *k6; /* arena; IPv6 range starts, ascending */
-	const uint16_t *val;         /* arena; list id of each range */
+	const uint32_t *val;         /* arena; value of each range (geo.h: list id and
+	                              * rule kind), NETTREE_RUN set on ranges of a run */
+	const uint32_t *run;         /* arena; for a range i of a run, run[2i] and
+	                              * run[2i+1] are the first and the last range of
+	                              * it; NULL when there is no run */
 };
 
+/* Runs. The caller may keep neighbouring ranges apart that the scope must not tell
+ * apart (geo.h: parts of one list given by rules of different kinds): nettree_build's
+ * same_mask says which value bits the scope is about, and neighbours equal in those
+ * bits form a run, whose scope is computed from the run's bounds, not the range's. */
+#define NETTREE_RUN 0x80000000u
+
 struct nettree_hit {
-	uint16_t val;  /* the range's value (a list id) */
+	uint32_t val;  /* the range's value (NETTREE_RUN cleared) */
 	uint8_t scope; /* prefix length of the widest aligned network with this value */
 };
 
 /* Builds t in arena a from n ranges: starts[0] must be 0, starts strictly ascending,
- * vals[i] != vals[i+1]. bits is 32 (starts below 2^32) or 128. Borrowed inputs; t's
- * arrays are arena-owned. Load thread. Returns GS_OK or GS_EINVAL (bad input). */
+ * vals[i] != vals[i+1], no value with NETTREE_RUN. Neighbours with the same
+ * (val & same_mask) form runs (see above; UINT32_MAX: none). bits is 32 (starts below
+ * 2^32) or 128. Borrowed inputs; t's arrays are arena-owned. Load thread. Returns GS_OK
+ * or GS_EINVAL (bad input). */
 int nettree_build(struct nettree *t, unsigned bits, const unsigned __int128 *starts,
-                  const uint16_t *vals, size_t n, struct arena *a) GS_NONNULL GS_WUR;
+                  const uint32_t *vals, size_t n, uint32_t same_mask,
+                  struct arena *a) GS_NONNULL GS_WUR;
+
+/* The bounds that the scope of range lo is computed from: its own, or its run's.
+ * Returns the value with NETTREE_RUN cleared. */
+static inline uint32_t nettree_bounds(const struct nettree *t, uint32_t lo, uint32_t *first,
+                                      uint32_t *last)
+{
+	uint32_t v = t->val[lo];
+	*first = *last = lo;
+	if (GS_UNLIKELY(v & NETTREE_RUN)) {
+		*first = t->run[2 * (size_t)lo];
+		*last = t->run[2 * (size_t)lo + 1];
+		v &= ~NETTREE_RUN;
+	}
+	return v;
+}
 
 static inline unsigned nettree_clz32(uint32_t v)
 {
@@ -86,13 +116,14 @@ static inline GS_HOT void nettree_lookup4(const struct nettree *t, uint32_t x,
 		else
 			hi = mid - 1;
 	}
+	uint32_t first, last;
+	hit->val = nettree_bounds(t, lo, &first, &last);
 	unsigned scope = 0, s;
-	uint32_t start = t->k4[lo];
+	uint32_t start = t->k4[first];
 	if (start > 0 && (s = nettree_clz32(x ^ (start - 1)) + 1) > scope)
 		scope = s;
-	if (lo + 1 < t->n && (s = nettree_clz32(x ^ t->k4[lo + 1]) + 1) > scope)
+	if (last + 1 < t->n && (s = nettree_clz32(x ^ t->k4[last + 1]) + 1) > scope)
 		scope = s;
-	hit->val = t->val[lo];
 	hit->scope = (uint8_t)scope;
 }
 
@@ -109,13 +140,14 @@ static inline GS_HOT void nettree_lookup6(const struct nettree *t, unsigned __in
 		else
 			hi = mid - 1;
 	}
+	uint32_t first, last;
+	hit->val = nettree_bounds(t, lo, &first, &last);
 	unsigned scope = 0, s;
-	unsigned __int128 start = t->k6[lo];
+	unsigned __int128 start = t->k6[first];
 	if (start > 0 && (s = nettree_clz128(x ^ (start - 1)) + 1) > scope)
 		scope = s;
-	if (lo + 1 < t->n && (s = nettree_clz128(x ^ t->k6[lo + 1]) + 1) > scope)
+	if (last + 1 < t->n && (s = nettree_clz128(x ^ t->k6[last + 1]) + 1) > scope)
 		scope = s;
-	hit->val = t->val[lo];
 	hit->scope = (uint8_t)scope;
 }
 

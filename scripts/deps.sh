@@ -39,11 +39,14 @@ apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
 # The unbound, knot and pdns packages start system servers on port 53; the tests run
-# their own (knot-convert.sh and pdns-convert.sh compare them with geosteerd).
+# their own (knot-convert.sh and pdns-convert.sh compare them with geosteerd), and of
+# the prometheus package only promtool is used. Only a server this run has just
+# installed is stopped and disabled: one that was installed before (a machine's own
+# resolver, say) is left alone.
 if command -v systemctl >/dev/null 2>&1; then
-	# Likewise knot, pdns (the converter tests run their own) and the prometheus
-	# package's server (only its promtool is used).
-	for unit in unbound knot pdns prometheus; do
-		systemctl disable --now "$unit" >/dev/null 2>&1 || true
+	for pair in unbound:unbound knot:knot pdns-server:pdns prometheus:prometheus; do
+		case " $missing " in
+		*" ${pair%%:*} "*) systemctl disable --now "${pair#*:}" >/dev/null 2>&1 || true ;;
+		esac
 	done
 fi

@@ -453,9 +453,9 @@ static void log_totals(struct answer_ctx *const *actx, size_t n_ctx)
 {
 	struct answer_stats st;
 	answer_stats_sum(actx, (unsigned)n_ctx, &st);
-	log_info("answered %llu queries (%llu over UDP, %llu over TCP)",
-	         (unsigned long long)st.queries, (unsigned long long)st.udp,
-	         (unsigned long long)st.tcp);
+	log_info("answered %llu quer%s (%llu over UDP, %llu over TCP)",
+	         (unsigned long long)st.queries, st.queries == 1 ? "y" : "ies",
+	         (unsigned long long)st.udp, (unsigned long long)st.tcp);
 }
 
 /* The optional parts serve() starts and stops with the workers (NULL when off). */

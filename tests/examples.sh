@@ -4,7 +4,8 @@
 # (examples/prometheus/geosteer-alerts.yml) pass `promtool check rules` (skipped with a
 # message when promtool, Debian package prometheus, is not installed), every metric
 # they and the Grafana dashboard name is one docs/metrics.md documents, and the
-# dashboard (examples/grafana/geosteer.json) is JSON with panels and queries.
+# dashboard (examples/grafana/geosteer.json) is JSON with panels and queries; the
+# systemd units of examples/systemd pass systemd-analyze verify where it exists.
 # Environment: top_srcdir (set by `make check`).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
@@ -64,6 +65,22 @@ for f in "$RULES" "$DASH"; do
 		fi
 	done
 done
+
+# The systemd units for GeoIP updates (examples/systemd/, docs/geoip.md) pass
+# `systemd-analyze verify`, where it exists; geoipupdate itself may not be installed.
+SYSD="$top_srcdir/examples/systemd"
+if command -v systemd-analyze >/dev/null 2>&1; then
+	out=$(systemd-analyze verify --man=no "$SYSD"/*.path "$SYSD"/*.service "$SYSD"/*.timer 2>&1)
+	rest=$(grep -v 'Command /usr/bin/geoipupdate is not executable' <<<"$out" | grep -v '^$')
+	if [ -z "$rest" ]; then
+		ok "systemd-analyze verify examples/systemd: ${out:-no warnings}"
+	else
+		fail "systemd-analyze verify examples/systemd:"
+		printf '%s\n' "$rest" | sed 's/^/    | /'
+	fi
+else
+	echo "SKIP: systemd-analyze not found: examples/systemd not verified"
+fi
 
 echo "examples: $N_PASS passed, $N_FAIL failed"
 [ "$N_FAIL" -eq 0 ]

@@ -23,6 +23,7 @@
 #include "server/base/diag.h"
 #include "server/base/err.h"
 #include "server/base/netaddr.h"
+#include "server/base/xalloc.h"
 #include "server/config/config.h"
 #include "server/ctl/explain.h"
 #include "server/health/health.h"
@@ -45,18 +46,17 @@ static void print_help(FILE *out)
 	        "    geosteerctl - control and inspect geosteerd, the geo-steering DNS server\n"
 	        "\n"
 	        "SYNOPSIS\n"
-	        "    geosteerctl [-s SOCKET | -c FILE [-r]] status\n"
+	        "    geosteerctl [-s SOCKET | -c FILE [-r]] [--json] status\n"
 	        "    geosteerctl [-s SOCKET | -c FILE] reload\n"
-	        "    geosteerctl [-s SOCKET | -c FILE [-r]] health\n"
+	        "    geosteerctl [-s SOCKET | -c FILE [-r]] [--json] health\n"
 	        "    geosteerctl [-s SOCKET | -c FILE] force DC|ADDRESS up|down [--for DURATION]\n"
 	        "                [--reason TEXT]\n"
 	        "    geosteerctl [-s SOCKET | -c FILE] force DC|ADDRESS auto\n"
-	        "    geosteerctl [-s SOCKET | -c FILE [-r]] stats\n"
-	        "    geosteerctl [-s SOCKET | -c FILE [-r]] explain NAME [TYPE] --client IP\n"
-	        "                [--subnet CIDR] [--tcp]\n"
-	        "    geosteerctl -c FILE explain --offline NAME [TYPE] --client IP [--subnet "
-	        "CIDR]\n"
-	        "                [--tcp]\n"
+	        "    geosteerctl [-s SOCKET | -c FILE [-r]] [--json] stats\n"
+	        "    geosteerctl [-s SOCKET | -c FILE [-r]] [--json] explain NAME [TYPE]\n"
+	        "                --client IP [--subnet CIDR] [--tcp]\n"
+	        "    geosteerctl -c FILE [--json] explain --offline [--quiet] NAME [TYPE]\n"
+	        "                --client IP [--subnet CIDR] [--tcp]\n"
 	        "    geosteerctl diff [--json] [--old-base DIR] [--new-base DIR] OLD.yaml "
 	        "NEW.yaml\n"
 	        "    geosteerctl -h | -V\n"
@@ -84,6 +84,11 @@ static void print_help(FILE *out)
 	        "        (`control_readonly:`), which answers status, health, stats and\n"
 	        "        explain, and refuses force and reload. (-s SOCKET takes either\n"
 	        "        socket's path.)\n"
+	        "    -j, --json\n"
+	        "        status, health, stats and explain print one JSON object instead of\n"
+	        "        lines: the same facts, typed (numbers, booleans, null), each with the\n"
+	        "        text of its line (docs/control.md lists the fields). It may also come\n"
+	        "        after the command. With diff it is diff's own --json.\n"
 	        "    -h, --help\n"
 	        "        Print this help and exit.\n"
 	        "    -V, --version\n"
@@ -127,6 +132,10 @@ static void print_help(FILE *out)
 	        "        query path in this process. No health monitor runs: an address is up\n"
 	        "        unless the configuration's state_file forces it (or its datacenter)\n"
 	        "        down, as when geosteerd starts.\n"
+	        "      --quiet\n"
+	        "        With --offline: do not print the configuration's warnings (errors\n"
+	        "        still go to standard error), for a CI job that explains many\n"
+	        "        subnets.\n"
 	        "      --tcp\n"
 	        "        Ask as over TCP (never truncated). By default the question is asked as\n"
 	        "        over UDP and, when the answer is truncated, again as over TCP.\n"
@@ -187,10 +196,10 @@ static void print_help(FILE *out)
 	        "\n"
 	        "EXAMPLES\n"
 	        "    Which datacenter does a client of a German resolver get?\n"
-	        "        geosteerctl -c examples/geosteer.yaml explain --offline \\\n"
+	        "        geosteerctl -c build/examples/geosteer.yaml explain --offline \\\n"
 	        "            www.geo.example A --client 127.0.0.1 --subnet 81.169.145.0/24\n"
 	        "    The same for an IPv6 client, AAAA, without ECS:\n"
-	        "        geosteerctl -c examples/geosteer.yaml explain --offline \\\n"
+	        "        geosteerctl -c build/examples/geosteer.yaml explain --offline \\\n"
 	        "            www.geo.example AAAA --client 2a00:1450:4001::1\n"
 	        "    In CI, fail the build when a US resolver would not get us-east:\n"
 	        "        geosteerctl -c geosteer.yaml explain --offline www.geo.example \\\n"
@@ -219,6 +228,8 @@ static int usage_error(const char *fmt, ...)
 
 /* -r: the read-only socket of the configuration. */
 static bool use_readonly;
+/* --json before the command: status, health, stats and explain answer in JSON. */
+static bool use_json;
 
 /* The control socket path: -s, else the config's control: (control_readonly: with -r),
  * else the default. Returns EXIT_OK, or EXIT_FAIL when the configuration does not load
@@ -270,15 +281,17 @@ static int control_command(const char *sock, const char *config, int n, char **w
 
 static int cmd_explain(int argc, char **argv, const char *sock, const char *config)
 {
-	enum { OPT_OFFLINE = 256, OPT_CLIENT, OPT_SUBNET, OPT_TCP };
+	enum { OPT_OFFLINE = 256, OPT_CLIENT, OPT_SUBNET, OPT_TCP, OPT_JSON, OPT_QUIET };
 	static const struct option longopts[] = {
 	        {"offline", no_argument, NULL, OPT_OFFLINE},
+	        {"quiet", no_argument, NULL, OPT_QUIET},
+	        {"json", no_argument, NULL, OPT_JSON},
 	        {"client", required_argument, NULL, OPT_CLIENT},
 	        {"subnet", required_argument, NULL, OPT_SUBNET},
 	        {"tcp", no_argument, NULL, OPT_TCP},
 	        {NULL, 0, NULL, 0},
 	};
-	struct explain_req req = {.config = config, .qtype = LDNS_RR_TYPE_A};
+	struct explain_req req = {.config = config, .qtype = LDNS_RR_TYPE_A, .json = use_json};
 	bool offline = false, has_client = false;
 	int opt;
 	optind = 0; /* 0: GNU getopt starts afresh (permuting again); argv[0] is "explain" */
@@ -301,6 +314,12 @@ static int cmd_explain(int argc, char **argv, const char *sock, const char *conf
 		case OPT_TCP:
 			req.tcp = true;
 			break;
+		case OPT_JSON:
+			req.json = true;
+			break;
+		case OPT_QUIET:
+			req.quiet = true;
+			break;
 		default:
 			return usage_error("explain: bad option");
 		}
@@ -315,8 +334,22 @@ static int cmd_explain(int argc, char **argv, const char *sock, const char *conf
 		return usage_error("explain: '%s' is not a record type", argv[optind + 1]);
 	if (!has_client)
 		return usage_error("explain: --client IP is required");
-	if (!offline)
-		return control_command(sock, config, argc, argv);
+	if (req.quiet && !offline)
+		return usage_error("explain: --quiet goes with --offline (the daemon prints no "
+		                   "configuration warnings)");
+	if (!offline) {
+		/* The daemon renders the JSON (its records are the text form's). */
+		char **words = xcalloc((size_t)argc + 1, sizeof(*words));
+		int n = 0;
+		for (int i = 0; i < argc; i++)
+			if (strcmp(argv[i], "--json") != 0)
+				words[n++] = argv[i];
+		if (req.json)
+			words[n++] = "--json";
+		int rc = control_command(sock, config, n, words);
+		free(words);
+		return rc;
+	}
 	if (!config)
 		return usage_error("explain --offline needs the configuration: -c FILE");
 	switch (explain_offline(&req, stdout, stderr)) {
@@ -417,14 +450,18 @@ static int cmd_force(int argc, char **argv, const char *sock, const char *config
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	        {"socket", required_argument, NULL, 's'}, {"config", required_argument, NULL, 'c'},
-	        {"readonly", no_argument, NULL, 'r'},     {"help", no_argument, NULL, 'h'},
-	        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+	        {"socket", required_argument, NULL, 's'},
+	        {"config", required_argument, NULL, 'c'},
+	        {"readonly", no_argument, NULL, 'r'},
+	        {"help", no_argument, NULL, 'h'},
+	        {"version", no_argument, NULL, 'V'},
+	        {"json", no_argument, NULL, 'j'},
+	        {NULL, 0, NULL, 0},
 	};
 	const char *sock = NULL, *config = NULL;
 	int opt;
 	/* "+": options before the command are ours; the command parses the rest. */
-	while ((opt = getopt_long(argc, argv, "+s:c:rhV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+s:c:rjhV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			sock = optarg;
@@ -434,6 +471,9 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			use_readonly = true;
+			break;
+		case 'j':
+			use_json = true;
 			break;
 		case 'h':
 			print_help(stdout);
@@ -453,20 +493,41 @@ int main(int argc, char **argv)
 		return usage_error("-r takes the read-only socket from -c FILE (with -s, give "
 		                   "that socket's path instead)");
 	const char *cmd = argv[optind];
-	int nargs = argc - optind - 1;
-	if (strcmp(cmd, "diff") == 0)
-		return cfgdiff_main(argc - optind, argv + optind);
+	if (strcmp(cmd, "diff") == 0) {
+		if (!use_json)
+			return cfgdiff_main(argc - optind, argv + optind);
+		/* geosteerctl --json diff ... is diff --json ... */
+		char **words = xcalloc((size_t)(argc - optind) + 2, sizeof(*words));
+		words[0] = argv[optind];
+		words[1] = "--json";
+		for (int i = optind + 1; i < argc; i++)
+			words[i - optind + 1] = argv[i];
+		int rc = cfgdiff_main(argc - optind + 1, words);
+		free(words);
+		return rc;
+	}
 	if (strcmp(cmd, "explain") == 0)
 		return cmd_explain(argc - optind, argv + optind, sock, config);
+	if (strcmp(cmd, "force") == 0 && use_json)
+		return usage_error("--json: only status, health, stats, explain and diff answer "
+		                   "in JSON");
 	if (strcmp(cmd, "force") == 0)
 		return cmd_force(argc - optind, argv + optind, sock, config);
 	static const char *const simple[] = {"status", "reload", "health", "stats"};
 	for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
 		if (strcmp(cmd, simple[i]) != 0)
 			continue;
-		if (nargs != 0)
-			return usage_error("unexpected argument '%s'", argv[optind + 1]);
-		return control_command(sock, config, nargs + 1, argv + optind);
+		bool json = use_json;
+		for (int a = optind + 1; a < argc; a++) {
+			if (strcmp(argv[a], "--json") != 0 || strcmp(cmd, "reload") == 0)
+				return usage_error("unexpected argument '%s'", argv[a]);
+			json = true;
+		}
+		if (json && strcmp(cmd, "reload") == 0)
+			return usage_error("--json: only status, health, stats, explain and diff "
+			                   "answer in JSON");
+		char *words[] = {(char *)cmd, "--json"};
+		return control_command(sock, config, json ? 2 : 1, words);
 	}
 	return usage_error("unknown command '%s'", cmd);
 }

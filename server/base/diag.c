@@ -87,9 +87,16 @@ void diag_print(const struct diag *d, FILE *out)
 void diag_log(const struct diag *d)
 {
 	for (size_t i = 0; i < d->n; i++) {
-		if (d->v[i].is_warning)
-			log_warn("%s", d->v[i].text);
+		const char *t = d->v[i].text;
+		if (!d->v[i].is_warning) {
+			log_err("%s", t);
+			continue;
+		}
+		/* The log line says "warning" already: not "warning: F:L: warning: ...". */
+		const char *w = strstr(t, "warning: ");
+		if (w)
+			log_warn("%.*s%s", (int)(w - t), t, w + strlen("warning: "));
 		else
-			log_err("%s", d->v[i].text);
+			log_warn("%s", t);
 	}
 }

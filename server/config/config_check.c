@@ -201,17 +201,14 @@ static void check_geo_needs(const struct cfg *c, struct diag *d)
 		for (size_t k = 0; k < ns; k++) {
 			if (sets[k].n == 0 || strcmp(sets[k].key, "networks") == 0)
 				continue;
-			bool is_asn = strcmp(sets[k].key, "asns") == 0;
+			/* asns rules without asn_database are decided against the database
+			 * (geo_map_compile): IPinfo's country_asn carries AS numbers itself. */
 			if (!c->geoip.enabled)
 				diag_err(d, sets[k].rules[0].list.pos,
 				         "maps.%s.%s: these rules need a GeoIP database, but there "
 				         "is "
 				         "no geoip section",
 				         m->name, sets[k].key);
-			else if (is_asn && !c->geoip.asn_database)
-				diag_err(d, sets[k].rules[0].list.pos,
-				         "maps.%s.asns: ASN rules need geoip.asn_database",
-				         m->name);
 		}
 	}
 }

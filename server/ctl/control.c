@@ -34,6 +34,8 @@
 #include "server/ctl/connsrv.h"
 #include "server/ctl/ctl_proto.h"
 #include "server/ctl/explain.h"
+#include "server/ctl/ctl_health_json.h"
+#include "server/base/kv.h"
 #include "server/fleet/fleet.h"
 #include "server/health/state_file.h"
 #include "server/load/reload.h"
@@ -80,11 +82,49 @@ struct control {
 
 /* ---------------------------------------------------------------- commands */
 
+/* A command's records (kv.h), rendered as text lines or, after the word --json, as one
+ * JSON object; either way sent as data lines. */
+struct kv_reply {
+	FILE *f;
+	char *text;
+	size_t len;
+	struct kv *kv;
+};
+
+/* Starts r for a command whose only optional word w[1] is --json. Returns false (and
+ * answers ERR) when it is another word or memory runs out. */
+static bool reply_open(struct kv_reply *r, char **w, size_t n, struct ctl_out *o, int width)
+{
+	bool json = n > 1;
+	if (json && strcmp(w[1], "--json") != 0) {
+		ctl_out_err(o, "%s: unknown option '%.64s' (only --json)", w[0], w[1]);
+		return false;
+	}
+	*r = (struct kv_reply){0};
+	r->f = open_memstream(&r->text, &r->len);
+	if (!r->f) {
+		ctl_out_err(o, "%s: out of memory", w[0]);
+		return false;
+	}
+	r->kv = kv_new(json ? KV_JSON : KV_TEXT, r->f, width);
+	return true;
+}
+
+/* Ends r: its lines as data lines, then OK. */
+static void reply_close(struct kv_reply *r, struct ctl_out *o)
+{
+	kv_finish(r->kv);
+	fclose(r->f);
+	ctl_out_text(o, r->text);
+	free(r->text);
+	ctl_out_ok(o, "%s", "");
+}
+
 static void cmd_help(struct control *c, char **w, size_t n, struct ctl_out *o);
 
 /* The signing of a zone geosteer signs (name: its origin as text): when, until when,
  * when it is re-signed, and one line per key. */
-static void status_dnssec(struct ctl_out *o, const struct zone *z, const char *name)
+static void status_dnssec(struct kv *o, const struct zone *z, const char *name)
 {
 	static const char *const roles[] = {
 	        [ZONE_KEY_KSK] = "KSK",
@@ -96,19 +136,25 @@ static void status_dnssec(struct ctl_out *o, const struct zone *z, const char *n
 	timefmt_utc((time_t)z->signed_at, at);
 	timefmt_utc((time_t)z->sig_expires, until);
 	timefmt_utc((time_t)(z->sig_expires - (z->sig_expires - z->signed_at) / 4), due);
-	ctl_out_data(o, "%-12s%s signed %s, signatures expire %s, re-signed from %s",
-	             "dnssec:", name, at, until, due);
+	kv_item(o, "dnssec",
+	        KV_F(KV_STR("zone", name), KV_STR("signed", at), KV_STR("expires", until),
+	             KV_STR("resign_from", due)),
+	        "%s signed %s, signatures expire %s, re-signed from %s", name, at, until, due);
 	for (size_t k = 0; k < z->n_keys; k++) {
 		const struct zone_key_info *ki = &z->keys[k];
-		ctl_out_data(o, "%-12s%s tag %u, algorithm %u, flags %u, %s", "key:", name, ki->tag,
-		             ki->algorithm, ki->flags,
-		             ki->role < GS_ARRAY_LEN(roles) ? roles[ki->role] : "?");
+		const char *role = ki->role < GS_ARRAY_LEN(roles) ? roles[ki->role] : "?";
+		kv_item(o, "key",
+		        KV_F(KV_STR("zone", name), KV_UINT("tag", ki->tag),
+		             KV_UINT("algorithm", ki->algorithm), KV_UINT("flags", ki->flags),
+		             KV_STR("role", role)),
+		        "%s tag %u, algorithm %u, flags %u, %s", name, ki->tag, ki->algorithm,
+		        ki->flags, role);
 	}
 }
 
 /* How many forces there are, how many of them are timed, and when the next one ends
  * (`health` lists them). */
-static void status_forces(struct control *c, struct ctl_out *o)
+static void status_forces(struct control *c, struct kv *o)
 {
 	struct health_entry *v = NULL;
 	size_t n = 0, n_forces = 0, n_timed = 0;
@@ -131,12 +177,19 @@ static void status_forces(struct control *c, struct ctl_out *o)
 	time_t next = health_next_expiry(c->health);
 	char t[TIMEFMT_UTC_MAX];
 	timefmt_utc(next, t);
-	ctl_out_data(o, "%-12s%zu (%zu timed%s%s)", "forces:", n_forces, n_timed,
-	             n_timed ? ", next ends " : "", n_timed ? t : "");
+	kv_put(o, "forces",
+	       KV_F(KV_UINT("count", n_forces), KV_UINT("timed", n_timed),
+	            KV_STR("next_end", n_timed ? t : NULL)),
+	       "%zu (%zu timed%s%s)", n_forces, n_timed, n_timed ? ", next ends " : "",
+	       n_timed ? t : "");
 }
 
 static void cmd_status(struct control *c, char **w, size_t n, struct ctl_out *o)
 {
+	struct kv_reply rp;
+	if (!reply_open(&rp, w, n, o, 12))
+		return;
+	struct kv *k = rp.kv;
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	char t[TIMEFMT_UTC_MAX];
@@ -145,70 +198,105 @@ static void cmd_status(struct control *c, char **w, size_t n, struct ctl_out *o)
 	const char *db_path = reload_db_path(c->rl);
 	struct reload_counters rc;
 	reload_counters(c->rl, &rc);
-	ctl_out_data(o, "%-12sgeosteerd %s", "version:", PACKAGE_VERSION);
-	ctl_out_data(o, "%-12s%ld", "pid:", (long)getpid());
+	kv_put(k, "version",
+	       KV_F(KV_STR("program", "geosteerd"), KV_STR("number", PACKAGE_VERSION)),
+	       "geosteerd %s", PACKAGE_VERSION);
+	kv_put(k, "pid", KV_F(KV_INT("", getpid())), "%ld", (long)getpid());
 	timefmt_utc(c->started, t);
-	ctl_out_data(o, "%-12s%lld s (started %s)",
-	             "uptime:", (long long)(now.tv_sec - c->started_mono.tv_sec), t);
-	ctl_out_data(o, "%-12s%s", "config:", c->cfg->path);
+	long long up = (long long)(now.tv_sec - c->started_mono.tv_sec);
+	kv_put(k, "uptime", KV_F(KV_INT("seconds", up), KV_STR("started", t)),
+	       "%lld s (started %s)", up, t);
+	kv_put(k, "config", KV_F(KV_STR("", c->cfg->path)), "%s", c->cfg->path);
 	if (s) {
 		timefmt_utc(s->loaded_at, t);
-		ctl_out_data(o, "%-12s%llu (loaded %s)",
-		             "generation:", (unsigned long long)s->generation, t);
+		kv_put(k, "generation", KV_F(KV_UINT("number", s->generation), KV_STR("loaded", t)),
+		       "%llu (loaded %s)", (unsigned long long)s->generation, t);
 	}
 	timefmt_utc(rc.last_failure, t);
-	ctl_out_data(o, "%-12s%llu ok, %llu failed%s%s", "reloads:", (unsigned long long)rc.ok,
-	             (unsigned long long)rc.failed, rc.failed ? ", last failure " : "",
-	             rc.failed ? t : "");
+	kv_put(k, "reloads",
+	       KV_F(KV_UINT("ok", rc.ok), KV_UINT("failed", rc.failed),
+	            KV_STR("last_failure", rc.failed ? t : NULL)),
+	       "%llu ok, %llu failed%s%s", (unsigned long long)rc.ok, (unsigned long long)rc.failed,
+	       rc.failed ? ", last failure " : "", rc.failed ? t : "");
 	timefmt_utc(rc.last_resign, t);
-	ctl_out_data(o, "%-12s%llu ok, %llu failed%s%s",
-	             "re-signs:", (unsigned long long)rc.resign_ok,
-	             (unsigned long long)rc.resign_failed, rc.resign_ok ? ", last " : "",
-	             rc.resign_ok ? t : "");
-	ctl_out_data(o, "%-12s%u", "workers:", c->n_workers);
+	kv_put(k, "re-signs",
+	       KV_F(KV_UINT("ok", rc.resign_ok), KV_UINT("failed", rc.resign_failed),
+	            KV_STR("last", rc.resign_ok ? t : NULL)),
+	       "%llu ok, %llu failed%s%s", (unsigned long long)rc.resign_ok,
+	       (unsigned long long)rc.resign_failed, rc.resign_ok ? ", last " : "",
+	       rc.resign_ok ? t : "");
+	kv_put(k, "workers", KV_F(KV_UINT("", c->n_workers)), "%u", c->n_workers);
 	if (s) {
-		ctl_out_data(o, "%-12s%zu (%zu records)", "zones:", s->zones.n,
-		             snapshot_count_records(s));
+		size_t records = snapshot_count_records(s);
+		kv_put(k, "zones", KV_F(KV_UINT("count", s->zones.n), KV_UINT("records", records)),
+		       "%zu (%zu records)", s->zones.n, records);
+		kv_array(k, "zone");
 		for (size_t i = 0; i < s->zones.n; i++) {
 			const struct zone *z = s->zones.zones[i];
 			char name[DNAME_TEXT_MAX];
 			dname_to_text(z->origin, name);
-			ctl_out_data(o, "%-12s%s serial %u, %zu records, %s", "zone:", name,
-			             (unsigned)z->serial, z->n_records, z->file);
+			kv_item(k, "zone",
+			        KV_F(KV_STR("name", name), KV_UINT("serial", z->serial),
+			             KV_UINT("records", z->n_records), KV_STR("file", z->file)),
+			        "%s serial %u, %zu records, %s", name, (unsigned)z->serial,
+			        z->n_records, z->file);
 			if (z->signed_at)
-				status_dnssec(o, z, name);
+				status_dnssec(k, z, name);
 		}
 	}
 	if (!db_path) {
-		ctl_out_data(o, "%-12snone", "geoip:");
+		kv_put(k, "geoip", KV_F(KV_STR("path", NULL)), "none");
 	} else if (s && s->geoip.epoch) {
 		timefmt_utc((time_t)s->geoip.epoch, t);
-		ctl_out_data(o, "%-12s%s (%s), build epoch %llu (%s)", "geoip:", db_path,
-		             s->geoip.type[0] ? s->geoip.type : "?",
-		             (unsigned long long)s->geoip.epoch, t);
+		const char *type = s->geoip.type[0] ? s->geoip.type : "?";
+		kv_put(k, "geoip",
+		       KV_F(KV_STR("path", db_path), KV_STR("type", type),
+		            KV_UINT("epoch", s->geoip.epoch), KV_STR("built", t)),
+		       "%s (%s), build epoch %llu (%s)", db_path, type,
+		       (unsigned long long)s->geoip.epoch, t);
 	} else {
-		ctl_out_data(o, "%-12s%s (build epoch unknown)", "geoip:", db_path);
+		kv_put(k, "geoip", KV_F(KV_STR("path", db_path), KV_RAW("epoch", "null")),
+		       "%s (build epoch unknown)", db_path);
 	}
 	size_t n_targets = s && s->health ? health_table_n_targets(s->health) : 0;
 	if (reload_has_monitor(c->rl))
-		ctl_out_data(o, "%-12srunning, %zu monitored address%s", "monitor:", n_targets,
-		             n_targets == 1 ? "" : "es");
+		kv_put(k, "monitor",
+		       KV_F(KV_BOOL("running", true), KV_UINT("addresses", n_targets)),
+		       "running, %zu monitored address%s", n_targets, n_targets == 1 ? "" : "es");
 	else
-		ctl_out_data(o, "%-12soff (no service has a check)", "monitor:");
-	status_forces(c, o);
-	ctl_out_data(o, "%-12s%s", "state_file:",
-	             c->cfg->state_file ? c->cfg->state_file : "none (forces last until exit)");
+		kv_put(k, "monitor", KV_F(KV_BOOL("running", false), KV_UINT("addresses", 0)),
+		       "off (no service has a check)");
+	status_forces(c, k);
+	kv_put(k, "state_file", KV_F(KV_STR("path", c->cfg->state_file)), "%s",
+	       c->cfg->state_file ? c->cfg->state_file : "none (forces last until exit)");
 	reload_unlock(c->rl);
-	if (c->fleet) {
-		char *text = fleet_status_text(c->fleet);
-		ctl_out_text(o, text);
-		free(text);
-	}
-	ctl_out_ok(o, "%s", "");
+	if (c->fleet)
+		fleet_status_kv(c->fleet, k);
+	reply_close(&rp, o);
 }
 
 static void cmd_health(struct control *c, char **w, size_t n, struct ctl_out *o)
 {
+	if (n > 1) {
+		/* JSON: the rows of the table as objects (ctl_health_json.c). */
+		struct kv_reply rp;
+		if (!reply_open(&rp, w, n, o, 0))
+			return;
+		if (!kv_is_json(rp.kv) || ctl_health_json(c->health, rp.kv) != GS_OK) {
+			kv_finish(rp.kv);
+			fclose(rp.f);
+			free(rp.text);
+			ctl_out_err(o, "cannot list the health states");
+			return;
+		}
+		/* What answers see per datacenter, from the snapshot served now. */
+		reload_lock(c->rl);
+		const struct snapshot *s = snapshot_current();
+		ctl_health_json_dcs(s ? s->steer : NULL, rp.kv);
+		reload_unlock(c->rl);
+		reply_close(&rp, o);
+		return;
+	}
 	char *text = NULL;
 	if (health_format(c->health, &text) != GS_OK) {
 		ctl_out_err(o, "cannot list the health states");
@@ -342,48 +430,56 @@ static void cmd_force(struct control *c, char **w, size_t n, struct ctl_out *o)
 	}
 }
 
+/* One counter of stats: "NAME: N", in JSON a number. */
+static void stat_put(struct kv *k, const char *name, uint64_t v)
+{
+	kv_put(k, name, KV_F(KV_UINT("", v)), "%llu", (unsigned long long)v);
+}
+
 static void cmd_stats(struct control *c, char **w, size_t n, struct ctl_out *o)
 {
+	struct kv_reply rp;
+	if (!reply_open(&rp, w, n, o, 0))
+		return;
+	struct kv *k = rp.kv;
 	struct answer_stats sum;
 	answer_stats_sum(c->actx, c->n_ctx, &sum);
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	ctl_out_data(o, "uptime: %lld", (long long)(now.tv_sec - c->started_mono.tv_sec));
-	ctl_out_data(o, "workers: %u", c->n_workers);
-	ctl_out_data(o, "queries: %llu", (unsigned long long)sum.queries);
-	ctl_out_data(o, "udp: %llu", (unsigned long long)sum.udp);
-	ctl_out_data(o, "tcp: %llu", (unsigned long long)sum.tcp);
-	ctl_out_data(o, "truncated: %llu", (unsigned long long)sum.truncated);
-	ctl_out_data(o, "dropped: %llu", (unsigned long long)sum.dropped);
-	ctl_out_data(o, "edns: %llu", (unsigned long long)sum.edns);
-	ctl_out_data(o, "ecs: %llu", (unsigned long long)sum.ecs);
-	ctl_out_data(o, "rrl_dropped: %llu", (unsigned long long)sum.rrl_dropped);
-	ctl_out_data(o, "rrl_slipped: %llu", (unsigned long long)sum.rrl_slipped);
-	ctl_out_data(o, "cookie_new: %llu", (unsigned long long)sum.cookie_new);
-	ctl_out_data(o, "cookie_valid: %llu", (unsigned long long)sum.cookie_valid);
-	ctl_out_data(o, "cookie_invalid: %llu", (unsigned long long)sum.cookie_invalid);
-	ctl_out_data(o, "all_down_open: %llu", (unsigned long long)sum.all_down[CFG_ALL_DOWN_OPEN]);
-	ctl_out_data(o, "all_down_servfail: %llu",
-	             (unsigned long long)sum.all_down[CFG_ALL_DOWN_SERVFAIL]);
-	ctl_out_data(o, "all_down_nodata: %llu",
-	             (unsigned long long)sum.all_down[CFG_ALL_DOWN_NODATA]);
-	ctl_out_data(o, "dnstap_sent: %llu", (unsigned long long)sum.dnstap_sent);
-	ctl_out_data(o, "dnstap_written: %llu", (unsigned long long)sum.dnstap_written);
-	ctl_out_data(o, "dnstap_dropped: %llu",
-	             (unsigned long long)(sum.dnstap_full + sum.dnstap_lost));
+	long long up = (long long)(now.tv_sec - c->started_mono.tv_sec);
+	kv_put(k, "uptime", KV_F(KV_INT("", up)), "%lld", up);
+	stat_put(k, "workers", c->n_workers);
+	stat_put(k, "queries", sum.queries);
+	stat_put(k, "udp", sum.udp);
+	stat_put(k, "tcp", sum.tcp);
+	stat_put(k, "truncated", sum.truncated);
+	stat_put(k, "dropped", sum.dropped);
+	stat_put(k, "edns", sum.edns);
+	stat_put(k, "ecs", sum.ecs);
+	stat_put(k, "rrl_dropped", sum.rrl_dropped);
+	stat_put(k, "rrl_slipped", sum.rrl_slipped);
+	stat_put(k, "cookie_new", sum.cookie_new);
+	stat_put(k, "cookie_valid", sum.cookie_valid);
+	stat_put(k, "cookie_invalid", sum.cookie_invalid);
+	stat_put(k, "all_down_open", sum.all_down[CFG_ALL_DOWN_OPEN]);
+	stat_put(k, "all_down_servfail", sum.all_down[CFG_ALL_DOWN_SERVFAIL]);
+	stat_put(k, "all_down_nodata", sum.all_down[CFG_ALL_DOWN_NODATA]);
+	stat_put(k, "dnstap_sent", sum.dnstap_sent);
+	stat_put(k, "dnstap_written", sum.dnstap_written);
+	stat_put(k, "dnstap_dropped", sum.dnstap_full + sum.dnstap_lost);
 	for (unsigned r = 0; r < GS_ARRAY_LEN(sum.rcode); r++) {
 		const char *name = answer_rcode_name(r);
 		/* The common ones always (scripts can rely on them), others when seen. */
 		if (r <= 5 || sum.rcode[r] > 0) {
+			char key[32];
 			if (name)
-				ctl_out_data(o, "rcode.%s: %llu", name,
-				             (unsigned long long)sum.rcode[r]);
+				snprintf(key, sizeof(key), "rcode.%s", name);
 			else
-				ctl_out_data(o, "rcode.%u: %llu", r,
-				             (unsigned long long)sum.rcode[r]);
+				snprintf(key, sizeof(key), "rcode.%u", r);
+			stat_put(k, key, sum.rcode[r]);
 		}
 	}
-	ctl_out_ok(o, "%s", "");
+	reply_close(&rp, o);
 }
 
 static void cmd_reload(struct control *c, char **w, size_t n, struct ctl_out *o)
@@ -456,6 +552,14 @@ static const struct geo_db *explain_db(struct control *c, const struct snapshot 
 	return c->ex_db;
 }
 
+/* explain_req.tail: the fleet's verdict and each node's observation of every monitored
+ * address the explanation shows. */
+static void explain_fleet(void *arg, struct kv *out)
+{
+	struct control *c = arg;
+	fleet_explain_kv(c->fleet, kv_transcript(out), out);
+}
+
 static void cmd_explain(struct control *c, char **w, size_t n, struct ctl_out *o)
 {
 	struct explain_req req;
@@ -463,6 +567,10 @@ static void cmd_explain(struct control *c, char **w, size_t n, struct ctl_out *o
 	if (explain_parse_words(w + 1, n - 1, &req, why, sizeof(why)) != GS_OK) {
 		ctl_out_err(o, "explain: %s (usage: %s)", why, EXPLAIN_USAGE);
 		return;
+	}
+	if (c->fleet) {
+		req.tail = explain_fleet;
+		req.tail_arg = c;
 	}
 	char *text = NULL, *etext = NULL;
 	size_t len = 0, elen = 0;
@@ -502,11 +610,6 @@ static void cmd_explain(struct control *c, char **w, size_t n, struct ctl_out *o
 	fclose(out);
 	fclose(err);
 	ctl_out_text(o, text);
-	if (c->fleet && st == EXPLAIN_ANSWERED) {
-		char *ft = fleet_explain_text(c->fleet, text);
-		ctl_out_text(o, ft);
-		free(ft);
-	}
 	if (st == EXPLAIN_ANSWERED)
 		ctl_out_ok(o, "%s", "");
 	else if (st == EXPLAIN_MISMATCH)
@@ -526,16 +629,17 @@ static const struct command {
 	const char *what;
 	bool changes; /* changes what is served: refused on the read-only socket */
 } commands[] = {
-        {"status", 0, 0, "status", cmd_status,
+        {"status", 0, 1, "status [--json]", cmd_status,
          "version, pid, uptime, generation, zones and serials, DNSSEC keys and signature "
          "times, GeoIP database, monitor",
          false},
-        {"health", 0, 0, "health", cmd_health, "health state of every monitored address", false},
+        {"health", 0, 1, "health [--json]", cmd_health, "health state of every monitored address",
+         false},
         {"force", 2, 4, "force DC|ADDRESS up|down|auto [for=SECONDS] [reason=TEXT]", cmd_force,
          "override the health of a datacenter or an address, for a time; TEXT "
          "percent-encoded (not on the read-only socket)",
          true},
-        {"stats", 0, 0, "stats", cmd_stats, "query counters of all workers", false},
+        {"stats", 0, 1, "stats [--json]", cmd_stats, "query counters of all workers", false},
         {"reload", 0, 0, "reload", cmd_reload,
          "load the configuration and zones again; keep the old ones on error (not on the "
          "read-only socket)",

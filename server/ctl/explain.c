@@ -24,6 +24,7 @@
 
 #include "geoip/geo.h"
 #include "geoip/geodb.h"
+#include "geoip/nearest.h"
 #include "server/query/answer.h"
 #include "server/base/diag.h"
 #include "server/base/dname.h"
@@ -31,6 +32,7 @@
 #include "server/base/err.h"
 #include "server/base/xalloc.h"
 #include "server/config/config.h"
+#include "server/base/kv.h"
 #include "server/query/edns.h"
 #include "server/health/health.h"
 #include "server/load/snapshot_build.h"
@@ -156,8 +158,8 @@ static socklen_t client_sockaddr(const struct netaddr *a, struct sockaddr_storag
 
 /* Loads the configuration and builds the snapshot as `geosteerd --check` does, plus
  * explain's own handle on the GeoIP databases (for the rule behind an answer). Every
- * diagnostic, warnings included, goes to err. */
-static int load(const char *path, struct ex_loaded *e, FILE *err)
+ * diagnostic goes to err, warnings too unless quiet. */
+static int load(const char *path, bool quiet, struct ex_loaded *e, FILE *err)
 {
 	struct diag d;
 	diag_init(&d);
@@ -176,19 +178,22 @@ static int load(const char *path, struct ex_loaded *e, FILE *err)
 		if (rc == GS_OK && diag_has_errors(&d))
 			rc = GS_EPARSE;
 	}
-	diag_print(&d, err);
+	for (size_t i = 0; i < d.n; i++)
+		if (!quiet || !d.v[i].is_warning)
+			fprintf(err, "%s\n", d.v[i].text);
 	diag_free(&d);
 	if (rc != GS_OK)
 		fprintf(err, "%s: cannot explain: the configuration has errors\n", path);
 	return rc;
 }
 
-/* One record in presentation format with single blanks ("www.a. 60 IN A 192.0.2.1"). */
-static void print_rr(FILE *out, const char *key, const ldns_rr *rr)
+/* One record in presentation format with single blanks ("www.a. 60 IN A 192.0.2.1");
+ * the JSON form has its parts too (name, ttl, class, type, data). */
+static void print_rr(struct kv *out, const char *key, const ldns_rr *rr)
 {
 	char *s = ldns_rr2str(rr);
 	if (!s) {
-		fprintf(out, "%-12s(unprintable record)\n", key);
+		kv_item(out, key, KV_NONE, "(unprintable record)");
 		return;
 	}
 	size_t len = strlen(s);
@@ -197,7 +202,20 @@ static void print_rr(FILE *out, const char *key, const ldns_rr *rr)
 	for (char *p = s; *p; p++)
 		if (*p == '\t')
 			*p = ' ';
-	fprintf(out, "%-12s%s\n", key, s);
+	/* The first four words are owner, TTL, class and type; the rest is the data. */
+	char *part[4] = {0}, *copy = xstrdup(s), *rest = copy;
+	for (int i = 0; i < 4 && rest; i++) {
+		part[i] = rest;
+		rest = strchr(rest, ' ');
+		if (rest)
+			*rest++ = '\0';
+	}
+	kv_item(out, key,
+	        KV_F(KV_STR("name", part[0]), KV_UINT("ttl", ldns_rr_ttl(rr)),
+	             KV_STR("class", part[2]), KV_STR("type", part[3]),
+	             KV_STR("data", rest ? rest : "")),
+	        "%s", s);
+	free(copy);
 	free(s);
 }
 
@@ -318,19 +336,28 @@ static const char *cell_state(const struct steer_table *t, uint32_t cell)
 	return up ? "up (no check)" : "down";
 }
 
-/* Writes dc's addresses of type ty with their health: " A 192.0.2.10 up (checked),". */
-static void print_addrs(FILE *out, const struct steer_table *t, const struct steer_dc *dc,
-                        enum steer_type ty)
+/* Appends dc's addresses of type ty with their health to text (" A 192.0.2.10 up
+ * (checked),") and to json (an array of {type, address, up, state}). */
+static void dc_addrs(struct kv_json *text, struct kv_json *json, const struct steer_table *t,
+                     const struct steer_dc *dc, enum steer_type ty)
 {
 	const char *tname = ty == STEER_A ? "A" : "AAAA";
+	kv_json_raw(json, "[");
 	for (uint16_t j = 0; j < dc->n[ty]; j++) {
 		struct netaddr a;
-		char text[NETADDR_TEXT_MAX];
+		char at[NETADDR_TEXT_MAX];
 		dc_addr(dc, ty, j, &a);
-		netaddr_format(&a, text);
-		fprintf(out, " %s %s %s%s", tname, text, cell_state(t, dc->cells[ty][j]),
-		        j + 1 < dc->n[ty] ? "," : "");
+		netaddr_format(&a, at);
+		const char *cs = cell_state(t, dc->cells[ty][j]);
+		kv_json_raw(text, " %s %s %s%s", tname, at, cs, j + 1 < dc->n[ty] ? "," : "");
+		kv_json_raw(json, "%s{\"type\": \"%s\", \"address\": ", j ? ", " : "", tname);
+		kv_json_str(json, at);
+		kv_json_raw(json, ", \"up\": %s, \"state\": ",
+		            health_cell_is_up(t->cells, dc->cells[ty][j]) ? "true" : "false");
+		kv_json_str(json, cs);
+		kv_json_raw(json, "}");
 	}
+	kv_json_raw(json, "]");
 }
 
 /* What the decision was, for the consistency checks against the response. */
@@ -342,22 +369,22 @@ struct ex_decision {
 	int mismatches;
 };
 
-static void mismatch(FILE *out, struct ex_decision *dec, const char *fmt, ...) GS_PRINTF(3, 4);
-static void mismatch(FILE *out, struct ex_decision *dec, const char *fmt, ...)
+static void mismatch(struct kv *out, struct ex_decision *dec, const char *fmt, ...) GS_PRINTF(3, 4);
+static void mismatch(struct kv *out, struct ex_decision *dec, const char *fmt, ...)
 {
+	char text[512];
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(out, "%-12s", "mismatch:");
-	vfprintf(out, fmt, ap);
-	fputc('\n', out);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	kv_item(out, "mismatch", KV_NONE, "%s", text);
 	dec->mismatches++;
 }
 
 /* The datacenter lines: each datacenter of the decided list with its addresses of the
  * type and their health, what steer_decide made of it, and whether the response
  * carries exactly the addresses it serves. */
-static void explain_choice(FILE *out, const struct ex_env *e, const struct steer_name *sn,
+static void explain_choice(struct kv *out, const struct ex_env *e, const struct steer_name *sn,
                            const uint8_t *target, struct ex_decision *dec)
 {
 	const struct steer_service *svc = sn->svc;
@@ -367,67 +394,99 @@ static void explain_choice(FILE *out, const struct ex_env *e, const struct steer
 	const char *tname = ty == STEER_A ? "A" : "AAAA";
 	size_t n;
 	const uint16_t *ids = geo_map_list(svc->map, d->hit.list, &n);
-	fprintf(out, "%-12s", "list:");
-	for (size_t i = 0; i < n; i++)
-		fprintf(out, "%s%s", i ? " " : "", geo_map_dc_name(svc->map, ids[i]));
-	fputc('\n', out);
-	fprintf(out, "%-12s%s\n", "health:", e->health_note);
+	const char **names = xcalloc(n ? n : 1, sizeof(*names));
+	struct kv_json text = {0};
+	for (size_t i = 0; i < n; i++) {
+		names[i] = geo_map_dc_name(svc->map, ids[i]);
+		kv_json_raw(&text, "%s%s", i ? " " : "", names[i]);
+	}
+	kv_put(out, "list", KV_F(KV_STRS("", names, n)), "%s", kv_json_text(&text));
+	kv_json_free(&text);
+	free(names);
+	kv_put(out, "health", KV_NONE, "%s", e->health_note);
 	for (size_t i = 0; i < n; i++) {
 		const char *name = geo_map_dc_name(svc->map, ids[i]);
 		uint16_t k = svc->dc_of[ids[i]];
 		if (k == STEER_GROUP) {
-			explain_weight_group(out, t, svc, &dec->c, ty, d, i, ids[i], print_addrs);
+			explain_weight_group(out, t, svc, &dec->c, ty, d, i, ids[i], dc_addrs);
 			continue;
 		}
-		fprintf(out, "%-12s%s: ", "dc:", name);
 		if (k == STEER_NO_DC) {
-			fprintf(out, "skipped (service %s has no such datacenter)\n", svc->name);
+			kv_item(out, "dc",
+			        KV_F(KV_STR("datacenter", name), KV_STR("state", "skipped"),
+			             KV_RAW("addresses", "[]")),
+			        "%s: skipped (service %s has no such datacenter)", name, svc->name);
 			continue;
 		}
 		const struct steer_dc *dc = &svc->dcs[k];
 		bool any_up = false;
 		for (uint16_t j = 0; j < dc->n[ty]; j++)
 			any_up |= health_cell_is_up(t->cells, dc->cells[ty][j]);
-		if (dc == d->dc && d->fail_open)
-			fputs("chosen, fail open (no datacenter of the list is up);", out);
-		else if (dc == d->dc)
-			fputs("chosen;", out);
-		else if (dc->n[ty] == 0)
-			fprintf(out, "skipped (no %s address);", tname);
-		else if (d->fail_open)
-			fputs("skipped (every address down);", out);
-		else if (d->dc && i > d->pos)
-			fputs("not needed;", out);
-		else
-			fprintf(out, "skipped (%s);",
-			        any_up ? "passed over" : "every address down");
-		print_addrs(out, t, dc, ty);
-		fputc('\n', out);
+		/* state: chosen | skipped | not needed; the text says why. */
+		const char *state = "skipped";
+		if (dc == d->dc && d->fail_open) {
+			state = "chosen";
+			kv_json_raw(&text, "chosen, fail open (no datacenter of the list is up);");
+		} else if (dc == d->dc) {
+			state = "chosen";
+			kv_json_raw(&text, "chosen;");
+		} else if (dc->n[ty] == 0) {
+			kv_json_raw(&text, "skipped (no %s address);", tname);
+		} else if (d->fail_open) {
+			kv_json_raw(&text, "skipped (every address down);");
+		} else if (d->dc && i > d->pos) {
+			state = "not needed";
+			kv_json_raw(&text, "not needed;");
+		} else {
+			kv_json_raw(&text, "skipped (%s);",
+			            any_up ? "passed over" : "every address down");
+		}
+		struct kv_json addrs = {0};
+		dc_addrs(&text, &addrs, t, dc, ty);
+		kv_item(out, "dc",
+		        KV_F(KV_STR("datacenter", name), KV_STR("state", state),
+		             KV_RAW("addresses", kv_json_text(&addrs))),
+		        "%s: %s", name, kv_json_text(&text));
+		kv_json_free(&addrs);
+		kv_json_free(&text);
 	}
 	bool by_policy = d->fail_open && svc->all_down != CFG_ALL_DOWN_OPEN;
+	const char *policy = svc->all_down == CFG_ALL_DOWN_SERVFAIL ? "servfail"
+	                     : svc->all_down == CFG_ALL_DOWN_NODATA ? "nodata"
+	                                                            : "open";
+	/* datacenter: what answers (null: none); fail_open: nothing was up. */
 	if (!d->dc)
-		fprintf(out, "%-12snone: no datacenter in the list has an %s address (NODATA)\n",
-		        "chosen:", tname);
+		kv_put(out, "chosen",
+		       KV_F(KV_STR("datacenter", NULL), KV_BOOL("failover", false),
+		            KV_BOOL("fail_open", false)),
+		       "none: no datacenter in the list has an %s address (NODATA)", tname);
 	else if (by_policy)
-		fprintf(out,
-		        "%-12snone: no datacenter with an %s address is up, and all_down: %s "
-		        "answers %s\n",
-		        "chosen:", tname,
-		        svc->all_down == CFG_ALL_DOWN_SERVFAIL ? "servfail" : "nodata",
-		        svc->all_down == CFG_ALL_DOWN_SERVFAIL
-		                ? "SERVFAIL"
-		                : "NOERROR without records (NODATA)");
+		kv_put(out, "chosen",
+		       KV_F(KV_STR("datacenter", NULL), KV_BOOL("failover", false),
+		            KV_BOOL("fail_open", true), KV_STR("all_down", policy)),
+		       "none: no datacenter with an %s address is up, and all_down: %s answers %s",
+		       tname, policy,
+		       svc->all_down == CFG_ALL_DOWN_SERVFAIL ? "SERVFAIL"
+		                                              : "NOERROR without records (NODATA)");
 	else if (d->fail_open)
-		fprintf(out,
-		        "%-12s%s (no datacenter with an %s address is up: fail open to the "
-		        "first, every address, as all_down: open says)\n",
-		        "chosen:", d->dc->name, tname);
+		kv_put(out, "chosen",
+		       KV_F(KV_STR("datacenter", d->dc->name), KV_BOOL("failover", false),
+		            KV_BOOL("fail_open", true), KV_STR("all_down", policy)),
+		       "%s (no datacenter with an %s address is up: fail open to the first, every "
+		       "address, as all_down: open says)",
+		       d->dc->name, tname);
 	else if (d->pick != STEER_PICK_NONE)
-		fprintf(out, "%-12s%s (weighted group at position %u: %s)\n",
-		        "chosen:", d->dc->name, (unsigned)d->pos + 1, explain_weight_reason(d));
+		kv_put(out, "chosen",
+		       KV_F(KV_STR("datacenter", d->dc->name), KV_BOOL("failover", d->failover),
+		            KV_BOOL("fail_open", false), KV_UINT("group_position", d->pos + 1u),
+		            KV_STR("pick", explain_weight_pick_name(d->pick))),
+		       "%s (weighted group at position %u: %s)", d->dc->name, (unsigned)d->pos + 1,
+		       explain_weight_reason(d));
 	else
-		fprintf(out, "%-12s%s (first in the list with an %s address up)\n",
-		        "chosen:", d->dc->name, tname);
+		kv_put(out, "chosen",
+		       KV_F(KV_STR("datacenter", d->dc->name), KV_BOOL("failover", d->failover),
+		            KV_BOOL("fail_open", false)),
+		       "%s (first in the list with an %s address up)", d->dc->name, tname);
 
 	/* The response must carry exactly the served addresses of the chosen one. */
 	struct netaddr got[256];
@@ -473,7 +532,7 @@ static void sig_time(uint32_t v, char out[20])
 /* DNSSEC: the signature that goes with the served set in a zone geosteer signs (made at
  * load for exactly that set, or the largest signed set of addresses that are up), one
  * line per key, checked against the RRSIGs of the response. */
-static void explain_signature(FILE *out, const struct ex_env *e, const struct steer_name *sn,
+static void explain_signature(struct kv *out, const struct ex_env *e, const struct steer_name *sn,
                               const uint8_t *target, struct ex_decision *dec)
 {
 	const struct steer_decision *d = &dec->d;
@@ -490,7 +549,7 @@ static void explain_signature(FILE *out, const struct ex_env *e, const struct st
 	        sg->slot ? atomic_load_explicit(sg->slot, memory_order_acquire) : NULL;
 	const char *when = dyn && dyn->sig == sig ? "after the health change" : "at load";
 	if (!sig) {
-		fprintf(out, "%-12snone (no signed set of these addresses)\n", "signature:");
+		kv_item(out, "signature", KV_NONE, "none (no signed set of these addresses)");
 		return;
 	}
 	unsigned n_addr = (unsigned)__builtin_popcountll(mask);
@@ -505,21 +564,21 @@ static void explain_signature(FILE *out, const struct ex_env *e, const struct st
 		sig_time((uint32_t)p[12] << 24 | (uint32_t)p[13] << 16 | (uint32_t)p[14] << 8 |
 		                 p[15],
 		         inc);
-		fprintf(out,
-		        "%-12sRRSIG %s algorithm %u key tag %u, inception %s, expiration %s, "
-		        "original TTL %u: made %s for %s %u %s address%s\n",
-		        "signature:", dec->ty == STEER_A ? "A" : "AAAA", p[2],
-		        (unsigned)p[16] << 8 | p[17], inc, exp,
+		unsigned tag = (unsigned)p[16] << 8 | p[17];
+		kv_item(out, "signature",
+		        KV_F(KV_UINT("algorithm", p[2]), KV_UINT("key_tag", tag),
+		             KV_STR("inception", inc), KV_STR("expiration", exp)),
+		        "RRSIG %s algorithm %u key tag %u, inception %s, expiration %s, "
+		        "original TTL %u: made %s for %s %u %s address%s",
+		        dec->ty == STEER_A ? "A" : "AAAA", p[2], tag, inc, exp,
 		        (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7],
 		        when, mask == served ? "exactly the" : "the largest signed set of", n_addr,
 		        mask == served ? "served" : "up", n_addr == 1 ? "" : "es");
 	}
 	if (mask != served)
-		fprintf(out,
-		        "%-12sthe set of addresses up is not signed: the answer carries the "
-		        "largest signed set inside it (until the signer thread has signed the "
-		        "set up)\n",
-		        "note:");
+		kv_item(out, "note", KV_NONE,
+		        "the set of addresses up is not signed: the answer carries the largest "
+		        "signed set inside it (until the signer thread has signed the set up)");
 	/* The response must carry these signatures. */
 	const ldns_rr_list *an = ldns_pkt_answer(e->pkt);
 	size_t found = 0;
@@ -550,18 +609,38 @@ static void explain_signature(FILE *out, const struct ex_env *e, const struct st
 }
 
 /* The service part: which address is located, the rule, the list, the datacenters. */
-static void explain_service(FILE *out, struct ex_env *e, const struct explain_req *req,
+/* A nearest-first rule's distances as JSON: [{"datacenter": "us-east", "km": 354}, ...],
+ * nearest first, rounded to the km as the rule line shows them. */
+static void nearest_json(struct kv_json *j, const struct geo_map *m, double lat, double lon)
+{
+	uint16_t *order = xcalloc(m->n_sites ? m->n_sites : 1, sizeof(*order));
+	double *km = xcalloc(m->n_sites ? m->n_sites : 1, sizeof(*km));
+	nearest_order(m->sites, m->n_sites, lat, lon, order, km);
+	kv_json_raw(j, "[");
+	for (size_t i = 0; i < m->n_sites; i++) {
+		kv_json_raw(j, "%s{\"datacenter\": ", i ? ", " : "");
+		kv_json_str(j, m->sites[order[i]].dc);
+		kv_json_raw(j, ", \"km\": %.0f}", km[i]);
+	}
+	kv_json_raw(j, "]");
+	free(order);
+	free(km);
+}
+
+static void explain_service(struct kv *out, struct ex_env *e, const struct explain_req *req,
                             const struct ex_reply *r, const struct steer_name *sn,
                             struct ex_decision *dec)
 {
 	const struct steer_service *svc = sn->svc;
-	fprintf(out, "%-12s%s (map %s, ttl %u, failover_ttl %u)\n", "service:", svc->name,
-	        svc->map->name, svc->ttl, svc->failover_ttl);
+	kv_put(out, "service",
+	       KV_F(KV_STR("name", svc->name), KV_STR("map", svc->map->name),
+	            KV_UINT("ttl", svc->ttl), KV_UINT("failover_ttl", svc->failover_ttl)),
+	       "%s (map %s, ttl %u, failover_ttl %u)", svc->name, svc->map->name, svc->ttl,
+	       svc->failover_ttl);
 	bool any = req->qtype == DNS_TYPE_ANY;
 	if (req->qtype != DNS_TYPE_A && req->qtype != DNS_TYPE_AAAA && !any) {
-		fprintf(out,
-		        "%-12ssteering decides A and AAAA only: this type comes from the zone\n",
-		        "note:");
+		kv_item(out, "note", KV_NONE,
+		        "steering decides A and AAAA only: this type comes from the zone");
 		return;
 	}
 	/* The same steps as the query path (answer.c): locate, then decide. */
@@ -590,8 +669,9 @@ static void explain_service(FILE *out, struct ex_env *e, const struct explain_re
 
 	struct geo_explain ex;
 	if (!c.known) {
-		fprintf(out, "%-12snothing (not an IP client)\n", "located:");
-		fprintf(out, "%-12sdefault\n", "rule:");
+		kv_put(out, "located", KV_F(KV_STR("address", NULL)), "nothing (not an IP client)");
+		kv_put(out, "rule", KV_F(KV_STR("kind", "default"), KV_STR("key", NULL)),
+		       "default");
 	} else if (geo_map_explain(svc->map, e->db, &c.addr, c.source_prefix, &ex) == GS_OK) {
 		char text[NETADDR_TEXT_MAX];
 		netaddr_format(&ex.located, text);
@@ -600,23 +680,40 @@ static void explain_service(FILE *out, struct ex_env *e, const struct explain_re
 		char len[8] = "";
 		if (ex.located.family == c.addr.family)
 			snprintf(len, sizeof(len), "/%u", c.source_prefix);
-		fprintf(out, "%-12s%s%s%s%s%s by %s: %s\n", "located:", text, len,
-		        ex.embed ? " (" : "", ex.embed ? ex.embed : "", ex.embed ? ")" : "",
-		        by_ecs         ? "the ECS subnet"
-		        : c.scope_zero ? "the source address (ECS source prefix 0)"
-		                       : "the source address",
-		        ex.where);
-		fprintf(out, "%-12s%s\n", "rule:", ex.rule);
+		kv_put(out, "located",
+		       KV_F(KV_STR("address", text), KV_STR("embedded", ex.embed),
+		            KV_STR("by", by_ecs ? "ecs" : "source"), KV_STR("where", ex.where)),
+		       "%s%s%s%s%s by %s: %s", text, len, ex.embed ? " (" : "",
+		       ex.embed ? ex.embed : "", ex.embed ? ")" : "",
+		       by_ecs         ? "the ECS subnet"
+		       : c.scope_zero ? "the source address (ECS source prefix 0)"
+		                      : "the source address",
+		       ex.where);
+		/* "countries: GB" -> kind countries, key GB; "default" has no key, nor has
+		 * "nearest: ...", whose distances are an array of {datacenter, km}. */
+		const char *colon = strchr(ex.rule, ':');
+		bool nearest = ex.rule_kind == GEO_HIT_NEAREST;
+		struct kv_json km = {0};
+		if (nearest && ex.has_coords)
+			nearest_json(&km, svc->map, ex.lat, ex.lon);
+		kv_put(out, "rule",
+		       KV_F(KV_STR("kind", geo_hit_rule_name(ex.rule_kind)),
+		            KV_STR("key", colon && !nearest ? colon + 2 : NULL),
+		            KV_RAW("distances", kv_json_text(&km))),
+		       "%s", ex.rule);
+		kv_json_free(&km);
 		if (!ex.consistent || ex.hit.list != dec->d.hit.list)
-			mismatch(out, dec, "rule %s and the compiled table disagree on the list",
-			         ex.rule);
+			mismatch(out, dec,
+			         "rule %s and the compiled table disagree on the list or the rule "
+			         "kind (%s)",
+			         ex.rule, geo_hit_rule_name(dec->d.hit.rule));
 	} else {
 		mismatch(out, dec, "map %s could not explain the client", svc->map->name);
 	}
 	explain_choice(out, e, sn, r->target, dec);
 }
 
-static void explain_ttl(FILE *out, const struct ex_env *e, const struct ex_reply *r,
+static void explain_ttl(struct kv *out, const struct ex_env *e, const struct ex_reply *r,
                         struct ex_decision *dec)
 {
 	struct netaddr got[256];
@@ -635,14 +732,14 @@ static void explain_ttl(FILE *out, const struct ex_env *e, const struct ex_reply
 		        : d->failover ? "failover_ttl: a datacenter ahead of the chosen one is down"
 		                      : "the service's ttl: no datacenter ahead of the chosen one "
 		                        "is down";
-		fprintf(out, "%-12s%u (%s)\n", "ttl:", ttl, why);
+		kv_put(out, "ttl", KV_F(KV_UINT("value", ttl)), "%u (%s)", ttl, why);
 		if (ttl != d->ttl)
 			mismatch(out, dec, "answer TTL %u, the decision's %u", ttl, d->ttl);
 		return;
 	}
 	const ldns_rr_list *an = ldns_pkt_answer(e->pkt);
 	if (ldns_rr_list_rr_count(an) == 0) {
-		fprintf(out, "%-12snone (no answer records)\n", "ttl:");
+		kv_put(out, "ttl", KV_F(KV_RAW("value", "null")), "none (no answer records)");
 		return;
 	}
 	uint32_t min = UINT32_MAX;
@@ -650,10 +747,11 @@ static void explain_ttl(FILE *out, const struct ex_env *e, const struct ex_reply
 		uint32_t t = ldns_rr_ttl(ldns_rr_list_rr(an, i));
 		min = t < min ? t : min;
 	}
-	fprintf(out, "%-12s%u (from the zone file; the lowest in the answer)\n", "ttl:", min);
+	kv_put(out, "ttl", KV_F(KV_UINT("value", min)),
+	       "%u (from the zone file; the lowest in the answer)", min);
 }
 
-static void explain_scope(FILE *out, const struct explain_req *req, const struct ex_env *e,
+static void explain_scope(struct kv *out, const struct explain_req *req, const struct ex_env *e,
                           const struct ex_reply *r, struct ex_decision *dec)
 {
 	if (!r->has_ecs) {
@@ -661,7 +759,7 @@ static void explain_scope(FILE *out, const struct explain_req *req, const struct
 		                  : e->snap->ecs_ignored
 		                          ? "geoip.client_subnet is false: ECS ignored"
 		                          : "no ECS option in the response";
-		fprintf(out, "%-12snone (%s)\n", "scope:", why);
+		kv_put(out, "scope", KV_F(KV_RAW("value", "null")), "none (%s)", why);
 		if (req->has_subnet && !e->snap->ecs_ignored && r->rcode == LDNS_RCODE_NOERROR)
 			mismatch(out, dec, "the query's ECS option was not echoed");
 		return;
@@ -670,8 +768,9 @@ static void explain_scope(FILE *out, const struct explain_req *req, const struct
 	memcpy(a.addr, r->ecs.addr, r->ecs.addr_len);
 	char text[NETADDR_TEXT_MAX];
 	netaddr_format(&a, text);
-	fprintf(out, "%-12s%u (ECS option in the response: %s/%u scope %u)\n",
-	        "scope:", r->ecs_scope, text, r->ecs.source, r->ecs_scope);
+	kv_put(out, "scope", KV_F(KV_UINT("value", r->ecs_scope), KV_UINT("source", r->ecs.source)),
+	       "%u (ECS option in the response: %s/%u scope %u)", r->ecs_scope, text, r->ecs.source,
+	       r->ecs_scope);
 	unsigned want = dec->steered ? dec->d.scope : 0;
 	if (!req->has_subnet)
 		mismatch(out, dec, "an ECS option came back but none was sent");
@@ -711,7 +810,7 @@ static bool ask(struct ex_env *e, const struct explain_req *req, const uint8_t *
 }
 
 int explain_snapshot(const struct explain_req *req, const struct snapshot *snap,
-                     const struct geo_db *db, const char *health_note, FILE *out, FILE *err)
+                     const struct geo_db *db, const char *health_note, FILE *outf, FILE *err)
 {
 	struct ex_env e = {.snap = snap, .db = db, .health_note = health_note};
 	uint8_t qname[DNAME_MAX];
@@ -734,19 +833,29 @@ int explain_snapshot(const struct explain_req *req, const struct snapshot *snap,
 
 	struct ex_reply r = {0};
 	bool answered = ask(&e, req, q, qlen, &r, err);
-	fprintf(out, "%-12s%s IN %s\n", "query:", name_text, type_text);
-	fprintf(out, "%-12s%s\n", "transport:", answered ? r.transport : req->tcp ? "tcp" : "udp");
-	fprintf(out, "%-12s%s (the query's source address)\n", "client:", client_text);
+	struct kv *out = kv_new(req->json ? KV_JSON : KV_TEXT, outf, 12);
+	kv_put(out, "query",
+	       KV_F(KV_STR("name", name_text), KV_STR("class", "IN"), KV_STR("type", type_text)),
+	       "%s IN %s", name_text, type_text);
+	kv_put(out, "transport", KV_NONE, "%s", answered ? r.transport : req->tcp ? "tcp" : "udp");
+	kv_put(out, "client", KV_F(KV_STR("address", client_text)),
+	       "%s (the query's source address)", client_text);
 	if (req->has_subnet) {
-		char s[NETADDR_TEXT_MAX];
+		char s[NETADDR_TEXT_MAX], sub[NETADDR_TEXT_MAX + 8];
 		netaddr_format(&req->subnet.a, s);
-		fprintf(out, "%-12s%s/%u sent%s\n", "ecs:", s, req->subnet.len,
-		        !snap->ecs_ignored ? "" : " (ignored: geoip.client_subnet is false)");
+		snprintf(sub, sizeof(sub), "%s/%u", s, req->subnet.len);
+		kv_put(out, "ecs",
+		       KV_F(KV_STR("subnet", sub), KV_BOOL("ignored", snap->ecs_ignored)),
+		       "%s sent%s", sub,
+		       !snap->ecs_ignored ? "" : " (ignored: geoip.client_subnet is false)");
 	} else {
-		fprintf(out, "%-12snone\n", "ecs:");
+		kv_put(out, "ecs", KV_F(KV_STR("subnet", NULL), KV_BOOL("ignored", false)), "none");
 	}
 	if (!answered) {
-		fprintf(out, "%-12snone (the server sends no response to this query)\n", "rcode:");
+		kv_put(out, "rcode", KV_NONE, "none (the server sends no response to this query)");
+		if (req->tail)
+			req->tail(req->tail_arg, out);
+		kv_finish(out);
 		ex_close(&e);
 		return EXPLAIN_ANSWERED;
 	}
@@ -764,7 +873,8 @@ int explain_snapshot(const struct explain_req *req, const struct snapshot *snap,
 	if (!dname_equal(r.target, qname)) {
 		char tt[DNAME_TEXT_MAX];
 		dname_to_text(r.target, tt);
-		fprintf(out, "%-12s%s (after the CNAME records in the answer)\n", "target:", tt);
+		kv_put(out, "target", KV_F(KV_STR("name", tt)),
+		       "%s (after the CNAME records in the answer)", tt);
 	}
 	const struct steer_table *t = e.snap->steer;
 	const struct steer_name *sn = t ? steer_find(t, r.target, dname_len(r.target)) : NULL;
@@ -773,26 +883,31 @@ int explain_snapshot(const struct explain_req *req, const struct snapshot *snap,
 		if (dec.steered)
 			explain_signature(out, &e, sn, r.target, &dec);
 	} else if (sn)
-		fprintf(out, "%-12snone (an empty non-terminal above a steered name: NODATA)\n",
-		        "service:");
+		kv_put(out, "service", KV_F(KV_STR("name", NULL)),
+		       "none (an empty non-terminal above a steered name: NODATA)");
 	else
-		fprintf(out, "%-12snone (not a steered name: answered from the zone file)\n",
-		        "service:");
+		kv_put(out, "service", KV_F(KV_STR("name", NULL)),
+		       "none (not a steered name: answered from the zone file)");
 
 	const ldns_rr_list *an = ldns_pkt_answer(e.pkt);
 	if (ldns_rr_list_rr_count(an) == 0)
-		fprintf(out, "%-12snone\n", "answer:");
+		kv_empty(out, "answer", "none");
 	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++)
-		print_rr(out, "answer:", ldns_rr_list_rr(an, i));
+		print_rr(out, "answer", ldns_rr_list_rr(an, i));
 	const ldns_rr_list *ns = ldns_pkt_authority(e.pkt);
+	kv_array(out, "authority");
 	for (size_t i = 0; i < ldns_rr_list_rr_count(ns); i++)
-		print_rr(out, "authority:", ldns_rr_list_rr(ns, i));
+		print_rr(out, "authority", ldns_rr_list_rr(ns, i));
 	explain_ttl(out, &e, &r, &dec);
 	explain_scope(out, req, &e, &r, &dec);
 	const ldns_lookup_table *rc = ldns_lookup_by_id(ldns_rcodes, (int)r.rcode);
-	fprintf(out, "%-12s%s\n", "rcode:", rc ? rc->name : "?");
+	kv_put(out, "rcode", KV_F(KV_STR("", rc ? rc->name : "?")), "%s", rc ? rc->name : "?");
+	kv_array(out, "mismatch");
 
 	int status = dec.mismatches ? EXPLAIN_MISMATCH : EXPLAIN_ANSWERED;
+	if (status == EXPLAIN_ANSWERED && req->tail)
+		req->tail(req->tail_arg, out);
+	kv_finish(out);
 	ex_close(&e);
 	return status;
 }
@@ -800,7 +915,7 @@ int explain_snapshot(const struct explain_req *req, const struct snapshot *snap,
 int explain_offline(const struct explain_req *req, FILE *out, FILE *err)
 {
 	struct ex_loaded l = {0};
-	if (load(req->config, &l, err) != GS_OK) {
+	if (load(req->config, req->quiet, &l, err) != GS_OK) {
 		loaded_close(&l);
 		return EXPLAIN_LOAD_ERROR;
 	}
@@ -888,6 +1003,8 @@ int explain_parse_words(char *const *w, size_t n, struct explain_req *req, char 
 			pos[n_pos++] = w[i];
 		} else if (strcmp(w[i], "--tcp") == 0) {
 			req->tcp = true;
+		} else if (strcmp(w[i], "--json") == 0) {
+			req->json = true;
 		} else if ((v = opt_value(w, n, &i, "--client"))) {
 			if (netaddr_parse(v, &req->client) != GS_OK) {
 				snprintf(why, cap,

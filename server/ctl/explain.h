@@ -26,6 +26,8 @@
 struct snapshot;
 struct geo_db;
 
+struct kv;
+
 struct explain_req {
 	const char *config; /* configuration file */
 	const char *name;   /* query name, presentation format (made absolute) */
@@ -33,11 +35,18 @@ struct explain_req {
 	struct netaddr client;
 	bool has_subnet; /* send an ECS option (RFC 7871) with subnet */
 	struct netprefix subnet;
-	bool tcp; /* ask as over TCP (no truncation) instead of UDP */
+	bool tcp;   /* ask as over TCP (no truncation) instead of UDP */
+	bool json;  /* write one JSON object (server/base/kv.h) instead of the lines */
+	bool quiet; /* explain_offline: configuration warnings are not printed (errors are) */
+	/* When set: called with the explanation's records (kv_transcript) once the answer
+	 * is explained without a mismatch, to add records of its own (the fleet's view of
+	 * the addresses shown, in the daemon). */
+	void (*tail)(void *arg, struct kv *out);
+	void *tail_arg;
 };
 
 /* The arguments of `explain` over the control socket. */
-#define EXPLAIN_USAGE "explain NAME [TYPE] --client IP [--subnet CIDR] [--tcp]"
+#define EXPLAIN_USAGE "explain NAME [TYPE] --client IP [--subnet CIDR] [--tcp] [--json]"
 
 /* Exit statuses of explain_offline (geosteerctl passes them on). */
 enum explain_status {
@@ -72,6 +81,12 @@ enum explain_status {
  *   rcode:      NOERROR | NXDOMAIN | ...
  *   [mismatch:  what disagrees]
  *
+ * With req->json the same records make one JSON object instead (server/base/kv.h): each
+ * key above is a member, the repeating ones (dc, answer, authority, mismatch, note,
+ * signature) arrays, and most values objects with typed fields plus "text", the line's
+ * value; docs/control.md lists them. New lines go through the same kv_put / kv_item
+ * call, so both forms always carry them.
+ *
  * Diagnostics (FILE:LINE: message) go to err. Returns an enum explain_status. */
 int explain_offline(const struct explain_req *req, FILE *out, FILE *err) GS_NONNULL GS_WUR;
 
@@ -92,7 +107,7 @@ bool explain_parse_subnet(const char *text, struct netprefix *out) GS_NONNULL;
 bool explain_parse_type(const char *text, uint16_t *out) GS_NONNULL;
 
 /* Parses the arguments of `explain` as the control socket receives them:
- * w[0 .. n) = NAME [TYPE] --client IP [--subnet CIDR] [--tcp], in any order, an option's
+ * w[0 .. n) = NAME [TYPE] --client IP [--subnet CIDR] [--tcp] [--json], in any order, an option's
  * value as the next word or after '='. req->name points into w. Returns GS_OK, or
  * GS_EINVAL with why set to what is wrong. */
 int explain_parse_words(char *const *w, size_t n, struct explain_req *req, char *why,

@@ -8,25 +8,30 @@
 #ifndef GS_EXPLAIN_WEIGHT_H
 #define GS_EXPLAIN_WEIGHT_H
 
-#include <stdio.h>
-
+#include "server/base/kv.h"
 #include "server/query/steer.h"
 
-/* Writes one datacenter's addresses of type ty with their health (explain.c). */
-typedef void (*explain_addrs_fn)(FILE *out, const struct steer_table *t, const struct steer_dc *dc,
+/* Appends one datacenter's addresses of type ty with their health to text and, as a
+ * JSON array, to json (explain.c). */
+typedef void (*explain_addrs_fn)(struct kv_json *text, struct kv_json *json,
+                                 const struct steer_table *t, const struct steer_dc *dc,
                                  enum steer_type ty);
 
-/* Writes the lines of the group at position pos of decision d's list (list value v),
- * for client c and type ty: a "dc:" line for the group, a "weight:" line (network,
- * bucket), a "member:" line per member with addrs, and, when the group answers, a
- * "pick:" line with the reason. */
-void explain_weight_group(FILE *out, const struct steer_table *t, const struct steer_service *svc,
-                          const struct steer_client *c, enum steer_type ty,
-                          const struct steer_decision *d, size_t pos, uint16_t v,
-                          explain_addrs_fn addrs) GS_NONNULL;
+/* Writes the records of the group at position pos of decision d's list (list value v),
+ * for client c and type ty, through out (kv.h, so the text and the JSON form): a "dc"
+ * item for the group, a "weight" item (network, bucket), a "member" item per member
+ * with addrs, and, when the group answers or every member is down, a "pick" item with
+ * the reason. */
+void explain_weight_group(struct kv *out, const struct steer_table *t,
+                          const struct steer_service *svc, const struct steer_client *c,
+                          enum steer_type ty, const struct steer_decision *d, size_t pos,
+                          uint16_t v, explain_addrs_fn addrs) GS_NONNULL;
 
 /* The reason text of a weighted decision (d->pick != STEER_PICK_NONE), for the
  * "chosen:" line. Static string. */
 const char *explain_weight_reason(const struct steer_decision *d) GS_NONNULL;
+/* The pick's name as the metrics label it ("hash", "repick", "weight_zero"); NULL for
+ * STEER_PICK_NONE. */
+const char *explain_weight_pick_name(unsigned pick);
 
 #endif

@@ -7,6 +7,7 @@ server_ctl_libctl_a_SOURCES = \
 	server/ctl/connsrv.c server/ctl/connsrv.h \
 	server/ctl/control.c server/ctl/control.h \
 	server/ctl/ctl_proto.c server/ctl/ctl_proto.h \
+	server/ctl/ctl_health_json.c server/ctl/ctl_health_json.h \
 	server/ctl/explain.c server/ctl/explain.h \
 	server/ctl/explain_weight.c server/ctl/explain_weight.h \
 	server/ctl/metrics.c server/ctl/metrics.h \

@@ -166,9 +166,25 @@ static void read_steering(struct snap_facts *sf, const struct steer_table *t)
 	}
 }
 
-/* Steered answers by service, datacenter and decision: every pair served now, and any
- * other that has counted something (a pair a reload removed keeps its last values).
- * Then the answers of weighted groups' members by pick, for the pairs that have any. */
+/* Whether a (service, datacenter) row is exported: served now, or it has counted
+ * something (a pair a reload removed keeps its last values). */
+static bool row_shown(const struct steer_count_row *row, const struct snap_facts *sf)
+{
+	for (size_t j = 0; j < sf->n_served; j++) {
+		const char *p = sf->served[j];
+		if (strcmp(p, row->service) == 0 && strcmp(p + strlen(p) + 1, row->dc) == 0)
+			return true;
+	}
+	for (unsigned k = 0; k < STEER_COUNT_KINDS; k++)
+		if (row->n[k])
+			return true;
+	return false;
+}
+
+/* Steered answers by service, datacenter and decision, and by service, datacenter and
+ * the kind of map rule that chose the list (two views of the same counters): every
+ * pair served now, and any other that has counted something. Then the answers of
+ * weighted groups' members by pick, for the pairs that have any. */
 static void render_steered(FILE *f, const struct snap_facts *sf)
 {
 	static const char *const kind[STEER_COUNT_DECISIONS] = {"normal", "failover", "fail_open"};
@@ -181,19 +197,11 @@ static void render_steered(FILE *f, const struct snap_facts *sf)
 	       "normal (the first datacenter of the list with the type was up), failover (one "
 	       "ahead was skipped for being down), fail_open (none was up)");
 	for (size_t i = 0; i < n; i++) {
-		bool served = false;
-		for (size_t j = 0; j < sf->n_served && !served; j++) {
-			const char *p = sf->served[j];
-			served = strcmp(p, rows[i].service) == 0 &&
-			         strcmp(p + strlen(p) + 1, rows[i].dc) == 0;
-		}
-		uint64_t by[STEER_COUNT_DECISIONS] = {0}, any = 0;
-		for (unsigned k = 0; k < STEER_COUNT_KINDS; k++) {
-			by[k % STEER_COUNT_DECISIONS] += rows[i].n[k];
-			any |= rows[i].n[k];
-		}
-		if (!served && !any)
+		if (!row_shown(&rows[i], sf))
 			continue;
+		uint64_t by[STEER_COUNT_DECISIONS] = {0};
+		for (unsigned k = 0; k < STEER_COUNT_KINDS; k++)
+			by[k % STEER_COUNT_DECISIONS] += rows[i].n[k];
 		for (unsigned k = 0; k < STEER_COUNT_DECISIONS; k++) {
 			const char *l[] = {"service",  rows[i].service, "datacenter",
 			                   rows[i].dc, "decision",      kind[k]};
@@ -214,6 +222,21 @@ static void render_steered(FILE *f, const struct snap_facts *sf)
 			const char *l[] = {"service",  rows[i].service, "datacenter",
 			                   rows[i].dc, "pick",          pick[p]};
 			sample_n(f, "geosteer_weighted_answers_total", l, 3, by[p]);
+		}
+	}
+	family(f, "geosteer_steered_answers_by_rule_total", "counter",
+	       "Steered answers that carried addresses, by service, datacenter and the kind of "
+	       "map rule that chose the client's list: networks, asns, subdivisions, countries, "
+	       "continents, nearest (a located client no rule matched, given the map's "
+	       "nearest-first list) or default (no rule matched)");
+	for (size_t i = 0; i < n; i++) {
+		if (!row_shown(&rows[i], sf))
+			continue;
+		for (unsigned g = 0; g < STEER_COUNT_RULES; g++) {
+			const char *l[] = {"service",  rows[i].service, "datacenter",
+			                   rows[i].dc, "rule",          geo_hit_rule_name(g)};
+			sample_n(f, "geosteer_steered_answers_by_rule_total", l, 3,
+			         rows[i].by_rule[g]);
 		}
 	}
 	steer_count_rows_free(rows, n);

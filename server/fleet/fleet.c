@@ -21,6 +21,7 @@
 #include "server/base/log.h"
 #include "server/base/netaddr.h"
 #include "server/base/rfile.h"
+#include "server/base/kv.h"
 #include "server/base/timefmt.h"
 #include "server/base/xalloc.h"
 #include "server/fleet/etcd.h"
@@ -1079,51 +1080,73 @@ static bool has_node(const struct fleet *f, const char *name)
 	return false;
 }
 
-char *fleet_status_text(struct fleet *f)
+void fleet_status_kv(struct fleet *f, struct kv *k)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
+	static const char *const src_names[] = {[VERDICT_FLEET] = "fleet",
+	                                        [VERDICT_NO_QUORUM] = "no_quorum",
+	                                        [VERDICT_DISCONNECTED] = "disconnected"};
 	char t[TIMEFMT_UTC_MAX];
 	pthread_mutex_lock(&f->mu);
 	timefmt_utc(f->since, t);
+	const char *url = etcd_current_url(f->etcd);
+	const char *quorum = config_fleet_quorum_name(f->quorum);
 	if (f->connected)
-		fprintf(m,
-		        "%-12sconnected to etcd %s as node %s since %s (quorum %s, stale_after %u "
-		        "ms)\n",
-		        "fleet:", etcd_current_url(f->etcd), f->node, t,
-		        config_fleet_quorum_name(f->quorum), f->stale_ms);
+		kv_put(k, "fleet",
+		       KV_F(KV_BOOL("connected", true), KV_STR("etcd", url),
+		            KV_STR("node", f->node), KV_STR("since", t), KV_STR("quorum", quorum),
+		            KV_UINT("stale_after_ms", f->stale_ms)),
+		       "connected to etcd %s as node %s since %s (quorum %s, stale_after %u ms)",
+		       url, f->node, t, quorum, f->stale_ms);
 	else
-		fprintf(m,
-		        "%-12sDEGRADED since %s: %s; node %s serves from its own checks and the "
-		        "last known forces\n",
-		        "fleet:", t, f->why, f->node);
-	fprintf(m, "%-12s%zu alive:", "nodes:", f->n_nodes);
-	for (size_t i = 0; i < f->n_nodes; i++)
-		fprintf(m, " %s", f->nodes[i].name);
-	if (!has_node(f, f->node))
-		fprintf(m, " (this node %s not seen)", f->node);
-	fputc('\n', m);
+		kv_put(k, "fleet",
+		       KV_F(KV_BOOL("connected", false), KV_STR("node", f->node),
+		            KV_STR("since", t), KV_STR("reason", f->why), KV_STR("quorum", quorum),
+		            KV_UINT("stale_after_ms", f->stale_ms)),
+		       "DEGRADED since %s: %s; node %s serves from its own checks and the last "
+		       "known forces",
+		       t, f->why, f->node);
+	const char **names = xcalloc(f->n_nodes ? f->n_nodes : 1, sizeof(*names));
+	struct kv_json text = {0};
+	kv_json_raw(&text, "%zu alive:", f->n_nodes);
+	for (size_t i = 0; i < f->n_nodes; i++) {
+		names[i] = f->nodes[i].name;
+		kv_json_raw(&text, " %s", f->nodes[i].name);
+	}
+	bool seen = has_node(f, f->node);
+	if (!seen)
+		kv_json_raw(&text, " (this node %s not seen)", f->node);
+	kv_put(k, "nodes",
+	       KV_F(KV_UINT("alive", f->n_nodes), KV_STRS("names", names, f->n_nodes),
+	            KV_BOOL("this_node_seen", seen)),
+	       "%s", kv_json_text(&text));
+	kv_json_free(&text);
+	free(names);
 	size_t n_src[3] = {0};
 	for (size_t i = 0; i < f->n_ti; i++)
 		n_src[f->ti[i].src]++;
-	fprintf(m,
-	        "%-12s%zu address%s: %zu by the fleet, %zu by own checks (no quorum), %zu by own "
-	        "checks (disconnected)\n",
-	        "verdicts:", f->n_ti, f->n_ti == 1 ? "" : "es", n_src[VERDICT_FLEET],
-	        n_src[VERDICT_NO_QUORUM], n_src[VERDICT_DISCONNECTED]);
-	fprintf(m, "%-12s%zu in etcd\n", "fleet forces:", f->n_forces);
+	kv_put(k, "verdicts",
+	       KV_F(KV_UINT("addresses", f->n_ti), KV_UINT("fleet", n_src[VERDICT_FLEET]),
+	            KV_UINT("no_quorum", n_src[VERDICT_NO_QUORUM]),
+	            KV_UINT("disconnected", n_src[VERDICT_DISCONNECTED])),
+	       "%zu address%s: %zu by the fleet, %zu by own checks (no quorum), %zu by own "
+	       "checks (disconnected)",
+	       f->n_ti, f->n_ti == 1 ? "" : "es", n_src[VERDICT_FLEET], n_src[VERDICT_NO_QUORUM],
+	       n_src[VERDICT_DISCONNECTED]);
+	kv_put_as(k, "fleet_forces", "fleet forces", KV_F(KV_UINT("count", f->n_forces)),
+	          "%zu in etcd", f->n_forces);
+	kv_array(k, "conflict");
 	for (size_t i = 0; i < f->n_ti; i++) {
 		const struct tinfo *ti = &f->ti[i];
 		if (ti->n_conflicts)
-			fprintf(m,
-			        "%-12scheck %s for %s: %u node%s run another definition (not "
-			        "counted)\n",
-			        "conflict:", ti->check, ti->addr, ti->n_conflicts,
+			kv_item(k, "conflict",
+			        KV_F(KV_STR("check", ti->check), KV_STR("address", ti->addr),
+			             KV_UINT("nodes", ti->n_conflicts),
+			             KV_STR("source", src_names[ti->src])),
+			        "check %s for %s: %u node%s run another definition (not counted)",
+			        ti->check, ti->addr, ti->n_conflicts,
 			        ti->n_conflicts == 1 ? "" : "s");
 	}
 	pthread_mutex_unlock(&f->mu);
-	return close_text(m, &buf);
 }
 
 char *fleet_metrics_text(struct fleet *f)
@@ -1189,51 +1212,73 @@ static long long age_s(long long now, long long then)
 	return then && now > then ? now - then : 0;
 }
 
-char *fleet_explain_text(struct fleet *f, const char *text)
+void fleet_explain_kv(struct fleet *f, const char *shown, struct kv *k)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
 	long long now = (long long)time(NULL);
 	pthread_mutex_lock(&f->mu);
+	const char *quorum = config_fleet_quorum_name(f->quorum);
 	for (size_t i = 0; i < f->n_ti; i++) {
 		const struct tinfo *t = &f->ti[i];
-		if (!mentions(text, t->addr))
+		if (!mentions(shown, t->addr))
 			continue;
 		if (t->src == VERDICT_FLEET)
-			fprintf(m,
-			        "%-12scheck %s %s: %s by the fleet (quorum %s: %u of %u fresh "
-			        "observations say down, %u node%s alive)\n",
-			        "fleet:", t->check, t->addr, t->verdict_up ? "up" : "down",
-			        config_fleet_quorum_name(f->quorum), t->n_down, t->n_voters,
-			        t->n_nodes, t->n_nodes == 1 ? "" : "s");
+			kv_item(k, "fleet",
+			        KV_F(KV_STR("check", t->check), KV_STR("address", t->addr),
+			             KV_BOOL("up", t->verdict_up), KV_STR("by", "fleet"),
+			             KV_STR("quorum", quorum), KV_UINT("down", t->n_down),
+			             KV_UINT("observations", t->n_voters),
+			             KV_UINT("nodes_alive", t->n_nodes)),
+			        "check %s %s: %s by the fleet (quorum %s: %u of %u fresh "
+			        "observations "
+			        "say down, %u node%s alive)",
+			        t->check, t->addr, t->verdict_up ? "up" : "down", quorum, t->n_down,
+			        t->n_voters, t->n_nodes, t->n_nodes == 1 ? "" : "s");
 		else
-			fprintf(m,
-			        "%-12scheck %s %s: %s by this node's own check, %s (%u of %u fresh "
-			        "observations say down)\n",
-			        "fleet:", t->check, t->addr, t->own_up ? "up" : "down",
+			kv_item(k, "fleet",
+			        KV_F(KV_STR("check", t->check), KV_STR("address", t->addr),
+			             KV_BOOL("up", t->own_up),
+			             KV_STR("by", t->src == VERDICT_NO_QUORUM ? "own_no_quorum"
+			                                                      : "own_disconnected"),
+			             KV_STR("quorum", quorum), KV_UINT("down", t->n_down),
+			             KV_UINT("observations", t->n_voters),
+			             KV_UINT("nodes_alive", t->n_nodes)),
+			        "check %s %s: %s by this node's own check, %s (%u of %u fresh "
+			        "observations say down)",
+			        t->check, t->addr, t->own_up ? "up" : "down",
 			        t->src == VERDICT_NO_QUORUM ? "no quorum" : "etcd not reachable",
 			        t->n_down, t->n_voters);
-		fprintf(m, "%-12s%s (this node): %s%s, for %lld s, observed now\n",
-		        "  node:", f->node, t->own_up ? "up" : "down",
-		        t->own_initial ? " (no result yet)" : "", age_s(now, t->own_since));
+		long long own_for = age_s(now, t->own_since);
+		kv_item_as(k, "node", "  node",
+		           KV_F(KV_STR("check", t->check), KV_STR("address", t->addr),
+		                KV_STR("node", f->node), KV_BOOL("this_node", true),
+		                KV_BOOL("up", t->own_up), KV_BOOL("no_result_yet", t->own_initial),
+		                KV_BOOL("counted", true), KV_INT("for_s", own_for),
+		                KV_INT("confirmed_s_ago", 0)),
+		           "%s (this node): %s%s, for %lld s, observed now", f->node,
+		           t->own_up ? "up" : "down", t->own_initial ? " (no result yet)" : "",
+		           own_for);
 		for (size_t j = 0; j < f->n_obs; j++) {
 			const struct fobs *o = &f->obs[j];
 			if (strcmp(o->node, f->node) == 0 || strcmp(o->check, t->check) != 0 ||
 			    strcmp(o->addr, t->addr) != 0)
 				continue;
 			long long renewed = 0;
-			for (size_t k = 0; k < f->n_nodes; k++)
-				if (strcmp(f->nodes[k].name, o->node) == 0)
-					renewed = f->nodes[k].at;
-			fprintf(m, "%-12s%s: %s%s%s, for %lld s, confirmed %lld s ago\n",
-			        "  node:", o->node, o->up ? "up" : "down",
-			        o->initial ? " (no result yet)" : "",
-			        strcmp(o->def, t->def) ? " (another check definition: not counted)"
-			                               : "",
-			        age_s(now, o->since), age_s(now, renewed));
+			for (size_t n = 0; n < f->n_nodes; n++)
+				if (strcmp(f->nodes[n].name, o->node) == 0)
+					renewed = f->nodes[n].at;
+			bool other_def = strcmp(o->def, t->def) != 0;
+			long long o_for = age_s(now, o->since), o_ago = age_s(now, renewed);
+			kv_item_as(k, "node", "  node",
+			           KV_F(KV_STR("check", t->check), KV_STR("address", t->addr),
+			                KV_STR("node", o->node), KV_BOOL("this_node", false),
+			                KV_BOOL("up", o->up), KV_BOOL("no_result_yet", o->initial),
+			                KV_BOOL("counted", !other_def), KV_INT("for_s", o_for),
+			                KV_INT("confirmed_s_ago", o_ago)),
+			           "%s: %s%s%s, for %lld s, confirmed %lld s ago", o->node,
+			           o->up ? "up" : "down", o->initial ? " (no result yet)" : "",
+			           other_def ? " (another check definition: not counted)" : "",
+			           o_for, o_ago);
 		}
 	}
 	pthread_mutex_unlock(&f->mu);
-	return close_text(m, &buf);
 }

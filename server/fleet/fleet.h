@@ -26,6 +26,7 @@
 #include <stdio.h>
 
 #include "server/base/compiler.h"
+#include "server/base/kv.h"
 #include "server/config/config.h"
 #include "server/health/health.h"
 
@@ -52,13 +53,15 @@ int fleet_force(struct fleet *f, const char *what, bool is_addr, enum health_for
 
 /* This node's name in the fleet (borrowed until fleet_free). */
 const char *fleet_node(const struct fleet *f) GS_NONNULL;
-/* The lines of `geosteerctl status` about the fleet (owned text, free()). */
-char *fleet_status_text(struct fleet *f) GS_NONNULL;
+/* The records of `geosteerctl status` about the fleet (kv.h: the text lines and the
+ * JSON members fleet, nodes, verdicts, fleet_forces, conflict[]). */
+void fleet_status_kv(struct fleet *f, struct kv *k) GS_NONNULL;
 /* The Prometheus families geosteer_fleet_* (owned text). */
 char *fleet_metrics_text(struct fleet *f) GS_NONNULL;
-/* For `geosteerctl explain`: for every monitored address that occurs in text (the
- * explanation), each node's observation, its age and the verdict (owned text, "" when
- * none occurs). */
-char *fleet_explain_text(struct fleet *f, const char *text) GS_NONNULL;
+/* For `geosteerctl explain`: for every monitored address that occurs in shown (the
+ * addresses the explanation shows, any separators), the verdict (a "fleet" item) and
+ * each node's observation with its age ("fleet_node" items, "  node:" lines); nothing
+ * when none occurs. */
+void fleet_explain_kv(struct fleet *f, const char *shown, struct kv *k) GS_NONNULL;
 
 #endif

@@ -268,10 +268,12 @@ static bool answer_steered(const struct snapshot *snap, struct answer_ctx *ctx,
 		return true;
 	}
 	/* Counted once addresses go out: fail open is 2, failover 1, normal 0, plus 3 times
-	 * the weighted pick (steer_count.h). */
+	 * the weighted pick, by the kind of rule the geo lookup found too, in the same
+	 * counter (steer_count.h). */
 	steer_count_add(&ctx->counts, dec.dc->count,
-	                ((unsigned)dec.failover | (unsigned)dec.fail_open << 1) +
-	                        STEER_COUNT_DECISIONS * (unsigned)dec.pick);
+	                STEER_COUNT_CELL(((unsigned)dec.failover | (unsigned)dec.fail_open << 1) +
+	                                         STEER_COUNT_DECISIONS * (unsigned)dec.pick,
+	                                 dec.hit.rule));
 	/* The worker's round-robin position, shared by its UDP and TCP threads. */
 	uint32_t rot = __atomic_load_n(ctx->rot, __ATOMIC_RELAXED);
 	__atomic_store_n(ctx->rot, rot + 1, __ATOMIC_RELAXED);

@@ -60,6 +60,7 @@ void steer_decide(const struct steer_table *t, const struct steer_service *s,
 		 * which is list 0, claimed for nobody else. */
 		out->hit.list = 0;
 		out->hit.scope = 0;
+		out->hit.rule = GEO_HIT_DEFAULT;
 	}
 	out->scope = c->scope_zero ? 0 : out->hit.scope;
 	out->dc = NULL;

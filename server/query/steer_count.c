@@ -61,7 +61,7 @@ static struct steer_count_ref ref_of(size_t slot)
 {
 	return (struct steer_count_ref){
 	        .chunk = (uint16_t)(slot / STEER_COUNT_PER_CHUNK),
-	        .off = (uint16_t)(slot % STEER_COUNT_PER_CHUNK * STEER_COUNT_KINDS)};
+	        .off = (uint16_t)(slot % STEER_COUNT_PER_CHUNK * STEER_COUNT_CELLS)};
 }
 
 struct steer_count_ref steer_count_slot(const char *svc, const char *dc)
@@ -111,7 +111,7 @@ static void reserve_one(struct steer_counts *c)
 	for (size_t k = 0; k < need; k++) {
 		if (c->chunk[k])
 			continue;
-		uint64_t *p = xcalloc(STEER_COUNT_PER_CHUNK * STEER_COUNT_KINDS, sizeof(uint64_t));
+		uint64_t *p = xcalloc(STEER_COUNT_PER_CHUNK * STEER_COUNT_CELLS, sizeof(uint64_t));
 		__atomic_store_n(&c->chunk[k], p, __ATOMIC_RELEASE);
 	}
 }
@@ -163,8 +163,15 @@ void steer_count_rows(struct steer_count_row **out, size_t *n)
 			        __atomic_load_n(&ctxs[c]->chunk[r.chunk], __ATOMIC_ACQUIRE);
 			if (!p)
 				continue;
-			for (unsigned k = 0; k < STEER_COUNT_KINDS; k++)
-				rows[i].n[k] += __atomic_load_n(&p[r.off + k], __ATOMIC_RELAXED);
+			for (unsigned k = 0; k < STEER_COUNT_KINDS; k++) {
+				for (unsigned g = 0; g < STEER_COUNT_RULES; g++) {
+					uint64_t v =
+					        __atomic_load_n(&p[r.off + STEER_COUNT_CELL(k, g)],
+					                        __ATOMIC_RELAXED);
+					rows[i].n[k] += v;
+					rows[i].by_rule[g] += v;
+				}
+			}
 		}
 	}
 	*out = rows;

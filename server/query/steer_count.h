@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
- * steer_count.h -- counters of steered answers by (service, datacenter) and decision
- * (normal, failover, fail open), kept per answering thread and carried across reloads
+ * steer_count.h -- counters of steered answers by (service, datacenter), decision
+ * (normal, failover, fail open) and the kind of map rule that chose the client's list
+ * (networks ... default: geo.h), kept per answering thread and carried across reloads
  * by name.
  *
  * Slots. A slot is one (service name, datacenter name) pair, handed out once per
@@ -12,11 +13,12 @@
  *
  * Storage. Each answer context (one per answering thread) owns a table of
  * STEER_COUNT_CHUNKS chunk pointers; a chunk holds the counters of
- * STEER_COUNT_PER_CHUNK slots, STEER_COUNT_KINDS each. steer_count_reserve, called by
- * the snapshot builder before the snapshot can be published, allocates the chunks every
- * registered context needs for the slots handed out so far; a thread that answers from
- * that snapshot therefore always finds its chunk (the snapshot's publication orders the
- * chunk pointer's store before the thread's load). Chunks are freed only with their
+ * STEER_COUNT_PER_CHUNK slots, STEER_COUNT_CELLS each: one per (decision, rule kind), so
+ * that an answer adds to a single counter and the metrics thread sums the two views.
+ * steer_count_reserve, called by the snapshot builder before the snapshot can be published,
+ * allocates the chunks every registered context needs for the slots handed out so far; a thread
+ * that answers from that snapshot therefore always finds its chunk (the snapshot's publication
+ * orders the chunk pointer's store before the thread's load). Chunks are freed only with their
  * context. A single thread writes each counter (plain load and store, relaxed); the
  * metrics thread sums them with relaxed loads.
  *
@@ -28,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "geoip/geo.h"
 #include "server/base/compiler.h"
 
 /* What the decision was: the first datacenter of the client's list that has the type
@@ -45,13 +48,20 @@ enum steer_count_kind {
 	STEER_COUNT_KINDS = STEER_COUNT_DECISIONS * STEER_COUNT_PICKS
 };
 
+/* Rule kinds of geo.h (geo_hit.rule), and the counters of one slot. */
+#define STEER_COUNT_RULES GEO_HIT_RULES
+#define STEER_COUNT_CELLS (STEER_COUNT_KINDS * STEER_COUNT_RULES)
+
+/* The counter of decision kind k (enum steer_count_kind) and rule kind rule. */
+#define STEER_COUNT_CELL(k, rule) ((unsigned)(k)*STEER_COUNT_RULES + (unsigned)(rule))
+
 #define STEER_COUNT_PER_CHUNK 256u
 #define STEER_COUNT_CHUNKS    256u /* at most 65,536 slots; more share the last one */
 
 /* Where a slot's counters are inside every context's table. */
 struct steer_count_ref {
 	uint16_t chunk;
-	uint16_t off; /* (slot % STEER_COUNT_PER_CHUNK) * STEER_COUNT_KINDS */
+	uint16_t off; /* (slot % STEER_COUNT_PER_CHUNK) * STEER_COUNT_CELLS */
 };
 
 /* One context's counters. Embedded in struct answer_ctx. */
@@ -59,12 +69,12 @@ struct steer_counts {
 	uint64_t *chunk[STEER_COUNT_CHUNKS];
 };
 
-/* Query path: one more answer of kind k at ref. The chunk exists (steer_count_reserve
- * ran before the snapshot that holds ref was published). */
+/* Query path: one more answer in cell (STEER_COUNT_CELL) at ref. The chunk exists
+ * (steer_count_reserve ran before the snapshot that holds ref was published). */
 static inline GS_HOT void steer_count_add(struct steer_counts *c, struct steer_count_ref ref,
-                                          unsigned k)
+                                          unsigned cell)
 {
-	uint64_t *p = __atomic_load_n(&c->chunk[ref.chunk], __ATOMIC_ACQUIRE) + ref.off + k;
+	uint64_t *p = __atomic_load_n(&c->chunk[ref.chunk], __ATOMIC_ACQUIRE) + ref.off + cell;
 	__atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
 }
 
@@ -82,8 +92,9 @@ void steer_count_reserve(void);
 
 /* One (service, datacenter) pair with its counters summed over every context. */
 struct steer_count_row {
-	char *service, *dc; /* heap (free with steer_count_rows_free) */
-	uint64_t n[STEER_COUNT_KINDS];
+	char *service, *dc;                  /* heap (free with steer_count_rows_free) */
+	uint64_t n[STEER_COUNT_KINDS];       /* by decision, over every rule kind */
+	uint64_t by_rule[STEER_COUNT_RULES]; /* by rule kind, over every decision */
 };
 
 /* Every slot handed out so far, in slot order, summed over every context with relaxed

@@ -76,7 +76,7 @@ expect_eq "socket type" socket "$(stat -c %F "$S")"
 
 section "raw protocol"
 raw_ctl "$S" "b'help\\n'"
-expect_raw '^\. status +version'
+expect_raw '^\. status \[--json\] +version'
 expect_raw '^\. force DC\|ADDRESS up\|down\|auto'
 expect_raw_last '^OK$'
 # Every line before the status line is a data line.
@@ -97,7 +97,7 @@ expect_raw_last '^ERR force: the reason holds a control character$'
 raw_ctl "$S" "b'force us-east sideways\\n'"
 expect_raw_last "^ERR force: 'sideways' is not up, down or auto$"
 raw_ctl "$S" "b'status now\\n'"
-expect_raw_last '^ERR status: expected 0 arguments, got 1'
+expect_raw_last "^ERR status: unknown option 'now' \(only --json\)"
 raw_ctl "$S" "b'\\n'"
 expect_raw_last '^ERR empty request'
 raw_ctl "$S" "b'  \\t \\r\\n'"

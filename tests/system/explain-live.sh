@@ -119,7 +119,7 @@ sys.stdout.write(out.decode())
 EOF
 )
 expect_eq "explain without --client over the socket" \
-	"ERR explain: --client IP is required (usage: explain NAME [TYPE] --client IP [--subnet CIDR] [--tcp])" "$RAW"
+	"ERR explain: --client IP is required (usage: explain NAME [TYPE] --client IP [--subnet CIDR] [--tcp] [--json])" "$RAW"
 gs_alive "the explain checks"
 
 finish

@@ -257,6 +257,18 @@ own_state() {
 	nctl "$1" health
 	grep_lines "^probe +$US +($2( |$)|(up|down) \(fleet; own check $2\))" "$C_OUT"
 }
+# health_json I < EXPECTATIONS: node I's `health --json` against json-expect.py lines.
+health_json() {
+	local out
+	nctl "$1" --json health
+	printf '%s\n' "$C_OUT" >"$T/health$1.json"
+	if out=$("$PY" "$top_srcdir/tests/system/json-expect.py" "$T/health$1.json" 2>&1); then
+		ok "n$1 health --json: $(grep -c '^ok' <<<"$out") fields as expected"
+	else
+		fail "n$1 health --json:"
+		sed 's/^/    | /' <<<"$out"
+	fi
+}
 # connected I [NODES]: node I's status says connected (and NODES alive).
 connected() {
 	nctl "$1" status
@@ -355,6 +367,37 @@ expect_text out "^  node: +n2: up, for [0-9]+ s, confirmed [0-9]+ s ago"
 expect_text out "^  node: +n3: up"
 nctl 2 status
 expect_text out '^verdicts: +2 addresses: 2 by the fleet, 0 by own checks \(no quorum\), 0 by own checks \(disconnected\)'
+# The same lines in the JSON form, with typed fields (server/base/kv.h); the nodes'
+# ages may move on between the two requests.
+ctl_json fleet-explain "node" "$T/n1/control.sock" explain www.geo.test A --client 127.0.0.1 <<EOF
+fleet[address=$US].check str probe
+fleet[address=$US].by str fleet
+fleet[address=$US].up bool true
+fleet[address=$US].quorum str majority
+fleet[address=$US].observations int 3
+fleet[address=$US].down int 0
+fleet[address=$US].nodes_alive int 3
+node[node=n1].this_node bool true
+node[node=n1].up bool true
+node[node=n2].this_node bool false
+node[node=n2].counted bool true
+node[node=n2].confirmed_s_ago int *
+node[node=n3].up bool true
+EOF
+ctl_json fleet-status "" "$T/n2/control.sock" status <<EOF
+fleet.connected bool true
+fleet.node str n2
+fleet.quorum str majority
+fleet.etcd str *
+nodes.alive int 3
+nodes.names list 3
+nodes.this_node_seen bool true
+verdicts.addresses int 2
+verdicts.fleet int 2
+verdicts.no_quorum int 0
+fleet_forces.count int *
+conflict list 0
+EOF
 
 # majority_round WHAT: one node's probe down keeps US; two switch to EU within
 # fall x interval + 2 s; recovery brings US back.
@@ -376,6 +419,11 @@ majority_round() {
 	expect_text out "^dc: +us-east: skipped \(every address down\); A $US down \(fleet\)$"
 	nctl 3 health
 	expect_text out "^probe +$US +down \(fleet; own check up\)"
+	health_json 3 <<EOF
+entries[address=$US].up bool true
+entries[address=$US].fleet_up bool false
+entries[address=$US].state str down (fleet; own check up)
+EOF
 	section "$what: the probes recover"
 	unflag 1
 	unflag 2
@@ -394,6 +442,11 @@ timed_force_round() {
 	for i in 1 2 3; do
 		nctl "$i" health
 		expect_text out "^ +force: down by uid $(id -u) on node n$n at [0-9T:Z-]+ until [0-9T:Z-]+ \([0-9] s left\) reason: test$"
+		health_json "$i" <<EOF
+entries[datacenter=us-east].force.state str down
+entries[datacenter=us-east].force.node str n$n
+entries[datacenter=us-east].force.reason str test
+EOF
 	done
 	expect_all "$US" $((secs * 1000 + 2000)) "$what: the ${secs} s force reverts by itself"
 	if [ "$WAITED_MS" -ge $((secs * 1000 - 1000)) ]; then
@@ -418,6 +471,12 @@ conflict_shown() {
 	grep_lines "^conflict: +check probe for $US: 1 node run another definition \(not counted\)" "$C_OUT"
 }
 wait_all "status reports the other definition" conflict_shown
+ctl_json fleet-conflict "" "$T/n1/control.sock" status <<EOF
+conflict list 1
+conflict.0.check str probe
+conflict.0.address str $US
+conflict.0.nodes int 1
+EOF
 grep -q "fleet: node n9 runs another definition of check probe for $US" "$T/n1/log" &&
 	ok "the log names the node with another definition" || fail "no conflict line in n1's log"
 m=$(curl -s --max-time 2 "http://127.0.0.1:${MPORT[1]}/metrics")

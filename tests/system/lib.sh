@@ -517,6 +517,35 @@ ctl_capture() {
 	C_RC=$?
 	C_ERR=$(<"$T/ctl.err")
 }
+# ctl_json NAME VOLATILE SOCKET ARGS... < EXPECTATIONS: geosteerctl -s SOCKET ARGS as
+# text into $T/NAME.txt and with --json into $T/NAME.json; checks that the two forms
+# say the same (json-expect.py --same-as-text, width 12; the keys in VOLATILE, blank
+# separated, may change between the two requests) and the JSON against the
+# expectations on stdin (json-expect.py: PATH TYPE VALUE per line).
+ctl_json() {
+	local name=$1 volatile=$2 sock=$3 out
+	shift 3
+	ctl_capture -s "$sock" "$@" </dev/null
+	printf '%s\n' "$C_OUT" >"$T/$name.txt"
+	[ "$C_RC" = 0 ] || fail "$LAST_CMD: exit $C_RC: $C_ERR"
+	ctl_capture -s "$sock" --json "$@" </dev/null
+	printf '%s\n' "$C_OUT" >"$T/$name.json"
+	[ "$C_RC" = 0 ] || fail "$LAST_CMD: exit $C_RC: $C_ERR"
+	# shellcheck disable=SC2086 # VOLATILE is a list of words
+	if out=$("$PY" "$top_srcdir/tests/system/json-expect.py" --same-as-text "$T/$name.txt" 12 \
+		"$T/$name.json" uptime $volatile 2>&1); then
+		ok "$name: the text form and the JSON form agree"
+	else
+		fail "$name: the text form and the JSON form differ:"
+		sed 's/^/    | /' <<<"$out"
+	fi
+	if out=$("$PY" "$top_srcdir/tests/system/json-expect.py" "$T/$name.json" 2>&1); then
+		ok "$name --json: $(grep -c '^ok' <<<"$out") fields as expected"
+	else
+		fail "$name --json:"
+		sed 's/^/    | /' <<<"$out"
+	fi
+}
 # ctl_stats ARRAY: `geosteerctl stats` on this test's control socket, its KEY: VALUE
 # lines into the associative array ARRAY (declared global here); fails the test when
 # the command does.

@@ -62,16 +62,23 @@ GS_SYSTEM_TESTS += \
 	tests/system/state-file.sh \
 	tests/system/metrics.sh \
 	tests/system/steer-metrics.sh \
-	tests/system/explain-live.sh
+	tests/system/explain-live.sh \
+	tests/system/ctl-json.sh
 EXTRA_DIST += tests/system/failover-lib.sh tests/system/failover-backend.py \
-	tests/system/prom-check.py
+	tests/system/prom-check.py tests/system/json-expect.py
+
+# GeoIP layouts (GeoLite2, DB-IP Lite, IPinfo): their tiny databases are written by the
+# test itself from tests/data/geo/layouts/*.txt with mkmmdb.pl.
+GS_SYSTEM_TESTS += tests/system/geoip-layouts.sh tests/system/convert-paths.sh \
+	tests/system/journal-stream.sh
+EXTRA_DIST += tests/data/geo/layouts
 
 # fleet: a 3-member etcd cluster and 3 nodes sharing observations and forces (skipped
 # without etcd).
 GS_SYSTEM_TESTS += tests/system/fleet.sh tests/system/fleet-tls.sh
 
 # watch: true (reloads by itself on file changes).
-GS_SYSTEM_TESTS += tests/system/watch.sh
+GS_SYSTEM_TESTS += tests/system/watch.sh tests/system/watch-geoip.sh
 
 # DNS Cookies and response rate limiting; rrl-client.py is their client.
 GS_SYSTEM_TESTS += tests/system/cookies.sh tests/system/rrl.sh tests/system/rrl-reload.sh

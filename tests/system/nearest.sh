@@ -62,9 +62,11 @@ $TTL 3600
 ns1     IN A    192.0.2.53
 EOF2
 
+MPORT=$("$PY" "$RAWDNS" freeport) || fatal "no free port for metrics"
 # body DB [MAP_EXTRA]: the configuration after listen/control.
 body() {
 	local dc
+	echo "metrics: 127.0.0.1:$MPORT"
 	zones_yaml
 	cat <<EOF2
   - name: geo.test.
@@ -127,6 +129,17 @@ while read -r subnet kind scope list kms; do
 	expect_scope "$scope"
 done <"$T/ref.txt"
 
+# Every answer of that sweep counted once, by the kind of rule that chose its list:
+# the located clients no rule matched as nearest (geosteer_steered_answers_by_rule_total).
+section "metrics: answers by rule kind, nearest among them"
+m=$(curl -s --max-time 5 "http://127.0.0.1:$MPORT/metrics")
+for k in nearest countries default; do
+	want=$(awk -v k="$k" '$2 == k || ($2 ~ /^countries:/ && k == "countries")' "$T/ref.txt" | wc -l)
+	got=$(awk -v k="$k" 'index($0, "geosteer_steered_answers_by_rule_total{") == 1 &&
+		index($0, "rule=\"" k "\"") { n += $NF } END { print n + 0 }' <<<"$m")
+	expect_eq "answers with rule=\"$k\"" "$want" "$got"
+done
+
 # Checks the reference itself makes visible: the located clients really spread over
 # several first choices, the tie kept configuration order, Boston and Philadelphia
 # share one network.
@@ -180,6 +193,21 @@ EOF2
 		esac
 		grep -q '^mismatch:' <<<"$C_OUT" && fail "explain $subnet: $(grep '^mismatch:' <<<"$C_OUT")"
 	done <"$T/ref.txt"
+	# One nearest-first client in the JSON form: kind nearest, the distances typed
+	# (each within 1 km of the reference's is checked on the text line above).
+	read -r subnet kind scope list kms < <(awk '$2 == "nearest"' "$T/ref.txt")
+	IFS=, read -r -a names <<<"$list"
+	ctl_json explain-nearest "" "$T/control.sock" explain www.geo.test. A --client 127.0.0.1 \
+		--subnet "$subnet" <<EOF
+rule.kind str nearest
+rule.key null
+rule.distances list ${#names[@]}
+rule.distances.0.datacenter str ${names[0]}
+rule.distances.0.km int *
+rule.distances.1.datacenter str ${names[1]}
+list list ${#names[@]}
+list.0 str ${names[0]}
+EOF
 
 	# ------------------------------------------------------------ the full order
 	section "the full order over DNS: each client's datacenters forced down in turn"

@@ -7,6 +7,11 @@
 # down with geosteerctl force; every scrape goes through the strict exposition parser
 # (prom-check.py). A reload that keeps a (service, datacenter) pair keeps counting it;
 # one that adds a datacenter adds its series at 0.
+# geosteer_steered_answers_by_rule_total: the services of map m (default only) count
+# every answer as rule="default", as many as their decisions; service geo (map g, one
+# rule of each kind against the tiny City and ASN databases, its continents list the
+# same as its default so that table ranges mix kinds) counts each ECS subnet under the
+# kind the test expects, which is also what `geosteerctl --json explain` says.
 [ -n "${BASH_VERSION:-}" ] || exec /bin/bash "$0" "$@"
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/system/lib.sh"
 GSCTL="$top_builddir/tools/geosteerctl"
@@ -21,6 +26,15 @@ $TTL 3600
 ns1     IN A    192.0.2.53
 EOF
 MPORT=$("$PY" "$RAWDNS" freeport --hosts 127.0.0.1) || fatal "no free port"
+CITY="$top_builddir/tests/data/geo/city.mmdb"
+ASN="$top_builddir/tests/data/geo/asn.mmdb"
+if [ ! -f "$CITY" ] || [ ! -f "$ASN" ]; then
+	if [ "${GS_MMDB_WRITER:-}" = no ]; then
+		echo "SKIP: $CITY is not built: configure found no Perl MaxMind::DB::Writer"
+		exit 77
+	fi
+	fatal "$CITY is not built: run 'make check' (it builds the test databases)"
+fi
 # service NAME POLICY [EXTRA-DC-LINE]
 service() {
 	cat <<EOF
@@ -42,12 +56,24 @@ metrics: 127.0.0.1:$MPORT
 $(zones_yaml)
   - name: geo.test.
     file: $T/geo.test.zone
+geoip:
+  database: $CITY
+  asn_database: $ASN
+  client_subnet: true
 maps:
   m:
     default: [east, west, south]
+  g:
+    default: [east, south, west]
+    continents: {EU: [east, south, west]}
+    countries: {GB: [west, east, south]}
+    subdivisions: {US-CA: [south, east, west]}
+    asns: {64500: [west, south, east]}
+    networks: {10.9.0.0/16: [south, west, east]}
 services:
 $(service web open "${1:-      south: [203.0.113.10]}")
 $(service sf servfail "      south: [203.0.113.20]")
+$(service geo open "      south: [203.0.113.30]" | sed 's/map: m/map: g/')
 EOF
 }
 gs_start < <(config)
@@ -73,6 +99,10 @@ scrape() {
 ans() { # SERVICE DC DECISION
 	printf 'geosteer_steered_answers_total{service="%s",datacenter="%s",decision="%s"}' "$1" "$2" "$3"
 }
+RULES="networks asns subdivisions countries continents default"
+by_rule() { # SERVICE DC RULE
+	printf 'geosteer_steered_answers_by_rule_total{service="%s",datacenter="%s",rule="%s"}' "$1" "$2" "$3"
+}
 up() { # SERVICE DC FAMILY
 	printf 'geosteer_datacenter_up{service="%s",datacenter="%s",family="%s"}' "$1" "$2" "$3"
 }
@@ -92,11 +122,24 @@ expect_moves() {
 					continue
 				fi
 				expect_eq "$key moved" "$want" "$((b[$key] - ${a[$key]:-0}))"
+				sum=$((${sum:-0} + want))
 			done
+			# Map m has only a default: every answer counts as rule="default".
+			for g in $RULES; do
+				key=$(by_rule $s $d $g)
+				want=0
+				[ $g = default ] && want=$sum
+				if [ -z "${b[$key]:-}" ]; then
+					fail "$key: missing"
+				else
+					expect_eq "$key moved" "$want" "$((b[$key] - ${a[$key]:-0}))"
+				fi
+			done
+			sum=0
 		done
 	done
 }
-declare -A M0 M1 M2 M3 M4 M5
+declare -A M0 M1 M2 M3 M4 M5 M6 M7
 
 section "every datacenter up: normal answers from the first datacenter"
 scrape M0
@@ -164,6 +207,47 @@ for p in open servfail nodata; do
 	expect_eq "$k moved" $want "$((M4[$k] - M3[$k]))"
 done
 expect_eq "$(up web south ipv4)" 0 "${M4[$(up web south ipv4)]}"
+
+section "service geo: answers by the kind of map rule that chose the list"
+ctl force east auto
+ctl force west auto
+ctl force south auto
+declare -A GEO_WANT GEO_ADDR=([east]=192.0.2.10 [west]=198.51.100.10 [south]=203.0.113.30)
+# geo_q SUBNET|- RULE DC N: N queries (ECS SUBNET, or none) answered by DC, decided by a
+# rule of kind RULE, which explain --json must say too.
+geo_q() {
+	local i subnet=() out kind dc
+	[ "$1" = - ] || subnet=(+subnet="$1")
+	for ((i = 0; i < $4; i++)); do
+		q udp "${subnet[@]}" geo.geo.test. A
+		expect_rr ANSWER "^geo\\.geo\\.test\\. 60 IN A ${GEO_ADDR[$3]//./\\.}$"
+	done
+	[ "$1" = - ] || subnet=(--subnet "$1")
+	out=$("$GSCTL" -s "$T/control.sock" --json explain geo.geo.test --client 127.0.0.1 \
+		"${subnet[@]}" | "$PY" -c 'import json, sys
+d = json.load(sys.stdin)
+print(d["rule"]["kind"], d["chosen"]["datacenter"])')
+	expect_eq "explain --json for ${1}: rule kind and datacenter" "$2 $3" "$out"
+	GEO_WANT["$3 $2"]=$((${GEO_WANT["$3 $2"]:-0} + $4))
+}
+scrape M6
+geo_q 10.9.1.0/24 networks south 2
+geo_q 1.0.0.0/24 asns west 1       # AS64500, DE-BY
+geo_q 1.0.6.0/24 subdivisions south 1
+geo_q 1.0.2.0/24 countries west 1  # GB-ENG: no subdivisions rule for it
+geo_q 1.0.16.0/24 continents east 3  # FR: EU's list is the default's
+geo_q 1.0.12.0/24 default east 1   # CA: NA has no rule (next to FR: one table range)
+geo_q 5.0.0.0/24 default east 1    # ZA: AF has no rule
+geo_q 8.8.8.0/24 default east 1    # not in the database
+geo_q - default east 1             # 127.0.0.1, not in the database
+scrape M7
+for d in east west south; do
+	for g in $RULES; do
+		key=$(by_rule geo $d $g)
+		expect_eq "$key moved" "${GEO_WANT["$d $g"]:-0}" "$((M7[$key] - ${M6[$key]:-0}))"
+	done
+done
+expect_eq "$(ans geo east normal) moved" 7 "$((M7[$(ans geo east normal)] - ${M6[$(ans geo east normal)]:-0}))"
 
 section "a reload keeps counting by name; a new datacenter starts at 0"
 ctl force east auto

@@ -151,6 +151,33 @@ for net in 23.0.0.0/24 23.0.7.0/24 23.15.255.0/24; do
 	expect_text out "^scope: +24 "
 done
 
+# The same lines in the JSON form, with typed fields (server/base/kv.h).
+want=$(awk '$1 == "23.0.0.0/24" { print $2 }' "$T/v4.base")
+ctl_json explain-weight "" "$T/control.sock" explain www.geo.test A --client 127.0.0.1 \
+	--subnet 23.0.0.0/24 <<EOF
+dc.0.datacenter str {us-east: 3, us-west: 1}
+dc.0.weighted bool true
+dc.0.state str chosen
+weight.0.group str {us-east: 3, us-west: 1}
+weight.0.network str 23.0.0.0
+weight.0.prefix int 24
+weight.0.buckets int 4
+weight.0.member str $want
+weight.0.hash str *
+member list 2
+member[datacenter=us-east].weight int 3
+member[datacenter=us-west].weight int 1
+member[datacenter=$want].state str chosen
+member[datacenter=$want].hashed bool true
+member[datacenter=$want].addresses list 1
+pick.0.datacenter str $want
+pick.0.reason str hash
+chosen.datacenter str $want
+chosen.pick str hash
+chosen.group_position int 1
+scope.value int 24
+EOF
+
 section "a list without a group keeps its scope"
 q udp www.geo.test. A +subnet=81.169.1.0/24
 scope=$(grep -o 'CLIENT-SUBNET: [0-9./]*' "$T/dig.out" | awk -F/ '{print $NF}')

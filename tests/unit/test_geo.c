@@ -372,6 +372,39 @@ static void test_precedence(void **state)
 	check_cases(f->m, f->db, precedence_cases, GS_ARRAY_LEN(precedence_cases));
 }
 
+/* The rule kind the table gives (what the answer counters count): pure ranges and the
+ * parts of mixed ones (default and continents EU share the list eu,us, so 1.0.64.0/18,
+ * EU only, and the unknown space after it are one table range). */
+static void test_rule_kinds(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char *addr;
+		unsigned rule;
+	} cases[] = {
+	        {"1.0.0.129", GEO_RULE_NETWORKS},       {"1.0.0.1", GEO_RULE_ASNS},
+	        {"1.0.2.1", GEO_RULE_COUNTRIES},        {"1.0.6.1", GEO_RULE_SUBDIVISIONS},
+	        {"1.0.64.1", GEO_RULE_CONTINENTS},      {"1.0.128.1", GEO_HIT_DEFAULT},
+	        {"2001:db8:1::1", GEO_RULE_CONTINENTS}, {"2001:db8:1:1::5", GEO_RULE_ASNS},
+	        {"::ffff:1.0.2.1", GEO_RULE_COUNTRIES}, {"2400::1", GEO_HIT_DEFAULT},
+	};
+	assert_true(f->m->v4.run != NULL); /* some ranges share a list across kinds */
+	for (size_t i = 0; i < GS_ARRAY_LEN(cases); i++) {
+		struct netaddr a;
+		assert_int_equal(netaddr_parse(cases[i].addr, &a), GS_OK);
+		struct geo_hit hit;
+		geo_map_lookup(f->m, &a, netaddr_bits(&a), &hit);
+		if (hit.rule != cases[i].rule) {
+			fprintf(stderr, "%s: rule kind %u (%s), want %s\n", cases[i].addr, hit.rule,
+			        geo_hit_rule_name(hit.rule), geo_hit_rule_name(cases[i].rule));
+			fail();
+		}
+	}
+	assert_string_equal(geo_hit_rule_name(GEO_HIT_NEAREST), "nearest");
+	assert_string_equal(geo_hit_rule_name(GEO_HIT_DEFAULT), "default");
+	assert_null(geo_hit_rule_name(GEO_HIT_RULES));
+}
+
 static const struct geo_case ipv6_cases[] = {
         {"2001:db8:1::1", 0, "eu,us", 64, "continents: EU"},
         {"2001:db8:1:1::5", 0, "as3", 64, "asns: 64502"},
@@ -536,8 +569,8 @@ static void test_country4(void **state)
 	assert_null(m);
 	char want[1024];
 	snprintf(want, sizeof(want),
-	         CFG_FILE ":12: map 'regional': subdivisions rules need a City-shaped database; "
-	                  "%s (GeoIP2-Country) has no subdivisions",
+	         CFG_FILE ":12: map 'regional': subdivisions rules need a database with "
+	                  "subdivisions (a City database); %s (GeoIP2-Country) has none",
 	         data_path("country4.mmdb"));
 	expect_diag(&d, want);
 	assert_int_equal(d.n, 1);
@@ -606,12 +639,14 @@ static void test_bad_databases(void **state)
 	/* The wrong kind of database in each place. */
 	snprintf(want, sizeof(want),
 	         CFG_FILE ":21: database: %s (GeoLite2-ASN) has no record with continent.code or "
-	                  "country.iso_code; it needs the GeoIP2/GeoLite2 Country or City shape",
+	                  "country.iso_code (or IPinfo's continent or country); it needs a "
+	                  "Country or City database (docs/geoip.md lists the layouts read)",
 	         data_path("asn.mmdb"));
 	expect_open_fails(data_path("asn.mmdb"), NULL, want);
 	snprintf(want, sizeof(want),
 	         CFG_FILE ":22: asn_database: %s (GeoIP2-City) has no record with "
-	                  "autonomous_system_number; it needs the GeoLite2/GeoIP2 ASN shape",
+	                  "autonomous_system_number (or IPinfo's asn); it needs an ASN database "
+	                  "(GeoLite2 ASN, DB-IP ASN Lite, IPinfo ASN)",
 	         data_path("city.mmdb"));
 	expect_open_fails(data_path("city.mmdb"), data_path("city.mmdb"), want);
 }
@@ -643,8 +678,13 @@ static void test_rule_checks(void **state)
 	assert_int_equal(geodb_open(&g, &d, &city), GS_OK);
 
 	const struct rule_spec asn[] = {{"asns", "64500", "x", 30}};
-	expect_compile(city, "d", asn, 1, GS_EPARSE,
-	               CFG_FILE ":30: map 'regional': asns rules need geoip.asn_database");
+	char want_asn[512];
+	snprintf(want_asn, sizeof(want_asn),
+	         CFG_FILE ":30: map 'regional': asns rules need AS numbers: geoip.asn_database, "
+	                  "or a database that carries them (IPinfo country_asn); %s (GeoIP2-City) "
+	                  "has none",
+	         data_path("city.mmdb"));
+	expect_compile(city, "d", asn, 1, GS_EPARSE, want_asn);
 	const struct rule_spec cont[] = {{"continents", "EU", "x", 31}};
 	expect_compile(NULL, "d", cont, 1, GS_EPARSE,
 	               CFG_FILE ":31: map 'regional': continents rules need geoip.database");
@@ -704,16 +744,16 @@ static void test_nettree(void **state)
 	struct nettree t;
 	struct nettree_hit h;
 	unsigned __int128 one[] = {0};
-	uint16_t v1[] = {7};
-	assert_int_equal(nettree_build(&t, 32, one, v1, 1, a), GS_OK);
+	uint32_t v1[] = {7};
+	assert_int_equal(nettree_build(&t, 32, one, v1, 1, UINT32_MAX, a), GS_OK);
 	nettree_lookup4(&t, 0x01020304, &h);
 	assert_int_equal(h.val, 7);
 	assert_int_equal(h.scope, 0);
 
 	/* 0/8 -> 1, 1.0.0.0 - 1.0.0.2 -> 2 (not aligned), rest -> 3, last /32 -> 4 */
 	unsigned __int128 s[] = {0, 0x01000000, 0x01000003, 0xffffffff};
-	uint16_t v[] = {1, 2, 3, 4};
-	assert_int_equal(nettree_build(&t, 32, s, v, 4, a), GS_OK);
+	uint32_t v[] = {1, 2, 3, 4};
+	assert_int_equal(nettree_build(&t, 32, s, v, 4, UINT32_MAX, a), GS_OK);
 	static const struct {
 		uint32_t x;
 		uint16_t val;
@@ -730,8 +770,8 @@ static void test_nettree(void **state)
 	}
 
 	unsigned __int128 s6[] = {0, (unsigned __int128)1 << 127, ~(unsigned __int128)0};
-	uint16_t v6[] = {1, 2, 3};
-	assert_int_equal(nettree_build(&t, 128, s6, v6, 3, a), GS_OK);
+	uint32_t v6[] = {1, 2, 3};
+	assert_int_equal(nettree_build(&t, 128, s6, v6, 3, UINT32_MAX, a), GS_OK);
 	nettree_lookup6(&t, 5, &h);
 	assert_int_equal(h.val, 1);
 	assert_int_equal(h.scope, 1);
@@ -744,11 +784,35 @@ static void test_nettree(void **state)
 
 	/* Refused: not starting at 0, not ascending, equal neighbours, IPv4 overflow. */
 	unsigned __int128 bad1[] = {1}, bad2[] = {0, 5, 5}, big[] = {0, (unsigned __int128)1 << 32};
-	uint16_t vv[] = {1, 2, 1}, same[] = {1, 1};
-	assert_int_equal(nettree_build(&t, 32, bad1, vv, 1, a), GS_EINVAL);
-	assert_int_equal(nettree_build(&t, 32, bad2, vv, 3, a), GS_EINVAL);
-	assert_int_equal(nettree_build(&t, 32, s, same, 2, a), GS_EINVAL);
-	assert_int_equal(nettree_build(&t, 32, big, vv, 2, a), GS_EINVAL);
+	uint32_t vv[] = {1, 2, 1}, same[] = {1, 1};
+	assert_int_equal(nettree_build(&t, 32, bad1, vv, 1, UINT32_MAX, a), GS_EINVAL);
+	assert_int_equal(nettree_build(&t, 32, bad2, vv, 3, UINT32_MAX, a), GS_EINVAL);
+	assert_int_equal(nettree_build(&t, 32, s, same, 2, UINT32_MAX, a), GS_EINVAL);
+	assert_int_equal(nettree_build(&t, 32, big, vv, 2, UINT32_MAX, a), GS_EINVAL);
+	uint32_t flagged[] = {1, NETTREE_RUN | 2};
+	assert_int_equal(nettree_build(&t, 32, s, flagged, 2, UINT32_MAX, a), GS_EINVAL);
+
+	/* A run: ranges 0 and 1 share the low 16 bits (one list, two rule kinds), so the
+	 * scope of an address in range 1 is that of [0, 0x1ff] (23), not of its own range
+	 * [0x100, 0x1ff] (24); the value is the range's own. */
+	unsigned __int128 rs[] = {0, 0x100, 0x200};
+	uint32_t rv[] = {0x00001, 0x10001, 0x00002};
+	assert_int_equal(nettree_build(&t, 32, rs, rv, 3, 0xffffu, a), GS_OK);
+	assert_non_null(t.run);
+	nettree_lookup4(&t, 0x150, &h);
+	assert_int_equal(h.val, 0x10001);
+	assert_int_equal(h.scope, 23);
+	nettree_lookup4(&t, 0x50, &h);
+	assert_int_equal(h.val, 0x00001);
+	assert_int_equal(h.scope, 23);
+	nettree_lookup4(&t, 0x250, &h);
+	assert_int_equal(h.val, 0x00002);
+	assert_int_equal(h.scope, 23);
+	/* Without the mask the same ranges have their own scopes. */
+	assert_int_equal(nettree_build(&t, 32, rs, rv, 3, UINT32_MAX, a), GS_OK);
+	assert_null(t.run);
+	nettree_lookup4(&t, 0x150, &h);
+	assert_int_equal(h.scope, 24);
 	arena_destroy(a);
 }
 
@@ -956,6 +1020,7 @@ int main(void)
 	const struct CMUnitTest regional[] = {
 	        cmocka_unit_test(test_regional_no_warnings),
 	        cmocka_unit_test(test_precedence),
+	        cmocka_unit_test(test_rule_kinds),
 	        cmocka_unit_test(test_ipv6),
 	        cmocka_unit_test(test_embedded),
 	        cmocka_unit_test(test_source_prefix),

@@ -203,6 +203,13 @@ static void test_compiled(void **state)
 		if (strncmp(ex.rule, cases[i].rule, strlen(cases[i].rule)) != 0 || !ex.consistent)
 			fail_msg("%s: rule '%s' (consistent %d), want '%s...'", cases[i].client,
 			         ex.rule, ex.consistent, cases[i].rule);
+		/* The table's rule kind (what the answer counters count) names the rule. */
+		const char *kind = geo_hit_rule_name(ex.hit.rule);
+		if (!kind || strncmp(cases[i].rule, kind, strlen(kind)) != 0 ||
+		    ex.rule_kind != ex.hit.rule)
+			fail_msg("%s: rule kind %s (explain's %u), want the kind of '%s'",
+			         cases[i].client, kind ? kind : "?", (unsigned)ex.rule_kind,
+			         cases[i].rule);
 	}
 	/* Every continent a rule: the coordinates never apply (a warning). */
 	static const char *const conts[] = {"AF", "AN", "AS", "EU", "NA", "OC", "SA"};
