@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -233,6 +234,16 @@ static void on_exec_exit(struct ev_loop *loop, ev_io *w, int revents)
 static void on_exec_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct monitor_probe *p = w->data;
+	/* libev runs the timers that are due before the I/O callbacks of the same loop
+	 * turn. When this thread itself was late (a loaded host, a wait for the health
+	 * mutex), the command may have ended in time and its exit be waiting on the
+	 * pidfd: the timeout bounds a command that hangs, not our own lateness, so an
+	 * ended command counts by its exit status. */
+	struct pollfd pf = {.fd = p->pidfd, .events = POLLIN};
+	if (poll(&pf, 1, 0) == 1 && (pf.revents & POLLIN)) {
+		on_exec_exit(loop, &p->pid_io, EV_READ);
+		return;
+	}
 	p->timed_out = true;
 	kill_group(p->pid);
 	/* on_exec_exit reaps the child and reports the timeout. */

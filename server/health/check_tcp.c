@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -51,6 +52,14 @@ static void on_tcp_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct monitor_probe *p = w->data;
 	char text[HEALTH_RESULT_MAX];
+	/* A due timer runs before the I/O callbacks of the same loop turn: when this
+	 * thread was late, the connection may have been made (or refused) in time. */
+	struct pollfd pf = {.fd = p->fd, .events = POLLOUT};
+	if (poll(&pf, 1, 0) == 1) {
+		on_tcp_io(loop, &p->io, EV_WRITE);
+		if (!p->running)
+			return;
+	}
 	snprintf(text, sizeof(text), "connect timeout after %u ms", p->check->timeout_ms);
 	tcp_finish(p, false, text);
 }

@@ -92,6 +92,10 @@ static bool probe_start(struct monitor_probe *p, char *text, size_t cap)
 {
 	int rc = GS_EINVAL;
 	snprintf(text, cap, "unknown check type");
+	/* The loop's time is that of the start of this loop turn: after slow callbacks
+	 * before this one, it would make the probe's timeout (and the next interval)
+	 * start in the past. */
+	ev_now_update(p->ml->loop);
 	p->started = ev_now(p->ml->loop);
 	switch (p->check->type) {
 	case CFG_CHECK_HTTP:

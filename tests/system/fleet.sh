@@ -200,9 +200,19 @@ nctl() {
 	shift
 	ctl_capture -s "$T/n$i/control.sock" "$@"
 }
-# answer I: www.geo.test A from node I ("" when not exactly one address).
+# answer I: www.geo.test A from node I ("" when not exactly one address). A query that
+# gets no answer is asked again, up to 3 times of 2 s each: on a host loaded far past its
+# cores, dig itself can be kept off the CPU past its timeout (its timer then fires before
+# it reads the answer that waits in its socket). That no query of the server is lost or
+# slow is dnsperf's to show (a fixed rate all along, 0 lost, the slowest reported).
 answer() {
-	dig +norec +short +time=1 +tries=1 @127.0.0.1 -p "${NPORT[$1]}" www.geo.test. A 2>/dev/null | tr '\n' ' ' | sed 's/ $//'
+	local try out
+	for try in 1 2 3; do
+		out=$(dig +norec +short +time=2 +tries=1 @127.0.0.1 -p "${NPORT[$1]}" www.geo.test. A 2>/dev/null)
+		[[ $out == ';;'* ]] || break
+	done
+	[[ $out == ';;'* ]] && out=
+	printf '%s' "$out" | tr '\n' ' ' | sed 's/ $//'
 }
 # all_answer ADDR: every node answers ADDR right now. Sets GOT ("n1=.. n2=.. n3=..").
 all_answer() {
@@ -238,18 +248,70 @@ expect_all() {
 	ok "$what: all 3 nodes answer $want after $(fmt_ms "$WAITED_MS") (limit $(fmt_ms "$limit"))"
 	echo "measured: $what $(fmt_ms "$WAITED_MS")"
 }
-# keep_all ADDR MS WHAT: every node answers ADDR at every look for MS milliseconds.
-keep_all() {
-	local want=$1 ms=$2 what=$3 end n=0
+# keep_all_try ADDR MS: every node answers ADDR at every look for MS milliseconds
+# (N_LOOKS looks; GOT holds the answers of the first look that differed).
+keep_all_try() {
+	local want=$1 ms=$2 end
+	N_LOOKS=0
 	end=$(($(now_ms) + ms))
 	while [ "$(now_ms)" -lt $end ]; do
-		if ! all_answer "$want"; then
+		all_answer "$want" || return 1
+		N_LOOKS=$((N_LOOKS + 1))
+	done
+}
+# keep_all ADDR MS WHAT: keep_all_try, as a test result.
+keep_all() {
+	local want=$1 ms=$2 what=$3
+	if keep_all_try "$want" "$ms"; then
+		ok "$what: all 3 nodes answered $want at each of $N_LOOKS looks over $(fmt_ms "$ms")"
+	else
+		fail "$what: expected every node to answer $want, got $GOT"
+	fi
+}
+# unasked_downs NODES...: how many times the US probe of these nodes (whose flag the
+# test has not set) went down, by their logs.
+unasked_downs() {
+	local i n=0 c
+	for i in "$@"; do
+		c=$(grep -c "health: probe $US down after" "$T/n$i/log")
+		n=$((n + c))
+	done
+	echo "$n"
+}
+# keep_all_unasked ADDR MS WHAT READY NODES...: every node answers ADDR at every look for
+# MS milliseconds, once READY I holds for every node. The test has set the probes so that
+# ADDR is the only right answer; but an exec probe can also fail by itself on a host
+# loaded far past its cores (its command not ending within the check's timeout: "down
+# after 2 failures: timeout" in the log), and then another answer is right. A window in
+# which the US probe of one of NODES (those the test keeps up) went down shows nothing
+# and is looked at again, at most 5 times; a wrong answer in a window without such a
+# failure fails the test, as does a window that never comes.
+keep_all_unasked() {
+	local want=$1 ms=$2 what=$3 ready=$4 try before
+	shift 4
+	for try in 1 2 3 4 5; do
+		before=$(unasked_downs "$@")
+		wait_all "$what: ready (try $try)" "$ready" || return 1
+		if keep_all_try "$want" "$ms"; then
+			ok "$what: all 3 nodes answered $want at each of $N_LOOKS looks over $(fmt_ms "$ms")"
+			return 0
+		fi
+		if [ "$(unasked_downs "$@")" = "$before" ]; then
 			fail "$what: expected every node to answer $want, got $GOT"
 			return 1
 		fi
-		n=$((n + 1))
+		echo "note: $what: a US probe the test keeps up went down by itself meanwhile (load): the window is looked at again"
 	done
-	ok "$what: all 3 nodes answered $want at each of $n looks over $(fmt_ms "$ms")"
+	fail "$what: no window of $(fmt_ms "$ms") without a probe failing by itself in 5 tries"
+}
+# one_down_view I: node I's fleet sees what the test set: n1 alone says US is down.
+one_down_view() {
+	nctl "$1" explain www.geo.test A --client 127.0.0.1
+	grep_lines "^fleet: +check probe $US: up by the fleet \(quorum majority: 1 of 3 fresh observations say down" "$C_OUT"
+}
+# own_up_view I: node I is degraded and its own US probe says up.
+own_up_view() {
+	degraded "$1" && own_state "$1" up
 }
 # own_state I up|down: node I's own monitor says so (geosteerctl health).
 # (While the fleet decides otherwise, health says "down (fleet; own check up)".)
@@ -407,7 +469,7 @@ majority_round() {
 	flag 1
 	wait_until 10 own_state 1 down && ok "$what: n1's own check says down" ||
 		fail "$what: n1's own check does not say down: $C_OUT"
-	keep_all "$US" 1500 "$what: one of three says down (quorum majority)"
+	keep_all_unasked "$US" 1500 "$what: one of three says down (quorum majority)" one_down_view 2 3
 	nctl 3 explain www.geo.test A --client 127.0.0.1
 	expect_text out "^fleet: +check probe $US: up by the fleet \(quorum majority: 1 of 3 fresh observations say down"
 	section "$what: a second node's probe fails"
@@ -527,7 +589,7 @@ timed_force_round 3 2 "2 etcd members"
 section "every etcd member stopped"
 flag 1
 wait_until 10 own_state 1 down || fail "n1's own check does not say down"
-keep_all "$US" 500 "before the stop: n1 alone says down"
+keep_all_unasked "$US" 500 "before the stop: n1 alone says down" one_down_view 2 3
 etcd_stop 2
 etcd_stop 3
 wait_all "degraded" degraded
@@ -584,7 +646,7 @@ wait_all "connected, 3 nodes alive after the lease came back" connected 3
 section "a frozen etcd (every member stopped with SIGSTOP): no answer waits for it"
 for i in 1 2 3; do kill -STOP "${EPID[$i]}"; done
 wait_all "degraded while etcd does not answer" degraded
-keep_all "$US" 500 "answers go on from the nodes' own checks"
+keep_all_unasked "$US" 500 "answers go on from the nodes' own checks" own_up_view 1 2 3
 for i in 1 2 3; do kill -CONT "${EPID[$i]}"; done
 wait_all "connected again once etcd answers" connected 3
 

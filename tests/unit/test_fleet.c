@@ -71,6 +71,26 @@ static void test_verdict(void **state)
 	assert_string_equal(verdict_source_label(VERDICT_DISCONNECTED), "disconnected");
 }
 
+/* Nodes whose lease expired (cut off from etcd during a failover, say) take their node
+ * key and their observations away together, so both counts shrink. Whatever is left,
+ * a node whose own check says up (its own vote is always among the voters) is never
+ * overruled by a single other node that says down under quorum majority: the fleet of
+ * the remaining nodes says up, or this node keeps its own check. */
+static void test_verdict_vanished_nodes(void **state)
+{
+	for (unsigned nodes = 0; nodes <= 7; nodes++) {
+		for (unsigned voters = 2; voters <= (nodes > 2 ? nodes : 2); voters++) {
+			bool up = true;
+			enum verdict_source src =
+			        verdict_decide(CFG_QUORUM_MAJORITY, voters, 1, nodes, &up);
+			if (src == VERDICT_FLEET && !up)
+				print_error("%u voters (1 down) of %u nodes: down\n", voters,
+				            nodes);
+			assert_true(src != VERDICT_FLEET || up);
+		}
+	}
+}
+
 static void test_base64(void **state)
 {
 	static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
@@ -164,6 +184,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_verdict),
+	        cmocka_unit_test(test_verdict_vanished_nodes),
 	        cmocka_unit_test(test_base64),
 	        cmocka_unit_test(test_config),
 	        cmocka_unit_test(test_config_defaults),

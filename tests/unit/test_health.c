@@ -754,6 +754,100 @@ static void test_exec_argv(void **state)
 	health_table_free(t);
 }
 
+/* ---- Exec probe deadline on a late loop. ---- */
+
+struct late_result {
+	int n_done;
+	bool ok;
+	char text[HEALTH_RESULT_MAX];
+};
+
+static void late_done(struct monitor_probe *p, bool ok, const char *text)
+{
+	struct late_result *r = p->data;
+	r->n_done++;
+	r->ok = ok;
+	snprintf(r->text, sizeof(r->text), "%s", text);
+}
+
+/* Starts a probe of c with a 100 ms timeout, keeps the loop away for 500 ms (a loaded
+ * host: the monitor thread is late), then runs the loop to the result. */
+static void run_late_probe(struct check_spec *c, struct late_result *r)
+{
+	c->c.timeout_ms = 100;
+	struct health_table *t;
+	const struct health_check *hc = one_check(&t, &c->c);
+	struct monitor_loop ml = {.loop = ev_loop_new(EVFLAG_AUTO)};
+	assert_non_null(ml.loop);
+	struct monitor_probe p = {.ml = &ml,
+	                          .check = hc,
+	                          .addr = addr_of("127.0.0.1"),
+	                          .done = late_done,
+	                          .data = r,
+	                          .fd = -1,
+	                          .pidfd = -1};
+	*r = (struct late_result){0};
+	char text[HEALTH_RESULT_MAX];
+	int rc = c->c.type == CFG_CHECK_TCP ? check_tcp_start(&p, text, sizeof(text))
+	                                    : check_exec_start(&p, text, sizeof(text));
+	assert_int_equal(rc, GS_OK);
+	sleep_ms(500);
+	ev_run(ml.loop, 0); /* returns once the probe's watchers are stopped */
+	assert_int_equal(r->n_done, 1);
+	assert_false(p.running);
+	ev_loop_destroy(ml.loop);
+	health_table_free(t);
+}
+
+static void run_late_exec(char **argv, size_t n, struct late_result *r)
+{
+	struct check_spec c;
+	spec_init(&c, "x", CFG_CHECK_EXEC, 0);
+	for (size_t i = 0; i < n; i++)
+		c.argv[i] = argv[i];
+	c.c.n_command = n;
+	run_late_probe(&c, r);
+}
+
+/* A command that ended before the loop got round to its deadline counts by its exit
+ * status (libev runs due timers before the I/O callbacks of the same turn); one that
+ * still runs at its deadline is a timeout. The same for a tcp connect that was made in
+ * time. */
+static void test_probe_late_loop(void **state)
+{
+	(void)state;
+	struct late_result r;
+	char *quick[] = {"/bin/sh", "-c", "exit 0"};
+	run_late_exec(quick, 3, &r);
+	assert_true(r.ok);
+	assert_string_equal(r.text, "exit status 0");
+	char *failing[] = {"/bin/sh", "-c", "exit 3"};
+	run_late_exec(failing, 3, &r);
+	assert_false(r.ok);
+	assert_string_equal(r.text, "exit status 3");
+	char *hung[] = {"/bin/sleep", "5"};
+	double t0 = now_s();
+	run_late_exec(hung, 2, &r);
+	assert_false(r.ok);
+	assert_non_null(strstr(r.text, "timeout after 100 ms"));
+	assert_true(now_s() - t0 < 3.0);
+	/* tcp: a listening socket on loopback accepts at once (the kernel completes the
+	 * handshake without our accept). */
+	int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(ls >= 0);
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sin);
+	assert_int_equal(bind(ls, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(ls, 4), 0);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&sin, &len), 0);
+	struct check_spec c;
+	spec_init(&c, "x", CFG_CHECK_TCP, ntohs(sin.sin_port));
+	run_late_probe(&c, &r);
+	assert_true(r.ok);
+	assert_non_null(strstr(r.text, "connected to port"));
+	close(ls);
+}
+
 /* True when no process with this pid exists any more, or only as a zombie that is not
  * ours (a killed grandchild waiting for init). */
 static bool gone(pid_t pid)
@@ -929,6 +1023,7 @@ int main(void)
 	        cmocka_unit_test(test_state_file),
 	        cmocka_unit_test(test_state_file_timed),
 	        cmocka_unit_test(test_exec_argv),
+	        cmocka_unit_test(test_probe_late_loop),
 	        cmocka_unit_test(test_monitor),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
