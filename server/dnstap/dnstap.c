@@ -72,12 +72,12 @@ struct dnstap_thread {
 	struct dnstap_enc_time now; /* dnstap_tick */
 	uint8_t *ring;
 	const struct dnstap_enc_tmpl *tmpl[2]; /* UDP, TCP */
-	uint64_t pos;     /* the answering thread's position */
-	uint64_t kick_at; /* wake the writer when pos reaches it */
-	uint32_t frames;  /* frames written (mod 2^32) */
-	_Atomic uint64_t head; /* frames << 32 | (uint32_t)pos */
-	_Atomic uint64_t tail; /* the writer's position */
-	uint32_t taken;        /* the writer's: frames taken (mod 2^32) */
+	uint64_t pos;                          /* the answering thread's position */
+	uint64_t kick_at;                      /* wake the writer when pos reaches it */
+	uint32_t frames;                       /* frames written (mod 2^32) */
+	_Atomic uint64_t head;                 /* frames << 32 | (uint32_t)pos */
+	_Atomic uint64_t tail;                 /* the writer's position */
+	uint32_t taken;                        /* the writer's: frames taken (mod 2^32) */
 };
 
 struct dnstap {
@@ -449,8 +449,8 @@ void dnstap_log(struct dnstap_thread *t, const uint8_t *q, size_t qlen, const ui
 	 * even when it reaches past the end (into the slack). */
 	uint64_t start = t->pos;
 	if (GS_UNLIKELY(start + bound + DNSTAP_ENC_SPILL -
-	                        atomic_load_explicit(&t->tail, memory_order_acquire) >
-	                DNSTAP_RING_BYTES ||
+	                                atomic_load_explicit(&t->tail, memory_order_acquire) >
+	                        DNSTAP_RING_BYTES ||
 	                bound + DNSTAP_ENC_SPILL > DNSTAP_RING_SLACK)) {
 		answer_ctx_count_dnstap_full(t->ctx); /* the writer is behind */
 		return;

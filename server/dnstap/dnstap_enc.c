@@ -8,8 +8,7 @@
 
 #include <string.h>
 
-void dnstap_enc_tmpl(struct dnstap_enc_tmpl *t, const char *identity, const char *version,
-                     bool tcp)
+void dnstap_enc_tmpl(struct dnstap_enc_tmpl *t, const char *identity, const char *version, bool tcp)
 {
 	memset(t, 0, sizeof(*t));
 	uint8_t *p = t->pre + 4; /* after the Frame Streams length, written per frame */

@@ -61,8 +61,8 @@ struct dnstap_enc_tmpl {
 
 /* Fills *t for frames with identity (NULL: none) and version, cut to
  * DNSTAP_ENC_NAME_MAX bytes each, over TCP or UDP. */
-void dnstap_enc_tmpl(struct dnstap_enc_tmpl *t, const char *identity, const char *version,
-                     bool tcp) GS_NONNULLX(1, 3);
+void dnstap_enc_tmpl(struct dnstap_enc_tmpl *t, const char *identity, const char *version, bool tcp)
+        GS_NONNULLX(1, 3);
 /* Tags: field number << 3 | wire type (0 varint, 2 length-delimited, 5 fixed32). */
 enum {
 	/* Dnstap */
@@ -192,9 +192,8 @@ static inline size_t dnstap_enc_frame(uint8_t *out, const struct dnstap_enc_tmpl
 {
 	unsigned fam = m->addr_len == 4 ? 1 : m->addr_len == 16 ? 2 : 0;
 	/* The Message's length: head, address and port, query, time, response. */
-	size_t msg_len = t->mhead_len[fam] + 1 + dnstap_varint_len(m->query_len) +
-	                 m->query_len + m->time->len + 1 +
-	                 dnstap_varint_len(m->response_len) + m->response_len;
+	size_t msg_len = t->mhead_len[fam] + 1 + dnstap_varint_len(m->query_len) + m->query_len +
+	                 m->time->len + 1 + dnstap_varint_len(m->response_len) + m->response_len;
 	if (fam)
 		msg_len += m->addr_len + 1 + dnstap_varint_len(m->port);
 	/* The Dnstap's fields: the constant ones (identity, version, type) first, then

@@ -42,8 +42,8 @@ static void roundtrip_at(const char *identity, const char *version, struct dnsta
 	dnstap_enc_tmpl(&tm, identity, version, tcp);
 	dnstap_enc_time(t, sec, nsec);
 	m->time = t;
-	size_t bound = dnstap_enc_bound(&tm, m->query_len, m->response_len,
-	                                m->extra ? m->extra_len : 0);
+	size_t bound =
+	        dnstap_enc_bound(&tm, m->query_len, m->response_len, m->extra ? m->extra_len : 0);
 	enum { GUARD = 64 };
 	size_t room = bound + DNSTAP_ENC_SPILL;
 	uint8_t *buf = malloc(room + GUARD);
@@ -55,8 +55,8 @@ static void roundtrip_at(const char *identity, const char *version, struct dnsta
 		assert_int_equal(buf[i], 0xa5);
 	/* The Frame Streams length: the rest of the frame. */
 	assert_true(len > 4);
-	uint32_t flen = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 | (uint32_t)buf[2] << 8 |
-	                buf[3];
+	uint32_t flen =
+	        (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 | (uint32_t)buf[2] << 8 | buf[3];
 	assert_int_equal(flen, len - 4);
 
 	Dnstap__Dnstap *d = dnstap__dnstap__unpack(NULL, len - 4, buf + 4);
@@ -109,8 +109,8 @@ static void roundtrip_at(const char *identity, const char *version, struct dnsta
 }
 
 /* The same with a fresh time. */
-static void roundtrip(const char *identity, const char *version, struct dnstap_enc_msg *m,
-                      bool tcp, uint64_t sec, uint32_t nsec)
+static void roundtrip(const char *identity, const char *version, struct dnstap_enc_msg *m, bool tcp,
+                      uint64_t sec, uint32_t nsec)
 {
 	struct dnstap_enc_time t = {0};
 	roundtrip_at(identity, version, m, tcp, &t, sec, nsec);
