@@ -405,7 +405,7 @@ void dnstap_thread_free(struct dnstap_thread *t)
 
 /* ---- one message (the answering thread) ---- */
 
-void dnstap_before(struct dnstap_thread *t)
+void dnstap_skip(struct dnstap_thread *t)
 {
 	t->note.svc = NULL;
 }
@@ -439,8 +439,10 @@ void dnstap_log(struct dnstap_thread *t, const uint8_t *q, size_t qlen, const ui
 		m.port = ntohs(s6->sin6_port);
 	}
 	size_t extra_len = 0;
-	if (t->note.svc)
+	if (t->note.svc) {
 		m.extra = dnstap_extra_text(t->extra, &t->note, &extra_len);
+		t->note.svc = NULL; /* the next answer notes its own */
+	}
 	m.extra_len = extra_len;
 	const struct dnstap_enc_tmpl *tm = t->tmpl[tcp];
 	size_t bound = dnstap_enc_bound(tm, qlen, rlen, extra_len);

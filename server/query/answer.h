@@ -45,8 +45,9 @@ struct answer_stats {
 };
 
 /* The steering decision behind the last answer, for dnstap: filled by answer_packet
- * only on a context given one (answer_ctx_set_note); the caller clears svc before each
- * query. The first steered name of an answer (a CNAME chain may reach several). */
+ * only on a context given one (answer_ctx_set_note); svc must be NULL before each query
+ * (its user clears it once it has read it). The first steered name of an answer (a
+ * CNAME chain may reach several). */
 struct answer_note {
 	const struct steer_service *svc; /* NULL: no steered answer */
 	const struct steer_table *steer;
