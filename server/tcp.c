@@ -419,14 +419,16 @@ static bool answer_queries(struct tcp_conn *c)
 			if (!ok || has_pending(c))
 				break;
 		}
-		if (GS_UNLIKELY(w->tap != NULL))
-			dnstap_before(w->tap);
 		size_t resp_len = answer_packet(snap, w->actx, c->in + off + 2, msg_len,
 		                                (const struct sockaddr *)&c->peer, true,
 		                                tw->tx + tx_len + 2, ANSWER_TCP_MAX);
-		if (GS_UNLIKELY(w->tap != NULL) && resp_len > 0)
-			dnstap_log(w->tap, c->in + off + 2, msg_len, tw->tx + tx_len + 2, resp_len,
-			           (const struct sockaddr *)&c->peer, true);
+		if (GS_UNLIKELY(w->tap != NULL)) {
+			if (resp_len > 0)
+				dnstap_log(w->tap, c->in + off + 2, msg_len, tw->tx + tx_len + 2,
+				           resp_len, (const struct sockaddr *)&c->peer, true);
+			else
+				dnstap_skip(w->tap);
+		}
 		off += 2 + msg_len;
 		c->n_queries++;
 		if (resp_len > 0) {

@@ -168,13 +168,14 @@ static void answer_batch(struct udp_sock *us, unsigned n)
 		const struct msghdr *rx = &b->rx[i].msg_hdr;
 		if (rx->msg_flags & MSG_TRUNC)
 			continue;
-		if (GS_UNLIKELY(us->tap != NULL))
-			dnstap_before(us->tap);
 		size_t len = answer_packet(snap, us->actx, b->query[i], b->rx[i].msg_len,
 		                           (const struct sockaddr *)&b->src[i], false, b->resp[i],
 		                           ANSWER_UDP_MAX);
-		if (len == 0)
+		if (len == 0) {
+			if (GS_UNLIKELY(us->tap != NULL))
+				dnstap_skip(us->tap);
 			continue;
+		}
 		if (GS_UNLIKELY(us->tap != NULL))
 			dnstap_log(us->tap, b->query[i], b->rx[i].msg_len, b->resp[i], len,
 			           (const struct sockaddr *)&b->src[i], false);

@@ -36,6 +36,9 @@
  * 200-300 bytes, so 1 MiB holds about 4,000 frames waiting for the writer; the largest
  * TCP frame (two 64 KiB messages) fits. */
 #define DNSTAP_RING_BYTES (1u << 20)
+/* Room after the ring's end for the frame that reaches past it (copied to the
+ * beginning) and the encoder's spill: more than the largest frame's bound. */
+#define DNSTAP_RING_SLACK (192u << 10)
 /* The answering thread wakes the writer each time this many more bytes of frames are
  * in its ring; otherwise the writer looks at the rings every DNSTAP_IDLE_MS. */
 #define DNSTAP_KICK_BYTES (64u << 10)
@@ -52,12 +55,15 @@ struct dnstap_conn {
 
 /* One answering thread's ring. Frames are laid at increasing absolute byte positions
  * (position % DNSTAP_RING_BYTES in the buffer), each as Frame Streams puts it on the
- * wire: a 4-byte big-endian length, then the dnstap bytes; so the writer sends a run
- * of frames with one write. A frame does not cross the end of the buffer: it starts
- * again at the beginning, and the bytes skipped (a pad) hold a zero length when there
- * are 4 or more of them. The answering thread writes frames at head and publishes it;
- * the writer sends [tail, head) and publishes tail. A single-producer single-consumer
- * queue: no lock, one release store each side. */
+ * wire: a 4-byte big-endian length, then the dnstap bytes; so the writer sends what
+ * the ring holds with one write of at most two pieces. A frame that crosses the end of
+ * the buffer is written whole into the slack after it, and its part past the end is
+ * copied to the beginning. The answering thread writes frames at its position and
+ * publishes head: the number of frames written so far (mod 2^32) in the high half, the
+ * position (mod 2^32) in the low half, so the writer learns both from one load and
+ * counts frames without reading them. The writer sends [tail, head) and publishes
+ * tail. A single-producer single-consumer queue: no lock, one release store each
+ * side. */
 struct dnstap_thread {
 	struct dnstap *d;
 	struct answer_ctx *ctx;
@@ -65,16 +71,18 @@ struct dnstap_thread {
 	struct dnstap_extra *extra;
 	struct dnstap_enc_time now; /* dnstap_tick */
 	uint8_t *ring;
-	uint64_t pos;     /* the answering thread's head */
-	uint64_t kick_at; /* wake the writer when pos reaches it */
-	_Atomic uint64_t head;
-	_Atomic uint64_t tail;
+	const struct dnstap_enc_tmpl *tmpl[2]; /* UDP, TCP */
+	uint64_t pos;                          /* the answering thread's position */
+	uint64_t kick_at;                      /* wake the writer when pos reaches it */
+	uint32_t frames;                       /* frames written (mod 2^32) */
+	_Atomic uint64_t head;                 /* frames << 32 | (uint32_t)pos */
+	_Atomic uint64_t tail;                 /* the writer's position */
+	uint32_t taken;                        /* the writer's: frames taken (mod 2^32) */
 };
 
 struct dnstap {
 	struct dnstap_conn conn;
-	uint8_t head[DNSTAP_ENC_HEAD_MAX]; /* identity and version, encoded */
-	size_t head_len;
+	struct dnstap_enc_tmpl tmpl[2]; /* the constant parts of UDP and TCP frames */
 	unsigned n_threads;
 	_Atomic(struct dnstap_thread *) *threads; /* n_threads, NULL until registered */
 	int kick_fd;                              /* eventfd: frames are waiting */
@@ -243,40 +251,26 @@ static void writer_disconnect(struct dnstap *d)
 	d->w = NULL;
 }
 
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* Sends what t's ring holds (or discards it while not connected), counts it and gives
  * the bytes back. Returns whether there was any. */
 static bool writer_drain(struct dnstap *d, struct dnstap_thread *t)
 {
 	uint64_t tail = atomic_load_explicit(&t->tail, memory_order_relaxed);
 	uint64_t head = atomic_load_explicit(&t->head, memory_order_acquire);
-	if (tail == head)
+	uint32_t bytes = (uint32_t)head - (uint32_t)tail; /* at most DNSTAP_RING_BYTES */
+	if (bytes == 0)
 		return false;
-	/* Walk the frames: count them, and cut the runs at the pad. */
-	struct iovec iov[4];
-	int n_iov = 0;
-	uint64_t n = 0, run = tail, p = tail;
-	while (p < head) {
-		size_t off = (size_t)(p & (DNSTAP_RING_BYTES - 1)), left = DNSTAP_RING_BYTES - off;
-		if (left < 4 || get_be32(t->ring + off) == 0) {
-			if (p > run && n_iov < 4) {
-				iov[n_iov].iov_base = t->ring + (run & (DNSTAP_RING_BYTES - 1));
-				iov[n_iov++].iov_len = (size_t)(p - run);
-			}
-			p += left;
-			run = p;
-			continue;
-		}
-		p += 4 + get_be32(t->ring + off);
-		n++;
-	}
-	if (head > run && n_iov < 4) {
-		iov[n_iov].iov_base = t->ring + (run & (DNSTAP_RING_BYTES - 1));
-		iov[n_iov++].iov_len = (size_t)(head - run);
+	uint32_t n = (uint32_t)(head >> 32) - t->taken;
+	t->taken = (uint32_t)(head >> 32);
+	/* One piece, or two when the frames wrap around the end of the buffer. */
+	size_t off = (size_t)(tail & (DNSTAP_RING_BYTES - 1)), left = DNSTAP_RING_BYTES - off;
+	struct iovec iov[2] = {{.iov_base = t->ring + off, .iov_len = bytes}};
+	int n_iov = 1;
+	if (bytes > left) {
+		iov[0].iov_len = left;
+		iov[1].iov_base = t->ring;
+		iov[1].iov_len = bytes - left;
+		n_iov = 2;
 	}
 	bool written = false;
 	if (d->w) {
@@ -285,7 +279,7 @@ static bool writer_drain(struct dnstap *d, struct dnstap_thread *t)
 			writer_disconnect(d);
 	}
 	answer_ctx_count_dnstap_done(t->ctx, written, n);
-	atomic_store_explicit(&t->tail, head, memory_order_release);
+	atomic_store_explicit(&t->tail, tail + bytes, memory_order_release);
 	return true;
 }
 
@@ -333,7 +327,8 @@ struct dnstap *dnstap_open(const struct cfg_dnstap *cfg, const char *identity, u
 	d->conn.fd = -1;
 	d->n_threads = n_threads;
 	d->threads = xcalloc(n_threads ? n_threads : 1, sizeof(*d->threads));
-	d->head_len = dnstap_enc_head(d->head, identity, PACKAGE_STRING);
+	dnstap_enc_tmpl(&d->tmpl[0], identity, PACKAGE_STRING, false);
+	dnstap_enc_tmpl(&d->tmpl[1], identity, PACKAGE_STRING, true);
 	atomic_init(&d->stop, false);
 	if (cfg->socket) {
 		snprintf(d->conn.path, sizeof(d->conn.path), "%s", cfg->socket);
@@ -371,7 +366,9 @@ struct dnstap_thread *dnstap_thread_new(struct dnstap *d, unsigned idx, struct a
 	struct dnstap_thread *t = xcalloc(1, sizeof(*t));
 	t->d = d;
 	t->ctx = ctx;
-	t->ring = xmalloc(DNSTAP_RING_BYTES);
+	t->ring = xmalloc(DNSTAP_RING_BYTES + DNSTAP_RING_SLACK);
+	t->tmpl[0] = &d->tmpl[0];
+	t->tmpl[1] = &d->tmpl[1];
 	t->extra = dnstap_extra_new();
 	t->kick_at = DNSTAP_KICK_BYTES;
 	atomic_init(&t->head, 0);
@@ -408,7 +405,7 @@ void dnstap_thread_free(struct dnstap_thread *t)
 
 /* ---- one message (the answering thread) ---- */
 
-void dnstap_before(struct dnstap_thread *t)
+void dnstap_skip(struct dnstap_thread *t)
 {
 	t->note.svc = NULL;
 }
@@ -428,7 +425,6 @@ void dnstap_log(struct dnstap_thread *t, const uint8_t *q, size_t qlen, const ui
 	        .query_len = qlen,
 	        .response = r,
 	        .response_len = rlen,
-	        .tcp = tcp,
 	        .time = &t->now,
 	};
 	if (src->sa_family == AF_INET) {
@@ -442,41 +438,38 @@ void dnstap_log(struct dnstap_thread *t, const uint8_t *q, size_t qlen, const ui
 		m.addr_len = 16;
 		m.port = ntohs(s6->sin6_port);
 	}
-	if (t->note.svc)
-		m.extra = dnstap_extra_text(t->extra, &t->note, &m.extra_len);
-	const struct dnstap *d = t->d;
-	size_t bound = dnstap_enc_bound(d->head_len, &m);
+	size_t extra_len = 0;
+	if (t->note.svc) {
+		m.extra = dnstap_extra_text(t->extra, &t->note, &extra_len);
+		t->note.svc = NULL; /* the next answer notes its own */
+	}
+	m.extra_len = extra_len;
+	const struct dnstap_enc_tmpl *tm = t->tmpl[tcp];
+	size_t bound = dnstap_enc_bound(tm, qlen, rlen, extra_len);
 
-	/* Room: the length and the frame, not across the end of the buffer. */
+	/* Room for the frame and the encoder's spill; written at its place in the buffer
+	 * even when it reaches past the end (into the slack). */
 	uint64_t start = t->pos;
-	size_t off = (size_t)(start & (DNSTAP_RING_BYTES - 1)), left = DNSTAP_RING_BYTES - off;
-	bool pad = 4 + bound > left;
-	if (pad)
-		start += left;
-	if (start + 4 + bound - atomic_load_explicit(&t->tail, memory_order_acquire) >
-	    DNSTAP_RING_BYTES) {
-		answer_ctx_count_dnstap(t->ctx, false); /* the writer is behind */
+	if (GS_UNLIKELY(start + bound + DNSTAP_ENC_SPILL -
+	                                atomic_load_explicit(&t->tail, memory_order_acquire) >
+	                        DNSTAP_RING_BYTES ||
+	                bound + DNSTAP_ENC_SPILL > DNSTAP_RING_SLACK)) {
+		answer_ctx_count_dnstap_full(t->ctx); /* the writer is behind */
 		return;
 	}
-	if (pad) {
-		if (left >= 4)
-			memset(t->ring + off, 0, 4); /* the writer skips to the beginning */
-		off = 0;
-	}
-	uint8_t *at = t->ring + off;
-	size_t len = dnstap_enc_write(at + 4, d->head, d->head_len, &m);
-	at[0] = (uint8_t)(len >> 24);
-	at[1] = (uint8_t)(len >> 16);
-	at[2] = (uint8_t)(len >> 8);
-	at[3] = (uint8_t)len;
-	uint64_t end = start + 4 + len;
+	size_t off = (size_t)(start & (DNSTAP_RING_BYTES - 1));
+	size_t len = dnstap_enc_frame(t->ring + off, tm, &m);
+	if (GS_UNLIKELY(off + len > DNSTAP_RING_BYTES)) /* the part past the end */
+		memcpy(t->ring, t->ring + DNSTAP_RING_BYTES, off + len - DNSTAP_RING_BYTES);
+	uint64_t end = start + len;
 	t->pos = end;
-	atomic_store_explicit(&t->head, end, memory_order_release);
-	answer_ctx_count_dnstap(t->ctx, true);
+	t->frames++;
+	atomic_store_explicit(&t->head, (uint64_t)t->frames << 32 | (uint32_t)end,
+	                      memory_order_release);
 	if (GS_UNLIKELY(end >= t->kick_at)) {
 		/* A write to an eventfd every DNSTAP_KICK_BYTES, not per message. */
 		uint64_t one = 1;
-		(void)!write(d->kick_fd, &one, sizeof(one));
+		(void)!write(t->d->kick_fd, &one, sizeof(one));
 		t->kick_at = end + DNSTAP_KICK_BYTES;
 	}
 }

@@ -38,8 +38,10 @@ struct dnstap *dnstap_open(const struct cfg_dnstap *cfg, const char *identity,
  * the answering thread starts. Never NULL. */
 struct dnstap_thread *dnstap_thread_new(struct dnstap *d, unsigned idx,
                                         struct answer_ctx *ctx) GS_NONNULL GS_WUR;
-/* Call before answer_packet: forgets the previous answer's decision. */
-void dnstap_before(struct dnstap_thread *t) GS_NONNULL;
+/* Call when answer_packet gave no answer (dnstap_log not called): forgets the steering
+ * decision it may have noted, so that the next message does not carry it. dnstap_log
+ * forgets the decision of the answer it logs itself. */
+void dnstap_skip(struct dnstap_thread *t) GS_NONNULL;
 /* Reads the clock for the messages that follow: once per batch of queries (a
  * recvmmsg batch, a TCP read); every answer of the batch carries that response time. */
 void dnstap_tick(struct dnstap_thread *t) GS_NONNULL;

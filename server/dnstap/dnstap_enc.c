@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * dnstap_enc.c -- the part of every dnstap frame that never changes (dnstap_enc.h):
- * the identity and version fields, encoded once. The per-answer part is inline in the
+ * dnstap_enc.c -- the parts of every dnstap frame that never change (dnstap_enc.h),
+ * encoded once per thread kind into a template. The per-answer part is inline in the
  * header. */
 #include <config.h>
 
@@ -8,9 +8,10 @@
 
 #include <string.h>
 
-size_t dnstap_enc_head(uint8_t *out, const char *identity, const char *version)
+void dnstap_enc_tmpl(struct dnstap_enc_tmpl *t, const char *identity, const char *version, bool tcp)
 {
-	uint8_t *p = out;
+	memset(t, 0, sizeof(*t));
+	uint8_t *p = t->pre + 4; /* after the Frame Streams length, written per frame */
 	if (identity) {
 		size_t n = strlen(identity);
 		p = dnstap_put_bytes(p, DNSTAP_ENC_TAG_IDENTITY, identity,
@@ -19,24 +20,28 @@ size_t dnstap_enc_head(uint8_t *out, const char *identity, const char *version)
 	size_t n = strlen(version);
 	p = dnstap_put_bytes(p, DNSTAP_ENC_TAG_VERSION, version,
 	                     n < DNSTAP_ENC_NAME_MAX ? n : DNSTAP_ENC_NAME_MAX);
-	return (size_t)(p - out);
-}
+	*p++ = DNSTAP_ENC_TAG_DNSTAP_TYPE;
+	*p++ = DNSTAP_ENC_DNSTAP_TYPE_MESSAGE;
+	*p++ = DNSTAP_ENC_TAG_MESSAGE; /* its length follows, per frame */
+	t->pre_len = (size_t)(p - t->pre);
 
-void dnstap_enc_time(struct dnstap_enc_time *t, uint64_t sec, uint32_t nsec)
-{
-	uint8_t *p;
-	if (sec != t->sec || t->len == 0) {
-		p = t->bytes;
-		*p++ = DNSTAP_ENC_TAG_RESPONSE_TIME_SEC;
-		p = dnstap_put_varint(p, sec);
-		*p++ = DNSTAP_ENC_TAG_RESPONSE_TIME_NSEC; /* fixed32, little-endian */
-		t->len = (uint8_t)(p + 4 - t->bytes);
-		t->sec = sec;
-	} else {
-		p = t->bytes + t->len - 4;
+	uint8_t proto = tcp ? DNSTAP_ENC_PROTOCOL_TCP : DNSTAP_ENC_PROTOCOL_UDP;
+	static const uint8_t family[3] = {0, DNSTAP_ENC_FAMILY_INET, DNSTAP_ENC_FAMILY_INET6};
+	static const uint8_t addr_len[3] = {0, 4, 16};
+	for (unsigned f = 0; f < 3; f++) {
+		uint8_t *h = t->mhead[f];
+		*h++ = DNSTAP_ENC_TAG_TYPE;
+		*h++ = DNSTAP_ENC_MESSAGE_TYPE_AUTH_RESPONSE;
+		if (f) {
+			*h++ = DNSTAP_ENC_TAG_SOCKET_FAMILY;
+			*h++ = family[f];
+		}
+		*h++ = DNSTAP_ENC_TAG_SOCKET_PROTOCOL;
+		*h++ = proto;
+		if (f) {
+			*h++ = DNSTAP_ENC_TAG_QUERY_ADDRESS;
+			*h++ = addr_len[f];
+		}
+		t->mhead_len[f] = (uint8_t)(h - t->mhead[f]);
 	}
-	p[0] = (uint8_t)nsec;
-	p[1] = (uint8_t)(nsec >> 8);
-	p[2] = (uint8_t)(nsec >> 16);
-	p[3] = (uint8_t)(nsec >> 24);
 }

@@ -7,8 +7,13 @@
  * from that file, so the two cannot drift apart.
  *
  * No allocation, no table walk: the caller bounds the frame's size (dnstap_enc_bound),
- * finds room for it and writes it (dnstap_enc_write). The identity and version fields, the
- * same in every frame, are encoded once (dnstap_enc_head) and copied. */
+ * finds room for it and writes it (dnstap_enc_frame), Frame Streams length included.
+ * What is the same in every frame of a thread is encoded once into a template
+ * (dnstap_enc_tmpl): the frame's start (length placeholder, identity, version, Dnstap
+ * type, the Message's tag), copied as one block of constant size, and per address
+ * family the Message's first fields (type, family, protocol, the address's tag and
+ * length), one 8-byte store. The rest is written with inline stores, the query and
+ * response (and the decision text) with one memcpy each. */
 #ifndef GS_DNSTAP_ENC_H
 #define GS_DNSTAP_ENC_H
 
@@ -19,9 +24,8 @@
 
 #include "server/base/compiler.h"
 
-/* Longest identity and version: the head stays small enough to copy per frame. */
+/* Longest identity and version: the frame's start stays small enough to copy. */
 #define DNSTAP_ENC_NAME_MAX 255u
-#define DNSTAP_ENC_HEAD_MAX (2u * (2u + DNSTAP_ENC_NAME_MAX))
 
 /* What varies from one frame to the next. */
 struct dnstap_enc_msg {
@@ -31,18 +35,34 @@ struct dnstap_enc_msg {
 	uint8_t addr_len;    /* 4 (IPv4), 16 (IPv6), 0: unknown (no socket family, address
 	                      * or port in the frame) */
 	uint16_t port;       /* the client's port, host order */
-	bool tcp;
 	const struct dnstap_enc_time *time; /* response time */
 	const char *extra;                  /* the Dnstap extra field; NULL: none */
 	size_t extra_len;
-	size_t message_len; /* set by dnstap_enc_bound */
 };
 
-/* Encodes the response time sec.nsec into *t (the seconds only when they changed). */
-void dnstap_enc_time(struct dnstap_enc_time *t, uint64_t sec, uint32_t nsec) GS_NONNULL;
-/* Encodes the identity (NULL: none) and version fields, cut to DNSTAP_ENC_NAME_MAX
- * bytes each, into out[DNSTAP_ENC_HEAD_MAX]. Returns the length. */
-size_t dnstap_enc_head(uint8_t *out, const char *identity, const char *version) GS_NONNULLX(1, 3);
+/* The frame's start as copied: 4 bytes of length, identity and version (at most
+ * 2 + 2 + 255 bytes each), the Dnstap type (2) and the Message's tag (1). It is copied as
+ * DNSTAP_ENC_PRE_COPY bytes when it is no longer (the common case: a short identity),
+ * which may write up to that many bytes past a frame's end: the caller leaves
+ * DNSTAP_ENC_SPILL bytes of room after the bound for such stores. */
+#define DNSTAP_ENC_PRE_MAX  (4u + 2u * (3u + DNSTAP_ENC_NAME_MAX) + 3u)
+#define DNSTAP_ENC_PRE_COPY 64u
+#define DNSTAP_ENC_SPILL    64u
+
+/* The constant parts of one thread's frames (UDP or TCP). */
+struct dnstap_enc_tmpl {
+	uint8_t pre[DNSTAP_ENC_PRE_MAX + DNSTAP_ENC_PRE_COPY]; /* zeros after pre_len */
+	size_t pre_len;
+	/* By family (0: unknown, 1: IPv4, 2: IPv6): the Message's type, socket family and
+	 * protocol, and the address's tag and length, mhead_len[] of the 8 bytes. */
+	uint8_t mhead[3][8];
+	uint8_t mhead_len[3];
+};
+
+/* Fills *t for frames with identity (NULL: none) and version, cut to
+ * DNSTAP_ENC_NAME_MAX bytes each, over TCP or UDP. */
+void dnstap_enc_tmpl(struct dnstap_enc_tmpl *t, const char *identity, const char *version, bool tcp)
+        GS_NONNULLX(1, 3);
 /* Tags: field number << 3 | wire type (0 varint, 2 length-delimited, 5 fixed32). */
 enum {
 	/* Dnstap */
@@ -130,67 +150,87 @@ static inline uint8_t *dnstap_put_bytes(uint8_t *p, uint8_t tag, const void *dat
 	return p + len;
 }
 
-/* Notes in m the length of its Message, and returns a bound on the length of the frame
- * for m after a head of head_len bytes (at most 6 bytes more than it will be). */
-static inline size_t dnstap_enc_bound(size_t head_len, struct dnstap_enc_msg *m)
+/* Encodes the response time sec.nsec into *t (the seconds only when they changed).
+ * Inline: once per batch of answers. */
+static inline void dnstap_enc_time(struct dnstap_enc_time *t, uint64_t sec, uint32_t nsec)
 {
-	size_t n = 2 + 2; /* the Message: type, socket_protocol */
-	if (m->addr_len)
-		n += 2 + 2 + m->addr_len + 1 +
-		     dnstap_varint_len(m->port); /* family, address, port */
-	n += 1 + dnstap_varint_len(m->query_len) + m->query_len;
-	n += m->time->len; /* response time: seconds, nanoseconds */
-	n += 1 + dnstap_varint_len(m->response_len) + m->response_len;
-	m->message_len = n;
-	/* The Dnstap: message (a length below 2^21: 3 bytes at most), head, extra, type. */
-	n += 1 + 3 + head_len + 2;
-	if (m->extra)
-		n += 1 + 3 + m->extra_len;
-	return n;
+	uint8_t *p;
+	if (GS_UNLIKELY(sec != t->sec || t->len == 0)) {
+		p = t->bytes;
+		*p++ = DNSTAP_ENC_TAG_RESPONSE_TIME_SEC;
+		p = dnstap_put_varint(p, sec);
+		*p++ = DNSTAP_ENC_TAG_RESPONSE_TIME_NSEC; /* fixed32, little-endian */
+		t->len = (uint8_t)(p + 4 - t->bytes);
+		t->sec = sec;
+	} else {
+		p = t->bytes + t->len - 4;
+	}
+	p[0] = (uint8_t)nsec;
+	p[1] = (uint8_t)(nsec >> 8);
+	p[2] = (uint8_t)(nsec >> 16);
+	p[3] = (uint8_t)(nsec >> 24);
 }
 
-/* Writes the frame for m (as dnstap_enc_bound left it) to out, which has room for the
- * bound; returns its length. Inline: it runs for every answer. */
-static inline size_t dnstap_enc_write(uint8_t *out, const uint8_t *head, size_t head_len,
+/* A bound on the bytes dnstap_enc_frame writes for a message with these lengths (extra
+ * 0: none), the 4-byte Frame Streams length included; the stores may reach
+ * DNSTAP_ENC_SPILL bytes further. */
+static inline size_t dnstap_enc_bound(const struct dnstap_enc_tmpl *t, size_t query_len,
+                                      size_t response_len, size_t extra_len)
+{
+	/* The start, the Message's length (3), its head (8), an address (16), the port (4),
+	 * the query's and the response's tag and length (4 each), the time, extra's tag and
+	 * length (4). */
+	return t->pre_len + 3 + 8 + 16 + 4 + 4 + 4 + DNSTAP_ENC_TIME_MAX + 4 + query_len +
+	       response_len + extra_len;
+}
+
+/* Writes the frame for m to out, which has room for the bound and DNSTAP_ENC_SPILL
+ * bytes more: the Frame Streams length (4 bytes, big-endian), then the Dnstap. Returns
+ * the bytes of the frame, the length included. Inline: it runs for every answer. */
+static inline size_t dnstap_enc_frame(uint8_t *out, const struct dnstap_enc_tmpl *t,
                                       const struct dnstap_enc_msg *m)
 {
-	/* The Dnstap's fields: message first (any order is valid protobuf; this one needs
-	 * the length of nothing but the Message beforehand), then the head (identity and
-	 * version), extra and type. */
+	unsigned fam = m->addr_len == 4 ? 1 : m->addr_len == 16 ? 2 : 0;
+	/* The Message's length: head, address and port, query, time, response. */
+	size_t msg_len = t->mhead_len[fam] + 1 + dnstap_varint_len(m->query_len) + m->query_len +
+	                 m->time->len + 1 + dnstap_varint_len(m->response_len) + m->response_len;
+	if (fam)
+		msg_len += m->addr_len + 1 + dnstap_varint_len(m->port);
+	/* The Dnstap's fields: the constant ones (identity, version, type) first, then
+	 * the Message, then extra (any order is valid protobuf). */
 	uint8_t *p = out;
-	*p++ = DNSTAP_ENC_TAG_MESSAGE;
-	p = dnstap_put_len(p, m->message_len);
-	*p++ = DNSTAP_ENC_TAG_TYPE;
-	*p++ = DNSTAP_ENC_MESSAGE_TYPE_AUTH_RESPONSE;
-	if (m->addr_len) {
-		*p++ = DNSTAP_ENC_TAG_SOCKET_FAMILY;
-		*p++ = m->addr_len == 16 ? DNSTAP_ENC_FAMILY_INET6 : DNSTAP_ENC_FAMILY_INET;
+	if (GS_LIKELY(t->pre_len <= DNSTAP_ENC_PRE_COPY))
+		memcpy(p, t->pre, DNSTAP_ENC_PRE_COPY); /* a constant size: no call */
+	else
+		memcpy(p, t->pre, t->pre_len);
+	p += t->pre_len;
+	p = dnstap_put_len(p, msg_len);
+	memcpy(p, t->mhead[fam], 8);
+	p += t->mhead_len[fam];
+	if (fam == 1) {
+		memcpy(p, m->addr, 4);
+		p += 4;
+	} else if (fam == 2) {
+		memcpy(p, m->addr, 16);
+		p += 16;
 	}
-	*p++ = DNSTAP_ENC_TAG_SOCKET_PROTOCOL;
-	*p++ = m->tcp ? DNSTAP_ENC_PROTOCOL_TCP : DNSTAP_ENC_PROTOCOL_UDP;
-	if (m->addr_len) {
-		*p++ = DNSTAP_ENC_TAG_QUERY_ADDRESS;
-		*p++ = m->addr_len;
-		if (m->addr_len == 16)
-			memcpy(p, m->addr, 16); /* constant sizes: no call */
-		else
-			memcpy(p, m->addr, 4);
-		p += m->addr_len;
+	if (fam) {
 		*p++ = DNSTAP_ENC_TAG_QUERY_PORT;
 		p = dnstap_put_len(p, m->port);
 	}
 	p = dnstap_put_bytes(p, DNSTAP_ENC_TAG_QUERY_MESSAGE, m->query, m->query_len);
-	/* A constant size, copied without a call; the bytes past the time are overwritten
-	 * by the response message field that follows (at least 14 bytes). */
+	/* A constant size; the bytes past the time are overwritten by the response field
+	 * that follows (at least 14 bytes). */
 	memcpy(p, m->time->bytes, DNSTAP_ENC_TIME_MAX);
 	p += m->time->len;
 	p = dnstap_put_bytes(p, DNSTAP_ENC_TAG_RESPONSE_MESSAGE, m->response, m->response_len);
-	memcpy(p, head, head_len);
-	p += head_len;
 	if (m->extra)
 		p = dnstap_put_bytes(p, DNSTAP_ENC_TAG_EXTRA, m->extra, m->extra_len);
-	*p++ = DNSTAP_ENC_TAG_DNSTAP_TYPE;
-	*p++ = DNSTAP_ENC_DNSTAP_TYPE_MESSAGE;
+	uint32_t len = (uint32_t)(p - out - 4);
+	out[0] = (uint8_t)(len >> 24);
+	out[1] = (uint8_t)(len >> 16);
+	out[2] = (uint8_t)(len >> 8);
+	out[3] = (uint8_t)len;
 	return (size_t)(p - out);
 }
 

@@ -92,14 +92,16 @@ void answer_ctx_set_note(struct answer_ctx *ctx, struct answer_note *note)
 	ctx->note = note;
 }
 
-void answer_ctx_count_dnstap(struct answer_ctx *ctx, bool sent)
+void answer_ctx_count_dnstap_full(struct answer_ctx *ctx)
 {
-	stat_inc(sent ? &ctx->stats.dnstap_sent : &ctx->stats.dnstap_full);
+	stat_inc(&ctx->stats.dnstap_full);
 }
 
 void answer_ctx_count_dnstap_done(struct answer_ctx *ctx, bool written, uint64_t n)
 {
 	uint64_t *c = written ? &ctx->stats.dnstap_written : &ctx->stats.dnstap_lost;
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+	c = &ctx->stats.dnstap_sent;
 	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
 }
 

@@ -37,16 +37,17 @@ struct answer_stats {
 	/* Steered answers given while no datacenter of the client's list was up, by the
 	 * service's all_down policy (enum cfg_all_down: open, servfail, nodata). */
 	uint64_t all_down[3];
-	/* dnstap (server/dnstap): messages handed to the writer and dropped because its
-	 * queue was full (counted by the worker); of those handed over, written to the
-	 * collector and discarded while none was connected (counted by the writer's
-	 * thread). */
+	/* dnstap (server/dnstap): messages dropped because the queue to the writer was
+	 * full (counted by the worker); messages put in the queue (counted by the writer's
+	 * thread when it takes them) and of those, written to the collector and discarded
+	 * while none was connected (also the writer's). */
 	uint64_t dnstap_sent, dnstap_full, dnstap_written, dnstap_lost;
 };
 
 /* The steering decision behind the last answer, for dnstap: filled by answer_packet
- * only on a context given one (answer_ctx_set_note); the caller clears svc before each
- * query. The first steered name of an answer (a CNAME chain may reach several). */
+ * only on a context given one (answer_ctx_set_note); svc must be NULL before each query
+ * (its user clears it once it has read it). The first steered name of an answer (a
+ * CNAME chain may reach several). */
 struct answer_note {
 	const struct steer_service *svc; /* NULL: no steered answer */
 	const struct steer_table *steer;
@@ -71,11 +72,10 @@ void answer_ctx_share_rotation(struct answer_ctx *ctx, struct answer_ctx *with) 
 /* Makes answer_packet record its steering decisions into *note (NULL: never, the
  * default). Before the thread starts; note outlives ctx's use. */
 void answer_ctx_set_note(struct answer_ctx *ctx, struct answer_note *note) GS_NONNULLX(1);
-/* Counts one dnstap message of ctx's thread: handed over (sent) or dropped (queue full).
- * Only ctx's thread. */
-void answer_ctx_count_dnstap(struct answer_ctx *ctx, bool sent) GS_NONNULL;
-/* Counts n messages the dnstap writer is done with: written, or discarded (no
- * collector). Only the writer's thread. */
+/* Counts one dnstap message of ctx's thread dropped (queue full). Only ctx's thread. */
+void answer_ctx_count_dnstap_full(struct answer_ctx *ctx) GS_NONNULL;
+/* Counts n messages the dnstap writer took from ctx's thread's queue (sent) and is done
+ * with: written, or discarded (no collector). Only the writer's thread. */
 void answer_ctx_count_dnstap_done(struct answer_ctx *ctx, bool written, uint64_t n) GS_NONNULL;
 /* Sums the counters of ctx[0 .. n) into *sum with relaxed atomic loads, without stopping
  * the workers (a counter may be a few queries behind another). Used by `stats` and the

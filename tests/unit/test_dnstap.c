@@ -3,7 +3,8 @@
  * decoded with protobuf-c's code generated from dnstap.proto, and every field is
  * checked (present with the value given, or absent), for IPv4 and IPv6 clients, UDP and
  * TCP, with and without identity and extra, and lengths that need 1, 2 and 3 varint
- * bytes. The frame stays within the bound announced, and nothing is written past it. */
+ * bytes. The Frame Streams length in front is the Dnstap's; the frame stays within the
+ * bound announced, and nothing is written past the bound and the spill allowed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,29 +33,36 @@ static void assert_bytes(ProtobufCBinaryData b, const void *want, size_t len)
 	assert_memory_equal(b.data, want, len);
 }
 
-/* Encodes m after the head of identity/version, decodes it and checks every field. */
+/* Encodes m over TCP or UDP with a template of identity/version, decodes it and checks
+ * every field. */
 static void roundtrip_at(const char *identity, const char *version, struct dnstap_enc_msg *m,
-                         struct dnstap_enc_time *t, uint64_t sec, uint32_t nsec)
+                         bool tcp, struct dnstap_enc_time *t, uint64_t sec, uint32_t nsec)
 {
-	uint8_t head[DNSTAP_ENC_HEAD_MAX];
-	size_t head_len = dnstap_enc_head(head, identity, version);
+	struct dnstap_enc_tmpl tm;
+	dnstap_enc_tmpl(&tm, identity, version, tcp);
 	dnstap_enc_time(t, sec, nsec);
 	m->time = t;
-	size_t bound = dnstap_enc_bound(head_len, m);
+	size_t bound =
+	        dnstap_enc_bound(&tm, m->query_len, m->response_len, m->extra ? m->extra_len : 0);
 	enum { GUARD = 64 };
-	uint8_t *buf = malloc(bound + GUARD);
+	size_t room = bound + DNSTAP_ENC_SPILL;
+	uint8_t *buf = malloc(room + GUARD);
 	assert_non_null(buf);
-	memset(buf, 0xa5, bound + GUARD);
-	size_t len = dnstap_enc_write(buf, head, head_len, m);
+	memset(buf, 0xa5, room + GUARD);
+	size_t len = dnstap_enc_frame(buf, &tm, m);
 	assert_true(len <= bound);
-	assert_true(bound - len <= 6);
-	for (size_t i = len; i < bound + GUARD; i++)
+	for (size_t i = room; i < room + GUARD; i++)
 		assert_int_equal(buf[i], 0xa5);
+	/* The Frame Streams length: the rest of the frame. */
+	assert_true(len > 4);
+	uint32_t flen =
+	        (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 | (uint32_t)buf[2] << 8 | buf[3];
+	assert_int_equal(flen, len - 4);
 
-	Dnstap__Dnstap *d = dnstap__dnstap__unpack(NULL, len, buf);
+	Dnstap__Dnstap *d = dnstap__dnstap__unpack(NULL, len - 4, buf + 4);
 	assert_non_null(d);
 	/* protobuf-c packs the same fields to the same size: no byte more or less. */
-	assert_int_equal(dnstap__dnstap__get_packed_size(d), len);
+	assert_int_equal(dnstap__dnstap__get_packed_size(d), len - 4);
 	assert_int_equal(d->type, DNSTAP__DNSTAP__TYPE__MESSAGE);
 	assert_int_equal(d->has_identity, identity != NULL);
 	if (identity)
@@ -70,7 +78,7 @@ static void roundtrip_at(const char *identity, const char *version, struct dnsta
 	assert_int_equal(msg->type, DNSTAP__MESSAGE__TYPE__AUTH_RESPONSE);
 	assert_true(msg->has_socket_protocol);
 	assert_int_equal(msg->socket_protocol,
-	                 m->tcp ? DNSTAP__SOCKET_PROTOCOL__TCP : DNSTAP__SOCKET_PROTOCOL__UDP);
+	                 tcp ? DNSTAP__SOCKET_PROTOCOL__TCP : DNSTAP__SOCKET_PROTOCOL__UDP);
 	bool addr = m->addr_len != 0;
 	assert_int_equal(msg->has_socket_family, addr);
 	assert_int_equal(msg->has_query_address, addr);
@@ -101,11 +109,11 @@ static void roundtrip_at(const char *identity, const char *version, struct dnsta
 }
 
 /* The same with a fresh time. */
-static void roundtrip(const char *identity, const char *version, struct dnstap_enc_msg *m,
+static void roundtrip(const char *identity, const char *version, struct dnstap_enc_msg *m, bool tcp,
                       uint64_t sec, uint32_t nsec)
 {
 	struct dnstap_enc_time t = {0};
-	roundtrip_at(identity, version, m, &t, sec, nsec);
+	roundtrip_at(identity, version, m, tcp, &t, sec, nsec);
 }
 
 static void test_udp4_extra(void **state)
@@ -126,7 +134,7 @@ static void test_udp4_extra(void **state)
 	        .extra = extra,
 	        .extra_len = strlen(extra),
 	};
-	roundtrip("ns1", "geosteer 1.0", &m, 1796000000u, 123456789u);
+	roundtrip("ns1", "geosteer 1.0", &m, false, 1796000000u, 123456789u);
 	free(q);
 	free(r);
 }
@@ -148,9 +156,8 @@ static void test_tcp6_long(void **state)
 	        .addr = a6,
 	        .addr_len = 16,
 	        .port = 1,
-	        .tcp = true,
 	};
-	roundtrip(NULL, "geosteer 1.0", &m, 0, 999999999u);
+	roundtrip(NULL, "geosteer 1.0", &m, true, 0, 999999999u);
 	free(q);
 	free(r);
 }
@@ -174,22 +181,21 @@ static void test_edges(void **state)
 	char ident[DNSTAP_ENC_NAME_MAX + 1];
 	memset(ident, 'i', DNSTAP_ENC_NAME_MAX);
 	ident[DNSTAP_ENC_NAME_MAX] = '\0';
-	roundtrip(ident, "v", &m, (uint64_t)1 << 40, 0);
+	roundtrip(ident, "v", &m, false, (uint64_t)1 << 40, 0);
 	static const uint8_t a4[4] = {127, 0, 0, 1};
 	m.addr = a4;
 	m.addr_len = 4;
 	m.port = 0;
-	roundtrip("a", "v", &m, 1, 1);
+	roundtrip("a", "v", &m, false, 1, 1);
 	m.port = 65535;
-	m.tcp = true;
-	roundtrip("a", "v", &m, UINT64_MAX, UINT32_MAX);
+	roundtrip("a", "v", &m, true, UINT64_MAX, UINT32_MAX);
 	/* One time reused across batches (dnstap_tick): the nanoseconds change alone, then
 	 * the seconds too, to a value of another varint length, and back. */
 	struct dnstap_enc_time t = {0};
-	roundtrip_at("a", "v", &m, &t, 1796000000u, 5);
-	roundtrip_at("a", "v", &m, &t, 1796000000u, 999999999u);
-	roundtrip_at("a", "v", &m, &t, 100, 7);
-	roundtrip_at("a", "v", &m, &t, 1796000001u, 0);
+	roundtrip_at("a", "v", &m, true, &t, 1796000000u, 5);
+	roundtrip_at("a", "v", &m, true, &t, 1796000000u, 999999999u);
+	roundtrip_at("a", "v", &m, true, &t, 100, 7);
+	roundtrip_at("a", "v", &m, true, &t, 1796000001u, 0);
 	free(q);
 	free(r);
 	free(x);
