@@ -74,10 +74,11 @@ struct dnstap_thread {
 	const struct dnstap_enc_tmpl *tmpl[2]; /* UDP, TCP */
 	uint64_t pos;                          /* the answering thread's position */
 	uint64_t kick_at;                      /* wake the writer when pos reaches it */
-	uint32_t frames;                       /* frames written (mod 2^32) */
-	_Atomic uint64_t head;                 /* frames << 32 | (uint32_t)pos */
-	_Atomic uint64_t tail;                 /* the writer's position */
-	uint32_t taken;                        /* the writer's: frames taken (mod 2^32) */
+	uint64_t edge;         /* the first end that wraps or kicks: min(kick_at, next end + 1) */
+	uint32_t frames;       /* frames written (mod 2^32) */
+	_Atomic uint64_t head; /* frames << 32 | (uint32_t)pos */
+	_Atomic uint64_t tail; /* the writer's position */
+	uint32_t taken;        /* the writer's: frames taken (mod 2^32) */
 };
 
 struct dnstap {
@@ -371,6 +372,8 @@ struct dnstap_thread *dnstap_thread_new(struct dnstap *d, unsigned idx, struct a
 	t->tmpl[1] = &d->tmpl[1];
 	t->extra = dnstap_extra_new();
 	t->kick_at = DNSTAP_KICK_BYTES;
+	t->edge = DNSTAP_KICK_BYTES < DNSTAP_RING_BYTES + 1 ? DNSTAP_KICK_BYTES
+	                                                    : DNSTAP_RING_BYTES + 1;
 	atomic_init(&t->head, 0);
 	atomic_init(&t->tail, 0);
 	answer_ctx_set_note(ctx, &t->note);
@@ -417,6 +420,42 @@ void dnstap_tick(struct dnstap_thread *t)
 	dnstap_enc_time(&t->now, (uint64_t)ts.tv_sec, (uint32_t)ts.tv_nsec);
 }
 
+/* Publishes the frames written up to end (their count and position in one word). */
+static inline void publish(struct dnstap_thread *t, uint64_t end)
+{
+	t->pos = end;
+	t->frames++;
+	atomic_store_explicit(&t->head, (uint64_t)t->frames << 32 | (uint32_t)end,
+	                      memory_order_release);
+}
+
+/* The rare end of dnstap_log (out of line, so that the common one stays small): the
+ * frame [start, end) reaches past the buffer's end (its part past the end is copied to
+ * the beginning), or the writer is to be woken (an eventfd write every
+ * DNSTAP_KICK_BYTES, not per message). */
+static GS_NOINLINE GS_COLD void log_edge(struct dnstap_thread *t, uint64_t start, uint64_t end)
+{
+	size_t off = (size_t)(start & (DNSTAP_RING_BYTES - 1));
+	if (off + (end - start) > DNSTAP_RING_BYTES)
+		memcpy(t->ring, t->ring + DNSTAP_RING_BYTES,
+		       off + (end - start) - DNSTAP_RING_BYTES);
+	publish(t, end);
+	if (end >= t->kick_at) {
+		uint64_t one = 1;
+		(void)!write(t->d->kick_fd, &one, sizeof(one));
+		t->kick_at = end + DNSTAP_KICK_BYTES;
+	}
+	uint64_t wrap = (end | (DNSTAP_RING_BYTES - 1)) + 2; /* the next boundary, + 1 */
+	t->edge = t->kick_at < wrap ? t->kick_at : wrap;
+}
+
+/* The largest frame (a query and a response of 65,535 bytes, the longest decision
+ * text and identity) and the encoder's spill fit in the slack after the buffer. */
+_Static_assert(DNSTAP_ENC_PRE_MAX + 3 + 8 + 16 + 4 + 4 + 4 + DNSTAP_ENC_TIME_MAX + 4 + 2 * 65535u +
+                               DNSTAP_EXTRA_MAX + DNSTAP_ENC_SPILL <=
+                       DNSTAP_RING_SLACK,
+               "DNSTAP_RING_SLACK too small");
+
 void dnstap_log(struct dnstap_thread *t, const uint8_t *q, size_t qlen, const uint8_t *r,
                 size_t rlen, const struct sockaddr *src, bool tcp)
 {
@@ -448,28 +487,19 @@ void dnstap_log(struct dnstap_thread *t, const uint8_t *q, size_t qlen, const ui
 	size_t bound = dnstap_enc_bound(tm, qlen, rlen, extra_len);
 
 	/* Room for the frame and the encoder's spill; written at its place in the buffer
-	 * even when it reaches past the end (into the slack). */
+	 * even when it reaches past the end (into the slack, which holds the largest
+	 * frame: see above). */
 	uint64_t start = t->pos;
 	if (GS_UNLIKELY(start + bound + DNSTAP_ENC_SPILL -
-	                                atomic_load_explicit(&t->tail, memory_order_acquire) >
-	                        DNSTAP_RING_BYTES ||
-	                bound + DNSTAP_ENC_SPILL > DNSTAP_RING_SLACK)) {
+	                        atomic_load_explicit(&t->tail, memory_order_acquire) >
+	                DNSTAP_RING_BYTES)) {
 		answer_ctx_count_dnstap_full(t->ctx); /* the writer is behind */
 		return;
 	}
 	size_t off = (size_t)(start & (DNSTAP_RING_BYTES - 1));
-	size_t len = dnstap_enc_frame(t->ring + off, tm, &m);
-	if (GS_UNLIKELY(off + len > DNSTAP_RING_BYTES)) /* the part past the end */
-		memcpy(t->ring, t->ring + DNSTAP_RING_BYTES, off + len - DNSTAP_RING_BYTES);
-	uint64_t end = start + len;
-	t->pos = end;
-	t->frames++;
-	atomic_store_explicit(&t->head, (uint64_t)t->frames << 32 | (uint32_t)end,
-	                      memory_order_release);
-	if (GS_UNLIKELY(end >= t->kick_at)) {
-		/* A write to an eventfd every DNSTAP_KICK_BYTES, not per message. */
-		uint64_t one = 1;
-		(void)!write(t->d->kick_fd, &one, sizeof(one));
-		t->kick_at = end + DNSTAP_KICK_BYTES;
-	}
+	uint64_t end = start + dnstap_enc_frame(t->ring + off, tm, &m);
+	if (GS_UNLIKELY(end >= t->edge))
+		log_edge(t, start, end);
+	else
+		publish(t, end);
 }

@@ -46,7 +46,8 @@ void dnstap_skip(struct dnstap_thread *t) GS_NONNULL;
  * recvmmsg batch, a TCP read); every answer of the batch carries that response time. */
 void dnstap_tick(struct dnstap_thread *t) GS_NONNULL;
 /* Hands the message for one answer to the writer: query q[0..qlen), response
- * r[0..rlen) to client src over UDP or TCP. The answering thread only. */
+ * r[0..rlen) to client src over UDP or TCP; DNS messages, at most 65,535 bytes each.
+ * The answering thread only. */
 void dnstap_log(struct dnstap_thread *t, const uint8_t *q, size_t qlen, const uint8_t *r,
                 size_t rlen, const struct sockaddr *src, bool tcp) GS_NONNULL;
 /* Stops the writer thread (what the rings hold is written if it can be) and frees d;

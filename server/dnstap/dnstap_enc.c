@@ -43,5 +43,6 @@ void dnstap_enc_tmpl(struct dnstap_enc_tmpl *t, const char *identity, const char
 			*h++ = addr_len[f];
 		}
 		t->mhead_len[f] = (uint8_t)(h - t->mhead[f]);
+		t->mleast[f] = (uint8_t)(t->mhead_len[f] + (f ? addr_len[f] + 2 : 0) + 2 + 2);
 	}
 }

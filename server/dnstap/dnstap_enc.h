@@ -57,6 +57,10 @@ struct dnstap_enc_tmpl {
 	 * protocol, and the address's tag and length, mhead_len[] of the 8 bytes. */
 	uint8_t mhead[3][8];
 	uint8_t mhead_len[3];
+	/* By family: the Message's bytes besides the time, the query and the response
+	 * and the varints of the port and their lengths (the head, the address, the tags,
+	 * one byte per varint). */
+	uint8_t mleast[3];
 };
 
 /* Fills *t for frames with identity (NULL: none) and version, cut to
@@ -184,6 +188,18 @@ static inline size_t dnstap_enc_bound(const struct dnstap_enc_tmpl *t, size_t qu
 	       response_len + extra_len;
 }
 
+/* The Message's exact length (family fam: 0 unknown, 1 IPv4, 2 IPv6), for the few
+ * sizes where dnstap_enc_frame's estimate leaves the number of its bytes open. */
+static inline size_t dnstap_enc_msg_len(const struct dnstap_enc_tmpl *t,
+                                        const struct dnstap_enc_msg *m, unsigned fam)
+{
+	size_t n = t->mhead_len[fam] + 1 + dnstap_varint_len(m->query_len) + m->query_len +
+	           m->time->len + 1 + dnstap_varint_len(m->response_len) + m->response_len;
+	if (fam)
+		n += m->addr_len + 1 + dnstap_varint_len(m->port);
+	return n;
+}
+
 /* Writes the frame for m to out, which has room for the bound and DNSTAP_ENC_SPILL
  * bytes more: the Frame Streams length (4 bytes, big-endian), then the Dnstap. Returns
  * the bytes of the frame, the length included. Inline: it runs for every answer. */
@@ -191,11 +207,6 @@ static inline size_t dnstap_enc_frame(uint8_t *out, const struct dnstap_enc_tmpl
                                       const struct dnstap_enc_msg *m)
 {
 	unsigned fam = m->addr_len == 4 ? 1 : m->addr_len == 16 ? 2 : 0;
-	/* The Message's length: head, address and port, query, time, response. */
-	size_t msg_len = t->mhead_len[fam] + 1 + dnstap_varint_len(m->query_len) + m->query_len +
-	                 m->time->len + 1 + dnstap_varint_len(m->response_len) + m->response_len;
-	if (fam)
-		msg_len += m->addr_len + 1 + dnstap_varint_len(m->port);
 	/* The Dnstap's fields: the constant ones (identity, version, type) first, then
 	 * the Message, then extra (any order is valid protobuf). */
 	uint8_t *p = out;
@@ -204,7 +215,17 @@ static inline size_t dnstap_enc_frame(uint8_t *out, const struct dnstap_enc_tmpl
 	else
 		memcpy(p, t->pre, t->pre_len);
 	p += t->pre_len;
-	p = dnstap_put_len(p, msg_len);
+	/* The Message's length: from its size without the varints of the port and the
+	 * query's and response's lengths (1 to 3 bytes each), the number of bytes of that
+	 * length is nearly always known (below 122: one byte; from 128 to 16,377: two). The
+	 * length itself is written when the Message is. */
+	size_t least = t->mleast[fam] + m->time->len + m->query_len + m->response_len;
+	size_t mlen_len = least < 128 - 6 ? 1 : least >= 128 && least < (1u << 14) - 6 ? 2 : 0;
+	if (GS_UNLIKELY(mlen_len == 0))
+		mlen_len = dnstap_varint_len(dnstap_enc_msg_len(t, m, fam));
+	uint8_t *mlen = p;
+	p += mlen_len;
+	uint8_t *mstart = p;
 	memcpy(p, t->mhead[fam], 8);
 	p += t->mhead_len[fam];
 	if (fam == 1) {
@@ -224,6 +245,7 @@ static inline size_t dnstap_enc_frame(uint8_t *out, const struct dnstap_enc_tmpl
 	memcpy(p, m->time->bytes, DNSTAP_ENC_TIME_MAX);
 	p += m->time->len;
 	p = dnstap_put_bytes(p, DNSTAP_ENC_TAG_RESPONSE_MESSAGE, m->response, m->response_len);
+	(void)dnstap_put_len(mlen, (size_t)(p - mstart));
 	if (m->extra)
 		p = dnstap_put_bytes(p, DNSTAP_ENC_TAG_EXTRA, m->extra, m->extra_len);
 	uint32_t len = (uint32_t)(p - out - 4);
