@@ -145,12 +145,40 @@ static inline uint8_t *dnstap_put_len(uint8_t *p, size_t v)
 	return p + 3;
 }
 
+/* 16 bytes, copied by one load and one store (SSE2's registers on x86-64). */
+typedef uint8_t dnstap_v16 __attribute__((vector_size(16)));
+
+/* Copies n bytes: from 16 to 64 (a DNS query or a short answer) without a call, as two
+ * or four overlapping 16-byte blocks, every block read before any is written; others
+ * with memcpy. */
+static inline void dnstap_copy(uint8_t *d, const uint8_t *s, size_t n)
+{
+	dnstap_v16 a, b, c, e;
+	if (GS_LIKELY(n - 16 <= 16)) {
+		memcpy(&a, s, 16);
+		memcpy(&b, s + n - 16, 16);
+		memcpy(d, &a, 16);
+		memcpy(d + n - 16, &b, 16);
+	} else if (GS_LIKELY(n - 33 <= 31)) {
+		memcpy(&a, s, 16);
+		memcpy(&b, s + 16, 16);
+		memcpy(&c, s + n - 32, 16);
+		memcpy(&e, s + n - 16, 16);
+		memcpy(d, &a, 16);
+		memcpy(d + 16, &b, 16);
+		memcpy(d + n - 32, &c, 16);
+		memcpy(d + n - 16, &e, 16);
+	} else {
+		memcpy(d, s, n);
+	}
+}
+
 /* A length-delimited field: tag, length, bytes. */
 static inline uint8_t *dnstap_put_bytes(uint8_t *p, uint8_t tag, const void *data, size_t len)
 {
 	*p++ = tag;
 	p = dnstap_put_len(p, len);
-	memcpy(p, data, len);
+	dnstap_copy(p, data, len);
 	return p + len;
 }
 
