@@ -234,7 +234,9 @@ static inline size_t dnstap_enc_msg_len(const struct dnstap_enc_tmpl *t,
 static inline size_t dnstap_enc_frame(uint8_t *out, const struct dnstap_enc_tmpl *t,
                                       const struct dnstap_enc_msg *m)
 {
-	unsigned fam = m->addr_len == 4 ? 1 : m->addr_len == 16 ? 2 : 0;
+	/* The family's index from the address's length (0, 4 or 16): one load. */
+	static const uint8_t fam_of[32] = {[4] = 1, [16] = 2};
+	unsigned fam = fam_of[m->addr_len & 31];
 	/* The Dnstap's fields: the constant ones (identity, version, type) first, then
 	 * the Message, then extra (any order is valid protobuf). */
 	uint8_t *p = out;
