@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "server/base/compiler.h"
+#include "server/base/dname.h"
 
 struct zone;
 struct steer_name;
@@ -94,22 +95,11 @@ struct fast_table {
  * would cost more memory and load time than they save). */
 #define FAST_NAMES_MAX 20000u
 
-/* Hash of a lowercase wire name, eight bytes per multiply. */
+/* Hash of a lowercase wire name: the high half of dname_hash_mix (every input bit
+ * reaches it). */
 static inline uint32_t fast_hash(const uint8_t *name_lc, size_t len)
 {
-	uint64_t h = 0x9e3779b97f4a7c15u ^ len;
-	size_t i = 0;
-	for (; i + 8 <= len; i += 8) {
-		uint64_t w;
-		memcpy(&w, name_lc + i, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdu;
-		h ^= h >> 32;
-	}
-	uint64_t w = 0;
-	for (; i < len; i++)
-		w = w << 8 | name_lc[i];
-	h = (h ^ w) * 0xc4ceb9fe1a85ec53u;
-	return (uint32_t)(h >> 32); /* the high half: every input bit reaches it */
+	return (uint32_t)(dname_hash_mix(name_lc, len) >> 32);
 }
 
 /* True when the n bytes at a and b are the same, a word at a time (n >= 1). */

@@ -31,6 +31,7 @@
 
 #include "geoip/geo.h"
 #include "server/base/compiler.h"
+#include "server/base/dname.h"
 #include "server/base/netaddr.h"
 #include "server/query/edns.h"
 #include "server/health/health.h"
@@ -118,23 +119,12 @@ struct steer_table {
 	const _Atomic uint8_t *cells;
 };
 
-/* Hash of a lowercase wire name: eight bytes per multiply, then linear probing from
+/* Hash of a lowercase wire name (dname_hash_mix, folded), then linear probing from
  * hash & mask. Shared by the builder (steer_build.c) and steer_find; it runs on every
  * query of a snapshot with steering, so it is kept short. */
 static inline uint32_t steer_hash(const uint8_t *name_lc, size_t len)
 {
-	uint64_t h = 0x9e3779b97f4a7c15u ^ len;
-	size_t i = 0;
-	for (; i + 8 <= len; i += 8) {
-		uint64_t w;
-		memcpy(&w, name_lc + i, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdu;
-		h ^= h >> 32;
-	}
-	uint64_t w = 0;
-	for (; i < len; i++)
-		w = w << 8 | name_lc[i];
-	h = (h ^ w) * 0xc4ceb9fe1a85ec53u;
+	uint64_t h = dname_hash_mix(name_lc, len);
 	return (uint32_t)(h ^ h >> 29);
 }
 
