@@ -39,14 +39,15 @@ QPS=50
 
 freeport() { "$PY" "$RAWDNS" freeport --hosts 127.0.0.1; }
 declare -A USED=()
-# uniqport: a free port not handed out before in this test.
+# uniqport: sets PORT to a free port not handed out before in this test. Called
+# directly, not in $(...): USED must remember the port in this shell.
 uniqport() {
 	local p i
 	for i in 1 2 3 4 5 6 7 8 9 10; do
 		p=$(freeport) || fatal "no free port"
 		if [ -z "${USED[$p]:-}" ]; then
 			USED[$p]=1
-			echo "$p"
+			PORT=$p
 			return 0
 		fi
 	done
@@ -56,12 +57,19 @@ uniqport() {
 # ---------------------------------------------------------------- etcd
 
 declare -A ECP EPP EPID=()
-for i in 1 2 3; do
-	ECP[$i]=$(uniqport)
-	EPP[$i]=$(uniqport)
-done
-CLUSTER="e1=http://127.0.0.1:${EPP[1]},e2=http://127.0.0.1:${EPP[2]},e3=http://127.0.0.1:${EPP[3]}"
-ENDPOINTS="\"http://127.0.0.1:${ECP[1]}\", \"http://127.0.0.1:${ECP[2]}\", \"http://127.0.0.1:${ECP[3]}\""
+# etcd_ports: new client and peer ports for the three members.
+etcd_ports() {
+	local i
+	for i in 1 2 3; do
+		uniqport
+		ECP[$i]=$PORT
+		uniqport
+		EPP[$i]=$PORT
+	done
+	CLUSTER="e1=http://127.0.0.1:${EPP[1]},e2=http://127.0.0.1:${EPP[2]},e3=http://127.0.0.1:${EPP[3]}"
+	ENDPOINTS="\"http://127.0.0.1:${ECP[1]}\", \"http://127.0.0.1:${ECP[2]}\", \"http://127.0.0.1:${ECP[3]}\""
+}
+etcd_ports
 
 # etcd_start I: starts member I (its data folder survives a stop).
 etcd_start() {
@@ -87,6 +95,10 @@ etcd_stop() {
 }
 etcd_healthy() {
 	curl -s --max-time 1 "http://127.0.0.1:${ECP[$1]}/health" | grep -q '"health":"true"'
+}
+# etcd_settled I: member I answers healthy, or it failed to bind a port.
+etcd_settled() {
+	etcd_healthy "$1" || grep -q "address already in use" "$T/etcd$1.log" 2>/dev/null
 }
 etcd_wait() {
 	local i
@@ -158,8 +170,14 @@ EOF
 node_start() {
 	local i=$1 d="$T/n$1"
 	mkdir -p "$d/flags"
-	[ -n "${NPORT[$i]:-}" ] || NPORT[$i]=$(uniqport)
-	[ -n "${MPORT[$i]:-}" ] || MPORT[$i]=$(uniqport)
+	if [ -z "${NPORT[$i]:-}" ]; then
+		uniqport
+		NPORT[$i]=$PORT
+	fi
+	if [ -z "${MPORT[$i]:-}" ]; then
+		uniqport
+		MPORT[$i]=$PORT
+	fi
 	node_yaml "$i" >"$d/geosteerd.yaml"
 	rm -f "$d/status" "$d/pid"
 	(
@@ -408,7 +426,27 @@ trap fleet_cleanup EXIT
 # ================================================================ the run
 
 section "a 3-member etcd cluster and 3 nodes"
-for i in 1 2 3; do etcd_start "$i"; done
+# A port found free may be taken by another process before etcd binds it (other tests
+# run in parallel): then the cluster is started again on new ports, at most 3 times.
+for try in 1 2 3; do
+	for i in 1 2 3; do etcd_start "$i"; done
+	taken=
+	for i in 1 2 3; do
+		wait_until 30 etcd_settled "$i" || true
+		if grep -q "address already in use" "$T/etcd$i.log" 2>/dev/null; then
+			taken=$i
+			break
+		fi
+	done
+	[ -n "$taken" ] || break
+	[ "$try" -lt 3 ] || fatal "etcd member $taken: its port was taken three times"
+	echo "# etcd member $taken: port taken by another process; new ports, try $((try + 1))"
+	for i in 1 2 3; do
+		etcd_stop "$i" KILL
+		rm -rf "$T/etcd$i" "$T/etcd$i.log"
+	done
+	etcd_ports
+done
 etcd_wait 1 2 3
 for i in 1 2 3; do node_start "$i"; done
 for i in 1 2 3; do dnsperf_start "$i"; done
