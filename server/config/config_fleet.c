@@ -120,17 +120,9 @@ static void parse_node(struct config_yaml *y, yaml_node_t *v, void *obj, const c
 static void parse_quorum(struct config_yaml *y, yaml_node_t *v, void *obj, const char *where)
 {
 	struct cfg_fleet *f = obj;
-	const char *s = config_yaml_scalar(y, v, where);
-	if (!s)
-		return;
-	for (size_t i = 0; i < GS_ARRAY_LEN(quorums); i++) {
-		if (strcmp(s, quorums[i]) == 0) {
-			f->quorum = (enum cfg_quorum)i;
-			return;
-		}
-	}
-	diag_err(y->d, config_yaml_pos(y, v), "%s: unknown quorum '%s' (known: majority, any, all)",
-	         where, s);
+	int i = config_yaml_word(y, v, where, "quorum", quorums, GS_ARRAY_LEN(quorums));
+	if (i >= 0)
+		f->quorum = (enum cfg_quorum)i;
 }
 
 static const struct config_yaml_key fleet_keys[] = {

@@ -574,18 +574,12 @@ static const char *const check_type_names[] = {"http", "https", "tcp", "exec"};
 static void parse_check_type(struct config_yaml *y, yaml_node_t *v, void *obj, const char *where)
 {
 	struct check_build *b = obj;
-	const char *s = config_yaml_scalar(y, v, where);
-	if (!s)
-		return;
-	for (size_t i = 0; i < GS_ARRAY_LEN(check_type_names); i++) {
-		if (strcmp(s, check_type_names[i]) == 0) {
-			b->ck.type = (enum cfg_check_type)i;
-			b->type_ok = true;
-			return;
-		}
+	int i = config_yaml_word(y, v, where, "check type", check_type_names,
+	                         GS_ARRAY_LEN(check_type_names));
+	if (i >= 0) {
+		b->ck.type = (enum cfg_check_type)i;
+		b->type_ok = true;
 	}
-	diag_err(y->d, config_yaml_pos(y, v),
-	         "%s: unknown check type '%s' (known: http, https, tcp, exec)", where, s);
 }
 
 static void parse_check_path(struct config_yaml *y, yaml_node_t *v, void *obj, const char *where)

@@ -106,6 +106,26 @@ const char *config_yaml_scalar(struct config_yaml *y, yaml_node_t *n, const char
 	return v;
 }
 
+int config_yaml_word(struct config_yaml *y, yaml_node_t *n, const char *where, const char *what,
+                     const char *const *words, size_t n_words)
+{
+	const char *s = config_yaml_scalar(y, n, where);
+	if (!s)
+		return -1;
+	char known[256] = "";
+	size_t at = 0;
+	for (size_t i = 0; i < n_words; i++) {
+		if (strcmp(s, words[i]) == 0)
+			return (int)i;
+		int w = snprintf(known + at, sizeof(known) - at, "%s%s", i ? ", " : "", words[i]);
+		if (w > 0 && (size_t)w < sizeof(known) - at)
+			at += (size_t)w;
+	}
+	diag_err(y->d, config_yaml_pos(y, n), "%s: unknown %s '%s' (known: %s)", where, what, s,
+	         known);
+	return -1;
+}
+
 yaml_node_t *config_yaml_item(struct config_yaml *y, yaml_node_t *list, size_t idx)
 {
 	return yaml_document_get_node(y->doc, list->data.sequence.items.start[idx]);

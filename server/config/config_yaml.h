@@ -80,6 +80,11 @@ bool config_yaml_is_list(struct config_yaml *y, yaml_node_t *n, const char *wher
 /* Returns the scalar's text (borrowed from the document), or NULL after recording an
  * error when n is not a scalar, is empty or holds a NUL byte. */
 const char *config_yaml_scalar(struct config_yaml *y, yaml_node_t *n, const char *where) GS_NONNULL;
+/* Reads n as one of the n_words words (exact match) and returns its index; otherwise
+ * records "WHERE: unknown WHAT 'VALUE' (known: w1, w2, ...)" (or the scalar's own
+ * error) and returns -1. */
+int config_yaml_word(struct config_yaml *y, yaml_node_t *n, const char *where, const char *what,
+                     const char *const *words, size_t n_words) GS_NONNULL;
 /* The idx-th item of a list node (idx < number of items). */
 yaml_node_t *config_yaml_item(struct config_yaml *y, yaml_node_t *list, size_t idx) GS_NONNULL;
 size_t config_yaml_n_items(const yaml_node_t *list) GS_NONNULL;
