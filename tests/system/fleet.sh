@@ -465,8 +465,16 @@ expect_text out "^fleet: +check probe $US: up by the fleet \(quorum majority: 0 
 expect_text out "^  node: +n1 \(this node\): up"
 expect_text out "^  node: +n2: up, for [0-9]+ s, confirmed [0-9]+ s ago"
 expect_text out "^  node: +n3: up"
+# The EU address gets its three votes on its own schedule (each node's first probe of it
+# may come later than of US): wait for both to be the fleet's before looking.
+VERDICTS_RE='^verdicts: +2 addresses: 2 by the fleet, 0 by own checks \(no quorum\), 0 by own checks \(disconnected\)'
+both_by_fleet() {
+	nctl 2 status
+	grep_lines "$VERDICTS_RE" "$C_OUT"
+}
+wait_until 10 both_by_fleet
 nctl 2 status
-expect_text out '^verdicts: +2 addresses: 2 by the fleet, 0 by own checks \(no quorum\), 0 by own checks \(disconnected\)'
+expect_text out "$VERDICTS_RE"
 # The same lines in the JSON form, with typed fields (server/base/kv.h); the nodes'
 # ages may move on between the two requests.
 ctl_json fleet-explain "node" "$T/n1/control.sock" explain www.geo.test A --client 127.0.0.1 <<EOF
