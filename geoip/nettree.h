@@ -48,9 +48,14 @@ struct nettree {
 	const unsigned __int128 *k6; /* arena; IPv6 range starts, ascending */
 	const uint32_t *val;         /* arena; value of each range (geo.h: list id and
 	                              * rule kind), NETTREE_RUN set on ranges of a run */
-	const uint32_t *run;         /* arena; for a range i of a run, run[2i] and
-	                              * run[2i+1] are the first and the last range of
-	                              * it; NULL when there is no run */
+	/* Runs (below), NULL when there is none. Bit i of run_start (word i / 64) is set
+	 * when range i is the first of a run; run_rank[w] counts the run starts in the
+	 * words before word w; run_bound[2r] and run_bound[2r + 1] are the first and the
+	 * last range of run r. Two bits per range and 8 bytes per run, not 8 bytes per
+	 * range: runs are rare (a list given by rules of two kinds side by side). */
+	const uint64_t *run_start;
+	const uint32_t *run_rank;
+	const uint32_t *run_bound;
 };
 
 /* Runs. The caller may keep neighbouring ranges apart that the scope must not tell
@@ -81,8 +86,12 @@ static inline uint32_t nettree_bounds(const struct nettree *t, uint32_t lo, uint
 	uint32_t v = t->val[lo];
 	*first = *last = lo;
 	if (GS_UNLIKELY(v & NETTREE_RUN)) {
-		*first = t->run[2 * (size_t)lo];
-		*last = t->run[2 * (size_t)lo + 1];
+		/* lo's run is the last one starting at or before lo: count the starts. */
+		uint32_t w = lo >> 6;
+		uint64_t upto = t->run_start[w] & (~UINT64_C(0) >> (63u - (lo & 63u)));
+		uint32_t r = t->run_rank[w] + (uint32_t)__builtin_popcountll(upto) - 1u;
+		*first = t->run_bound[2 * (size_t)r];
+		*last = t->run_bound[2 * (size_t)r + 1];
 		v &= ~NETTREE_RUN;
 	}
 	return v;
