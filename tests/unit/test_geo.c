@@ -823,7 +823,9 @@ static void test_nettree(void **state)
 	for (uint32_t i = 0; i < NR; i++) {
 		ms[i] = (unsigned __int128)i << 8;
 		/* A new list every 1, 3 or 7 ranges, and ranges 120-190 all one list. */
-		bool new_list = i == 0 || (i >= 120 && i <= 190 ? i == 120 : i % (1 + (i / 7) % 3 * 3) == 0 || i == 191);
+		bool new_list = i == 0 ||
+		                (i >= 120 && i <= 190 ? i == 120
+		                                      : i % (1 + (i / 7) % 3 * 3) == 0 || i == 191);
 		list += new_list;
 		mv[i] = list | (i % 2 ? 0x10000u : 0); /* two kinds alternate: never equal */
 	}
