@@ -44,7 +44,6 @@ struct zone_rrset {
 	uint32_t ttl;
 	const struct zone_rdata *rdata; /* count entries, arena */
 	unsigned line;                  /* zone-file line of the first record */
-	const uint8_t *origin;          /* the zone's origin (struct zone.origin) */
 	/* The RRSIG records at the same owner that cover this type (RFC 4034 section 3),
 	 * as an RRSIG set of their own, or NULL: what a DO=1 answer adds after the set. */
 	const struct zone_rrset *sigs;
@@ -152,14 +151,11 @@ struct zone {
 	uint32_t neg_ttl;
 	const struct zone_node *nodes; /* n_nodes entries, arena */
 	size_t n_nodes;
-	/* Hash index over nodes: slot values are node index + 1, 0 = empty; hash_mask + 1
-	 * slots (a power of two, at most half full). */
+	/* Hash index over nodes, by zone_hash_name of the part of a name below the origin:
+	 * slot values are node index + 1, 0 = empty; hash_mask + 1 slots (a power of two,
+	 * at most half full). */
 	const uint32_t *slots;
 	size_t hash_mask;
-	/* Second index over the same nodes, by zone_hash_name of the part of the name
-	 * below the origin, same size: exact lookups in one probe. NULL in a zone not made by
-	 * zone_compile (the lookups then walk slots). */
-	const uint32_t *name_slots;
 	size_t n_records; /* for status reports */
 	/* When geosteer signed the zone at load (a `dnssec:` block), the signing time and
 	 * when the signatures expire, in Unix seconds; both 0 for any other zone. */

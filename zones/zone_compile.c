@@ -754,7 +754,6 @@ static const struct zone_rrset *build_sigs(struct zone_compile *zc, size_t gs, s
 	set->ttl = ttl;
 	set->rdata = rd;
 	set->line = zc->recs[gs].line;
-	set->origin = zc->names[0].name;
 	return set;
 }
 
@@ -827,7 +826,6 @@ static size_t build_node(struct zone_compile *zc, uint32_t idx, struct zone_node
 		set->ttl = ttl;
 		set->rdata = rd;
 		set->line = zc->recs[i].line;
-		set->origin = zc->names[0].name;
 		set->sigs = NULL;
 		if (zc->n_rrsig && set->type != DNS_TYPE_RRSIG) {
 			set->sigs = build_sigs(zc, sig_gs, sig_ge, set->type, dup);
@@ -897,14 +895,12 @@ int zone_compile_finish(struct zone_compile *zc, const struct zone **out)
 	while (cap < 2 * zc->n_names)
 		cap *= 2;
 	uint32_t *slots = arena_alloc(zc->a, cap * sizeof(*slots));
-	uint32_t *name_slots = arena_alloc(zc->a, cap * sizeof(*name_slots));
 	for (uint32_t i = 0; i < zc->n_names; i++) {
-		ntab_put(slots, cap - 1, zc->names[i].hash, i);
 		const struct zone_compile_name *n = &zc->names[i];
 		size_t j = zone_hash_name(n->name, n->len - zc->origin_len, n->len) & (cap - 1);
-		while (name_slots[j])
+		while (slots[j])
 			j = (j + 1) & (cap - 1);
-		name_slots[j] = i + 1;
+		slots[j] = i + 1;
 	}
 
 	z->origin = nodes[0].name;
@@ -916,7 +912,6 @@ int zone_compile_finish(struct zone_compile *zc, const struct zone **out)
 	z->n_nodes = zc->n_names;
 	z->slots = slots;
 	z->hash_mask = cap - 1;
-	z->name_slots = name_slots;
 	z->soa = zone_node_rrset(&nodes[0], DNS_TYPE_SOA);
 	if (z->soa && z->soa->count == 1) {
 		/* RFC 1035 section 3.3.13: MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM. */

@@ -252,7 +252,6 @@ static void build_nsec3(struct zone_compile *zc, struct zone *z, struct zone_dns
 		set->ttl = r->ttl;
 		set->rdata = one;
 		set->line = r->line;
-		set->origin = z->origin;
 		memcpy(chain[k].hash, hash, sizeof(hash));
 		chain[k].owner = r->owner;
 		chain[k].set = set;
@@ -296,7 +295,6 @@ static void build_nsec3(struct zone_compile *zc, struct zone *z, struct zone_dns
 		sigs->type = DNS_TYPE_RRSIG;
 		sigs->rdata = arena_alloc(zc->a, n_sigs[e] * sizeof(struct zone_rdata));
 		sigs->ttl = UINT32_MAX;
-		sigs->origin = z->origin;
 		((struct zone_rrset *)chain[e].set)->sigs = sigs;
 	}
 	for (size_t i = 0; i < zc->n_n3; i++) {

@@ -1,20 +1,20 @@
 /* SPDX-License-Identifier: MIT
- * zone_hash.h -- private to zones/: the name hash behind struct zone's node index and
- * the zoneset index. Pure inline functions; any thread, no allocation.
+ * zone_hash.h -- private to zones/: the name hashes behind struct zone's node index,
+ * the loader's name table and the zoneset index. Pure inline functions; any thread, no
+ * allocation.
  *
- * The hash of a name is a fold over its labels from the root-most one towards the
+ * The label fold hashes a name label by label from the root-most one towards the
  * leftmost one, so the hash of a child is one step away from its parent's:
  *     hash(label . parent) = zone_hash_label(hash(parent), label)
- * A lookup that walks down a query name label by label therefore hashes each byte once.
- * Inside one zone every node shares the origin, so the node index starts the fold at
- * the apex (ZONE_HASH_SEED for the origin itself) and hashes only the labels below it;
- * the zoneset index folds whole names starting at the root. Slots are taken with
- * zone_hash_final(h) & mask, which mixes the FNV-1a state so low bits are usable.
+ * A walk down a name label by label therefore hashes each byte once: the zoneset index
+ * folds whole names from the root, and the loader interns a zone's names (and the
+ * empty non-terminals above them) folding from the apex (ZONE_HASH_SEED for the origin
+ * itself). Slots are taken with zone_hash_final(h) & mask, which mixes the FNV-1a state
+ * so low bits are usable.
  *
  * zone_hash_name hashes the part of a name below the origin eight bytes per step, with
- * no regard for labels: the key of the zone's second node index (struct
- * zone.name_slots), which answers an exact lookup with one hash and one probe instead
- * of a walk down from the apex. */
+ * no regard for labels: the key of the zone's node index (struct zone.slots), which
+ * answers an exact lookup with one hash and one probe. */
 #ifndef GS_ZONE_HASH_H
 #define GS_ZONE_HASH_H
 

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * zone_lookup.c -- how a zone answers a name: exact match, empty non-terminal, wildcard
  * (RFC 4592), delegation, or NXDOMAIN with its closest encloser. Worker threads: no
- * allocation, no locks. A name that exists is found with one probe of the whole-name
- * index; the others walk down from the apex, hashing each byte of the query name once
- * (zones/zone_hash.h). */
+ * allocation, no locks. A name that exists is found with one probe of the node index;
+ * the others walk down from the apex, one probe per label (zones/zone_hash.h). */
 #include "zones/zone.h"
 
 #include <string.h>
@@ -27,11 +26,22 @@ static inline unsigned split_labels(const uint8_t *name, uint8_t off[LABELS_MAX]
 	return n;
 }
 
-/* The node named name[0..len) whose hash fold (below the origin) is h, or NULL. */
-static inline const struct zone_node *slot_find(const struct zone *z, uint32_t h,
-                                                const uint8_t *name, size_t len)
+/* The length of a wire name (no compression: names here are in their stored form). */
+static inline size_t name_len(const uint8_t *name)
 {
-	size_t i = zone_hash_final(h) & z->hash_mask;
+	size_t p = 0;
+	while (name[p])
+		p += name[p] + 1u;
+	return p + 1;
+}
+
+/* The node named name[0..len) (lowercase wire), or NULL. */
+static inline const struct zone_node *name_find(const struct zone *z, const uint8_t *name,
+                                                size_t len)
+{
+	if (GS_UNLIKELY(len < z->origin_len))
+		return NULL; /* not in the zone */
+	size_t i = zone_hash_name(name, len - z->origin_len, len) & z->hash_mask;
 	for (;;) {
 		uint32_t v = z->slots[i];
 		if (!v)
@@ -43,38 +53,11 @@ static inline const struct zone_node *slot_find(const struct zone *z, uint32_t h
 	}
 }
 
-/* The length of a wire name (no compression: names here are in their stored form). */
-static inline size_t name_len(const uint8_t *name)
-{
-	size_t p = 0;
-	while (name[p])
-		p += name[p] + 1u;
-	return p + 1;
-}
-
-/* The node named name[0..len) by the whole-name index, or NULL. */
-static inline const struct zone_node *name_find(const struct zone *z, const uint8_t *name,
-                                                size_t len)
-{
-	if (GS_UNLIKELY(len < z->origin_len))
-		return NULL; /* not in the zone */
-	size_t i = zone_hash_name(name, len - z->origin_len, len) & z->hash_mask;
-	for (;;) {
-		uint32_t v = z->name_slots[i];
-		if (!v)
-			return NULL;
-		const struct zone_node *n = &z->nodes[v - 1];
-		if (n->name_len == len && zone_bytes_equal(n->name, name, len))
-			return n;
-		i = (i + 1) & z->hash_mask;
-	}
-}
-
-/* qname does not exist; ce is its closest encloser and ce_hash ce's hash fold.
- * RFC 4592 section 3.3.1: the wildcard "*.<closest encloser>" is the source of
- * synthesis when it exists (even as an empty non-terminal: then the answer is NODATA). */
+/* qname does not exist; ce is its closest encloser. RFC 4592 section 3.3.1: the
+ * wildcard "*.<closest encloser>" is the source of synthesis when it exists (even as an
+ * empty non-terminal: then the answer is NODATA). */
 static enum zone_match no_such_name(const struct zone *z, const struct zone_node *ce,
-                                    uint32_t ce_hash, struct zone_hit *hit)
+                                    struct zone_hit *hit)
 {
 	hit->encloser = ce;
 	if (ce->name_len + 2u <= DNAME_MAX) {
@@ -82,8 +65,7 @@ static enum zone_match no_such_name(const struct zone *z, const struct zone_node
 		wild[0] = 1;
 		wild[1] = '*';
 		memcpy(wild + 2, ce->name, ce->name_len);
-		const struct zone_node *w =
-		        slot_find(z, zone_hash_label(ce_hash, wild), wild, ce->name_len + 2u);
+		const struct zone_node *w = name_find(z, wild, ce->name_len + 2u);
 		if (w) {
 			hit->node = w;
 			return ZONE_MATCH_WILDCARD;
@@ -101,9 +83,8 @@ enum zone_match zone_lookup(const struct zone *z, const uint8_t *qname_lc, struc
 	return zone_lookup_split(z, qname_lc, qlen, off, n, hit);
 }
 
-/* The walk of zone_lookup_split from the apex down, for a name the whole-name index did
- * not answer (or a zone without it); out of line, so that the index's fast path stays
- * light. */
+/* The walk of zone_lookup_split from the apex down, for a name the index did not answer;
+ * out of line, so that the index's fast path stays light. */
 static GS_NOINLINE enum zone_match walk(const struct zone *z, const uint8_t *qname_lc, size_t qlen,
                                         const uint8_t *off, unsigned n, struct zone_hit *hit)
 {
@@ -117,13 +98,10 @@ static GS_NOINLINE enum zone_match walk(const struct zone *z, const uint8_t *qna
 	 * owner name is a node (empty non-terminals included), so the first missing label
 	 * ends the walk at the closest encloser; the first cut met is the topmost one. */
 	const struct zone_node *cur = z->apex;
-	uint32_t h = ZONE_HASH_SEED;
 	for (unsigned i = n - z->origin_labels; i-- > 0;) {
-		const uint8_t *suffix = qname_lc + off[i];
-		uint32_t hc = zone_hash_label(h, suffix);
-		const struct zone_node *next = slot_find(z, hc, suffix, qlen - off[i]);
+		const struct zone_node *next = name_find(z, qname_lc + off[i], qlen - off[i]);
 		if (!next)
-			return no_such_name(z, cur, h, hit);
+			return no_such_name(z, cur, hit);
 		if (next->flags & ZONE_NODE_CUT) {
 			/* RFC 1034 section 4.3.2 step 3b: a referral, even for the cut itself
 			 * and for names below it that have (occluded) data. */
@@ -132,7 +110,6 @@ static GS_NOINLINE enum zone_match walk(const struct zone *z, const uint8_t *qna
 			return ZONE_MATCH_DELEGATION;
 		}
 		cur = next;
-		h = hc;
 	}
 	hit->node = cur;
 	hit->encloser = cur;
@@ -142,33 +119,20 @@ static GS_NOINLINE enum zone_match walk(const struct zone *z, const uint8_t *qna
 enum zone_match zone_lookup_split(const struct zone *z, const uint8_t *qname_lc, size_t qlen,
                                   const uint8_t *off, unsigned n, struct zone_hit *hit)
 {
-	if (GS_LIKELY(z->name_slots != NULL)) {
-		/* Most queries name a node that exists: one probe of the whole-name index.
-		 * A node that is neither a cut nor below one is the exact match; a cut is
-		 * its own topmost cut (no cut above it, or it would be occluded). Anything
-		 * else -- no such node, or glue below a cut -- takes the walk below. */
-		const struct zone_node *node = name_find(z, qname_lc, qlen);
-		if (node && !(node->flags & ZONE_NODE_OCCLUDED)) {
-			hit->node = node;
-			hit->encloser = node;
-			return (node->flags & ZONE_NODE_CUT) ? ZONE_MATCH_DELEGATION
-			                                     : ZONE_MATCH_EXACT;
-		}
+	/* Most queries name a node that exists: one probe of the index. A node that is
+	 * neither a cut nor below one is the exact match; a cut is its own topmost cut (no
+	 * cut above it, or it would be occluded). Anything else -- no such node, or glue
+	 * below a cut -- takes the walk. */
+	const struct zone_node *node = name_find(z, qname_lc, qlen);
+	if (GS_LIKELY(node && !(node->flags & ZONE_NODE_OCCLUDED))) {
+		hit->node = node;
+		hit->encloser = node;
+		return (node->flags & ZONE_NODE_CUT) ? ZONE_MATCH_DELEGATION : ZONE_MATCH_EXACT;
 	}
 	return walk(z, qname_lc, qlen, off, n, hit);
 }
 
 const struct zone_node *zone_find(const struct zone *z, const uint8_t *name_lc)
 {
-	if (GS_LIKELY(z->name_slots != NULL))
-		return name_find(z, name_lc, name_len(name_lc));
-	uint8_t off[LABELS_MAX];
-	size_t len;
-	unsigned n = split_labels(name_lc, off, &len);
-	if (GS_UNLIKELY(n < z->origin_labels))
-		return NULL;
-	uint32_t h = ZONE_HASH_SEED;
-	for (unsigned i = n - z->origin_labels; i-- > 0;)
-		h = zone_hash_label(h, name_lc + off[i]);
-	return slot_find(z, h, name_lc, len);
+	return name_find(z, name_lc, name_len(name_lc));
 }

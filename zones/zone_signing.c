@@ -47,7 +47,6 @@ const struct zone_rrset *zone_signing_sign(const struct zone_signing *g, const s
 	set->count = (uint16_t)c.n;
 	set->ttl = ttl;
 	set->rdata = arena_memdup(a, c.rd, c.n * sizeof(c.rd[0]));
-	set->origin = z->origin;
 	return set;
 }
 
@@ -99,7 +98,6 @@ struct zone_rrset *zone_signing_sign_alloc(const struct zone_signing *g, const s
 	set->count = (uint16_t)c.n;
 	set->ttl = ttl;
 	set->rdata = rd;
-	set->origin = z->origin;
 out:
 	for (size_t i = 0; i < c.n; i++)
 		free(c.data[i]);

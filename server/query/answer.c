@@ -380,6 +380,8 @@ static void follow_cname(const struct snapshot *snap, struct answer_ctx *ctx, co
 		const struct zone *z = zoneset_find(&snap->zones, lc);
 		if (!z)
 			return;
+		if (z->origin != ctx->r.origin)
+			render_origin_forget(&ctx->r); /* its name_above count from z's origin */
 		ctx->dnssec = z->dnssec && wants_dnssec(&ctx->q);
 		/* A target that is steered is answered for this client, with the scope of
 		 * that decision (docs/design.md rule 3). */

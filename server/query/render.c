@@ -261,8 +261,7 @@ void render_rrset(struct render *r, enum render_section sec, const uint8_t *owne
 			if (off == ZONE_NO_NAME)
 				break;
 			wire_wr_bytes(&r->w, rd->data + done, off - done);
-			if (r->origin && set->origin == r->origin &&
-			    rd->name_above[j] != ZONE_NAME_OUTSIDE)
+			if (r->origin && rd->name_above[j] != ZONE_NAME_OUTSIDE)
 				done = off + put_name_above(r, rd->data + off, rd->name_above[j]);
 			else
 				done = off + put_name(r, rd->data + off);

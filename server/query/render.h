@@ -125,8 +125,9 @@ static inline void render_question(struct render *r, const uint8_t *qname, size_
 }
 
 /* Declares that the question's name is at or below origin (a zone's struct zone.origin:
- * origin_len bytes, origin_labels labels), after render_question. The rdata names of
- * that zone's RRsets are then compressed starting from the question's copy of the
+ * origin_len bytes, origin_labels labels), after render_question, and that every RRset
+ * render_rrset writes from then on is that zone's (until render_origin_forget). The
+ * rdata names of those RRsets are compressed starting from the question's copy of the
  * origin (they carry zone_rdata.name_above), and origin itself becomes a pointer into
  * the question. The bytes written are the same as without the declaration, only found
  * sooner. */
@@ -140,6 +141,15 @@ static inline void render_origin(struct render *r, const uint8_t *origin, size_t
 	r->origin = origin;
 	r->origin_len = (uint8_t)origin_len;
 	r->origin_entry = origin_labels;
+}
+
+/* Declares that the RRsets rendered from here on may belong to another zone than the
+ * one render_origin named (a CNAME chain that leaves it): their rdata names are then
+ * compressed without the origin's help. Again, the bytes written stay the same. */
+static inline void render_origin_forget(struct render *r)
+{
+	r->origin = NULL;
+	r->origin_entry = 0;
 }
 
 /* Appends name (uncompressed wire format), compressed against what is already written. */
