@@ -4,9 +4,13 @@
 #include "geoip/nettree.h"
 
 #include <stdbool.h>
-#include <string.h>
 
 #include "server/base/err.h"
+
+#define POP2(b) (b), (b) + 1, (b) + 1, (b) + 2
+#define POP4(b) POP2(b), POP2((b) + 1), POP2((b) + 1), POP2((b) + 2)
+#define POP6(b) POP4(b), POP4((b) + 1), POP4((b) + 1), POP4((b) + 2)
+const uint8_t nettree_pop8[256] = {POP6(0), POP6(1), POP6(1), POP6(2)};
 
 int nettree_build(struct nettree *t, unsigned bits, const unsigned __int128 *starts,
                   const uint32_t *vals, size_t n, uint32_t same_mask, struct arena *a)
@@ -28,16 +32,15 @@ int nettree_build(struct nettree *t, unsigned bits, const unsigned __int128 *sta
 	t->n = (uint32_t)n;
 	uint32_t *val = arena_memdup(a, vals, n * sizeof(*vals));
 	t->val = val;
-	t->run_start = NULL;
-	t->run_rank = NULL;
+	t->run_index = NULL;
 	t->run_bound = NULL;
+	if (n_runs > NETTREE_RUNS_MAX)
+		return GS_EINVAL;
 	if (n_runs) {
-		/* Each run [i, j): its ranges are marked, its first one in run_start. */
-		size_t n_words = (n + 63) / 64;
-		uint64_t *start = arena_alloc(a, n_words * sizeof(*start));
-		uint32_t *rank = arena_alloc(a, n_words * sizeof(*rank));
+		/* Each run [i, j): its ranges are marked, its first one in run_index. */
+		size_t n_groups = (n + 7) / 8;
+		uint32_t *index = arena_alloc(a, n_groups * sizeof(*index));
 		uint32_t *bound = arena_alloc(a, 2 * n_runs * sizeof(*bound));
-		memset(start, 0, n_words * sizeof(*start));
 		size_t r = 0;
 		for (size_t i = 0; i < n;) {
 			size_t j = i + 1;
@@ -46,7 +49,7 @@ int nettree_build(struct nettree *t, unsigned bits, const unsigned __int128 *sta
 			if (j - i > 1) {
 				for (size_t k = i; k < j; k++)
 					val[k] |= NETTREE_RUN;
-				start[i / 64] |= UINT64_C(1) << (i % 64);
+				index[i / 8] |= 1u << (i % 8);
 				bound[2 * r] = (uint32_t)i;
 				bound[2 * r + 1] = (uint32_t)(j - 1);
 				r++;
@@ -54,12 +57,12 @@ int nettree_build(struct nettree *t, unsigned bits, const unsigned __int128 *sta
 			i = j;
 		}
 		uint32_t before = 0;
-		for (size_t w = 0; w < n_words; w++) {
-			rank[w] = before;
-			before += (uint32_t)__builtin_popcountll(start[w]);
+		for (size_t g = 0; g < n_groups; g++) {
+			uint32_t bits8 = index[g];
+			index[g] = before << 8 | bits8;
+			before += nettree_pop8[bits8];
 		}
-		t->run_start = start;
-		t->run_rank = rank;
+		t->run_index = index;
 		t->run_bound = bound;
 	}
 	if (bits == 32) {

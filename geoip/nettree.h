@@ -48,15 +48,22 @@ struct nettree {
 	const unsigned __int128 *k6; /* arena; IPv6 range starts, ascending */
 	const uint32_t *val;         /* arena; value of each range (geo.h: list id and
 	                              * rule kind), NETTREE_RUN set on ranges of a run */
-	/* Runs (below), NULL when there is none. Bit i of run_start (word i / 64) is set
-	 * when range i is the first of a run; run_rank[w] counts the run starts in the
-	 * words before word w; run_bound[2r] and run_bound[2r + 1] are the first and the
-	 * last range of run r. Two bits per range and 8 bytes per run, not 8 bytes per
-	 * range: runs are rare (a list given by rules of two kinds side by side). */
-	const uint64_t *run_start;
-	const uint32_t *run_rank;
+	/* Runs (below), NULL when there is none. run_index[g] describes the ranges
+	 * 8g to 8g + 7: its low 8 bits say which of them is the first of a run (bit j for
+	 * range 8g + j), the bits above count the runs that start before range 8g.
+	 * run_bound[2r] and run_bound[2r + 1] are the first and the last range of run r.
+	 * Half a byte per range and 8 bytes per run, where bounds for every range took 8
+	 * bytes each: runs are rare (a list given by rules of two kinds side by side). */
+	const uint32_t *run_index;
 	const uint32_t *run_bound;
 };
+
+/* Most runs a table may have: the count must fit above run_index's 8 bits. */
+#define NETTREE_RUNS_MAX (UINT32_MAX >> 8)
+
+/* nettree_pop8[b]: how many bits of the byte b are set (no popcount instruction is
+ * assumed of the target). */
+extern const uint8_t nettree_pop8[256];
 
 /* Runs. The caller may keep neighbouring ranges apart that the scope must not tell
  * apart (geo.h: parts of one list given by rules of different kinds): nettree_build's
@@ -71,9 +78,9 @@ struct nettree_hit {
 
 /* Builds t in arena a from n ranges: starts[0] must be 0, starts strictly ascending,
  * vals[i] != vals[i+1], no value with NETTREE_RUN. Neighbours with the same
- * (val & same_mask) form runs (see above; UINT32_MAX: none). bits is 32 (starts below
- * 2^32) or 128. Borrowed inputs; t's arrays are arena-owned. Load thread. Returns GS_OK
- * or GS_EINVAL (bad input). */
+ * (val & same_mask) form runs (see above; UINT32_MAX: none), at most NETTREE_RUNS_MAX. bits is 32
+ * (starts below 2^32) or 128. Borrowed inputs; t's arrays are arena-owned. Load thread. Returns
+ * GS_OK or GS_EINVAL (bad input). */
 int nettree_build(struct nettree *t, unsigned bits, const unsigned __int128 *starts,
                   const uint32_t *vals, size_t n, uint32_t same_mask,
                   struct arena *a) GS_NONNULL GS_WUR;
@@ -87,9 +94,8 @@ static inline uint32_t nettree_bounds(const struct nettree *t, uint32_t lo, uint
 	*first = *last = lo;
 	if (GS_UNLIKELY(v & NETTREE_RUN)) {
 		/* lo's run is the last one starting at or before lo: count the starts. */
-		uint32_t w = lo >> 6;
-		uint64_t upto = t->run_start[w] & (~UINT64_C(0) >> (63u - (lo & 63u)));
-		uint32_t r = t->run_rank[w] + (uint32_t)__builtin_popcountll(upto) - 1u;
+		uint32_t x = t->run_index[lo >> 3];
+		uint32_t r = (x >> 8) + nettree_pop8[x & ((2u << (lo & 7u)) - 1u) & 0xffu] - 1u;
 		*first = t->run_bound[2 * (size_t)r];
 		*last = t->run_bound[2 * (size_t)r + 1];
 		v &= ~NETTREE_RUN;

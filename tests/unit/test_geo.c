@@ -388,7 +388,7 @@ static void test_rule_kinds(void **state)
 	        {"2001:db8:1::1", GEO_RULE_CONTINENTS}, {"2001:db8:1:1::5", GEO_RULE_ASNS},
 	        {"::ffff:1.0.2.1", GEO_RULE_COUNTRIES}, {"2400::1", GEO_HIT_DEFAULT},
 	};
-	assert_true(f->m->v4.run_start != NULL); /* some ranges share a list across kinds */
+	assert_true(f->m->v4.run_index != NULL); /* some ranges share a list across kinds */
 	for (size_t i = 0; i < GS_ARRAY_LEN(cases); i++) {
 		struct netaddr a;
 		assert_int_equal(netaddr_parse(cases[i].addr, &a), GS_OK);
@@ -798,7 +798,7 @@ static void test_nettree(void **state)
 	unsigned __int128 rs[] = {0, 0x100, 0x200};
 	uint32_t rv[] = {0x00001, 0x10001, 0x00002};
 	assert_int_equal(nettree_build(&t, 32, rs, rv, 3, 0xffffu, a), GS_OK);
-	assert_non_null(t.run_start);
+	assert_non_null(t.run_index);
 	nettree_lookup4(&t, 0x150, &h);
 	assert_int_equal(h.val, 0x10001);
 	assert_int_equal(h.scope, 23);
@@ -810,12 +810,14 @@ static void test_nettree(void **state)
 	assert_int_equal(h.scope, 23);
 	/* Without the mask the same ranges have their own scopes. */
 	assert_int_equal(nettree_build(&t, 32, rs, rv, 3, UINT32_MAX, a), GS_OK);
-	assert_null(t.run_start);
+	assert_null(t.run_index);
 	nettree_lookup4(&t, 0x150, &h);
 	assert_int_equal(h.scope, 24);
 
-	/* Many runs, some across the 64-range words of the run index and one as long as
-	 * a word: every range's bounds are its run's, found by counting run starts. */
+	for (unsigned b = 0; b < 256; b++)
+		assert_int_equal(nettree_pop8[b], __builtin_popcount(b));
+	/* Many runs, some across the 8-range groups of the run index and one of 71
+	 * ranges: every range's bounds are its run's, found by counting run starts. */
 	enum { NR = 300 };
 	unsigned __int128 ms[NR];
 	uint32_t mv[NR], want_first[NR], want_last[NR];
@@ -839,7 +841,7 @@ static void test_nettree(void **state)
 		want_last[i] = l;
 	}
 	assert_int_equal(nettree_build(&t, 32, ms, mv, NR, 0xffffu, a), GS_OK);
-	assert_non_null(t.run_start);
+	assert_non_null(t.run_index);
 	for (uint32_t i = 0; i < NR; i++) {
 		uint32_t f, l;
 		assert_int_equal(nettree_bounds(&t, i, &f, &l), mv[i]);
