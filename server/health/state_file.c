@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "server/base/err.h"
+#include "server/base/hex.h"
 #include "server/base/log.h"
 #include "server/base/rfile.h"
 #include "server/base/xalloc.h"
@@ -46,24 +47,13 @@ bool state_file_encode(const char *text, char *out, size_t cap)
 	return true;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool state_file_decode(const char *text, char *out, size_t cap)
 {
 	size_t k = 0;
 	for (const char *p = text; *p; p++) {
 		int c = (unsigned char)*p;
 		if (c == '%') {
-			int hi = hex_value(p[1]), lo = hi < 0 ? -1 : hex_value(p[2]);
+			int hi = hex_digit_value(p[1]), lo = hi < 0 ? -1 : hex_digit_value(p[2]);
 			if (lo < 0)
 				return false;
 			c = hi * 16 + lo;
