@@ -12,6 +12,7 @@
 #include <ldns/ldns.h>
 
 #include "server/base/dns.h"
+#include "server/base/hex.h"
 
 /* Longest address text handed to inet_pton (IPv6 with an IPv4 tail is 45). */
 #define ADDR_TEXT_MAX 64
@@ -429,17 +430,6 @@ static bool field_rest(struct rd *r, const char **w, const char **w_end)
 	return true;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Hex digits, blanks between them ignored; an even number of digits (ldns would
  * take a last odd digit as a high nibble: left to it). */
 static bool put_hex(struct rd *r, const char *p, const char *end)
@@ -448,7 +438,7 @@ static bool put_hex(struct rd *r, const char *p, const char *end)
 	for (; p < end; p++) {
 		if (*p == ' ' || *p == '\t')
 			continue;
-		int v = hex_value(*p);
+		int v = hex_digit_value(*p);
 		if (v < 0)
 			return false;
 		if (hi < 0) {

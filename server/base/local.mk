@@ -2,7 +2,7 @@
 # safe file reads, a thread with its own libev loop).
 noinst_LIBRARIES += server/base/libbase.a
 server_base_libbase_a_SOURCES = \
-	server/base/compiler.h server/base/dns.h \
+	server/base/compiler.h server/base/dns.h server/base/hex.h \
 	server/base/err.c server/base/err.h \
 	server/base/log.c server/base/log.h \
 	server/base/diag.c server/base/diag.h \

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * health.c -- the health table (targets, cells), the rise/fall state machine and the
  * admin overrides (kept in the state file through state_file.c). Load, control and monitor threads;
- * the mutex in struct health serialises them. Workers never call anything here (they read cells
- * through the inline helpers of health.h). */
+ * the mutex in struct health serialises them. The state file is rendered under that mutex but
+ * written after it is released, so that a slow disk never holds up a probe result or a reader.
+ * Workers never call anything here (they read cells through the inline helpers of health.h). */
 #include <config.h> /* first: _GNU_SOURCE */
 #include "server/health/health.h"
 
@@ -67,8 +68,19 @@ struct health {
 	struct health_table *cur;     /* borrowed: the caller owns installed tables */
 	void (*on_change)(void *arg); /* health_on_change */
 	void *on_change_arg;
-	int wake_fd;  /* eventfd: a force changed (health_wake_fd), or -1 */
-	bool dropped; /* the state file held expired forces: write it again */
+	int wake_fd;       /* eventfd: a force changed (health_wake_fd), or -1 */
+	bool dropped;      /* the state file held expired forces: write it again */
+	uint64_t save_gen; /* generation of the last state text rendered */
+	/* Writes the rendered texts in order. Its mutex is taken without mu, never under it. */
+	struct state_file_saver saver;
+};
+
+/* A rendering of the forces (render_locked, under mu) to write once mu is released
+ * (save_pending). text is NULL when there is nothing to write. */
+struct pending_save {
+	char *text;
+	size_t len;
+	uint64_t gen;
 };
 
 /* The info of a force set without one. */
@@ -417,6 +429,7 @@ int health_new(const char *state_file, struct diag *d, struct health **out)
 {
 	struct health *h = xcalloc(1, sizeof(*h));
 	pthread_mutex_init(&h->mu, NULL);
+	state_file_saver_init(&h->saver);
 	h->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	*out = h;
 	if (!state_file)
@@ -448,6 +461,7 @@ void health_free(struct health *h)
 	free(h->state_file);
 	if (h->wake_fd >= 0)
 		close(h->wake_fd);
+	state_file_saver_destroy(&h->saver);
 	pthread_mutex_destroy(&h->mu);
 	free(h);
 }
@@ -738,13 +752,15 @@ static bool table_has_addr(const struct health_table *t, const struct netaddr *a
 	return false;
 }
 
-static int save_locked(struct health *h);
+static struct pending_save render_locked(struct health *h);
+static int save_pending(struct health *h, struct pending_save *ps);
 
 /* health_force_dc_info (dc set, addr NULL) and health_force_addr_info (dc NULL). */
 static int force_set(struct health *h, const char *dc, const struct netaddr *addr,
                      enum health_force f, const struct health_force_info *info)
 {
 	int rc = GS_OK;
+	struct pending_save ps = {0};
 	if (!info)
 		info = &no_info;
 	pthread_mutex_lock(&h->mu);
@@ -762,11 +778,13 @@ static int force_set(struct health *h, const char *dc, const struct netaddr *add
 		log_change(dc, addr, f, info, old_f, &old);
 		if (h->cur)
 			cells_update(h, h->cur, -1);
-		rc = save_locked(h);
+		ps = render_locked(h);
 		wake(h);
 	}
 out:
 	pthread_mutex_unlock(&h->mu);
+	if (ps.text)
+		rc = save_pending(h, &ps);
 	return rc;
 }
 
@@ -825,6 +843,7 @@ time_t health_next_expiry(struct health *h)
 size_t health_expire(struct health *h, time_t now)
 {
 	size_t n = 0;
+	struct pending_save ps = {0};
 	pthread_mutex_lock(&h->mu);
 	for (size_t i = 0; i < h->n_fdc;) {
 		struct force_dc *fd = &h->fdc[i];
@@ -853,9 +872,10 @@ size_t health_expire(struct health *h, time_t now)
 		cells_update(h, h->cur, -1);
 	if (n || h->dropped) {
 		h->dropped = false;
-		(void)save_locked(h); /* a failure is logged; the forces apply all the same */
+		ps = render_locked(h);
 	}
 	pthread_mutex_unlock(&h->mu);
+	(void)save_pending(h, &ps); /* a failure is logged; the forces apply all the same */
 	return n;
 }
 
@@ -903,10 +923,13 @@ void health_load_state_text(struct health *h, const char *file, const char *text
 	pthread_mutex_unlock(&h->mu);
 }
 
-static int save_locked(struct health *h)
+/* Renders the forces as the state file's text, numbered with the next generation. Under
+ * h->mu. */
+static struct pending_save render_locked(struct health *h)
 {
+	struct pending_save ps = {0};
 	if (!h->state_file)
-		return GS_OK;
+		return ps;
 	size_t n = 0;
 	struct state_force *v = xcalloc(h->n_fdc + h->n_faddr + 1, sizeof(*v));
 	for (size_t i = 0; i < h->n_fdc; i++) {
@@ -929,20 +952,31 @@ static int save_locked(struct health *h)
 		                              .reason = in->reason,
 		                              .node = in->node};
 	}
-	size_t len = 0;
-	char *text = state_file_render(v, n, &len);
-	int rc = state_file_write(h->state_file, text, len);
-	free(text);
+	ps.text = state_file_render(v, n, &ps.len);
+	ps.gen = ++h->save_gen;
 	free(v);
+	return ps;
+}
+
+/* Writes what render_locked rendered, unless a newer rendering has been written already
+ * (state_file_save), and frees it. Not under h->mu: a slow disk must not hold up probe
+ * results and readers. h->state_file never changes after health_new. */
+static int save_pending(struct health *h, struct pending_save *ps)
+{
+	if (!ps->text)
+		return GS_OK;
+	int rc = state_file_save(&h->saver, h->state_file, ps->text, ps->len, ps->gen);
+	free(ps->text);
+	ps->text = NULL;
 	return rc;
 }
 
 int health_save_state(struct health *h)
 {
 	pthread_mutex_lock(&h->mu);
-	int rc = save_locked(h);
+	struct pending_save ps = render_locked(h);
 	pthread_mutex_unlock(&h->mu);
-	return rc;
+	return save_pending(h, &ps);
 }
 
 /* ---- Listing. ---- */

@@ -223,7 +223,10 @@ struct health_force_info {
  * is rejected with GS_ENOENT, except for AUTO on a force that exists (so a stale force
  * from the state file can always be cleared). Writes the state file (atomically) when
  * the force changed; GS_EIO if that failed (the force is applied all the same, and
- * the error logged). Control thread. Takes the mutex. */
+ * the error logged). The text is taken under the mutex and written after it is
+ * released, so probe results and readers never wait for the disk; when two changes
+ * race, the file ends with the newer state (a write of an older one is skipped and
+ * returns the newer write's result). Control and fleet threads. Takes the mutex. */
 int health_force_dc(struct health *h, const char *dc, enum health_force f) GS_NONNULL GS_WUR;
 int health_force_addr(struct health *h, const struct netaddr *addr,
                       enum health_force f) GS_NONNULL GS_WUR;
@@ -294,7 +297,8 @@ int health_format(struct health *h, char **out) GS_NONNULL GS_WUR;
 void health_load_state_text(struct health *h, const char *file, const char *text,
                             struct diag *d) GS_NONNULL;
 /* Writes the forces to the state file (the temporary file STATE.tmp in the same
- * folder, fsync, rename, fsync of the folder). GS_OK (also when h has no state file),
+ * folder, fsync, rename, fsync of the folder), after releasing the mutex, in order with
+ * the writes of forces (see health_force_dc). GS_OK (also when h has no state file),
  * or GS_EIO. Takes the mutex. */
 int health_save_state(struct health *h) GS_NONNULL GS_WUR;
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * state_file.c -- override persistence (state_file.h): the state file's format, its
  * crash-safe replacement, the clean-up of an interrupted write and the check of its
- * location. Called by health.c under its mutex, and by start-up and --check. */
+ * location, and the saver that orders racing writes. Called by health.c (rendering under
+ * its mutex, writing after it), and by start-up and --check. */
 #include <config.h> /* first: _GNU_SOURCE for open_memstream */
 
 #include "server/health/state_file.h"
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "server/base/err.h"
+#include "server/base/hex.h"
 #include "server/base/log.h"
 #include "server/base/rfile.h"
 #include "server/base/xalloc.h"
@@ -46,24 +48,13 @@ bool state_file_encode(const char *text, char *out, size_t cap)
 	return true;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool state_file_decode(const char *text, char *out, size_t cap)
 {
 	size_t k = 0;
 	for (const char *p = text; *p; p++) {
 		int c = (unsigned char)*p;
 		if (c == '%') {
-			int hi = hex_value(p[1]), lo = hi < 0 ? -1 : hex_value(p[2]);
+			int hi = hex_digit_value(p[1]), lo = hi < 0 ? -1 : hex_digit_value(p[2]);
 			if (lo < 0)
 				return false;
 			c = hi * 16 + lo;
@@ -329,6 +320,31 @@ int state_file_write(const char *path, const char *text, size_t len)
 out:
 	free(dir);
 	free(tmp);
+	return rc;
+}
+
+void state_file_saver_init(struct state_file_saver *s)
+{
+	pthread_mutex_init(&s->mu, NULL);
+	s->gen = 0;
+	s->rc = GS_OK;
+}
+
+void state_file_saver_destroy(struct state_file_saver *s)
+{
+	pthread_mutex_destroy(&s->mu);
+}
+
+int state_file_save(struct state_file_saver *s, const char *path, const char *text, size_t len,
+                    uint64_t gen)
+{
+	pthread_mutex_lock(&s->mu);
+	if (gen > s->gen) {
+		s->rc = state_file_write(path, text, len);
+		s->gen = gen;
+	}
+	int rc = s->rc;
+	pthread_mutex_unlock(&s->mu);
 	return rc;
 }
 

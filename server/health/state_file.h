@@ -4,14 +4,18 @@
  * or `addr ADDRESS up|down`, then optional KEY=VALUE fields, `#` comments), the crash-safe
  * replacement of the file (a fixed temporary name next to it, fsync, rename, fsync of the folder),
  * the removal of a temporary file an interrupted write left, and the check of its location that
- * --check and start-up share. The forces themselves live in health.c, which calls
- * these under its mutex; this file knows nothing of struct health. Any thread that is not a worker.
+ * --check and start-up share, and the saver that keeps racing writes of one file in order.
+ * The forces themselves live in health.c, which renders them under its mutex and writes
+ * them after releasing it; this file knows nothing of struct health. Any thread that is
+ * not a worker.
  */
 #ifndef GS_STATE_FILE_H
 #define GS_STATE_FILE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "server/base/compiler.h"
 #include "server/base/diag.h"
@@ -69,6 +73,25 @@ char *state_file_render(const struct state_force *v, size_t n, size_t *len) GS_N
 /* Replaces path with text so that a crash leaves either the old or the new file.
  * Callers serialise writes to one path. Returns GS_OK or GS_EIO (logged). */
 int state_file_write(const char *path, const char *text, size_t len) GS_NONNULL GS_WUR;
+
+/* Keeps the writes of one state file in order when several threads save it. Each text
+ * gets a generation (1, 2, ...) when it is rendered, under the lock that protects the
+ * forces; it is written later, without that lock, under the saver's own mutex. A text
+ * older than one already written is not written: it would put an older state back. */
+struct state_file_saver {
+	pthread_mutex_t mu;
+	uint64_t gen; /* of the newest text written or tried; 0 before the first */
+	int rc;       /* what that write returned */
+};
+
+void state_file_saver_init(struct state_file_saver *s) GS_NONNULL;
+void state_file_saver_destroy(struct state_file_saver *s) GS_NONNULL;
+/* Writes text, rendered as generation gen, to path (state_file_write), unless a text of
+ * generation gen or newer was written already: then it touches nothing and returns what
+ * that write returned, since the newer text holds this one's change as well. Returns
+ * GS_OK or GS_EIO (logged). Any thread; never call it holding the forces' lock. */
+int state_file_save(struct state_file_saver *s, const char *path, const char *text, size_t len,
+                    uint64_t gen) GS_NONNULL GS_WUR;
 
 /* Removes the temporary file (path + ".tmp") that only a write cut short (kill -9, a
  * crash) leaves behind, if any (logged). At daemon start, before anything writes. */

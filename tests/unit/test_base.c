@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * test_base.c -- unit tests for server/base: names, addresses, diagnostics, arena, source
- * sets (whole-file reads recorded and replayed). */
+ * sets (whole-file reads recorded and replayed), hex digits. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +17,7 @@
 #include "server/base/diag.h"
 #include "server/base/dname.h"
 #include "server/base/err.h"
+#include "server/base/hex.h"
 #include "server/base/netaddr.h"
 #include "server/base/rfile.h"
 #include "server/base/rfile_set.h"
@@ -128,6 +129,28 @@ static void test_dname_wire(void **state)
 	uint8_t ext[] = {0x41, 0};
 	pos = 0;
 	assert_int_equal(dname_read_wire(ext, sizeof(ext), &pos, out, &len), GS_EPARSE);
+}
+
+/* Every byte: the 22 hex digits have their value, nothing else is one. */
+static void test_hex_digit(void **state)
+{
+	(void)state;
+	const char *digits = "0123456789abcdef";
+	unsigned n = 0;
+	for (int c = -128; c < 128; c++) {
+		int v = hex_digit_value((char)c);
+		if (v < 0)
+			continue;
+		n++;
+		assert_true(v < 16);
+		assert_int_equal(digits[v], c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
+	}
+	assert_int_equal(n, 22);
+	assert_int_equal(hex_digit_value('7'), 7);
+	assert_int_equal(hex_digit_value('b'), 11);
+	assert_int_equal(hex_digit_value('F'), 15);
+	assert_int_equal(hex_digit_value('g'), -1);
+	assert_int_equal(hex_digit_value('\0'), -1);
 }
 
 static void test_netaddr(void **state)
@@ -334,7 +357,7 @@ int main(void)
 	        cmocka_unit_test(test_dname_text),       cmocka_unit_test(test_dname_compare),
 	        cmocka_unit_test(test_dname_wire),       cmocka_unit_test(test_netaddr),
 	        cmocka_unit_test(test_diag_and_arena),   cmocka_unit_test(test_rfile_set),
-	        cmocka_unit_test(test_adopt_and_append),
+	        cmocka_unit_test(test_adopt_and_append), cmocka_unit_test(test_hex_digit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

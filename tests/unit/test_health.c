@@ -2,9 +2,11 @@
  * test_health.c -- unit tests for server/health: the rise/fall state machine with exact
  * counts, forces (datacenter over address over monitor), the cell table, the state file
  * and its diagnostics, carrying states to a new layout, the exec argv substitution, and
- * the monitor thread end to end with exec checks (scripts this test writes). The probes
- * themselves (http, https, tcp, exec) are tested against the real daemon by
- * tests/system/probes.sh. Every wait is a bounded poll on the monotonic clock. */
+ * the monitor thread end to end with exec checks (scripts this test writes), and the
+ * state file written outside the health mutex and in order (this program is linked with
+ * --wrap=state_file_save, so a test can hold a write). The probes themselves (http,
+ * https, tcp, exec) are tested against the real daemon by tests/system/probes.sh. Every
+ * wait is a bounded poll on the monotonic clock. */
 #include <config.h> /* first: _GNU_SOURCE */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +19,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -725,6 +728,234 @@ static void test_state_file(void **state)
 	free(dir);
 }
 
+/* ---- State file writes: outside the mutex, in order. ---- */
+
+/* The link wraps state_file_save (see health.mk): calls from health.c come here first. An
+ * armed hold makes the next call wait, before the real save, until the test releases it
+ * or HOLD_MAX_S pass (then it says so in timed_out and goes on, so that a wrong order
+ * fails the test instead of hanging it). */
+#define HOLD_MAX_S 10
+
+int __real_state_file_save(struct state_file_saver *s, const char *path, const char *text,
+                           size_t len, uint64_t gen);
+int __wrap_state_file_save(struct state_file_saver *s, const char *path, const char *text,
+                           size_t len, uint64_t gen);
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv; /* on CLOCK_MONOTONIC (hold_init) */
+	bool ready;        /* mu and cv initialised */
+	bool armed;        /* the next call waits */
+	bool waiting;      /* a call waits now */
+	bool released;
+	bool timed_out;
+	uint64_t held_gen; /* generation of the held call */
+} hold = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static struct timespec deadline_in(unsigned s)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += s;
+	return ts;
+}
+
+int __wrap_state_file_save(struct state_file_saver *s, const char *path, const char *text,
+                           size_t len, uint64_t gen)
+{
+	pthread_mutex_lock(&hold.mu);
+	if (hold.ready && hold.armed) {
+		hold.armed = false;
+		hold.waiting = true;
+		hold.held_gen = gen;
+		pthread_cond_broadcast(&hold.cv);
+		struct timespec dl = deadline_in(HOLD_MAX_S);
+		while (!hold.released && !hold.timed_out) {
+			if (pthread_cond_timedwait(&hold.cv, &hold.mu, &dl) == ETIMEDOUT)
+				hold.timed_out = true;
+		}
+		hold.waiting = false;
+	}
+	pthread_mutex_unlock(&hold.mu);
+	return __real_state_file_save(s, path, text, len, gen);
+}
+
+/* Arms the hold for the next state file write. */
+static void hold_arm(void)
+{
+	pthread_mutex_lock(&hold.mu);
+	if (!hold.ready) {
+		pthread_condattr_t ca;
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&hold.cv, &ca);
+		pthread_condattr_destroy(&ca);
+		hold.ready = true;
+	}
+	hold.armed = true;
+	hold.waiting = hold.released = hold.timed_out = false;
+	pthread_mutex_unlock(&hold.mu);
+}
+
+/* Waits (at most HOLD_MAX_S) until a write is held; returns whether one is. */
+static bool hold_wait_held(void)
+{
+	pthread_mutex_lock(&hold.mu);
+	struct timespec dl = deadline_in(HOLD_MAX_S);
+	while (!hold.waiting && pthread_cond_timedwait(&hold.cv, &hold.mu, &dl) != ETIMEDOUT)
+		;
+	bool held = hold.waiting;
+	pthread_mutex_unlock(&hold.mu);
+	return held;
+}
+
+static void hold_release(void)
+{
+	pthread_mutex_lock(&hold.mu);
+	hold.released = true;
+	pthread_cond_broadcast(&hold.cv);
+	pthread_mutex_unlock(&hold.mu);
+}
+
+struct force_job {
+	struct health *h;
+	const char *dc;
+	enum health_force f;
+	unsigned rounds; /* force_toggle: how many down/up pairs before the last down */
+	int rc;
+};
+
+static void *force_one(void *arg)
+{
+	struct force_job *j = arg;
+	j->rc = health_force_dc(j->h, j->dc, j->f);
+	return NULL;
+}
+
+/* Forces j->dc down and up j->rounds times, then down; rc is the first failure. */
+static void *force_toggle(void *arg)
+{
+	struct force_job *j = arg;
+	j->rc = GS_OK;
+	for (unsigned i = 0; i <= 2 * j->rounds; i++) {
+		int rc = health_force_dc(j->h, j->dc, i % 2 ? HEALTH_FORCE_UP : HEALTH_FORCE_DOWN);
+		if (rc != GS_OK && j->rc == GS_OK)
+			j->rc = rc;
+	}
+	return NULL;
+}
+
+/* The saver alone: an older generation never overwrites a newer one, and reports what
+ * the newer write returned. */
+static void test_state_file_saver(void **state)
+{
+	(void)state;
+	char *dir = tl_tmpdir("gs-health");
+	char path[512];
+	snprintf(path, sizeof(path), "%s/state", dir);
+	struct state_file_saver s;
+	state_file_saver_init(&s);
+	assert_int_equal(state_file_save(&s, path, "two\n", 4, 2), GS_OK);
+	assert_string_equal(read_file(path), "two\n");
+	assert_int_equal(state_file_save(&s, path, "one\n", 4, 1), GS_OK);
+	assert_int_equal(state_file_save(&s, path, "TWO\n", 4, 2), GS_OK);
+	assert_string_equal(read_file(path), "two\n");
+	assert_int_equal(state_file_save(&s, path, "three\n", 6, 3), GS_OK);
+	assert_string_equal(read_file(path), "three\n");
+	state_file_saver_destroy(&s);
+
+	/* A failed newer write: the older text is not written either, and hears GS_EIO. */
+	snprintf(path, sizeof(path), "%s/no/such/dir/state", dir);
+	state_file_saver_init(&s);
+	assert_int_equal(state_file_save(&s, path, "two\n", 4, 2), GS_EIO);
+	assert_int_equal(state_file_save(&s, path, "one\n", 4, 1), GS_EIO);
+	state_file_saver_destroy(&s);
+	tl_rmtree(dir);
+	free(dir);
+}
+
+/* health.c writes the state file after releasing its mutex, and a write that lost a race
+ * to a newer one does not put the older state back. */
+static void test_state_file_unlocked(void **state)
+{
+	(void)state;
+	char *dir = tl_tmpdir("gs-health");
+	char path[512];
+	snprintf(path, sizeof(path), "%s/state", dir);
+	struct diag d;
+	diag_init(&d);
+	struct health *h;
+	assert_int_equal(health_new(path, &d, &h), GS_OK);
+	struct check_spec web;
+	spec_init(&web, "web", CFG_CHECK_TCP, 80);
+	struct health_table *t = health_table_new();
+	const char *dcs[] = {"a", "b", "c", "d"};
+	for (size_t i = 0; i < GS_ARRAY_LEN(dcs); i++) {
+		char text[32];
+		snprintf(text, sizeof(text), "192.0.2.%zu", i + 1);
+		struct netaddr a = addr_of(text);
+		uint32_t idx;
+		assert_int_equal(health_table_add_cell(t, dcs[i], &a, &web.c, &idx), GS_OK);
+	}
+	health_install(h, t);
+
+	/* Two forces in a row: the file holds the second. */
+	assert_int_equal(health_force_dc(h, "a", HEALTH_FORCE_DOWN), GS_OK);
+	assert_int_equal(health_force_dc(h, "a", HEALTH_FORCE_UP), GS_OK);
+	assert_non_null(strstr(read_file(path), "\ndc a up\n"));
+	assert_null(strstr(read_file(path), "dc a down"));
+
+	/* A force whose write is held: meanwhile a probe result and a listing get the
+	 * mutex (were it held, they would wait until the hold gives up: timed_out). */
+	hold_arm();
+	struct force_job older = {.h = h, .dc = "b", .f = HEALTH_FORCE_DOWN};
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, force_one, &older), 0);
+	assert_true(hold_wait_held());
+	assert_true(health_record(h, t, 0, false, "connection refused"));
+	struct health_entry *v;
+	size_t n;
+	assert_int_equal(health_list(h, &v, &n), GS_OK);
+	assert_int_equal(n, GS_ARRAY_LEN(dcs) + 2); /* the targets, then the forces of a and b */
+	free(v);
+	/* A newer force is written while the older text still waits... */
+	assert_int_equal(health_force_dc(h, "a", HEALTH_FORCE_DOWN), GS_OK);
+	const char *newest = "\ndc a down\ndc b down\n";
+	assert_non_null(strstr(read_file(path), newest));
+	/* ...and when the older one goes on, it does not bring back "dc a up". */
+	hold_release();
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_false(hold.timed_out);
+	assert_int_equal(older.rc, GS_OK);
+	assert_non_null(strstr(read_file(path), newest));
+
+	/* Threads racing on their own datacenters: the file ends with every last force. */
+	struct force_job jobs[GS_ARRAY_LEN(dcs)];
+	pthread_t ths[GS_ARRAY_LEN(dcs)];
+	for (size_t i = 0; i < GS_ARRAY_LEN(dcs); i++) {
+		jobs[i] = (struct force_job){.h = h, .dc = dcs[i], .rounds = 10};
+		assert_int_equal(pthread_create(&ths[i], NULL, force_toggle, &jobs[i]), 0);
+	}
+	for (size_t i = 0; i < GS_ARRAY_LEN(dcs); i++) {
+		assert_int_equal(pthread_join(ths[i], NULL), 0);
+		assert_int_equal(jobs[i].rc, GS_OK);
+	}
+	const char *text = read_file(path);
+	for (size_t i = 0; i < GS_ARRAY_LEN(dcs); i++) {
+		char line[32];
+		snprintf(line, sizeof(line), "\ndc %s down\n", dcs[i]);
+		assert_non_null(strstr(text, line));
+	}
+	assert_null(strstr(text, " up\n"));
+
+	health_install(h, NULL);
+	health_free(h);
+	health_table_free(t);
+	diag_free(&d);
+	tl_rmtree(dir);
+	free(dir);
+}
+
 /* ---- Exec argv. ---- */
 
 static void test_exec_argv(void **state)
@@ -1022,6 +1253,8 @@ int main(void)
 	        cmocka_unit_test(test_list_format),
 	        cmocka_unit_test(test_state_file),
 	        cmocka_unit_test(test_state_file_timed),
+	        cmocka_unit_test(test_state_file_saver),
+	        cmocka_unit_test(test_state_file_unlocked),
 	        cmocka_unit_test(test_exec_argv),
 	        cmocka_unit_test(test_probe_late_loop),
 	        cmocka_unit_test(test_monitor),
