@@ -12,6 +12,7 @@
 #include <sys/un.h>
 
 #include "server/base/err.h"
+#include "server/base/hex.h"
 #include "server/base/xalloc.h"
 #include "server/config/config_coords.h"
 #include "server/config/config_weight.h"
@@ -327,17 +328,6 @@ static void parse_rate_limit(struct config_yaml *y, yaml_node_t *v, void *obj, c
 
 /* ---- cookies ---- */
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 static void parse_secret(struct config_yaml *y, yaml_node_t *v, void *obj, const char *where)
 {
 	struct cfg *c = obj;
@@ -355,7 +345,7 @@ static void parse_secret(struct config_yaml *y, yaml_node_t *v, void *obj, const
 	}
 	uint8_t out[sizeof(c->cookie_secret)];
 	for (size_t i = 0; i < sizeof(out); i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		int hi = hex_digit_value(s[2 * i]), lo = hex_digit_value(s[2 * i + 1]);
 		if (hi < 0 || lo < 0) {
 			diag_err(y->d, config_yaml_pos(y, v),
 			         "%s: expected 32 hexadecimal digits (a 128-bit secret), found a "
