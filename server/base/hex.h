@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * hex.h -- the value of one hexadecimal digit, for the readers of hex text (the state
- * file's percent-encoding, hex rdata in zone files). Header only; pure, any thread. */
+ * file's percent-encoding, hex rdata in zone files, the cookie secret). Header only; pure, any
+ * thread. */
 #ifndef GS_HEX_H
 #define GS_HEX_H
 
