@@ -14,6 +14,9 @@
 #     (Ir(N2) - Ir(N1)) / (answered(N2) - answered(N1)) cancels the fixed costs;
 #   - UDP queries/s at full rate and TCP queries/s with pipelining (dnsperf -m tcp,
 #     20 connections, 200 queries in flight), static mix, without callgrind;
+#   - the floor: bench/reflector, which only turns each datagram around (recvmmsg,
+#     set QR, sendmmsg), measured like the servers (instructions per query for one
+#     name at both rates, UDP queries/s), in the table's last column;
 #   - loading a zone of 100,000 and 1,000,000 records (scripts/gen-zone.sh): --check
 #     (gdnsd: checkconf) wall and CPU time, time from start to the first answer, and
 #     resident memory once serving.
@@ -27,8 +30,8 @@
 # PARTS (default "queries load": "load" alone skips the instruction and throughput
 # runs), LOAD_RUNS (default 3: each loading figure is the best of that many runs,
 # geosteerd and gdnsd alternating), ONLY=ir (instructions per query alone: no
-# throughput and no loading rows), SERVERS (default "geosteerd gdnsd": the daemons whose
-# instructions are counted), KEEP=1 (keep the work folder, callgrind dumps included, for
+# throughput and no loading rows), SERVERS (default "geosteerd gdnsd reflector": the
+# programs whose instructions are counted), KEEP=1 (keep the work folder, callgrind dumps included, for
 # callgrind_annotate).
 # Installs gdnsd, nsd, dnsperf, valgrind, dnsutils, python3-dnspython and
 # libmaxmind-db-reader-perl with apt-get when missing (as root). Takes about 4 minutes.
@@ -38,6 +41,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/build}" && pwd)
 geosteerd=$build/server/geosteerd
+reflector=$build/bench/reflector
 shared=${GS_SHARED:-$top/../shared}
 world=$shared/testdata/world.mmdb
 wm=$shared/realworld/wikimedia
@@ -68,6 +72,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 nsd=$(command -v nsd || echo /usr/sbin/nsd)
 [ -x "$geosteerd" ] || { echo "bench.sh: $geosteerd is missing (make -C $build)" >&2; exit 2; }
+[ -x "$reflector" ] || make -s -C "$build" bench/reflector >/dev/null ||
+	{ echo "bench.sh: cannot build $reflector" >&2; exit 2; }
 steer=1
 [ -e "$world" ] && [ -e "$wm/geo-maps" ] || steer=
 pin_srv=() pin_cli=()
@@ -90,7 +96,7 @@ fail() {
 t_start=$SECONDS
 
 port=$((20000 + RANDOM % 20000))
-port_gs=$port port_gd=$((port + 1)) port_nsd=$((port + 2))
+port_gs=$port port_gd=$((port + 1)) port_nsd=$((port + 2)) port_rf=$((port + 3))
 
 # ------------------------------------------------------------------ configuration
 # The same zones for every server: geo.example (static) and wikimedia.test, whose
@@ -205,6 +211,7 @@ start() { # NAME [WRAPPER...]: starts a server on its port, sets $pid
 	geosteerd) "${pin_srv[@]}" "$@" "$geosteerd" -c "$gs/geosteer.yaml" >"$work/$name.log" 2>&1 & ;;
 	gdnsd) "${pin_srv[@]}" "$@" gdnsd -c "$gd" start >"$work/$name.log" 2>&1 & ;;
 	nsd) "${pin_srv[@]}" "$@" "$nsd" -d -c "$ns/nsd.conf" >"$work/$name.log" 2>&1 & ;;
+	reflector) "${pin_srv[@]}" "$@" "$reflector" 127.0.0.1 "$port_rf" >"$work/$name.log" 2>&1 & ;;
 	esac
 	pid=$!
 	pids+=("$pid")
@@ -221,7 +228,9 @@ stop() { # stops $pid and waits until it has exited (it may not be our child)
 	fail "process $pid did not stop within 20 s"
 }
 port_of() {
-	case $1 in geosteerd) echo "$port_gs" ;; gdnsd) echo "$port_gd" ;; nsd) echo "$port_nsd" ;; esac
+	case $1 in
+	geosteerd) echo "$port_gs" ;; gdnsd) echo "$port_gd" ;; nsd) echo "$port_nsd" ;; reflector) echo "$port_rf" ;;
+	esac
 }
 
 # ------------------------------------------------------------------ answers first
@@ -288,11 +297,13 @@ ir_phase() {
 	f=$(ls -t "$work"/cg.$name.* | head -1)
 	echo "$(awk '/^totals:/ {print $2; exit}' "$f") $(awk '/Queries completed/ {print $3}' "$work/dp.out")"
 }
-for name in ${SERVERS:-geosteerd gdnsd}; do
+for name in ${SERVERS:-geosteerd gdnsd reflector}; do
 	want queries || break
 	start "$name" valgrind --tool=callgrind --callgrind-out-file="$work/cg.$name.%p" --compress-strings=no \
 		--trace-children=no
-	for mix in "${mixes[@]}"; do
+	name_mixes=("${mixes[@]}")
+	[ "$name" = reflector ] && name_mixes=(name) # the same for every question
+	for mix in "${name_mixes[@]}"; do
 		for rate in 4000 full; do
 			read -r ir_a q_a < <(ir_phase "$name" "$mix" "$rate" 1)
 			read -r ir_b q_b < <(ir_phase "$name" "$mix" "$rate" 2)
@@ -306,16 +317,21 @@ done
 
 # ------------------------------------------------------------------ throughput
 [ "${ONLY:-}" = ir ] && ZONE_SIZES=
-for name in geosteerd gdnsd nsd; do
+for name in geosteerd gdnsd nsd reflector; do
 	want queries || break
 	[ "${ONLY:-}" = ir ] && break
 	start "$name"
 	"${pin_cli[@]}" dnsperf -s 127.0.0.1 -p "$(port_of $name)" -d "$work/q.static" -l "$SECS" \
 		-c 4 -q 200 >"$work/udp.$name" 2>&1
+	R[udp.$name]=$(awk '/Queries per second/ {print int($4)}' "$work/udp.$name")
+	if [ $name = reflector ]; then # UDP only
+		stop
+		echo "  $name: UDP ${R[udp.$name]} q/s" >&2
+		continue
+	fi
 	"${pin_cli[@]}" dnsperf -m tcp -s 127.0.0.1 -p "$(port_of $name)" -d "$work/q.static" \
 		-l "$SECS" -c 20 -q 200 >"$work/tcp.$name" 2>&1
 	stop
-	R[udp.$name]=$(awk '/Queries per second/ {print int($4)}' "$work/udp.$name")
 	R[tcp.$name]=$(awk '/Queries per second/ {print int($4)}' "$work/tcp.$name")
 	R[tcplost.$name]=$(awk '/Queries lost/ {print $3}' "$work/tcp.$name")
 	echo "  $name: UDP ${R[udp.$name]} q/s, TCP ${R[tcp.$name]} q/s (${R[tcplost.$name]} lost)" >&2
@@ -383,19 +399,23 @@ echo "geosteer bench, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, load average" 
 echo "one worker thread each; $n_checked answers checked equal first; ECS subnets from" \
 	"$n_countries countries; N1=$N1 N2=$N2, SECS=$SECS"
 echo
-printf '| %-56s | %12s | %12s | %8s | %12s |\n' measure geosteerd gdnsd ratio NSD
-printf '| %-56s | %12s | %12s | %8s | %12s |\n' --- ---: ---: ---: ---:
-row() { # LABEL GS GD [NSD]
-	printf '| %-56s | %12s | %12s | %8s | %12s |\n' "$1" "$2" "$3" "$(ratio "$2" "$3")" "${4:--}"
+printf '| %-56s | %12s | %12s | %8s | %12s | %10s |\n' measure geosteerd gdnsd ratio NSD floor
+printf '| %-56s | %12s | %12s | %8s | %12s | %10s |\n' --- ---: ---: ---: ---: ---:
+row() { # LABEL GS GD [NSD [FLOOR]]
+	printf '| %-56s | %12s | %12s | %8s | %12s | %10s |\n' "$1" "$2" "$3" "$(ratio "$2" "$3")" \
+		"${4:--}" "${5:--}"
 }
 for mix in "${mixes[@]}"; do
 	want queries || break
 	case $mix in name) l="one static name" ;; static) l="static mix" ;; steer) l="steered, no ECS" ;; ecs) l="steered, ECS per query" ;; esac
-	row "instructions/query, $l, 4,000 q/s" "${R[ir.geosteerd.$mix.4000]}" "${R[ir.gdnsd.$mix.4000]}"
-	row "instructions/query, $l, full rate" "${R[ir.geosteerd.$mix.full]}" "${R[ir.gdnsd.$mix.full]}"
+	row "instructions/query, $l, 4,000 q/s" "${R[ir.geosteerd.$mix.4000]}" "${R[ir.gdnsd.$mix.4000]}" - \
+		"${R[ir.reflector.name.4000]}"
+	row "instructions/query, $l, full rate" "${R[ir.geosteerd.$mix.full]}" "${R[ir.gdnsd.$mix.full]}" - \
+		"${R[ir.reflector.name.full]}"
 done
 if want queries; then
-	row "UDP queries/s, static, full rate" "${R[udp.geosteerd]}" "${R[udp.gdnsd]}" "${R[udp.nsd]}"
+	row "UDP queries/s, static, full rate" "${R[udp.geosteerd]}" "${R[udp.gdnsd]}" "${R[udp.nsd]}" \
+		"${R[udp.reflector]}"
 	row "TCP queries/s, static, 20 conns x 200 pipelined" "${R[tcp.geosteerd]}" "${R[tcp.gdnsd]}" "${R[tcp.nsd]}"
 fi
 for size in $ZONE_SIZES; do

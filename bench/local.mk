@@ -22,6 +22,10 @@ EXTRA_DIST += bench/same-answers.sh bench/same_answers.py bench/compare.sh bench
 	bench/bench.sh bench/bench_tools.py bench/reload-load.sh bench/dnstap-cost.sh \
 	bench/dnstap-flood.sh
 
+# reflector: the floor of bench/bench.sh, a UDP echo with recvmmsg and sendmmsg.
+check_PROGRAMS += bench/reflector
+bench_reflector_SOURCES = bench/reflector.c
+
 # zone-dump: a configured zone as loaded (and signed), in zone file form.
 check_PROGRAMS += bench/zone-dump
 bench_zone_dump_SOURCES = bench/zone_dump.c
