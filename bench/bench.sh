@@ -17,6 +17,8 @@
 #   - the floor: bench/reflector, which only turns each datagram around (recvmmsg,
 #     set QR, sendmmsg), measured like the servers (instructions per query for one
 #     name at both rates, UDP queries/s), in the table's last column;
+#   - the configuration alone (the small zones and the maps compiled against the world
+#     database): --check (gdnsd: checkconf) CPU time;
 #   - loading a zone of 100,000 and 1,000,000 records (scripts/gen-zone.sh): --check
 #     (gdnsd: checkconf) wall and CPU time, time from start to the first answer, and
 #     resident memory once serving.
@@ -348,6 +350,23 @@ cpu_time() { # CMD...: runs it, prints "wall cpu" seconds
 best() { # VALUES...: the smallest
 	printf '%s\n' "$@" | sort -g | head -1
 }
+# The configuration alone (the small zones, and with steering the maps compiled
+# against the world database): --check CPU, best of LOAD_RUNS.
+if want load && [ -n "$ZONE_SIZES" ]; then
+	declare -A cruns=()
+	for _ in $(seq 1 "$LOAD_RUNS"); do
+		read -r _ c < <(cpu_time "$geosteerd" -c "$gs/geosteer.yaml" --check)
+		cruns[geosteerd]+=" $c"
+		read -r _ c < <(cpu_time gdnsd -c "$gd" checkconf)
+		cruns[gdnsd]+=" $c"
+	done
+	# shellcheck disable=SC2086
+	R[config.geosteerd]=$(best ${cruns[geosteerd]})
+	# shellcheck disable=SC2086
+	R[config.gdnsd]=$(best ${cruns[gdnsd]})
+	echo "  configuration alone: --check CPU ${R[config.geosteerd]} / ${R[config.gdnsd]} s" \
+		"(geosteerd's own split: $("$geosteerd" -c "$gs/geosteer.yaml" --check 2>&1 | grep -o '(zone files.*)'))" >&2
+fi
 for size in $ZONE_SIZES; do
 	want load || break
 	sh "$top/scripts/gen-zone.sh" "$size" bench.example. >"$work/bench.zone"
@@ -417,6 +436,11 @@ if want queries; then
 	row "UDP queries/s, static, full rate" "${R[udp.geosteerd]}" "${R[udp.gdnsd]}" "${R[udp.nsd]}" \
 		"${R[udp.reflector]}"
 	row "TCP queries/s, static, 20 conns x 200 pipelined" "${R[tcp.geosteerd]}" "${R[tcp.gdnsd]}" "${R[tcp.nsd]}"
+fi
+if want load && [ -n "$ZONE_SIZES" ]; then
+	l="configuration alone"
+	[ -n "$steer" ] && l="configuration and world.mmdb alone"
+	row "$l: --check CPU, s" "${R[config.geosteerd]}" "${R[config.gdnsd]}"
 fi
 for size in $ZONE_SIZES; do
 	want load || break

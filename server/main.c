@@ -268,8 +268,10 @@ int main(int argc, char **argv)
 		diag_print(&d, stderr);
 		if (rc == GS_OK) {
 			size_t n = snap->zones.n;
-			printf("%s: OK: %zu zone%s, %zu records in %.3f s\n", path, n,
-			       n == 1 ? "" : "s", snapshot_count_records(snap), load_s);
+			char took[96];
+			snapshot_took_text(snap, took, sizeof(took));
+			printf("%s: OK: %zu zone%s, %zu records in %.3f s%s\n", path, n,
+			       n == 1 ? "" : "s", snapshot_count_records(snap), load_s, took);
 		}
 		status = rc == GS_OK ? EXIT_OK : EXIT_FAIL;
 		snapshot_free(snap);
@@ -280,8 +282,10 @@ int main(int argc, char **argv)
 			status = EXIT_FAIL;
 		} else {
 			size_t n = snap->zones.n;
-			log_info("loaded %s: %zu zone%s, %zu records in %.3f s", path, n,
-			         n == 1 ? "" : "s", snapshot_count_records(snap), load_s);
+			char took[96];
+			snapshot_took_text(snap, took, sizeof(took));
+			log_info("loaded %s: %zu zone%s, %zu records in %.3f s%s", path, n,
+			         n == 1 ? "" : "s", snapshot_count_records(snap), load_s, took);
 			status = daemon_run(cfg, snap, src); /* takes snap and src */
 			src = NULL;
 		}

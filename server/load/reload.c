@@ -232,6 +232,8 @@ static int run(struct reload *r, bool resign, struct diag *d, char *summary, siz
 		r->attach(r->attach_arg, next->resign);
 	size_t n_zones = next->zones.n, n_records = snapshot_count_records(next);
 	uint64_t gen = next->generation;
+	char took[96];
+	snapshot_took_text(next, took, sizeof(took));
 	bool start_monitor = !r->monitor && needs_monitor(next);
 	/* Before the publication frees next when the one after it is published. */
 	if (!resign)
@@ -261,17 +263,18 @@ static int run(struct reload *r, bool resign, struct diag *d, char *summary, siz
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	if (resign)
-		snprintf(
-		        summary, cap,
-		        "re-signed generation %llu's data, read from memory (%zu files, %zu "
-		        "bytes), not from disk: generation %llu, %zu zone%s, %zu records in %.3f s",
-		        (unsigned long long)r->src_generation, src_files, src_bytes,
-		        (unsigned long long)gen, n_zones, n_zones == 1 ? "" : "s", n_records, secs);
+		snprintf(summary, cap,
+		         "re-signed generation %llu's data, read from memory (%zu files, %zu "
+		         "bytes), not from disk: generation %llu, %zu zone%s, %zu records in %.3f "
+		         "s%s",
+		         (unsigned long long)r->src_generation, src_files, src_bytes,
+		         (unsigned long long)gen, n_zones, n_zones == 1 ? "" : "s", n_records, secs,
+		         took);
 	else
 		snprintf(summary, cap,
-		         "reloaded %s: generation %llu, %zu zone%s, %zu records in %.3f s", path,
-		         (unsigned long long)gen, n_zones, n_zones == 1 ? "" : "s", n_records,
-		         secs);
+		         "reloaded %s: generation %llu, %zu zone%s, %zu records in %.3f s%s", path,
+		         (unsigned long long)gen, n_zones, n_zones == 1 ? "" : "s", n_records, secs,
+		         took);
 out:
 	cfg_free(nc);
 	pthread_mutex_unlock(&r->mu);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "server/base/dname.h"
 #include "server/base/err.h"
@@ -157,6 +158,16 @@ static int load_unsigned_zone(const struct cfg *cfg, size_t i, struct arena *a, 
 	return snapshot_load_zone(cfg, i, a, d, NULL, out, NULL);
 }
 
+/* Wall seconds since t0, and t0 set to now. */
+static double lap(struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double s = (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+	*t0 = t1;
+	return s;
+}
+
 /* snapshot_build and snapshot_rebuild: maps is the serving snapshot's for a re-sign
  * (one reference taken here), NULL to compile them. */
 static int build(const struct cfg *cfg, struct steer_maps *maps, struct diag *d,
@@ -166,6 +177,8 @@ static int build(const struct cfg *cfg, struct steer_maps *maps, struct diag *d,
 	size_t errors_before = d->n_errors;
 	int rc = GS_OK;
 
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	struct arena *a = arena_new();
 	struct snapshot *s = arena_alloc(a, sizeof(*s));
 	s->arena = a;
@@ -206,6 +219,7 @@ static int build(const struct cfg *cfg, struct steer_maps *maps, struct diag *d,
 	}
 	zone_jobs_free(jobs);
 	zoneset_build(&s->zones, a, zones, n);
+	s->zones_s = lap(&t0);
 	/* Also after a zone failed: map and database problems are worth reporting in the
 	 * same run. */
 	s->maps = maps ? steer_maps_ref(maps) : NULL;
@@ -214,6 +228,7 @@ static int build(const struct cfg *cfg, struct steer_maps *maps, struct diag *d,
 	                      &s->maps);
 	if (s->maps)
 		s->geoip = s->maps->meta;
+	s->steer_s = lap(&t0);
 	bool keep_keys = steer_resign_count(resign) > 0 && s->steer;
 	for (size_t i = 0; i < n_signers; i++) {
 		struct zone_signing *g = (struct zone_signing *)signers[i].signing;

@@ -8,6 +8,7 @@
 
 #include "server/query/snapshot.h"
 
+#include <stdio.h>
 #include <urcu-qsbr.h>
 
 #include "server/health/health.h"
@@ -51,6 +52,15 @@ void snapshot_publish(struct snapshot *next)
 	 * RCU reader itself, or this would wait for itself forever. */
 	synchronize_rcu();
 	snapshot_free(old);
+}
+
+void snapshot_took_text(const struct snapshot *s, char *buf, size_t cap)
+{
+	if (!cap)
+		return;
+	buf[0] = 0;
+	if (s->steer || s->maps)
+		snprintf(buf, cap, " (zone files %.3f s, steering %.3f s)", s->zones_s, s->steer_s);
 }
 
 size_t snapshot_count_records(const struct snapshot *s)
