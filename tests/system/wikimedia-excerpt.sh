@@ -65,6 +65,9 @@ convert zone --zone-file "$T/$ZONE.zone" --omit-zones || fatal "converter with -
 out=$("$GSD" -c "$T/check.yaml" --check 2>&1)
 expect_eq "geosteerd --check exit status" 0 "$?"
 expect_eq "geosteerd --check: errors" 0 "$(printf '%s\n' "$out" | grep -v ': OK: ' | grep -vc ': warning: ')"
+# The OK line says where the time went: zone files, then the steering (the maps).
+expect_eq "geosteerd --check: time split" 1 \
+	"$(printf '%s\n' "$out" | grep -cE ': OK: 1 zone, [0-9]+ records in [0-9.]+ s \(zone files [0-9.]+ s, steering [0-9.]+ s\)$')"
 
 section "inputs the converter must refuse (exit 1, FILE:LINE message)"
 # refuse NAME EXPECTED-MESSAGE < GDNSD-MAPS: a maps file with a one-resource resources file.
