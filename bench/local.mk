@@ -20,7 +20,7 @@ bench_geo_bench_LDADD = $(GS_GEOIP_LIBS)
 EXTRA_DIST += bench/same-answers.sh bench/same_answers.py bench/compare.sh bench/gdnsd-agreement.sh \
 	bench/zone-compare.sh \
 	bench/bench.sh bench/bench_tools.py bench/reload-load.sh bench/dnstap-cost.sh \
-	bench/dnstap-flood.sh
+	bench/dnstap-flood.sh bench/tcp_conns.py
 
 # reflector: the floor of bench/bench.sh, a UDP echo with recvmmsg and sendmmsg.
 check_PROGRAMS += bench/reflector

@@ -25,7 +25,9 @@ ALLOWED = {
     ("server/query/steer", "server/query/steer_weight"),
     # A worker owns its TCP engine, which reaches back to the worker's loop and context
     # (the UDP threads need nothing of the worker's).
-    ("server/tcp", "server/worker"),
+    # tcp_room (which connection gives way at a full cap) is the TCP engine's other
+    # half; its header holds the connection and worker structs both files use.
+    ("server/tcp", "server/tcp_room", "server/worker"),
 }
 
 

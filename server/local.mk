@@ -8,7 +8,7 @@ server_libdaemon_a_SOURCES = \
 	server/listen.c server/listen.h \
 	server/worker.c server/worker.h \
 	server/udp.c server/udp.h \
-	server/tcp.c server/tcp.h \
+	server/tcp.c server/tcp.h server/tcp_room.h server/tcp_room.c \
 	server/sdnotify.c server/sdnotify.h \
 	server/signer.c server/signer.h
 

@@ -20,8 +20,9 @@
  * real one (conn_on_timer). It is moved forward only when a message starts or the
  * connection starts closing.
  *
- * The worker's live list is kept in the order of each connection's last complete query
- * (the oldest first), which is the order in which connections give way to new ones. */
+ * Which connection gives way to a new one when a cap is full is server/tcp_room.c's
+ * business; this file tells it when a connection completes a query, owes answers or
+ * closes. */
 #include <config.h> /* first: _GNU_SOURCE for recvmmsg, accept4, in6_pktinfo */
 
 #include "server/tcp.h"
@@ -44,13 +45,9 @@
 #include "server/base/xalloc.h"
 #include "server/dnstap/dnstap.h"
 #include "server/query/snapshot.h"
+#include "server/tcp_room.h"
 #include "server/worker.h"
 
-/* The largest query plus its length prefix: the heap buffer of a long message. */
-#define TCP_IN_MAX (2u + TCP_QUERY_MAX)
-/* The worker's transmit buffer: room for one largest response plus a batch of small
- * ones, so a read of many pipelined queries is usually answered with one send(). */
-#define TCP_TX_CAP (2u + ANSWER_TCP_MAX + 16384u)
 /* Most connections preallocated per worker (about 16 MiB of address space, touched only
  * as connections arrive). A configuration allowing more (max_connections goes up to a
  * million) grows the pool one connection at a time beyond this, as conn_get does. */
@@ -62,68 +59,8 @@
 #define TCP_ACCEPT_PAUSE_S 0.1
 /* The warning about it is repeated at most this often (with the count of pauses). */
 #define TCP_ACCEPT_WARN_S 60.0
-/* A connection with answers pending whose client has read nothing for this long can
- * give way to a new connection like an idle one. */
-#define TCP_STALLED_S 1.0
 /* Tries at making room for one new connection (another worker can take the room first). */
 #define TCP_ADMIT_TRIES 3
-
-struct tcp_conn {
-	struct tcp_conn *prev, *next; /* the worker's live list, or its free list (next) */
-	struct tcp_worker *tw;
-	ev_io io;
-	ev_timer timer; /* due at `armed`, the earliest deadline known when it was set */
-	int fd;
-	int events;    /* what io watches now: EV_READ or EV_WRITE */
-	unsigned slot; /* per-client counter slot */
-	unsigned n_queries;
-	bool is_counted;   /* holds its place under both caps (until closed or made to give way) */
-	bool is_eof;       /* the client closed its side */
-	bool is_closing;   /* the server decided to close: answers what it had, then FIN */
-	bool is_draining;  /* closing, answers sent, FIN sent: discarding input until the client's
-	                      FIN */
-	ev_tstamp opened;  /* accepted */
-	ev_tstamp last_io; /* last byte read or written */
-	ev_tstamp msg_start; /* first byte of the incomplete message in `in`, or 0 */
-	ev_tstamp close_by;  /* closing: closed at this time at the latest */
-	ev_tstamp armed;
-	size_t read_budget; /* closing: bytes still to read (what the kernel held at the decision)
-	                     */
-	struct sockaddr_storage peer;
-	/* Input: in_small, or big once a message longer than in_small arrives. */
-	uint8_t *in;
-	size_t in_len, in_cap;
-	uint8_t *big; /* TCP_IN_MAX bytes, or NULL; freed when the connection closes */
-	/* Pending output, [out_off, out_len); allocated the first time a send falls short
-	 * (TCP_TX_CAP bytes), freed when the connection closes. */
-	uint8_t *out;
-	size_t out_off, out_len;
-	uint8_t in_small[TCP_IN_SMALL];
-};
-
-struct tcp_listener {
-	ev_io io;
-	int fd;
-	struct tcp_worker *tw;
-};
-
-struct tcp_worker {
-	struct worker *w;
-	struct tcp_shared *sh;
-	struct tcp_listener *ls; /* owned; n_ls entries */
-	size_t n_ls;
-	ev_timer resume;       /* restarts accepting after a descriptor shortage */
-	ev_tstamp warned_at;   /* last warning about a descriptor shortage, or 0 */
-	unsigned n_unwarned;   /* pauses since that warning */
-	ev_timer stop;         /* graceful stop: leaves the loop after TCP_CLOSE_GRACE_S */
-	bool is_stopping;      /* leaves the loop once the last connection is closed */
-	struct tcp_conn *live; /* doubly linked, oldest last complete query first */
-	struct tcp_conn *live_tail;
-	struct tcp_conn *free; /* singly linked through next */
-	struct tcp_conn *pool; /* owned array of n_pool preallocated connections */
-	size_t n_pool;
-	uint8_t tx[TCP_TX_CAP];
-};
 
 /* A 64-bit mixing function (the splitmix64 finaliser): every input bit affects every
  * output bit, so the keyed hash below spreads addresses evenly over the slots. */
@@ -213,30 +150,6 @@ static void reject(int fd)
 	close(fd);
 }
 
-static void live_unlink(struct tcp_worker *tw, struct tcp_conn *c)
-{
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		tw->live = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	else
-		tw->live_tail = c->prev;
-	c->prev = c->next = NULL;
-}
-
-static void live_append(struct tcp_worker *tw, struct tcp_conn *c)
-{
-	c->next = NULL;
-	c->prev = tw->live_tail;
-	if (tw->live_tail)
-		tw->live_tail->next = c;
-	else
-		tw->live = c;
-	tw->live_tail = c;
-}
-
 static void conn_close(struct tcp_conn *c)
 {
 	struct tcp_worker *tw = c->tw;
@@ -247,15 +160,15 @@ static void conn_close(struct tcp_conn *c)
 	c->fd = -1;
 	if (c->is_counted)
 		release(tw->sh, c->slot);
+	tcp_room_remove(c);
 	c->is_counted = false;
 	free(c->out);
 	c->out = NULL;
 	free(c->big);
 	c->big = NULL;
-	live_unlink(tw, c);
 	c->next = tw->free;
 	tw->free = c;
-	if (tw->is_stopping && !tw->live)
+	if (tw->is_stopping && tcp_room_open(tw) == 0)
 		ev_break(loop, EVBREAK_ALL);
 }
 
@@ -338,10 +251,12 @@ static bool flush_pending(struct tcp_conn *c)
 			break;
 		return false;
 	}
-	if (progress)
-		c->last_io = ev_now(c->tw->w->loop);
 	if (c->out_off == c->out_len)
 		c->out_off = c->out_len = 0;
+	if (progress) {
+		c->last_io = ev_now(c->tw->w->loop);
+		tcp_room_output(c);
+	}
 	return true;
 }
 
@@ -370,13 +285,14 @@ static bool send_or_keep(struct tcp_conn *c, const uint8_t *buf, size_t len)
 		memcpy(c->out, buf + done, len - done);
 		c->out_off = 0;
 		c->out_len = len - done;
+		tcp_room_output(c);
 	}
 	return true;
 }
 
 static bool has_pending(const struct tcp_conn *c)
 {
-	return c->out_off < c->out_len;
+	return tcp_room_has_pending(c);
 }
 
 /* Makes room in the input for a message of msg_len bytes (plus its prefix): a message
@@ -444,10 +360,7 @@ static bool answer_queries(struct tcp_conn *c)
 		memmove(c->in, c->in + off, c->in_len - off);
 		c->in_len -= off;
 		/* A query completed: this connection is now the last to give way. */
-		if (c != tw->live_tail) {
-			live_unlink(tw, c);
-			live_append(tw, c);
-		}
+		tcp_room_queried(c, ev_now(w->loop));
 	}
 	if (c->in_len == 0) {
 		c->msg_start = 0;
@@ -601,28 +514,6 @@ static struct tcp_conn *conn_get(struct tcp_worker *tw)
 	return xmalloc(sizeof(*c));
 }
 
-/* Whether c can give way to a new connection: it still counts, and owes no answer (or
- * its client has read none for TCP_STALLED_S). */
-static bool can_give_way(const struct tcp_conn *c, ev_tstamp now)
-{
-	return c->is_counted && (!has_pending(c) || now - c->last_io >= TCP_STALLED_S);
-}
-
-/* Finds the connection that gives way to a new one when a cap is full: the worker's
- * oldest by last complete query, from the same client slot when the per-client cap is
- * the one full. NULL when none can. */
-static struct tcp_conn *find_victim(struct tcp_worker *tw, enum cap_hit hit, unsigned slot)
-{
-	ev_tstamp now = ev_now(tw->w->loop);
-	for (struct tcp_conn *c = tw->live; c; c = c->next) {
-		if (hit == CAP_CLIENT && c->slot != slot)
-			continue;
-		if (can_give_way(c, now))
-			return c;
-	}
-	return NULL;
-}
-
 /* Admits a new connection from peer under both caps, making room when one is full.
  * Returns false when it cannot. */
 static bool admit(struct tcp_worker *tw, const struct sockaddr_storage *peer, unsigned *slot)
@@ -632,11 +523,13 @@ static bool admit(struct tcp_worker *tw, const struct sockaddr_storage *peer, un
 		enum cap_hit hit = count_in(tw->sh, *slot);
 		if (hit == CAP_NONE)
 			return true;
-		struct tcp_conn *v = find_victim(tw, hit, *slot);
+		struct tcp_conn *v =
+		        tcp_room_victim(tw, hit == CAP_CLIENT, *slot, ev_now(tw->w->loop));
 		if (!v)
 			return false;
 		/* Its place is free at once; the connection itself closes gracefully in the
 		 * background, bounded by TCP_CLOSE_GRACE_S. */
+		tcp_room_give_way(v);
 		v->is_counted = false;
 		release(tw->sh, v->slot);
 		conn_begin_close(v);
@@ -670,7 +563,7 @@ static void conn_open(struct tcp_worker *tw, int fd, const struct sockaddr_stora
 	 * delayed ACK when the client pipelines. */
 	int one = 1;
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	live_append(tw, c);
+	tcp_room_add(tw, c);
 	ev_io_init(&c->io, conn_on_io, fd, EV_READ);
 	c->io.data = c;
 	c->events = EV_READ;
@@ -758,6 +651,7 @@ struct tcp_worker *tcp_worker_new(struct worker *w, struct tcp_shared *sh, const
 	struct tcp_worker *tw = xcalloc(1, sizeof(*tw));
 	tw->w = w;
 	tw->sh = sh;
+	tcp_room_init(tw);
 	tw->n_pool = sh->pool_per_worker;
 	tw->pool = xcalloc(tw->n_pool, sizeof(*tw->pool));
 	for (size_t i = tw->n_pool; i-- > 0;) {
@@ -788,14 +682,17 @@ bool tcp_worker_stop(struct tcp_worker *tw)
 		ev_io_stop(loop, &tw->ls[i].io);
 	ev_timer_stop(loop, &tw->resume);
 	tw->is_stopping = true;
-	for (struct tcp_conn *c = tw->live, *next; c; c = next) {
-		next = c->next;
-		if (c->is_closing)
-			continue;
-		conn_begin_close(c);
-		conn_update(c); /* may close c */
+	struct tcp_conn_list *lists[] = {&tw->by_query, &tw->by_write};
+	for (size_t i = 0; i < GS_ARRAY_LEN(lists); i++) {
+		for (struct tcp_conn *c = lists[i]->head, *next; c; c = next) {
+			next = c->next;
+			if (c->is_closing)
+				continue;
+			conn_begin_close(c);
+			conn_update(c); /* may close c, never moves it to another list */
+		}
 	}
-	if (!tw->live)
+	if (tcp_room_open(tw) == 0)
 		return false;
 	/* Every connection's own close_by bounds it; this is the backstop. */
 	ev_timer_start(loop, &tw->stop);
@@ -813,8 +710,12 @@ void tcp_worker_free(struct tcp_worker *tw)
 		return;
 	struct ev_loop *loop = tw->w->loop;
 	tw->is_stopping = false;
-	while (tw->live)
-		conn_close(tw->live);
+	while (tw->by_query.head)
+		conn_close(tw->by_query.head);
+	while (tw->by_write.head)
+		conn_close(tw->by_write.head);
+	while (tw->gone.head)
+		conn_close(tw->gone.head);
 	for (size_t i = 0; i < tw->n_ls; i++)
 		ev_io_stop(loop, &tw->ls[i].io);
 	ev_timer_stop(loop, &tw->resume);
@@ -825,6 +726,7 @@ void tcp_worker_free(struct tcp_worker *tw)
 		if (!is_in_pool(tw, c))
 			free(c);
 	}
+	tcp_room_free(tw);
 	free(tw->pool);
 	free(tw->ls);
 	free(tw);

@@ -10,12 +10,14 @@
  *   address in a table of atomic counters indexed by a keyed hash of the address (two
  *   clients that share a slot share their allowance: the cap can be stricter than
  *   configured, never looser).
- * - A full cap makes room: the worker that accepts the new connection closes the one of
- *   its connections (from the same address when the per-client cap is full) that has
- *   waited longest since its last complete query, provided it owes no answer (or its
- *   client has not read any for a second). So connections that only trickle bytes, or sit
- *   idle, cannot lock out new clients. Only when no connection can give way is the new
- *   one accepted and reset at once (SO_LINGER 0), so the client learns immediately.
+ * - A full cap makes room: the worker that accepts the new connection closes one of its
+ *   connections (from the same address when the per-client cap is full): one owing
+ *   answers its client has not read for a second (the longest stalled first), else the
+ *   one that has waited longest since its last complete query among those owing none.
+ *   So connections that only trickle bytes, sit idle or stop reading cannot lock out new
+ *   clients. Only when no connection can give way is the new one accepted and reset at
+ *   once (SO_LINGER 0), so the client learns immediately. The choice costs the same
+ *   with any number of connections (tcp_room.c).
  * - Deadlines: tcp.idle_timeout without a byte read or written; tcp.message_timeout from
  *   the first byte of a query to its last (counted while the server reads, not while the
  *   client keeps it waiting by not reading answers); tcp.max_lifetime for the whole

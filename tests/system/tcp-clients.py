@@ -27,6 +27,14 @@
 #   partial-after
 #       sends one complete query and the first 3 bytes of another in one write; prints
 #       whether the first was answered and how the server closed the connection.
+#   stalled-gives-way
+#       for a server with tcp.max_connections 3 (one worker thread): connection A
+#       pipelines queries without reading answers until the server stops taking them
+#       (it owes A answers A does not read), B and C ask one query each and stay open,
+#       and once A has read nothing for 1.5 s, D connects at the full cap. Prints
+#       "d=answered|refused a=eof|reset|open b=open|closed c=open|closed": A, whose
+#       client stopped reading, must be the one that gives way, not B (the oldest
+#       query of the connections owing nothing).
 #
 # Usage: tcp-clients.py [-s ADDR] -p PORT COMMAND ...
 
@@ -354,6 +362,76 @@ def cmd_partial_after(args):
     return 0
 
 
+def still_open(s):
+    """True when the server has not closed s (no EOF or reset waiting on it)."""
+    s.setblocking(False)
+    try:
+        return s.recv(1, socket.MSG_PEEK) != b""
+    except BlockingIOError:
+        return True
+    except ConnectionError:
+        return False
+    finally:
+        s.setblocking(True)
+
+
+def ask_one(s, qid):
+    s.settimeout(5)
+    s.sendall(framed(query("www.a.test.", qid)))
+    msgs, _ = read_some(s, 1, 5)
+    return bool(msgs) and parse(msgs[0]).id == qid
+
+
+def cmd_stalled_gives_way(args):
+    a = socket.socket(socket.AF_INET6 if ":" in args.server else socket.AF_INET)
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    a.settimeout(3)
+    a.connect((args.server, args.port))
+    a.setblocking(False)
+    # Queries until the server has taken none for 0.3 s: it owes A answers (A reads
+    # none) and has stopped reading. Bounded by 20 s and 1,000,000 queries.
+    q = framed(query("www.a.test.", 7)) * 256
+    blocked_since = None
+    deadline = time.monotonic() + 20
+    for _ in range(1000000 // 256):
+        if time.monotonic() > deadline:
+            print("FAIL: the server kept reading A's queries")
+            return 1
+        try:
+            a.send(q)
+            blocked_since = None
+        except BlockingIOError:
+            now = time.monotonic()
+            if blocked_since is None:
+                blocked_since = now
+            elif now - blocked_since >= 0.3:
+                break
+            time.sleep(0.01)
+    if blocked_since is None:
+        print("FAIL: the server kept reading A's queries")
+        return 1
+    b = connect(args)
+    c = connect(args)
+    if not (ask_one(b, 1) and ask_one(c, 2)):
+        print("FAIL: B or C was not answered")
+        return 1
+    # A's client has read nothing since before blocked_since; wait until that is 1.5 s.
+    while time.monotonic() < blocked_since + 1.5:
+        time.sleep(0.05)
+    d = connect(args)
+    d_ok = False
+    try:
+        d_ok = ask_one(d, 3)
+    except (ConnectionError, socket.timeout):
+        pass
+    a.setblocking(True)
+    _, how_a = read_until_close(a, time.monotonic() + 10)
+    print("d=%s a=%s b=%s c=%s" % ("answered" if d_ok else "refused", how_a,
+                                   "open" if still_open(b) else "closed",
+                                   "open" if still_open(c) else "closed"))
+    return 0
+
+
 def cmd_large_query(args):
     """One query of exactly --size bytes (an EDNS padding option fills it) then a small
     one on the same connection; prints both replies' id and rcode."""
@@ -402,12 +480,14 @@ def main():
     lt.add_argument("--every", type=float, required=True)
     lt.add_argument("--max", type=float, required=True)
     sub.add_parser("partial-after")
+    sub.add_parser("stalled-gives-way")
     lq = sub.add_parser("large-query")
     lq.add_argument("--size", type=int, required=True)
     args = ap.parse_args()
     fn = {"slowloris": cmd_slowloris, "pipeline-close": cmd_pipeline_close,
           "slow-message": cmd_slow_message, "lifetime": cmd_lifetime,
-          "partial-after": cmd_partial_after, "large-query": cmd_large_query}[args.cmd]
+          "partial-after": cmd_partial_after, "large-query": cmd_large_query,
+          "stalled-gives-way": cmd_stalled_gives_way}[args.cmd]
     try:
         return fn(args)
     except OSError as e:

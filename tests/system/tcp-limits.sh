@@ -5,7 +5,8 @@
 # max_queries (answers on one connection, then the server closes it; queries pipelined
 # before the close are still answered), max_connections and max_per_client (a new
 # connection at a full cap is served: the oldest idle connection is closed with FIN to
-# make room, the others keep working). One daemon per set of limits. The deadlines that
+# make room, the others keep working; a connection whose client stopped reading its
+# answers goes first). One daemon per set of limits. The deadlines that
 # stop slow senders are in tcp-deadlines.sh, the pipelining close in tcp-close.sh.
 [ -n "${BASH_VERSION:-}" ] || exec /bin/bash "$0" "$@"
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/system/lib.sh"
@@ -50,5 +51,22 @@ EOF
 # Another client (::1 is another address) is served while 127.0.0.1 is at its cap.
 raw --tcp tcp-cap --limit 2 --extra 2 ${HAVE_V6:+--other-client ::1}
 gs_alive "the per-client cap"
+gs_stop
+
+# A connection whose client stopped reading its answers gives way before one that owes
+# nothing, even one with an older query (server/tcp_room.c).
+section "max_connections 3: the stalled reader gives way"
+gs_start <<EOF
+threads: 1
+tcp: {max_connections: 3, max_per_client: 3, idle_timeout: 30s}
+$(zones_yaml)
+EOF
+LAST_CMD="tcp-clients.py stalled-gives-way"
+OUT=$("$PY" "$top_srcdir/tests/system/tcp-clients.py" -p "$PORT" stalled-gives-way 2>&1 | tail -n 1)
+expect_eq "stalled reader: the new connection is answered" "d=answered" "$(grep -o 'd=[a-z]*' <<<"$OUT")"
+expect_eq "stalled reader: it is the one closed" "a=closed" "$(grep -o 'a=[a-z]*' <<<"$OUT" | sed 's/=eof\|=reset/=closed/')"
+expect_eq "stalled reader: B stays open" "b=open" "$(grep -o 'b=[a-z]*' <<<"$OUT")"
+expect_eq "stalled reader: C stays open" "c=open" "$(grep -o 'c=[a-z]*' <<<"$OUT")"
+gs_alive "a stalled reader at the cap"
 
 finish
