@@ -360,7 +360,7 @@ static bool answer_queries(struct tcp_conn *c)
 		memmove(c->in, c->in + off, c->in_len - off);
 		c->in_len -= off;
 		/* A query completed: this connection is now the last to give way. */
-		tcp_room_queried(c, ev_now(w->loop));
+		tcp_room_queried(c, c->last_io); /* the read (or write) that let it complete */
 	}
 	if (c->in_len == 0) {
 		c->msg_start = 0;

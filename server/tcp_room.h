@@ -48,10 +48,10 @@ struct tcp_conn {
 	bool is_draining;  /* closing, answers sent, FIN sent: discarding input until the client's
 	                      FIN */
 	ev_tstamp opened;  /* accepted */
-	ev_tstamp last_io;    /* last byte read or written */
+	ev_tstamp last_io; /* last byte read or written */
 	ev_tstamp last_query; /* last complete query, or when it was accepted */
-	ev_tstamp msg_start; /* first byte of the incomplete message in `in`, or 0 */
-	ev_tstamp close_by;  /* closing: closed at this time at the latest */
+	ev_tstamp msg_start;  /* first byte of the incomplete message in `in`, or 0 */
+	ev_tstamp close_by;   /* closing: closed at this time at the latest */
 	ev_tstamp armed;
 	size_t read_budget; /* closing: bytes still to read (what the kernel held at the decision)
 	                     */
@@ -78,18 +78,18 @@ struct tcp_worker {
 	struct tcp_shared *sh;
 	struct tcp_listener *ls; /* owned; n_ls entries */
 	size_t n_ls;
-	ev_timer resume;       /* restarts accepting after a descriptor shortage */
-	ev_tstamp warned_at;   /* last warning about a descriptor shortage, or 0 */
-	unsigned n_unwarned;   /* pauses since that warning */
-	ev_timer stop;         /* graceful stop: leaves the loop after TCP_CLOSE_GRACE_S */
-	bool is_stopping;      /* leaves the loop once the last connection is closed */
+	ev_timer resume;     /* restarts accepting after a descriptor shortage */
+	ev_tstamp warned_at; /* last warning about a descriptor shortage, or 0 */
+	unsigned n_unwarned; /* pauses since that warning */
+	ev_timer stop;       /* graceful stop: leaves the loop after TCP_CLOSE_GRACE_S */
+	bool is_stopping;    /* leaves the loop once the last connection is closed */
 	/* Open connections, each on one list (tcp_room.c): counted ones owing no answer
 	 * (by_query), counted ones with answers pending (by_write), and those that gave
 	 * way and are closing (gone). */
 	struct tcp_conn_list by_query, by_write, gone;
 	struct tcp_conn **slot_head; /* TCP_CLIENT_SLOTS lists of counted connections */
 	struct tcp_conn *free;       /* singly linked through next */
-	struct tcp_conn *pool; /* owned array of n_pool preallocated connections */
+	struct tcp_conn *pool;       /* owned array of n_pool preallocated connections */
 	size_t n_pool;
 	uint8_t tx[TCP_TX_CAP];
 };
