@@ -649,6 +649,26 @@ static const struct command {
         {"help", 0, 0, "help", cmd_help, "this list", false},
 };
 
+/* The names of the commands, in table order, those that change what is served left out
+ * when read_only: "a, b, c" (with " and " before the last when and_last). */
+static void command_names(bool read_only, bool and_last, char *buf, size_t cap)
+{
+	size_t n = 0, len = 0, total = 0;
+	for (size_t i = 0; i < GS_ARRAY_LEN(commands); i++)
+		total += !(read_only && commands[i].changes);
+	buf[0] = 0;
+	for (size_t i = 0; i < GS_ARRAY_LEN(commands) && len < cap; i++) {
+		if (read_only && commands[i].changes)
+			continue;
+		const char *sep = n == 0 ? "" : and_last && n + 1 == total ? " and " : ", ";
+		int k = snprintf(buf + len, cap - len, "%s%s", sep, commands[i].name);
+		if (k < 0)
+			break;
+		len += (size_t)k;
+		n++;
+	}
+}
+
 static void cmd_help(struct control *c, char **w, size_t n, struct ctl_out *o)
 {
 	for (size_t i = 0; i < GS_ARRAY_LEN(commands); i++)
@@ -682,10 +702,12 @@ static void dispatch(struct control *c, char *line, bool is_readonly, long long 
 			continue;
 		if (cmd->changes && is_readonly) {
 			const char *full = c->socks[0].path;
+			char names[128];
+			command_names(true, true, names, sizeof(names));
 			ctl_out_err(o,
 			            "%s: not allowed on the read-only control socket (it answers "
-			            "status, health, stats, explain and help)%s%s",
-			            cmd->name, full ? "; use the control socket " : "",
+			            "%s)%s%s",
+			            cmd->name, names, full ? "; use the control socket " : "",
 			            full ? full : "");
 			return;
 		}
@@ -702,10 +724,9 @@ static void dispatch(struct control *c, char *line, bool is_readonly, long long 
 		cmd->fn(c, w, n, o);
 		return;
 	}
-	ctl_out_err(o,
-	            "unknown command '%.64s' (commands: status, health, force, stats, "
-	            "reload, explain, help)",
-	            w[0]);
+	char names[128];
+	command_names(false, false, names, sizeof(names));
+	ctl_out_err(o, "unknown command '%.64s' (commands: %s)", w[0], names);
 }
 
 /* ---------------------------------------------------------------- connections */
