@@ -10,6 +10,7 @@
 
 #include "server/base/err.h"
 #include "server/base/log.h"
+#include "server/base/thread.h"
 
 int evthread_init(struct evthread *t, const char *what)
 {
@@ -45,12 +46,7 @@ int evthread_start(struct evthread *t, evthread_hook enter, evthread_hook leave,
 	t->data = data;
 	ev_async_init(&t->stop_w, on_stop);
 	ev_async_start(t->loop, &t->stop_w);
-	/* Signals are the main thread's: the thread starts with all of them blocked. */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int rc = pthread_create(&t->thread, NULL, evthread_main, t);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	int rc = thread_spawn(&t->thread, evthread_main, t);
 	if (rc != 0) {
 		log_err("%s: cannot start its thread: %s", t->what, strerror(rc));
 		ev_async_stop(t->loop, &t->stop_w);

@@ -25,6 +25,7 @@
 #include <fstrm.h>
 
 #include "server/base/log.h"
+#include "server/base/thread.h"
 #include "server/base/xalloc.h"
 #include "server/dnstap/dnstap_enc.h"
 #include "server/dnstap/dnstap_extra.h"
@@ -346,7 +347,7 @@ struct dnstap *dnstap_open(const struct cfg_dnstap *cfg, const char *identity, u
 		log_err("dnstap: eventfd: %s", strerror(errno));
 		goto fail;
 	}
-	int err = pthread_create(&d->thr, NULL, writer_main, d);
+	int err = thread_spawn(&d->thr, writer_main, d);
 	if (err != 0) {
 		log_err("dnstap: cannot start the writer thread: %s", strerror(err));
 		close(d->kick_fd);

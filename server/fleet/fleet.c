@@ -19,6 +19,7 @@
 
 #include "server/base/err.h"
 #include "server/base/log.h"
+#include "server/base/thread.h"
 #include "server/base/netaddr.h"
 #include "server/base/rfile.h"
 #include "server/base/kv.h"
@@ -396,11 +397,7 @@ static int resync(struct fleet *f, char *why)
 		return rc;
 	f->watch_from = rev + 1;
 	f->watch_member = etcd_current_index(f->etcd);
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int prc = pthread_create(&f->wthr, NULL, watch_main, f);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	int prc = thread_spawn(&f->wthr, watch_main, f);
 	if (prc != 0) {
 		snprintf(why, ETCD_WHY_MAX, "cannot start the watch thread: %s", strerror(prc));
 		return GS_EIO;
@@ -961,11 +958,7 @@ int fleet_new(const struct cfg *cfg, struct health *h, struct fleet **out)
 
 int fleet_start(struct fleet *f)
 {
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int rc = pthread_create(&f->thr, NULL, fleet_main, f);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	int rc = thread_spawn(&f->thr, fleet_main, f);
 	if (rc != 0) {
 		log_err("fleet: cannot start its thread: %s", strerror(rc));
 		return GS_EIO;
