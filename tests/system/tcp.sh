@@ -45,7 +45,7 @@ raw_batch <<EOF
 --tcp junk empty --noreply
 --tcp junk short1 --noreply
 --tcp junk short11 --noreply
---tcp --timeout 0.5 junk random --count 10 -e qr=1
+--tcp --timeout 2 junk random --count 10 --seed 11 --min-replies 4 -e qr=1
 --tcp junk qname-loop -e rcode=FORMERR
 --tcp junk huge -e qr=1
 --tcp junk huge64k -e qr=1
