@@ -836,6 +836,58 @@ static unsigned verdict_rcode(const struct snapshot *snap, const struct query *q
 	return DNS_RCODE_FORMERR;
 }
 
+/* Sets aside the room of the OPT record of the response, before any record is written,
+ * so that records can be dropped for it and never the other way round; fills opt. It
+ * holds NSID when asked and known, and the ECS echo when the query had one (reserved
+ * even if this turns out to be an answer that does not echo it; 8 to 24 bytes), and a
+ * server cookie (*cookie_ok: the client's cookie proves its address). Returns the OPT
+ * record's length (0 without EDNS). Inlined: it runs for every query. */
+static inline __attribute__((always_inline)) size_t
+reserve_opt(const struct snapshot *snap, struct answer_ctx *ctx, const struct sockaddr *src,
+            bool tcp, size_t base_len, size_t limit, struct edns_reply *opt, struct reply *rep,
+            bool *cookie_ok)
+{
+	const struct query *q = &ctx->q;
+	if (!q->edns.present)
+		return 0;
+	if (q->edns.want_nsid && snap && snap->identity) {
+		opt->nsid = snap->identity;
+		opt->nsid_len = snap->identity_len;
+	}
+	/* RFC 7871 7.2.1: a server that has not enabled ECS ignores the option and MUST
+	 * NOT send one back (geoip.client_subnet: false). */
+	opt->ecs = q->edns.has_ecs && !(snap && snap->ecs_ignored) ? &q->edns.ecs : NULL;
+	if (GS_UNLIKELY(q->edns.has_cookie | q->edns.cookie_bad) && snap && snap->cookie_secret)
+		*cookie_ok = answer_cookie(ctx, snap->cookie_secret, src, tcp, opt, rep);
+	size_t opt_len = edns_reply_len(opt);
+	if (base_len + opt_len > limit && opt->nsid) {
+		opt->nsid = NULL; /* a long identity must not crowd out the question */
+		opt_len = edns_reply_len(opt);
+	}
+	return opt_len;
+}
+
+/* Response rate limiting of one UDP response (server/query/rrl.h): returns false when
+ * it is dropped; a slipped one loses its records (back to after_question) and gets TC,
+ * small, and a real client retries over TCP. */
+static bool apply_rrl(const struct snapshot *snap, struct answer_ctx *ctx, const struct reply *rep,
+                      const struct sockaddr *src, const struct render_mark *after_question,
+                      uint16_t *flags)
+{
+	struct answer_stats *st = &ctx->stats;
+	enum rrl_action act = rate_limit(snap, ctx, rep, src);
+	if (act == RRL_DROP) {
+		stat_inc(&st->rrl_dropped);
+		return false;
+	}
+	if (act == RRL_SLIP) {
+		render_rollback(&ctx->r, after_question);
+		*flags |= DNS_FLAG_TC;
+		stat_inc(&st->rrl_slipped);
+	}
+	return true;
+}
+
 size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const uint8_t *q_msg,
                      size_t qlen, const struct sockaddr *src, bool tcp, uint8_t *out,
                      size_t out_cap)
@@ -887,32 +939,11 @@ size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const 
 	else if (q->edns.present && q->edns.version > 0)
 		rep.rcode = DNS_RCODE_BADVERS; /* RFC 6891 6.1.3, no answer */
 
-	/* The OPT record goes last but its room is set aside first, so that records can
-	 * be dropped for it and never the other way round. It holds NSID when asked and
-	 * known, and the ECS echo when the query had one (reserved even if this turns
-	 * out to be an answer that does not echo it; 8 to 24 bytes). */
 	size_t limit = size_limit(q, tcp, out_cap);
 	struct edns_reply opt = {.do_bit = q->edns.do_bit};
 	size_t base_len = DNS_HEADER_LEN + (q->has_question ? q->qname_len + 4u : 0u);
-	size_t opt_len = 0;
 	bool cookie_ok = false; /* a valid server cookie: the source address is genuine */
-	if (q->edns.present) {
-		if (q->edns.want_nsid && snap && snap->identity) {
-			opt.nsid = snap->identity;
-			opt.nsid_len = snap->identity_len;
-		}
-		/* RFC 7871 7.2.1: a server that has not enabled ECS ignores the option
-		 * and MUST NOT send one back (geoip.client_subnet: false). */
-		opt.ecs = q->edns.has_ecs && !(snap && snap->ecs_ignored) ? &q->edns.ecs : NULL;
-		if (GS_UNLIKELY(q->edns.has_cookie | q->edns.cookie_bad) && snap &&
-		    snap->cookie_secret)
-			cookie_ok = answer_cookie(ctx, snap->cookie_secret, src, tcp, &opt, &rep);
-		opt_len = edns_reply_len(&opt);
-		if (base_len + opt_len > limit && opt.nsid) {
-			opt.nsid = NULL; /* a long identity must not crowd out the question */
-			opt_len = edns_reply_len(&opt);
-		}
-	}
+	size_t opt_len = reserve_opt(snap, ctx, src, tcp, base_len, limit, &opt, &rep, &cookie_ok);
 	if (base_len + opt_len > limit) {
 		stat_inc(&st->dropped); /* cannot even echo the question; out_cap below contract */
 		return 0;
@@ -949,20 +980,9 @@ size_t answer_packet(const struct snapshot *snap, struct answer_ctx *ctx, const 
 	flags |= (uint16_t)(rep.rcode & DNS_FLAG_RCODE_MASK);
 	/* Rate limiting: UDP only (a TCP client's address is proven by the handshake), and
 	 * not for a client whose valid server cookie proves the same for this datagram. */
-	if (!tcp && snap && snap->rrl && !cookie_ok) {
-		enum rrl_action act = rate_limit(snap, ctx, &rep, src);
-		if (act == RRL_DROP) {
-			stat_inc(&st->rrl_dropped);
-			return 0;
-		}
-		if (act == RRL_SLIP) {
-			/* A truncated response without records: small, and a real client
-			 * retries over TCP. */
-			render_rollback(r, &after_question);
-			flags |= DNS_FLAG_TC;
-			stat_inc(&st->rrl_slipped);
-		}
-	}
+	if (!tcp && snap && snap->rrl && !cookie_ok &&
+	    !apply_rrl(snap, ctx, &rep, src, &after_question, &flags))
+		return 0;
 
 	if (q->edns.present) {
 		opt.ext_rcode = (uint8_t)(rep.rcode >> 4);
