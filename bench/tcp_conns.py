@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 # bench/tcp_conns.py -- does making room for a new TCP connection cost more when many
-# connections are open? (issue 10: "no quadratic behaviour with many connections"). Run
-# by bench/tcp-conns.sh; see there.
+# connections are open? It must not: the work per new connection may not grow with
+# the number of open ones (nothing quadratic). Run by bench/tcp-conns.sh; see there.
 #
 # For each SIZE: geosteerd (one worker thread) serves a small zone with
 # tcp: {max_connections: SIZE + 1000, max_per_client: CAP}. SIZE idle connections are

@@ -38,10 +38,11 @@ dist_gsexamplessystemd_DATA = examples/systemd/geoipupdate-geosteer.timer \
 	examples/systemd/geosteerd-reload.service
 
 # The operator's documentation (docs/ is in the tarball whole).
-doc_DATA = README.md docs/configuration.md docs/control.md docs/dnssec.md \
-	docs/explain.md docs/geoip.md docs/health-checks.md docs/metrics.md \
-	docs/migrating-from-gdnsd.md \
-	docs/performance.md docs/security.md
+doc_DATA = README.md docs/configuration.md docs/control.md docs/design.md docs/diff.md \
+	docs/dnssec.md docs/dnstap.md docs/explain.md docs/fleet.md docs/geoip.md \
+	docs/health-checks.md docs/metrics.md docs/migrating-from-gdnsd.md \
+	docs/migrating-from-knot-and-powerdns.md docs/performance.md docs/security.md \
+	docs/wikimedia.md
 
 # After `make install` (distcheck runs this): the programs start, and the unit passes
 # `systemd-analyze verify` and keeps its `systemd-analyze security` exposure at or

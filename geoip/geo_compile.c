@@ -279,7 +279,7 @@ static bool find_rule(struct compile *c, enum geo_rule_kind k, const char *text,
 	return true;
 }
 
-/* The precedence of design rule 1 for one location (networks are applied later); a
+/* The precedence of docs/design.md rule 1 for one location (networks are applied later); a
  * located client no rule matches gets its nearest-first list (rule 7). */
 static int resolve_locs(struct compile *c)
 {

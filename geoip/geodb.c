@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * geodb.c -- opening, checking and walking the GeoIP databases (see geodb.h). Load
  * thread only. */
-#include <config.h> /* first: _GNU_SOURCE */
+#include <config.h> /* first: _GNU_SOURCE for memfd_create and its seals */
 #include "geoip/geodb.h"
 
 #include <ctype.h>

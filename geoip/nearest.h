@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * nearest.h -- nearest-first lists (a map's `coordinates`, design rule 7): a located
+ * nearest.h -- nearest-first lists (a map's `coordinates`, docs/design.md rule 7): a located
  * client that no rule of the map matches gets every datacenter with coordinates,
  * ordered by great-circle distance from the client's location (ties in configuration
  * order). Everything happens when a map is compiled: each distinct location of the

@@ -5,7 +5,7 @@
  * the service manager (readiness, STATUS= lines, watchdog pings while every worker is
  * alive), signals, re-signing signed zones in time, orderly shutdown. Main thread only;
  * the workers and the control thread are started and stopped from here. */
-#include <config.h> /* first: _GNU_SOURCE for recvmmsg, accept4, in6_pktinfo */
+#include <config.h> /* first: _GNU_SOURCE for sched_getaffinity and CPU_COUNT */
 
 #include "server/daemon.h"
 

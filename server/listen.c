@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * listen.c -- creates and binds the listening sockets (UDP and TCP, IPv4 and IPv6, one
  * set per worker with SO_REUSEPORT). Main thread, before privileges are dropped. */
-#include <config.h> /* first: _GNU_SOURCE for recvmmsg, accept4, in6_pktinfo */
+#include <config.h> /* first */
 
 #include "server/listen.h"
 

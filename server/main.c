@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * main.c -- geosteerd's entry point: command line, loading and checking the
  * configuration and zones (--check stops there), then daemon_run(). Main thread. */
-#include <config.h> /* first: _GNU_SOURCE for recvmmsg, accept4, in6_pktinfo */
+#include <config.h> /* first */
 
 #include <getopt.h>
 #include <malloc.h>

@@ -23,7 +23,7 @@
  * Which connection gives way to a new one when a cap is full is server/tcp_room.c's
  * business; this file tells it when a connection completes a query, owes answers or
  * closes. */
-#include <config.h> /* first: _GNU_SOURCE for recvmmsg, accept4, in6_pktinfo */
+#include <config.h> /* first: _GNU_SOURCE for accept4 */
 
 #include "server/tcp.h"
 

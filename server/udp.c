@@ -6,7 +6,7 @@
  * query's destination address as its source (IP_PKTINFO / IPV6_PKTINFO), so a
  * multi-homed host answers from the address the client asked. The thread is online for
  * RCU only while it answers a batch; nothing here allocates once the thread runs. */
-#include <config.h> /* first: _GNU_SOURCE for recvmmsg, accept4, in6_pktinfo */
+#include <config.h> /* first: _GNU_SOURCE for recvmmsg, sendmmsg, in6_pktinfo */
 
 #include "server/udp.h"
 

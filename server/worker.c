@@ -5,7 +5,7 @@
  * offline before the loop blocks and online again as soon as it wakes, so a snapshot
  * swap never waits for an idle worker, and the TCP handlers announce a quiescent state
  * after each batch they answer. */
-#include <config.h> /* first: _GNU_SOURCE for recvmmsg, accept4, in6_pktinfo */
+#include <config.h> /* first */
 
 #include "server/worker.h"
 

@@ -10,9 +10,8 @@
 #include <ldns/ldns.h>
 
 #include "server/base/dname.h"
+#include "server/base/dns.h"
 #include "server/base/xalloc.h"
-
-#define RR_CLASS_IN 1
 
 static void put16(uint8_t *p, uint32_t v)
 {
@@ -51,7 +50,7 @@ static bool canonical_rdata(const uint8_t *owner, uint16_t type, const uint8_t *
 	uint8_t *wire = xmalloc(olen + 10 + rdlen);
 	memcpy(wire, owner, olen);
 	put16(wire + olen, type);
-	put16(wire + olen + 2, RR_CLASS_IN);
+	put16(wire + olen + 2, DNS_CLASS_IN);
 	put32(wire + olen + 4, 0);
 	put16(wire + olen + 8, (uint32_t)rdlen);
 	memcpy(wire + olen + 10, rdata, rdlen);
@@ -123,7 +122,7 @@ bool zone_rrsig_sign(const struct zone_keyset *ks, const struct zone_rrsig_windo
 		for (size_t i = 0; i < nc; i++) {
 			uint8_t fixed[10];
 			put16(fixed, type);
-			put16(fixed + 2, RR_CLASS_IN);
+			put16(fixed + 2, DNS_CLASS_IN);
 			put32(fixed + 4, ttl);
 			put16(fixed + 8, (uint32_t)c[i].len);
 			ldns_buffer_write(buf, owner, olen);

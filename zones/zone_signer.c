@@ -17,12 +17,12 @@
 
 #include "server/base/arena.h"
 #include "server/base/dname.h"
+#include "server/base/dns.h"
 #include "server/base/err.h"
 #include "server/base/xalloc.h"
 #include "zones/zone_rrsig.h"
 
 #define SHA1_LEN         20
-#define RR_CLASS_IN      1
 #define NSEC3_HASH_SHA1  1
 #define DS_DIGEST_SHA256 2
 
@@ -130,7 +130,7 @@ static ldns_rr *to_ldns(const uint8_t *owner, uint16_t type, uint32_t ttl, const
 	uint8_t *wire = xmalloc(olen + 10 + rdlen);
 	memcpy(wire, owner, olen);
 	put16(wire + olen, type);
-	put16(wire + olen + 2, RR_CLASS_IN);
+	put16(wire + olen + 2, DNS_CLASS_IN);
 	put32(wire + olen + 4, ttl);
 	put16(wire + olen + 8, (uint32_t)rdlen);
 	memcpy(wire + olen + 10, rdata, rdlen);

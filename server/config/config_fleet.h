@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * config_fleet.h -- the `fleet:` section (DESIGN.md, answer semantics 6; operator page
+ * config_fleet.h -- the `fleet:` section (docs/design.md rule 6; operator page
  * docs/fleet.md): the etcd cluster that several nameservers share their health
  * observations and forces through. Read by config_schema.c into cfg.fleet; used by
  * server/fleet. Load thread only. */

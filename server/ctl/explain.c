@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT
- * explain.c -- `geosteerctl explain --offline`: one question answered by the server's
- * own query path (answer_packet() on a snapshot built here), then explained: which
- * service, which map rule and ordered datacenter list (geo_map_explain), which
- * datacenter, which TTL and ECS scope. The decision is taken again with the query
- * path's own functions (steer_find, steer_locate, steer_decide on the snapshot's
- * tables) and checked against the response; any disagreement is printed as a
- * "mismatch:" line. The rule behind the list comes from geo_map_explain on the
- * snapshot's compiled map, with explain's own handle on the GeoIP databases. Main thread of
- * geosteerctl only (ldns, libmaxminddb, allocation: none of this runs in the daemon). */
+ * explain.c -- `geosteerctl explain`: one question answered by the server's own query
+ * path (answer_packet() on the daemon's snapshot, or, for --offline, on one built
+ * here), then explained: which service, which map rule and ordered datacenter list
+ * (geo_map_explain), which datacenter, which TTL and ECS scope. The decision is taken
+ * again with the query path's own functions (steer_find, steer_locate, steer_decide on
+ * the snapshot's tables) and checked against the response; any disagreement is printed
+ * as a "mismatch:" line. The rule behind the list comes from geo_map_explain on the
+ * snapshot's compiled map, with explain's own handle on the GeoIP databases. Runs on
+ * geosteerctl's main thread (--offline) or on the daemon's control thread (`explain`
+ * over the control socket, control.c), never on a worker: it uses ldns, libmaxminddb
+ * and the heap freely. */
 #include <config.h>
 
 #include "server/ctl/explain.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * fleet.h -- one view of health and forces across nameservers, on etcd (DESIGN.md
- * `fleet:`, answer semantics 6; operator page docs/fleet.md).
+ * fleet.h -- one view of health and forces across nameservers, on etcd
+ * (docs/design.md rule 6; operator page docs/fleet.md).
  *
  * Each node publishes its own check result for every monitored (check, address) under
  * PREFIX/obs/NODE/CHECK/ADDRESS, bound to a lease of stale_after that it renews, plus

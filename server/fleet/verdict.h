@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * verdict.h -- the fleet's decision for one monitored address (answer semantics 6):
+ * verdict.h -- the fleet's decision for one monitored address (docs/design.md rule 6):
  * from the fresh observations of the nodes that run the same check on it, and the
  * quorum rule, whether the fleet decides (and what), or this node falls back to its own
  * check because too few nodes observe the address. Pure functions: no I/O, no lock. */

@@ -17,7 +17,7 @@
  * in the daemon cannot take its exit status away from us, and a SIGCHLD set to SIG_IGN
  * does not make it vanish. Between clone and execve the child only makes system calls
  * (no allocation, no locks), as after fork() in a threaded program. */
-#include <config.h> /* first: _GNU_SOURCE */
+#include <config.h> /* first: _GNU_SOURCE for pipe2 */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

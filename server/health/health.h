@@ -81,7 +81,7 @@ static inline bool health_cell_is_up(const _Atomic uint8_t *cells, uint32_t idx)
 }
 
 /* True when at least one of the n cells listed in idx is up: the datacenter test of
- * answer semantics 2 (a datacenter is up for a query type while at least one of its
+ * docs/design.md rule 2 (a datacenter is up for a query type while at least one of its
  * addresses of that type is up). n == 0 gives false (no address of that type: the
  * caller skips the datacenter for that type). Worker threads: relaxed loads only. */
 static inline bool health_cells_any_up(const _Atomic uint8_t *cells, const uint32_t *idx, size_t n)
@@ -132,7 +132,7 @@ struct health_target {
 	char last_result[HEALTH_RESULT_MAX];
 	time_t since;      /* wall clock of the last state change (or of creation) */
 	time_t last_check; /* wall clock of the last result, 0 before the first */
-	/* The fleet's verdict (server/fleet, answer semantics 6): -1 none (the monitored
+	/* The fleet's verdict (server/fleet, docs/design.md rule 6): -1 none (the monitored
 	 * state above decides), 0 down, 1 up. Set through health_fleet_visit. */
 	int8_t fleet;
 };

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT
- * zone_jobs.h -- loads the zone files of a configuration several at a time (issue 10:
- * several files parse in parallel), for snapshot_build.c. Each zone goes into an
- * arena and a diag of its own on a thread of its own; snapshot_build then takes them
- * in configuration order, so the messages come out in the same order as a serial load
- * and the snapshot's arena adopts each zone's blocks. Zones that geosteer signs
- * (`dnssec:`) are left to snapshot_build, which loads them as before. Called from the
- * thread that builds the snapshot; the threads it starts end before it returns. */
+ * zone_jobs.h -- loads the zone files of a configuration several at a time, so that a
+ * configuration with many zone files loads faster on several cores; for snapshot_build.c.
+ * Each zone goes into an arena and a diag of its own on a thread of its own;
+ * snapshot_build then takes them in configuration order, so the messages come out in the
+ * same order as a serial load and the snapshot's arena adopts each zone's blocks. Zones
+ * that geosteer signs (`dnssec:`) are left to snapshot_build, which loads them as before.
+ * Called from the thread that builds the snapshot; the threads it starts end before it
+ * returns. */
 #ifndef GS_ZONE_JOBS_H
 #define GS_ZONE_JOBS_H
 

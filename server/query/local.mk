@@ -2,7 +2,7 @@
 # (zones, steering, CHAOS), render it from pre-rendered wire data, EDNS, cookies and
 # rate limiting (libquery.a, on libzones.a, libgeoip.a, libhealth.a and libbase.a).
 noinst_LIBRARIES += server/query/libquery.a
-server_query_libquery_a_CFLAGS = $(AM_CFLAGS) $(MMDB_CFLAGS) $(URCU_CFLAGS)
+server_query_libquery_a_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS)
 server_query_libquery_a_SOURCES = \
 	server/query/answer.c server/query/answer.h \
 	server/query/chaos.c server/query/chaos.h \

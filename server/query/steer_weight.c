@@ -145,7 +145,7 @@ static GS_NOINLINE void walk(const struct steer_table *t, const struct steer_ser
 		down_ahead = true;
 	}
 	if (first_with_type) {
-		/* Nothing is up: fail open, as steer_decide does (design rule 2), to the
+		/* Nothing is up: fail open, as steer_decide does (docs/design.md rule 2), to the
 		 * first position, a group's own member for this network. */
 		out->dc = first_with_type;
 		out->pos = first_pos;

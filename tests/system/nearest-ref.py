@@ -6,7 +6,7 @@
 # rules, default list), orders the datacenters by haversine distance for every located
 # record, and derives each client's ordered list and the ECS scope the answer must
 # carry (the widest aligned network around the client over which the list is the same,
-# RFC 7871 / design rule 3).
+# RFC 7871 / docs/design.md rule 3).
 #
 # Usage: nearest-ref.py DB.txt MAP.json
 #   MAP.json: {"default": [...], "countries": {"GB": [...]},

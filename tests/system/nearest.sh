@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# nearest.sh -- nearest-first lists (a map's `coordinates`, design rule 7) on a small
+# nearest.sh -- nearest-first lists (a map's `coordinates`, docs/design.md rule 7) on a small
 # City-shaped database (tests/data/geo/nearest.txt, built into nearest.mmdb: cities on
 # five continents, records without a location). The expected lists and ECS scopes are
 # computed by nearest-ref.py from the database's source text with its own haversine,

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# weights.sh -- weighted groups (issue 15, docs/design.md rule 7) against the test
+# weights.sh -- weighted groups (docs/design.md rule 7) against the test
 # database tests/data/geo/weights.txt (North America: 23.0.0.0/12 and 2600:1f00::/32),
 # with ECS queries through dnspython (weights.py), one per client network:
 # - the 4,096 /24s of 23.0.0.0/12 split 3:1 over {us-east: 3, us-west: 1} as 75 % +- 3 %,

@@ -34,6 +34,7 @@
 
 #include "server/query/answer.h"
 #include "server/base/diag.h"
+#include "server/base/dns.h"
 #include "server/base/dname.h"
 #include "server/base/err.h"
 #include "server/config/config.h"
@@ -45,10 +46,6 @@
 
 #define STEER_TEST_DATA TL_SRC("tests/data/steer")
 #define GEO_TEST_DATA   TL_BUILD("tests/data/geo")
-
-enum { T_A = 1, T_NS = 2, T_CNAME = 5, T_SOA = 6, T_MX = 15, T_TXT = 16, T_AAAA = 28 };
-enum { T_OPT = 41, T_ANY = 255 };
-enum { RC_NOERROR = 0, RC_FORMERR = 1, RC_NXDOMAIN = 3 };
 
 /* The configuration; %s: geoip options, then the two zone folders. */
 static const char CONFIG[] =
@@ -287,9 +284,9 @@ static void parse(const struct fixture *f, struct resp *r)
 /* The text of address record rr. */
 static const char *addr_text(const struct rr *rr, char buf[64])
 {
-	assert_true(rr->type == T_A || rr->type == T_AAAA);
-	assert_int_equal(rr->rdlen, rr->type == T_A ? 4 : 16);
-	inet_ntop(rr->type == T_A ? AF_INET : AF_INET6, rr->rdata, buf, 64);
+	assert_true(rr->type == DNS_TYPE_A || rr->type == DNS_TYPE_AAAA);
+	assert_int_equal(rr->rdlen, rr->type == DNS_TYPE_A ? 4 : 16);
+	inet_ntop(rr->type == DNS_TYPE_A ? AF_INET : AF_INET6, rr->rdata, buf, 64);
 	return buf;
 }
 
@@ -335,9 +332,9 @@ static int steered(struct fixture *f, const char *src, const char *subnet, const
 	ask_full(f, name, type, true, subnet ? &e : NULL);
 	struct resp r;
 	parse(f, &r);
-	assert_int_equal(r.rcode, RC_NOERROR);
+	assert_int_equal(r.rcode, DNS_RCODE_NOERROR);
 	assert_true(r.aa);
-	expect_addrs(&r, name, type == T_ANY ? T_A : type, ttl, want);
+	expect_addrs(&r, name, type == DNS_TYPE_ANY ? DNS_TYPE_A : type, ttl, want);
 	assert_int_equal(r.an, (unsigned)(strchr(want, ' ') ? 2 : 1)); /* no more than want */
 	if (!r.has_ecs)
 		return -1;
@@ -350,26 +347,28 @@ static void test_located_by_source(void **state)
 {
 	struct fixture *f = *state;
 	/* No ECS option: the source address decides. */
-	steered(f, "1.0.4.1", NULL, "www.geo.example.", T_A, 60, "192.0.2.10 192.0.2.11");
-	steered(f, "1.0.0.1", NULL, "www.geo.example.", T_A, 60, "198.51.100.10");
-	steered(f, "127.0.0.1", NULL, "www.geo.example.", T_A, 60, "198.51.100.10");
-	steered(f, "1.0.32.5", NULL, "www.geo.example.", T_A, 60, "203.0.113.10");
-	steered(f, "2001:db8:2::1", NULL, "www.geo.example.", T_AAAA, 60, "2001:db8:10::10");
+	steered(f, "1.0.4.1", NULL, "www.geo.example.", DNS_TYPE_A, 60, "192.0.2.10 192.0.2.11");
+	steered(f, "1.0.0.1", NULL, "www.geo.example.", DNS_TYPE_A, 60, "198.51.100.10");
+	steered(f, "127.0.0.1", NULL, "www.geo.example.", DNS_TYPE_A, 60, "198.51.100.10");
+	steered(f, "1.0.32.5", NULL, "www.geo.example.", DNS_TYPE_A, 60, "203.0.113.10");
+	steered(f, "2001:db8:2::1", NULL, "www.geo.example.", DNS_TYPE_AAAA, 60, "2001:db8:10::10");
 	/* IPv4-mapped and 6to4 sources are located as their IPv4 address. */
-	steered(f, "::ffff:1.0.32.1", NULL, "www.geo.example.", T_A, 60, "203.0.113.10");
-	steered(f, "2002:100:401::1", NULL, "www.geo.example.", T_A, 60, "192.0.2.10 192.0.2.11");
+	steered(f, "::ffff:1.0.32.1", NULL, "www.geo.example.", DNS_TYPE_A, 60, "203.0.113.10");
+	steered(f, "2002:100:401::1", NULL, "www.geo.example.", DNS_TYPE_A, 60,
+	        "192.0.2.10 192.0.2.11");
 	/* Names are case-insensitive; the answer keeps the question's case. */
-	steered(f, "1.0.32.5", NULL, "WWW.Geo.Example.", T_A, 60, "203.0.113.10");
-	steered(f, "1.0.32.5", NULL, "api.geo.example.", T_A, 60, "203.0.113.10");
+	steered(f, "1.0.32.5", NULL, "WWW.Geo.Example.", DNS_TYPE_A, 60, "203.0.113.10");
+	steered(f, "1.0.32.5", NULL, "api.geo.example.", DNS_TYPE_A, 60, "203.0.113.10");
 }
 
 static void test_located_by_ecs(void **state)
 {
 	struct fixture *f = *state;
 	/* The ECS address wins over the source address (here a JP one). */
-	steered(f, "1.0.32.5", "1.0.4.0/24", "www.geo.example.", T_A, 60, "192.0.2.10 192.0.2.11");
-	steered(f, "1.0.32.5", "1.0.0.0/24", "www.geo.example.", T_A, 60, "198.51.100.10");
-	steered(f, "127.0.0.1", "2001:db8:2::/48", "www.geo.example.", T_AAAA, 60,
+	steered(f, "1.0.32.5", "1.0.4.0/24", "www.geo.example.", DNS_TYPE_A, 60,
+	        "192.0.2.10 192.0.2.11");
+	steered(f, "1.0.32.5", "1.0.0.0/24", "www.geo.example.", DNS_TYPE_A, 60, "198.51.100.10");
+	steered(f, "127.0.0.1", "2001:db8:2::/48", "www.geo.example.", DNS_TYPE_AAAA, 60,
 	        "2001:db8:10::10");
 }
 
@@ -377,18 +376,18 @@ static void test_precedence(void **state)
 {
 	struct fixture *f = *state;
 	/* networks beats subdivisions: 1.0.8.0/24 is US-NY, but networks says ap. */
-	steered(f, "127.0.0.1", "1.0.8.0/24", "www.geo.example.", T_A, 60, "203.0.113.10");
+	steered(f, "127.0.0.1", "1.0.8.0/24", "www.geo.example.", DNS_TYPE_A, 60, "203.0.113.10");
 	/* subdivisions beats continents: US-NY -> eu, not NA's us. */
-	steered(f, "127.0.0.1", "1.0.9.0/24", "www.geo.example.", T_A, 60, "198.51.100.10");
+	steered(f, "127.0.0.1", "1.0.9.0/24", "www.geo.example.", DNS_TYPE_A, 60, "198.51.100.10");
 	/* continents: CA and US-CA in NA -> us. */
-	steered(f, "127.0.0.1", "1.0.12.0/24", "www.geo.example.", T_A, 60,
+	steered(f, "127.0.0.1", "1.0.12.0/24", "www.geo.example.", DNS_TYPE_A, 60,
 	        "192.0.2.10 192.0.2.11");
 	/* countries beats continents: FR (EU, no continent rule) -> us. */
-	steered(f, "127.0.0.1", "1.0.16.0/24", "www.geo.example.", T_A, 60,
+	steered(f, "127.0.0.1", "1.0.16.0/24", "www.geo.example.", DNS_TYPE_A, 60,
 	        "192.0.2.10 192.0.2.11");
 	/* A continent without a rule, and an address the database does not know: default. */
-	steered(f, "127.0.0.1", "1.0.64.0/24", "www.geo.example.", T_A, 60, "198.51.100.10");
-	steered(f, "127.0.0.1", "9.9.9.0/24", "www.geo.example.", T_A, 60, "198.51.100.10");
+	steered(f, "127.0.0.1", "1.0.64.0/24", "www.geo.example.", DNS_TYPE_A, 60, "198.51.100.10");
+	steered(f, "127.0.0.1", "9.9.9.0/24", "www.geo.example.", DNS_TYPE_A, 60, "198.51.100.10");
 }
 
 /* ---- ECS in the response ---------------------------------------------------------- */
@@ -406,46 +405,50 @@ static void expect_echo(const struct fixture *f, uint16_t family, uint8_t source
 	assert_memory_equal(r.ecs + 4, addr, addr_len);
 }
 
+/* The ECS scope of www.geo.example.'s steered answer for subnet, asked from 127.0.0.1:
+ * TTL 60 and the addresses in want. */
+static int scope_of(struct fixture *f, const char *subnet, unsigned type, const char *want)
+{
+	return steered(f, "127.0.0.1", subnet, "www.geo.example.", type, 60, want);
+}
+
 static void test_ecs_scope(void **state)
 {
 	struct fixture *f = *state;
 	const char *w = "www.geo.example.";
 	/* The scope is the merged network's length, not the database record's. */
-	assert_int_equal(steered(f, "127.0.0.1", "1.0.4.0/24", w, T_A, 60, "192.0.2.10 192.0.2.11"),
-	                 22);
+	assert_int_equal(scope_of(f, "1.0.4.0/24", DNS_TYPE_A, "192.0.2.10 192.0.2.11"), 22);
 	/* Default-list answers too: 1.0.0.0/24 (DE) and 1.0.2.0/23 (GB) share [eu, us]. */
-	assert_int_equal(steered(f, "127.0.0.1", "1.0.0.0/24", w, T_A, 60, "198.51.100.10"), 22);
-	assert_int_equal(steered(f, "127.0.0.1", "9.9.9.0/24", w, T_A, 60, "198.51.100.10"), 5);
-	assert_int_equal(
-	        steered(f, "127.0.0.1", "1.0.16.0/24", w, T_A, 60, "192.0.2.10 192.0.2.11"), 20);
+	assert_int_equal(scope_of(f, "1.0.0.0/24", DNS_TYPE_A, "198.51.100.10"), 22);
+	assert_int_equal(scope_of(f, "9.9.9.0/24", DNS_TYPE_A, "198.51.100.10"), 5);
+	assert_int_equal(scope_of(f, "1.0.16.0/24", DNS_TYPE_A, "192.0.2.10 192.0.2.11"), 20);
 	/* Networks rule: its own /24; its neighbour 1.0.9.0/24 is cut short by it. */
-	assert_int_equal(steered(f, "127.0.0.1", "1.0.8.0/24", w, T_A, 60, "203.0.113.10"), 24);
-	assert_int_equal(steered(f, "127.0.0.1", "1.0.9.0/24", w, T_A, 60, "198.51.100.10"), 24);
+	assert_int_equal(scope_of(f, "1.0.8.0/24", DNS_TYPE_A, "203.0.113.10"), 24);
+	assert_int_equal(scope_of(f, "1.0.9.0/24", DNS_TYPE_A, "198.51.100.10"), 24);
 	/* /32 and /128: the exact address, same scope as its network. */
-	assert_int_equal(steered(f, "127.0.0.1", "1.0.8.5/32", w, T_A, 60, "203.0.113.10"), 24);
-	assert_int_equal(steered(f, "127.0.0.1", "1.0.33.7/32", w, T_A, 60, "203.0.113.10"), 19);
-	assert_int_equal(
-	        steered(f, "127.0.0.1", "2001:db8:2::5/128", w, T_AAAA, 60, "2001:db8:10::10"), 48);
+	assert_int_equal(scope_of(f, "1.0.8.5/32", DNS_TYPE_A, "203.0.113.10"), 24);
+	assert_int_equal(scope_of(f, "1.0.33.7/32", DNS_TYPE_A, "203.0.113.10"), 19);
+	assert_int_equal(scope_of(f, "2001:db8:2::5/128", DNS_TYPE_AAAA, "2001:db8:10::10"), 48);
 	/* IPv4-mapped ECS address: located as 1.0.4.0, scope 96 + 22. */
-	assert_int_equal(
-	        steered(f, "127.0.0.1", "::ffff:1.0.4.0/120", w, T_A, 60, "192.0.2.10 192.0.2.11"),
-	        118);
+	assert_int_equal(scope_of(f, "::ffff:1.0.4.0/120", DNS_TYPE_A, "192.0.2.10 192.0.2.11"),
+	                 118);
 	/* A source prefix wider than the merged network: the answer is that of the
 	 * zero-filled address, and the scope says more bits would matter. */
-	assert_int_equal(steered(f, "127.0.0.1", "1.0.0.0/16", w, T_A, 60, "198.51.100.10"), 22);
+	assert_int_equal(scope_of(f, "1.0.0.0/16", DNS_TYPE_A, "198.51.100.10"), 22);
 
 	/* Echo: family, source prefix and address as sent (RFC 7871 7.2.1). */
 	static const uint8_t a24[] = {1, 0, 4};
-	steered(f, "127.0.0.1", "1.0.4.0/24", w, T_A, 60, "192.0.2.10 192.0.2.11");
+	steered(f, "127.0.0.1", "1.0.4.0/24", w, DNS_TYPE_A, 60, "192.0.2.10 192.0.2.11");
 	expect_echo(f, 1, 24, 22, a24, sizeof(a24));
 	static const uint8_t a128[] = {0x20, 0x01, 0x0d, 0xb8, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5};
-	steered(f, "127.0.0.1", "2001:db8:2::5/128", w, T_AAAA, 60, "2001:db8:10::10");
+	steered(f, "127.0.0.1", "2001:db8:2::5/128", w, DNS_TYPE_AAAA, 60, "2001:db8:10::10");
 	expect_echo(f, 2, 128, 48, a128, sizeof(a128));
 
 	/* Source prefix 0: located by the source address (JP: ap), scope 0. */
-	assert_int_equal(steered(f, "1.0.32.5", "0.0.0.0/0", w, T_A, 60, "203.0.113.10"), 0);
+	assert_int_equal(steered(f, "1.0.32.5", "0.0.0.0/0", w, DNS_TYPE_A, 60, "203.0.113.10"), 0);
 	expect_echo(f, 1, 0, 0, a24, 0);
-	assert_int_equal(steered(f, "2001:db8:2::1", "::/0", w, T_AAAA, 60, "2001:db8:10::10"), 0);
+	assert_int_equal(
+	        steered(f, "2001:db8:2::1", "::/0", w, DNS_TYPE_AAAA, 60, "2001:db8:10::10"), 0);
 
 	/* Answers that do not depend on the client: scope 0, with the echo. */
 	set_src(f, "127.0.0.1");
@@ -455,11 +458,13 @@ static void test_ecs_scope(void **state)
 	                            {"nothere.geo.example.", "A"},
 	                            {"x.sub.geo.example.", "A"}};
 	for (size_t i = 0; i < GS_ARRAY_LEN(statics); i++) {
-		ask_full(f, statics[i][0], strcmp(statics[i][1], "A") == 0 ? T_A : T_TXT, true, &e);
+		ask_full(f, statics[i][0],
+		         strcmp(statics[i][1], "A") == 0 ? DNS_TYPE_A : DNS_TYPE_TXT, true, &e);
 		expect_echo(f, 1, 24, 0, a24, sizeof(a24));
 	}
 	/* No ECS in the query: none in the response. */
-	assert_int_equal(steered(f, "1.0.4.1", NULL, w, T_A, 60, "192.0.2.10 192.0.2.11"), -1);
+	assert_int_equal(steered(f, "1.0.4.1", NULL, w, DNS_TYPE_A, 60, "192.0.2.10 192.0.2.11"),
+	                 -1);
 }
 
 static void test_ecs_malformed(void **state)
@@ -475,10 +480,10 @@ static void test_ecs_malformed(void **state)
 	                          {.raw = short_addr, .raw_len = sizeof(short_addr)}};
 	set_src(f, "1.0.4.1");
 	for (size_t i = 0; i < GS_ARRAY_LEN(bad); i++) {
-		ask_full(f, "www.geo.example.", T_A, true, &bad[i]);
+		ask_full(f, "www.geo.example.", DNS_TYPE_A, true, &bad[i]);
 		struct resp r;
 		parse(f, &r);
-		assert_int_equal(r.rcode, RC_FORMERR);
+		assert_int_equal(r.rcode, DNS_RCODE_FORMERR);
 		assert_int_equal(r.an, 0);
 		assert_true(r.opt);
 		assert_false(r.has_ecs);
@@ -499,28 +504,29 @@ static void test_failover(void **state)
 	/* eu down: the default list [eu, us] fails over to us, with failover_ttl and the
 	 * same scope (the list did not change, only health). */
 	force_dc(f, "eu", HEALTH_FORCE_DOWN);
-	assert_int_equal(steered(f, "127.0.0.1", "1.0.0.0/24", w, T_A, 20, "192.0.2.10 192.0.2.11"),
-	                 22);
-	steered(f, "127.0.0.1", NULL, w, T_AAAA, 20, "2001:db8:10::10");
+	assert_int_equal(
+	        steered(f, "127.0.0.1", "1.0.0.0/24", w, DNS_TYPE_A, 20, "192.0.2.10 192.0.2.11"),
+	        22);
+	steered(f, "127.0.0.1", NULL, w, DNS_TYPE_AAAA, 20, "2001:db8:10::10");
 	/* A list where the down datacenter comes second: unaffected, normal ttl. */
-	steered(f, "127.0.0.1", "1.0.4.0/24", w, T_A, 60, "192.0.2.10 192.0.2.11");
+	steered(f, "127.0.0.1", "1.0.4.0/24", w, DNS_TYPE_A, 60, "192.0.2.10 192.0.2.11");
 	force_dc(f, "eu", HEALTH_FORCE_AUTO);
-	steered(f, "127.0.0.1", "1.0.0.0/24", w, T_A, 60, "198.51.100.10");
+	steered(f, "127.0.0.1", "1.0.0.0/24", w, DNS_TYPE_A, 60, "198.51.100.10");
 
 	/* ap has no AAAA: skipping it for AAAA is not a failover (ttl 60). */
-	steered(f, "127.0.0.1", "1.0.32.0/24", w, T_AAAA, 60, "2001:db8:10::10");
+	steered(f, "127.0.0.1", "1.0.32.0/24", w, DNS_TYPE_AAAA, 60, "2001:db8:10::10");
 	/* ap down: A fails over to us (20). */
 	force_dc(f, "ap", HEALTH_FORCE_DOWN);
-	steered(f, "127.0.0.1", "1.0.32.0/24", w, T_A, 20, "192.0.2.10 192.0.2.11");
+	steered(f, "127.0.0.1", "1.0.32.0/24", w, DNS_TYPE_A, 20, "192.0.2.10 192.0.2.11");
 	/* us down too: the list [ap, us] has nothing up; fail open to its first, ap, with
 	 * all its addresses and failover_ttl. */
 	force_dc(f, "us", HEALTH_FORCE_DOWN);
-	steered(f, "127.0.0.1", "1.0.32.0/24", w, T_A, 20, "203.0.113.10");
+	steered(f, "127.0.0.1", "1.0.32.0/24", w, DNS_TYPE_A, 20, "203.0.113.10");
 	/* ... and for AAAA to the first that has the type. */
-	steered(f, "127.0.0.1", "1.0.32.0/24", w, T_AAAA, 20, "2001:db8:10::10");
+	steered(f, "127.0.0.1", "1.0.32.0/24", w, DNS_TYPE_AAAA, 20, "2001:db8:10::10");
 	/* Everything down, default list: fail open to eu. */
 	force_dc(f, "eu", HEALTH_FORCE_DOWN);
-	steered(f, "127.0.0.1", "9.9.9.0/24", w, T_A, 20, "198.51.100.10");
+	steered(f, "127.0.0.1", "9.9.9.0/24", w, DNS_TYPE_A, 20, "198.51.100.10");
 	force_dc(f, "eu", HEALTH_FORCE_AUTO);
 	force_dc(f, "us", HEALTH_FORCE_AUTO);
 	force_dc(f, "ap", HEALTH_FORCE_AUTO);
@@ -530,9 +536,9 @@ static void test_failover(void **state)
 	struct netaddr a;
 	assert_int_equal(netaddr_parse("192.0.2.10", &a), GS_OK);
 	assert_int_equal(health_force_addr(f->health, &a, HEALTH_FORCE_DOWN), GS_OK);
-	steered(f, "127.0.0.1", "1.0.4.0/24", w, T_A, 60, "192.0.2.11");
+	steered(f, "127.0.0.1", "1.0.4.0/24", w, DNS_TYPE_A, 60, "192.0.2.11");
 	assert_int_equal(health_force_addr(f->health, &a, HEALTH_FORCE_AUTO), GS_OK);
-	steered(f, "127.0.0.1", "1.0.4.0/24", w, T_A, 60, "192.0.2.10 192.0.2.11");
+	steered(f, "127.0.0.1", "1.0.4.0/24", w, DNS_TYPE_A, 60, "192.0.2.10 192.0.2.11");
 }
 
 static void test_nodata_no_type(void **state)
@@ -542,20 +548,20 @@ static void test_nodata_no_type(void **state)
 	 * client's list (another list might have had one). */
 	set_src(f, "127.0.0.1");
 	struct ecs e = {.subnet = "1.0.4.0/24"};
-	ask_full(f, "v4.geo.example.", T_AAAA, true, &e);
+	ask_full(f, "v4.geo.example.", DNS_TYPE_AAAA, true, &e);
 	struct resp r;
 	parse(f, &r);
-	assert_int_equal(r.rcode, RC_NOERROR);
+	assert_int_equal(r.rcode, DNS_RCODE_NOERROR);
 	assert_true(r.aa);
 	assert_int_equal(r.an, 0);
 	assert_int_equal(r.ns, 1);
-	assert_int_equal(r.auth[0].type, T_SOA);
+	assert_int_equal(r.auth[0].type, DNS_TYPE_SOA);
 	assert_string_equal(r.auth[0].owner, "geo.example.");
 	assert_int_equal(r.auth[0].ttl, 300);
 	assert_true(r.has_ecs);
 	assert_int_equal(r.ecs[3], 22);
 	/* Its A answers work (ttl 30). */
-	steered(f, "127.0.0.1", "1.0.4.0/24", "v4.geo.example.", T_A, 30, "192.0.2.20");
+	steered(f, "127.0.0.1", "1.0.4.0/24", "v4.geo.example.", DNS_TYPE_A, 30, "192.0.2.20");
 }
 
 static void test_round_robin(void **state)
@@ -563,7 +569,8 @@ static void test_round_robin(void **state)
 	struct fixture *f = *state;
 	char first[4][64];
 	for (int i = 0; i < 4; i++) {
-		steered(f, "1.0.4.1", NULL, "www.geo.example.", T_A, 60, "192.0.2.10 192.0.2.11");
+		steered(f, "1.0.4.1", NULL, "www.geo.example.", DNS_TYPE_A, 60,
+		        "192.0.2.10 192.0.2.11");
 		struct resp r;
 		parse(f, &r);
 		addr_text(&r.ans[0], first[i]);
@@ -584,32 +591,32 @@ static void test_cname_to_steered(void **state)
 	const char *names[] = {"alias.geo.example.", "chain.geo.example.", "cdn.other.test."};
 	const unsigned n_cname[] = {1, 2, 1};
 	for (size_t i = 0; i < GS_ARRAY_LEN(names); i++) {
-		ask_full(f, names[i], T_A, true, &e);
+		ask_full(f, names[i], DNS_TYPE_A, true, &e);
 		struct resp r;
 		parse(f, &r);
-		assert_int_equal(r.rcode, RC_NOERROR);
+		assert_int_equal(r.rcode, DNS_RCODE_NOERROR);
 		assert_int_equal(r.an, n_cname[i] + 2);
 		assert_string_equal(r.ans[0].owner, names[i]);
-		assert_int_equal(r.ans[0].type, T_CNAME);
-		assert_int_equal(r.ans[n_cname[i] - 1].type, T_CNAME);
-		expect_addrs(&r, "www.geo.example.", T_A, 60, "192.0.2.10 192.0.2.11");
+		assert_int_equal(r.ans[0].type, DNS_TYPE_CNAME);
+		assert_int_equal(r.ans[n_cname[i] - 1].type, DNS_TYPE_CNAME);
+		expect_addrs(&r, "www.geo.example.", DNS_TYPE_A, 60, "192.0.2.10 192.0.2.11");
 		/* The scope of the steering decision, not 0. */
 		assert_true(r.has_ecs);
 		assert_int_equal(r.ecs[3], 22);
 	}
 	/* Another client, another answer through the same alias. */
 	e.subnet = "1.0.32.0/24";
-	ask_full(f, "alias.geo.example.", T_AAAA, true, &e);
+	ask_full(f, "alias.geo.example.", DNS_TYPE_AAAA, true, &e);
 	struct resp r;
 	parse(f, &r);
 	assert_int_equal(r.an, 2);
-	expect_addrs(&r, "www.geo.example.", T_AAAA, 60, "2001:db8:10::10");
+	expect_addrs(&r, "www.geo.example.", DNS_TYPE_AAAA, 60, "2001:db8:10::10");
 	assert_int_equal(r.ecs[3], 19);
 	/* TXT through the alias: the zone's TXT at the steered name, scope 0. */
-	ask_full(f, "alias.geo.example.", T_TXT, true, &e);
+	ask_full(f, "alias.geo.example.", DNS_TYPE_TXT, true, &e);
 	parse(f, &r);
 	assert_int_equal(r.an, 2);
-	assert_int_equal(r.ans[1].type, T_TXT);
+	assert_int_equal(r.ans[1].type, DNS_TYPE_TXT);
 	assert_int_equal(r.ecs[3], 0);
 }
 
@@ -623,7 +630,7 @@ static void expect_negative(struct fixture *f, const char *name, unsigned type, 
 	assert_true(r.aa);
 	assert_int_equal(r.an, 0);
 	assert_int_equal(r.ns, 1);
-	assert_int_equal(r.auth[0].type, T_SOA);
+	assert_int_equal(r.auth[0].type, DNS_TYPE_SOA);
 }
 
 static void test_other_types(void **state)
@@ -631,37 +638,37 @@ static void test_other_types(void **state)
 	struct fixture *f = *state;
 	/* TXT at a steered name comes from the zone file. */
 	set_src(f, "1.0.4.1");
-	ask_full(f, "www.geo.example.", T_TXT, false, NULL);
+	ask_full(f, "www.geo.example.", DNS_TYPE_TXT, false, NULL);
 	struct resp r;
 	parse(f, &r);
-	assert_int_equal(r.rcode, RC_NOERROR);
+	assert_int_equal(r.rcode, DNS_RCODE_NOERROR);
 	assert_int_equal(r.an, 1);
-	assert_int_equal(r.ans[0].type, T_TXT);
+	assert_int_equal(r.ans[0].type, DNS_TYPE_TXT);
 	assert_int_equal(r.ans[0].ttl, 3600);
 	assert_memory_equal(r.ans[0].rdata, "\x13steered by geosteer", 20);
 	/* A type the zone does not have there: NODATA. */
-	expect_negative(f, "www.geo.example.", T_MX, RC_NOERROR);
+	expect_negative(f, "www.geo.example.", DNS_TYPE_MX, DNS_RCODE_NOERROR);
 	/* A steered name with no node in the zone exists all the same: NODATA, and the
 	 * zone's wildcard does not apply to it (RFC 4592 2.2.2). */
-	expect_negative(f, "api.geo.example.", T_TXT, RC_NOERROR);
+	expect_negative(f, "api.geo.example.", DNS_TYPE_TXT, DNS_RCODE_NOERROR);
 	/* The empty non-terminal above x.deep (RFC 8020). */
-	expect_negative(f, "deep.geo.example.", T_A, RC_NOERROR);
-	expect_negative(f, "deep.geo.example.", T_TXT, RC_NOERROR);
+	expect_negative(f, "deep.geo.example.", DNS_TYPE_A, DNS_RCODE_NOERROR);
+	expect_negative(f, "deep.geo.example.", DNS_TYPE_TXT, DNS_RCODE_NOERROR);
 	/* Below a steered name: its closest encloser has no wildcard, so NXDOMAIN even
 	 * though *.geo.example exists. */
-	expect_negative(f, "foo.api.geo.example.", T_TXT, RC_NXDOMAIN);
-	expect_negative(f, "foo.x.deep.geo.example.", T_A, RC_NXDOMAIN);
+	expect_negative(f, "foo.api.geo.example.", DNS_TYPE_TXT, DNS_RCODE_NXDOMAIN);
+	expect_negative(f, "foo.x.deep.geo.example.", DNS_TYPE_A, DNS_RCODE_NXDOMAIN);
 	/* Names the steering does not touch still get the wildcard. */
 	set_src(f, "127.0.0.1");
-	ask_full(f, "foo.geo.example.", T_TXT, false, NULL);
+	ask_full(f, "foo.geo.example.", DNS_TYPE_TXT, false, NULL);
 	parse(f, &r);
-	assert_int_equal(r.rcode, RC_NOERROR);
+	assert_int_equal(r.rcode, DNS_RCODE_NOERROR);
 	assert_int_equal(r.an, 1);
-	assert_int_equal(r.ans[0].type, T_TXT);
+	assert_int_equal(r.ans[0].type, DNS_TYPE_TXT);
 	/* ANY (RFC 8482): the steered A set for this client. */
-	steered(f, "1.0.32.5", NULL, "www.geo.example.", T_ANY, 60, "203.0.113.10");
+	steered(f, "1.0.32.5", NULL, "www.geo.example.", DNS_TYPE_ANY, 60, "203.0.113.10");
 	/* x.deep answers A like www. */
-	steered(f, "1.0.4.1", NULL, "x.deep.geo.example.", T_A, 60, "192.0.2.10 192.0.2.11");
+	steered(f, "1.0.4.1", NULL, "x.deep.geo.example.", DNS_TYPE_A, 60, "192.0.2.10 192.0.2.11");
 }
 
 /* ---- configuration -------------------------------------------------------------- */
@@ -672,15 +679,15 @@ static void test_client_subnet_off(void **state)
 	struct fixture *f = fixture_new("  client_subnet: false\n");
 	/* The option is ignored: located by the source address (JP: ap) and never echoed
 	 * (RFC 7871 7.2.1), though the OPT record is there. */
-	assert_int_equal(
-	        steered(f, "1.0.32.5", "1.0.4.0/24", "www.geo.example.", T_A, 60, "203.0.113.10"),
-	        -1);
+	assert_int_equal(steered(f, "1.0.32.5", "1.0.4.0/24", "www.geo.example.", DNS_TYPE_A, 60,
+	                         "203.0.113.10"),
+	                 -1);
 	struct resp r;
 	parse(f, &r);
 	assert_true(r.opt);
 	set_src(f, "127.0.0.1");
 	struct ecs e = {.subnet = "1.0.4.0/24"};
-	ask_full(f, "static.geo.example.", T_A, true, &e);
+	ask_full(f, "static.geo.example.", DNS_TYPE_A, true, &e);
 	parse(f, &r);
 	assert_true(r.opt);
 	assert_false(r.has_ecs);
@@ -688,9 +695,9 @@ static void test_client_subnet_off(void **state)
 	static const uint8_t host_bits[] = {0, 8, 0, 7, 0, 1, 20, 0, 1, 0, 4};
 	const struct ecs bad = {.raw = host_bits, .raw_len = sizeof(host_bits)};
 	set_src(f, "1.0.32.5");
-	ask_full(f, "www.geo.example.", T_A, true, &bad);
+	ask_full(f, "www.geo.example.", DNS_TYPE_A, true, &bad);
 	parse(f, &r);
-	assert_int_equal(r.rcode, RC_NOERROR);
+	assert_int_equal(r.rcode, DNS_RCODE_NOERROR);
 	assert_int_equal(r.an, 1);
 	assert_false(r.has_ecs);
 	void *p = f;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * testlib.c -- the shared helpers of the unit tests (see testlib.h): temporary folders,
  * the DNS message builder, and responses read back with ldns. */
-#include <config.h> /* first: _GNU_SOURCE */
+#include <config.h> /* first: _GNU_SOURCE for nftw */
 #include "tests/unit/testlib.h"
 
 #include <setjmp.h>
