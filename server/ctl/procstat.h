@@ -13,11 +13,11 @@
 struct procstat {
 	/* From /proc/self/stat (and the boot time of /proc/stat for start_s): */
 	bool have_stat;
-	double cpu_s;                     /* user + system CPU seconds, every thread */
-	unsigned long long rss_bytes;     /* resident set */
-	unsigned long long vsize_bytes;   /* virtual memory */
+	double cpu_s;                   /* user + system CPU seconds, every thread */
+	unsigned long long rss_bytes;   /* resident set */
+	unsigned long long vsize_bytes; /* virtual memory */
 	bool have_start;
-	double start_s;                   /* start time, seconds since the Unix epoch */
+	double start_s; /* start time, seconds since the Unix epoch */
 	/* Entries of /proc/self/fd (the directory's own descriptor not counted): */
 	bool have_fds;
 	unsigned long long open_fds;
