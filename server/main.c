@@ -261,9 +261,12 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	struct rfile_set *src = is_check ? NULL : rfile_set_new();
 	int rc = load_all(path, &d, &cfg, &snap, src);
-	if (rc == GS_OK)
-		malloc_trim(0); /* what loading freed goes back now, once */
+	/* As a reload counts it: until the data is ready, the heap trim not included. */
 	double load_s = seconds_since(&t0);
+	if (rc == GS_OK) {
+		snap->load_s = load_s; /* not published yet: daemon_run does that */
+		malloc_trim(0);        /* what loading freed goes back now, once */
+	}
 	int status;
 	if (is_check) {
 		diag_print(&d, stderr);

@@ -184,6 +184,20 @@ static void status_forces(struct control *c, struct kv *o)
 	       n_timed ? t : "");
 }
 
+/* How long the load, reload or re-sign that made s took, and its zone-file and
+ * steering parts (JSON numbers in seconds, to the microsecond). */
+static void status_load_time(struct kv *k, const struct snapshot *s)
+{
+	char total[32], zones[32], steer[32];
+	snprintf(total, sizeof(total), "%.6f", s->load_s);
+	snprintf(zones, sizeof(zones), "%.6f", s->zones_s);
+	snprintf(steer, sizeof(steer), "%.6f", s->steer_s);
+	kv_put(k, "load_time",
+	       KV_F(KV_RAW("seconds", total), KV_RAW("zone_files_seconds", zones),
+	            KV_RAW("steering_seconds", steer)),
+	       "%.3f s (zone files %.3f s, steering %.3f s)", s->load_s, s->zones_s, s->steer_s);
+}
+
 static void cmd_status(struct control *c, char **w, size_t n, struct ctl_out *o)
 {
 	struct kv_reply rp;
@@ -211,6 +225,7 @@ static void cmd_status(struct control *c, char **w, size_t n, struct ctl_out *o)
 		timefmt_utc(s->loaded_at, t);
 		kv_put(k, "generation", KV_F(KV_UINT("number", s->generation), KV_STR("loaded", t)),
 		       "%llu (loaded %s)", (unsigned long long)s->generation, t);
+		status_load_time(k, s);
 	}
 	timefmt_utc(rc.last_failure, t);
 	kv_put(k, "reloads",

@@ -11,4 +11,5 @@ server_ctl_libctl_a_SOURCES = \
 	server/ctl/explain.c server/ctl/explain.h \
 	server/ctl/explain_weight.c server/ctl/explain_weight.h \
 	server/ctl/metrics.c server/ctl/metrics.h \
+	server/ctl/procstat.c server/ctl/procstat.h \
 	server/ctl/watch.c server/ctl/watch.h

@@ -25,6 +25,7 @@
 #include "server/base/netaddr.h"
 #include "server/base/xalloc.h"
 #include "server/ctl/connsrv.h"
+#include "server/ctl/procstat.h"
 #include "server/load/reload.h"
 #include "server/fleet/fleet.h"
 #include "server/health/health.h"
@@ -83,6 +84,18 @@ static void sample(FILE *f, const char *name, unsigned long long value)
 	sample2(f, name, NULL, NULL, NULL, NULL, value);
 }
 
+/* One sample with a fractional value (seconds), to the microsecond; l1 may be NULL. */
+static void sample_f(FILE *f, const char *name, const char *l1, const char *v1, double value)
+{
+	fputs(name, f);
+	if (l1) {
+		fprintf(f, "{%s=\"", l1);
+		put_label(f, v1);
+		fputs("\"}", f);
+	}
+	fprintf(f, " %.6f\n", value);
+}
+
 /* One sample with n labels: names l[0], l[2], ..., values l[1], l[3], ... */
 static void sample_n(FILE *f, const char *name, const char *const *l, size_t n,
                      unsigned long long value)
@@ -117,6 +130,7 @@ struct snap_facts {
 	bool loaded;
 	unsigned long long generation;
 	time_t loaded_at;
+	double load_s, zones_s, steer_s; /* what the snapshot's build took */
 	size_t n_zones;
 	FILE *zones; /* the zone samples, written while the snapshot is held */
 	char **dcs;  /* datacenter names of every service (heap, deduplicated) */
@@ -252,6 +266,9 @@ static void read_snapshot(struct snap_facts *sf, FILE *serials, FILE *records)
 		sf->loaded = true;
 		sf->generation = s->generation;
 		sf->loaded_at = s->loaded_at;
+		sf->load_s = s->load_s;
+		sf->zones_s = s->zones_s;
+		sf->steer_s = s->steer_s;
 		sf->n_zones = s->zones.n;
 		for (size_t i = 0; i < s->zones.n; i++) {
 			const struct zone *z = s->zones.zones[i];
@@ -386,6 +403,57 @@ static void render_health(FILE *f, const struct metrics_source *src, struct snap
 	free(e);
 }
 
+/* The process_* families of the Prometheus client libraries, read now from /proc: a
+ * fact that cannot be read is left out (its family too). */
+static void render_process(FILE *f)
+{
+	struct procstat ps;
+	procstat_read(&ps);
+	if (ps.have_stat) {
+		family(f, "process_cpu_seconds_total", "counter",
+		       "User and system CPU time of the daemon, every thread, in seconds");
+		sample_f(f, "process_cpu_seconds_total", NULL, NULL, ps.cpu_s);
+		family(f, "process_resident_memory_bytes", "gauge",
+		       "Resident memory of the daemon in bytes");
+		sample(f, "process_resident_memory_bytes", ps.rss_bytes);
+		family(f, "process_virtual_memory_bytes", "gauge",
+		       "Virtual memory of the daemon in bytes");
+		sample(f, "process_virtual_memory_bytes", ps.vsize_bytes);
+	}
+	if (ps.have_start) {
+		family(f, "process_start_time_seconds", "gauge",
+		       "Start time of the daemon's process, seconds since the Unix epoch");
+		sample_f(f, "process_start_time_seconds", NULL, NULL, ps.start_s);
+	}
+	if (ps.have_fds) {
+		family(f, "process_open_fds", "gauge", "File descriptors the daemon has open");
+		sample(f, "process_open_fds", ps.open_fds);
+	}
+	if (ps.have_max_fds) {
+		family(f, "process_max_fds", "gauge",
+		       "File descriptors the daemon may have open (RLIMIT_NOFILE)");
+		sample(f, "process_max_fds", ps.max_fds);
+	}
+}
+
+/* How long the build of the snapshot served now took: in all, and its parts. */
+static void render_load_time(FILE *f, const struct snap_facts *sf)
+{
+	if (!sf->loaded)
+		return;
+	family(f, "geosteer_snapshot_load_duration_seconds", "gauge",
+	       "Seconds the load, reload or re-sign that made the data served now took, until "
+	       "the data was ready to serve");
+	sample_f(f, "geosteer_snapshot_load_duration_seconds", NULL, NULL, sf->load_s);
+	family(f, "geosteer_snapshot_load_phase_duration_seconds", "gauge",
+	       "Seconds of that load spent on a phase: zone_files (reading and indexing the "
+	       "zones), steering (the geo maps and the steered names)");
+	sample_f(f, "geosteer_snapshot_load_phase_duration_seconds", "phase", "zone_files",
+	         sf->zones_s);
+	sample_f(f, "geosteer_snapshot_load_phase_duration_seconds", "phase", "steering",
+	         sf->steer_s);
+}
+
 int metrics_render(const struct metrics_source *src, char **out, size_t *len)
 {
 	FILE *f = open_memstream(out, len);
@@ -427,6 +495,7 @@ int metrics_render(const struct metrics_source *src, char **out, size_t *len)
 	       now > src->started ? (unsigned long long)(now - src->started) : 0);
 	family(f, "geosteer_workers", "gauge", "Worker threads answering queries");
 	sample(f, "geosteer_workers", src->n_workers);
+	render_process(f);
 
 	family(f, "geosteer_queries_total", "counter",
 	       "DNS messages received, by transport (every message, dropped ones included)");
@@ -499,6 +568,7 @@ int metrics_render(const struct metrics_source *src, char **out, size_t *len)
 	       "When the data served now was loaded, seconds since the Unix epoch");
 	sample(f, "geosteer_snapshot_loaded_timestamp_seconds",
 	       (unsigned long long)(sf.loaded ? sf.loaded_at : 0));
+	render_load_time(f, &sf);
 	family(f, "geosteer_reloads_total", "counter",
 	       "Reloads (control socket, SIGHUP, watch) since start, by result");
 	sample2(f, "geosteer_reloads_total", "result", "ok", NULL, NULL, cc.ok);

@@ -240,6 +240,12 @@ static int run(struct reload *r, bool resign, struct diag *d, char *summary, siz
 		keep_sources(r, read, next);
 	size_t src_files = r->src ? rfile_set_files(r->src) : 0;
 	size_t src_bytes = r->src ? rfile_set_bytes(r->src) : 0;
+	/* Until the new data is ready to serve: the swap and the heap trim after it are
+	 * not counted, and next is not written once readers may see it. */
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	next->load_s = secs;
 	snapshot_publish(next);
 	note_db(r, &nc->geoip);
 	if (resign) {
@@ -259,9 +265,6 @@ static int run(struct reload *r, bool resign, struct diag *d, char *summary, siz
 	/* Loading churns the heap (ldns's scratch buffers): give what is free back now,
 	 * once, rather than trimming while loading (main.c sets the threshold). */
 	malloc_trim(0);
-	struct timespec t1;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	if (resign)
 		snprintf(summary, cap,
 		         "re-signed generation %llu's data, read from memory (%zu files, %zu "

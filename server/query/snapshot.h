@@ -63,6 +63,10 @@ struct snapshot {
 	 * maps compiled against the database, the steered names): what the load and
 	 * reload logs break the total into. */
 	double zones_s, steer_s;
+	/* Wall seconds from the start of the load, reload or re-sign that made this
+	 * snapshot until it was ready to serve (set before it is published, never after):
+	 * the total of the logs, of `status` and of /metrics. */
+	double load_s;
 };
 
 /* The generation the next built snapshot gets: one more than the last published. */

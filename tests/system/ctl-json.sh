@@ -60,6 +60,9 @@ uptime.seconds int *
 uptime.started str *
 config str $CFG
 generation.number int 1
+load_time.seconds num *
+load_time.zone_files_seconds num *
+load_time.steering_seconds num *
 reloads.ok int 0
 reloads.failed int 0
 reloads.last_failure null

@@ -6,8 +6,9 @@
 #   json-expect.py JSON_FILE < EXPECTATIONS
 #       One expectation per line: PATH TYPE VALUE. PATH is dot-separated: a member
 #       name, an array index, or NAME[FIELD=VALUE] for the first element of array NAME
-#       whose FIELD is VALUE. TYPE is str, int, bool, null, list, object; VALUE is
-#       compared with the value (str: exactly, int: as a number, bool: true/false,
+#       whose FIELD is VALUE. TYPE is str, int, num, bool, null, list, object; VALUE is
+#       compared with the value (str: exactly, int and num (an integer or a fraction):
+#       as a number, bool: true/false,
 #       list: its length), or '*' for "any value of that type". A member name with a
 #       dot in it is quoted: 'rcode.NOERROR'. A missing member or a wrong type fails. Prints one "ok"/"FAIL" line per expectation; exit 1 if any
 #       failed, 2 if the document does not parse.
@@ -55,8 +56,8 @@ def walk(doc, path):
     return cur
 
 
-TYPES = {"str": str, "int": int, "bool": bool, "null": type(None), "list": list,
-         "object": dict}
+TYPES = {"str": str, "int": int, "num": (int, float), "bool": bool, "null": type(None),
+         "list": list, "object": dict}
 
 
 def check(doc, line):
@@ -68,11 +69,11 @@ def check(doc, line):
         return False, f"{path}: missing ({e})"
     t = TYPES[typ]
     # bool is an int in Python: an int must not be a bool, and the reverse.
-    if not isinstance(v, t) or (t is int and isinstance(v, bool)):
+    if not isinstance(v, t) or (typ in ("int", "num") and isinstance(v, bool)):
         return False, f"{path}: expected {typ}, got {type(v).__name__} {v!r}"
     if want == "*" or typ == "null":
         return True, f"{path}: {typ} {v!r}"
-    if typ == "int" and v != int(want):
+    if typ in ("int", "num") and v != (int(want) if typ == "int" else float(want)):
         return False, f"{path}: expected {want}, got {v}"
     if typ == "str" and v != want:
         return False, f"{path}: expected {want!r}, got {v!r}"

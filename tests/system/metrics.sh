@@ -6,7 +6,10 @@
 # together, names and label names valid, label values escaped, counters ending in
 # _total, no series twice, every value a number); the query counters move by exactly
 # the queries sent (by transport and by RCODE); zones and serials, health states and
-# datacenter forces, reload counters; 404, 405, 505, 431, HEAD; a client that
+# datacenter forces, reload counters; the standard process_* metrics (memory, fds,
+# CPU, start time) and how long the serving data's load took (in /metrics, in
+# `status` and its JSON, and in the reload's own summary, all one number); promtool
+# check metrics when installed; 404, 405, 505, 431, HEAD; a client that
 # connects and says nothing does not block a scrape and is answered 408 after the
 # timeout; connections over the cap get 503 at once.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -38,6 +41,51 @@ val() {
 		fi
 	done <<<"$M_PARSED"
 	echo missing
+}
+# is_num VALUE: VALUE is a plain decimal number (not "missing").
+is_num() { [[ $1 =~ ^[0-9]+(\.[0-9]+)?$ ]]; }
+# expect_num DESC AWK-CONDITION NAME=VALUE...: every VALUE is a number and the
+# condition over the NAMEs holds.
+expect_num() {
+	local desc=$1 cond=$2 kv args=()
+	shift 2
+	for kv in "$@"; do
+		if ! is_num "${kv#*=}"; then
+			fail "$desc: ${kv%%=*} is '${kv#*=}', not a number"
+			return
+		fi
+		args+=(-v "$kv")
+	done
+	if awk "${args[@]}" "BEGIN { exit !($cond) }"; then
+		ok "$desc ($*)"
+	else
+		fail "$desc: not $cond with $*"
+	fi
+}
+# load_time_agrees WHEN: the serving data's load time in /metrics (a fresh scrape)
+# is the one `status` shows, in its text and its JSON form; sets LOAD_TEXT (the text
+# form's total, "0.004").
+load_time_agrees() {
+	scrape
+	local total zf st
+	total=$(val geosteer_snapshot_load_duration_seconds)
+	zf=$(val 'geosteer_snapshot_load_phase_duration_seconds{phase="zone_files"}')
+	st=$(val 'geosteer_snapshot_load_phase_duration_seconds{phase="steering"}')
+	expect_num "$1: load duration above 0" "t > 0 && t < 60" t="$total"
+	expect_num "$1: zone files and steering within the total" \
+		"z >= 0 && s >= 0 && z + s <= t + 0.000002" z="$zf" s="$st" t="$total"
+	ctl status
+	expect_rc 0
+	LOAD_TEXT=$(sed -n 's/^load_time: *\([0-9.]*\) s (zone files [0-9.]* s, steering [0-9.]* s)$/\1/p' <<<"$C_OUT")
+	expect_eq "$1: status's load_time line, as /metrics rounded" \
+		"$(printf '%.3f s (zone files %.3f s, steering %.3f s)' "$total" "$zf" "$st")" \
+		"$(sed -n 's/^load_time: *//p' <<<"$C_OUT")"
+	ctl status --json
+	expect_rc 0
+	expect_eq "$1: status --json load_time, as /metrics says" "$total $zf $st" \
+		"$("$PY" -c 'import json, sys
+l = json.loads(sys.stdin.read())["load_time"]
+print(" ".join("%.6f" % l[k] for k in ("seconds", "zone_files_seconds", "steering_seconds")))' <<<"$C_OUT")"
 }
 # http_code METHOD PATH [CURL-ARGS]: the status code of one request.
 http_code() {
@@ -101,6 +149,47 @@ if [ "$start" != missing ] && [ "$start" -le "$now" ] && [ "$start" -gt $((now -
 	ok "process start time $start is within the last two minutes"
 else
 	fail "process start time '$start', now $now"
+fi
+
+section "process metrics"
+for fam in process_cpu_seconds_total process_resident_memory_bytes \
+	process_virtual_memory_bytes process_open_fds process_max_fds process_start_time_seconds \
+	geosteer_snapshot_load_duration_seconds geosteer_snapshot_load_phase_duration_seconds; do
+	if grep -q "^# TYPE $fam " "$T/m.body"; then ok "family $fam"; else fail "family $fam missing"; fi
+done
+rss=$(val process_resident_memory_bytes)
+vsz=$(val process_virtual_memory_bytes)
+fds=$(val process_open_fds)
+maxfds=$(val process_max_fds)
+cpu0=$(val process_cpu_seconds_total)
+pstart=$(val process_start_time_seconds)
+expect_num "resident memory above 1 MB" "r > 1048576" r="$rss"
+expect_num "virtual memory at least the resident" "v >= r" v="$vsz" r="$rss"
+# What the kernel says of the same process, read here: ps's RSS is in kB.
+expect_num "resident memory within 3x of ps's" "r > k * 1024 / 3 && r < k * 1024 * 3" \
+	r="$rss" k="$(ps -o rss= -p "$GS_PID" | tr -d ' ')"
+expect_num "open fds at least 3, under the limit" "f >= 3 && f < m" f="$fds" m="$maxfds"
+expect_num "the fd limit is the daemon's own soft limit" "m == l" m="$maxfds" \
+	l="$(awk '/^Max open files/ { print $4 }' "/proc/$GS_PID/limits")"
+expect_num "CPU time not negative" "c >= 0" c="$cpu0"
+expect_num "process start time within the last hour" "s <= n + 1 && s > n - 3600" \
+	s="$pstart" n="$(date +%s)"
+expect_num "process start time near geosteer_process_start_time_seconds" \
+	"s - g < 60 && g - s < 60" s="$pstart" g="$(val geosteer_process_start_time_seconds)"
+# Each scrape opens no descriptor it keeps, and CPU time does not go back.
+for i in 1 2 3 4 5; do scrape; done
+expect_num "open fds after five more scrapes" "g <= f + 1" g="$(val process_open_fds)" f="$fds"
+expect_num "CPU time did not go back" "c >= c0" c="$(val process_cpu_seconds_total)" c0="$cpu0"
+load_time_agrees "load at start"
+if command -v promtool >/dev/null; then
+	if out=$(promtool check metrics <"$T/m.body" 2>&1); then
+		ok "promtool check metrics: ${out:-no problems}"
+	else
+		fail "promtool check metrics:"
+		printf '%s\n' "$out" | sed 's/^/    | /'
+	fi
+else
+	echo "SKIP: promtool not found (apt-get install prometheus)"
 fi
 
 section "counters move by exactly the queries sent"
@@ -167,12 +256,16 @@ ok0=$(val 'geosteer_reloads_total{result="ok"}')
 sed -i 's/2024060101/2024060102/' "$T/geo.test.zone"
 ctl reload
 expect_rc 0
+reload_out=$C_OUT
 scrape
 expect_eq "ok reloads" $((ok0 + 1)) "$(val 'geosteer_reloads_total{result="ok"}')"
 expect_eq "generation after a reload" 2 "$(val geosteer_snapshot_generation)"
 expect_eq "new serial" 2024060102 "$(val 'geosteer_zone_serial{zone="geo.test."}')"
 last=$(val geosteer_reload_last_success_timestamp_seconds)
 if [ "$last" -ge $(($(date +%s) - 60)) ] 2>/dev/null; then ok "last success timestamp $last"; else fail "last success timestamp '$last'"; fi
+load_time_agrees "after a reload"
+expect_eq "the reload's summary says the time status shows" "$LOAD_TEXT" \
+	"$(sed -n 's/^reloaded .* records in \([0-9.]*\) s.*/\1/p' <<<"$reload_out")"
 echo 'broken line here' >>"$T/geo.test.zone"
 ctl reload
 expect_rc 1

@@ -5,12 +5,16 @@
 # scrape on stdin; prints "ERROR: ..." lines for every problem (HELP and TYPE once per
 # family and before its samples, samples of a family together, names and label names
 # valid, label values escaped, counters ending in _total, no series twice, every value
-# a number, every name prefixed geosteer_), else one "SERIES VALUE" line per sample
-# (SERIES as written).
+# a number, every name prefixed geosteer_ but the standard process_* ones), else one
+# "SERIES VALUE" line per sample (SERIES as written).
 import re, sys
 NAME = re.compile(r'[a-zA-Z_:][a-zA-Z0-9_:]*$')
 LABEL = re.compile(r'[a-zA-Z_][a-zA-Z0-9_]*$')
 TYPES = {"counter", "gauge", "histogram", "summary", "untyped"}
+# The client libraries' standard process metrics: the only names without the prefix.
+PROCESS = {"process_cpu_seconds_total", "process_resident_memory_bytes",
+           "process_virtual_memory_bytes", "process_open_fds", "process_max_fds",
+           "process_start_time_seconds"}
 text = sys.stdin.read()
 errors, out = [], []
 if not text.endswith("\n"):
@@ -95,7 +99,7 @@ for lineno, line in enumerate(text.split("\n")[:-1], 1):
         errors.append("line %d: %s has no TYPE line" % (lineno, name))
     if name not in helps:
         errors.append("line %d: %s has no HELP line" % (lineno, name))
-    if not name.startswith("geosteer_"):
+    if not name.startswith("geosteer_") and name not in PROCESS:
         errors.append("line %d: %s is not prefixed geosteer_" % (lineno, name))
     labels = parse_labels(lab, lineno) if lab else []
     try:

@@ -2,7 +2,8 @@
  * test_daemon.c -- unit tests for the daemon's building blocks: snapshot_build (zones,
  * duplicates, failures), RCU publication (a swap waits for an online reader), listening
  * sockets (one per worker, port 0 resolved, an address in use detected despite
- * SO_REUSEPORT), sd_notify on path and abstract sockets, and the worker count. */
+ * SO_REUSEPORT), sd_notify on path and abstract sockets, the worker count, and the
+ * process facts of /metrics (procstat: /proc/PID/stat lines, this process's own). */
 #include <config.h>
 
 #include <setjmp.h>
@@ -21,12 +22,14 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <urcu-qsbr.h>
 
 #include "server/base/dname.h"
 #include "server/base/err.h"
 #include "server/config/config.h"
+#include "server/ctl/procstat.h"
 #include "server/daemon.h"
 #include "server/listen.h"
 #include "server/sdnotify.h"
@@ -359,6 +362,45 @@ static void test_thread_count(void **state)
 	assert_true(n >= 1 && n <= DAEMON_MAX_AUTO_THREADS);
 }
 
+static void test_procstat(void **state)
+{
+	(void)state;
+	unsigned long long cpu, start, vsize, rss;
+	/* A command name with blanks and a ')' of its own: the last ')' ends it. */
+	static const char line[] =
+	        "4242 (a) b (c) S 1 4242 4242 0 -1 4194560 100 0 0 0 7 5 0 0 20 0 3 0 "
+	        "123456 34567890 2345 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 1 0 "
+	        "0 0 0 0\n";
+	assert_true(procstat_parse_stat(line, &cpu, &start, &vsize, &rss));
+	assert_int_equal(cpu, 12);
+	assert_int_equal(start, 123456);
+	assert_int_equal(vsize, 34567890);
+	assert_int_equal(rss, 2345);
+	/* Cut before the resident size, without a command name, a word for a number. */
+	assert_false(procstat_parse_stat("4242 (x) S 1 2 3 0 -1 0 0 0 0 0 7 5 0 0 20 0 3 0 1 2\n",
+	                                 &cpu, &start, &vsize, &rss));
+	assert_false(procstat_parse_stat("4242 x S 1 2 3", &cpu, &start, &vsize, &rss));
+	assert_false(procstat_parse_stat("4242 (x) S 1 2 x 0 -1 0 0 0 0 0 7 5 0 0 20 0 3 0 1 2 3\n",
+	                                 &cpu, &start, &vsize, &rss));
+
+	/* This process: a descriptor opened here is counted, and closed, no longer. */
+	struct procstat ps;
+	procstat_read(&ps);
+	assert_true(ps.have_stat && ps.have_start && ps.have_fds && ps.have_max_fds);
+	assert_true(ps.rss_bytes > 0 && ps.vsize_bytes >= ps.rss_bytes && ps.cpu_s >= 0);
+	assert_true(ps.open_fds >= 3 && ps.open_fds <= ps.max_fds);
+	time_t now = time(NULL);
+	assert_true(ps.start_s <= (double)now + 1 && ps.start_s > (double)now - 3600);
+	FILE *f = fopen("/dev/null", "r");
+	assert_non_null(f);
+	struct procstat more;
+	procstat_read(&more);
+	assert_int_equal(more.open_fds, ps.open_fds + 1);
+	fclose(f);
+	procstat_read(&more);
+	assert_int_equal(more.open_fds, ps.open_fds);
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -383,6 +425,7 @@ int main(void)
 	        cmocka_unit_test(test_listen),
 	        cmocka_unit_test(test_sdnotify),
 	        cmocka_unit_test(test_thread_count),
+	        cmocka_unit_test(test_procstat),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
