@@ -10,4 +10,3 @@ tests_unit_test_golden_LDADD = tests/unit/libtestlib.a $(GS_SERVER_LIBS) $(CMOCK
 if HAVE_MMDB_WRITER
 EXTRA_tests_unit_test_golden_DEPENDENCIES = $(GEO_TEST_DBS)
 endif
-EXTRA_DIST += tests/golden
