@@ -68,7 +68,7 @@ struct gquery {
 /* Everything one case file runs against. */
 struct gfile {
 	const char *path;
-	char *dir;  /* temporary folder of the rewritten configuration */
+	char *dir; /* temporary folder of the rewritten configuration */
 	struct cfg *cfg;
 	struct snapshot *snap;
 	struct health *health;
@@ -80,12 +80,12 @@ struct gfile {
 /* ---- reading the file ------------------------------------------------------------- */
 
 /* A syntax error in the case file itself: FILE:LINE and the reason, then the test fails. */
-#define case_error(file, line, ...)                                                     \
-	do {                                                                            \
-		fprintf(stderr, "%s:%u: ", (file), (line));                             \
-		fprintf(stderr, __VA_ARGS__);                                           \
-		fprintf(stderr, "\n");                                                  \
-		fail_msg("bad case file");                                              \
+#define case_error(file, line, ...)                                                                \
+	do {                                                                                       \
+		fprintf(stderr, "%s:%u: ", (file), (line));                                        \
+		fprintf(stderr, __VA_ARGS__);                                                      \
+		fprintf(stderr, "\n");                                                             \
+		fail_msg("bad case file");                                                         \
 	} while (0)
 
 static char *read_text(const char *path)
@@ -179,7 +179,7 @@ static void apply_force(struct gfile *g, char **w, size_t n, unsigned line)
 		case_error(g->path, line, "force: the configuration has no steered addresses");
 	struct netaddr a;
 	int rc = netaddr_parse(w[1], &a) == GS_OK ? health_force_addr(g->health, &a, how)
-	                                           : health_force_dc(g->health, w[1], how);
+	                                          : health_force_dc(g->health, w[1], how);
 	if (rc != GS_OK)
 		case_error(g->path, line, "force %s %s: %s", w[1], w[2], gs_strerror(rc));
 }
@@ -219,7 +219,8 @@ static void parse_query(struct gfile *g, struct gquery *q, char **w, size_t n, c
 	}
 	if (n < 6 || (strcmp(w[1], "udp") != 0 && strcmp(w[1], "tcp") != 0) ||
 	    strcmp(w[2], "from") != 0)
-		case_error(g->path, line, "expected: query udp|tcp from ADDRESS NAME TYPE [OPTIONS]");
+		case_error(g->path, line,
+		           "expected: query udp|tcp from ADDRESS NAME TYPE [OPTIONS]");
 	q->tcp = strcmp(w[1], "tcp") == 0;
 	if (!parse_from(w[3], &q->from))
 		case_error(g->path, line, "not an address: %s", w[3]);
@@ -259,8 +260,8 @@ static void parse_expect(struct gfile *g, struct gquery *q, char **w, size_t n, 
 		ldns_rr *rr = NULL;
 		ldns_status st = ldns_rr_new_frm_str(&rr, rest, 0, NULL, NULL);
 		if (st != LDNS_STATUS_OK)
-			case_error(g->path, line, "%s: not a record: %s", ldns_get_errorstr_by_id(st),
-			           rest);
+			case_error(g->path, line, "%s: not a record: %s",
+			           ldns_get_errorstr_by_id(st), rest);
 		ldns_rr_list_push_rr(q->rrs[s], rr);
 	} else if (strcmp(w[0], "rcode") == 0 && n == 2) {
 		ldns_lookup_table *lt = ldns_lookup_by_name(ldns_rcodes, w[1]);
@@ -279,7 +280,8 @@ static void parse_expect(struct gfile *g, struct gquery *q, char **w, size_t n, 
 			else if (strcasecmp(w[i], "ra") == 0)
 				q->flags |= GF_RA;
 			else
-				case_error(g->path, line, "flags: only aa, tc, ad, ra, not %s", w[i]);
+				case_error(g->path, line, "flags: only aa, tc, ad, ra, not %s",
+				           w[i]);
 		}
 	} else if (strcmp(w[0], "count") == 0 && n == 3 && section_of(w[1]) >= 0) {
 		q->count[section_of(w[1])] = strtol(w[2], NULL, 10);
@@ -331,7 +333,8 @@ static bool same_set(const ldns_rr_list *want, const ldns_rr_list *got)
 		bool found = false;
 		for (size_t j = 0; j < n && !found; j++) {
 			const ldns_rr *r = ldns_rr_list_rr(got, j);
-			if (!used[j] && ldns_rr_compare(w, r) == 0 && ldns_rr_ttl(w) == ldns_rr_ttl(r))
+			if (!used[j] && ldns_rr_compare(w, r) == 0 &&
+			    ldns_rr_ttl(w) == ldns_rr_ttl(r))
 				found = used[j] = true;
 		}
 		if (!found)
@@ -340,8 +343,7 @@ static bool same_set(const ldns_rr_list *want, const ldns_rr_list *got)
 	return true;
 }
 
-static void check_section(struct gfile *g, const struct gquery *q, ldns_pkt *p, int s,
-                          bool *first)
+static void check_section(struct gfile *g, const struct gquery *q, ldns_pkt *p, int s, bool *first)
 {
 	ldns_rr_list *got = ldns_pkt_get_section_clone(p, sec_ldns[s]);
 	if (!got)
@@ -370,8 +372,8 @@ static void check_flags(struct gfile *g, const struct gquery *q, ldns_pkt *p, bo
 		mismatch(g, q, first, "flags: expected%s%s%s%s, got%s%s%s%s",
 		         q->flags & GF_AA ? " aa" : "", q->flags & GF_TC ? " tc" : "",
 		         q->flags & GF_AD ? " ad" : "", q->flags & GF_RA ? " ra" : "",
-		         got & GF_AA ? " aa" : "", got & GF_TC ? " tc" : "", got & GF_AD ? " ad" : "",
-		         got & GF_RA ? " ra" : "");
+		         got & GF_AA ? " aa" : "", got & GF_TC ? " tc" : "",
+		         got & GF_AD ? " ad" : "", got & GF_RA ? " ra" : "");
 	if (ldns_pkt_rd(p) != q->rd)
 		mismatch(g, q, first, "RD not copied from the query");
 }
@@ -489,7 +491,8 @@ static void run_case(void **state)
 		}
 		if (strcmp(w[0], "config") == 0) {
 			if (n != 2 || g.cfg)
-				case_error(g.path, line, "one `config FILE` line, before the queries");
+				case_error(g.path, line,
+				           "one `config FILE` line, before the queries");
 			skipped = !load_config(&g, w[1], line);
 		} else if (!g.snap) {
 			case_error(g.path, line, "the file must start with `config FILE`");
