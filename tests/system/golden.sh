@@ -44,5 +44,9 @@ for case in "$GOLDEN"/*.case; do
 	gs_stop
 	n_files=$((n_files + 1))
 done
-[ "$n_files" -gt 0 ] && ok "$n_files case files replayed" || fail "no case file was replayed"
+if [ "$n_files" -gt 0 ]; then
+	ok "$n_files case files replayed"
+else
+	fail "no case file was replayed"
+fi
 finish
