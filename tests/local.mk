@@ -24,6 +24,7 @@ include tests/unit/health.mk
 include tests/unit/fleet.mk
 include tests/unit/geoip.mk
 include tests/unit/steer.mk
+include tests/unit/golden.mk
 include tests/unit/fast.mk
 include tests/unit/daemon.mk
 include tests/unit/rrl.mk

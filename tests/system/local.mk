@@ -28,6 +28,12 @@ EXTRA_DIST += $(GS_SYSTEM_TESTS) tests/system/lib.sh tests/system/rawdns.py \
 	tests/system/tcp-clients.py \
 	tests/data/system
 
+# The golden answer files (tests/golden: configurations, .case files, README.md)
+# replayed against the daemon over UDP and TCP; tests/unit/golden.mk replays them in
+# process.
+GS_SYSTEM_TESTS += tests/system/golden.sh
+EXTRA_DIST += tests/system/golden.py tests/golden
+
 # Steering (ECS, explain, a resolver in front); ecs-lib.sh is their shared part.
 GS_SYSTEM_TESTS += \
 	tests/system/ecs.sh \
