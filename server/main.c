@@ -14,6 +14,7 @@
 #include "server/base/diag.h"
 #include "server/base/err.h"
 #include "server/base/log.h"
+#include "server/base/mono.h"
 #include "server/base/rfile_set.h"
 #include "server/config/config.h"
 #include "server/daemon.h"
@@ -201,13 +202,6 @@ static void malloc_tune(void)
 	(void)mallopt(M_MMAP_THRESHOLD, 1 << 20);
 }
 
-static double seconds_since(const struct timespec *t0)
-{
-	struct timespec t1;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 int main(int argc, char **argv)
 {
 	malloc_tune();
@@ -257,12 +251,11 @@ int main(int argc, char **argv)
 	diag_init(&d);
 	struct cfg *cfg = NULL;
 	struct snapshot *snap = NULL;
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct timespec t0 = mono_now();
 	struct rfile_set *src = is_check ? NULL : rfile_set_new();
 	int rc = load_all(path, &d, &cfg, &snap, src);
 	/* As a reload counts it: until the data is ready, the heap trim not included. */
-	double load_s = seconds_since(&t0);
+	double load_s = mono_since(&t0);
 	if (rc == GS_OK) {
 		snap->load_s = load_s; /* not published yet: daemon_run does that */
 		malloc_trim(0);        /* what loading freed goes back now, once */

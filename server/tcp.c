@@ -290,11 +290,6 @@ static bool send_or_keep(struct tcp_conn *c, const uint8_t *buf, size_t len)
 	return true;
 }
 
-static bool has_pending(const struct tcp_conn *c)
-{
-	return tcp_room_has_pending(c);
-}
-
 /* Makes room in the input for a message of msg_len bytes (plus its prefix): a message
  * longer than in_small moves the connection to a buffer of the largest size. */
 static void in_make_room(struct tcp_conn *c, size_t msg_len)
@@ -332,7 +327,7 @@ static bool answer_queries(struct tcp_conn *c)
 		if (TCP_TX_CAP - tx_len < 2 + ANSWER_TCP_MAX) {
 			ok = send_or_keep(c, tw->tx, tx_len);
 			tx_len = 0;
-			if (!ok || has_pending(c))
+			if (!ok || tcp_room_has_pending(c))
 				break;
 		}
 		size_t resp_len = answer_packet(snap, w->actx, c->in + off + 2, msg_len,
@@ -392,7 +387,7 @@ static bool answer_queries(struct tcp_conn *c)
 static void conn_update(struct tcp_conn *c)
 {
 	int want;
-	if (has_pending(c)) {
+	if (tcp_room_has_pending(c)) {
 		want = EV_WRITE;
 	} else if (c->is_eof) {
 		want = 0; /* every complete query answered; a partial one will never complete */
@@ -465,7 +460,7 @@ static void conn_on_io(struct ev_loop *loop, ev_io *io, int revents)
 			conn_close(c);
 			return;
 		}
-		if (has_pending(c))
+		if (tcp_room_has_pending(c))
 			return;
 		/* Drained: answer the queries that waited meanwhile; a message still incomplete
 		 * is timed again from now, as the server reads again. */

@@ -15,4 +15,5 @@ server_base_libbase_a_SOURCES = \
 	server/base/timefmt.c server/base/timefmt.h \
 	server/base/kv.c server/base/kv.h \
 	server/base/evthread.c server/base/evthread.h \
-	server/base/thread.c server/base/thread.h
+	server/base/thread.c server/base/thread.h \
+	server/base/mono.h

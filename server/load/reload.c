@@ -20,6 +20,7 @@
 #include "server/base/dname.h"
 #include "server/base/err.h"
 #include "server/base/log.h"
+#include "server/base/mono.h"
 #include "server/base/rfile_set.h"
 #include "server/base/timefmt.h"
 #include "server/base/xalloc.h"
@@ -172,8 +173,7 @@ static void keep_sources(struct reload *r, struct rfile_set *src, const struct s
 static int run(struct reload *r, bool resign, struct diag *d, char *summary, size_t cap)
 {
 	pthread_mutex_lock(&r->mu);
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct timespec t0 = mono_now();
 	const char *what = resign ? "re-sign" : "reload";
 	const char *path = r->cfg->path;
 	struct cfg *nc = NULL;
@@ -242,9 +242,7 @@ static int run(struct reload *r, bool resign, struct diag *d, char *summary, siz
 	size_t src_bytes = r->src ? rfile_set_bytes(r->src) : 0;
 	/* Until the new data is ready to serve: the swap and the heap trim after it are
 	 * not counted, and next is not written once readers may see it. */
-	struct timespec t1;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	double secs = mono_since(&t0);
 	next->load_s = secs;
 	snapshot_publish(next);
 	note_db(r, &nc->geoip);

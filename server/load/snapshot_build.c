@@ -13,6 +13,7 @@
 
 #include "server/base/dname.h"
 #include "server/base/err.h"
+#include "server/base/mono.h"
 #include "server/base/rfile_set.h"
 #include "server/base/xalloc.h"
 #include "server/query/rrl.h"
@@ -161,9 +162,8 @@ static int load_unsigned_zone(const struct cfg *cfg, size_t i, struct arena *a, 
 /* Wall seconds since t0, and t0 set to now. */
 static double lap(struct timespec *t0)
 {
-	struct timespec t1;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	double s = (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+	struct timespec t1 = mono_now();
+	double s = mono_between(t0, &t1);
 	*t0 = t1;
 	return s;
 }
@@ -177,8 +177,7 @@ static int build(const struct cfg *cfg, struct steer_maps *maps, struct diag *d,
 	size_t errors_before = d->n_errors;
 	int rc = GS_OK;
 
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct timespec t0 = mono_now();
 	struct arena *a = arena_new();
 	struct snapshot *s = arena_alloc(a, sizeof(*s));
 	s->arena = a;

@@ -15,6 +15,7 @@
 #include "server/base/dname.h"
 #include "server/base/dns.h"
 #include "server/base/log.h"
+#include "server/base/mono.h"
 #include "server/base/xalloc.h"
 #include "server/health/health.h"
 
@@ -225,16 +226,13 @@ void steer_resign_ref_pass(struct steer_resign_ref *ref)
 {
 	pthread_mutex_lock(&ref->mu);
 	if (ref->cur) {
-		struct timespec t0, t1;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
+		struct timespec t0 = mono_now();
 		size_t n = steer_resign_pass(ref->cur);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
+		double ms = mono_since(&t0) * 1e3;
 		if (n)
 			log_info("dnssec: signed %zu steered address set%s left up by health in "
 			         "%.1f ms",
-			         n, n == 1 ? "" : "s",
-			         (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-			                 (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+			         n, n == 1 ? "" : "s", ms);
 	}
 	pthread_mutex_unlock(&ref->mu);
 }
